@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import CareContact, PhysicianAssignment
+
+
+@admin.register(PhysicianAssignment)
+class PhysicianAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("resident", "physician", "role", "started_at", "ended_at", "reason")
+    list_filter = ("role",)
+    search_fields = ("resident__family_name", "physician__user__last_name")
+    list_select_related = ("resident", "physician__user")
+    autocomplete_fields = ("resident", "physician", "assigned_by")
+
+
+@admin.register(CareContact)
+class CareContactAdmin(admin.ModelAdmin):
+    list_display = ("resident", "clinician", "kind", "occurred_at")
+    list_filter = ("kind",)
+    list_select_related = ("resident", "clinician__user")
+    autocomplete_fields = ("resident", "clinician", "unit")
+    date_hierarchy = "occurred_at"

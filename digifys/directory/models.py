@@ -1,0 +1,183 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from digifys.accounts.models import Role
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def units(self) -> "OrganisationQuerySet":
+        return self.filter(kind=Organisation.Kind.UNIT)
+
+    def municipalities(self) -> "OrganisationQuerySet":
+        return self.filter(kind=Organisation.Kind.MUNICIPALITY)
+
+    def active(self) -> "OrganisationQuerySet":
+        return self.filter(is_active=True)
+
+
+class Organisation(models.Model):
+    """A node of the organisation tree: region → care area → municipality → SÄBO → unit, etc."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("Region")
+        CARE_AREA = "care_area", _("Local health-care area")
+        MUNICIPALITY = "municipality", _("Municipality")
+        NURSING_HOME = "nursing_home", _("Nursing home")
+        UNIT = "unit", _("Unit")
+        VIRTUAL_CLINIC = "virtual_clinic", _("Virtual clinic")
+        HEALTH_CENTRE = "health_centre", _("Health centre")
+        AGENCY = "agency", _("Staffing agency")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    # Denormalised for fast filtering of units and residents by municipality; set by services.
+    municipality = models.ForeignKey(
+        "self",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": "municipality"},
+    )
+    municipality_code = models.CharField(
+        _("municipality code"), max_length=4, blank=True, help_text=_("Four digits, e.g. 2418.")
+    )
+    hsa_id = models.CharField(_("HSA-id"), max_length=64, blank=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="SE")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hsa_id"], condition=~models.Q(hsa_id=""), name="organisation_hsa_id_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "name"])]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.UNIT and self.parent_id:
+            return f"{self.parent.name} – {self.name}"
+        return self.name
+
+
+class StaffQuerySet(models.QuerySet):
+    def physicians(self) -> "StaffQuerySet":
+        return self.filter(profession=Role.PHYSICIAN)
+
+    def nurses(self) -> "StaffQuerySet":
+        return self.filter(profession__in=[Role.NURSE, Role.ASSISTANT_NURSE])
+
+
+class StaffProfile(models.Model):
+    """A clinician's or administrator's professional profile."""
+
+    class Profession(models.TextChoices):
+        PHYSICIAN = Role.PHYSICIAN.value, Role.PHYSICIAN.label
+        NURSE = Role.NURSE.value, Role.NURSE.label
+        ASSISTANT_NURSE = Role.ASSISTANT_NURSE.value, Role.ASSISTANT_NURSE.label
+        COORDINATOR = Role.COORDINATOR.value, Role.COORDINATOR.label
+        ADMINISTRATOR = Role.ADMINISTRATOR.value, Role.ADMINISTRATOR.label
+
+    class Country(models.TextChoices):
+        SWEDEN = "SE", _("Sweden")
+        SPAIN = "ES", _("Spain")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
+    profession = models.CharField(_("profession"), max_length=20, choices=Profession.choices)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    hsa_id = models.CharField(_("HSA-id"), max_length=64, blank=True)
+    licence_number = models.CharField(_("licence number"), max_length=20, blank=True)
+    employer = models.ForeignKey(
+        Organisation,
+        verbose_name=_("employer"),
+        on_delete=models.PROTECT,
+        related_name="employees",
+    )
+    units = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("assigned units"),
+        blank=True,
+        related_name="assigned_staff",
+        limit_choices_to={"kind": "unit"},
+    )
+    work_country = models.CharField(
+        _("work country"), max_length=2, choices=Country.choices, default=Country.SWEDEN
+    )
+    work_subdivision = models.CharField(
+        _("autonomous community or county"),
+        max_length=8,
+        blank=True,
+        help_text=_("Holiday subdivision code, e.g. AN (Andalusia) or CN (Canary Islands)."),
+    )
+    work_city = models.CharField(_("work city"), max_length=100, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
+    is_locum = models.BooleanField(_("locum"), default=False)
+    photo = models.ImageField(_("photo"), upload_to="staff/", blank=True)
+    presentation = models.TextField(_("presentation"), blank=True)
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+        ordering = ["user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hsa_id"], condition=~models.Q(hsa_id=""), name="staff_hsa_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name()} ({self.get_profession_display()})"
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name()
+
+
+class StaffLanguage(models.Model):
+    class Proficiency(models.TextChoices):
+        NATIVE = "native", _("Native")
+        FLUENT = "fluent", _("Fluent")
+        PROFESSIONAL = "professional", _("Professional working proficiency")
+        BASIC = "basic", _("Basic")
+
+    staff = models.ForeignKey(
+        StaffProfile, on_delete=models.CASCADE, related_name="languages", verbose_name=_("staff")
+    )
+    language = models.CharField(_("language"), max_length=8, help_text=_("ISO 639-1, e.g. sv"))
+    proficiency = models.CharField(_("proficiency"), max_length=20, choices=Proficiency.choices)
+
+    class Meta:
+        verbose_name = _("language skill")
+        verbose_name_plural = _("language skills")
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "language"], name="staff_language_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language} ({self.get_proficiency_display()})"

@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from digifys.directory.models import Organisation
+
+
+
+class ResidentSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("Name, room or identity number"),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Organisation.objects.none(), required=False, empty_label=_("All units")
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units if units is not None else Organisation.objects.none()
+
+
+class RegisterResidentForm(forms.Form):
+    identity_number = forms.CharField(
+        label=_("Identity number"),
+        max_length=20,
+        help_text=_("Personnummer or samordningsnummer, e.g. 19261223-9232."),
+    )
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        help_text=_("Leave empty to take it from the identity number."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    home_municipality_code = forms.CharField(
+        label=_("Registered in municipality (code)"),
+        max_length=4,
+        min_length=4,
+        help_text=_("Four digits, e.g. 2418 for Malå."),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Organisation.objects.units().select_related("parent")
+    )
+    room = forms.CharField(label=_("Room"), max_length=20, required=False)
+    needs_interpreter = forms.BooleanField(label=_("Needs interpreter"), required=False)
+    interpreter_language = forms.CharField(
+        label=_("Interpreter language"), max_length=8, required=False, help_text=_("e.g. fi, se, ar")
+    )
+
+
+class RegistrationChangeForm(forms.Form):
+    municipality_code = forms.CharField(
+        label=_("New municipality of registration (code)"), max_length=4, min_length=4
+    )
+
