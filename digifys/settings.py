@@ -177,17 +177,23 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Production serves hashed, compressed files collected by `collectstatic`; demo, debug and tests
+# serve straight from the apps' static folders.
+_SERVE_FROM_FINDERS = DEBUG or DEMO or bool(os.environ.get("PYTEST_VERSION"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or os.environ.get("PYTEST_VERSION")
+            if _SERVE_FROM_FINDERS
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or DEMO
+WHITENOISE_USE_FINDERS = _SERVE_FROM_FINDERS
+if _SERVE_FROM_FINDERS:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 

@@ -5,7 +5,15 @@ from .models import Organisation, StaffLanguage, StaffProfile
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "parent", "municipality_code", "hsa_id", "time_zone", "is_active")
+    list_display = (
+        "name",
+        "kind",
+        "parent",
+        "municipality_code",
+        "hsa_id",
+        "time_zone",
+        "is_active",
+    )
     list_filter = ("kind", "is_active", "country")
     search_fields = ("name", "hsa_id", "municipality_code")
     list_select_related = ("parent",)

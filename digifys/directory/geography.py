@@ -42,7 +42,10 @@ def county_name(municipality_code: str) -> str | None:
 
 
 def is_well_formed(municipality_code: str) -> bool:
-    return bool(re.fullmatch(r"\d{4}", municipality_code)) and county_name(municipality_code) is not None
+    return (
+        bool(re.fullmatch(r"\d{4}", municipality_code))
+        and county_name(municipality_code) is not None
+    )
 
 
 def is_in_vasterbotten(municipality_code: str) -> bool:

@@ -33,7 +33,9 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     other_units = []
     if request.user.role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        other_units = request.user.staff_profile.units.exclude(pk=the_unit.pk).select_related("parent")
+        other_units = request.user.staff_profile.units.exclude(pk=the_unit.pk).select_related(
+            "parent"
+        )
     return render(
         request, "directory/unit.html", {"unit": the_unit, "rows": rows, "other_units": other_units}
     )

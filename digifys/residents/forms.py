@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from digifys.directory.models import Organisation
 
 
-
 class ResidentSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
@@ -14,7 +13,10 @@ class ResidentSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     unit = forms.ModelChoiceField(
-        label=_("Unit"), queryset=Organisation.objects.none(), required=False, empty_label=_("All units")
+        label=_("Unit"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("All units"),
     )
 
     def __init__(self, *args, units=None, **kwargs):
@@ -48,7 +50,10 @@ class RegisterResidentForm(forms.Form):
     room = forms.CharField(label=_("Room"), max_length=20, required=False)
     needs_interpreter = forms.BooleanField(label=_("Needs interpreter"), required=False)
     interpreter_language = forms.CharField(
-        label=_("Interpreter language"), max_length=8, required=False, help_text=_("e.g. fi, se, ar")
+        label=_("Interpreter language"),
+        max_length=8,
+        required=False,
+        help_text=_("e.g. fi, se, ar"),
     )
 
 
@@ -56,4 +61,3 @@ class RegistrationChangeForm(forms.Form):
     municipality_code = forms.CharField(
         label=_("New municipality of registration (code)"), max_length=4, min_length=4
     )
-

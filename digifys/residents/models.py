@@ -37,7 +37,11 @@ class ResidentQuerySet(models.QuerySet):
         if not text:
             return self
         digits = "".join(ch for ch in text if ch.isdigit())
-        if digits and len(digits) >= 6 and len(digits) == len(text.replace("-", "").replace("+", "")):
+        if (
+            digits
+            and len(digits) >= 6
+            and len(digits) == len(text.replace("-", "").replace("+", ""))
+        ):
             return self.filter(identity_number__contains=digits)
         query = self
         for word in text.split():
@@ -69,9 +73,7 @@ class Resident(models.Model):
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100)
     birth_date = models.DateField(_("birth date"))
-    home_municipality_code = models.CharField(
-        _("registered in municipality (code)"), max_length=4
-    )
+    home_municipality_code = models.CharField(_("registered in municipality (code)"), max_length=4)
     unit = models.ForeignKey(
         Organisation,
         verbose_name=_("unit"),
@@ -92,9 +94,7 @@ class Resident(models.Model):
     moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
     deceased_on = models.DateField(_("deceased on"), null=True, blank=True)
     cognitive_baseline = models.TextField(_("cognitive baseline"), blank=True)
-    drug_related_problems = models.BooleanField(
-        _("drug-related problems suspected"), default=False
-    )
+    drug_related_problems = models.BooleanField(_("drug-related problems suspected"), default=False)
     eligibility_ended_at = models.DateTimeField(_("eligibility ended"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
@@ -263,9 +263,7 @@ class Relative(models.Model):
     )
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100)
-    relationship = models.CharField(
-        _("relationship"), max_length=20, choices=Relationship.choices
-    )
+    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     legal_representative = models.CharField(

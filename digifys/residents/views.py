@@ -106,7 +106,9 @@ def change_registration(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.change_registration(
-                actor=request.user, resident=resident, municipality_code=form.cleaned_data["municipality_code"]
+                actor=request.user,
+                resident=resident,
+                municipality_code=form.cleaned_data["municipality_code"],
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -125,7 +127,10 @@ def change_registration(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("residents:detail", pk=resident.pk)
     status = 400 if form.errors else 200
     return render(
-        request, "residents/change_registration.html", {"form": form, "resident": resident}, status=status
+        request,
+        "residents/change_registration.html",
+        {"form": form, "resident": resident},
+        status=status,
     )
 
 

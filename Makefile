@@ -1,0 +1,60 @@
+# digifys – the usual commands. `make demo` and `make test` work on a fresh Debian machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEMO_ENV := DIGIFYS_DEMO=1
+STAMP := $(VENV)/.installed
+
+.PHONY: install system-packages demo test test-fast check lint format messages clean
+
+# Debian packages the suite needs: Chromium for browser tests, gettext for the catalogues.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py synth_region --if-empty
+	$(DEMO_ENV) PORT=$(PORT) $(PY) manage.py rundemo
+
+test: install system-packages
+	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: install
+	$(PY) -m pytest -n 2 -m "not browser and not slow"
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+messages: install
+	$(DEMO_ENV) $(PY) manage.py makemessages -l sv -l en -l es --ignore=.venv --ignore=var --no-obsolete
+	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv
+
+check: install lint
+	$(DEMO_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEMO_ENV) $(PY) manage.py check
+	$(MAKE) test
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""Run the demo: the ASGI server (HTTP and WebSockets) plus the background task worker."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Start the web server on 127.0.0.1:$PORT and the task worker; stop both on Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+
+    def handle(self, *args, host: str, port: int, **options):
+        if not settings.DEMO:
+            raise CommandError("rundemo is for demo mode only: set DIGIFYS_DEMO=1.")
+        env = os.environ.copy()
+        python = sys.executable
+        worker = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            [python, "manage.py", "db_worker", "--interval", "1", "--no-reload"], env=env
+        )
+        server = subprocess.Popen(  # noqa: S603
+            [python, "-m", "daphne", "-b", host, "-p", str(port), "digifys.asgi:application"],
+            env=env,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\ndigifys demo running on http://{host}:{port}/  (Ctrl-C stops it)\n"
+            )
+        )
+        try:
+            while server.poll() is None and worker.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for process in (server, worker):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+            for process in (server, worker):
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        if server.returncode not in (0, None, -signal.SIGINT, 130):
+            raise CommandError(f"The web server stopped with exit code {server.returncode}.")

@@ -1,0 +1,219 @@
+"""Shared test personas and data builders (pytest fixtures are registered in conftest.py).
+
+The personas, after healthchecks' Alice/Bob/Charlie:
+- nurse_mala works in the Malå unit and sees its residents;
+- nurse_storuman works in Storuman and must not see Malå's residents;
+- physician_spain (Málaga) is the named physician of the Malå residents;
+- other_physician (Lycksele) has no panel at all;
+- coordinator sees organisation data; administrator sees no resident data;
+- relative_with_consent is linked to one Malå resident; relative_without to nobody;
+- an anonymous visitor is redirected to log in.
+"""
+
+import datetime
+import itertools
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+
+from digifys.accounts.models import Role, User
+from digifys.careteams.models import PhysicianAssignment
+from digifys.directory.models import Organisation, StaffProfile
+from digifys.residents.identity import parse_identity_number
+from digifys.residents.models import Relative, Resident
+from digifys.residents.testnumbers import load_test_personnummer
+
+PASSWORD = "correct-horse-battery-9"
+_PASSWORD_HASH = None
+
+
+def elderly_test_numbers():
+    """Yield Skatteverket test personnummer for people born 1920-1950, in list order."""
+    for number in load_test_personnummer():
+        if "1920" <= number[:4] <= "1950":
+            yield number
+
+
+_numbers = itertools.cycle(list(elderly_test_numbers()))
+_used: set[str] = set()
+
+
+def next_identity_number() -> str:
+    """Return a fresh test personnummer not handed out before in this process."""
+    for number in _numbers:
+        if number not in _used:
+            _used.add(number)
+            return number
+    raise RuntimeError("unreachable")
+
+
+def make_user(username: str, *, first_name: str = "", last_name: str = "", **extra) -> User:
+    global _PASSWORD_HASH
+    if _PASSWORD_HASH is None:
+        _PASSWORD_HASH = make_password(PASSWORD)
+    return User.objects.create(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        password=_PASSWORD_HASH,
+        **extra,
+    )
+
+
+def make_org(kind: str, name: str, parent: Organisation | None = None, **extra) -> Organisation:
+    org = Organisation.objects.create(kind=kind, name=name, parent=parent, **extra)
+    if kind == Organisation.Kind.MUNICIPALITY:
+        org.municipality = org
+        org.save(update_fields=["municipality"])
+    return org
+
+
+def make_staff(
+    username: str, profession: str, employer: Organisation, *, units=(), **profile
+) -> StaffProfile:
+    first, _, last = username.partition(".")
+    user = make_user(username, first_name=first.title(), last_name=last.title() or "Testsson")
+    staff = StaffProfile.objects.create(
+        user=user, profession=profession, employer=employer, **profile
+    )
+    if units:
+        staff.units.set(units)
+    return staff
+
+
+def make_resident(unit: Organisation, *, room: str = "", **extra) -> Resident:
+    identity = parse_identity_number(extra.pop("identity_number", None) or next_identity_number())
+    fields = {
+        "identity_kind": identity.kind,
+        "identity_number": identity.canonical,
+        "given_name": "Test",
+        "family_name": f"Boende{identity.canonical[-4:]}",
+        "birth_date": identity.birth_date,
+        "home_municipality_code": unit.municipality.municipality_code,
+        "unit": unit,
+        "room": room,
+        "preferred_languages": ["sv"],
+    }
+    fields.update(extra)
+    return Resident.objects.create(**fields)
+
+
+def assign(resident: Resident, physician: StaffProfile, role: str = "named") -> PhysicianAssignment:
+    return PhysicianAssignment.objects.create(
+        resident=resident,
+        physician=physician,
+        role=role,
+        started_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    )
+
+
+@dataclass
+class World:
+    region: Organisation
+    mala: Organisation
+    storuman: Organisation
+    clinic: Organisation
+    unit_mala: Organisation
+    unit_storuman: Organisation
+    nurse_mala: User
+    nurse_storuman: User
+    physician_spain: User
+    other_physician: User
+    coordinator: User
+    administrator: User
+    relative_with_consent: User
+    relative_without: User
+    resident_mala: Resident
+    resident_mala_2: Resident
+    resident_storuman: Resident
+
+    def persona(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+PERSONAS = [
+    "nurse_mala",
+    "nurse_storuman",
+    "physician_spain",
+    "other_physician",
+    "coordinator",
+    "administrator",
+    "relative_with_consent",
+    "relative_without",
+    "anonymous",
+]
+
+
+def build_world() -> World:
+    """Create a small region with one unit in Malå and one in Storuman, and the personas."""
+    region = make_org(Organisation.Kind.REGION, "Region Västerbotten")
+    area = make_org(Organisation.Kind.CARE_AREA, "Södra Lappland", region)
+    mala = make_org(Organisation.Kind.MUNICIPALITY, "Malå", area, municipality_code="2418")
+    storuman = make_org(Organisation.Kind.MUNICIPALITY, "Storuman", area, municipality_code="2421")
+    home_mala = make_org(Organisation.Kind.NURSING_HOME, "Malåhemmet", mala, municipality=mala)
+    home_storuman = make_org(
+        Organisation.Kind.NURSING_HOME, "Blå Vägen", storuman, municipality=storuman
+    )
+    unit_mala = make_org(Organisation.Kind.UNIT, "Avd 1 Björken", home_mala, municipality=mala)
+    unit_storuman = make_org(
+        Organisation.Kind.UNIT, "Avd 2 Tallen", home_storuman, municipality=storuman
+    )
+    clinic = make_org(
+        Organisation.Kind.VIRTUAL_CLINIC,
+        "Västerbotten utan gränser – Málaga",
+        region,
+        country="ES",
+        time_zone="Europe/Madrid",
+    )
+    nurse_mala = make_staff("anna.nurse", Role.NURSE, home_mala, units=[unit_mala])
+    nurse_storuman = make_staff("bertil.nurse", Role.NURSE, home_storuman, units=[unit_storuman])
+    physician_spain = make_staff(
+        "carmen.doctor",
+        Role.PHYSICIAN,
+        clinic,
+        work_country="ES",
+        work_subdivision="AN",
+        work_city="Málaga",
+        time_zone="Europe/Madrid",
+    )
+    other_physician = make_staff("david.doctor", Role.PHYSICIAN, clinic, work_city="Lycksele")
+    coordinator = make_staff("eva.coordinator", Role.COORDINATOR, region)
+    administrator = make_staff("frida.admin", Role.ADMINISTRATOR, region)
+    administrator.user.is_staff = True
+    administrator.user.is_superuser = True
+    administrator.user.save()
+    resident_mala = make_resident(unit_mala, room="1", given_name="Greta", family_name="Lind")
+    resident_mala_2 = make_resident(unit_mala, room="2", given_name="Helge", family_name="Nord")
+    resident_storuman = make_resident(
+        unit_storuman, room="7", given_name="Inga", family_name="Berg"
+    )
+    for resident in (resident_mala, resident_mala_2):
+        assign(resident, physician_spain)
+    relative_with = make_user("gustav.relative", first_name="Gustav", last_name="Lind")
+    Relative.objects.create(
+        resident=resident_mala,
+        user=relative_with,
+        given_name="Gustav",
+        family_name="Lind",
+        relationship=Relative.Relationship.CHILD,
+    )
+    relative_without = make_user("harriet.relative", first_name="Harriet", last_name="Ek")
+    return World(
+        region=region,
+        mala=mala,
+        storuman=storuman,
+        clinic=clinic,
+        unit_mala=unit_mala,
+        unit_storuman=unit_storuman,
+        nurse_mala=nurse_mala.user,
+        nurse_storuman=nurse_storuman.user,
+        physician_spain=physician_spain.user,
+        other_physician=other_physician.user,
+        coordinator=coordinator.user,
+        administrator=administrator.user,
+        relative_with_consent=relative_with,
+        relative_without=relative_without,
+        resident_mala=resident_mala,
+        resident_mala_2=resident_mala_2,
+        resident_storuman=resident_storuman,
+    )

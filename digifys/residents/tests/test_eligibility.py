@@ -1,0 +1,145 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+
+from digifys.residents import services
+from digifys.residents.models import Resident
+from digifys.residents.selectors import residents_for
+
+MALA_NUMBER = "19261223-9232"  # on Skatteverket's test list
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def _register(world, code: str) -> Resident:
+    return services.register_resident(
+        actor=world.coordinator,
+        identity_number=MALA_NUMBER,
+        given_name="Sigrid",
+        family_name="Holm",
+        home_municipality_code=code,
+        unit=world.unit_mala,
+        room="12",
+    )
+
+
+def test_it_registers_a_resident_from_mala(world):
+    resident = _register(world, "2418")
+    assert resident.identity_number == "192612239232"
+    assert resident.birth_date.isoformat() == "1926-12-23"
+    assert resident.is_eligible
+
+
+def test_it_refuses_a_resident_registered_in_stockholm(world):
+    with pytest.raises(ValidationError) as caught:
+        _register(world, "0180")
+    message = caught.value.message_dict["home_municipality_code"][0]
+    assert "Stockholms län" in message
+    assert "Västerbotten" in message
+    assert not Resident.objects.filter(identity_number="192612239232").exists()
+
+
+def test_it_refuses_a_malformed_municipality_code(world):
+    with pytest.raises(ValidationError) as caught:
+        _register(world, "24x8")
+    assert "municipality code" in caught.value.message_dict["home_municipality_code"][0]
+
+
+def test_it_refuses_an_invalid_identity_number(world):
+    with pytest.raises(ValidationError) as caught:
+        services.register_resident(
+            actor=world.coordinator,
+            identity_number="19261223-9233",
+            given_name="Sigrid",
+            family_name="Holm",
+            home_municipality_code="2418",
+            unit=world.unit_mala,
+        )
+    assert "check digit" in caught.value.message_dict["identity_number"][0]
+
+
+def test_it_refuses_a_duplicate_identity_number(world):
+    _register(world, "2418")
+    with pytest.raises(ValidationError) as caught:
+        _register(world, "2418")
+    assert "already registered" in caught.value.message_dict["identity_number"][0]
+
+
+def test_the_registration_form_refuses_stockholm_and_keeps_what_was_typed(world, login):
+    client = login(world.coordinator, language="en")
+    response = client.post(
+        reverse("residents:register"),
+        {
+            "identity_number": MALA_NUMBER,
+            "given_name": "Sigrid",
+            "family_name": "Holm",
+            "home_municipality_code": "0180",
+            "unit": world.unit_mala.pk,
+            "room": "12",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Stockholms län" in page
+    assert 'value="Sigrid"' in page and 'value="Holm"' in page and 'value="12"' in page
+    assert not Resident.objects.filter(family_name="Holm").exists()
+
+
+def test_the_registration_form_accepts_mala(world, login):
+    client = login(world.coordinator)
+    response = client.post(
+        reverse("residents:register"),
+        {
+            "identity_number": MALA_NUMBER,
+            "given_name": "Sigrid",
+            "family_name": "Holm",
+            "home_municipality_code": "2418",
+            "unit": world.unit_mala.pk,
+        },
+    )
+    resident = Resident.objects.get(family_name="Holm")
+    assert response.status_code == 302
+    assert response.url == reverse("residents:detail", args=[resident.pk])
+
+
+def test_moving_registration_out_of_the_county_ends_eligibility_but_keeps_history(world):
+    resident = world.resident_mala
+    services.change_registration(
+        actor=world.coordinator, resident=resident, municipality_code="0180"
+    )
+    resident.refresh_from_db()
+    assert not resident.is_eligible
+    assert resident.eligibility_ended_at is not None
+    assert resident not in residents_for(world.nurse_mala)
+    assert Resident.objects.filter(pk=resident.pk).exists()
+    assert resident.physician_assignments.exists()
+    with pytest.raises(services.NotEligible):
+        services.ensure_eligible(resident)
+
+
+def test_moving_back_into_the_county_restores_eligibility(world):
+    resident = world.resident_mala
+    services.change_registration(
+        actor=world.coordinator, resident=resident, municipality_code="0180"
+    )
+    services.change_registration(
+        actor=world.coordinator, resident=resident, municipality_code="2481"
+    )
+    resident.refresh_from_db()
+    assert resident.is_eligible
+    assert resident in residents_for(world.nurse_mala)
+
+
+def test_a_resident_outside_the_county_is_flagged_on_the_overview_page(world, login):
+    services.change_registration(
+        actor=world.coordinator, resident=world.resident_mala, municipality_code="0180"
+    )
+    response = login(world.coordinator, language="en").get(
+        reverse("residents:detail", args=[world.resident_mala.pk])
+    )
+    assert "no longer registered in Västerbotten" in response.content.decode()
