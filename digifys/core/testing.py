@@ -23,7 +23,7 @@ from digifys.residents.identity import parse_identity_number
 from digifys.residents.models import Relative, Resident
 from digifys.residents.testnumbers import load_test_personnummer
 
-PASSWORD = "correct-horse-battery-9"
+PASSWORD = "correct-horse-battery-9"  # noqa: S105 - test personas only
 _PASSWORD_HASH = None
 
 
