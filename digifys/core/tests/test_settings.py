@@ -41,7 +41,10 @@ def test_it_reads_database_url(tmp_path):
         "SECRET_KEY": "x" * 50,
         "DATABASE_URL": "postgres://u:p@db.internal:5433/digifys",
     }
-    code = "from django.conf import settings; d = settings.DATABASES['default']; print(d['HOST'], d['PORT'], d['NAME'])"
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['HOST'], d['PORT'], d['NAME'])"
+    )
     result = _django(env, code)
     assert result.stdout.split() == ["db.internal", "5433", "digifys"]
 
