@@ -1,8 +1,17 @@
 import os
 
 import pytest
+from django.utils import translation
 
 from digifys.core.testing import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service-level messages are asserted in English; requests still default to Swedish."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def test_a_physician_switches_to_spanish_and_it_sticks(world, browser_login):
     page.select_option("#language-select", "es")
     page.get_by_role("button", name="Byt").click()
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.get_by_role("heading", level=1).inner_text() == "Mi panel"
+    assert page.get_by_role("heading", level=1).inner_text() == "Mi cupo"
 
 
 @pytest.mark.parametrize(
