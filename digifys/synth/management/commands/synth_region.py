@@ -1,0 +1,105 @@
+"""`manage.py synth_region`: load the deterministic synthetic region (see digifys.synth.region)."""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from digifys.accounts.models import Role
+from digifys.synth.region import (
+    DEMO_PASSWORD,
+    STOCKHOLM,
+    RegionExistsError,
+    demo_logins,
+    generate_region,
+    region_exists,
+)
+
+
+def _date(text: str) -> datetime.datetime:
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError as exc:
+        raise CommandError(f"--now must be a date like 2026-11-27; got {text!r}.") from exc
+    return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=STOCKHOLM)
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate the synthetic Region Västerbotten (organisations, staff, residents, history) "
+        "into an empty database and print the demo logins."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
+        parser.add_argument(
+            "--scale", type=int, default=450, help="Number of residents (default 450)."
+        )
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=365,
+            help="Days of physician-contact history (default 365).",
+        )
+        parser.add_argument(
+            "--now",
+            type=_date,
+            default=None,
+            help="Generate as if today were this date (YYYY-MM-DD, midnight Europe/Stockholm). "
+            "Default: today.",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (but print the logins) if a region is already loaded.",
+        )
+        parser.add_argument(
+            "--quiet", action="store_true", help="Print nothing unless something goes wrong."
+        )
+
+    def handle(self, *args, seed, scale, history_days, now, if_empty, quiet, **options):
+        if if_empty and region_exists():
+            if not quiet:
+                self.stdout.write("A synthetic region is already loaded; keeping it.")
+                self._print_logins(demo_logins())
+            return
+        try:
+            summary = generate_region(seed=seed, scale=scale, history_days=history_days, now=now)
+        except (RegionExistsError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        if quiet:
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Synthetic region (seed {summary.seed}, scale {summary.scale}) generated "
+                f"in {summary.seconds:.1f} s:"
+            )
+        )
+        for label, value in [
+            ("organisations", summary.organisations),
+            ("units", summary.units),
+            ("residents", summary.residents),
+            ("staff profiles", summary.staff),
+            ("physicians (incl. locums)", summary.physicians),
+            ("relatives", summary.relatives),
+            ("physician contacts", summary.contacts),
+        ]:
+            self.stdout.write(f"  {label:<27} {value:>9,}".replace(",", " "))
+        self._print_logins(summary.logins)
+
+    def _print_logins(self, logins) -> None:
+        if not logins:
+            self.stdout.write("No demo logins found.")
+            return
+        rows = [("Role", "Username", "Password", "Name", "Detail")]
+        rows += [
+            (str(Role(login.role).label), login.username, DEMO_PASSWORD, login.name, login.detail)
+            for login in logins
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        self.stdout.write("")
+        self.stdout.write("Demo logins (all share one password):")
+        for number, row in enumerate(rows):
+            cells = [row[i].ljust(widths[i]) for i in range(4)] + [row[4]]
+            self.stdout.write("  " + "  ".join(cells).rstrip())
+            if number == 0:
+                self.stdout.write("  " + "  ".join("-" * width for width in widths) + "  ------")
