@@ -8,11 +8,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install system-packages demo test test-fast check lint format messages clean
 
-# Debian packages the suite needs: Chromium for browser tests, gettext for the catalogues.
+# Debian packages the suite needs: Chromium for browser tests, gettext for the catalogues,
+# Node for the test OpenID Connect provider, DejaVu fonts for PDF extracts.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -48,7 +51,7 @@ format: install
 	$(PY) -m ruff check --fix .
 
 messages: install
-	$(DEMO_ENV) $(PY) manage.py makemessages -l sv -l en -l es --ignore=.venv --ignore=var --no-obsolete
+	$(DEMO_ENV) $(PY) manage.py makemessages -l sv -l en -l es --ignore=.venv --ignore=var --ignore=node_modules --no-obsolete
 	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv
 
 check: install lint

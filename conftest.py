@@ -22,12 +22,18 @@ def world(db) -> World:
 
 @pytest.fixture
 def login(client):
-    """Log a persona in: `login(world.nurse_mala, language="en")`; None stays anonymous."""
+    """Log a persona in: `login(world.nurse_mala, language="en")`; None stays anonymous.
+
+    The session is fully authenticated: password and TOTP steps are recorded as allauth does, so
+    staff pass RequireSecondFactorMiddleware.
+    """
+    from digifys.accounts.testing import complete_second_factor
 
     def _login(user, *, language: str | None = None):
         client.logout()
         if user is not None:
             client.force_login(user)
+            complete_second_factor(client, user)
         if language:
             client.cookies["django_language"] = language
         return client
@@ -67,12 +73,26 @@ def chromium():
 
 @pytest.fixture
 def browser_login(chromium, live_server):
-    """Open a new browser context logged in as USER (through the real login form)."""
+    """Open a new browser context logged in as USER through the real login form.
+
+    Staff get a TOTP authenticator with a known secret (digifys/accounts/testing.py) and enter its
+    current code at allauth's two-factor step; relatives log in with the password alone.
+    """
+    from django.core.cache import cache
+
+    from digifys.accounts import authentication
+    from digifys.accounts.testing import TOTP_SECRET, fresh_totp_code, give_totp
     from digifys.core.testing import PASSWORD
 
     contexts = []
 
     def _open(user, *, language: str | None = None):
+        # The live server runs in this process: forget TOTP codes marked as used (replay
+        # protection) and login rate limits left by earlier logins of this test process.
+        cache.clear()
+        two_factor = authentication.needs_second_factor(user)
+        if two_factor:
+            give_totp(user)
         context = chromium.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")
         contexts.append(context)
         page = context.new_page()
@@ -82,11 +102,16 @@ def browser_login(chromium, live_server):
                 [{"name": "django_language", "value": language, "url": live_server.url}]
             )
         page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", PASSWORD)
+        page.fill("#id_login", user.username)
+        page.fill("#id_password", PASSWORD)
         with page.expect_navigation():
-            page.click("main button[type=submit]")
-        assert "/accounts/login/" not in page.url, f"login failed for {user.username}"
+            page.click("#login-form button[type=submit]")
+        if two_factor:
+            assert "/accounts/2fa/authenticate/" in page.url, f"no TOTP step for {user.username}"
+            page.fill("#id_code", fresh_totp_code(TOTP_SECRET))
+            with page.expect_navigation():
+                page.click("#mfa-submit")
+        assert "/accounts/" not in page.url, f"login failed for {user.username}: {page.url}"
         return page
 
     yield _open

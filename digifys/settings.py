@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_htmx",
+    "csp",
     "template_partials",
     "django_tasks",
     "django_tasks_db",
@@ -100,7 +102,15 @@ INSTALLED_APPS = [
     "digifys.directory",
     "digifys.residents",
     "digifys.careteams",
+    "digifys.audit",
     "digifys.synth",
+    # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
+    # templates override allauth's.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -112,7 +122,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "digifys.accounts.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "digifys.accounts.middleware.RequireSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -169,6 +182,73 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Login, two-factor authentication, single sign-on (django-allauth) ---------------------
+# Staff log in with username + password and a TOTP code (HSLF-FS 2016:40 3 kap. 15 §: two-factor
+# authentication for access over open networks), or through the region's SSO. Relatives log in
+# with a code sent by e-mail. RequireSecondFactorMiddleware holds staff at the two-factor setup
+# until it is done.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "digifys.accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]  # signup is closed (see the adapter)
+ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by administrators
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # never mail addresses that have no account
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[digifys] "
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True  # relatives: a one-time code by e-mail
+ACCOUNT_SESSION_REMEMBER = False  # the session ends with the browser or after inactivity
+ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
+# Lockout: LOGIN_LOCKOUT_ATTEMPTS failed logins (password or two-factor code) for one account
+# within LOGIN_LOCKOUT_MINUTES lock it for the rest of that window; 20 failures a minute from one
+# address are refused too. Counted in the cache: set REDIS_URL with several workers.
+LOGIN_LOCKOUT_ATTEMPTS = _env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
+LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"20/m/ip,{LOGIN_LOCKOUT_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
+}
+# Client addresses (for the per-address limits) come from X-Forwarded-For set by this many proxies.
+ALLAUTH_TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+MFA_ADAPTER = "digifys.accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "digifys"
+MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30-second code (phone clock drift)
+# Staff e-mail addresses are set by administrators, not verified by mail; there is no signup.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_FORMS = {
+    "authenticate": "digifys.accounts.forms.AuthenticateForm",
+    "reauthenticate": "digifys.accounts.forms.ReauthenticateForm",
+    "activate_totp": "digifys.accounts.forms.ActivateTOTPForm",
+}
+SOCIALACCOUNT_ADAPTER = "digifys.accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # the adapter links by e-mail under its own rule
+SOCIALACCOUNT_STORE_TOKENS = False
+# Single sign-on through the region's OpenID Connect identity provider, which authenticates with
+# SITHS card or BankID (strong authentication, so no TOTP afterwards). No OIDC_SERVER_URL, no SSO.
+OIDC_PROVIDER_ID = "region"  # in the callback URL: /accounts/oidc/region/login/callback/
+_OIDC_SERVER_URL = _env_str("OIDC_SERVER_URL")
+_OIDC_APPS = []
+if _OIDC_SERVER_URL:
+    _OIDC_CLIENT_ID = _env_str("OIDC_CLIENT_ID")
+    _OIDC_CLIENT_SECRET = _env_str("OIDC_CLIENT_SECRET")
+    if not (_OIDC_CLIENT_ID and _OIDC_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "OIDC_SERVER_URL is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (or "
+            "OIDC_CLIENT_SECRET_FILE) must be set too."
+        )
+    _OIDC_APPS.append(
+        {
+            "provider_id": OIDC_PROVIDER_ID,
+            "name": _env_str("OIDC_PROVIDER_NAME", "Region IdP"),
+            "client_id": _OIDC_CLIENT_ID,
+            "secret": _OIDC_CLIENT_SECRET,
+            "settings": {"server_url": _OIDC_SERVER_URL, "oauth_pkce_enabled": True},
+        }
+    )
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": _OIDC_APPS}}
+
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "digifys" / "locale"]
@@ -197,6 +277,10 @@ if _SERVE_FROM_FINDERS:
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+# Request bodies other than files are capped here; files are capped and type-checked by the
+# validators in digifys/core/validators.py.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 REDIS_URL = _env_str("REDIS_URL")
 CHANNEL_LAYERS = {
@@ -235,6 +319,21 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from us, inline ones only with the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 if _env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

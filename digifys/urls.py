@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -7,14 +8,18 @@ from digifys.core import views as core_views
 
 admin.site.site_header = "digifys"
 admin.site.site_title = "digifys"
+# The admin has no login form of its own: everybody logs in through allauth (two factors for staff).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("digifys.accounts.urls")),
+    path("accounts/", include("digifys.accounts.allauth_urls")),
     path("residents/", include("digifys.residents.urls")),
     path("directory/", include("digifys.directory.urls")),
     path("careteams/", include("digifys.careteams.urls")),
+    path("audit/", include("digifys.audit.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

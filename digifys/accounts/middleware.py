@@ -1,6 +1,13 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from . import authentication
 
 
 class LanguageMiddleware:
@@ -28,3 +35,66 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+# Views a staff member may open before the second factor: logging in and out, setting up or
+# entering the second factor, the language switch, and what the page shell needs.
+SECOND_FACTOR_EXEMPT_VIEWS = frozenset(
+    {
+        "accounts:login",
+        "accounts:logout",
+        "accounts:set_language",
+        "accounts:demo_login",
+        "account_login",
+        "account_logout",
+        "account_inactive",
+        "account_reauthenticate",
+        "account_request_login_code",
+        "account_confirm_login_code",
+        "mfa_authenticate",
+        "mfa_reauthenticate",
+        "mfa_activate_totp",
+        "mfa_view_recovery_codes",
+        "mfa_download_recovery_codes",
+        "socialaccount_login_cancelled",
+        "socialaccount_login_error",
+        "openid_connect_login",
+        "openid_connect_callback",
+        "healthz",
+        "javascript-catalog",
+    }
+)
+
+
+class RequireSecondFactorMiddleware:
+    """Hold staff at the two-factor step until this session has completed it.
+
+    A staff member without an authenticator is sent to set up TOTP; one with an authenticator (a
+    session that skipped allauth's login, e.g. the admin login form) is asked for a code.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if request.resolver_match.view_name in SECOND_FACTOR_EXEMPT_VIEWS:
+            return None
+        if authentication.has_second_factor(request) or not authentication.needs_second_factor(
+            user
+        ):
+            return None
+        if authentication.has_authenticator(user):
+            target = (
+                f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}"
+            )
+        else:
+            target = reverse("mfa_activate_totp")
+        if request.headers.get("HX-Request"):
+            return HttpResponseClientRedirect(target)
+        return HttpResponseRedirect(target)

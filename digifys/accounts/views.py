@@ -1,16 +1,21 @@
+from allauth.account import views as allauth_views
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp import views as totp_views
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
-from .forms import LanguageForm
+from . import authentication, services
+from .forms import DemoLoginForm, LanguageForm
+from .models import User
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -63,3 +68,53 @@ def preferences(request: HttpRequest) -> HttpResponse:
     else:
         form = LanguageForm(initial={"language": request.user.language or request.LANGUAGE_CODE})
     return render(request, "accounts/preferences.html", {"form": form})
+
+
+def _demo_logins() -> list:
+    from digifys.synth.region import demo_logins
+
+    return demo_logins()
+
+
+class LoginView(allauth_views.LoginView):
+    """allauth's login page, plus the demo personas when DIGIFYS_DEMO is on."""
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["demo_logins"] = _demo_logins() if settings.DEMO else []
+        return context
+
+
+login = LoginView.as_view()
+
+
+class ActivateTOTPView(totp_views.ActivateTOTPView):
+    """allauth's TOTP setup; the valid code entered also completes this session's second step."""
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        authenticator = Authenticator.objects.get(
+            user=self.request.user, type=Authenticator.Type.TOTP
+        )
+        authentication.record_activated_authenticator(self.request, authenticator)
+        return response
+
+
+activate_totp = ActivateTOTPView.as_view()
+
+
+@require_POST
+def demo_login(request: HttpRequest) -> HttpResponse:
+    """Demo only: log in as one of the synthetic region's personas without password or TOTP."""
+    if not settings.DEMO:
+        raise Http404
+    form = DemoLoginForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    usernames = {persona.username for persona in _demo_logins()}
+    if form.cleaned_data["username"] not in usernames:
+        raise Http404
+    user = get_object_or_404(User, username=form.cleaned_data["username"], is_active=True)
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    authentication.record_demo_login(request, user)
+    return redirect("home")

@@ -102,3 +102,101 @@ class CareContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class AccessGrantQuerySet(ResidentDataQuerySet):
+    def active(self, *, at=None) -> "AccessGrantQuerySet":
+        return self.filter(expires_at__gt=at or timezone.now(), revoked_at__isnull=True)
+
+
+class AccessGrant(models.Model):
+    """Access outside the ordinary care relationship: emergency access (nödåtkomst), or
+    opening a block with the resident's consent. Time-limited; always reviewed afterwards."""
+
+    class Kind(models.TextChoices):
+        EMERGENCY = "emergency", _("Emergency access")
+        CONSENT = "consent", _("Opened with the resident's consent")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="access_grants",
+        verbose_name=_("user"),
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="access_grants", verbose_name=_("resident")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reason = models.TextField(_("reason"))
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    objects = AccessGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} → {self.resident}"
+
+
+class BlockQuerySet(ResidentDataQuerySet):
+    def active(self) -> "BlockQuerySet":
+        return self.filter(lifted_at__isnull=True)
+
+
+class Block(models.Model):
+    """A resident's block (spärr) of the data one unit holds, from staff in other units.
+
+    Patientdatalagen 4 kap. 4 §; domain-spec §3.1: others see only that blocked data exists;
+    it opens with the resident's consent or, in an emergency, in two explicit steps.
+    """
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="blocks", verbose_name=_("resident")
+    )
+    unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("blocked unit"),
+        help_text=_("The unit whose records are blocked from staff in other units."),
+    )
+    reason = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+
+    objects = BlockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "unit"],
+                condition=Q(lifted_at__isnull=True),
+                name="one_active_block_per_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} / {self.unit}"

@@ -1,16 +1,35 @@
 """The care-relationship access policy: the one place that decides who sees which resident.
 
 Patientdatalagen 4 kap. 1 §: staff may read a resident's data only when they take part in the
-resident's care (domain-spec §3.1). Every `visible_to(user)` in the project is built on
-`resident_filter_for`.
+resident's care (domain-spec §3.1). Every `visible_to(user)` in the project is built on the
+functions here:
+
+- nurses and assistant nurses see the residents of the units they are assigned to;
+- physicians see their panel (current named physician or deputy);
+- clinical staff also see a resident they hold an active access grant for (emergency access);
+- coordinators see organisation data of every resident, never clinical records;
+- relatives see the residents they are linked to (the portal narrows this by consent);
+- administrators see no resident data.
+
+Blocks (spärr, PDL 4 kap. 4 §) hide the records a unit holds from staff of other units unless a
+grant (consent or emergency, two explicit steps) opens them.
 """
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from digifys.accounts.models import Role
 
 NOTHING = Q(pk__in=[])
+CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE)
+
+
+def _model(name: str):
+    return apps.get_model("careteams", name)
+
+
+def _active_grants(user):
+    return _model("AccessGrant").objects.active().filter(user=user)
 
 
 def resident_filter_for(user) -> Q:
@@ -19,20 +38,69 @@ def resident_filter_for(user) -> Q:
         return NOTHING
     role = user.role
     if role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        return Q(unit__in=user.staff_profile.units.values("pk"))
-    if role == Role.PHYSICIAN:
-        assignment = apps.get_model("careteams", "PhysicianAssignment")
-        panel = assignment.objects.filter(physician__user=user, ended_at__isnull=True)
-        return Q(pk__in=panel.values("resident"))
-    if role == Role.COORDINATOR:
+        relationship = Q(unit__in=user.staff_profile.units.values("pk"))
+    elif role == Role.PHYSICIAN:
+        panel = _model("PhysicianAssignment").objects.filter(
+            physician__user=user, ended_at__isnull=True
+        )
+        relationship = Q(pk__in=panel.values("resident"))
+    elif role == Role.COORDINATOR:
         # Coordinators manage units and panels: organisation data, never clinical notes.
         return ~NOTHING
-    if role == Role.RELATIVE:
+    elif role == Role.RELATIVE:
         return Q(pk__in=user.relative_links.values("resident"))
-    # Administrators configure the system and see no resident data.
-    return NOTHING
+    else:
+        # Administrators configure the system and see no resident data.
+        return NOTHING
+    return relationship | Q(pk__in=_active_grants(user).values("resident"))
+
+
+def record_filter_for(user) -> Q:
+    """Return a Q over a clinical record (fields `resident`, `unit`) that USER may read."""
+    if not can_see_clinical_data(user):
+        return NOTHING
+    residents = apps.get_model("residents", "Resident").objects.filter(resident_filter_for(user))
+    blocked = Exists(
+        _model("Block")
+        .objects.active()
+        .filter(resident=OuterRef("resident"), unit=OuterRef("unit"))
+    )
+    opened = Exists(_active_grants(user).filter(resident=OuterRef("resident")))
+    own_units = Q(unit__in=_own_unit_ids(user))
+    return Q(resident__in=residents) & (~blocked | own_units | opened)
+
+
+def blocked_units_for(user, resident) -> list:
+    """Return the units whose records about RESIDENT are hidden from USER by a block."""
+    if _active_grants(user).filter(resident=resident).exists():
+        return []
+    blocks = (
+        _model("Block").objects.active().filter(resident=resident).select_related("unit__parent")
+    )
+    own = set(_own_unit_ids(user))
+    return [block.unit for block in blocks if block.unit_id not in own]
+
+
+def has_care_relationship(user, resident) -> bool:
+    """Return True when USER sees RESIDENT without an access grant."""
+    grants = _active_grants(user).filter(resident=resident).exists()
+    if grants:
+        return False
+    model = apps.get_model("residents", "Resident")
+    return model.objects.filter(resident_filter_for(user), pk=resident.pk).exists()
+
+
+def _own_unit_ids(user) -> list[int]:
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return []
+    return list(profile.units.values_list("pk", flat=True))
 
 
 def can_see_clinical_data(user) -> bool:
     """Return True when the user's role may read clinical records (diagnoses, medication)."""
-    return getattr(user, "role", None) in (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE)
+    return getattr(user, "role", None) in CLINICAL_ROLES
+
+
+def may_request_emergency_access(user) -> bool:
+    return user.is_authenticated and can_see_clinical_data(user)

@@ -1,12 +1,22 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.core.forms import add_service_errors
 from digifys.residents import selectors as resident_selectors
+from digifys.residents.identity import InvalidIdentityNumber, parse_identity_number
+from digifys.residents.models import Resident
 
-from . import selectors
+from . import policy, selectors, services
+from .forms import BlockForm, ConsentOpenForm, EmergencyLookupForm, EmergencyReasonForm
+from .models import Block
 
 
 @login_required
@@ -25,6 +35,13 @@ def panel(request: HttpRequest) -> HttpResponse:
                 "named": named,
             }
         )
+    audit.record_many(
+        actor=request.user,
+        action="read",
+        residents=[row["resident"] for row in rows],
+        object_type="panel",
+        request=request,
+    )
     named_count = sum(1 for row in rows if row["role"] == "named")
     return render(
         request,
@@ -46,3 +63,195 @@ def overview(request: HttpRequest) -> HttpResponse:
         "locum_share": None if share is None else round(share * 100),
     }
     return render(request, "careteams/overview.html", context)
+
+
+def _require_emergency_role(request: HttpRequest) -> None:
+    if not policy.may_request_emergency_access(request.user):
+        raise PermissionDenied
+
+
+def _find_in_care(identity_number: str) -> Resident | None:
+    canonical = parse_identity_number(identity_number).canonical
+    return (
+        Resident.objects.in_care()
+        .select_related("unit__parent")
+        .filter(identity_number=canonical)
+        .first()
+    )
+
+
+@login_required
+def emergency(request: HttpRequest) -> HttpResponse:
+    """Emergency access, step 1: see that the resident exists (logged)."""
+    _require_emergency_role(request)
+    form = EmergencyLookupForm(request.POST or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = _find_in_care(form.cleaned_data["identity_number"])
+        except InvalidIdentityNumber as exc:
+            form.add_error("identity_number", str(exc))
+        else:
+            if resident is None:
+                form.add_error(
+                    "identity_number",
+                    _("No resident in care has this identity number. Check the number."),
+                )
+            elif policy.has_care_relationship(request.user, resident):
+                messages.info(
+                    request, _("You already have a care relationship with this resident.")
+                )
+                return redirect("residents:detail", pk=resident.pk)
+            else:
+                audit.record(
+                    actor=request.user,
+                    action="emergency",
+                    resident=resident,
+                    object_type="resident_lookup",
+                    object_id=resident.pk,
+                    purpose="emergency",
+                    request=request,
+                    details={"step": 1},
+                )
+                context.update(
+                    resident=resident,
+                    reason_form=EmergencyReasonForm(
+                        initial={"identity_number": form.cleaned_data["identity_number"]}
+                    ),
+                )
+    status = 400 if form.errors else 200
+    return render(request, "careteams/emergency.html", context, status=status)
+
+
+@login_required
+@require_POST
+def emergency_open(request: HttpRequest) -> HttpResponse:
+    """Emergency access, step 2: state the reason, then read."""
+    _require_emergency_role(request)
+    form = EmergencyReasonForm(request.POST)
+    lookup = EmergencyLookupForm(request.POST)
+    resident = None
+    if lookup.is_valid():
+        try:
+            resident = _find_in_care(lookup.cleaned_data["identity_number"])
+        except InvalidIdentityNumber as exc:
+            lookup.add_error("identity_number", str(exc))
+        else:
+            if resident is None:
+                lookup.add_error(
+                    "identity_number", _("No resident in care has this identity number.")
+                )
+    if resident is not None and form.is_valid():
+        try:
+            grant = services.grant_emergency_access(
+                actor=request.user,
+                resident=resident,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.warning(
+                request,
+                _("Emergency access is open until %(time)s. It is logged and will be reviewed.")
+                % {"time": timezone.localtime(grant.expires_at).strftime("%H:%M")},
+            )
+            return redirect("residents:detail", pk=resident.pk)
+    context = {"form": lookup, "resident": resident, "reason_form": form}
+    return render(request, "careteams/emergency.html", context, status=400)
+
+
+@login_required
+@require_POST
+def consent_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a resident's blocked records with their consent (second explicit step)."""
+    if not policy.can_see_clinical_data(request.user):
+        raise PermissionDenied
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
+    form = ConsentOpenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.open_blocks_with_consent(
+                actor=request.user,
+                resident=resident,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The blocked records are open to you for two hours."))
+            return redirect("residents:detail", pk=resident.pk)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("residents:detail", pk=resident.pk)
+
+
+def _require_block_role(request: HttpRequest) -> None:
+    if request.user.role not in (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE):
+        raise PermissionDenied
+
+
+def _blocks_resident(request: HttpRequest, pk: int) -> Resident:
+    _require_block_role(request)
+    return get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
+
+
+@login_required
+def blocks(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register and list a resident's blocks (spärr), at the resident's request."""
+    resident = _blocks_resident(request, pk)
+    form = BlockForm(request.POST or None, initial={"unit": resident.unit_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.register_block(
+                actor=request.user, request=request, resident=resident, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The block was registered."))
+            return redirect("careteams:blocks", pk=resident.pk)
+    else:
+        audit.record(
+            actor=request.user,
+            action="read",
+            resident=resident,
+            object_type="blocks",
+            object_id=resident.pk,
+            request=request,
+        )
+    context = {
+        "resident": resident,
+        "form": form,
+        "blocks": resident.blocks.select_related("unit__parent", "created_by", "lifted_by"),
+    }
+    return render(request, "careteams/blocks.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def lift_block(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift a block after confirmation."""
+    _require_block_role(request)
+    block = get_object_or_404(
+        Block.objects.visible_to(request.user).select_related("resident", "unit"), pk=pk
+    )
+    if request.method == "POST":
+        try:
+            services.lift_block(actor=request.user, block=block, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The block was lifted."))
+        return redirect("careteams:blocks", pk=block.resident_id)
+    audit.record(
+        actor=request.user,
+        action="read",
+        resident=block.resident,
+        object_type="block",
+        object_id=block.pk,
+        request=request,
+    )
+    # Not "block": inside {% block %} that name is the template block itself.
+    return render(request, "careteams/lift_block.html", {"the_block": block})

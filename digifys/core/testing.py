@@ -34,17 +34,19 @@ def elderly_test_numbers():
             yield number
 
 
-_numbers = itertools.cycle(list(elderly_test_numbers()))
+_ELDERLY = list(elderly_test_numbers())
+_numbers = itertools.cycle(_ELDERLY)
 _used: set[str] = set()
 
 
 def next_identity_number() -> str:
     """Return a fresh test personnummer not handed out before in this process."""
-    for number in _numbers:
+    for _ in range(len(_ELDERLY)):
+        number = next(_numbers)
         if number not in _used:
             _used.add(number)
             return number
-    raise RuntimeError("unreachable")
+    raise RuntimeError("All elderly test personnummer are in use in this test.")
 
 
 def make_user(username: str, *, first_name: str = "", last_name: str = "", **extra) -> User:
@@ -146,6 +148,8 @@ PERSONAS = [
 
 def build_world() -> World:
     """Create a small region with one unit in Malå and one in Storuman, and the personas."""
+    # Each test's database starts empty, so numbers handed out to earlier tests are free again.
+    _used.clear()
     region = make_org(Organisation.Kind.REGION, "Region Västerbotten")
     area = make_org(Organisation.Kind.CARE_AREA, "Södra Lappland", region)
     mala = make_org(Organisation.Kind.MUNICIPALITY, "Malå", area, municipality_code="2418")

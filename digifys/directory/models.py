@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from digifys.accounts.models import Role
+from digifys.core.validators import image_upload_validators
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -136,7 +137,9 @@ class StaffProfile(models.Model):
     work_city = models.CharField(_("work city"), max_length=100, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
     is_locum = models.BooleanField(_("locum"), default=False)
-    photo = models.ImageField(_("photo"), upload_to="staff/", blank=True)
+    photo = models.ImageField(
+        _("photo"), upload_to="staff/", blank=True, validators=image_upload_validators
+    )
     presentation = models.TextField(_("presentation"), blank=True)
 
     objects = StaffQuerySet.as_manager()

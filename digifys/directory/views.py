@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from digifys.accounts.models import Role
+from digifys.audit import services as audit
 from digifys.residents import selectors
 from digifys.residents.models import Resident
 
@@ -31,6 +32,13 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         {"resident": r, "named": selectors.named_physician(r), "deputy": selectors.deputy(r)}
         for r in residents
     ]
+    audit.record_many(
+        actor=request.user,
+        action="read",
+        residents=[row["resident"] for row in rows],
+        object_type="unit_worklist",
+        request=request,
+    )
     other_units = []
     if request.user.role in (Role.NURSE, Role.ASSISTANT_NURSE):
         other_units = request.user.staff_profile.units.exclude(pk=the_unit.pk).select_related(

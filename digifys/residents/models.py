@@ -150,6 +150,13 @@ class ResidentDataQuerySet(models.QuerySet):
 
 
 class ClinicalRecordQuerySet(ResidentDataQuerySet):
+    """Records that belong to a resident and were made by a unit: blocks (spärr) apply."""
+
+    def visible_to(self, user) -> "ClinicalRecordQuerySet":
+        from digifys.careteams.policy import record_filter_for
+
+        return self.filter(record_filter_for(user))
+
     def active(self) -> "ClinicalRecordQuerySet":
         return self.filter(is_active=True)
 
@@ -162,6 +169,14 @@ class Diagnosis(models.Model):
     text = models.CharField(_("diagnosis"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
     recorded_on = models.DateField(_("recorded on"), default=datetime.date.today)
+    unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by unit"),
+    )
 
     objects = ClinicalRecordQuerySet.as_manager()
 
@@ -184,6 +199,14 @@ class Medication(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     started_on = models.DateField(_("started on"), null=True, blank=True)
     stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
+    unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by unit"),
+    )
 
     objects = ClinicalRecordQuerySet.as_manager()
 
@@ -221,6 +244,14 @@ class TreatmentLimitation(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
     is_active = models.BooleanField(_("in force"), default=True)
+    unit = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by unit"),
+    )
 
     objects = ClinicalRecordQuerySet.as_manager()
 

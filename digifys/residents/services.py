@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from digifys.audit import services as audit
 from digifys.directory import geography
 from digifys.directory.models import Organisation
 
@@ -80,6 +81,7 @@ def register_resident(
     interpreter_language: str = "",
     moved_in_on: datetime.date | None = None,
     cognitive_baseline: str = "",
+    request=None,
 ) -> Resident:
     """Register a new resident in a unit after checking identity and eligibility."""
     try:
@@ -110,11 +112,22 @@ def register_resident(
     )
     resident.full_clean()
     resident.save()
+    audit.record(
+        actor=actor,
+        action="create",
+        resident=resident,
+        object_type="resident",
+        object_id=resident.pk,
+        purpose="administration",
+        request=request,
+    )
     return resident
 
 
 @transaction.atomic
-def change_registration(*, actor, resident: Resident, municipality_code: str) -> Resident:
+def change_registration(
+    *, actor, resident: Resident, municipality_code: str, request=None
+) -> Resident:
     """Record a new home municipality; moving out of Västerbotten ends eligibility."""
     code = municipality_code.strip()
     try:
@@ -128,6 +141,16 @@ def change_registration(*, actor, resident: Resident, municipality_code: str) ->
     elif resident.eligibility_ended_at is None:
         resident.eligibility_ended_at = timezone.now()
     resident.save(update_fields=["home_municipality_code", "eligibility_ended_at"])
+    audit.record(
+        actor=actor,
+        action="update",
+        resident=resident,
+        object_type="registration",
+        object_id=resident.pk,
+        purpose="administration",
+        request=request,
+        details={"municipality_code": code, "eligible": eligible},
+    )
     return resident
 
 
@@ -157,4 +180,12 @@ def add_relative(
     )
     relative.full_clean()
     relative.save()
+    audit.record(
+        actor=actor,
+        action="create",
+        resident=resident,
+        object_type="relative",
+        object_id=relative.pk,
+        purpose="administration",
+    )
     return relative

@@ -8,12 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.careteams import policy
+from digifys.careteams.forms import ConsentOpenForm
 from digifys.careteams.policy import can_see_clinical_data
+from digifys.core.forms import add_service_errors
 from digifys.directory.models import Organisation
 
 from . import selectors, services
 from .forms import RegisterResidentForm, RegistrationChangeForm, ResidentSearchForm
-from .models import Resident
+from .models import Diagnosis, Medication, Resident, TreatmentLimitation
 
 
 def _require_role(request: HttpRequest, *roles: Role) -> None:
@@ -46,6 +50,13 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         }
         for resident in page.object_list
     ]
+    audit.record_many(
+        actor=request.user,
+        action="read",
+        residents=[row["resident"] for row in rows],
+        object_type="resident_list",
+        request=request,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
@@ -56,26 +67,45 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one resident's overview."""
+    if request.user.role == Role.RELATIVE:
+        return redirect("residents:mine")
     resident = get_object_or_404(
         selectors.with_care_team(Resident.objects.visible_to(request.user)), pk=pk
     )
-    if request.user.role == Role.RELATIVE:
-        return redirect("residents:mine")
     clinical = can_see_clinical_data(request.user)
+    emergency = clinical and not policy.has_care_relationship(request.user, resident)
+    audit.record(
+        actor=request.user,
+        action="read",
+        resident=resident,
+        object_type="resident",
+        object_id=resident.pk,
+        purpose="emergency" if emergency else "care",
+        request=request,
+    )
     context = {
         "resident": resident,
         "named": selectors.named_physician(resident),
         "deputy": selectors.deputy(resident),
         "clinical": clinical,
+        "emergency": emergency,
         "relatives": resident.relatives.all(),
         "can_change_registration": request.user.role == Role.COORDINATOR,
-        "registration_form": RegistrationChangeForm(),
+        "can_manage_blocks": request.user.role
+        in (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE),
     }
     if clinical:
+        records = {
+            "diagnoses": Diagnosis.objects.visible_to(request.user).active(),
+            "medications": Medication.objects.visible_to(request.user).active(),
+            "limitations": TreatmentLimitation.objects.visible_to(request.user)
+            .active()
+            .select_related("decided_by__user"),
+        }
         context.update(
-            diagnoses=resident.diagnoses.active(),
-            medications=resident.medications.active(),
-            limitations=resident.treatment_limitations.active().select_related("decided_by__user"),
+            {name: qs.filter(resident=resident) for name, qs in records.items()},
+            blocked_units=policy.blocked_units_for(request.user, resident),
+            consent_form=ConsentOpenForm(),
         )
     return render(request, "residents/detail.html", context)
 
@@ -87,9 +117,11 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegisterResidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            resident = services.register_resident(actor=request.user, **form.cleaned_data)
+            resident = services.register_resident(
+                actor=request.user, request=request, **form.cleaned_data
+            )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(name)s was registered.") % {"name": resident.full_name})
             return redirect("residents:detail", pk=resident.pk)
@@ -103,6 +135,16 @@ def change_registration(request: HttpRequest, pk: int) -> HttpResponse:
     _require_role(request, Role.COORDINATOR)
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
     form = RegistrationChangeForm(request.POST or None)
+    if request.method != "POST":
+        audit.record(
+            actor=request.user,
+            action="read",
+            resident=resident,
+            object_type="registration",
+            object_id=resident.pk,
+            purpose="administration",
+            request=request,
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.change_registration(
@@ -111,7 +153,7 @@ def change_registration(request: HttpRequest, pk: int) -> HttpResponse:
                 municipality_code=form.cleaned_data["municipality_code"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if resident.is_eligible:
                 messages.success(request, _("The registration was changed."))
@@ -143,12 +185,12 @@ def my_residents(request: HttpRequest) -> HttpResponse:
         {"resident": r, "named": selectors.named_physician(r), "deputy": selectors.deputy(r)}
         for r in residents
     ]
+    audit.record_many(
+        actor=request.user,
+        action="read",
+        residents=[card["resident"] for card in cards],
+        object_type="relative_card",
+        purpose="patient_request",
+        request=request,
+    )
     return render(request, "residents/mine.html", {"cards": cards})
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

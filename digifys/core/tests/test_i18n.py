@@ -47,7 +47,7 @@ def test_the_catalogues_hold_every_string_in_the_code(tmp_path):
     shutil.copytree(
         settings.BASE_DIR / "digifys",
         copy / "digifys",
-        ignore=shutil.ignore_patterns("__pycache__", "*.mo", "data"),
+        ignore=shutil.ignore_patterns("__pycache__", "*.mo", "data", "node_modules"),
     )
     shutil.copy(settings.BASE_DIR / "manage.py", copy / "manage.py")
     env = {"PATH": "/usr/bin:/bin", "DIGIFYS_DEMO": "1", "DIGIFYS_VAR_DIR": str(tmp_path / "var")}
@@ -73,6 +73,9 @@ SKIP_LINK = {"sv": "Hoppa till innehållet", "en": "Skip to content", "es": "Sal
 
 PAGES = [
     ("accounts:login", {}, None),
+    ("account_request_login_code", {}, None),
+    ("mfa_activate_totp", {}, "nurse_mala"),
+    ("mfa_index", {}, "nurse_mala"),
     ("accounts:preferences", {}, "nurse_mala"),
     ("residents:list", {}, "nurse_mala"),
     ("residents:register", {}, "coordinator"),
@@ -110,7 +113,7 @@ def test_a_staff_member_keeps_the_language_they_chose(world, login):
     world.physician_spain.refresh_from_db()
     assert world.physician_spain.language == "es"
     client.cookies.clear()
-    client.force_login(world.physician_spain)
+    login(world.physician_spain)  # a fresh login; staff sessions need the second factor
     page = client.get(reverse("careteams:panel")).content.decode()
     assert '<html lang="es"' in page
 

@@ -1,0 +1,145 @@
+"""Writes for care relationships: emergency access and blocks (spärr).
+
+Rules (patientdatalagen, domain-spec §3.1):
+- emergency access is for clinical staff without a care relationship; it takes two explicit
+  steps (see that the resident exists, then state a reason), is time-limited, is logged with
+  purpose "emergency" and is always put on the next log review;
+- a block hides the records one unit holds from staff in other units; staff see only that
+  blocked data exists; it opens with the resident's consent or through emergency access;
+- every change writes an access-log entry.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from digifys.audit import services as audit
+from digifys.directory.models import Organisation
+from digifys.residents.models import Resident
+from digifys.residents.services import ensure_eligible
+
+from . import policy
+from .models import AccessGrant, Block
+
+EMERGENCY_ACCESS_DURATION = datetime.timedelta(hours=2)
+MIN_REASON_LENGTH = 10
+
+
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Describe why you need access (at least %(n)d characters).")
+                % {"n": MIN_REASON_LENGTH}
+            }
+        )
+    return reason
+
+
+@transaction.atomic
+def grant_emergency_access(*, actor, resident: Resident, reason: str, request=None) -> AccessGrant:
+    """Open a resident's data to ACTOR for a limited time in an emergency (nödåtkomst)."""
+    if not policy.may_request_emergency_access(actor):
+        raise PermissionDenied(_("Only clinical staff can use emergency access."))
+    ensure_eligible(resident)
+    reason = _check_reason(reason)
+    now = timezone.now()
+    grant = AccessGrant.objects.create(
+        user=actor,
+        resident=resident,
+        kind=AccessGrant.Kind.EMERGENCY,
+        reason=reason,
+        granted_at=now,
+        expires_at=now + EMERGENCY_ACCESS_DURATION,
+    )
+    audit.record(
+        actor=actor,
+        action="emergency",
+        resident=resident,
+        object_type="access_grant",
+        object_id=grant.pk,
+        purpose="emergency",
+        request=request,
+        details={"reason": reason, "expires_at": grant.expires_at.isoformat()},
+    )
+    return grant
+
+
+@transaction.atomic
+def open_blocks_with_consent(
+    *, actor, resident: Resident, reason: str, request=None
+) -> AccessGrant:
+    """Record the resident's consent to open their blocked records to ACTOR for a while."""
+    if not policy.can_see_clinical_data(actor):
+        raise PermissionDenied(_("Only clinical staff can open blocked records."))
+    reason = _check_reason(reason)
+    now = timezone.now()
+    grant = AccessGrant.objects.create(
+        user=actor,
+        resident=resident,
+        kind=AccessGrant.Kind.CONSENT,
+        reason=reason,
+        granted_at=now,
+        expires_at=now + EMERGENCY_ACCESS_DURATION,
+    )
+    audit.record(
+        actor=actor,
+        action="block",
+        resident=resident,
+        object_type="access_grant",
+        object_id=grant.pk,
+        purpose="patient_request",
+        request=request,
+        details={"opened": "consent", "reason": reason},
+    )
+    return grant
+
+
+@transaction.atomic
+def register_block(
+    *, actor, resident: Resident, unit: Organisation, reason: str = "", request=None
+) -> Block:
+    """Block the records UNIT holds about RESIDENT from staff in other units, at their request."""
+    if unit.kind != Organisation.Kind.UNIT:
+        raise ValidationError({"unit": _("Choose a unit.")})
+    if Block.objects.active().filter(resident=resident, unit=unit).exists():
+        raise ValidationError({"unit": _("The records of this unit are already blocked.")})
+    block = Block.objects.create(
+        resident=resident, unit=unit, reason=reason.strip(), created_by=actor
+    )
+    audit.record(
+        actor=actor,
+        action="block",
+        resident=resident,
+        object_type="block",
+        object_id=block.pk,
+        purpose="patient_request",
+        request=request,
+        details={"unit": unit.pk, "change": "registered"},
+    )
+    return block
+
+
+@transaction.atomic
+def lift_block(*, actor, block: Block, request=None) -> Block:
+    """Lift a block at the resident's request."""
+    if block.lifted_at is not None:
+        raise ValidationError(_("The block has already been lifted."))
+    block.lifted_at = timezone.now()
+    block.lifted_by = actor
+    block.save(update_fields=["lifted_at", "lifted_by"])
+    audit.record(
+        actor=actor,
+        action="block",
+        resident=block.resident,
+        object_type="block",
+        object_id=block.pk,
+        purpose="patient_request",
+        request=request,
+        details={"unit": block.unit_id, "change": "lifted"},
+    )
+    return block
