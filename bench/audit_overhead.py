@@ -35,6 +35,7 @@ def main() -> None:
     os.environ["DIGIFYS_VAR_DIR"] = workdir
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
     os.environ["DJANGO_SETTINGS_MODULE"] = "digifys.settings"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
     import django
 
     django.setup()
