@@ -8,7 +8,8 @@ functions here:
 - physicians see their panel (current named physician or deputy);
 - clinical staff also see a resident they hold an active access grant for (emergency access);
 - coordinators see organisation data of every resident, never clinical records;
-- relatives see the residents they are linked to (the portal narrows this by consent);
+- relatives see the residents they are linked to with a recorded consent (the portal will
+  narrow what they see by the consent's scope);
 - administrators see no resident data.
 
 Blocks (spärr, PDL 4 kap. 4 §) hide the records a unit holds from staff of other units unless a
@@ -48,7 +49,8 @@ def resident_filter_for(user) -> Q:
         # Coordinators manage units and panels: organisation data, never clinical notes.
         return ~NOTHING
     elif role == Role.RELATIVE:
-        return Q(pk__in=user.relative_links.values("resident"))
+        consented = user.relative_links.exclude(consent="")
+        return Q(pk__in=consented.values("resident"))
     else:
         # Administrators configure the system and see no resident data.
         return NOTHING

@@ -6,7 +6,8 @@ The personas, after healthchecks' Alice/Bob/Charlie:
 - physician_spain (Málaga) is the named physician of the Malå residents;
 - other_physician (Lycksele) has no panel at all;
 - coordinator sees organisation data; administrator sees no resident data;
-- relative_with_consent is linked to one Malå resident; relative_without to nobody;
+- relative_with_consent is linked to one Malå resident with consent; relative_without is
+  linked to another Malå resident without consent and sees nothing;
 - an anonymous visitor is redirected to log in.
 """
 
@@ -200,8 +201,17 @@ def build_world() -> World:
         given_name="Gustav",
         family_name="Lind",
         relationship=Relative.Relationship.CHILD,
+        consent=Relative.Consent.RESIDENT,
+        consent_recorded_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
     )
     relative_without = make_user("harriet.relative", first_name="Harriet", last_name="Ek")
+    Relative.objects.create(
+        resident=resident_mala_2,
+        user=relative_without,
+        given_name="Harriet",
+        family_name="Ek",
+        relationship=Relative.Relationship.NIECE_NEPHEW,
+    )
     return World(
         region=region,
         mala=mala,

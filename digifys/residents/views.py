@@ -193,4 +193,7 @@ def my_residents(request: HttpRequest) -> HttpResponse:
         purpose="patient_request",
         request=request,
     )
-    return render(request, "residents/mine.html", {"cards": cards})
+    awaiting_consent = request.user.relative_links.filter(consent="").exists()
+    return render(
+        request, "residents/mine.html", {"cards": cards, "awaiting_consent": awaiting_consent}
+    )

@@ -1325,6 +1325,11 @@ class _Builder:
         for table in (diagnoses, medications, limitations, relatives, assignments, contacts):
             table.flush()
         self.relative_count = relatives.count
+        # The persona relative has the resident's consent (inserted rows default to none).
+        Relative.objects.filter(user=self.relative_user).update(
+            consent=Relative.Consent.RESIDENT,
+            consent_recorded_at=self.instant(self.model_start_k, 0),
+        )
         self.contact_count = contacts.count
 
     def _relative_user(self) -> User:

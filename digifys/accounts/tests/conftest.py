@@ -1,5 +1,6 @@
 """Fixtures for the login tests: a real OpenID Connect provider (Node, npm `oidc-provider`)."""
 
+import fcntl
 import os
 import select
 import shutil
@@ -31,15 +32,23 @@ def _free_port() -> int:
 
 
 def _install_provider(npm: str) -> None:
-    """Install the pinned provider (package-lock.json) into oidc_provider/node_modules once."""
-    if (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
-        return
-    subprocess.run(  # noqa: S603
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=PROVIDER_DIR,
-        check=True,
-        timeout=300,
-    )
+    """Install the pinned provider (package-lock.json) into oidc_provider/node_modules once.
+
+    Test workers run in parallel: a file lock makes the others wait for one `npm ci`, and a
+    marker written after it succeeds keeps them from starting on a half-installed tree.
+    """
+    marker = PROVIDER_DIR / "node_modules" / ".digifys-installed"
+    with (PROVIDER_DIR / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
+            return
+        subprocess.run(  # noqa: S603
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=PROVIDER_DIR,
+            check=True,
+            timeout=300,
+        )
+        marker.touch()
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +95,10 @@ def _wait_until_listening(process: subprocess.Popen, timeout: float = 20) -> str
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the OIDC test provider exited with {process.returncode}")
+            output = process.stdout.read()
+            raise RuntimeError(
+                f"the OIDC test provider exited with {process.returncode}: {output[-2000:]}"
+            )
         ready, _, _ = select.select([process.stdout], [], [], 0.2)
         if ready:
             line = process.stdout.readline()

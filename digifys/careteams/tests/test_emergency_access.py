@@ -117,3 +117,23 @@ def test_a_nurse_with_a_care_relationship_is_sent_straight_to_the_record(world, 
     response = _step1(login(world.nurse_mala), world.resident_mala)
     assert response.status_code == 302
     assert not AccessGrant.objects.exists()
+
+
+def test_emergency_access_appears_in_the_next_log_review(world, login):
+    from django.utils import timezone
+
+    from digifys.audit import services as audit
+
+    client = login(world.nurse_storuman)
+    _step1(client, world.resident_mala)
+    _step2(client, world.resident_mala)
+    client.get(reverse("residents:detail", args=[world.resident_mala.pk]))
+    today = timezone.localdate()
+    review = audit.start_review(
+        actor=world.coordinator, period_start=today, period_end=today, sample_size=0, seed=1
+    )
+    selected = review.items.select_related("event").filter(event__actor=world.nurse_storuman)
+    assert {item.event.action for item in selected} >= {"emergency", "read"}
+    assert all("emergency" in item.reasons for item in selected)
+    page = login(world.coordinator, language="en").get(reverse("audit:review", args=[review.pk]))
+    assert world.nurse_storuman.get_full_name() in page.content.decode()

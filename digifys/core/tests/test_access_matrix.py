@@ -42,7 +42,6 @@ MATRIX = {
         _row(
             REDIRECT,
             administrator=REDIRECT,
-            relative_without=FORBIDDEN,  # a login linked to nobody has no role
         ),
     ),
     "healthz": (lambda w: {}, "get", _row(OK, anonymous=OK)),
@@ -73,7 +72,11 @@ MATRIX = {
         _row(FORBIDDEN, **dict.fromkeys(STAFF, OK)),
     ),
     "residents:register": (lambda w: {}, "get", _row(FORBIDDEN, coordinator=OK)),
-    "residents:mine": (lambda w: {}, "get", _row(FORBIDDEN, relative_with_consent=OK)),
+    "residents:mine": (
+        lambda w: {},
+        "get",
+        _row(FORBIDDEN, relative_with_consent=OK, relative_without=OK),
+    ),
     "residents:detail": (
         lambda w: {"pk": w.resident_mala.pk},
         "get",
@@ -83,6 +86,7 @@ MATRIX = {
             physician_spain=OK,
             coordinator=OK,
             relative_with_consent=REDIRECT,
+            relative_without=REDIRECT,
         ),
     ),
     "residents:change_registration": (

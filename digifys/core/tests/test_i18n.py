@@ -85,6 +85,10 @@ PAGES = [
     ("directory:unit", {"pk": "unit_mala"}, "nurse_mala"),
     ("careteams:panel", {}, "physician_spain"),
     ("careteams:overview", {}, "coordinator"),
+    ("careteams:emergency", {}, "nurse_storuman"),
+    ("careteams:blocks", {"pk": "resident_mala"}, "coordinator"),
+    ("audit:reviews", {}, "coordinator"),
+    ("audit:extract", {"pk": "resident_mala"}, "coordinator"),
     ("admin:index", {}, "administrator"),
 ]
 
