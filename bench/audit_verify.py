@@ -35,26 +35,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digifys.audit.chain import GENESIS_HASH, entry_hash  # noqa: E402
+from digifys.audit.chain import GENESIS_HASH, HASHED_FIELDS, entry_hash  # noqa: E402
 
-COLUMNS = (
-    "seq",
-    "occurred_at",
-    "actor_id",
-    "actor_name",
-    "actor_role",
-    "organisation_id",
-    "organisation_name",
-    "resident_id",
-    "action",
-    "object_type",
-    "object_id",
-    "purpose",
-    "ip_address",
-    "details",
-    "prev_hash",
-    "hash",
-)
+COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash")
 ROLES = ("nurse", "assistant_nurse", "physician", "coordinator")
 ACTIONS = ("read", "read", "read", "read", "update", "create", "export")
 PURPOSES = ("care", "care", "care", "care", "care", "administration", "emergency")

@@ -40,6 +40,18 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
+def _grant(*, actor, resident: Resident, kind: str, reason: str) -> AccessGrant:
+    now = timezone.now()
+    return AccessGrant.objects.create(
+        user=actor,
+        resident=resident,
+        kind=kind,
+        reason=reason,
+        granted_at=now,
+        expires_at=now + EMERGENCY_ACCESS_DURATION,
+    )
+
+
 @transaction.atomic
 def grant_emergency_access(*, actor, resident: Resident, reason: str, request=None) -> AccessGrant:
     """Open a resident's data to ACTOR for a limited time in an emergency (nödåtkomst)."""
@@ -47,15 +59,7 @@ def grant_emergency_access(*, actor, resident: Resident, reason: str, request=No
         raise PermissionDenied(_("Only clinical staff can use emergency access."))
     ensure_eligible(resident)
     reason = _check_reason(reason)
-    now = timezone.now()
-    grant = AccessGrant.objects.create(
-        user=actor,
-        resident=resident,
-        kind=AccessGrant.Kind.EMERGENCY,
-        reason=reason,
-        granted_at=now,
-        expires_at=now + EMERGENCY_ACCESS_DURATION,
-    )
+    grant = _grant(actor=actor, resident=resident, kind=AccessGrant.Kind.EMERGENCY, reason=reason)
     audit.record(
         actor=actor,
         action="emergency",
@@ -77,15 +81,7 @@ def open_blocks_with_consent(
     if not policy.can_see_clinical_data(actor):
         raise PermissionDenied(_("Only clinical staff can open blocked records."))
     reason = _check_reason(reason)
-    now = timezone.now()
-    grant = AccessGrant.objects.create(
-        user=actor,
-        resident=resident,
-        kind=AccessGrant.Kind.CONSENT,
-        reason=reason,
-        granted_at=now,
-        expires_at=now + EMERGENCY_ACCESS_DURATION,
-    )
+    grant = _grant(actor=actor, resident=resident, kind=AccessGrant.Kind.CONSENT, reason=reason)
     audit.record(
         actor=actor,
         action="block",
