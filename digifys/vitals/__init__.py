@@ -1,0 +1,1 @@
+"""Vital signs and early-warning scores."""

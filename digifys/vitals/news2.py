@@ -1,0 +1,250 @@
+"""NEWS2 (National Early Warning Score 2) calculator.
+
+Source: Royal College of Physicians, "National Early Warning Score (NEWS) 2 — Standardising the
+assessment of acute-illness severity in the NHS", December 2017: Chart 1 (scoring table, incl. SpO2
+Scale 2 and ACVPU) and Chart 2 (thresholds and clinical risk). Implemented as specified in the
+project's domain specification (domain-spec.md §1).
+
+Input conventions (domain-spec §1.6):
+
+* Respiration rate, SpO2, systolic BP and pulse are whole numbers. ``int`` and integral ``float``
+  values (e.g. ``95.0``) are accepted; non-integral floats (e.g. ``95.5``) are rejected with
+  ``ValueError`` because the RCP table has gaps between whole-number bands (9–11 / 12–20) that a
+  fractional value could not be placed in without guessing.
+* Temperature is rounded half-up to one decimal before banding (36.05 → 36.1, 35.04 → 35.0), so
+  every value falls into exactly one of the table's one-decimal bands.
+* SpO2 Scale 2 may only be used for patients with a documented prescribed 88–92 % target
+  (domain-spec §1.2). This module cannot check that; the caller must.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+Band = Literal["low", "low-medium", "medium", "high"]
+
+CONSCIOUSNESS_LEVELS = ("A", "C", "V", "P", "U")
+SPO2_SCALES = (1, 2)
+
+# Plausibility limits (inclusive). Values outside these are almost certainly entry errors.
+RESPIRATORY_RATE_LIMITS = (1, 80)
+SPO2_LIMITS = (50, 100)
+SYSTOLIC_BP_LIMITS = (40, 300)
+PULSE_LIMITS = (20, 250)
+TEMPERATURE_LIMITS = (25.0, 45.0)
+
+SUBSCORE_KEYS = (
+    "respiratory_rate",
+    "spo2",
+    "air_or_oxygen",
+    "systolic_bp",
+    "pulse",
+    "consciousness",
+    "temperature",
+)
+
+
+@dataclass(frozen=True)
+class News2Score:
+    """Result of a NEWS2 calculation: total, the seven sub-scores, red flag and risk band."""
+
+    total: int
+    subscores: dict[str, int] = field(hash=False)
+    red_flag: bool
+    band: Band
+    spo2_scale: int
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_whole_number(name: str, value: object, limits: tuple[int, int], unit: str) -> int:
+    low, high = limits
+    allowed = f"a whole number from {low} to {high} {unit}"
+    if not _is_number(value):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    assert isinstance(value, int | float)
+    if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    number = int(value)
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return number
+
+
+def _check_temperature(value: object) -> Decimal:
+    low, high = TEMPERATURE_LIMITS
+    allowed = f"a number from {low} to {high} °C"
+    if not _is_number(value):
+        raise ValueError(f"temperature must be {allowed}, got {value!r}")
+    assert isinstance(value, int | float)
+    # `not (a <= x <= b)` is also true for NaN, so NaN and infinities are rejected here.
+    if not low <= value <= high:
+        raise ValueError(f"temperature must be {allowed}, got {value!r}")
+    # The RCP table uses one decimal (35.0 / 35.1 / 36.0 / 36.1 ...). Round half-up to one decimal
+    # first (domain-spec §1.6) so values such as 36.05 land in exactly one band. str() gives the
+    # shortest repr, so 36.05 rounds to 36.1 rather than suffering binary-float error.
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def score_respiratory_rate(rate: int) -> int:
+    """Chart 1 sub-score for respiration rate (breaths/min)."""
+    if rate <= 8:
+        return 3
+    if rate <= 11:
+        return 1
+    if rate <= 20:
+        return 0
+    if rate <= 24:
+        return 2
+    return 3
+
+
+def score_spo2_scale_1(spo2: int) -> int:
+    """Chart 1 sub-score for SpO2 on Scale 1 (the default scale)."""
+    if spo2 <= 91:
+        return 3
+    if spo2 <= 93:
+        return 2
+    if spo2 <= 95:
+        return 1
+    return 0
+
+
+def score_spo2_scale_2(spo2: int, *, on_oxygen: bool) -> int:
+    """Chart 1 sub-score for SpO2 on Scale 2 (prescribed 88–92 % target, hypercapnic failure)."""
+    if spo2 <= 83:
+        return 3
+    if spo2 <= 85:
+        return 2
+    if spo2 <= 87:
+        return 1
+    if spo2 <= 92 or not on_oxygen:
+        # 88–92 scores 0, and so does ≥93 while breathing air.
+        return 0
+    if spo2 <= 94:
+        return 1
+    if spo2 <= 96:
+        return 2
+    return 3
+
+
+def score_air_or_oxygen(*, on_oxygen: bool) -> int:
+    """Chart 1 sub-score for supplemental oxygen (2 on oxygen, 0 on air), on either scale."""
+    return 2 if on_oxygen else 0
+
+
+def score_systolic_bp(systolic: int) -> int:
+    """Chart 1 sub-score for systolic blood pressure (mmHg)."""
+    if systolic <= 90:
+        return 3
+    if systolic <= 100:
+        return 2
+    if systolic <= 110:
+        return 1
+    if systolic <= 219:
+        return 0
+    return 3
+
+
+def score_pulse(pulse: int) -> int:
+    """Chart 1 sub-score for pulse (beats/min)."""
+    if pulse <= 40:
+        return 3
+    if pulse <= 50:
+        return 1
+    if pulse <= 90:
+        return 0
+    if pulse <= 110:
+        return 1
+    if pulse <= 130:
+        return 2
+    return 3
+
+
+def score_consciousness(level: str) -> int:
+    """Chart 1 sub-score for ACVPU: Alert scores 0; new Confusion, Voice, Pain, Unresponsive 3."""
+    return 0 if level == "A" else 3
+
+
+def score_temperature(temperature: Decimal) -> int:
+    """Chart 1 sub-score for temperature (°C), already rounded to one decimal."""
+    if temperature <= Decimal("35.0"):
+        return 3
+    if temperature <= Decimal("36.0"):
+        return 1
+    if temperature <= Decimal("38.0"):
+        return 0
+    if temperature <= Decimal("39.0"):
+        return 1
+    return 2
+
+
+def news2_band(total: int, *, red_flag: bool) -> Band:
+    """Chart 2 clinical-risk band: ≥7 high, 5–6 medium, single 3 low-medium, otherwise low."""
+    if total >= 7:
+        return "high"
+    if total >= 5:
+        return "medium"
+    if red_flag:
+        return "low-medium"
+    return "low"
+
+
+def score_news2(
+    *,
+    respiratory_rate: int | float,
+    spo2: int | float,
+    spo2_scale: int,
+    on_oxygen: bool,
+    systolic_bp: int | float,
+    pulse: int | float,
+    consciousness: str,
+    temperature: int | float,
+) -> News2Score:
+    """Validate one complete set of observations and return its NEWS2 score (RCP 2017)."""
+    rr = _check_whole_number(
+        "respiratory_rate", respiratory_rate, RESPIRATORY_RATE_LIMITS, "breaths/min"
+    )
+    sat = _check_whole_number("spo2", spo2, SPO2_LIMITS, "%")
+    sbp = _check_whole_number("systolic_bp", systolic_bp, SYSTOLIC_BP_LIMITS, "mmHg")
+    hr = _check_whole_number("pulse", pulse, PULSE_LIMITS, "beats/min")
+    temp = _check_temperature(temperature)
+    if isinstance(spo2_scale, bool) or spo2_scale not in SPO2_SCALES:
+        raise ValueError(f"spo2_scale must be 1 or 2, got {spo2_scale!r}")
+    if not isinstance(on_oxygen, bool):
+        raise ValueError(f"on_oxygen must be True or False, got {on_oxygen!r}")
+    if not isinstance(consciousness, str) or consciousness not in CONSCIOUSNESS_LEVELS:
+        raise ValueError(
+            f"consciousness must be one of {', '.join(CONSCIOUSNESS_LEVELS)} (ACVPU), "
+            f"got {consciousness!r}"
+        )
+    scale = int(spo2_scale)
+
+    if scale == 1:
+        spo2_subscore = score_spo2_scale_1(sat)
+    else:
+        spo2_subscore = score_spo2_scale_2(sat, on_oxygen=on_oxygen)
+
+    subscores = {
+        "respiratory_rate": score_respiratory_rate(rr),
+        "spo2": spo2_subscore,
+        "air_or_oxygen": score_air_or_oxygen(on_oxygen=on_oxygen),
+        "systolic_bp": score_systolic_bp(sbp),
+        "pulse": score_pulse(hr),
+        "consciousness": score_consciousness(consciousness),
+        "temperature": score_temperature(temp),
+    }
+    total = sum(subscores.values())
+    red_flag = any(value == 3 for value in subscores.values())
+    return News2Score(
+        total=total,
+        subscores=subscores,
+        red_flag=red_flag,
+        band=news2_band(total, red_flag=red_flag),
+        spo2_scale=scale,
+    )
