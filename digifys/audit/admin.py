@@ -1,7 +1,52 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from . import services as audit
 from .models import AuditEvent, LogReview, LogReviewItem
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Log every admin list, view and save of resident data in the access log."""
+
+    def resident_of(self, obj):
+        """Return the resident OBJ belongs to (override for rows that point to one)."""
+        return obj.resident
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            audit.record_many(
+                actor=request.user,
+                action="read",
+                residents=[self.resident_of(obj) for obj in changelist.result_list],
+                object_type=f"admin_{self.opts.model_name}_list",
+                purpose="administration",
+                request=request,
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and original is not None:
+            self._log(request, original, "read")
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._log(request, obj, "update" if change else "create")
+
+    def _log(self, request, obj, action: str) -> None:
+        audit.record(
+            actor=request.user,
+            action=action,
+            resident=self.resident_of(obj),
+            object_type=f"admin_{self.opts.model_name}",
+            object_id=obj.pk,
+            purpose="administration",
+            request=request,
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

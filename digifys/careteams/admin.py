@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from digifys.audit.admin import AuditedAdmin
+
 from .models import CareContact, PhysicianAssignment
 
 
 @admin.register(PhysicianAssignment)
-class PhysicianAssignmentAdmin(admin.ModelAdmin):
+class PhysicianAssignmentAdmin(AuditedAdmin):
     list_display = ("resident", "physician", "role", "started_at", "ended_at", "reason")
     list_filter = ("role",)
     search_fields = ("resident__family_name", "physician__user__last_name")
@@ -13,7 +15,7 @@ class PhysicianAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CareContact)
-class CareContactAdmin(admin.ModelAdmin):
+class CareContactAdmin(AuditedAdmin):
     list_display = ("resident", "clinician", "kind", "occurred_at")
     list_filter = ("kind",)
     list_select_related = ("resident", "clinician__user")

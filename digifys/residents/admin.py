@@ -1,22 +1,62 @@
+"""Django admin for residents and relatives: registration data only, every view logged.
+
+Administrators see no clinical data (careteams.policy), so diagnoses, medication, treatment
+limitations and the cognitive baseline are not offered here. Identity numbers and the home
+municipality are checked as the registration service checks them, and a change of registration
+goes through the resident page ("Ändra folkbokföring") so eligibility follows it.
+"""
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from .models import Diagnosis, Medication, Relative, Resident, TreatmentLimitation
+from digifys.audit.admin import AuditedAdmin
 
-
-class DiagnosisInline(admin.TabularInline):
-    model = Diagnosis
-    extra = 0
-
-
-class MedicationInline(admin.TabularInline):
-    model = Medication
-    extra = 0
+from .identity import InvalidIdentityNumber, parse_identity_number
+from .models import Relative, Resident
+from .services import check_municipality
 
 
-class TreatmentLimitationInline(admin.TabularInline):
-    model = TreatmentLimitation
-    extra = 0
-    autocomplete_fields = ("decided_by",)
+class ResidentAdminForm(forms.ModelForm):
+    # Wider than the stored 12 characters: every written form is accepted and made canonical.
+    identity_number = forms.CharField(
+        label=_("Identity number"), max_length=20, help_text=_("e.g. 19261223-9232.")
+    )
+
+    class Meta:
+        model = Resident
+        # Listed, not excluded: a clinical field added later must not appear here by accident.
+        fields = [
+            "identity_number",
+            "given_name",
+            "family_name",
+            "birth_date",
+            "home_municipality_code",
+            "unit",
+            "room",
+            "preferred_languages",
+            "needs_interpreter",
+            "interpreter_language",
+            "status",
+            "moved_in_on",
+            "moved_out_on",
+            "deceased_on",
+        ]
+
+    def clean_identity_number(self):
+        try:
+            identity = parse_identity_number(self.cleaned_data["identity_number"])
+        except InvalidIdentityNumber as exc:
+            raise ValidationError(str(exc)) from exc
+        self.instance.identity_kind = identity.kind
+        return identity.canonical
+
+    def clean(self):
+        cleaned = super().clean()
+        if "home_municipality_code" in self.fields and cleaned.get("home_municipality_code"):
+            check_municipality(cleaned["home_municipality_code"])
+        return cleaned
 
 
 class RelativeInline(admin.TabularInline):
@@ -26,17 +66,28 @@ class RelativeInline(admin.TabularInline):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(AuditedAdmin):
+    form = ResidentAdminForm
     list_display = ("family_name", "given_name", "identity_number", "unit", "room", "status")
     list_filter = ("status", "identity_kind")
     search_fields = ("family_name", "given_name", "identity_number")
     list_select_related = ("unit__parent",)
     autocomplete_fields = ("unit",)
-    inlines = [DiagnosisInline, MedicationInline, TreatmentLimitationInline, RelativeInline]
+    inlines = [RelativeInline]
+
+    def resident_of(self, obj) -> Resident:
+        return obj
+
+    def get_readonly_fields(self, request, obj=None):
+        # Identity and registration change through the resident page's own flow, never here.
+        readonly = ["eligibility_ended_at"]
+        if obj is not None:
+            readonly += ["identity_number", "home_municipality_code"]
+        return readonly
 
 
 @admin.register(Relative)
-class RelativeAdmin(admin.ModelAdmin):
+class RelativeAdmin(AuditedAdmin):
     list_display = ("family_name", "given_name", "relationship", "resident", "legal_representative")
     search_fields = ("family_name", "given_name", "resident__family_name")
     list_select_related = ("resident",)

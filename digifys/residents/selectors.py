@@ -5,11 +5,15 @@ from django.db.models import Prefetch, QuerySet
 from .models import Resident
 
 
-def with_care_team(residents: QuerySet[Resident]) -> QuerySet[Resident]:
+def with_care_team(
+    residents: QuerySet[Resident], *, with_languages: bool = False
+) -> QuerySet[Resident]:
     """Attach unit, nursing home and the current named physician and deputy in constant queries."""
     from digifys.careteams.models import PhysicianAssignment
 
     current = PhysicianAssignment.objects.current().select_related("physician__user")
+    if with_languages:
+        current = current.prefetch_related("physician__languages")
     return residents.select_related("unit__parent").prefetch_related(
         Prefetch("physician_assignments", queryset=current, to_attr="current_assignments")
     )

@@ -180,7 +180,9 @@ def change_registration(request: HttpRequest, pk: int) -> HttpResponse:
 def my_residents(request: HttpRequest) -> HttpResponse:
     """A relative's start page: their resident(s) and who the doctor is."""
     _require_role(request, Role.RELATIVE)
-    residents = selectors.with_care_team(Resident.objects.visible_to(request.user))
+    residents = selectors.with_care_team(
+        Resident.objects.visible_to(request.user), with_languages=True
+    )
     cards = [
         {"resident": r, "named": selectors.named_physician(r), "deputy": selectors.deputy(r)}
         for r in residents
