@@ -104,6 +104,12 @@ INSTALLED_APPS = [
     "digifys.careteams",
     "digifys.audit",
     "digifys.synth",
+    "digifys.scheduling",
+    "digifys.vitals",
+    "digifys.consults",
+    "digifys.orders",
+    "digifys.notifications",
+    "digifys.worklist",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",
@@ -307,6 +313,16 @@ TASKS = {
         )
     }
 }
+
+# Consult deadlines per urgency, in minutes (issue #4: configurable).
+CONSULT_DEADLINE_MINUTES = {
+    "emergency": _env_int("CONSULT_DEADLINE_EMERGENCY_MINUTES", 10),
+    "urgent": _env_int("CONSULT_DEADLINE_URGENT_MINUTES", 30),
+    "same_day": _env_int("CONSULT_DEADLINE_SAME_DAY_MINUTES", 8 * 60),
+    "next_round": _env_int("CONSULT_DEADLINE_NEXT_ROUND_MINUTES", 7 * 24 * 60),
+}
+# A nurse task is reported overdue this long after its due time.
+TASK_OVERDUE_GRACE_MINUTES = _env_int("TASK_OVERDUE_GRACE_MINUTES", 30)
 
 SESSION_COOKIE_AGE = _env_int("SESSION_COOKIE_AGE", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # inactivity timeout rather than absolute

@@ -20,6 +20,11 @@ urlpatterns = [
     path("directory/", include("digifys.directory.urls")),
     path("careteams/", include("digifys.careteams.urls")),
     path("audit/", include("digifys.audit.urls")),
+    path("vitals/", include("digifys.vitals.urls")),
+    path("consults/", include("digifys.consults.urls")),
+    path("tasks/", include("digifys.orders.urls")),
+    path("worklist/", include("digifys.worklist.urls")),
+    path("notifications/", include("digifys.notifications.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

@@ -5,7 +5,8 @@ resident's care (domain-spec §3.1). Every `visible_to(user)` in the project is 
 functions here:
 
 - nurses and assistant nurses see the residents of the units they are assigned to;
-- physicians see their panel (current named physician or deputy);
+- physicians see their panel (current named physician or deputy) and residents of open consults
+  assigned to them (routed as on-duty physician, escalated or handed over);
 - clinical staff also see a resident they hold an active access grant for (emergency access);
 - coordinators see organisation data of every resident, never clinical records;
 - relatives see the residents they are linked to with a recorded consent (the portal will
@@ -23,6 +24,7 @@ from digifys.accounts.models import Role
 
 NOTHING = Q(pk__in=[])
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE)
+OPEN_CONSULT_STATUSES = ("sent", "accepted", "answered")
 
 
 def _model(name: str):
@@ -44,7 +46,11 @@ def resident_filter_for(user) -> Q:
         panel = _model("PhysicianAssignment").objects.filter(
             physician__user=user, ended_at__isnull=True
         )
-        relationship = Q(pk__in=panel.values("resident"))
+        # An open consult assigned to the physician (on-duty or escalated) is a care relationship.
+        consults = apps.get_model("consults", "Consult").objects.filter(
+            assigned_to__user=user, status__in=OPEN_CONSULT_STATUSES
+        )
+        relationship = Q(pk__in=panel.values("resident")) | Q(pk__in=consults.values("resident"))
     elif role == Role.COORDINATOR:
         # Coordinators manage units and panels: organisation data, never clinical notes.
         return ~NOTHING

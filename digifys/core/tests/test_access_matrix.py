@@ -3,6 +3,7 @@
 A new view without a row here fails `test_every_url_pattern_is_in_the_matrix`.
 """
 
+import importlib
 from collections import Counter
 
 import pytest
@@ -10,13 +11,22 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from digifys.accounts.testing import complete_second_factor
 from digifys.audit.models import AuditEvent
+from digifys.core.access_matrix import (
+    BAD_REQUEST,
+    CLINICAL,
+    FORBIDDEN,
+    LOGIN,
+    NOT_FOUND,
+    OK,
+    REDIRECT,
+    STAFF,
+)
+from digifys.core.access_matrix import everyone as _everyone
+from digifys.core.access_matrix import row as _row
 from digifys.core.testing import PERSONAS
 
-LOGIN = "login"  # expected: redirect to the login page
-OK, FORBIDDEN, NOT_FOUND, REDIRECT, BAD_REQUEST = 200, 403, 404, 302, 400
-
-STAFF = {"nurse_mala", "nurse_storuman", "physician_spain", "other_physician", "coordinator"}
-CLINICAL = STAFF - {"coordinator"}
+# Apps that keep their rows in <app>/tests/access_rows.py.
+APPS_WITH_ROWS = ["vitals", "consults", "orders", "worklist", "notifications"]
 
 
 def _a_block(world):
@@ -25,17 +35,6 @@ def _a_block(world):
     return Block.objects.create(
         resident=world.resident_mala, unit=world.unit_mala, created_by=world.coordinator
     )
-
-
-def _row(default, **overrides):
-    row = dict.fromkeys(PERSONAS, default)
-    row["anonymous"] = LOGIN
-    row.update(overrides)
-    return row
-
-
-def _everyone(status, anonymous=LOGIN):
-    return _row(status, anonymous=anonymous)
 
 
 def _allauth_rows() -> dict:
@@ -205,6 +204,14 @@ MATRIX = {
     # The admin site is one entry: only administrators get in; everybody else is sent to log in.
     "admin:index": (lambda w: {}, "get", _row(REDIRECT, administrator=OK, anonymous=REDIRECT)),
 }
+
+
+for _app in APPS_WITH_ROWS:
+    try:
+        _module = importlib.import_module(f"digifys.{_app}.tests.access_rows")
+    except ModuleNotFoundError:
+        continue
+    MATRIX.update(_module.ROWS)
 
 
 def _a_review(world):

@@ -1,0 +1,126 @@
+"""Who receives a consult, and who is next in line when its deadline slips.
+
+Order of preference (DESIGN §3.1): the resident's named physician when on duty (in their own time
+zone), else the deputy when on duty, else an on-duty physician of the virtual clinic (the one with
+the fewest consults waiting). When nobody is on duty the consult still goes to the named physician
+(or deputy) so that it is never without an owner; the unit is told to follow its local routine.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from digifys.directory.models import Organisation, StaffProfile
+from digifys.residents.models import Resident
+from digifys.scheduling.availability import is_working
+
+from .models import Consult
+
+RoutedTo = Consult.RoutedTo
+
+
+@dataclass(frozen=True)
+class Candidate:
+    physician: StaffProfile
+    routed_to: str
+
+
+def deadline_for(urgency: str, *, start: datetime.datetime | None = None) -> datetime.datetime:
+    """Return when a consult of URGENCY sent at START must be answered (settings-configurable)."""
+    minutes = settings.CONSULT_DEADLINE_MINUTES[urgency]
+    return (start or timezone.now()) + datetime.timedelta(minutes=minutes)
+
+
+def _team(resident: Resident) -> tuple[StaffProfile | None, StaffProfile | None]:
+    named = deputy = None
+    for assignment in resident.physician_assignments.filter(ended_at__isnull=True).select_related(
+        "physician__user"
+    ):
+        if assignment.role == "named":
+            named = assignment.physician
+        else:
+            deputy = assignment.physician
+    return named, deputy
+
+
+def on_duty_clinic_physicians(at: datetime.datetime) -> list[StaffProfile]:
+    """Physicians of the virtual clinic on duty at AT, fewest waiting consults first."""
+    physicians = (
+        StaffProfile.objects.filter(
+            profession=StaffProfile.Profession.PHYSICIAN,
+            employer__kind=Organisation.Kind.VIRTUAL_CLINIC,
+            user__is_active=True,
+            working_patterns__on_call=True,
+            working_patterns__weekday__in=_weekdays_around(at),
+        )
+        .distinct()
+        .select_related("user")
+        .prefetch_related("working_patterns", "absences")
+        .annotate(
+            waiting=Count(
+                "consults", filter=Q(consults__status__in=Consult.WAITING_STATUSES), distinct=True
+            )
+        )
+        .order_by("waiting", "pk")
+    )
+    return [
+        staff
+        for staff in physicians
+        if is_working(
+            staff,
+            at,
+            on_call=True,
+            patterns=staff.working_patterns.all(),
+            absences=staff.absences.all(),
+        )
+    ]
+
+
+def _weekdays_around(at: datetime.datetime) -> list[int]:
+    # Local weekdays differ from UTC's by at most one day either side.
+    day = at.weekday()
+    return [(day - 1) % 7, day, (day + 1) % 7]
+
+
+def candidates(resident: Resident, *, at: datetime.datetime | None = None) -> list[Candidate]:
+    """Return everyone who could take a consult for RESIDENT now, in order of preference."""
+    at = at or timezone.now()
+    named, deputy = _team(resident)
+    found: list[Candidate] = []
+    if named and named.user.is_active and is_working(named, at):
+        found.append(Candidate(named, RoutedTo.NAMED))
+    if deputy and deputy.user.is_active and is_working(deputy, at):
+        found.append(Candidate(deputy, RoutedTo.DEPUTY))
+    seen = {c.physician.pk for c in found}
+    for physician in on_duty_clinic_physicians(at):
+        if physician.pk not in seen:
+            found.append(Candidate(physician, RoutedTo.ON_DUTY))
+            seen.add(physician.pk)
+    return found
+
+
+def route(resident: Resident, *, at: datetime.datetime | None = None) -> Candidate | None:
+    """Return who receives a new consult for RESIDENT; None only if the resident has no
+    physician at all and nobody is on duty."""
+    found = candidates(resident, at=at)
+    if found:
+        return found[0]
+    named, deputy = _team(resident)
+    fallback = named or deputy
+    return Candidate(fallback, RoutedTo.NOBODY_ON_DUTY) if fallback else None
+
+
+def next_in_line(consult: Consult, *, at: datetime.datetime | None = None) -> Candidate | None:
+    """Return who a consult escalates to when its deadline slips (None: nobody else)."""
+    found = candidates(consult.resident, at=at)
+    current = consult.assigned_to_id
+    order = [c.physician.pk for c in found]
+    if current in order:
+        # Everyone after the current owner; then wrap around to those before.
+        index = order.index(current)
+        found = found[index + 1 :] + found[:index]
+    found = [c for c in found if c.physician.pk != current]
+    return found[0] if found else None

@@ -1,0 +1,569 @@
+"""Writes for SBAR consults, their threads, escalation and journal notes.
+
+Rules enforced here:
+- only nurses and assistant nurses of the resident's unit (or a physician caring for the resident)
+  send consults; all four SBAR sections are required (domain-spec §2);
+- routing: named physician on duty → deputy on duty → on-duty physician of the virtual clinic
+  (routing.py); a deadline by urgency (settings.CONSULT_DEADLINE_MINUTES);
+- a slipping deadline escalates: the next in line gets the consult and is notified, the unit is
+  notified; escalation repeats until someone answers. A consult ends answered, or closed with a
+  reason — nothing is ever deleted or lost;
+- a journal note is signed by the physician and is read-only afterwards; changes are new notes
+  that amend it.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.core import live
+from digifys.directory.models import StaffProfile
+from digifys.notifications.models import Notification
+from digifys.notifications.services import notify
+from digifys.residents.models import Resident
+from digifys.residents.services import ensure_eligible
+from digifys.vitals.models import Observation, Urgency
+
+from . import routing
+from .models import Consult, ConsultMessage, ConsultPhoto, JournalNote
+
+SENDING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
+MAX_PHOTOS = 5
+SBAR_FIELDS = ("situation", "background", "assessment", "recommendation")
+
+
+def _unit_staff(unit_id: int) -> list:
+    profiles = StaffProfile.objects.filter(
+        units=unit_id,
+        profession__in=(Role.NURSE, Role.ASSISTANT_NURSE),
+        user__is_active=True,
+    ).select_related("user")
+    return [profile.user for profile in profiles]
+
+
+def _groups(consult: Consult, *extra_physicians: int) -> list[str]:
+    groups = [
+        live.unit_group(consult.unit_id),
+        live.consult_group(consult.pk),
+        live.physician_group(consult.assigned_to_id),
+    ]
+    groups += [live.physician_group(pk) for pk in extra_physicians if pk]
+    return groups
+
+
+def _changed(consult: Consult, *extra_physicians: int) -> None:
+    live.publish(
+        _groups(consult, *extra_physicians),
+        "consult",
+        consult=consult.pk,
+        resident=consult.resident_id,
+    )
+
+
+def _event(consult: Consult, text: str, *, actor=None) -> ConsultMessage:
+    return ConsultMessage.objects.create(
+        consult=consult, author=actor, kind=ConsultMessage.Kind.EVENT, body=text
+    )
+
+
+def _link(consult: Consult) -> str:
+    return reverse("consults:detail", args=[consult.pk])
+
+
+def _in_swedish(text_fn) -> str:
+    # Thread events are part of the record, which stays in Swedish (DESIGN §5.7).
+    with override("sv"):
+        return text_fn()
+
+
+def _lock(consult: Consult) -> Consult:
+    return (
+        Consult.objects.select_for_update()
+        .select_related("resident", "assigned_to__user")
+        .get(pk=consult.pk)
+    )
+
+
+def _require_physician(actor) -> StaffProfile:
+    if getattr(actor, "role", None) != Role.PHYSICIAN:
+        raise PermissionDenied(_("Only a physician can do this."))
+    return actor.staff_profile
+
+
+def _schedule_deadline_check(consult: Consult) -> None:
+    from .tasks import check_consult_deadline
+
+    consult_id, deadline = consult.pk, consult.deadline_at
+    transaction.on_commit(
+        lambda: check_consult_deadline.using(run_after=deadline).enqueue(consult_id=consult_id)
+    )
+
+
+@transaction.atomic
+def send_consult(
+    *,
+    actor,
+    resident: Resident,
+    urgency: str,
+    situation: str,
+    background: str,
+    assessment: str,
+    recommendation: str,
+    observation: Observation | None = None,
+    caller_phone: str = "",
+    photos=(),
+    request=None,
+) -> Consult:
+    """Send an SBAR consult about RESIDENT; route it and start its deadline."""
+    if getattr(actor, "role", None) not in SENDING_ROLES:
+        raise PermissionDenied(_("Only nurses and physicians send consults."))
+    ensure_eligible(resident)
+    texts = {
+        "situation": situation.strip(),
+        "background": background.strip(),
+        "assessment": assessment.strip(),
+        "recommendation": recommendation.strip(),
+    }
+    errors = {}
+    messages = {
+        "situation": _("Describe the situation: why you are calling, in one sentence or two."),
+        "background": _("Give the background: diagnoses, medication, limitation decisions."),
+        "assessment": _("Describe the current condition: vital signs and your assessment."),
+        "recommendation": _("Say what you ask the physician for, and by when."),
+    }
+    for name, text in texts.items():
+        if not text:
+            errors[name] = messages[name]
+    if urgency not in Urgency.values:
+        errors["urgency"] = _("Choose how urgent the consult is.")
+    photos = list(photos)
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = _("Send at most %(count)s photos with one consult.") % {
+            "count": MAX_PHOTOS
+        }
+    if observation is not None and observation.resident_id != resident.pk:
+        errors["observation"] = _("These vital signs belong to another resident.")
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    candidate = routing.route(resident, at=now)
+    if candidate is None:
+        raise ValidationError(
+            _(
+                "%(name)s has no named physician and no physician is on duty. Call the on-call "
+                "physician per local routine, and ask the care coordinator to assign a physician."
+            )
+            % {"name": resident.full_name}
+        )
+    consult = Consult.objects.create(
+        resident=resident,
+        unit=resident.unit,
+        created_by=actor,
+        created_at=now,
+        urgency=urgency,
+        observation=observation,
+        caller_phone=caller_phone.strip(),
+        assigned_to=candidate.physician,
+        routed_to=candidate.routed_to,
+        deadline_at=routing.deadline_for(urgency, start=now),
+        updated_at=now,
+        **texts,
+    )
+    for photo in photos:
+        ConsultPhoto.objects.create(consult=consult, image=photo, uploaded_by=actor)
+    physician = candidate.physician
+    _event(
+        consult,
+        _in_swedish(
+            lambda: (
+                _("Sent to %(name)s (%(route)s).")
+                % {"name": physician.name, "route": Consult.RoutedTo(candidate.routed_to).label}
+            )
+        ),
+        actor=actor,
+    )
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        resident=resident,
+        object_type="consult",
+        object_id=consult.pk,
+        request=request,
+    )
+    notify(
+        recipients=[physician.user],
+        kind=Notification.Kind.CONSULT_NEW,
+        text=_in_swedish(
+            lambda: (
+                _("New consult (%(urgency)s) from %(unit)s")
+                % {"urgency": Urgency(urgency).label, "unit": resident.unit.name}
+            )
+        ),
+        link=_link(consult),
+    )
+    _changed(consult)
+    _schedule_deadline_check(consult)
+    return consult
+
+
+def _check_open(consult: Consult) -> None:
+    if consult.status == Consult.Status.CLOSED:
+        raise ValidationError(_("This consult is closed. Send a new consult if needed."))
+
+
+@transaction.atomic
+def accept_consult(*, actor, consult: Consult, request=None) -> Consult:
+    """The physician takes the consult; it moves to them if someone else had it."""
+    physician = _require_physician(actor)
+    consult = _lock(consult)
+    _check_open(consult)
+    previous = consult.assigned_to_id
+    now = timezone.now()
+    if consult.status == Consult.Status.SENT:
+        consult.status = Consult.Status.ACCEPTED
+        consult.accepted_at = now
+    if previous != physician.pk:
+        consult.assigned_to = physician
+    consult.updated_at = now
+    consult.save()
+    _event(
+        consult,
+        _in_swedish(lambda: _("Accepted by %(name)s.") % {"name": physician.name}),
+        actor=actor,
+    )
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        resident=consult.resident,
+        object_type="consult",
+        object_id=consult.pk,
+        request=request,
+        details={"change": "accepted"},
+    )
+    _changed(consult, previous)
+    return consult
+
+
+def mark_answered(consult: Consult, *, physician: StaffProfile, now=None) -> None:
+    """Record that a physician answered (by message, vitals request or order). Locked by caller."""
+    now = now or timezone.now()
+    if consult.status in (Consult.Status.SENT, Consult.Status.ACCEPTED):
+        consult.status = Consult.Status.ANSWERED
+        consult.answered_at = now
+        consult.accepted_at = consult.accepted_at or now
+    consult.updated_at = now
+    consult.save()
+    if consult.created_by_id:
+        notify(
+            recipients=[consult.created_by],
+            kind=Notification.Kind.CONSULT_ANSWERED,
+            text=_in_swedish(
+                lambda: (
+                    _("%(name)s answered the consult about %(resident)s")
+                    % {"name": physician.name, "resident": consult.resident.full_name}
+                )
+            ),
+            link=_link(consult),
+        )
+
+
+@transaction.atomic
+def post_message(
+    *, actor, consult: Consult, body: str, kind: str = ConsultMessage.Kind.MESSAGE, request=None
+) -> ConsultMessage:
+    """Add a message to the thread. A physician's message (or vitals request) answers it."""
+    if getattr(actor, "role", None) not in SENDING_ROLES:
+        raise PermissionDenied(_("Only the care team writes in a consult."))
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message before sending.")})
+    if kind not in ConsultMessage.Kind.values or kind == ConsultMessage.Kind.EVENT:
+        raise ValidationError({"kind": _("Choose a kind of message.")})
+    if kind == ConsultMessage.Kind.VITALS_REQUEST and actor.role != Role.PHYSICIAN:
+        raise PermissionDenied(_("Only a physician asks for new vital signs."))
+    consult = _lock(consult)
+    _check_open(consult)
+    message = ConsultMessage.objects.create(consult=consult, author=actor, kind=kind, body=body)
+    if actor.role == Role.PHYSICIAN:
+        if consult.assigned_to_id != actor.staff_profile.pk and consult.is_waiting:
+            consult.assigned_to = actor.staff_profile
+        mark_answered(consult, physician=actor.staff_profile)
+    else:
+        consult.updated_at = timezone.now()
+        consult.save(update_fields=["updated_at"])
+        notify(
+            recipients=[consult.assigned_to.user],
+            kind=Notification.Kind.MESSAGE,
+            text=_in_swedish(
+                lambda: (
+                    _("New message about %(resident)s") % {"resident": consult.resident.full_name}
+                )
+            ),
+            link=_link(consult),
+        )
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        resident=consult.resident,
+        object_type="consult_message",
+        object_id=message.pk,
+        request=request,
+    )
+    _changed(consult)
+    return message
+
+
+@transaction.atomic
+def hand_over(*, actor, consult: Consult, to: StaffProfile, reason: str, request=None) -> Consult:
+    """Pass the consult to another physician, with a reason; the deadline keeps running."""
+    _require_physician(actor)
+    consult = _lock(consult)
+    _check_open(consult)
+    errors = {}
+    if to.profession != StaffProfile.Profession.PHYSICIAN or not to.user.is_active:
+        errors["to"] = _("Choose an active physician.")
+    elif to.pk == consult.assigned_to_id:
+        errors["to"] = _("The consult is already with %(name)s.") % {"name": to.name}
+    if not reason.strip():
+        errors["reason"] = _("Say why you hand the consult over.")
+    if errors:
+        raise ValidationError(errors)
+    previous = consult.assigned_to_id
+    consult.assigned_to = to
+    consult.routed_to = Consult.RoutedTo.HANDOVER
+    if consult.status == Consult.Status.ACCEPTED:
+        consult.status = Consult.Status.SENT
+        consult.accepted_at = None
+    consult.updated_at = timezone.now()
+    consult.save()
+    _event(
+        consult,
+        _in_swedish(
+            lambda: (
+                _("Handed over from %(from)s to %(to)s: %(reason)s")
+                % {"from": actor.staff_profile.name, "to": to.name, "reason": reason.strip()}
+            )
+        ),
+        actor=actor,
+    )
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        resident=consult.resident,
+        object_type="consult",
+        object_id=consult.pk,
+        request=request,
+        details={"change": "handover", "to": to.pk},
+    )
+    notify(
+        recipients=[to.user],
+        kind=Notification.Kind.CONSULT_HANDED_OVER,
+        text=_in_swedish(
+            lambda: _("%(name)s handed a consult over to you") % {"name": actor.staff_profile.name}
+        ),
+        link=_link(consult),
+    )
+    _changed(consult, previous)
+    return consult
+
+
+@transaction.atomic
+def close_consult(*, actor, consult: Consult, reason: str, request=None) -> Consult:
+    """End the consult with a reason (by the physician, or the nurse who no longer needs it)."""
+    if getattr(actor, "role", None) not in SENDING_ROLES:
+        raise PermissionDenied(_("Only the care team closes consults."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the consult is closed.")})
+    consult = _lock(consult)
+    _check_open(consult)
+    now = timezone.now()
+    consult.status = Consult.Status.CLOSED
+    consult.closed_at = now
+    consult.closed_by = actor
+    consult.close_reason = reason
+    consult.updated_at = now
+    consult.save()
+    _event(consult, _in_swedish(lambda: _("Closed: %(reason)s") % {"reason": reason}), actor=actor)
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        resident=consult.resident,
+        object_type="consult",
+        object_id=consult.pk,
+        request=request,
+        details={"change": "closed"},
+    )
+    _changed(consult)
+    return consult
+
+
+@transaction.atomic
+def escalate_if_overdue(*, consult_id: int, now: datetime.datetime | None = None) -> bool:
+    """Escalate the consult when its deadline has passed unanswered; return True if it did.
+
+    The next in line gets it (or it stays, when nobody else is on duty) with a new deadline;
+    the new owner, the previous owner and the unit's nurses are notified. Idempotent.
+    """
+    now = now or timezone.now()
+    consult = (
+        Consult.objects.select_for_update()
+        .select_related("resident__unit", "assigned_to__user")
+        .filter(pk=consult_id)
+        .first()
+    )
+    if consult is None or not consult.is_waiting or consult.deadline_at > now:
+        return False
+    previous = consult.assigned_to
+    candidate = routing.next_in_line(consult, at=now)
+    if candidate is not None:
+        consult.assigned_to = candidate.physician
+        consult.routed_to = candidate.routed_to
+        consult.status = Consult.Status.SENT
+        consult.accepted_at = None
+    consult.escalation_count += 1
+    consult.deadline_at = routing.deadline_for(consult.urgency, start=now)
+    consult.updated_at = now
+    consult.save()
+    if candidate is not None:
+        text = _in_swedish(
+            lambda: (
+                _("The deadline passed. Escalated from %(from)s to %(to)s.")
+                % {"from": previous.name, "to": candidate.physician.name}
+            )
+        )
+    else:
+        text = _in_swedish(
+            lambda: _(
+                "The deadline passed and no other physician is on duty. Follow the unit's routine "
+                "(on-call physician, 1177 or 112)."
+            )
+        )
+    _event(consult, text)
+    audit.record(
+        actor=None,
+        action=audit.Action.UPDATE,
+        resident=consult.resident,
+        object_type="consult",
+        object_id=consult.pk,
+        details={"change": "escalated", "to": consult.assigned_to_id},
+    )
+    message = _in_swedish(
+        lambda: (
+            _("Consult about %(resident)s missed its deadline and was escalated")
+            % {"resident": consult.resident.full_name}
+        )
+    )
+    notify(
+        recipients=[consult.assigned_to.user, previous.user, *_unit_staff(consult.unit_id)],
+        kind=Notification.Kind.CONSULT_ESCALATED,
+        text=message,
+        link=_link(consult),
+    )
+    _changed(consult, previous.pk)
+    _schedule_deadline_check(consult)
+    return True
+
+
+def escalate_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Sweep: escalate every waiting consult past its deadline; return how many escalated."""
+    now = now or timezone.now()
+    ids = list(Consult.objects.overdue(at=now).values_list("pk", flat=True))
+    return sum(escalate_if_overdue(consult_id=pk, now=now) for pk in ids)
+
+
+# --- Journal notes ---------------------------------------------------------------------------
+
+NOTE_FIELDS = ("aktuellt", "status", "bedomning", "atgard")
+
+
+@transaction.atomic
+def save_note(
+    *,
+    actor,
+    consult: Consult,
+    aktuellt: str,
+    status: str,
+    bedomning: str,
+    atgard: str,
+    amends: JournalNote | None = None,
+    request=None,
+) -> JournalNote:
+    """Create or update the physician's draft note for CONSULT (unsigned notes only)."""
+    physician = _require_physician(actor)
+    texts = {
+        "aktuellt": aktuellt.strip(),
+        "status": status.strip(),
+        "bedomning": bedomning.strip(),
+        "atgard": atgard.strip(),
+    }
+    if not any(texts.values()):
+        raise ValidationError(_("Write the note before saving."))
+    if amends is not None and (not amends.is_signed or amends.consult_id != consult.pk):
+        raise ValidationError(_("Only a signed note of this consult can be amended."))
+    note = (
+        JournalNote.objects.select_for_update()
+        .filter(consult=consult, author=physician, signed_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    created = note is None
+    if created:
+        note = JournalNote(
+            resident=consult.resident,
+            unit=consult.unit,
+            consult=consult,
+            author=physician,
+            created_at=now,
+        )
+    for name, text in texts.items():
+        setattr(note, name, text)
+    if amends is not None:
+        note.amends = amends
+    note.updated_at = now
+    note.save()
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE if created else audit.Action.UPDATE,
+        resident=consult.resident,
+        object_type="journal_note",
+        object_id=note.pk,
+        request=request,
+    )
+    _changed(consult)
+    return note
+
+
+@transaction.atomic
+def sign_note(*, actor, note: JournalNote, request=None) -> JournalNote:
+    """Sign a draft note; it is read-only afterwards."""
+    physician = _require_physician(actor)
+    note = JournalNote.objects.select_for_update().get(pk=note.pk)
+    if note.author_id != physician.pk:
+        raise PermissionDenied(_("Only the author signs a journal note."))
+    if note.is_signed:
+        raise ValidationError(_("The note is already signed. Write an amendment instead."))
+    if not any(getattr(note, name).strip() for name in NOTE_FIELDS):
+        raise ValidationError(_("An empty note cannot be signed."))
+    note.signed_at = timezone.now()
+    note.save(update_fields=["signed_at"])
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        resident=note.resident,
+        object_type="journal_note",
+        object_id=note.pk,
+        request=request,
+        details={"change": "signed"},
+    )
+    if note.consult_id:
+        consult = Consult.objects.get(pk=note.consult_id)
+        _changed(consult)
+    return note

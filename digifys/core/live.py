@@ -1,0 +1,52 @@
+"""Live updates over Channels: services publish "something changed" after commit; consumers
+forward it to browsers, which re-fetch the affected part over HTTP (so every read still goes
+through the views, the access policy and the access log). Events carry ids, never clinical text.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "live.event"
+
+
+def unit_group(unit_id: int) -> str:
+    return f"unit-{unit_id}"
+
+
+def physician_group(staff_id: int) -> str:
+    return f"physician-{staff_id}"
+
+
+def consult_group(consult_id: int) -> str:
+    return f"consult-{consult_id}"
+
+
+def resident_group(resident_id: int) -> str:
+    return f"resident-{resident_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def send_now(groups: list[str], event: str, **data) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": EVENT_TYPE, "event": event, **data}
+    for group in dict.fromkeys(groups):
+        try:
+            async_to_sync(layer.group_send)(group, message)
+        except Exception:  # a live update must never break the write that caused it
+            log.exception("live update to %s failed", group)
+
+
+def publish(groups: list[str], event: str, **data) -> None:
+    """Tell GROUPS that EVENT happened, once the current transaction commits."""
+    groups = list(groups)
+    transaction.on_commit(lambda: send_now(groups, event, **data))

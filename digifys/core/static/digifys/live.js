@@ -1,0 +1,84 @@
+// Live updates: every element with data-live-socket="/ws/..." keeps a WebSocket open and, on
+// each message, fires the htmx event "live-update" on itself (the element re-fetches its part
+// of the page with hx-get ... hx-trigger="live-update"). After a dropped connection it
+// reconnects with backoff and fires "live-update" once, so nothing missed in between is lost.
+(function () {
+  "use strict";
+
+  function connect(el, attempt) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + el.dataset.liveSocket);
+    var pinger = null;
+    el.dataset.liveState = "connecting";
+
+    socket.addEventListener("open", function () {
+      el.dataset.liveState = "open";
+      if (attempt > 0) {
+        fire(el, { event: "reconnected" });
+      }
+      attempt = 0;
+      pinger = window.setInterval(function () {
+        if (socket.readyState === WebSocket.OPEN) {
+          socket.send(JSON.stringify({ type: "ping" }));
+        }
+      }, 25000);
+    });
+
+    socket.addEventListener("message", function (message) {
+      var data;
+      try {
+        data = JSON.parse(message.data);
+      } catch (error) {
+        return;
+      }
+      if (data.event === "pong") {
+        return;
+      }
+      fire(el, data);
+    });
+
+    socket.addEventListener("close", function (event) {
+      window.clearInterval(pinger);
+      if (!document.body.contains(el)) {
+        return;
+      }
+      // 4401/4403: not logged in or not allowed; do not hammer the server.
+      if (event.code === 4401 || event.code === 4403) {
+        el.dataset.liveState = "refused";
+        return;
+      }
+      el.dataset.liveState = "closed";
+      var delay = Math.min(30000, 500 * Math.pow(2, attempt));
+      window.setTimeout(function () {
+        connect(el, attempt + 1);
+      }, delay);
+    });
+    el._liveSocket = socket;
+  }
+
+  function fire(el, data) {
+    el.dataset.liveLast = data.event || "";
+    if (window.htmx) {
+      window.htmx.trigger(el, "live-update", data);
+    } else {
+      el.dispatchEvent(new CustomEvent("live-update", { detail: data }));
+    }
+  }
+
+  function start(root) {
+    var elements = (root || document).querySelectorAll("[data-live-socket]");
+    Array.prototype.forEach.call(elements, function (el) {
+      if (!el._liveSocket) {
+        connect(el, 0);
+      }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () {
+      start(document);
+    });
+  } else {
+    start(document);
+  }
+})();

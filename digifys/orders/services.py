@@ -1,0 +1,361 @@
+"""Writes for physician orders and nurse tasks (the closed loop).
+
+Rules enforced here:
+- only physicians order; an order with a repeat ("every N hours for D days") becomes one task per
+  due time, at most MAX_TASKS_PER_ORDER;
+- ordering from a consult answers it;
+- only nurses and assistant nurses of the resident's unit (or a physician) complete tasks, always
+  with a result; the ordering physician is notified and sees it in the consult thread;
+- an open task past its due time (plus settings.TASK_OVERDUE_GRACE_MINUTES) escalates once: the
+  unit's nurses and the ordering physician are notified.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.consults.models import Consult, ConsultMessage
+from digifys.consults.services import mark_answered
+from digifys.core import live
+from digifys.notifications.models import Notification
+from digifys.notifications.services import notify
+from digifys.residents.models import Resident
+from digifys.residents.services import ensure_eligible
+from digifys.vitals.models import Observation
+
+from .models import NurseTask, Order
+
+MAX_TASKS_PER_ORDER = 200
+COMPLETING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
+
+
+def _unit_users(unit_id: int) -> list:
+    from digifys.directory.models import StaffProfile
+
+    return [
+        profile.user
+        for profile in StaffProfile.objects.filter(
+            units=unit_id,
+            profession__in=(Role.NURSE, Role.ASSISTANT_NURSE),
+            user__is_active=True,
+        ).select_related("user")
+    ]
+
+
+def _groups(order: Order) -> list[str]:
+    groups = [
+        live.unit_group(order.unit_id),
+        live.resident_group(order.resident_id),
+        live.physician_group(order.ordered_by_id),
+    ]
+    if order.consult_id:
+        groups.append(live.consult_group(order.consult_id))
+    return groups
+
+
+def _link(order: Order) -> str:
+    if order.consult_id:
+        return reverse("consults:detail", args=[order.consult_id])
+    return reverse("orders:tasks")
+
+
+def _overdue_at(task: NurseTask) -> datetime.datetime:
+    return task.due_at + datetime.timedelta(minutes=settings.TASK_OVERDUE_GRACE_MINUTES)
+
+
+def _schedule_overdue_checks(tasks: list[NurseTask]) -> None:
+    from .tasks import check_task_overdue
+
+    plan = [(task.pk, _overdue_at(task)) for task in tasks]
+
+    def enqueue() -> None:
+        for pk, when in plan:
+            check_task_overdue.using(run_after=when).enqueue(task_id=pk)
+
+    transaction.on_commit(enqueue)
+
+
+def due_times(
+    first_due_at: datetime.datetime, every_hours: int | None, for_days: int | None
+) -> list[datetime.datetime]:
+    """Return the due time of every task an order makes (one when it does not repeat)."""
+    if not every_hours:
+        return [first_due_at]
+    end = first_due_at + datetime.timedelta(days=for_days or 1)
+    times = []
+    when = first_due_at
+    while when < end and len(times) < MAX_TASKS_PER_ORDER:
+        times.append(when)
+        when += datetime.timedelta(hours=every_hours)
+    return times
+
+
+@transaction.atomic
+def place_order(
+    *,
+    actor,
+    resident: Resident,
+    kind: str,
+    instructions: str,
+    first_due_at: datetime.datetime | None = None,
+    every_hours: int | None = None,
+    for_days: int | None = None,
+    consult: Consult | None = None,
+    request=None,
+) -> Order:
+    """A physician orders something to be done at the bedside; it becomes tasks on the unit."""
+    if getattr(actor, "role", None) != Role.PHYSICIAN:
+        raise PermissionDenied(_("Only a physician can order."))
+    ensure_eligible(resident)
+    now = timezone.now()
+    first_due_at = first_due_at or now
+    errors = {}
+    if kind not in Order.Kind.values:
+        errors["kind"] = _("Choose what is ordered.")
+    if not instructions.strip():
+        errors["instructions"] = _("Write what the nurse should do.")
+    if first_due_at < now - datetime.timedelta(minutes=5):
+        errors["first_due_at"] = _("The first due time has already passed.")
+    if (every_hours is None) != (for_days is None):
+        errors["every_hours"] = _("For a repeated order give both how often and for how many days.")
+    elif every_hours is not None and not (1 <= every_hours <= 168 and 1 <= for_days <= 90):
+        errors["every_hours"] = _("Repeat every 1–168 hours for 1–90 days.")
+    if consult is not None:
+        if consult.resident_id != resident.pk:
+            errors["consult"] = _("The consult is about another resident.")
+        elif consult.status == Consult.Status.CLOSED:
+            errors["consult"] = _("This consult is closed. Order without it or reopen a new one.")
+    if errors:
+        raise ValidationError(errors)
+    order = Order.objects.create(
+        resident=resident,
+        unit=resident.unit,
+        consult=consult,
+        ordered_by=actor.staff_profile,
+        kind=kind,
+        instructions=instructions.strip(),
+        first_due_at=first_due_at,
+        every_hours=every_hours,
+        for_days=for_days,
+        created_at=now,
+    )
+    with override("sv"):
+        title = f"{Order.Kind(kind).label}: {order.instructions}"[:200]
+    tasks = NurseTask.objects.bulk_create(
+        [
+            NurseTask(order=order, resident=resident, unit=resident.unit, title=title, due_at=when)
+            for when in due_times(first_due_at, every_hours, for_days)
+        ]
+    )
+    if not tasks[0].pk:  # backends that do not return ids from bulk_create
+        tasks = list(order.tasks.all())
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        resident=resident,
+        object_type="order",
+        object_id=order.pk,
+        request=request,
+        details={"tasks": len(tasks)},
+    )
+    if consult is not None:
+        consult = Consult.objects.select_for_update().get(pk=consult.pk)
+        with override("sv"):
+            body = _("Order: %(title)s (%(count)s tasks)") % {
+                "title": title,
+                "count": len(tasks),
+            }
+        ConsultMessage.objects.create(
+            consult=consult, author=actor, kind=ConsultMessage.Kind.EVENT, body=body
+        )
+        if consult.assigned_to_id != actor.staff_profile.pk and consult.is_waiting:
+            consult.assigned_to = actor.staff_profile
+        mark_answered(consult, physician=actor.staff_profile, now=now)
+    with override("sv"):
+        text = _("New task for %(resident)s: %(title)s") % {
+            "resident": resident.full_name,
+            "title": title,
+        }
+    notify(
+        recipients=_unit_users(resident.unit_id),
+        kind=Notification.Kind.TASK_NEW,
+        text=text,
+        link=reverse("orders:tasks"),
+    )
+    live.publish(_groups(order), "task", resident=resident.pk)
+    _schedule_overdue_checks(tasks)
+    return order
+
+
+@transaction.atomic
+def complete_task(
+    *,
+    actor,
+    task: NurseTask,
+    result: str,
+    observation: Observation | None = None,
+    request=None,
+) -> NurseTask:
+    """Document a task as done with its result (and the vital signs, when it was a measurement)."""
+    if getattr(actor, "role", None) not in COMPLETING_ROLES:
+        raise PermissionDenied(_("Only the care team completes tasks."))
+    task = NurseTask.objects.select_for_update().select_related("order", "resident").get(pk=task.pk)
+    if task.status != NurseTask.Status.OPEN:
+        raise ValidationError(_("This task is already done or cancelled."))
+    result = result.strip()
+    if not result and observation is not None:
+        result = _observation_summary(observation)
+    if not result:
+        raise ValidationError({"result": _("Write the result, or what was done.")})
+    if observation is not None and observation.resident_id != task.resident_id:
+        raise ValidationError({"observation": _("These vital signs belong to another resident.")})
+    now = timezone.now()
+    task.status = NurseTask.Status.DONE
+    task.completed_at = now
+    task.completed_by = actor
+    task.result = result
+    task.observation = observation
+    task.save()
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        resident=task.resident,
+        object_type="task",
+        object_id=task.pk,
+        request=request,
+        details={"change": "done"},
+    )
+    order = task.order
+    if order.consult_id:
+        with override("sv"):
+            body = _("Done: %(title)s — %(result)s") % {"title": task.title, "result": result}
+        ConsultMessage.objects.create(
+            consult_id=order.consult_id, author=actor, kind=ConsultMessage.Kind.EVENT, body=body
+        )
+        Consult.objects.filter(pk=order.consult_id).update(updated_at=now)
+    with override("sv"):
+        text = _("Task done for %(resident)s: %(title)s") % {
+            "resident": task.resident.full_name,
+            "title": task.title,
+        }
+    notify(
+        recipients=[order.ordered_by.user],
+        kind=Notification.Kind.TASK_DONE,
+        text=text,
+        link=_link(order),
+    )
+    live.publish(_groups(order), "task", resident=task.resident_id)
+    return task
+
+
+def _observation_summary(observation: Observation) -> str:
+    parts = []
+    if observation.news2_total is not None:
+        parts.append(f"NEWS2 {observation.news2_total}")
+    for label, value, unit in (
+        ("AF", observation.respiratory_rate, "/min"),
+        ("SpO2", observation.spo2, "%"),
+        ("BT", observation.systolic_bp, "mmHg"),
+        ("Puls", observation.pulse, "/min"),
+        ("Temp", observation.temperature, "°C"),
+    ):
+        if value is not None:
+            parts.append(f"{label} {value} {unit}")
+    if observation.consciousness:
+        parts.append(f"ACVPU {observation.consciousness}")
+    return ", ".join(parts)
+
+
+@transaction.atomic
+def cancel_order(*, actor, order: Order, reason: str, request=None) -> Order:
+    """Stop an order: its open tasks are cancelled (done ones are kept)."""
+    if getattr(actor, "role", None) != Role.PHYSICIAN:
+        raise PermissionDenied(_("Only a physician can cancel an order."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the order is cancelled.")})
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.cancelled_at is not None:
+        raise ValidationError(_("This order is already cancelled."))
+    now = timezone.now()
+    order.cancelled_at = now
+    order.save(update_fields=["cancelled_at"])
+    order.tasks.filter(status=NurseTask.Status.OPEN).update(
+        status=NurseTask.Status.CANCELLED, result=reason.strip()[:2000]
+    )
+    if order.consult_id:
+        with override("sv"):
+            body = _("Order cancelled: %(reason)s") % {"reason": reason.strip()}
+        ConsultMessage.objects.create(
+            consult_id=order.consult_id, author=actor, kind=ConsultMessage.Kind.EVENT, body=body
+        )
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        resident=order.resident,
+        object_type="order",
+        object_id=order.pk,
+        request=request,
+        details={"change": "cancelled"},
+    )
+    live.publish(_groups(order), "task", resident=order.resident_id)
+    return order
+
+
+@transaction.atomic
+def report_if_overdue(*, task_id: int, now: datetime.datetime | None = None) -> bool:
+    """Escalate an open task past its due time (once): notify the unit and the physician."""
+    now = now or timezone.now()
+    task = (
+        NurseTask.objects.select_for_update()
+        .select_related("order__ordered_by__user", "resident")
+        .filter(pk=task_id)
+        .first()
+    )
+    if (
+        task is None
+        or task.status != NurseTask.Status.OPEN
+        or task.overdue_notified_at is not None
+        or _overdue_at(task) > now
+    ):
+        return False
+    task.overdue_notified_at = now
+    task.save(update_fields=["overdue_notified_at"])
+    order = task.order
+    if order.consult_id:
+        with override("sv"):
+            body = _("Task overdue: %(title)s") % {"title": task.title}
+        ConsultMessage.objects.create(
+            consult_id=order.consult_id, kind=ConsultMessage.Kind.EVENT, body=body
+        )
+    with override("sv"):
+        text = _("Overdue task for %(resident)s: %(title)s") % {
+            "resident": task.resident.full_name,
+            "title": task.title,
+        }
+    notify(
+        recipients=[order.ordered_by.user, *_unit_users(task.unit_id)],
+        kind=Notification.Kind.TASK_OVERDUE,
+        text=text,
+        link=_link(order),
+    )
+    live.publish(_groups(order), "task", resident=task.resident_id)
+    return True
+
+
+def report_overdue(*, now: datetime.datetime | None = None) -> int:
+    now = now or timezone.now()
+    grace = datetime.timedelta(minutes=settings.TASK_OVERDUE_GRACE_MINUTES)
+    ids = list(
+        NurseTask.objects.overdue(at=now - grace)
+        .filter(overdue_notified_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    return sum(report_if_overdue(task_id=pk, now=now) for pk in ids)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VitalsConfig(AppConfig):
+    name = "digifys.vitals"
+    label = "vitals"

@@ -1,0 +1,452 @@
+"""Writes for vital signs, Scale-2 decisions and unit escalation tables.
+
+Rules enforced here:
+- plausibility limits (issue #4, domain-spec §1): respiration 1–80/min, SpO2 50–100 %, systolic
+  40–300 mmHg, pulse 20–250/min, temperature 25.0–45.0 °C; anything outside, or not a number, is
+  refused with a message per field and nothing is saved;
+- a partial set is saved without a NEWS2 total ("incomplete", domain-spec §1.6);
+- SpO2 Scale 2 only with a physician's Scale-2 decision in force for the resident (§1.2);
+- the scoring table is fixed; only the response per band is configured per unit (§1.5).
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.core import live
+from digifys.directory.models import Organisation
+from digifys.residents.models import Resident
+from digifys.residents.services import ensure_eligible
+
+from . import news2
+from .models import Consciousness, EscalationRule, Level, Observation, Scale2Decision, Urgency
+
+RECORDING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
+
+# Fields and plausibility limits beyond the NEWS2 parameters (issue #4 names the NEWS2 ones).
+EXTRA_LIMITS = {
+    "diastolic_bp": (20, 200),
+    "oxygen_flow": (Decimal("0.1"), Decimal("15.0")),
+    "weight": (Decimal("20.0"), Decimal("300.0")),
+    "blood_glucose": (Decimal("1.0"), Decimal("40.0")),
+    "pain": (0, 10),
+}
+NEWS2_FIELDS = (
+    "respiratory_rate",
+    "spo2",
+    "on_oxygen",
+    "systolic_bp",
+    "pulse",
+    "consciousness",
+    "temperature",
+)
+
+LIMIT_MESSAGES = {
+    "respiratory_rate": gettext_lazy(
+        "Respiration rate must be a whole number from 1 to 80 breaths per minute."
+    ),
+    "spo2": gettext_lazy("SpO2 must be a whole number from 50 to 100 %."),
+    "systolic_bp": gettext_lazy(
+        "Systolic blood pressure must be a whole number from 40 to 300 mmHg."
+    ),
+    "pulse": gettext_lazy("Pulse must be a whole number from 20 to 250 beats per minute."),
+    "temperature": gettext_lazy("Temperature must be a number from 25.0 to 45.0 °C."),
+    "diastolic_bp": gettext_lazy(
+        "Diastolic blood pressure must be a whole number from 20 to 200 mmHg."
+    ),
+    "oxygen_flow": gettext_lazy("Oxygen flow must be a number from 0.1 to 15 l/min."),
+    "weight": gettext_lazy("Weight must be a number from 20 to 300 kg."),
+    "blood_glucose": gettext_lazy("Blood glucose must be a number from 1.0 to 40.0 mmol/l."),
+    "pain": gettext_lazy("Pain must be a whole number from 0 to 10."),
+}
+
+
+@dataclass(frozen=True)
+class Response:
+    """What a unit's escalation table says for one observation."""
+
+    level: str | None
+    rule: EscalationRule | None
+
+    @property
+    def prompts_consult(self) -> bool:
+        return bool(self.rule and self.rule.suggested_urgency)
+
+
+# --- Escalation tables -----------------------------------------------------------------------
+
+DEFAULT_RULES = {
+    # RCP chart 4 adapted to a nursing home: no continuous monitoring, no HDU on site.
+    Level.ZERO: (
+        12 * 60,
+        gettext_lazy("Continue routine observations at least every 12 hours."),
+        "",
+        False,
+    ),
+    Level.LOW: (
+        6 * 60,
+        gettext_lazy(
+            "The registered nurse assesses the resident and decides whether to observe more "
+            "often or to contact the physician. Observe at least every 6 hours."
+        ),
+        "",
+        False,
+    ),
+    Level.LOW_MEDIUM: (
+        60,
+        gettext_lazy(
+            "A single parameter scored 3: the nurse tells the physician, who decides whether to "
+            "escalate. Observe at least every hour."
+        ),
+        Urgency.URGENT,
+        False,
+    ),
+    Level.MEDIUM: (
+        60,
+        gettext_lazy(
+            "Urgent response: the nurse informs the physician at once and asks for an urgent "
+            "assessment. Observe at least every hour."
+        ),
+        Urgency.URGENT,
+        False,
+    ),
+    Level.HIGH: (
+        30,
+        gettext_lazy(
+            "Emergency response: call 112 per local routine unless a treatment-limitation "
+            "decision says otherwise, and inform the physician at once. Stay with the resident "
+            "and observe at least every 30 minutes."
+        ),
+        Urgency.EMERGENCY,
+        True,
+    ),
+}
+
+
+def default_rule(unit: Organisation, level: str) -> EscalationRule:
+    minutes, response, urgency, call_112 = DEFAULT_RULES[level]
+    return EscalationRule(
+        unit=unit,
+        level=level,
+        monitor_every_minutes=minutes,
+        response=str(response),
+        suggested_urgency=urgency,
+        call_112=call_112,
+    )
+
+
+def escalation_table(unit: Organisation, rules=None) -> dict[str, EscalationRule]:
+    """Return the unit's rule per level; levels the unit has not configured get the default.
+
+    RULES may be passed pre-fetched (any iterable of the unit's EscalationRule rows).
+    """
+    if rules is None:
+        rules = EscalationRule.objects.filter(unit=unit)
+    table = {rule.level: rule for rule in rules}
+    return {level: table.get(level) or default_rule(unit, level) for level in Level.values}
+
+
+def response_for(observation: Observation, table: dict[str, EscalationRule] | None = None):
+    level = observation.level
+    if level is None:
+        return Response(level=None, rule=None)
+    table = table or escalation_table(observation.unit)
+    return Response(level=level, rule=table[level])
+
+
+@transaction.atomic
+def update_escalation_rule(
+    *,
+    actor,
+    unit: Organisation,
+    level: str,
+    monitor_every_minutes: int,
+    response: str,
+    suggested_urgency: str = "",
+    call_112: bool = False,
+) -> EscalationRule:
+    """Set one row of a unit's escalation table (coordinators only)."""
+    if getattr(actor, "role", None) != Role.COORDINATOR:
+        raise PermissionDenied(_("Only care coordinators change escalation tables."))
+    errors = {}
+    if level not in Level.values:
+        errors["level"] = _("Choose one of the NEWS2 levels.")
+    if not isinstance(monitor_every_minutes, int) or not 5 <= monitor_every_minutes <= 24 * 60:
+        errors["monitor_every_minutes"] = _(
+            "Observe at least every 5 minutes and at most every 24 hours (1440 minutes)."
+        )
+    if not response.strip():
+        errors["response"] = _("Describe what the staff should do at this level.")
+    if suggested_urgency and suggested_urgency not in Urgency.values:
+        errors["suggested_urgency"] = _("Choose an urgency from the list.")
+    if errors:
+        raise ValidationError(errors)
+    rule, _created = EscalationRule.objects.update_or_create(
+        unit=unit,
+        level=level,
+        defaults={
+            "monitor_every_minutes": monitor_every_minutes,
+            "response": response.strip(),
+            "suggested_urgency": suggested_urgency,
+            "call_112": call_112,
+            "updated_at": timezone.now(),
+            "updated_by": actor,
+        },
+    )
+    live.publish([live.unit_group(unit.pk)], "escalation-table")
+    return rule
+
+
+# --- Scale 2 ---------------------------------------------------------------------------------
+
+
+def scale2_decision_for(resident: Resident) -> Scale2Decision | None:
+    """Return the Scale-2 decision in force for RESIDENT, if any."""
+    return (
+        Scale2Decision.objects.filter(resident=resident, ended_at__isnull=True)
+        .select_related("decided_by__user")
+        .first()
+    )
+
+
+@transaction.atomic
+def record_scale2_decision(
+    *,
+    actor,
+    resident: Resident,
+    target_low: int = 88,
+    target_high: int = 92,
+    note: str = "",
+    request=None,
+) -> Scale2Decision:
+    """A physician decides that SpO2 Scale 2 applies (prescribed target, usually 88–92 %)."""
+    if getattr(actor, "role", None) != Role.PHYSICIAN:
+        raise PermissionDenied(_("Only a physician can decide that SpO2 Scale 2 is used."))
+    if not (isinstance(target_low, int) and isinstance(target_high, int)) or not (
+        70 <= target_low < target_high <= 100
+    ):
+        raise ValidationError(
+            {"target_low": _("Enter a target range such as 88–92 %, lower value first.")}
+        )
+    Scale2Decision.objects.filter(resident=resident, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+    decision = Scale2Decision.objects.create(
+        resident=resident,
+        decided_by=actor.staff_profile,
+        target_low=target_low,
+        target_high=target_high,
+        note=note.strip(),
+        unit=resident.unit,
+    )
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        resident=resident,
+        object_type="scale2_decision",
+        object_id=decision.pk,
+        request=request,
+    )
+    return decision
+
+
+@transaction.atomic
+def end_scale2_decision(*, actor, decision: Scale2Decision, request=None) -> Scale2Decision:
+    if getattr(actor, "role", None) != Role.PHYSICIAN:
+        raise PermissionDenied(_("Only a physician can end a Scale 2 decision."))
+    if decision.ended_at is None:
+        decision.ended_at = timezone.now()
+        decision.save(update_fields=["ended_at"])
+        audit.record(
+            actor=actor,
+            action=audit.Action.UPDATE,
+            resident=decision.resident,
+            object_type="scale2_decision",
+            object_id=decision.pk,
+            request=request,
+        )
+    return decision
+
+
+# --- Observations ----------------------------------------------------------------------------
+
+
+def _check_whole(values: dict, name: str, low: int, high: int, errors: dict) -> None:
+    value = values.get(name)
+    if value is None or value == "":
+        values[name] = None
+        return
+    try:
+        number = Decimal(str(value).replace(",", ".").strip())
+    except ArithmeticError:
+        errors[name] = LIMIT_MESSAGES[name]
+        return
+    if not number.is_finite() or number != number.to_integral_value() or not low <= number <= high:
+        errors[name] = LIMIT_MESSAGES[name]
+        return
+    values[name] = int(number)
+
+
+def _check_decimal(values: dict, name: str, low: Decimal, high: Decimal, errors: dict) -> None:
+    value = values.get(name)
+    if value is None or value == "":
+        values[name] = None
+        return
+    try:
+        number = Decimal(str(value).replace(",", ".").strip())
+    except ArithmeticError:
+        errors[name] = LIMIT_MESSAGES[name]
+        return
+    if not number.is_finite() or not low <= number <= high:
+        errors[name] = LIMIT_MESSAGES[name]
+        return
+    values[name] = number.quantize(Decimal("0.1"))
+
+
+def validate_vitals(values: dict) -> dict:
+    """Return the cleaned values or raise ValidationError with one message per bad field.
+
+    Accepts strings (form input, decimal comma allowed) or numbers; empty means not measured.
+    """
+    values = dict(values)
+    errors: dict[str, str] = {}
+    for name, (low, high) in {
+        "respiratory_rate": news2.RESPIRATORY_RATE_LIMITS,
+        "spo2": news2.SPO2_LIMITS,
+        "systolic_bp": news2.SYSTOLIC_BP_LIMITS,
+        "pulse": news2.PULSE_LIMITS,
+        "diastolic_bp": EXTRA_LIMITS["diastolic_bp"],
+        "pain": EXTRA_LIMITS["pain"],
+    }.items():
+        _check_whole(values, name, low, high, errors)
+    low, high = news2.TEMPERATURE_LIMITS
+    _check_decimal(values, "temperature", Decimal(str(low)), Decimal(str(high)), errors)
+    for name in ("oxygen_flow", "weight", "blood_glucose"):
+        _check_decimal(values, name, *EXTRA_LIMITS[name], errors)
+    consciousness = values.get("consciousness") or ""
+    if consciousness and consciousness not in Consciousness.values:
+        errors["consciousness"] = _("Choose A, C, V, P or U.")
+    values["consciousness"] = consciousness
+    on_oxygen = values.get("on_oxygen")
+    if on_oxygen in ("", None):
+        values["on_oxygen"] = None
+    elif not isinstance(on_oxygen, bool):
+        errors["on_oxygen"] = _("Choose air or oxygen.")
+    if values.get("on_oxygen") is False and values.get("oxygen_flow") is not None:
+        errors["oxygen_flow"] = _("Oxygen flow is only entered when the resident is on oxygen.")
+    systolic, diastolic = values.get("systolic_bp"), values.get("diastolic_bp")
+    if (
+        "systolic_bp" not in errors
+        and "diastolic_bp" not in errors
+        and systolic is not None
+        and diastolic is not None
+        and diastolic >= systolic
+    ):
+        errors["diastolic_bp"] = _("Diastolic pressure must be lower than systolic pressure.")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def score(values: dict, *, spo2_scale: int) -> news2.News2Score | None:
+    """Return the NEWS2 score of cleaned VALUES, or None when the set is incomplete."""
+    if any(values.get(name) in (None, "") for name in NEWS2_FIELDS):
+        return None
+    return news2.score_news2(
+        respiratory_rate=values["respiratory_rate"],
+        spo2=values["spo2"],
+        spo2_scale=spo2_scale,
+        on_oxygen=values["on_oxygen"],
+        systolic_bp=values["systolic_bp"],
+        pulse=values["pulse"],
+        consciousness=values["consciousness"],
+        temperature=float(values["temperature"]),
+    )
+
+
+@transaction.atomic
+def record_observation(
+    *,
+    actor,
+    resident: Resident,
+    spo2_scale: int = 1,
+    measured_at: datetime.datetime | None = None,
+    note: str = "",
+    source: str = Observation.Source.MANUAL,
+    request=None,
+    **values,
+) -> Observation:
+    """Store one set of vital signs and, when complete, its NEWS2 score.
+
+    VALUES are the vital-sign fields of `Observation` (respiratory_rate, spo2, on_oxygen,
+    oxygen_flow, systolic_bp, diastolic_bp, pulse, consciousness, temperature, weight,
+    blood_glucose, pain); missing ones were not measured.
+    """
+    if getattr(actor, "role", None) not in RECORDING_ROLES:
+        raise PermissionDenied(
+            _("Only nurses, assistant nurses and physicians record vital signs.")
+        )
+    unknown = set(values) - set(EXTRA_LIMITS) - set(NEWS2_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown vital signs: {sorted(unknown)}")
+    ensure_eligible(resident)
+    cleaned = validate_vitals(values)
+    if not any(value not in (None, "") for value in cleaned.values()):
+        raise ValidationError(_("Enter at least one vital sign."))
+    now = timezone.now()
+    measured_at = measured_at or now
+    if measured_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"measured_at": _("The time of measurement is in the future.")})
+    if spo2_scale not in news2.SPO2_SCALES:
+        raise ValidationError({"spo2_scale": _("Choose SpO2 scale 1 or 2.")})
+    decision = None
+    if spo2_scale == 2:
+        decision = scale2_decision_for(resident)
+        if decision is None:
+            raise ValidationError(
+                {
+                    "spo2_scale": _(
+                        "SpO2 Scale 2 may only be used when a physician has decided it for this "
+                        "resident. Use Scale 1, or ask the physician to record the decision."
+                    )
+                }
+            )
+    result = score(cleaned, spo2_scale=spo2_scale)
+    observation = Observation.objects.create(
+        resident=resident,
+        unit=resident.unit,
+        measured_at=measured_at,
+        recorded_by=actor,
+        recorded_at=now,
+        source=source,
+        spo2_scale=spo2_scale,
+        scale2_decision=decision,
+        note=note.strip(),
+        news2_total=result.total if result else None,
+        news2_subscores=dict(result.subscores) if result else {},
+        news2_band=result.band if result else "",
+        red_flag=result.red_flag if result else False,
+        **cleaned,
+    )
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        resident=resident,
+        object_type="observation",
+        object_id=observation.pk,
+        request=request,
+    )
+    live.publish(
+        [live.unit_group(resident.unit_id), live.resident_group(resident.pk)],
+        "observation",
+        resident=resident.pk,
+    )
+    return observation
