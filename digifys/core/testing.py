@@ -231,3 +231,28 @@ def build_world() -> World:
         resident_mala_2=resident_mala_2,
         resident_storuman=resident_storuman,
     )
+
+
+def give_hours(
+    staff: StaffProfile,
+    starts: datetime.time,
+    ends: datetime.time,
+    *,
+    weekdays=range(7),
+    on_call: bool = False,
+    works_on_holidays: bool = True,
+) -> None:
+    """Give STAFF a working pattern (local time in their own zone) on WEEKDAYS."""
+    from digifys.scheduling.models import WorkingPattern
+
+    WorkingPattern.objects.bulk_create(
+        WorkingPattern(
+            staff=staff,
+            weekday=day,
+            starts=starts,
+            ends=ends,
+            on_call=on_call,
+            works_on_holidays=works_on_holidays,
+        )
+        for day in weekdays
+    )

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,18 @@ class Command(BaseCommand):
             raise CommandError("rundemo is for demo mode only: set DIGIFYS_DEMO=1.")
         env = os.environ.copy()
         python = sys.executable
+        # The task worker (escalations, overdue tasks) runs in its own process; its live updates
+        # reach browsers only through a shared channel layer. Use a local Redis when there is one.
+        if not env.get("REDIS_URL") and _local_redis_answers():
+            env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+        if env.get("REDIS_URL"):
+            self.stdout.write("Live updates: Redis channel layer (web server and worker).")
+        else:
+            self.stdout.write(
+                "Live updates: in-process channel layer (no Redis on 127.0.0.1:6379). Changes "
+                "made in the browser appear live; escalations by the background worker appear "
+                "at the pages' next refresh (within a minute)."
+            )
         worker = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [python, "manage.py", "db_worker", "--interval", "1", "--no-reload"], env=env
         )
@@ -50,3 +63,12 @@ class Command(BaseCommand):
                     process.kill()
         if server.returncode not in (0, None, -signal.SIGINT, 130):
             raise CommandError(f"The web server stopped with exit code {server.returncode}.")
+
+
+def _local_redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.3) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
