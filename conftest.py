@@ -71,13 +71,8 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def browser_login(chromium, live_server):
-    """Open a new browser context logged in as USER through the real login form.
-
-    Staff get a TOTP authenticator with a known secret (digifys/accounts/testing.py) and enter its
-    current code at allauth's two-factor step; relatives log in with the password alone.
-    """
+def _browser_opener(chromium, base_url: str):
+    """Return (open, contexts): open(user, language=None) logs USER in through the real form."""
     from django.core.cache import cache
 
     from digifys.accounts import authentication
@@ -87,7 +82,7 @@ def browser_login(chromium, live_server):
     contexts = []
 
     def _open(user, *, language: str | None = None):
-        # The live server runs in this process: forget TOTP codes marked as used (replay
+        # The server runs in this process: forget TOTP codes marked as used (replay
         # protection) and login rate limits left by earlier logins of this test process.
         cache.clear()
         two_factor = authentication.needs_second_factor(user)
@@ -98,10 +93,8 @@ def browser_login(chromium, live_server):
         page = context.new_page()
         page.set_default_timeout(10_000)
         if language:
-            context.add_cookies(
-                [{"name": "django_language", "value": language, "url": live_server.url}]
-            )
-        page.goto(f"{live_server.url}/accounts/login/")
+            context.add_cookies([{"name": "django_language", "value": language, "url": base_url}])
+        page.goto(f"{base_url}/accounts/login/")
         page.fill("#id_login", user.username)
         page.fill("#id_password", PASSWORD)
         with page.expect_navigation():
@@ -114,6 +107,76 @@ def browser_login(chromium, live_server):
         assert "/accounts/" not in page.url, f"login failed for {user.username}: {page.url}"
         return page
 
-    yield _open
+    return _open, contexts
+
+
+@pytest.fixture
+def browser_login(chromium, live_server):
+    """Open a new browser context logged in as USER through the real login form.
+
+    Staff get a TOTP authenticator with a known secret (digifys/accounts/testing.py) and enter its
+    current code at allauth's two-factor step; relatives log in with the password alone.
+    Plain HTTP (pytest-django's live server); use `asgi_browser_login` for WebSockets.
+    """
+    opener, contexts = _browser_opener(chromium, live_server.url)
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db):
+    """The full ASGI application (HTTP, static files and WebSockets) under uvicorn in a thread.
+
+    Same process as the test, so it uses the test database and the in-memory channel layer.
+    """
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from channels.auth import AuthMiddlewareStack
+    from channels.routing import ProtocolTypeRouter, URLRouter
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.asgi import get_asgi_application
+
+    from digifys.routing import websocket_urlpatterns
+
+    application = ProtocolTypeRouter(
+        {
+            "http": ASGIStaticFilesHandler(get_asgi_application()),
+            "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+        }
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        application,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ws="websockets-sansio",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the ASGI test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def asgi_browser_login(chromium, asgi_live_server):
+    """Like `browser_login`, against the ASGI server, so pages get their live WebSockets."""
+    opener, contexts = _browser_opener(chromium, asgi_live_server)
+    opener.url = asgi_live_server
+    yield opener
     for context in contexts:
         context.close()

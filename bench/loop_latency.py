@@ -1,0 +1,342 @@
+"""From a nurse's SBAR to the physician's browser: latency under 50 concurrent nurses.
+
+Production-like set-up on this machine: a fresh PostgreSQL database, several uvicorn worker
+processes serving the ASGI app (HTTP and WebSockets), the Redis channel layer between them. Each
+simulated nurse (own unit, own resident) repeatedly posts a deteriorating set of vital signs
+(NEWS2 ≥ 5) through the real form and then sends the SBAR consult through the real form; the
+resident's named physician has the live inbox open over a WebSocket, as the browser does. A
+latency is the time from the start of the nurse's consult POST to the physician's socket
+receiving the "consult" event (and, reported too, from the start of the vitals POST).
+
+Baseline, measured in the same run: one nurse doing the same flow with no other load.
+
+    .venv/bin/python bench/loop_latency.py [--nurses 50] [--rounds 6] [--workers 4] [--json]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PHYSICIANS = 10
+DETERIORATING = {
+    "respiratory_rate": "22",
+    "spo2": "95",
+    "spo2_scale": "1",
+    "on_oxygen": "air",
+    "systolic_bp": "105",
+    "diastolic_bp": "70",
+    "pulse": "95",
+    "consciousness": "A",
+    "temperature": "38,3",
+}
+SBAR = {
+    "situation": "Tröttare och andas snabbare sedan i morse.",
+    "background": "Hjärtsvikt, KOL. Inga nya läkemedel.",
+    "assessment": "NEWS2 6: AF 22, SpO2 95, BT 105/70, puls 95, temp 38,3.",
+    "recommendation": "Bedömning inom 30 minuter.",
+    "urgency": "urgent",
+}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def create_database(admin_url: str) -> str:
+    import psycopg
+
+    name = f"digifys_bench_{os.getpid()}"
+    with psycopg.connect(admin_url + "postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url + "postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed(nurses: int) -> dict:
+    """Create units, nurses, residents and physicians; return session cookies and ids."""
+    import datetime
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from digifys.accounts.models import Role
+    from digifys.accounts.testing import complete_second_factor
+    from digifys.core.testing import (
+        assign,
+        give_hours,
+        make_org,
+        make_resident,
+        make_staff,
+    )
+    from digifys.directory.models import Organisation
+
+    call_command("migrate", verbosity=0)
+    region = make_org(Organisation.Kind.REGION, "Region Västerbotten")
+    mala = make_org(Organisation.Kind.MUNICIPALITY, "Malå", region, municipality_code="2418")
+    home = make_org(Organisation.Kind.NURSING_HOME, "Malåhemmet", mala, municipality=mala)
+    clinic = make_org(
+        Organisation.Kind.VIRTUAL_CLINIC, "Virtuella mottagningen", region, country="ES"
+    )
+    physicians = []
+    for index in range(PHYSICIANS):
+        staff = make_staff(
+            f"lakare.{index}",
+            Role.PHYSICIAN,
+            clinic,
+            time_zone="Europe/Madrid",
+            work_country="ES",
+            work_subdivision="AN",
+        )
+        give_hours(staff, datetime.time(0, 0), datetime.time(0, 0))
+        physicians.append(staff)
+
+    def session(user) -> str:
+        client = Client()
+        client.force_login(user)
+        complete_second_factor(client, user)
+        return client.cookies["sessionid"].value
+
+    people = []
+    for index in range(nurses):
+        unit = make_org(Organisation.Kind.UNIT, f"Avd {index}", home, municipality=mala)
+        nurse = make_staff(f"ssk.{index}", Role.NURSE, home, units=[unit])
+        resident = make_resident(unit, room=str(index))
+        physician = physicians[index % PHYSICIANS]
+        assign(resident, physician)
+        people.append(
+            {"session": session(nurse.user), "resident": resident.pk, "physician": physician.pk}
+        )
+    return {
+        "nurses": people,
+        "physicians": {staff.pk: session(staff.user) for staff in physicians},
+    }
+
+
+class Server:
+    def __init__(self, workers: int, port: int, env: dict) -> None:
+        self.port = port
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "digifys.asgi:application",
+                "--workers",
+                str(workers),
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+
+    def wait(self) -> None:
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit("the server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+async def listen(port: int, cookie: str, received: dict, ready: asyncio.Event) -> None:
+    import websockets
+
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/inbox/",
+        additional_headers={"Cookie": f"sessionid={cookie}"},
+        origin=f"http://127.0.0.1:{port}",
+    ) as socket:
+        ready.set()
+        async for raw in socket:
+            now = time.perf_counter()
+            message = json.loads(raw)
+            if message.get("event") == "consult" and "consult" in message:
+                received.setdefault(message["consult"], now)
+
+
+async def nurse_flow(client, person: dict, rounds: int, results: list, received: dict) -> None:
+    csrf = secrets.token_hex(16)
+    client.cookies.set("csrftoken", csrf)
+    headers = {"X-CSRFToken": csrf, "Referer": str(client.base_url)}
+    resident = person["resident"]
+    for _ in range(rounds):
+        await asyncio.sleep(random.uniform(0, 0.5))  # noqa: S311 - jitter, not crypto
+        started = time.perf_counter()
+        response = await client.post(
+            f"/vitals/{resident}/new/", data=DETERIORATING, headers=headers
+        )
+        if response.status_code != 302:
+            raise SystemExit(f"vitals form answered {response.status_code}: {response.text[:300]}")
+        observation = re.search(r"observations/(\d+)/", response.headers["location"]).group(1)
+        consult_started = time.perf_counter()
+        response = await client.post(
+            f"/consults/new/{resident}/?observation={observation}",
+            data={**SBAR, "observation": observation},
+            headers=headers,
+        )
+        if response.status_code != 302:
+            raise SystemExit(f"consult form answered {response.status_code}: {response.text[:300]}")
+        consult = int(re.search(r"/consults/(\d+)/", response.headers["location"]).group(1))
+        results.append((consult, started, consult_started))
+
+
+async def run(port: int, data: dict, nurses: int, rounds: int) -> dict:
+    import httpx
+
+    received: dict[int, float] = {}
+    listeners = []
+    for cookie in data["physicians"].values():
+        ready = asyncio.Event()
+        listeners.append(asyncio.create_task(listen(port, cookie, received, ready)))
+        await asyncio.wait_for(ready.wait(), 10)
+    results: list = []
+    limits = httpx.Limits(max_connections=nurses * 2)
+    clients = [
+        httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            cookies={"sessionid": person["session"]},
+            limits=limits,
+            timeout=60,
+        )
+        for person in data["nurses"][:nurses]
+    ]
+    began = time.perf_counter()
+    await asyncio.gather(
+        *(
+            nurse_flow(client, person, rounds, results, received)
+            for client, person in zip(clients, data["nurses"][:nurses], strict=True)
+        )
+    )
+    elapsed = time.perf_counter() - began
+    # Let the last events arrive.
+    for _ in range(50):
+        if all(consult in received for consult, _s, _c in results):
+            break
+        await asyncio.sleep(0.1)
+    for client in clients:
+        await client.aclose()
+    for listener in listeners:
+        listener.cancel()
+    missing = [consult for consult, _s, _c in results if consult not in received]
+    from_consult = [
+        (received[c] - consult_started) * 1000 for c, _s, consult_started in results if c in received
+    ]
+    from_vitals = [(received[c] - started) * 1000 for c, started, _c in results if c in received]
+    return {
+        "nurses": nurses,
+        "consults": len(results),
+        "missing": len(missing),
+        "seconds": round(elapsed, 2),
+        "consult_to_inbox_ms": {
+            "median": round(statistics.median(from_consult), 1),
+            "p95": round(percentile(from_consult, 0.95), 1),
+            "max": round(max(from_consult), 1),
+        },
+        "vitals_to_inbox_ms": {
+            "median": round(statistics.median(from_vitals), 1),
+            "p95": round(percentile(from_vitals, 0.95), 1),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nurses", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--baseline-rounds", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    database = create_database(args.postgres)
+    workdir = tempfile.mkdtemp(prefix="digifys-bench-loop-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "digifys.settings",
+        "DATABASE_URL": args.postgres + database,
+        "DATABASE_CONN_MAX_AGE": "60",
+        "REDIS_URL": args.redis,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_COOKIES": "0",
+        "DIGIFYS_VAR_DIR": workdir,
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    server = None
+    try:
+        data = seed(args.nurses)
+        server = Server(args.workers, args.port, env)
+        server.wait()
+        # Warm-up: every worker process opens its connections and imports.
+        asyncio.run(run(args.port, data, min(args.nurses, 8), 1))
+        baseline = asyncio.run(run(args.port, data, 1, args.baseline_rounds))
+        loaded = asyncio.run(run(args.port, data, args.nurses, args.rounds))
+    finally:
+        if server:
+            server.stop()
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(args.postgres, database)
+    ratio = loaded["consult_to_inbox_ms"]["p95"] / baseline["consult_to_inbox_ms"]["p95"]
+    result = {
+        "benchmark": "loop_latency",
+        "workers": args.workers,
+        "baseline_one_nurse": baseline,
+        "loaded": loaded,
+        "p95_ratio_vs_baseline": round(ratio, 2),
+        "limit_p95_ms": 300,
+        "ok": loaded["consult_to_inbox_ms"]["p95"] <= 300 and loaded["missing"] == 0,
+    }
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
