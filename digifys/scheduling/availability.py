@@ -4,15 +4,29 @@ Times are evaluated in the clinician's own time zone (`StaffProfile.time_zone`):
 Gran Canaria working 09:00–17:00 works 10:00–18:00 Stockholm time. Public holidays come from the
 `holidays` package for the work country and subdivision; in Sweden Midsommarafton, Julafton and
 Nyårsafton (category `de_facto`) count as days off too (domain-spec §7, stack-notes §5).
+
+Daylight-saving time. `is_working` takes an instant (an aware datetime; naive ones are refused),
+so the instant always exists; it is turned into the clinician's local wall-clock time and compared
+with the pattern. Consequences, pinned by tests in `tests/test_availability.py`:
+- Spring gap (Europe/Stockholm and Europe/Madrid 2026-03-29, 01:00 UTC: 02:00 → 03:00 local): no
+  instant has a local time in 02:00–02:59, so a pattern 02:00–03:00 is not worked that day and a
+  pattern 01:00–04:00 lasts two real hours (00:00–02:00 UTC).
+- Autumn fold (2026-10-25, 01:00 UTC: 03:00 → 02:00 local): 02:00–02:59 local happens twice and
+  both hours are covered, so a pattern 01:00–04:00 lasts four real hours (23:00–03:00 UTC).
+- The Canary Islands switch at the same instant (01:00 → 02:00 WEST in spring), so a clinician on
+  Gran Canaria is one hour behind Stockholm all year.
+To turn a local time typed by a person into an instant use `local_to_utc`, which refuses times in
+the spring gap and picks the earlier instant in the autumn fold.
 """
 
 import datetime
 import functools
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from digifys.directory.models import StaffProfile
 
@@ -33,11 +47,47 @@ def _holiday_calendar(country: str, subdivision: str, year: int) -> holidays.Hol
     )
 
 
-def is_public_holiday(staff: StaffProfile, day: datetime.date) -> bool:
-    """Return True when DAY is a day off for everyone at STAFF's place of work."""
-    country = staff.work_country or "SE"
+def local_to_utc(day: datetime.date, time: datetime.time, zone: str) -> datetime.datetime:
+    """Return the instant (aware, UTC) at which the wall clock in ZONE shows DAY TIME.
+
+    Raises ValueError when that local time does not exist (the spring daylight-saving gap, e.g.
+    2026-03-29 02:30 in Europe/Stockholm) or ZONE is not an IANA time zone. In the autumn fold,
+    where the local time happens twice (2026-10-25 02:30 in Europe/Stockholm), the earlier instant
+    is returned (still summer time: 00:30 UTC, not 01:30 UTC), whatever `time.fold` says.
+    """
+    if isinstance(day, datetime.datetime) or not isinstance(day, datetime.date):
+        raise TypeError(f"day must be a date, not {type(day).__name__}")
+    if not isinstance(time, datetime.time):
+        raise TypeError(f"time must be a time, not {type(time).__name__}")
+    if time.tzinfo is not None:
+        raise ValueError("time must be a local wall-clock time without tzinfo")
     try:
-        return day in _holiday_calendar(country, staff.work_subdivision or "", day.year)
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
+        raise ValueError(gettext("Unknown time zone: %(zone)s") % {"zone": zone}) from error
+    wall = datetime.datetime.combine(day, time.replace(fold=0))
+    instant = wall.replace(tzinfo=tz).astimezone(datetime.UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != wall:
+        raise ValueError(
+            gettext(
+                "%(day)s %(time)s does not exist in %(zone)s: the clocks are put forward "
+                "for daylight saving time."
+            )
+            % {"day": day.isoformat(), "time": time.strftime("%H:%M"), "zone": zone}
+        )
+    return instant
+
+
+def is_public_holiday(staff: StaffProfile, day: datetime.date) -> bool:
+    """Return True when DAY is a day off for everyone at STAFF's place of work.
+
+    The subdivision is matched case-insensitively ("an" is Andalusia); an unknown subdivision
+    falls back to the country's national holidays.
+    """
+    country = staff.work_country or "SE"
+    subdivision = (staff.work_subdivision or "").strip().upper()
+    try:
+        return day in _holiday_calendar(country, subdivision, day.year)
     except NotImplementedError:
         return day in _holiday_calendar(country, "", day.year)
 
@@ -61,9 +111,14 @@ def is_working(
     """Return True when STAFF works at instant AT (default now).
 
     ON_CALL narrows to on-duty periods (True) or ordinary hours (False). PATTERNS and ABSENCES
-    may be passed pre-fetched to avoid queries.
+    may be passed pre-fetched to avoid queries. AT must be aware: a naive datetime would be read
+    in the process's time zone, so it is refused with ValueError. Patterns, absences and holidays
+    are all evaluated on the clinician's local date and wall-clock time (see the module docstring
+    for daylight-saving time).
     """
     at = at or timezone.now()
+    if timezone.is_naive(at):
+        raise ValueError("is_working needs an aware datetime (an instant), not a naive one")
     local = at.astimezone(ZoneInfo(staff.time_zone or "Europe/Stockholm"))
     today = local.date()
     if absences is None:

@@ -4,6 +4,8 @@ Public holidays come from the `holidays` package for the clinician's work countr
 (see `availability.py`). Bookings, rounds and the planner build on this module.
 """
 
+import datetime
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,13 @@ class WorkingPattern(models.Model):
         verbose_name_plural = _("working hours")
         ordering = ["staff", "weekday", "starts"]
         indexes = [models.Index(fields=["weekday", "on_call"])]
+        constraints = [
+            # A period lies within one day; a night shift is two rows (22:00–00:00, 00:00–06:00).
+            models.CheckConstraint(
+                condition=Q(ends__gt=F("starts")) | Q(ends=datetime.time(0, 0)),
+                name="working_pattern_within_one_day",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"

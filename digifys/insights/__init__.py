@@ -1,0 +1,1 @@
+"""Insights: continuity-of-care indices and, later, the views that show them."""
