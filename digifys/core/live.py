@@ -3,7 +3,9 @@ forward it to browsers, which re-fetch the affected part over HTTP (so every rea
 through the views, the access policy and the access log). Events carry ids, never clinical text.
 """
 
+import asyncio
 import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -39,11 +41,24 @@ def send_now(groups: list[str], event: str, **data) -> None:
     if layer is None:
         return
     message = {"type": EVENT_TYPE, "event": event, **data}
-    for group in dict.fromkeys(groups):
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # a live update must never break the write that caused it
-            log.exception("live update to %s failed", group)
+
+    def send() -> None:
+        for group in dict.fromkeys(groups):
+            try:
+                async_to_sync(layer.group_send)(group, message)
+            except Exception:  # a live update must never break the write that caused it
+                log.exception("live update to %s failed", group)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        send()  # the usual case: a sync view or task, no event loop in this thread
+        return
+    # Called from a thread that runs an event loop (e.g. a script or test driving a browser):
+    # async_to_sync cannot run here, so send from a helper thread.
+    helper = threading.Thread(target=send)
+    helper.start()
+    helper.join(timeout=5)
 
 
 def publish(groups: list[str], event: str, **data) -> None:
