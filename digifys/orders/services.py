@@ -89,6 +89,9 @@ def due_times(
     """Return the due time of every task an order makes (one when it does not repeat)."""
     if not every_hours:
         return [first_due_at]
+    # Step in UTC: arithmetic on a zone-aware datetime is wall-clock arithmetic, which would
+    # stretch or shrink the interval across a daylight-saving change.
+    first_due_at = first_due_at.astimezone(datetime.UTC)
     end = first_due_at + datetime.timedelta(days=for_days or 1)
     times = []
     when = first_due_at
