@@ -10,6 +10,7 @@ Rules enforced here:
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -279,13 +280,28 @@ def end_scale2_decision(*, actor, decision: Scale2Decision, request=None) -> Sca
 # --- Observations ----------------------------------------------------------------------------
 
 
+PLAIN_NUMBER = re.compile(r"-?\d+([.,]\d+)?")
+
+
+def _parse(value) -> Decimal:
+    """Parse a plain decimal number (decimal comma allowed); no exponents, no 'NaN'."""
+    if isinstance(value, bool):
+        raise ArithmeticError
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    text = str(value).strip()
+    if not PLAIN_NUMBER.fullmatch(text):
+        raise ArithmeticError
+    return Decimal(text.replace(",", "."))
+
+
 def _check_whole(values: dict, name: str, low: int, high: int, errors: dict) -> None:
     value = values.get(name)
     if value is None or value == "":
         values[name] = None
         return
     try:
-        number = Decimal(str(value).replace(",", ".").strip())
+        number = _parse(value)
     except ArithmeticError:
         errors[name] = LIMIT_MESSAGES[name]
         return
@@ -301,7 +317,7 @@ def _check_decimal(values: dict, name: str, low: Decimal, high: Decimal, errors:
         values[name] = None
         return
     try:
-        number = Decimal(str(value).replace(",", ".").strip())
+        number = _parse(value)
     except ArithmeticError:
         errors[name] = LIMIT_MESSAGES[name]
         return
@@ -372,6 +388,30 @@ def score(values: dict, *, spo2_scale: int) -> news2.News2Score | None:
     )
 
 
+def check_spo2_scale(
+    resident: Resident, spo2_scale: int, *, decision: Scale2Decision | None = None
+) -> Scale2Decision | None:
+    """Refuse an unknown scale, and Scale 2 without a physician's decision in force.
+
+    Return the decision Scale 2 rests on (None for Scale 1). DECISION may be passed pre-fetched.
+    """
+    if spo2_scale not in news2.SPO2_SCALES:
+        raise ValidationError({"spo2_scale": _("Choose SpO2 scale 1 or 2.")})
+    if spo2_scale == 1:
+        return None
+    decision = decision or scale2_decision_for(resident)
+    if decision is None:
+        raise ValidationError(
+            {
+                "spo2_scale": _(
+                    "SpO2 Scale 2 may only be used when a physician has decided it for this "
+                    "resident. Use Scale 1, or ask the physician to record the decision."
+                )
+            }
+        )
+    return decision
+
+
 @transaction.atomic
 def record_observation(
     *,
@@ -405,20 +445,7 @@ def record_observation(
     measured_at = measured_at or now
     if measured_at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"measured_at": _("The time of measurement is in the future.")})
-    if spo2_scale not in news2.SPO2_SCALES:
-        raise ValidationError({"spo2_scale": _("Choose SpO2 scale 1 or 2.")})
-    decision = None
-    if spo2_scale == 2:
-        decision = scale2_decision_for(resident)
-        if decision is None:
-            raise ValidationError(
-                {
-                    "spo2_scale": _(
-                        "SpO2 Scale 2 may only be used when a physician has decided it for this "
-                        "resident. Use Scale 1, or ask the physician to record the decision."
-                    )
-                }
-            )
+    decision = check_spo2_scale(resident, spo2_scale)
     result = score(cleaned, spo2_scale=spo2_scale)
     observation = Observation.objects.create(
         resident=resident,

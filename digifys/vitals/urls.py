@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "vitals"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:resident_pk>/", views.history, name="history"),
+    path("<int:resident_pk>/new/", views.record, name="record"),
+    path("<int:resident_pk>/preview/", views.preview, name="preview"),
+    path("<int:resident_pk>/scale2/", views.scale2, name="scale2"),
+    path("observations/<int:pk>/", views.result, name="result"),
+    path("units/<int:unit_pk>/escalation/", views.escalation, name="escalation"),
+]
