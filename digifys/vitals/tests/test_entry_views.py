@@ -284,7 +284,7 @@ def test_the_preview_shows_the_validation_messages(world, login):
     assert "Pulse must be a whole number from 20 to 250" in page
     assert 'class="news2-total"' not in page
     page = client.post(_preview_url(world), {**MEDIUM_FORM, "spo2_scale": "2"}).content.decode()
-    assert "Scale 2 needs a physician" in page
+    assert "Scale 2 may only be used when a physician has decided it" in page
 
 
 def test_the_preview_uses_scale_2_when_a_decision_is_on_file(world, login):
