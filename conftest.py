@@ -14,6 +14,12 @@ def _english_outside_requests():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded files (consult photos, staff photos) never land in the project's var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def world(db) -> World:
     """A small region with every persona (see digifys/core/testing.py)."""

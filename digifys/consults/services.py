@@ -58,9 +58,20 @@ def _groups(consult: Consult, *extra_physicians: int) -> list[str]:
     return groups
 
 
+def _panel_physicians(consult: Consult) -> list[int]:
+    # The whole panel team follows its residents' consults (the inbox's "panel team" section).
+    from digifys.careteams.models import PhysicianAssignment
+
+    return list(
+        PhysicianAssignment.objects.current()
+        .filter(resident_id=consult.resident_id)
+        .values_list("physician_id", flat=True)
+    )
+
+
 def _changed(consult: Consult, *extra_physicians: int) -> None:
     live.publish(
-        _groups(consult, *extra_physicians),
+        _groups(consult, *extra_physicians, *_panel_physicians(consult)),
         "consult",
         consult=consult.pk,
         resident=consult.resident_id,
@@ -506,6 +517,8 @@ def save_note(
     }
     if not any(texts.values()):
         raise ValidationError(_("Write the note before saving."))
+    if amends is not None:
+        amends = JournalNote.objects.get(pk=amends.pk)  # its signature as stored, not as passed
     if amends is not None and (not amends.is_signed or amends.consult_id != consult.pk):
         raise ValidationError(_("Only a signed note of this consult can be amended."))
     note = (
