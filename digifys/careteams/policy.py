@@ -74,7 +74,7 @@ def record_filter_for(user) -> Q:
         .filter(resident=OuterRef("resident"), unit=OuterRef("unit"))
     )
     opened = Exists(_active_grants(user).filter(resident=OuterRef("resident")))
-    own_units = Q(unit__in=_own_unit_ids(user))
+    own_units = Q(unit__in=user.staff_profile.units.values("pk"))
     return Q(resident__in=residents) & (~blocked | own_units | opened)
 
 

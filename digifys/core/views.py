@@ -12,12 +12,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each role to its start page."""
     role = request.user.role
     if role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        unit = request.user.staff_profile.units.order_by("name").first()
-        if unit is not None:
-            return redirect("directory:unit", pk=unit.pk)
-        return render(request, "core/no_unit.html")
+        return redirect("worklist:mine")
     if role == Role.PHYSICIAN:
-        return redirect("careteams:panel")
+        return redirect("consults:inbox")
     if role == Role.RELATIVE:
         return redirect("residents:mine")
     if role == Role.COORDINATOR:

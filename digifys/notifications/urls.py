@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("read/", views.read, name="read"),
+    path("badge/", views.badge, name="badge"),
+]

@@ -2,6 +2,7 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -9,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_nurse_logs_in_lands_on_her_unit_and_finds_a_resident(world, browser_login, live_server):
     page = browser_login(world.nurse_mala)
-    assert page.url.endswith(f"/directory/units/{world.unit_mala.pk}/")
+    assert page.url.endswith(reverse("worklist:unit", args=[world.unit_mala.pk]))
     assert page.locator("h1").inner_text() == "Malåhemmet – Avd 1 Björken"
     assert page.locator(".demo-banner").count() == 0  # tests do not run in demo mode
     page.get_by_role("link", name="Boende", exact=True).click()
@@ -29,9 +30,10 @@ def test_the_keyboard_reaches_the_skip_link_first(world, browser_login):
     assert page.evaluate("document.activeElement.id") == "main"
 
 
-def test_a_physician_switches_to_spanish_and_it_sticks(world, browser_login):
+def test_a_physician_switches_to_spanish_and_it_sticks(world, browser_login, live_server):
     page = browser_login(world.physician_spain)
-    assert page.url.endswith("/careteams/panel/")
+    assert page.url.endswith(reverse("consults:inbox"))
+    page.goto(f"{live_server.url}{reverse('careteams:panel')}")
     page.select_option("#language-select", "es")
     page.get_by_role("button", name="Byt").click()
     assert page.locator("html").get_attribute("lang") == "es"

@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+
+
+def _safe_link(request: HttpRequest, link: str) -> str:
+    """Return LINK if it stays on this site, else "" (links are stored text)."""
+    allowed = url_has_allowed_host_and_scheme(
+        link, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return link if link and allowed else ""
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's notifications, unread first, a page at a time."""
+    page = Paginator(
+        selectors.notifications_for(request.user), settings.DIGIFYS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    items = [
+        {"notification": n, "link": _safe_link(request, n.link), "unread": n.read_at is None}
+        for n in page.object_list
+    ]
+    context = {
+        "page": page,
+        "items": items,
+        "unread": selectors.unread_count(request.user),
+        "next": request.get_full_path(),
+    }
+    template = "notifications/list.html#items" if request.htmx else "notifications/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def read(request: HttpRequest) -> HttpResponse:
+    """Mark the given notifications read (field `ids`), or all of them; go back."""
+    raw = request.POST.getlist("ids")
+    if not all(value.isdigit() for value in raw):
+        return HttpResponseBadRequest(_("Choose notifications from the list."))
+    ids = [int(value) for value in raw] or None
+    changed = services.mark_read(actor=request.user, notification_ids=ids)
+    if changed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s notification marked as read.",
+                "%(count)s notifications marked as read.",
+                changed,
+            )
+            % {"count": changed},
+        )
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("notifications:list")
+
+
+@login_required
+@require_GET
+def badge(request: HttpRequest) -> HttpResponse:
+    """The unread count for the page header (refreshed live)."""
+    return render(
+        request,
+        "notifications/_header_badge.html#badge",
+        {"unread": selectors.unread_count(request.user)},
+    )

@@ -1,0 +1,348 @@
+"""Reads for the unit worklist, the nurse's start page (SCREENS.md "Unit worklist").
+
+One row per resident of the unit in care: latest NEWS2 with its trend, when the next observation
+is due by the unit's escalation table (driven by the LAST score, domain-spec §1.6), open consults
+and open tasks. `unit_worklist` loads a whole unit in a constant number of queries however long
+the history: the latest observations come from `Subquery` annotations (one small JSON value
+each, so no history is loaded), limitation decisions from `Exists` annotations, consults and tasks
+from `Prefetch`, and the unit's escalation table is annotated onto the unit (`unit_for`).
+"""
+
+import datetime
+import math
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import JSONObject
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from digifys.accounts.models import Role
+from digifys.consults.models import Consult
+from digifys.directory.models import Organisation
+from digifys.orders.models import NurseTask
+from digifys.residents.models import Resident, TreatmentLimitation
+from digifys.residents.selectors import named_physician, with_care_team
+from digifys.vitals.models import EscalationRule, Level, Observation
+from digifys.vitals.services import escalation_table
+
+NURSING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE)
+# Bands that need the nurse's attention even when observations are on time (RCP chart 4: a
+# single 3, medium and high all call for a response beyond routine monitoring).
+ATTENTION_BANDS = ("low-medium", "medium", "high")
+# A row whose latest change is younger than this gets a quiet "changed" cue.
+CHANGED_WITHIN = datetime.timedelta(minutes=2)
+
+BAND_LABELS = {
+    "low": gettext_lazy("Low"),
+    "low-medium": gettext_lazy("Low–medium"),
+    "medium": gettext_lazy("Medium"),
+    "high": gettext_lazy("High"),
+}
+
+SHOW_ALL, SHOW_ATTENTION = "all", "attention"
+
+
+def units_for(user) -> QuerySet[Organisation]:
+    """Return the units USER works in (nurses and assistant nurses)."""
+    if getattr(user, "role", None) not in NURSING_ROLES:
+        return Organisation.objects.none()
+    return user.staff_profile.units.filter(kind=Organisation.Kind.UNIT).select_related("parent")
+
+
+def unit_for(user, pk: int) -> tuple[Organisation, list[Organisation]]:
+    """Return unit PK (with its escalation table) and USER's other units, in one query.
+
+    PermissionDenied for roles without a worklist; 404 for a unit USER does not work in.
+    """
+    if getattr(user, "role", None) not in NURSING_ROLES:
+        raise PermissionDenied
+    minutes = EscalationRule.objects.filter(unit=OuterRef("pk")).values("monitor_every_minutes")
+    units = units_for(user).annotate(
+        **{
+            f"rule_{level.replace('-', '_')}": Subquery(minutes.filter(level=level)[:1])
+            for level in Level.values
+        }
+    )
+    units = sorted(units, key=lambda unit: (unit.parent.name if unit.parent else "", unit.name))
+    unit = next((unit for unit in units if unit.pk == pk), None)
+    if unit is None:
+        raise Http404
+    return unit, [other for other in units if other.pk != pk]
+
+
+def _escalation_table(unit: Organisation) -> dict[str, EscalationRule]:
+    """The unit's escalation table from the frequencies `unit_for` annotated (no query)."""
+    if not hasattr(unit, "rule_zero"):  # a unit that did not come from `unit_for`
+        return escalation_table(unit)
+    rules = [
+        EscalationRule(unit=unit, level=level, monitor_every_minutes=minutes)
+        for level in Level.values
+        if (minutes := getattr(unit, f"rule_{level.replace('-', '_')}", None)) is not None
+    ]
+    return escalation_table(unit, rules=rules)
+
+
+def duration_text(delta: datetime.timedelta, *, round_up: bool = False) -> str:
+    """Say how long DELTA is, briefly: '45 min', '2 h 5 min', '3 d 4 h'."""
+    seconds = max(delta.total_seconds(), 0)
+    minutes = math.ceil(seconds / 60) if round_up else int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)s min") % {"minutes": minutes}
+
+
+@dataclass
+class Row:
+    """One resident on the worklist, as of NOW."""
+
+    resident: Resident
+    now: datetime.datetime
+    latest: Observation | None = None  # the latest set, scored or not
+    scored: Observation | None = None  # the latest set with a NEWS2 total
+    previous: Observation | None = None  # the scored set before it (for the trend)
+    rule: EscalationRule | None = None  # the unit's rule for the latest score's level
+    consults: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+    limitations: list = field(default_factory=list)
+
+    @property
+    def named(self):
+        return named_physician(self.resident)
+
+    @property
+    def band_label(self) -> str:
+        return str(BAND_LABELS.get(self.scored.news2_band, "")) if self.scored else ""
+
+    @property
+    def incomplete(self) -> bool:
+        """True when the latest set had no NEWS2 total (a partial set, domain-spec §1.6)."""
+        return self.latest is not None and not self.latest.is_complete
+
+    @property
+    def trend(self) -> str | None:
+        """'up' (worse), 'down' (better) or 'same' against the previous score; None without one."""
+        if self.scored is None or self.previous is None:
+            return None
+        if self.scored.news2_total > self.previous.news2_total:
+            return "up"
+        if self.scored.news2_total < self.previous.news2_total:
+            return "down"
+        return "same"
+
+    @property
+    def trend_text(self) -> str:
+        if self.trend is None:
+            return ""
+        values = {"before": self.previous.news2_total}
+        if self.trend == "up":
+            return _("rising from %(before)s") % values
+        if self.trend == "down":
+            return _("falling from %(before)s") % values
+        return _("unchanged since the previous score")
+
+    @property
+    def due_at(self) -> datetime.datetime | None:
+        """When the next full set is due: the last score's time plus the unit's frequency."""
+        if self.scored is None or self.rule is None:
+            return None
+        return self.scored.measured_at + datetime.timedelta(minutes=self.rule.monitor_every_minutes)
+
+    @property
+    def observation_overdue(self) -> bool:
+        """True when a full set is overdue, or none has ever been scored (observe now)."""
+        due = self.due_at
+        return due is None or due <= self.now
+
+    @property
+    def due_text(self) -> str:
+        due = self.due_at
+        if self.latest is None:
+            return _("No observations yet – observe now")
+        if due is None:
+            return _("No complete NEWS2 yet – observe now")
+        if due <= self.now:
+            return _("Overdue by %(time)s") % {"time": duration_text(self.now - due)}
+        return _("Due in %(time)s") % {"time": duration_text(due - self.now, round_up=True)}
+
+    @property
+    def overdue_tasks(self) -> list:
+        return [task for task in self.tasks if task.due_at <= self.now]
+
+    @property
+    def attention_reasons(self) -> list[str]:
+        """Why this resident needs attention now (empty when nothing does)."""
+        reasons = []
+        if self.observation_overdue:
+            reasons.append(str(_("observation overdue")))
+        if self.scored and self.scored.news2_band in ATTENTION_BANDS:
+            reasons.append(str(_("NEWS2 band %(band)s") % {"band": self.band_label.lower()}))
+        if self.consults:
+            reasons.append(str(_("open consult")))
+        if self.overdue_tasks:
+            reasons.append(str(_("overdue task")))
+        return reasons
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.attention_reasons)
+
+    @property
+    def changed_at(self) -> datetime.datetime | None:
+        """The latest change shown on the row: a new set, a consult change, a new order."""
+        times = [self.latest.recorded_at] if self.latest else []
+        times += [consult.updated_at for consult in self.consults]
+        times += [task.order.created_at for task in self.tasks]
+        return max(times, default=None)
+
+    @property
+    def changed(self) -> bool:
+        changed_at = self.changed_at
+        return changed_at is not None and self.now - changed_at < CHANGED_WITHIN
+
+
+@dataclass
+class Worklist:
+    unit: Organisation
+    rows: list[Row]  # the rows shown (after the filter)
+    total: int  # rows matching the search
+    attention: int  # of those, rows that need attention
+    show: str
+    search: str
+
+
+def _room_key(resident: Resident) -> tuple:
+    """Order rooms naturally: 2 before 10, letters after numbers, no room last."""
+    room = resident.room.strip()
+    match = re.match(r"(\d+)", room)
+    number = int(match.group(1)) if match else math.inf
+    return (not room, number, room.casefold(), resident.family_name, resident.given_name)
+
+
+# The few fields of an observation the worklist shows, fetched as one JSON value per resident
+# (JSONObject works on SQLite and PostgreSQL), so no observation history is loaded.
+OBSERVATION_FIELDS = (
+    "pk",
+    "measured_at",
+    "recorded_at",
+    "news2_total",
+    "news2_band",
+    "spo2_scale",
+    "red_flag",
+)
+
+
+def _latest(observations: QuerySet[Observation], offset: int = 0) -> Subquery:
+    rows = observations.filter(resident=OuterRef("pk")).order_by("-measured_at", "-id")
+    data = JSONObject(**{name: name for name in OBSERVATION_FIELDS})
+    return Subquery(rows.values(data=data)[offset : offset + 1])
+
+
+def _instant(value) -> datetime.datetime:
+    # SQLite gives "YYYY-MM-DD HH:MM:SS[.f]" in UTC, PostgreSQL an ISO 8601 string with offset.
+    instant = parse_datetime(value)
+    if timezone.is_naive(instant):
+        instant = timezone.make_aware(instant, datetime.UTC)
+    return instant
+
+
+def _observation(data: dict | None, resident: Resident) -> Observation | None:
+    """An unsaved Observation carrying the fields of DATA (from `_latest`)."""
+    if not data:
+        return None
+    return Observation(
+        pk=data["pk"],
+        resident=resident,
+        unit_id=resident.unit_id,
+        measured_at=_instant(data["measured_at"]),
+        recorded_at=_instant(data["recorded_at"]),
+        news2_total=data["news2_total"],
+        news2_band=data["news2_band"] or "",
+        spo2_scale=data["spo2_scale"],
+        red_flag=bool(data["red_flag"]),
+    )
+
+
+def unit_worklist(
+    *,
+    unit: Organisation,
+    user,
+    show: str = SHOW_ALL,
+    search: str = "",
+    now: datetime.datetime | None = None,
+) -> Worklist:
+    """Return the worklist of UNIT as USER may see it, in a constant number of queries."""
+    now = now or timezone.now()
+    observations = Observation.objects.visible_to(user)
+    scored = observations.scored()
+    limitations = TreatmentLimitation.objects.visible_to(user).active()
+    residents = (
+        with_care_team(Resident.objects.visible_to(user).in_care().filter(unit=unit).search(search))
+        .annotate(
+            latest_data=_latest(observations),
+            scored_data=_latest(scored),
+            previous_data=_latest(scored, offset=1),
+            # Which kinds of limitation decision are in force (a marker, not the decision).
+            **{
+                f"limitation_{kind}": Exists(limitations.filter(resident=OuterRef("pk"), kind=kind))
+                for kind in TreatmentLimitation.Kind.values
+            },
+        )
+        .prefetch_related(
+            Prefetch(
+                "consults",
+                queryset=Consult.objects.visible_to(user)
+                .unresolved()
+                .select_related("assigned_to__user")
+                .order_by("deadline_at", "pk"),
+                to_attr="open_consults",
+            ),
+            Prefetch(
+                "tasks",
+                queryset=NurseTask.objects.visible_to(user)
+                .open()
+                .select_related("order")
+                .order_by("due_at", "pk"),
+                to_attr="open_tasks",
+            ),
+        )
+    )
+    table = _escalation_table(unit)
+    rows = []
+    for resident in sorted(residents, key=_room_key):
+        row = Row(
+            resident=resident,
+            now=now,
+            latest=_observation(resident.latest_data, resident),
+            scored=_observation(resident.scored_data, resident),
+            previous=_observation(resident.previous_data, resident),
+            consults=resident.open_consults,
+            tasks=resident.open_tasks,
+            limitations=[
+                TreatmentLimitation.Kind(kind).label
+                for kind in TreatmentLimitation.Kind.values
+                if getattr(resident, f"limitation_{kind}")
+            ],
+        )
+        if row.scored is not None:
+            row.rule = table.get(row.scored.level)
+        rows.append(row)
+    attention = [row for row in rows if row.needs_attention]
+    shown = attention if show == SHOW_ATTENTION else rows
+    return Worklist(
+        unit=unit,
+        rows=shown,
+        total=len(rows),
+        attention=len(attention),
+        show=show,
+        search=search,
+    )
