@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "digifys.accounts.middleware.SessionActivityMiddleware",
     "digifys.accounts.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -325,7 +326,9 @@ CONSULT_DEADLINE_MINUTES = {
 TASK_OVERDUE_GRACE_MINUTES = _env_int("TASK_OVERDUE_GRACE_MINUTES", 30)
 
 SESSION_COOKIE_AGE = _env_int("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # inactivity timeout rather than absolute
+# Inactivity timeout rather than absolute: accounts.middleware.SessionActivityMiddleware renews
+# the session on every request the user makes (not on background refreshes).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not (DEBUG or DEMO))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)

@@ -1,4 +1,4 @@
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
@@ -81,9 +81,17 @@ class RequireSecondFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
+        exempt = request.resolver_match.view_name in SECOND_FACTOR_EXEMPT_VIEWS
         if not user.is_authenticated:
+            if request.headers.get("HX-Request") and not exempt:
+                # An htmx refresh after the session expired: send the whole page to the login
+                # form instead of pasting the login form into a table.
+                page = urlsplit(request.headers.get("HX-Current-URL", "/"))
+                after = page.path + (f"?{page.query}" if page.query else "")
+                login = reverse(settings.LOGIN_URL)
+                return HttpResponseClientRedirect(f"{login}?{urlencode({'next': after})}")
             return None
-        if request.resolver_match.view_name in SECOND_FACTOR_EXEMPT_VIEWS:
+        if exempt:
             return None
         if authentication.has_second_factor(request) or not authentication.needs_second_factor(
             user
@@ -98,3 +106,30 @@ class RequireSecondFactorMiddleware:
         if request.headers.get("HX-Request"):
             return HttpResponseClientRedirect(target)
         return HttpResponseRedirect(target)
+
+
+BACKGROUND_HEADER = "X-Digifys-Background"
+
+
+class SessionActivityMiddleware:
+    """Log out after SESSION_COOKIE_AGE without activity; background refreshes do not count.
+
+    live.js marks the requests it makes on its own (live updates, polling) with the header
+    X-Digifys-Background, so a worklist left open on an unattended tablet still times out.
+    Must come after SessionMiddleware (it runs first on the way out).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and not request.headers.get(BACKGROUND_HEADER)
+            and not session.is_empty()
+            and response.status_code != 500
+        ):
+            session.modified = True
+        return response

@@ -211,11 +211,9 @@ def send_consult(
     notify(
         recipients=[physician.user],
         kind=Notification.Kind.CONSULT_NEW,
-        text=_in_swedish(
-            lambda: (
-                _("New consult (%(urgency)s) from %(unit)s")
-                % {"urgency": Urgency(urgency).label, "unit": resident.unit.name}
-            )
+        text=lambda: (
+            _("New consult (%(urgency)s) from %(unit)s")
+            % {"urgency": Urgency(urgency).label, "unit": resident.unit.name}
         ),
         link=_link(consult),
     )
@@ -275,11 +273,9 @@ def mark_answered(consult: Consult, *, physician: StaffProfile, now=None) -> Non
         notify(
             recipients=[consult.created_by],
             kind=Notification.Kind.CONSULT_ANSWERED,
-            text=_in_swedish(
-                lambda: (
-                    _("%(name)s answered the consult about %(resident)s")
-                    % {"name": physician.name, "resident": consult.resident.full_name}
-                )
+            text=lambda: (
+                _("%(name)s answered a consult from %(unit)s")
+                % {"name": physician.name, "unit": consult.unit.name}
             ),
             link=_link(consult),
         )
@@ -312,11 +308,7 @@ def post_message(
         notify(
             recipients=[consult.assigned_to.user],
             kind=Notification.Kind.MESSAGE,
-            text=_in_swedish(
-                lambda: (
-                    _("New message about %(resident)s") % {"resident": consult.resident.full_name}
-                )
-            ),
+            text=lambda: _("New message in a consult from %(unit)s") % {"unit": consult.unit.name},
             link=_link(consult),
         )
     audit.record(
@@ -376,8 +368,8 @@ def hand_over(*, actor, consult: Consult, to: StaffProfile, reason: str, request
     notify(
         recipients=[to.user],
         kind=Notification.Kind.CONSULT_HANDED_OVER,
-        text=_in_swedish(
-            lambda: _("%(name)s handed a consult over to you") % {"name": actor.staff_profile.name}
+        text=lambda: (
+            _("%(name)s handed a consult over to you") % {"name": actor.staff_profile.name}
         ),
         link=_link(consult),
     )
@@ -466,16 +458,13 @@ def escalate_if_overdue(*, consult_id: int, now: datetime.datetime | None = None
         object_id=consult.pk,
         details={"change": "escalated", "to": consult.assigned_to_id},
     )
-    message = _in_swedish(
-        lambda: (
-            _("Consult about %(resident)s missed its deadline and was escalated")
-            % {"resident": consult.resident.full_name}
-        )
-    )
     notify(
         recipients=[consult.assigned_to.user, previous.user, *_unit_staff(consult.unit_id)],
         kind=Notification.Kind.CONSULT_ESCALATED,
-        text=message,
+        text=lambda: (
+            _("A consult from %(unit)s missed its deadline and was escalated")
+            % {"unit": consult.unit.name}
+        ),
         link=_link(consult),
     )
     _changed(consult, previous.pk)

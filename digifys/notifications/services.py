@@ -1,21 +1,42 @@
 """Writes for notifications: store them (the delivery log) and push them live."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import override
 
 from digifys.core import live
 
 from .models import Notification
 
 
+def _in_language_of(user, text: str | Callable[[], str]) -> str:
+    if not callable(text):
+        return text
+    with override(user.language or settings.LANGUAGE_CODE):
+        return str(text())
+
+
 @transaction.atomic
-def notify(*, recipients: Iterable, kind: str, text: str, link: str = "") -> list[Notification]:
-    """Store one notification per recipient (users, deduplicated) and push it after commit."""
+def notify(
+    *, recipients: Iterable, kind: str, text: str | Callable[[], str], link: str = ""
+) -> list[Notification]:
+    """Store one notification per recipient (users, deduplicated) and push it after commit.
+
+    TEXT may be a callable returning a translated string: it is rendered in each recipient's
+    language. Texts name units, never residents: the page behind the link checks access and
+    writes the access log.
+    """
     users = {user.pk: user for user in recipients if user is not None}
     rows = Notification.objects.bulk_create(
-        [Notification(recipient_id=pk, kind=kind, text=text[:300], link=link) for pk in users]
+        [
+            Notification(
+                recipient_id=pk, kind=kind, text=_in_language_of(user, text)[:300], link=link
+            )
+            for pk, user in users.items()
+        ]
     )
     live.publish([live.user_group(pk) for pk in users], "notification", kind=kind, link=link)
     return rows

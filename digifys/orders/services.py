@@ -182,11 +182,11 @@ def place_order(
         if consult.assigned_to_id != actor.staff_profile.pk and consult.is_waiting:
             consult.assigned_to = actor.staff_profile
         mark_answered(consult, physician=actor.staff_profile, now=now)
-    with override("sv"):
-        text = _("New task for %(resident)s: %(title)s") % {
-            "resident": resident.full_name,
-            "title": title,
-        }
+    unit_name = resident.unit.name
+
+    def text() -> str:
+        return _("New task on %(unit)s") % {"unit": unit_name}
+
     notify(
         recipients=_unit_users(resident.unit_id),
         kind=Notification.Kind.TASK_NEW,
@@ -244,11 +244,11 @@ def complete_task(
             consult_id=order.consult_id, author=actor, kind=ConsultMessage.Kind.EVENT, body=body
         )
         Consult.objects.filter(pk=order.consult_id).update(updated_at=now)
-    with override("sv"):
-        text = _("Task done for %(resident)s: %(title)s") % {
-            "resident": task.resident.full_name,
-            "title": task.title,
-        }
+    unit_name = task.unit.name
+
+    def text() -> str:
+        return _("A task on %(unit)s is done") % {"unit": unit_name}
+
     notify(
         recipients=[order.ordered_by.user],
         kind=Notification.Kind.TASK_DONE,
@@ -338,11 +338,11 @@ def report_if_overdue(*, task_id: int, now: datetime.datetime | None = None) -> 
         ConsultMessage.objects.create(
             consult_id=order.consult_id, kind=ConsultMessage.Kind.EVENT, body=body
         )
-    with override("sv"):
-        text = _("Overdue task for %(resident)s: %(title)s") % {
-            "resident": task.resident.full_name,
-            "title": task.title,
-        }
+    unit_name = task.unit.name
+
+    def text() -> str:
+        return _("A task on %(unit)s is overdue") % {"unit": unit_name}
+
     notify(
         recipients=[order.ordered_by.user, *_unit_users(task.unit_id)],
         kind=Notification.Kind.TASK_OVERDUE,

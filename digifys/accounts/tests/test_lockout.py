@@ -97,3 +97,19 @@ def test_a_new_password_must_follow_the_password_policy(world, login):
     )
     world.nurse_mala.refresh_from_db()
     assert world.nurse_mala.check_password(PASSWORD)
+
+
+def test_background_refreshes_do_not_keep_an_unattended_session_alive(world, login):
+    rows = reverse("worklist:rows", args=[world.unit_mala.pk])
+    background = {"HTTP_X_DIGIFYS_BACKGROUND": "1", "HTTP_HX_REQUEST": "true"}
+    with time_machine.travel(START, tick=False) as traveller:
+        client = login(world.nurse_mala)
+        assert client.get(reverse("residents:list")).status_code == 200
+        for _ in range(3):
+            traveller.shift(datetime.timedelta(minutes=12))
+            response = client.get(rows, **background, HTTP_HX_CURRENT_URL="/worklist/")
+        # 36 minutes after the last real request: the live refresh finds the session gone and
+        # sends the whole page to the login form instead of pasting the form into the table.
+        assert response.status_code == 200
+        assert response["HX-Redirect"].startswith(reverse("accounts:login"))
+        assert "next=%2Fworklist%2F" in response["HX-Redirect"]

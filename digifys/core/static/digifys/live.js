@@ -74,6 +74,16 @@
     });
   }
 
+  // Requests the page makes on its own (a live refresh or a poll) are marked, so they do not
+  // keep the session alive: an unattended tablet is still logged out after inactivity.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    var type = trigger ? trigger.type : "";
+    if (type === "" || type === "live-update" || type === "load") {
+      event.detail.headers["X-Digifys-Background"] = "1";
+    }
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {
       start(document);
