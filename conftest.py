@@ -186,3 +186,22 @@ def asgi_browser_login(chromium, asgi_live_server):
     yield opener
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, tmp_path_factory, request
+) -> None:
+    """SQLite test databases are files, not shared in-memory databases.
+
+    The ASGI server of the browser tests runs in threads beside the test; SQLite's shared-cache
+    in-memory mode answers concurrent writers with "table is locked" at once, while a file in
+    WAL mode (settings.py) waits for the lock like production does.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+        name = tmp_path_factory.getbasetemp() / f"test-{worker}.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)

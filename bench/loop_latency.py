@@ -1,16 +1,19 @@
 """From a nurse's SBAR to the physician's browser: latency under 50 concurrent nurses.
 
-Production-like set-up on this machine: a fresh PostgreSQL database, several uvicorn worker
-processes serving the ASGI app (HTTP and WebSockets), the Redis channel layer between them. Each
-simulated nurse (own unit, own resident) repeatedly posts a deteriorating set of vital signs
-(NEWS2 ≥ 5) through the real form and then sends the SBAR consult through the real form; the
-resident's named physician has the live inbox open over a WebSocket, as the browser does. A
-latency is the time from the start of the nurse's consult POST to the physician's socket
-receiving the "consult" event (and, reported too, from the start of the vitals POST).
+Production-like set-up on this machine (docs/operations.md): a fresh PostgreSQL database; HTTP
+served by gunicorn (WSGI, several worker processes with threads) and `/ws/` by uvicorn (ASGI),
+as a load balancer would split them; the Redis channel layer between all processes. (With
+`--topology asgi` uvicorn workers serve both.) Each simulated nurse (own unit, own resident)
+posts a deteriorating set of vital signs (NEWS2 ≥ 5) through the real form, then sends the SBAR
+consult through the real form, then thinks for `--think` seconds (uniformly ±50 %) and repeats;
+all nurses run at once. The resident's named physician has the live inbox open over a WebSocket,
+as the browser does. A latency is the time from the start of the nurse's consult POST to the
+physician's socket receiving the "consult" event (reported too: from the start of the vitals
+POST, i.e. both submissions).
 
 Baseline, measured in the same run: one nurse doing the same flow with no other load.
 
-    .venv/bin/python bench/loop_latency.py [--nurses 50] [--rounds 6] [--workers 4] [--json]
+    .venv/bin/python bench/loop_latency.py [--nurses 50] [--rounds 6] [--think 5] [--json]
 """
 
 import argparse
@@ -135,9 +138,13 @@ def seed(nurses: int) -> dict:
 
 
 class Server:
-    def __init__(self, workers: int, port: int, env: dict) -> None:
+    def __init__(self, argv: list[str], port: int, env: dict) -> None:
         self.port = port
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+        self.process = subprocess.Popen(argv, cwd=ROOT, env=env)
+
+    @classmethod
+    def asgi(cls, workers: int, port: int, env: dict) -> "Server":
+        return cls(
             [
                 sys.executable,
                 "-m",
@@ -151,8 +158,29 @@ class Server:
                 "--log-level",
                 "warning",
             ],
-            cwd=ROOT,
-            env=env,
+            port,
+            env,
+        )
+
+    @classmethod
+    def wsgi(cls, workers: int, threads: int, port: int, env: dict) -> "Server":
+        return cls(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "digifys.wsgi:application",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            port,
+            env,
         )
 
     def wait(self) -> None:
@@ -177,6 +205,7 @@ class Server:
 
 
 async def listen(port: int, cookie: str, received: dict, ready: asyncio.Event) -> None:
+    """One physician's browser: the live inbox socket, noting when each consult arrives."""
     import websockets
 
     async with websockets.connect(
@@ -192,13 +221,16 @@ async def listen(port: int, cookie: str, received: dict, ready: asyncio.Event) -
                 received.setdefault(message["consult"], now)
 
 
-async def nurse_flow(client, person: dict, rounds: int, results: list, received: dict) -> None:
+async def nurse_flow(client, person: dict, rounds: int, think: float, results: list) -> None:
     csrf = secrets.token_hex(16)
     client.cookies.set("csrftoken", csrf)
     headers = {"X-CSRFToken": csrf, "Referer": str(client.base_url)}
     resident = person["resident"]
-    for _ in range(rounds):
-        await asyncio.sleep(random.uniform(0, 0.5))  # noqa: S311 - jitter, not crypto
+    # Nurses do not start in lockstep: each begins somewhere in the first think period.
+    await asyncio.sleep(random.uniform(0, think))
+    for round_ in range(rounds):
+        if round_:
+            await asyncio.sleep(random.uniform(think / 2, think * 1.5))
         started = time.perf_counter()
         response = await client.post(
             f"/vitals/{resident}/new/", data=DETERIORATING, headers=headers
@@ -218,20 +250,22 @@ async def nurse_flow(client, person: dict, rounds: int, results: list, received:
         results.append((consult, started, consult_started))
 
 
-async def run(port: int, data: dict, nurses: int, rounds: int) -> dict:
+async def run(
+    http_port: int, ws_port: int, data: dict, nurses: int, rounds: int, think: float
+) -> dict:
     import httpx
 
     received: dict[int, float] = {}
     listeners = []
     for cookie in data["physicians"].values():
         ready = asyncio.Event()
-        listeners.append(asyncio.create_task(listen(port, cookie, received, ready)))
+        listeners.append(asyncio.create_task(listen(ws_port, cookie, received, ready)))
         await asyncio.wait_for(ready.wait(), 10)
     results: list = []
     limits = httpx.Limits(max_connections=nurses * 2)
     clients = [
         httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}",
+            base_url=f"http://127.0.0.1:{http_port}",
             cookies={"sessionid": person["session"]},
             limits=limits,
             timeout=60,
@@ -241,7 +275,7 @@ async def run(port: int, data: dict, nurses: int, rounds: int) -> dict:
     began = time.perf_counter()
     await asyncio.gather(
         *(
-            nurse_flow(client, person, rounds, results, received)
+            nurse_flow(client, person, rounds, think, results)
             for client, person in zip(clients, data["nurses"][:nurses], strict=True)
         )
     )
@@ -257,12 +291,16 @@ async def run(port: int, data: dict, nurses: int, rounds: int) -> dict:
         listener.cancel()
     missing = [consult for consult, _s, _c in results if consult not in received]
     from_consult = [
-        (received[c] - consult_started) * 1000 for c, _s, consult_started in results if c in received
+        (received[c] - consult_started) * 1000
+        for c, _s, consult_started in results
+        if c in received
     ]
     from_vitals = [(received[c] - started) * 1000 for c, started, _c in results if c in received]
     return {
         "nurses": nurses,
+        "think_seconds": think,
         "consults": len(results),
+        "consults_per_second": round(len(results) / elapsed, 1),
         "missing": len(missing),
         "seconds": round(elapsed, 2),
         "consult_to_inbox_ms": {
@@ -281,8 +319,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nurses", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--think", type=float, default=5.0)
     parser.add_argument("--baseline-rounds", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--topology", choices=["split", "asgi"], default="split")
+    parser.add_argument("--workers", type=int, default=3, help="HTTP worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per WSGI worker")
+    parser.add_argument("--ws-workers", type=int, default=1, help="uvicorn processes for /ws/")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
@@ -295,7 +337,7 @@ def main() -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "digifys.settings",
         "DATABASE_URL": args.postgres + database,
-        "DATABASE_CONN_MAX_AGE": "60",
+        "DATABASE_POOL_SIZE": "10",
         "REDIS_URL": args.redis,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "SECURE_COOKIES": "0",
@@ -306,17 +348,24 @@ def main() -> None:
     import django
 
     django.setup()
-    server = None
+    servers = []
     try:
         data = seed(args.nurses)
-        server = Server(args.workers, args.port, env)
-        server.wait()
+        if args.topology == "split":
+            http_port, ws_port = args.port, args.port + 1
+            servers.append(Server.wsgi(args.workers, args.threads, http_port, env))
+            servers.append(Server.asgi(args.ws_workers, ws_port, env))
+        else:
+            http_port = ws_port = args.port
+            servers.append(Server.asgi(args.workers, http_port, env))
+        for server in servers:
+            server.wait()
         # Warm-up: every worker process opens its connections and imports.
-        asyncio.run(run(args.port, data, min(args.nurses, 8), 1))
-        baseline = asyncio.run(run(args.port, data, 1, args.baseline_rounds))
-        loaded = asyncio.run(run(args.port, data, args.nurses, args.rounds))
+        asyncio.run(run(http_port, ws_port, data, min(args.nurses, 12), 2, 0.2))
+        baseline = asyncio.run(run(http_port, ws_port, data, 1, args.baseline_rounds, 0.2))
+        loaded = asyncio.run(run(http_port, ws_port, data, args.nurses, args.rounds, args.think))
     finally:
-        if server:
+        for server in servers:
             server.stop()
         from django.db import connections
 
@@ -325,7 +374,10 @@ def main() -> None:
     ratio = loaded["consult_to_inbox_ms"]["p95"] / baseline["consult_to_inbox_ms"]["p95"]
     result = {
         "benchmark": "loop_latency",
-        "workers": args.workers,
+        "topology": args.topology,
+        "http_workers": args.workers,
+        "threads": args.threads if args.topology == "split" else None,
+        "ws_workers": args.ws_workers if args.topology == "split" else None,
         "baseline_one_nurse": baseline,
         "loaded": loaded,
         "p95_ratio_vs_baseline": round(ratio, 2),

@@ -163,6 +163,17 @@ DATABASES = {
         conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_int(
+    "DATABASE_POOL_SIZE", 0
+):
+    # psycopg's connection pool per server process: under ASGI, sync code runs in several
+    # threads and persistent per-thread connections would exhaust PostgreSQL's max_connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": _env_int("DATABASE_POOL_SIZE", 0),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo's web server and task worker use the file at the same time.
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -104,11 +104,19 @@ def candidates(resident: Resident, *, at: datetime.datetime | None = None) -> li
 
 def route(resident: Resident, *, at: datetime.datetime | None = None) -> Candidate | None:
     """Return who receives a new consult for RESIDENT; None only if the resident has no
-    physician at all and nobody is on duty."""
-    found = candidates(resident, at=at)
-    if found:
-        return found[0]
+    physician at all and nobody is on duty.
+
+    Same order as `candidates`, but stops at the first one found (the usual case: the named
+    physician is working), so the on-duty rota is only looked at when needed.
+    """
+    at = at or timezone.now()
     named, deputy = _team(resident)
+    for physician, routed_to in ((named, RoutedTo.NAMED), (deputy, RoutedTo.DEPUTY)):
+        if physician and physician.user.is_active and is_working(physician, at):
+            return Candidate(physician, routed_to)
+    on_duty = on_duty_clinic_physicians(at)
+    if on_duty:
+        return Candidate(on_duty[0], RoutedTo.ON_DUTY)
     fallback = named or deputy
     return Candidate(fallback, RoutedTo.NOBODY_ON_DUTY) if fallback else None
 
