@@ -135,7 +135,9 @@ def place_order(
         if consult.resident_id != resident.pk:
             errors["consult"] = _("The consult is about another resident.")
         elif consult.status == Consult.Status.CLOSED:
-            errors["consult"] = _("This consult is closed. Order without it or reopen a new one.")
+            errors["consult"] = _(
+                "This consult is closed. Order without it, or send a new consult."
+            )
     if errors:
         raise ValidationError(errors)
     order = Order.objects.create(

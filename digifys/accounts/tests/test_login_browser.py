@@ -57,7 +57,7 @@ def test_a_nurse_sets_up_totp_before_she_reaches_anything_then_needs_the_code_to
     assert page.url.endswith("/accounts/2fa/recovery-codes/")
     assert page.locator(".recovery-codes li").count() == 10
     page.locator("main a.button", has_text="digifys").click()
-    page.wait_for_url(re.compile(rf"/directory/units/{world.unit_mala.pk}/$"))
+    page.wait_for_url(re.compile(rf"/worklist/units/{world.unit_mala.pk}/$"))
     page.goto(f"{live_server.url}/residents/{world.resident_mala.pk}/")
     assert page.url.endswith(f"/residents/{world.resident_mala.pk}/")
 
@@ -73,7 +73,7 @@ def test_a_nurse_sets_up_totp_before_she_reaches_anything_then_needs_the_code_to
     page.locator("#id_code").fill(fresh_totp_code(secret))
     with page.expect_navigation():
         page.locator("#mfa-submit").click()
-    assert page.url.endswith(f"/directory/units/{world.unit_mala.pk}/")
+    assert page.url.endswith(f"/worklist/units/{world.unit_mala.pk}/")
 
 
 def test_a_wrong_code_is_refused_with_a_message(world, page, live_server):

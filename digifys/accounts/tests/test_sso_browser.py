@@ -41,7 +41,7 @@ def test_a_nurse_logs_in_through_the_region_idp_and_lands_on_her_unit(
     world.nurse_mala.save()
     give_totp(world.nurse_mala)  # the IdP's login is strong: no TOTP code afterwards
     _sso_login(page, live_server, "Anna.Nurse@region.example")
-    page.wait_for_url(f"{live_server.url}/directory/units/{world.unit_mala.pk}/")
+    page.wait_for_url(f"{live_server.url}/worklist/units/{world.unit_mala.pk}/")
     assert page.get_by_role("heading", level=1).inner_text() == "Malåhemmet – Avd 1 Björken"
     page.goto(f"{live_server.url}/residents/{world.resident_mala.pk}/")
     assert page.url.endswith(f"/residents/{world.resident_mala.pk}/")
