@@ -217,7 +217,7 @@ def complete_task(
         raise ValidationError(_("This task is already done or cancelled."))
     result = result.strip()
     if not result and observation is not None:
-        result = _observation_summary(observation)
+        result = observation_summary(observation)
     if not result:
         raise ValidationError({"result": _("Write the result, or what was done.")})
     if observation is not None and observation.resident_id != task.resident_id:
@@ -261,7 +261,7 @@ def complete_task(
     return task
 
 
-def _observation_summary(observation: Observation) -> str:
+def observation_summary(observation: Observation) -> str:
     parts = []
     if observation.news2_total is not None:
         parts.append(f"NEWS2 {observation.news2_total}")

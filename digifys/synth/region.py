@@ -5,7 +5,10 @@ tree (region → care areas → 15 municipalities → SÄBO → units, a virtual
 health centres, staffing agencies), staff and physicians, ``scale`` residents with diagnoses,
 medications, treatment limitations, relatives, named physicians and deputies, and a year of
 physician contacts in which continuity visibly improves when the named-physician model starts
-(about four months before ``now``). The fixed demo personas (``sjukskoterska.mala``,
+(about four months before ``now``). :mod:`digifys.synth.loop` then adds the digi-physical loop:
+physicians' working hours and the virtual clinic's on-duty rota, absences, vital signs with
+NEWS2 for the last days, and the persona unit's deteriorating resident, open and answered
+consults, order and tasks. The fixed demo personas (``sjukskoterska.mala``,
 ``lakare.malaga``, ``anhorig`` … see :data:`PERSONAS`) exist at every scale (the minimum is
 10 residents, in three units: Malå, Storuman, Lycksele); they all share :data:`DEMO_PASSWORD`.
 
@@ -16,7 +19,8 @@ residents, one physician per 45 (at least 10: six in Málaga, one on Gran Canari
 Sweden) and one locum per 30 (at least 15).
 
 Determinism: all randomness comes from ``random.Random`` instances seeded from ``seed`` (one
-stream for the data, one for the password salt), and all times are derived
+stream for the data, one for the password salt, and in ``loop`` one each for the rota and the
+vital signs), and all times are derived
 from ``now``, so equal arguments give identical rows (except auto-increment primary keys,
 which depend on what the database has handed out before).
 
@@ -27,14 +31,14 @@ PTS's range reserved for fiction (070-174 06 05 – 070-174 06 99); e-mail addre
 example.com (a reserved domain). Names are drawn from invented lists, so every person is fictional.
 
 Writes: this is a synthetic-data loader, not a domain flow. It deliberately bypasses the
-services layer (no audit entries, no notifications) and writes straight to the tables:
-``bulk_create`` for the rows whose primary keys are needed later (organisations, users, staff,
-residents — both SQLite and PostgreSQL return ids from ``bulk_create``), and plain
-parameterised ``executemany`` for the large child tables (diagnoses, medications, relatives,
-assignments, contacts …), whose values are adapted with the connection's own ``ops`` so the
-same code works on SQLite and PostgreSQL. Everything runs in one transaction. This keeps
-100,000 residents (about four million rows) well under two minutes on SQLite; see
-``docs/performance.md``.
+services layer (no audit entries) and writes straight to the tables: ``bulk_create`` for the
+rows whose primary keys are needed later (organisations, users, staff, residents, the persona
+unit's consults and orders — both SQLite and PostgreSQL return ids from ``bulk_create``), and
+plain parameterised ``executemany`` for the large child tables (diagnoses, medications,
+relatives, assignments, contacts, working hours, vital signs …), whose values are adapted with
+the connection's own ``ops`` so the same code works on SQLite and PostgreSQL. Everything runs in
+one transaction. This keeps 100,000 residents (about four million rows) under two minutes on
+SQLite; see ``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ from django.db.models import F
 
 from digifys.accounts.models import Role, User
 from digifys.careteams.models import CareContact, PhysicianAssignment
+from digifys.consults.models import Consult
 from digifys.directory import geography
 from digifys.directory.models import Organisation, StaffLanguage, StaffProfile
 from digifys.residents.identity import make_reserve_number
@@ -71,6 +76,7 @@ from digifys.residents.models import (
     TreatmentLimitation,
 )
 from digifys.residents.testnumbers import load_test_personnummer
+from digifys.vitals.models import Observation
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -153,6 +159,11 @@ class RegionSummary:
     contacts: int
     seconds: float
     logins: list[Login] = field(default_factory=list)
+    working_patterns: int = 0  # physicians' working hours and on-duty rota rows
+    absences: int = 0
+    observations: int = 0  # vital-sign sets
+    consults: int = 0
+    tasks: int = 0
 
 
 @cache
@@ -161,9 +172,12 @@ def _data(name: str) -> dict:
 
 
 def default_now() -> datetime.datetime:
-    """Today at midnight in Europe/Stockholm: the default `now` of the demo."""
-    today = datetime.datetime.now(STOCKHOLM).date()
-    return datetime.datetime.combine(today, datetime.time(0, 0), tzinfo=STOCKHOLM)
+    """The current minute in Europe/Stockholm: the default `now` of the demo.
+
+    The persona unit's story (a resident deteriorating about 20 minutes ago, an open consult with
+    its deadline ahead, a task due soon) is told relative to `now`, so the demo starts live.
+    """
+    return datetime.datetime.now(STOCKHOLM).replace(second=0, microsecond=0)
 
 
 def region_exists() -> bool:
@@ -251,7 +265,14 @@ def _persona_detail(user: User, role: str) -> str:
         units = list(profile.units.select_related("parent").order_by("name"))
         if not units:
             return profile.employer.name
-        return f"{units[0].parent.name}: " + ", ".join(unit.name for unit in units)
+        detail = f"{units[0].parent.name}: " + ", ".join(unit.name for unit in units)
+        worse = _deteriorating(units) if role == Role.NURSE else None
+        if worse is not None:
+            detail += (
+                f"; deteriorating now, no consult yet: {worse.resident.full_name} "
+                f"(room {worse.resident.room}, NEWS2 {worse.news2_total})"
+            )
+        return detail
     if role == Role.PHYSICIAN:
         named = (
             PhysicianAssignment.objects.current()
@@ -259,13 +280,39 @@ def _persona_detail(user: User, role: str) -> str:
             .filter(physician=profile, resident__status=Resident.Status.ACTIVE)
             .count()
         )
-        return (
+        detail = (
             f"{profile.employer.name}; {profile.work_city} ({profile.time_zone}); "
             f"named physician of {named} residents"
         )
+        waiting = Consult.objects.filter(
+            assigned_to=profile, status__in=Consult.WAITING_STATUSES
+        ).count()
+        if waiting:
+            detail += f"; {waiting} consult{'s' if waiting > 1 else ''} waiting"
+        return detail
     if role == Role.ADMINISTRATOR:
         return f"{profile.employer.name}; Django admin (/admin/)"
     return profile.employer.name
+
+
+def _deteriorating(units) -> Observation | None:
+    """The latest medium or high NEWS2 in UNITS whose resident has no open consult, if it is
+    that resident's latest observation."""
+    latest = (
+        Observation.objects.filter(
+            unit__in=units,
+            news2_band__in=("medium", "high"),
+            resident__status=Resident.Status.ACTIVE,
+        )
+        .exclude(resident__consults__status__in=Consult.OPEN_STATUSES)
+        .select_related("resident")
+        .order_by("-measured_at", "-pk")
+        .first()
+    )
+    if latest is None:
+        return None
+    newest = latest.resident.observations.order_by("-measured_at", "-pk").first()
+    return latest if newest == latest else None
 
 
 # --- Low-level writing ------------------------------------------------------------------------
@@ -484,6 +531,9 @@ class _Builder:
         self.create_staff()
         self.create_residents()
         self.create_resident_rows()
+        from .loop import LoopBuilder  # imports this module
+
+        loop = LoopBuilder(self).run()
         return RegionSummary(
             seed=self.seed,
             scale=self.scale,
@@ -495,6 +545,11 @@ class _Builder:
             relatives=self.relative_count,
             contacts=self.contact_count,
             seconds=0.0,
+            working_patterns=loop.working_patterns,
+            absences=loop.absences,
+            observations=loop.observations,
+            consults=loop.consults,
+            tasks=loop.tasks,
         )
 
     # -- layout: homes and units

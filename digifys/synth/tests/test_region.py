@@ -12,10 +12,14 @@ from django.db import transaction
 
 from digifys.accounts.models import Role, User
 from digifys.careteams.models import CareContact, PhysicianAssignment
+from digifys.consults.models import Consult, ConsultMessage, JournalNote
 from digifys.directory.models import Organisation, StaffProfile
+from digifys.notifications.models import Notification
+from digifys.orders.models import NurseTask, Order
 from digifys.residents.identity import is_reserve_number, parse_identity_number
 from digifys.residents.models import Diagnosis, Medication, Relative, Resident, TreatmentLimitation
 from digifys.residents.testnumbers import load_test_personnummer
+from digifys.scheduling.models import Absence, WorkingPattern
 from digifys.synth import region
 from digifys.synth.region import (
     DEMO_PASSWORD,
@@ -25,6 +29,7 @@ from digifys.synth.region import (
     generate_region,
     region_exists,
 )
+from digifys.vitals.models import Observation
 
 NOW = datetime.datetime(2026, 11, 27, 0, 0, tzinfo=STOCKHOLM)
 TODAY = NOW.date()
@@ -102,7 +107,74 @@ def digest() -> str:
     parts.append(
         repr(sorted(User.objects.values_list("username", "first_name", "last_name", "password")))
     )
+    parts += loop_rows()
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def loop_rows() -> list[str]:
+    """The digi-physical loop's rows (working hours, vital signs, consults …) without keys."""
+    resident = "resident__identity_number"
+    tables = [
+        (
+            WorkingPattern,
+            ["staff__user__username", "weekday", "starts", "ends", "on_call", "works_on_holidays"],
+        ),
+        (Absence, ["staff__user__username", "kind", "starts_on", "ends_on", "note"]),
+        (
+            Observation,
+            [
+                resident,
+                "unit__hsa_id",
+                "measured_at",
+                "recorded_by__username",
+                "recorded_at",
+                "respiratory_rate",
+                "spo2",
+                "on_oxygen",
+                "oxygen_flow",
+                "systolic_bp",
+                "diastolic_bp",
+                "pulse",
+                "consciousness",
+                "temperature",
+                "weight",
+                "blood_glucose",
+                "pain",
+                "note",
+                "news2_total",
+                "news2_band",
+                "red_flag",
+            ],
+        ),
+        (
+            Consult,
+            [
+                resident,
+                "created_at",
+                "urgency",
+                "situation",
+                "background",
+                "assessment",
+                "recommendation",
+                "status",
+                "assigned_to__user__username",
+                "routed_to",
+                "deadline_at",
+                "answered_at",
+                "observation__measured_at",
+            ],
+        ),
+        (ConsultMessage, ["consult__resident__identity_number", "created_at", "kind", "body"]),
+        (Order, [resident, "kind", "instructions", "first_due_at", "every_hours", "for_days"]),
+        (NurseTask, [resident, "title", "due_at", "status", "completed_at", "result"]),
+        (JournalNote, [resident, "aktuellt", "status", "bedomning", "atgard", "signed_at"]),
+        (Notification, ["recipient__username", "kind", "text", "created_at", "read_at"]),
+    ]
+    parts = [repr(sorted(map(repr, model.objects.values_list(*names)))) for model, names in tables]
+    parts.append(
+        repr(sorted(map(repr, Observation.objects.values_list(resident, "news2_subscores"))))
+    )
+    return parts
 
 
 def generated_digest(**kwargs) -> str:
@@ -120,6 +192,18 @@ def test_same_arguments_give_the_same_data_and_another_seed_does_not():
     assert not region_exists()
     assert generated_digest(seed=1, scale=60) == first
     assert generated_digest(seed=2, scale=60) != first
+
+
+def test_the_loop_tables_are_part_of_the_fingerprint_and_deterministic():
+    savepoint = transaction.savepoint()
+    try:
+        generate_region(seed=1, scale=60, now=NOW)
+        first = loop_rows()
+    finally:
+        transaction.savepoint_rollback(savepoint)
+    assert all(part != "[]" for part in first), "every loop table has rows"
+    generate_region(seed=1, scale=60, now=NOW)
+    assert loop_rows() == first
 
 
 def test_default_scale_region_is_realistic():

@@ -38,14 +38,15 @@ class Command(BaseCommand):
             "--history-days",
             type=int,
             default=365,
-            help="Days of physician-contact history (default 365).",
+            help="Days of physician-contact history (default 365); vital signs cover the "
+            "last 3 of them at most (the last one above 10 000 residents).",
         )
         parser.add_argument(
             "--now",
             type=_date,
             default=None,
-            help="Generate as if today were this date (YYYY-MM-DD, midnight Europe/Stockholm). "
-            "Default: today.",
+            help="Generate as if it were midnight (Europe/Stockholm) at the start of this date "
+            "(YYYY-MM-DD). Default: now, so the demo's persona unit starts live.",
         )
         parser.add_argument(
             "--if-empty",
@@ -82,6 +83,11 @@ class Command(BaseCommand):
             ("physicians (incl. locums)", summary.physicians),
             ("relatives", summary.relatives),
             ("physician contacts", summary.contacts),
+            ("working hours (incl. rota)", summary.working_patterns),
+            ("absences", summary.absences),
+            ("vital-sign observations", summary.observations),
+            ("consults", summary.consults),
+            ("nurse tasks", summary.tasks),
         ]:
             self.stdout.write(f"  {label:<27} {value:>9,}".replace(",", " "))
         self._print_logins(summary.logins)
