@@ -42,12 +42,19 @@ def send_now(groups: list[str], event: str, **data) -> None:
         return
     message = {"type": EVENT_TYPE, "event": event, **data}
 
-    def send() -> None:
+    async def send_all() -> None:
         for group in dict.fromkeys(groups):
             try:
-                async_to_sync(layer.group_send)(group, message)
+                await layer.group_send(group, message)
             except Exception:  # a live update must never break the write that caused it
                 log.exception("live update to %s failed", group)
+
+    def send() -> None:
+        # One event loop (and one Redis connection) for all groups of this change.
+        try:
+            async_to_sync(send_all)()
+        except Exception:
+            log.exception("live update %s failed", event)
 
     try:
         asyncio.get_running_loop()
