@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "digifys.orders",
     "digifys.notifications",
     "digifys.worklist",
+    "digifys.medicationreviews",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",

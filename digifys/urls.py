@@ -25,6 +25,8 @@ urlpatterns = [
     path("tasks/", include("digifys.orders.urls")),
     path("worklist/", include("digifys.worklist.urls")),
     path("notifications/", include("digifys.notifications.urls")),
+    path("scheduling/", include("digifys.scheduling.urls")),
+    path("medication-reviews/", include("digifys.medicationreviews.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

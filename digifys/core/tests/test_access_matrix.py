@@ -26,7 +26,16 @@ from digifys.core.access_matrix import row as _row
 from digifys.core.testing import PERSONAS
 
 # Apps that keep their rows in <app>/tests/access_rows.py.
-APPS_WITH_ROWS = ["vitals", "consults", "orders", "worklist", "notifications"]
+APPS_WITH_ROWS = [
+    "vitals",
+    "consults",
+    "orders",
+    "worklist",
+    "notifications",
+    "careteams",
+    "scheduling",
+    "medicationreviews",
+]
 
 
 def _a_block(world):

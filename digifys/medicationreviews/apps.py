@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MedicationreviewsConfig(AppConfig):
+    name = "digifys.medicationreviews"
+    label = "medicationreviews"
