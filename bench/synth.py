@@ -9,8 +9,8 @@ DIGIFYS_DEMO=1) in a subprocess: `manage.py migrate` (not timed), then the timed
 
 Both timings are wall-clock for the whole subprocess, so both include the same interpreter and
 Django start-up. The ratio synth / baseline says how many "bare resident inserts" the complete
-region costs: the region writes ~37 rows per resident (diagnoses, medications, relatives,
-assignments, a year of contacts …), so a ratio far below 35 means the bulk paths work.
+region costs: the region writes ~40 rows per resident (diagnoses, medications, relatives,
+assignments, a year of contacts, vital signs …), so a ratio far below 35 means the bulk paths work.
 
 Usage:
     .venv/bin/python bench/synth.py                      # scales 450 and 100000, 3 repeats
