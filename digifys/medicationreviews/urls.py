@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "medicationreviews"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.due, name="due"),
+    path("residents/<int:resident_pk>/", views.history, name="history"),
+    path("residents/<int:resident_pk>/new/", views.new, name="new"),
+]

@@ -1,0 +1,86 @@
+"""Reads for medication reviews: the due list, in a constant number of queries."""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from digifys.careteams.models import PhysicianAssignment
+from digifys.residents.models import Resident
+
+from .engine import AGE_LIMIT, DRUG_LIMIT, Due, due_for
+
+# DESIGN: the due list shows reviews due within this many days (and every overdue one).
+HORIZON_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DueItem:
+    resident: Resident
+    due: Due
+
+
+def due_reviews(
+    *,
+    residents_queryset: QuerySet[Resident],
+    today: datetime.date,
+    horizon_days: int = HORIZON_DAYS,
+) -> list[DueItem]:
+    """Return the reviews due by TODAY + HORIZON_DAYS among RESIDENTS_QUERYSET, overdue first.
+
+    One query: the active drug count and the last review date are annotations. The counts use
+    every active prescription and every review, also those a block hides from the reader: the
+    rule is about the resident, not about what one reader may see.
+    """
+    residents = residents_queryset.select_related("unit__parent").annotate(
+        active_drug_count=Count(
+            "medications", filter=Q(medications__is_active=True), distinct=True
+        ),
+        last_review_on=Max("medication_reviews__performed_on"),
+    )
+    # Only those who can qualify reach Python (the engine decides; this only narrows the rows).
+    residents = residents.filter(
+        Q(drug_related_problems=True)
+        | Q(active_drug_count__gte=DRUG_LIMIT, birth_date__lte=_born_by(today, AGE_LIMIT))
+    )
+    until = today + datetime.timedelta(days=horizon_days)
+    items = []
+    for resident in residents:
+        due = due_for(
+            resident,
+            today=today,
+            active_drug_count=resident.active_drug_count,
+            last_review_on=resident.last_review_on,
+            moved_in_on=resident.moved_in_on,
+        )
+        if due is not None and due.due_on <= until:
+            items.append(DueItem(resident=resident, due=due))
+    items.sort(key=lambda item: (item.due.due_on, item.resident.family_name, item.resident.pk))
+    return items
+
+
+def _born_by(today: datetime.date, years: int) -> datetime.date:
+    """The latest birth date of someone who is at least YEARS old on TODAY."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February in a year that has none: born by the 28th.
+        return today.replace(year=today.year - years, day=28)
+
+
+def panel_residents(user) -> QuerySet[Resident]:
+    """The residents in care for whom USER is the current named physician or deputy."""
+    panel = PhysicianAssignment.objects.filter(physician__user=user, ended_at__isnull=True)
+    return Resident.objects.visible_to(user).in_care().filter(pk__in=panel.values("resident"))
+
+
+def count_per_unit(items: list[DueItem]) -> list[dict]:
+    """Group due items by unit: [{unit, due, overdue}], ordered by home and unit name."""
+    units = {item.resident.unit_id: item.resident.unit for item in items}
+    due = Counter(item.resident.unit_id for item in items)
+    overdue = Counter(item.resident.unit_id for item in items if item.due.overdue)
+    rows = [{"unit": unit, "due": due[pk], "overdue": overdue[pk]} for pk, unit in units.items()]
+    rows.sort(
+        key=lambda row: (row["unit"].parent.name if row["unit"].parent else "", row["unit"].name)
+    )
+    return rows

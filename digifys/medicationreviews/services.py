@@ -1,0 +1,81 @@
+"""Writes for medication reviews (HSLF-FS 2017:37, domain-spec §3.4).
+
+Rules enforced here:
+- a physician is responsible for medication reviews (11 kap. 1 §): only physicians record them,
+  and only for residents they see (their panel, an open consult, an access grant);
+- the resident must still be eligible for the virtual clinic;
+- the findings are required; the date is not in the future and not before the resident moved in;
+- every review writes one entry in the access log.
+
+`Resident.drug_related_problems` is not changed here: no residents service sets it yet.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.residents.models import Resident
+from digifys.residents.services import ensure_eligible
+
+from .models import MedicationReview
+
+
+@transaction.atomic
+def record_review(
+    *,
+    actor,
+    resident: Resident,
+    kind: str,
+    performed_on: datetime.date | None,
+    findings: str,
+    changes: str = "",
+    drug_related_problems: bool = False,
+    request=None,
+) -> MedicationReview:
+    """Document a medication review (enkel or fördjupad) made by the acting physician."""
+    if getattr(actor, "role", None) != Role.PHYSICIAN:
+        raise PermissionDenied(_("Only a physician can document a medication review."))
+    if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
+        raise PermissionDenied(_("You have no care relationship with this resident."))
+    ensure_eligible(resident)
+    errors = {}
+    if kind not in MedicationReview.Kind.values:
+        errors["kind"] = _("Choose a simple or an extended review.")
+    if not findings.strip():
+        errors["findings"] = _("Write what the review found.")
+    if performed_on is None:
+        errors["performed_on"] = _("Give the date of the review.")
+    elif performed_on > timezone.localdate():
+        errors["performed_on"] = _("The date of the review cannot be in the future.")
+    elif resident.moved_in_on and performed_on < resident.moved_in_on:
+        errors["performed_on"] = _(
+            "The date is before the resident moved in (%(date)s). Document earlier reviews "
+            "where they were made."
+        ) % {"date": resident.moved_in_on.isoformat()}
+    if errors:
+        raise ValidationError(errors)
+    review = MedicationReview.objects.create(
+        resident=resident,
+        unit_id=resident.unit_id,
+        kind=kind,
+        performed_by=actor.staff_profile,
+        performed_on=performed_on,
+        findings=findings.strip(),
+        changes=changes.strip(),
+        drug_related_problems=drug_related_problems,
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        resident=resident,
+        object_type="medication_review",
+        object_id=review.pk,
+        request=request,
+        details={"kind": kind},
+    )
+    return review

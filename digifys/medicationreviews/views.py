@@ -1,0 +1,133 @@
+"""Pages for medication reviews: the due list, the review form and a resident's history."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.careteams import policy
+from digifys.core.forms import add_service_errors
+from digifys.residents.models import Medication, Resident
+
+from . import selectors, services
+from .forms import ReviewForm
+from .models import MedicationReview
+
+HISTORY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE)
+
+
+def _purpose(user, resident) -> str:
+    """Reads through emergency access are logged as such (the log review picks them up)."""
+    return "care" if policy.has_care_relationship(user, resident) else "emergency"
+
+
+@login_required
+def due(request: HttpRequest) -> HttpResponse:
+    """Physicians: the reviews due on their panel. Coordinators: the same for all units."""
+    role = request.user.role
+    if role not in (Role.PHYSICIAN, Role.COORDINATOR):
+        raise PermissionDenied
+    today = timezone.localdate()
+    if role == Role.PHYSICIAN:
+        residents = selectors.panel_residents(request.user)
+    else:
+        # Organisation data only: names, unit and due date; the reasons are clinical.
+        residents = Resident.objects.visible_to(request.user).in_care()
+    items = selectors.due_reviews(residents_queryset=residents, today=today)
+    audit.record_many(
+        actor=request.user,
+        action="read",
+        residents=[item.resident for item in items],
+        object_type="medication_review_due",
+        purpose="care" if role == Role.PHYSICIAN else "administration",
+        request=request,
+    )
+    context = {
+        "items": items,
+        "physician": role == Role.PHYSICIAN,
+        "units": selectors.count_per_unit(items),
+        "overdue_count": sum(1 for item in items if item.due.overdue),
+        "today": today,
+        "horizon_days": selectors.HORIZON_DAYS,
+    }
+    return render(request, "medicationreviews/due.html", context)
+
+
+@login_required
+def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
+    """A physician documents a medication review, with the active medication list beside it."""
+    if request.user.role != Role.PHYSICIAN:
+        raise PermissionDenied
+    resident = get_object_or_404(
+        Resident.objects.visible_to(request.user).select_related("unit__parent"), pk=resident_pk
+    )
+    form = ReviewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_review(
+                actor=request.user, resident=resident, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The medication review was documented."))
+            return redirect("medicationreviews:history", resident_pk=resident.pk)
+    audit.record(
+        actor=request.user,
+        action="read",
+        resident=resident,
+        object_type="medication_review_form",
+        object_id=resident.pk,
+        purpose=_purpose(request.user, resident),
+        request=request,
+    )
+    context = {
+        "resident": resident,
+        "form": form,
+        "medications": Medication.objects.visible_to(request.user)
+        .filter(resident=resident, is_active=True)
+        .order_by("name"),
+        "blocked_units": policy.blocked_units_for(request.user, resident),
+        "last_review": MedicationReview.objects.visible_to(request.user)
+        .filter(resident=resident)
+        .select_related("performed_by__user")
+        .first(),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "medicationreviews/new.html", context, status=status)
+
+
+@login_required
+def history(request: HttpRequest, resident_pk: int) -> HttpResponse:
+    """A resident's documented medication reviews, newest first."""
+    if request.user.role not in HISTORY_ROLES:
+        raise PermissionDenied
+    resident = get_object_or_404(
+        Resident.objects.visible_to(request.user).select_related("unit__parent"), pk=resident_pk
+    )
+    reviews = (
+        MedicationReview.objects.visible_to(request.user)
+        .filter(resident=resident)
+        .select_related("performed_by__user", "unit")
+    )
+    audit.record(
+        actor=request.user,
+        action="read",
+        resident=resident,
+        object_type="medication_review",
+        object_id=resident.pk,
+        purpose=_purpose(request.user, resident),
+        request=request,
+    )
+    context = {
+        "resident": resident,
+        "reviews": reviews,
+        "may_review": request.user.role == Role.PHYSICIAN,
+        "blocked_units": policy.blocked_units_for(request.user, resident),
+    }
+    return render(request, "medicationreviews/history.html", context)
