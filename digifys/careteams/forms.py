@@ -46,3 +46,74 @@ class BlockForm(forms.Form):
     reason = forms.CharField(
         label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+def physician_label(staff) -> str:
+    """A physician's choice label: name, current panel size, languages, locum."""
+    languages = ", ".join(sorted(lang.language for lang in staff.languages.all())) or "–"
+    label = _("%(name)s — named %(named)d, deputy %(deputy)d — languages: %(languages)s") % {
+        "name": staff.name,
+        "named": staff.named_count,
+        "deputy": staff.deputy_count,
+        "languages": languages,
+    }
+    if staff.is_locum:
+        label = f"{label} ({_('Locum')})"
+    return label
+
+
+class PhysicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return physician_label(obj)
+
+
+class PanelSearchForm(forms.Form):
+    SORTS = [
+        ("name", _("Name")),
+        ("-named", _("Most named residents first")),
+        ("named", _("Fewest named residents first")),
+        ("-deputy", _("Most deputy residents first")),
+        ("deputy", _("Fewest deputy residents first")),
+    ]
+    q = forms.CharField(label=_("Search physician by name"), required=False, max_length=100)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
+
+
+class AssignPhysicianForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[("named", _("Named physician")), ("deputy", _("Deputy"))],
+        widget=forms.RadioSelect,
+    )
+    physician = PhysicianChoiceField(label=_("Physician"), queryset=None)
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the assignment history and the access log."),
+    )
+    confirm_replace = forms.BooleanField(
+        label=_("I understand that the current physician's assignment in this role ends now."),
+        required=False,
+    )
+
+    def __init__(self, *args, physicians, current: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["physician"].queryset = physicians
+        self.current = current
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        existing = self.current.get(role)
+        physician = cleaned.get("physician")
+        replacing = existing is not None and (
+            physician is None or existing.physician_id != physician.pk
+        )
+        if replacing and not cleaned.get("confirm_replace"):
+            self.add_error(
+                "confirm_replace",
+                _("%(name)s is the current %(role)s. Confirm that their assignment ends.")
+                % {"name": existing.physician.name, "role": existing.get_role_display().lower()},
+            )
+        return cleaned

@@ -12,17 +12,21 @@ Rules (patientdatalagen, domain-spec §3.1):
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.directory.models import Organisation
+from digifys.notifications.models import Notification
+from digifys.notifications.services import notify
 from digifys.residents.models import Resident
 from digifys.residents.services import ensure_eligible
 
 from . import policy
-from .models import AccessGrant, Block
+from .models import AccessGrant, Block, PhysicianAssignment
 
 EMERGENCY_ACCESS_DURATION = datetime.timedelta(hours=2)
 MIN_REASON_LENGTH = 10
@@ -139,3 +143,107 @@ def lift_block(*, actor, block: Block, request=None) -> Block:
         details={"unit": block.unit_id, "change": "lifted"},
     )
     return block
+
+
+# --- Panels: named physician and deputy ------------------------------------------------------
+
+
+def _role_label(role: str) -> str:
+    return str(PhysicianAssignment.Role(role).label)
+
+
+@transaction.atomic
+def assign_physician(*, actor, resident: Resident, physician, role: str, reason: str, request=None):
+    """Make PHYSICIAN the resident's named physician or deputy (ROLE), ending the current one.
+
+    Only coordinators assign. The history is kept: the current assignment gets `ended_at`, a new
+    row is created with the reason and who assigned it.
+    """
+    if getattr(actor, "role", None) != Role.COORDINATOR:
+        raise PermissionDenied(_("Only coordinators assign physicians."))
+    if role not in PhysicianAssignment.Role.values:
+        raise ValidationError({"role": _("Choose named physician or deputy.")})
+    if physician is None or physician.profession != Role.PHYSICIAN or not physician.user.is_active:
+        raise ValidationError({"physician": _("Choose an active physician.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("State why the assignment changes.")})
+    ensure_eligible(resident)
+    # Lock the resident so concurrent changes of either role queue up behind each other.
+    Resident.objects.select_for_update().filter(pk=resident.pk).first()
+    current = {
+        a.role: a
+        for a in PhysicianAssignment.objects.filter(resident=resident, ended_at__isnull=True)
+    }
+    existing = current.get(role)
+    if existing is not None and existing.physician_id == physician.pk:
+        raise ValidationError(
+            {
+                "physician": _("%(name)s is already the %(role)s of this resident.")
+                % {"name": physician.name, "role": _role_label(role).lower()}
+            }
+        )
+    other_role = (
+        PhysicianAssignment.Role.DEPUTY
+        if role == PhysicianAssignment.Role.NAMED
+        else PhysicianAssignment.Role.NAMED
+    )
+    other = current.get(other_role)
+    if other is not None and other.physician_id == physician.pk:
+        raise ValidationError(
+            {
+                "physician": _(
+                    "%(name)s is already the %(role)s of this resident. The named physician and "
+                    "the deputy must be different people."
+                )
+                % {"name": physician.name, "role": _role_label(other_role).lower()}
+            }
+        )
+    now = timezone.now()
+    if existing is not None:
+        existing.ended_at = now
+        existing.save(update_fields=["ended_at"])
+    try:
+        with transaction.atomic():
+            assignment = PhysicianAssignment.objects.create(
+                resident=resident,
+                physician=physician,
+                role=role,
+                started_at=now,
+                reason=reason[:200],
+                assigned_by=actor,
+            )
+    except IntegrityError as exc:  # a concurrent change won (one current row per role)
+        raise ValidationError(
+            _("Someone else changed this assignment just now. Reload the page and try again.")
+        ) from exc
+    audit.record(
+        actor=actor,
+        action="update",
+        resident=resident,
+        object_type="physician_assignment",
+        object_id=assignment.pk,
+        request=request,
+        details={
+            "role": role,
+            "physician": physician.pk,
+            "reason": reason,
+            "replaced": existing.physician_id if existing is not None else None,
+        },
+    )
+    unit = resident.unit
+
+    def text() -> str:
+        if role == PhysicianAssignment.Role.NAMED:
+            message = _("You are now the named physician of a resident at %(unit)s.")
+        else:
+            message = _("You are now the deputy physician of a resident at %(unit)s.")
+        return message % {"unit": str(unit)}
+
+    notify(
+        recipients=[physician.user],
+        kind=Notification.Kind.PANEL_ASSIGNED,
+        text=text,
+        link=reverse("careteams:panel"),
+    )
+    return assignment

@@ -12,4 +12,7 @@ urlpatterns = [
     path("residents/<int:pk>/consent-open/", views.consent_open, name="consent_open"),
     path("residents/<int:pk>/blocks/", views.blocks, name="blocks"),
     path("blocks/<int:pk>/lift/", views.lift_block, name="lift_block"),
+    path("panels/", views.panels, name="panels"),
+    path("panels/<int:staff_pk>/", views.physician_panel, name="physician_panel"),
+    path("residents/<int:pk>/assign/", views.assign, name="assign"),
 ]

@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,13 +13,21 @@ from django.views.decorators.http import require_POST
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
+from digifys.directory.models import StaffProfile
 from digifys.residents import selectors as resident_selectors
 from digifys.residents.identity import InvalidIdentityNumber, parse_identity_number
 from digifys.residents.models import Resident
 
 from . import policy, selectors, services
-from .forms import BlockForm, ConsentOpenForm, EmergencyLookupForm, EmergencyReasonForm
-from .models import Block
+from .forms import (
+    AssignPhysicianForm,
+    BlockForm,
+    ConsentOpenForm,
+    EmergencyLookupForm,
+    EmergencyReasonForm,
+    PanelSearchForm,
+)
+from .models import Block, PhysicianAssignment
 
 
 @login_required
@@ -255,3 +266,143 @@ def lift_block(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # Not "block": inside {% block %} that name is the template block itself.
     return render(request, "careteams/lift_block.html", {"the_block": block})
+
+
+# --- Panels: named physicians and deputies (coordinators) ------------------------------------
+
+PANEL_SORTS = {
+    "name": ("user__last_name", "user__first_name"),
+    "-named": ("-named_count", "user__last_name", "user__first_name"),
+    "named": ("named_count", "user__last_name", "user__first_name"),
+    "-deputy": ("-deputy_count", "user__last_name", "user__first_name"),
+    "deputy": ("deputy_count", "user__last_name", "user__first_name"),
+}
+
+
+def _require_coordinator(request: HttpRequest) -> None:
+    if request.user.role != Role.COORDINATOR:
+        raise PermissionDenied
+
+
+def _physicians_with_panel_sizes():
+    """Active physicians with their current named and deputy counts (residents in care)."""
+    current = Q(
+        assignments__ended_at__isnull=True,
+        assignments__resident__in=Resident.objects.in_care(),
+    )
+    return (
+        StaffProfile.objects.physicians()
+        .filter(user__is_active=True)
+        .select_related("user", "employer")
+        .prefetch_related("languages")
+        .annotate(
+            named_count=Count(
+                "assignments", filter=current & Q(assignments__role="named"), distinct=True
+            ),
+            deputy_count=Count(
+                "assignments", filter=current & Q(assignments__role="deputy"), distinct=True
+            ),
+        )
+    )
+
+
+@login_required
+def panels(request: HttpRequest) -> HttpResponse:
+    """Physicians with their panel sizes, to balance panels (coordinators)."""
+    _require_coordinator(request)
+    form = PanelSearchForm(request.GET or None)
+    search, sort = "", "-named"
+    if form.is_valid():
+        search = form.cleaned_data["q"].strip()
+        sort = form.cleaned_data["sort"] or sort
+    physicians = _physicians_with_panel_sizes()
+    for word in search.split():
+        physicians = physicians.filter(
+            Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
+        )
+    physicians = physicians.order_by(*PANEL_SORTS[sort], "pk")
+    page = Paginator(physicians, settings.DIGIFYS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "sort": sort, "query": query.urlencode()}
+    template = "careteams/panels.html#results" if request.htmx else "careteams/panels.html"
+    return render(request, template, context)
+
+
+@login_required
+def physician_panel(request: HttpRequest, staff_pk: int) -> HttpResponse:
+    """One physician's panel as a coordinator sees it: organisation data only."""
+    _require_coordinator(request)
+    physician = get_object_or_404(
+        _physicians_with_panel_sizes().select_related("user"), pk=staff_pk
+    )
+    assignments = (
+        PhysicianAssignment.objects.visible_to(request.user)
+        .current()
+        .filter(physician=physician, resident__in=Resident.objects.in_care())
+        .select_related("resident__unit__parent")
+        .order_by("resident__unit__parent__name", "resident__unit__name", "resident__family_name")
+    )
+    page = Paginator(assignments, settings.DIGIFYS_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.record_many(
+        actor=request.user,
+        action="read",
+        residents=[a.resident for a in page.object_list],
+        object_type="physician_panel",
+        request=request,
+    )
+    context = {"physician": physician, "page": page, "assignments": page.object_list}
+    return render(request, "careteams/physician_panel.html", context)
+
+
+@login_required
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign or change a resident's named physician or deputy, with a reason."""
+    _require_coordinator(request)
+    resident = get_object_or_404(
+        Resident.objects.visible_to(request.user).select_related("unit__parent"), pk=pk
+    )
+    history = list(
+        PhysicianAssignment.objects.visible_to(request.user)
+        .filter(resident=resident)
+        .select_related("physician__user", "assigned_by")
+        .order_by("-started_at", "-pk")
+    )
+    current = {a.role: a for a in history if a.ended_at is None}
+    physicians = _physicians_with_panel_sizes().order_by("user__last_name", "user__first_name")
+    role = request.GET.get("role")
+    initial = {"role": role if role in PhysicianAssignment.Role.values else None}
+    form = AssignPhysicianForm(
+        request.POST or None, physicians=physicians, current=current, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_physician(
+                actor=request.user,
+                resident=resident,
+                physician=form.cleaned_data["physician"],
+                role=form.cleaned_data["role"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The assignment was saved."))
+            return redirect("careteams:assign", pk=resident.pk)
+    audit.record(
+        actor=request.user,
+        action="read",
+        resident=resident,
+        object_type="physician_assignments",
+        object_id=resident.pk,
+        request=request,
+    )
+    context = {
+        "resident": resident,
+        "form": form,
+        "named": current.get("named"),
+        "deputy": current.get("deputy"),
+        "history": history,
+    }
+    return render(request, "careteams/assign.html", context, status=400 if form.errors else 200)

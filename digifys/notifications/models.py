@@ -25,6 +25,7 @@ class Notification(models.Model):
         TASK_OVERDUE = "task_overdue", _("Task overdue")
         TASK_DONE = "task_done", _("Task done")
         MESSAGE = "message", _("New message")
+        PANEL_ASSIGNED = "panel_assigned", _("New panel assignment")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
