@@ -40,12 +40,7 @@ SBAR_FIELDS = ("situation", "background", "assessment", "recommendation")
 
 
 def _unit_staff(unit_id: int) -> list:
-    profiles = StaffProfile.objects.filter(
-        units=unit_id,
-        profession__in=(Role.NURSE, Role.ASSISTANT_NURSE),
-        user__is_active=True,
-    ).select_related("user")
-    return [profile.user for profile in profiles]
+    return StaffProfile.objects.users_caring_on(unit_id)
 
 
 def _groups(consult: Consult, *extra_physicians: int) -> list[str]:

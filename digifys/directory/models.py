@@ -87,6 +87,11 @@ class StaffQuerySet(models.QuerySet):
     def nurses(self) -> "StaffQuerySet":
         return self.filter(profession__in=[Role.NURSE, Role.ASSISTANT_NURSE])
 
+    def users_caring_on(self, unit_id: int) -> list:
+        """The active logins of the nurses and assistant nurses assigned to a unit."""
+        profiles = self.nurses().filter(units=unit_id, user__is_active=True).select_related("user")
+        return [profile.user for profile in profiles]
+
 
 class StaffProfile(models.Model):
     """A clinician's or administrator's professional profile."""

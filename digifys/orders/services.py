@@ -40,14 +40,7 @@ COMPLETING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 def _unit_users(unit_id: int) -> list:
     from digifys.directory.models import StaffProfile
 
-    return [
-        profile.user
-        for profile in StaffProfile.objects.filter(
-            units=unit_id,
-            profession__in=(Role.NURSE, Role.ASSISTANT_NURSE),
-            user__is_active=True,
-        ).select_related("user")
-    ]
+    return StaffProfile.objects.users_caring_on(unit_id)
 
 
 def _groups(order: Order) -> list[str]:
