@@ -62,7 +62,14 @@ def test_a_nurse_sends_an_sbar_consult_with_a_photo_by_keyboard(
     expect(page.locator(".consult-status")).to_contain_text("Answer by")
     image = page.locator("img.consult-photo")
     expect(image).to_be_visible()
-    assert page.evaluate("document.querySelector('img.consult-photo').naturalWidth") == 40
+    # Visible is not loaded: give the image a moment to arrive (no wait_for_function: CSP).
+    width = 0
+    for _ in range(50):
+        width = page.evaluate("document.querySelector('img.consult-photo').naturalWidth")
+        if width:
+            break
+        page.wait_for_timeout(100)
+    assert width == 40
     assert not csp_errors
 
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from digifys.core.testing import give_hours
 from digifys.scheduling import services
@@ -34,6 +34,7 @@ def test_two_concurrent_requests_for_the_same_slot_exactly_one_succeeds(world):
     outcomes = []
 
     def request(actor, resident):
+        translation.activate("en")  # the language is per thread
         try:
             barrier.wait(timeout=10)
             booking = services.book(
