@@ -5,6 +5,7 @@ Every variable is documented in `.env.example`. Typed helpers fail loudly on mal
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -59,10 +60,25 @@ DEMO = _env_bool("DIGIFYS_DEMO", False)
 DEBUG = _env_bool("DEBUG", False)
 
 
+# Build-time commands that never sign or encrypt anything: they run without the secret (CI,
+# image builds, hooks) and get a throw-away key that is never stored.
+OFFLINE_COMMANDS = frozenset({"makemigrations", "makemessages", "compilemessages", "collectstatic"})
+
+
+def _running_offline_command() -> bool:
+    return (
+        len(sys.argv) > 1
+        and Path(sys.argv[0]).name == "manage.py"
+        and sys.argv[1] in OFFLINE_COMMANDS
+    )
+
+
 def _secret_key() -> str:
     key = _env_str("SECRET_KEY")
     if key:
         return key
+    if _running_offline_command():
+        return secrets.token_urlsafe(50)
     if not (DEMO or DEBUG or os.environ.get("PYTEST_VERSION")):
         raise ImproperlyConfigured(
             "SECRET_KEY (or SECRET_KEY_FILE) must be set outside demo and debug mode."

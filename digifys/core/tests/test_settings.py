@@ -26,6 +26,28 @@ def test_it_refuses_to_start_without_a_secret_key_outside_demo_mode(tmp_path):
     assert "SECRET_KEY" in result.stderr
 
 
+def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "digifys.settings"}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base | env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_build_commands_run_without_a_secret_key_but_serving_commands_do_not(tmp_path):
+    env = {"DIGIFYS_VAR_DIR": str(tmp_path)}
+    offline = _manage(env, "makemigrations", "--check", "--dry-run")
+    assert offline.returncode == 0, offline.stderr
+    assert not (tmp_path / "secret_key").exists()  # the throw-away key is never stored
+    serving = _manage(env, "check")
+    assert serving.returncode != 0
+    assert "SECRET_KEY" in serving.stderr
+
+
 def test_demo_mode_generates_a_secret_key_and_keeps_it(tmp_path):
     env = {"DIGIFYS_DEMO": "1", "DIGIFYS_VAR_DIR": str(tmp_path)}
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
