@@ -7,6 +7,7 @@ the fewest consults waiting). When nobody is on duty the consult still goes to t
 """
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -85,39 +86,33 @@ def _weekdays_around(at: datetime.datetime) -> list[int]:
     return [(day - 1) % 7, day, (day + 1) % 7]
 
 
-def candidates(resident: Resident, *, at: datetime.datetime | None = None) -> list[Candidate]:
-    """Return everyone who could take a consult for RESIDENT now, in order of preference."""
-    at = at or timezone.now()
-    named, deputy = _team(resident)
-    found: list[Candidate] = []
-    if named and named.user.is_active and is_working(named, at):
-        found.append(Candidate(named, RoutedTo.NAMED))
-    if deputy and deputy.user.is_active and is_working(deputy, at):
-        found.append(Candidate(deputy, RoutedTo.DEPUTY))
-    seen = {c.physician.pk for c in found}
+def _in_order(at: datetime.datetime, team) -> Iterator[Candidate]:
+    """Yield who could take a consult, best first; the on-duty rota is read only if reached."""
+    named, deputy = team
+    seen = set()
+    for physician, routed_to in ((named, RoutedTo.NAMED), (deputy, RoutedTo.DEPUTY)):
+        if physician and physician.user.is_active and is_working(physician, at):
+            seen.add(physician.pk)
+            yield Candidate(physician, routed_to)
     for physician in on_duty_clinic_physicians(at):
         if physician.pk not in seen:
-            found.append(Candidate(physician, RoutedTo.ON_DUTY))
             seen.add(physician.pk)
-    return found
+            yield Candidate(physician, RoutedTo.ON_DUTY)
+
+
+def candidates(resident: Resident, *, at: datetime.datetime | None = None) -> list[Candidate]:
+    """Return everyone who could take a consult for RESIDENT now, in order of preference."""
+    return list(_in_order(at or timezone.now(), _team(resident)))
 
 
 def route(resident: Resident, *, at: datetime.datetime | None = None) -> Candidate | None:
     """Return who receives a new consult for RESIDENT; None only if the resident has no
-    physician at all and nobody is on duty.
-
-    Same order as `candidates`, but stops at the first one found (the usual case: the named
-    physician is working), so the on-duty rota is only looked at when needed.
-    """
-    at = at or timezone.now()
-    named, deputy = _team(resident)
-    for physician, routed_to in ((named, RoutedTo.NAMED), (deputy, RoutedTo.DEPUTY)):
-        if physician and physician.user.is_active and is_working(physician, at):
-            return Candidate(physician, routed_to)
-    on_duty = on_duty_clinic_physicians(at)
-    if on_duty:
-        return Candidate(on_duty[0], RoutedTo.ON_DUTY)
-    fallback = named or deputy
+    physician at all and nobody is on duty. Stops at the first candidate found."""
+    team = _team(resident)
+    first = next(_in_order(at or timezone.now(), team), None)
+    if first is not None:
+        return first
+    fallback = team[0] or team[1]
     return Candidate(fallback, RoutedTo.NOBODY_ON_DUTY) if fallback else None
 
 

@@ -39,10 +39,6 @@ MAX_PHOTOS = 5
 SBAR_FIELDS = ("situation", "background", "assessment", "recommendation")
 
 
-def _unit_staff(unit_id: int) -> list:
-    return StaffProfile.objects.users_caring_on(unit_id)
-
-
 def _groups(consult: Consult, *extra_physicians: int) -> list[str]:
     groups = [
         live.unit_group(consult.unit_id),
@@ -454,7 +450,11 @@ def escalate_if_overdue(*, consult_id: int, now: datetime.datetime | None = None
         details={"change": "escalated", "to": consult.assigned_to_id},
     )
     notify(
-        recipients=[consult.assigned_to.user, previous.user, *_unit_staff(consult.unit_id)],
+        recipients=[
+            consult.assigned_to.user,
+            previous.user,
+            *StaffProfile.objects.users_caring_on(consult.unit_id),
+        ],
         kind=Notification.Kind.CONSULT_ESCALATED,
         text=lambda: (
             _("A consult from %(unit)s missed its deadline and was escalated")

@@ -25,6 +25,7 @@ from digifys.audit import services as audit
 from digifys.consults.models import Consult, ConsultMessage
 from digifys.consults.services import mark_answered
 from digifys.core import live
+from digifys.directory.models import StaffProfile
 from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
 from digifys.residents.models import Resident
@@ -35,12 +36,6 @@ from .models import NurseTask, Order
 
 MAX_TASKS_PER_ORDER = 200
 COMPLETING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
-
-
-def _unit_users(unit_id: int) -> list:
-    from digifys.directory.models import StaffProfile
-
-    return StaffProfile.objects.users_caring_on(unit_id)
 
 
 def _groups(order: Order) -> list[str]:
@@ -183,7 +178,7 @@ def place_order(
         return _("New task on %(unit)s") % {"unit": unit_name}
 
     notify(
-        recipients=_unit_users(resident.unit_id),
+        recipients=StaffProfile.objects.users_caring_on(resident.unit_id),
         kind=Notification.Kind.TASK_NEW,
         text=text,
         link=reverse("orders:tasks"),
@@ -339,7 +334,7 @@ def report_if_overdue(*, task_id: int, now: datetime.datetime | None = None) -> 
         return _("A task on %(unit)s is overdue") % {"unit": unit_name}
 
     notify(
-        recipients=[order.ordered_by.user, *_unit_users(task.unit_id)],
+        recipients=[order.ordered_by.user, *StaffProfile.objects.users_caring_on(task.unit_id)],
         kind=Notification.Kind.TASK_OVERDUE,
         text=text,
         link=_link(order),
