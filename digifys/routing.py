@@ -4,6 +4,7 @@ from django.urls import path
 
 from digifys.consults.consumers import ConsultConsumer, InboxConsumer
 from digifys.notifications.consumers import NotificationConsumer
+from digifys.visits.routing import websocket_urlpatterns as visit_routes
 from digifys.worklist.consumers import UnitConsumer
 
 websocket_urlpatterns: list = [
@@ -12,3 +13,5 @@ websocket_urlpatterns: list = [
     path("ws/consults/<int:consult_id>/", ConsultConsumer.as_asgi(), name="ws-consult"),
     path("ws/notifications/", NotificationConsumer.as_asgi(), name="ws-notifications"),
 ]
+
+websocket_urlpatterns += visit_routes

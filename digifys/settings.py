@@ -127,6 +127,9 @@ INSTALLED_APPS = [
     "digifys.notifications",
     "digifys.worklist",
     "digifys.medicationreviews",
+    "digifys.rounds",
+    "digifys.visits",
+    "digifys.insights",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",

@@ -27,6 +27,9 @@ urlpatterns = [
     path("notifications/", include("digifys.notifications.urls")),
     path("scheduling/", include("digifys.scheduling.urls")),
     path("medication-reviews/", include("digifys.medicationreviews.urls")),
+    path("rounds/", include("digifys.rounds.urls")),
+    path("visits/", include("digifys.visits.urls")),
+    path("insights/", include("digifys.insights.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

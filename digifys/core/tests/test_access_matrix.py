@@ -35,6 +35,9 @@ APPS_WITH_ROWS = [
     "careteams",
     "scheduling",
     "medicationreviews",
+    "rounds",
+    "visits",
+    "insights",
 ]
 
 

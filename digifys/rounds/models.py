@@ -1,0 +1,168 @@
+"""Digital ward rounds: a recurring slot per unit, its occurrences, and each round's agenda."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from digifys.directory.models import Organisation, StaffProfile
+from digifys.residents.models import ClinicalRecordQuerySet, Resident
+
+
+class RoundSlot(models.Model):
+    """A unit's recurring ward round, e.g. every Tuesday 09:00–11:00 Stockholm time.
+
+    Times are wall-clock times in Europe/Stockholm, where the unit is. `physician` is who normally
+    holds the round (the unit's named physician); the planner may give an occurrence to another.
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="round_slots", verbose_name=_("unit")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+    every_weeks = models.PositiveSmallIntegerField(_("every … weeks"), default=1)
+    physician = models.ForeignKey(
+        StaffProfile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="round_slots",
+        verbose_name=_("physician"),
+    )
+    no_contact_weeks = models.PositiveSmallIntegerField(
+        _("put residents on the agenda after … weeks without a physician contact"), default=8
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("ward round slot")
+        verbose_name_plural = _("ward round slots")
+        ordering = ["unit__name", "weekday", "starts"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends__gt=F("starts")), name="round_slot_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="round_slot_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class Round(models.Model):
+    """One occurrence of a ward round, as UTC instants."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    slot = models.ForeignKey(
+        RoundSlot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rounds",
+        verbose_name=_("slot"),
+    )
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("unit")
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    physician = models.ForeignKey(
+        StaffProfile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rounds",
+        verbose_name=_("physician"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ward round")
+        verbose_name_plural = _("ward rounds")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="round_ends_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["slot", "starts_at"],
+                condition=Q(slot__isnull=False),
+                name="one_round_per_slot_and_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+class AgendaItem(models.Model):
+    """A resident on a round's agenda, and why; the physician's outcome is recorded on it."""
+
+    class Reason(models.TextChoices):
+        FLAGGED = "flagged", _("Flagged by a nurse")
+        MEDICATION_REVIEW = "medication_review", _("Medication review due")
+        CONSULT = "consult", _("Open consult")
+        NO_CONTACT = "no_contact", _("No physician contact for a long time")
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="agenda", verbose_name=_("round")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="agenda_items", verbose_name=_("resident")
+    )
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("question for the physician"), max_length=500, blank=True)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    objects = ClinicalRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["position", "added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "resident"],
+                condition=Q(removed_at__isnull=True),
+                name="resident_once_on_an_agenda",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} ({self.get_reason_display()})"

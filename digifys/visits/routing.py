@@ -1,0 +1,3 @@
+"""WebSocket routes of video rooms."""
+
+websocket_urlpatterns: list = []
