@@ -356,6 +356,24 @@ CONSULT_DEADLINE_MINUTES = {
 # A nurse task is reported overdue this long after its due time.
 TASK_OVERDUE_GRACE_MINUTES = _env_int("TASK_OVERDUE_GRACE_MINUTES", 30)
 
+# Video visits (issue #6). With no STUN/TURN servers the browsers use host candidates, which is
+# enough for the demo on one machine; production sets a TURN server (docs/operations.md).
+VIDEO_STUN_URLS = _env_list("VIDEO_STUN_URLS", [])
+VIDEO_TURN_URLS = _env_list("VIDEO_TURN_URLS", [])
+# Shared secret of the TURN server's REST API (coturn `static-auth-secret`); credentials are
+# derived per participant and expire after VIDEO_TURN_TTL seconds.
+VIDEO_TURN_SECRET = _env_str("VIDEO_TURN_SECRET", "")
+VIDEO_TURN_TTL = _env_int("VIDEO_TURN_TTL", 6 * 60 * 60)
+VIDEO_OPEN_BEFORE_MINUTES = _env_int("VIDEO_OPEN_BEFORE_MINUTES", 10)
+VIDEO_CLOSE_AFTER_MINUTES = _env_int("VIDEO_CLOSE_AFTER_MINUTES", 30)
+VIDEO_CONSULT_ROOM_MINUTES = _env_int("VIDEO_CONSULT_ROOM_MINUTES", 60)
+VIDEO_AUTO_ADMIT_STAFF = _env_bool("VIDEO_AUTO_ADMIT_STAFF", False)
+VIDEO_GUEST_LINK_MINUTES = _env_int("VIDEO_GUEST_LINK_MINUTES", 24 * 60)
+# Where guests' codes are sent: Django's e-mail backend (EMAIL_BACKEND) and an SMS backend.
+NOTIFICATION_SMS_BACKEND = _env_str(
+    "NOTIFICATION_SMS_BACKEND", "digifys.notifications.channels.ConsoleSmsBackend"
+)
+
 SESSION_COOKIE_AGE = _env_int("SESSION_COOKIE_AGE", 30 * 60)
 # Inactivity timeout rather than absolute: accounts.middleware.SessionActivityMiddleware renews
 # the session on every request the user makes (not on background refreshes).
