@@ -5,8 +5,9 @@ resident's care (domain-spec §3.1). Every `visible_to(user)` in the project is 
 functions here:
 
 - nurses and assistant nurses see the residents of the units they are assigned to;
-- physicians see their panel (current named physician or deputy) and residents of open consults
-  assigned to them (routed as on-duty physician, escalated or handed over);
+- physicians see their panel (current named physician or deputy), residents of open consults
+  assigned to them (routed as on-duty physician, escalated or handed over), residents they have
+  a booking with (until a day after it), and residents on the agenda of a ward round they hold;
 - clinical staff also see a resident they hold an active access grant for (emergency access);
 - coordinators see organisation data of every resident, never clinical records;
 - relatives see the residents they are linked to with a recorded consent (the portal will
@@ -17,14 +18,19 @@ Blocks (spärr, PDL 4 kap. 4 §) hide the records a unit holds from staff of oth
 grant (consent or emergency, two explicit steps) opens them.
 """
 
+import datetime
+
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from digifys.accounts.models import Role
 
 NOTHING = Q(pk__in=[])
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE)
 OPEN_CONSULT_STATUSES = ("sent", "accepted", "answered")
+OPEN_ROUND_STATUSES = ("planned", "in_progress")
+BOOKING_ACCESS_AFTER = datetime.timedelta(days=1)
 
 
 def _model(name: str):
@@ -50,7 +56,25 @@ def resident_filter_for(user) -> Q:
         consults = apps.get_model("consults", "Consult").objects.filter(
             assigned_to__user=user, status__in=OPEN_CONSULT_STATUSES
         )
-        relationship = Q(pk__in=panel.values("resident")) | Q(pk__in=consults.values("resident"))
+        # So is a booking with the resident (a visit the planner gave to a deputy or another
+        # physician), from when it is booked until a day after it ends, ...
+        bookings = apps.get_model("scheduling", "Booking").objects.filter(
+            clinician__user=user,
+            cancelled_at__isnull=True,
+            ends_at__gt=timezone.now() - BOOKING_ACCESS_AFTER,
+        )
+        # ... and a place on the agenda of a ward round the physician holds.
+        agenda = apps.get_model("rounds", "AgendaItem").objects.filter(
+            removed_at__isnull=True,
+            round__physician__user=user,
+            round__status__in=OPEN_ROUND_STATUSES,
+        )
+        relationship = (
+            Q(pk__in=panel.values("resident"))
+            | Q(pk__in=consults.values("resident"))
+            | Q(pk__in=bookings.values("resident"))
+            | Q(pk__in=agenda.values("resident"))
+        )
     elif role == Role.COORDINATOR:
         # Coordinators manage units and panels: organisation data, never clinical notes.
         return ~NOTHING

@@ -16,9 +16,11 @@ c_j = 1 when visit j and j+1 are with the same provider.
     MMCI       (1 − M/(N + 0.1)) / (1 − 1/(N + 0.1))
     HHI        Σ (n_i / N)²
 
-Everything is computed with `fractions.Fraction` (0.1 is taken as exactly 1/10), so the worked
-example of §6 is exact (COC = 44/90, MMCI = 7.1/9.1), and only the final values are converted to
-`float`. Use `exact_indices` to keep the fractions.
+`exact_indices` computes with `fractions.Fraction` (0.1 is taken as exactly 1/10), so the worked
+example of §6 is exact (COC = 44/90, MMCI = 7.1/9.1). `indices` returns the same values as floats:
+each index is a ratio of two integers (MMCI = (10(N − M) + 1) / (10N − 9) once multiplied by 10),
+and Python divides integers with correct rounding, exactly like `float(Fraction)`, so it computes
+them without fractions (dashboards call it for thousands of residents).
 
 Edge cases, decided here:
 - N = 0 (no contacts in the period): N = M = 0 and every index is None. The indices are undefined
@@ -37,7 +39,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import pairwise
+from itertools import islice, pairwise
+from operator import eq
 
 __all__ = ["ContinuityIndices", "ExactContinuityIndices", "exact_indices", "indices"]
 
@@ -132,18 +135,30 @@ def indices(visits: Sequence[str], *, usual: str | None = None) -> ContinuityInd
     COC and SECON when there is only one. Raises TypeError when VISITS is not a list/tuple of
     strings (a bare string is refused) and ValueError for an empty provider id.
     """
-    exact = exact_indices(visits, usual=usual)
-
-    def _float(value: Fraction | None) -> float | None:
-        return None if value is None else float(value)
-
+    visits = _check_visits(visits)
+    if usual is not None:
+        _check_id(usual, "usual")
+    n = len(visits)
+    if n == 0:
+        return ContinuityIndices(0, 0, None, None, None, None, None, None)
+    counts = Counter(visits)
+    m = len(counts)
+    sum_of_squares = sum(count * count for count in counts.values())
+    # Each value is one integer division: correctly rounded, so equal to float(exact_indices(...)).
+    if n < 2:
+        coc = secon = None
+    else:
+        coc = (sum_of_squares - n) / (n * (n - 1))
+        # Pairs (j, j+1) with the same provider, compared in C: this runs for every resident.
+        same_provider_pairs = sum(map(eq, visits, islice(visits, 1, None)))
+        secon = same_provider_pairs / (n - 1)
     return ContinuityIndices(
-        n=exact.n,
-        m=exact.m,
-        upc=_float(exact.upc),
-        upc_usual=_float(exact.upc_usual),
-        coc=_float(exact.coc),
-        secon=_float(exact.secon),
-        mmci=_float(exact.mmci),
-        hhi=_float(exact.hhi),
+        n=n,
+        m=m,
+        upc=max(counts.values()) / n,
+        upc_usual=None if usual is None else counts.get(usual, 0) / n,
+        coc=coc,
+        secon=secon,
+        mmci=(10 * (n - m) + 1) / (10 * n - 9),
+        hhi=sum_of_squares / (n * n),
     )

@@ -7,7 +7,8 @@ Rules enforced here:
 - the findings are required; the date is not in the future and not before the resident moved in;
 - every review writes one entry in the access log.
 
-`Resident.drug_related_problems` is not changed here: no residents service sets it yet.
+`Resident.drug_related_problems` is set by `residents.services.set_drug_related_problems` (the
+flag/clear button on the review history), not here.
 """
 
 import datetime

@@ -7,12 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
 from digifys.core.forms import add_service_errors
 from digifys.residents.models import Medication, Resident
+from digifys.residents.services import set_drug_related_problems
 
 from . import selectors, services
 from .forms import ReviewForm
@@ -131,3 +133,33 @@ def history(request: HttpRequest, resident_pk: int) -> HttpResponse:
         "blocked_units": policy.blocked_units_for(request.user, resident),
     }
     return render(request, "medicationreviews/history.html", context)
+
+
+@login_required
+@require_POST
+def drug_problems(request: HttpRequest, resident_pk: int) -> HttpResponse:
+    """Physicians and the unit's nurses set or clear suspected drug-related problems."""
+    if request.user.role not in HISTORY_ROLES:
+        raise PermissionDenied
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident_pk)
+    value = request.POST.get("value")
+    if value not in ("0", "1"):
+        return HttpResponse(_("Say whether drug-related problems are suspected."), status=400)
+    try:
+        set_drug_related_problems(
+            actor=request.user,
+            resident=resident,
+            value=value == "1",
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if value == "1":
+            messages.success(
+                request, _("Drug-related problems are flagged: a medication review is due.")
+            )
+        else:
+            messages.success(request, _("The drug-related problems flag was cleared."))
+    return redirect("medicationreviews:history", resident_pk=resident.pk)

@@ -189,3 +189,46 @@ def add_relative(
         purpose="administration",
     )
     return relative
+
+
+@transaction.atomic
+def set_drug_related_problems(
+    *, actor, resident: Resident, value: bool, reason: str = "", request=None
+) -> Resident:
+    """Set or clear the suspicion of drug-related problems (makes a medication review due)."""
+    from django.core.exceptions import PermissionDenied
+
+    from digifys.accounts.models import Role
+
+    role = getattr(actor, "role", None)
+    if role == Role.PHYSICIAN:
+        allowed = Resident.objects.visible_to(actor).filter(pk=resident.pk).exists()
+    elif role in (Role.NURSE, Role.ASSISTANT_NURSE):
+        # HSLF-FS 2017:37: the unit's staff report suspected drug-related problems.
+        allowed = actor.staff_profile.units.filter(pk=resident.unit_id).exists()
+    else:
+        allowed = False
+    if not allowed:
+        raise PermissionDenied(
+            _("Only the resident's physicians and the unit's nurses can change this.")
+        )
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise ValidationError({"reason": _("Keep the reason under 500 characters.")})
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    changed = resident.drug_related_problems != bool(value)
+    resident.drug_related_problems = bool(value)
+    resident.save(update_fields=["drug_related_problems"])
+    details = {"drug_related_problems": bool(value), "changed": changed}
+    if reason:
+        details["reason"] = reason
+    audit.record(
+        actor=actor,
+        action="update",
+        resident=resident,
+        object_type="drug_related_problems",
+        object_id=resident.pk,
+        request=request,
+        details=details,
+    )
+    return resident

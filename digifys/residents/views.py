@@ -14,6 +14,7 @@ from digifys.careteams.forms import ConsentOpenForm
 from digifys.careteams.policy import can_see_clinical_data
 from digifys.core.forms import add_service_errors
 from digifys.directory.models import Organisation
+from digifys.insights.selectors import resident_continuity
 
 from . import selectors, services
 from .forms import RegisterResidentForm, RegistrationChangeForm, ResidentSearchForm
@@ -93,6 +94,8 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change_registration": request.user.role == Role.COORDINATOR,
         "can_manage_blocks": request.user.role
         in (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE),
+        # Who the resident met, not what was said: staff who see the resident see this too.
+        "continuity": resident_continuity(resident),
     }
     if clinical:
         records = {

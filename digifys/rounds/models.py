@@ -33,6 +33,9 @@ class RoundSlot(models.Model):
     starts = models.TimeField(_("from"))
     ends = models.TimeField(_("until"))
     every_weeks = models.PositiveSmallIntegerField(_("every … weeks"), default=1)
+    # Rounds every N weeks count their weeks from this date's week; without it, from ISO week 1
+    # of 1970 (so a fortnightly slot keeps its rhythm across years with 53 weeks).
+    starts_on = models.DateField(_("first round on or after"), null=True, blank=True)
     physician = models.ForeignKey(
         StaffProfile,
         on_delete=models.PROTECT,
@@ -55,6 +58,7 @@ class RoundSlot(models.Model):
                 condition=Q(ends__gt=F("starts")), name="round_slot_ends_after_start"
             ),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="round_slot_weekday_range"),
+            models.CheckConstraint(condition=Q(every_weeks__gte=1), name="round_slot_every_weeks"),
         ]
 
     def __str__(self) -> str:
@@ -136,6 +140,16 @@ class AgendaItem(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    # The other reasons the agenda builder found for the same resident, shown as extra badges.
+    other_reasons = models.JSONField(_("other reasons"), default=list, blank=True)
+    consult = models.ForeignKey(
+        "consults.Consult",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consult"),
+    )
     note = models.CharField(_("question for the physician"), max_length=500, blank=True)
     position = models.PositiveIntegerField(_("order"), default=0)
     added_by = models.ForeignKey(
@@ -148,6 +162,14 @@ class AgendaItem(models.Model):
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("removed by"),
+    )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
     objects = ClinicalRecordQuerySet.as_manager()
@@ -166,3 +188,13 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident} ({self.get_reason_display()})"
+
+    @property
+    def reasons(self) -> list[str]:
+        """Return the main reason followed by the others, as Reason values."""
+        return [self.reason, *[r for r in self.other_reasons if r != self.reason]]
+
+    def reason_labels(self) -> list[str]:
+        """Return the display labels of every reason."""
+        labels = dict(self.Reason.choices)
+        return [str(labels.get(r, r)) for r in self.reasons]

@@ -281,3 +281,17 @@ def test_more_visits_with_the_same_provider_never_lower_continuity():
     assert after.hhi > before.hhi
     assert after.secon > before.secon
     assert after.mmci > before.mmci
+
+
+@pytest.mark.parametrize("visits", [*RANDOM_VISITS, WORKED_EXAMPLE, ["A"], []])
+def test_the_floats_are_exactly_the_exact_fractions_rounded(visits):
+    # `indices` divides integers instead of building fractions (it runs for every resident of
+    # a dashboard); both round correctly, so the floats must be identical, not merely close.
+    usual = visits[0] if visits else "A"
+    exact = exact_indices(visits, usual=usual)
+    fast = indices(visits, usual=usual)
+    for name in ("n", "m"):
+        assert getattr(fast, name) == getattr(exact, name)
+    for name in ("upc", "upc_usual", "coc", "secon", "mmci", "hhi"):
+        value = getattr(exact, name)
+        assert getattr(fast, name) == (None if value is None else float(value)), name

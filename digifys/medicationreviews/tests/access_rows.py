@@ -5,7 +5,7 @@ only); the review form for physicians who see the resident (other physicians get
 history for physicians and the nurses of the resident's unit. Everyone else gets 403.
 """
 
-from digifys.core.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
+from digifys.core.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, row
 
 
 def _flag_greta(w):
@@ -35,6 +35,18 @@ ROWS = {
             FORBIDDEN,
             physician_spain=OK,
             nurse_mala=OK,
+            other_physician=NOT_FOUND,
+            nurse_storuman=NOT_FOUND,
+        ),
+    ),
+    # Without a value the flag is not changed: 400 for those allowed to change it.
+    "medicationreviews:drug_problems": (
+        lambda w: {"resident_pk": w.resident_mala.pk},
+        "post",
+        row(
+            FORBIDDEN,
+            physician_spain=BAD_REQUEST,
+            nurse_mala=BAD_REQUEST,
             other_physician=NOT_FOUND,
             nurse_storuman=NOT_FOUND,
         ),

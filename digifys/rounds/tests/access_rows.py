@@ -1,3 +1,101 @@
-"""Access-matrix rows for ward rounds (collected by core/tests/test_access_matrix.py)."""
+"""Access-matrix rows for ward rounds (collected by core/tests/test_access_matrix.py).
 
-ROWS: dict = {}
+The unit's nurses and the round's physician (the unit's named physician) see a round and its
+agenda; staff of other units and other physicians get 404. Coordinators manage slots and see a
+round's organisation data without residents. Nurses edit the agenda; the physician conducts the
+round. Relatives and administrators get 403.
+"""
+
+import datetime
+
+from digifys.core.access_matrix import FORBIDDEN, NOT_FOUND, OK, REDIRECT, STAFF, row
+
+BAD_REQUEST = 400
+
+
+def _slot(w):
+    from digifys.rounds.models import RoundSlot
+
+    return RoundSlot.objects.create(
+        unit=w.unit_mala,
+        weekday=RoundSlot.Weekday.TUESDAY,
+        starts=datetime.time(9, 0),
+        ends=datetime.time(11, 0),
+        physician=w.physician_spain.staff_profile,
+    )
+
+
+def _round(w, status="planned"):
+    from django.utils import timezone
+
+    from digifys.rounds.models import AgendaItem, Round
+
+    starts_at = timezone.now() + datetime.timedelta(hours=1)
+    occurrence = Round.objects.create(
+        slot=_slot(w),
+        unit=w.unit_mala,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=2),
+        physician=w.physician_spain.staff_profile,
+        status=status,
+        started_at=timezone.now() if status == "in_progress" else None,
+    )
+    AgendaItem.objects.create(
+        round=occurrence,
+        resident=w.resident_mala,
+        unit=w.unit_mala,
+        reason=AgendaItem.Reason.FLAGGED,
+        note="Ökad trötthet?",
+        added_by=w.nurse_mala,
+    )
+    return occurrence
+
+
+def _item(w):
+    return _round(w).agenda.get()
+
+
+# Who takes part in Malå's round: its nurse and its named physician; the others are strangers.
+STRANGERS = {"nurse_storuman": NOT_FOUND, "other_physician": NOT_FOUND}
+
+ROWS = {
+    "rounds:list": (lambda w: {}, "get", row(FORBIDDEN, **dict.fromkeys(STAFF, OK))),
+    "rounds:slots": (lambda w: {}, "get", row(FORBIDDEN, coordinator=OK)),
+    "rounds:slot_new": (lambda w: {}, "get", row(FORBIDDEN, coordinator=OK)),
+    "rounds:slot_edit": (lambda w: {"pk": _slot(w).pk}, "get", row(FORBIDDEN, coordinator=OK)),
+    "rounds:detail": (
+        lambda w: {"pk": _round(w).pk},
+        "get",
+        row(FORBIDDEN, nurse_mala=OK, physician_spain=OK, coordinator=OK, **STRANGERS),
+    ),
+    "rounds:flag": (
+        lambda w: {"pk": _round(w).pk},
+        "get",
+        row(FORBIDDEN, nurse_mala=OK, **STRANGERS),
+    ),
+    "rounds:start": (
+        lambda w: {"pk": _round(w).pk},
+        "post",
+        row(FORBIDDEN, physician_spain=REDIRECT, **STRANGERS),
+    ),
+    "rounds:conduct": (
+        lambda w: {"pk": _round(w, "in_progress").pk},
+        "get",
+        row(FORBIDDEN, physician_spain=OK, **STRANGERS),
+    ),
+    "rounds:finish": (
+        lambda w: {"pk": _round(w, "in_progress").pk},
+        "post",
+        row(FORBIDDEN, physician_spain=REDIRECT, **STRANGERS),
+    ),
+    "rounds:item_move": (
+        lambda w: {"pk": _item(w).pk},
+        "post",
+        row(FORBIDDEN, nurse_mala=BAD_REQUEST, **STRANGERS),
+    ),
+    "rounds:item_remove": (
+        lambda w: {"pk": _item(w).pk},
+        "get",
+        row(FORBIDDEN, nurse_mala=OK, **STRANGERS),
+    ),
+}

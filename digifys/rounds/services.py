@@ -1,0 +1,635 @@
+"""Writes for digital ward rounds (issue #5 item 3; DESIGN.md flow 2).
+
+Rules enforced here:
+- a slot's times are Europe/Stockholm wall-clock times; occurrences are stored as UTC instants,
+  so a 09:00 round is 08:00 UTC in winter and 07:00 UTC in summer;
+- scheduling is idempotent: one round per slot and start instant;
+- coordinators manage slots and give rounds to physicians; the unit's nurses edit the agenda;
+  the round's physician conducts it; every write to resident data leaves an audit entry.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.directory.models import StaffProfile
+from digifys.residents.models import Resident
+from digifys.scheduling.availability import local_to_utc
+
+from .models import AgendaItem, Round, RoundSlot
+
+UNIT_ZONE = "Europe/Stockholm"
+# A Monday: week 0 for slots without a start date (ISO week 1 of 1970 begins 1969-12-29).
+WEEK_ZERO = datetime.date(1969, 12, 29)
+
+
+def _week_index(day: datetime.date, origin: datetime.date) -> int:
+    monday = day - datetime.timedelta(days=day.weekday())
+    origin_monday = origin - datetime.timedelta(days=origin.weekday())
+    return (monday - origin_monday).days // 7
+
+
+def slot_occurs_on(slot: RoundSlot, day: datetime.date) -> bool:
+    """Return True when SLOT has a round on the local date DAY."""
+    if day.weekday() != slot.weekday:
+        return False
+    if slot.starts_on and day < slot.starts_on:
+        return False
+    every = max(slot.every_weeks or 1, 1)
+    return _week_index(day, slot.starts_on or WEEK_ZERO) % every == 0
+
+
+def slot_instants(
+    slot: RoundSlot, day: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """Return the UTC start and end of SLOT's round on the local date DAY."""
+    try:
+        starts_at = local_to_utc(day, slot.starts, UNIT_ZONE)
+    except ValueError:
+        # The spring gap (02:00–03:00) does not exist that night: start at 03:00 instead.
+        starts_at = local_to_utc(day, datetime.time(3, 0), UNIT_ZONE)
+    try:
+        ends_at = local_to_utc(day, slot.ends, UNIT_ZONE)
+    except ValueError:
+        ends_at = local_to_utc(day, datetime.time(3, 0), UNIT_ZONE)
+    if ends_at <= starts_at:
+        ends_at = starts_at + datetime.timedelta(minutes=30)
+    return starts_at, ends_at
+
+
+def _local_date(instant: datetime.datetime) -> datetime.date:
+    from zoneinfo import ZoneInfo
+
+    return instant.astimezone(ZoneInfo(UNIT_ZONE)).date()
+
+
+@transaction.atomic
+def schedule_rounds(*, actor, starts: datetime.datetime, ends: datetime.datetime) -> list[Round]:
+    """Create (once) the rounds of every active slot starting in [STARTS, ENDS); return them."""
+    if timezone.is_naive(starts) or timezone.is_naive(ends):
+        raise ValueError("starts and ends must be aware datetimes")
+    if ends <= starts:
+        return []
+    # Local dates may straddle the UTC bounds by a day; the instant check below decides.
+    first = _local_date(starts) - datetime.timedelta(days=1)
+    last = _local_date(ends) + datetime.timedelta(days=1)
+    slots = RoundSlot.objects.filter(is_active=True, unit__is_active=True).select_related(
+        "physician"
+    )
+    wanted: dict[tuple[int, datetime.datetime], Round] = {}
+    for slot in slots:
+        day = first
+        while day <= last:
+            if slot_occurs_on(slot, day):
+                starts_at, ends_at = slot_instants(slot, day)
+                if starts <= starts_at < ends:
+                    wanted[(slot.pk, starts_at)] = Round(
+                        slot=slot,
+                        unit_id=slot.unit_id,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        physician=slot.physician,
+                    )
+            day += datetime.timedelta(days=1)
+    # Set-based, because every look at the round list runs this: one query for what exists,
+    # one insert for the rest. The unique constraint on (slot, starts_at) makes concurrent
+    # callers safe: a row another request inserted first is skipped, then read back.
+    in_range = Round.objects.filter(
+        slot__isnull=False, starts_at__gte=starts, starts_at__lt=ends
+    ).select_related("physician")
+    existing = {(r.slot_id, r.starts_at): r for r in in_range}
+    missing = [r for key, r in wanted.items() if key not in existing]
+    if missing:
+        Round.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {(r.slot_id, r.starts_at): r for r in in_range.all()}
+    result = [existing[key] for key in wanted if key in existing]
+    result.sort(key=lambda r: (r.starts_at, r.unit_id, r.pk))
+    return result
+
+
+def _is_coordinator(actor) -> bool:
+    return getattr(actor, "role", None) == Role.COORDINATOR
+
+
+@transaction.atomic
+def assign_round_physician(*, actor, round: Round, physician: StaffProfile) -> Round:
+    """Give ROUND to PHYSICIAN (a coordinator's or the planner's decision)."""
+    if actor is not None and not _is_coordinator(actor):
+        raise PermissionDenied(_("Only a coordinator can give a ward round to a physician."))
+    if physician is None or physician.profession != StaffProfile.Profession.PHYSICIAN:
+        raise ValidationError({"physician": _("Choose a physician.")})
+    if not physician.user.is_active:
+        raise ValidationError({"physician": _("This physician's account is not active.")})
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    if locked.status in (Round.Status.DONE, Round.Status.CANCELLED):
+        raise ValidationError(_("This ward round is over; it cannot be given to someone else."))
+    locked.physician = physician
+    locked.save(update_fields=["physician"])
+    round.physician = physician
+    return locked
+
+
+# --- Who may do what -------------------------------------------------------------------------
+
+NURSING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE)
+
+
+def unit_named_physicians(unit_id: int) -> list[StaffProfile]:
+    """Return the current named physicians of the unit's residents, most residents first."""
+    from django.db.models import Count
+
+    from digifys.careteams.models import PhysicianAssignment
+
+    rows = (
+        PhysicianAssignment.objects.filter(
+            resident__unit_id=unit_id,
+            resident__status=Resident.Status.ACTIVE,
+            role=PhysicianAssignment.Role.NAMED,
+            ended_at__isnull=True,
+        )
+        .values("physician")
+        .annotate(residents=Count("resident", distinct=True))
+        .order_by("-residents", "physician")
+    )
+    ids = [r["physician"] for r in rows]
+    profiles = StaffProfile.objects.select_related("user").in_bulk(ids)
+    return [profiles[pk] for pk in ids if pk in profiles]
+
+
+def unit_named_physician(unit_id: int) -> StaffProfile | None:
+    """Return the physician named for most residents of the unit (None without any)."""
+    physicians = unit_named_physicians(unit_id)
+    return physicians[0] if physicians else None
+
+
+def is_unit_nurse(user, unit_id: int) -> bool:
+    """Return True for a nurse or assistant nurse assigned to the unit."""
+    if getattr(user, "role", None) not in NURSING_ROLES:
+        return False
+    return user.staff_profile.units.filter(pk=unit_id).exists()
+
+
+def is_round_physician(user, round: Round) -> bool:
+    """Return True for the round's physician or a named physician of the unit's residents."""
+    if getattr(user, "role", None) != Role.PHYSICIAN:
+        return False
+    profile = user.staff_profile
+    if round.physician_id == profile.pk:
+        return True
+    from digifys.careteams.models import PhysicianAssignment
+
+    return PhysicianAssignment.objects.filter(
+        physician=profile,
+        resident__unit_id=round.unit_id,
+        role=PhysicianAssignment.Role.NAMED,
+        ended_at__isnull=True,
+    ).exists()
+
+
+def may_see_round(user, round: Round) -> bool:
+    """Return True when USER takes part in ROUND (nurses of the unit, its physicians)."""
+    return is_unit_nurse(user, round.unit_id) or is_round_physician(user, round)
+
+
+def _require_nurse(actor, round: Round) -> None:
+    if not is_unit_nurse(actor, round.unit_id):
+        raise PermissionDenied(_("Only the unit's nurses edit the agenda of its ward round."))
+
+
+def _require_physician(actor, round: Round) -> StaffProfile:
+    if not is_round_physician(actor, round):
+        raise PermissionDenied(_("Only the round's physician conducts the ward round."))
+    return actor.staff_profile
+
+
+def _require_open(round: Round) -> None:
+    if round.status in (Round.Status.DONE, Round.Status.CANCELLED):
+        raise ValidationError(_("This ward round is over; its agenda cannot be changed."))
+
+
+def _publish(round: Round) -> None:
+    from digifys.core import live
+
+    live.publish([live.unit_group(round.unit_id)], "round", round=round.pk)
+
+
+# --- The agenda ------------------------------------------------------------------------------
+
+# The order in which automatic reasons are listed and which one becomes the item's main reason.
+AUTOMATIC_REASONS = (
+    AgendaItem.Reason.CONSULT,
+    AgendaItem.Reason.MEDICATION_REVIEW,
+    AgendaItem.Reason.NO_CONTACT,
+)
+NON_URGENT = ("same_day", "next_round")
+DEFAULT_NO_CONTACT_WEEKS = 8
+
+
+def _automatic_reasons(round: Round, now: datetime.datetime) -> dict[int, dict]:
+    """Return {resident id: {"reasons": [...], "consult": Consult | None}} for ROUND's unit."""
+    from digifys.careteams.models import CareContact
+    from digifys.consults.models import Consult
+    from digifys.medicationreviews.selectors import due_reviews
+
+    residents = Resident.objects.in_care().filter(unit_id=round.unit_id)
+    found: dict[int, dict] = {}
+
+    def add(resident_id: int, reason: str, consult=None) -> None:
+        entry = found.setdefault(resident_id, {"reasons": [], "consult": None})
+        if reason not in entry["reasons"]:
+            entry["reasons"].append(reason)
+        if consult is not None and entry["consult"] is None:
+            entry["consult"] = consult
+
+    consults = (
+        Consult.objects.filter(
+            resident__in=residents, status__in=Consult.OPEN_STATUSES, urgency__in=NON_URGENT
+        )
+        .order_by("created_at")
+        .only("pk", "resident_id")
+    )
+    for consult in consults:
+        add(consult.resident_id, AgendaItem.Reason.CONSULT, consult)
+    round_day = _local_date(max(round.starts_at, now))
+    for item in due_reviews(residents_queryset=residents, today=round_day, horizon_days=0):
+        add(item.resident.pk, AgendaItem.Reason.MEDICATION_REVIEW)
+    weeks = round.slot.no_contact_weeks if round.slot_id else DEFAULT_NO_CONTACT_WEEKS
+    since = round.starts_at - datetime.timedelta(weeks=weeks)
+    seen = CareContact.objects.filter(
+        resident__in=residents,
+        clinician__profession=StaffProfile.Profession.PHYSICIAN,
+        occurred_at__gte=since,
+    ).values("resident")
+    for resident_id in residents.exclude(pk__in=seen).values_list("pk", flat=True):
+        add(resident_id, AgendaItem.Reason.NO_CONTACT)
+    return found
+
+
+def _next_position(round: Round) -> int:
+    from django.db.models import Max
+
+    top = round.agenda.filter(removed_at__isnull=True).aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
+
+
+@transaction.atomic
+def build_agenda(*, round: Round, now: datetime.datetime | None = None) -> list[AgendaItem]:
+    """Add the residents who need the round to its agenda (once); return the active agenda.
+
+    Residents a nurse removed from this round's agenda stay off it.
+    """
+    now = now or timezone.now()
+    round = Round.objects.select_for_update().select_related("slot").get(pk=round.pk)
+    if round.status in (Round.Status.DONE, Round.Status.CANCELLED):
+        return list(round.agenda.filter(removed_at__isnull=True))
+    existing = {item.resident_id: item for item in round.agenda.filter(removed_at__isnull=True)}
+    removed = set(
+        round.agenda.filter(removed_at__isnull=False).values_list("resident_id", flat=True)
+    )
+    found = _automatic_reasons(round, now)
+    position = _next_position(round)
+
+    def rank(entry):
+        return min(AUTOMATIC_REASONS.index(r) for r in entry[1]["reasons"])
+
+    for resident_id, entry in sorted(found.items(), key=lambda e: (rank(e), e[0])):
+        reasons = sorted(entry["reasons"], key=AUTOMATIC_REASONS.index)
+        item = existing.get(resident_id)
+        if item is not None:
+            changed = False
+            for reason in reasons:
+                if reason not in item.reasons:
+                    item.other_reasons = [*item.other_reasons, reason]
+                    changed = True
+            if entry["consult"] is not None and item.consult_id is None:
+                item.consult = entry["consult"]
+                changed = True
+            if changed:
+                item.save(update_fields=["other_reasons", "consult"])
+            continue
+        if resident_id in removed:
+            continue
+        existing[resident_id] = AgendaItem.objects.create(
+            round=round,
+            resident_id=resident_id,
+            unit_id=round.unit_id,
+            reason=reasons[0],
+            other_reasons=reasons[1:],
+            consult=entry["consult"],
+            position=position,
+            added_at=now,
+        )
+        position += 1
+    _publish(round)
+    return list(round.agenda.filter(removed_at__isnull=True).order_by("position", "added_at"))
+
+
+@transaction.atomic
+def flag_resident(
+    *, actor, round: Round, resident: Resident, note: str, request=None
+) -> AgendaItem:
+    """Put RESIDENT on ROUND's agenda with the nurse's question (or add the question)."""
+    _require_nurse(actor, round)
+    _require_open(round)
+    note = (note or "").strip()
+    errors = {}
+    if resident.unit_id != round.unit_id:
+        errors["resident"] = _("The resident does not live on this unit.")
+    if not note:
+        errors["note"] = _("Write the question for the physician.")
+    elif len(note) > 500:
+        errors["note"] = _("Keep the question under 500 characters.")
+    if errors:
+        raise ValidationError(errors)
+    Round.objects.select_for_update().get(pk=round.pk)
+    item = round.agenda.filter(resident=resident, removed_at__isnull=True).first()
+    created = item is None
+    if created:
+        item = AgendaItem(
+            round=round,
+            resident=resident,
+            unit_id=round.unit_id,
+            position=_next_position(round),
+        )
+    elif item.reason != AgendaItem.Reason.FLAGGED:
+        item.other_reasons = [item.reason, *item.other_reasons]
+    item.reason = AgendaItem.Reason.FLAGGED
+    item.other_reasons = [r for r in item.other_reasons if r != AgendaItem.Reason.FLAGGED]
+    item.note = note
+    item.added_by = actor
+    item.save()
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE if created else audit.Action.UPDATE,
+        resident=resident,
+        object_type="round_agenda_item",
+        object_id=item.pk,
+        request=request,
+        details={"round": round.pk, "change": "flagged"},
+    )
+    _publish(round)
+    return item
+
+
+@transaction.atomic
+def remove_item(*, actor, item: AgendaItem, request=None) -> AgendaItem:
+    """Take an item off the agenda; the agenda builder will not put it back for this round."""
+    _require_nurse(actor, item.round)
+    _require_open(item.round)
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    if item.removed_at is None:
+        item.removed_at = timezone.now()
+        item.removed_by = actor
+        item.save(update_fields=["removed_at", "removed_by"])
+        audit.record(
+            actor=actor,
+            action=audit.Action.UPDATE,
+            resident=item.resident,
+            object_type="round_agenda_item",
+            object_id=item.pk,
+            request=request,
+            details={"round": item.round_id, "change": "removed"},
+        )
+        _publish(item.round)
+    return item
+
+
+@transaction.atomic
+def move_item(*, actor, item: AgendaItem, direction: str) -> list[AgendaItem]:
+    """Move an item one place up or down the agenda; return the agenda in its new order."""
+    _require_nurse(actor, item.round)
+    _require_open(item.round)
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": _("Move an item up or down.")})
+    Round.objects.select_for_update().get(pk=item.round_id)
+    agenda = list(
+        AgendaItem.objects.filter(round_id=item.round_id, removed_at__isnull=True).order_by(
+            "position", "added_at", "pk"
+        )
+    )
+    index = next((i for i, other in enumerate(agenda) if other.pk == item.pk), None)
+    if index is None:
+        raise ValidationError(_("This item is no longer on the agenda."))
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(agenda):
+        agenda[index], agenda[target] = agenda[target], agenda[index]
+    for position, other in enumerate(agenda):
+        if other.position != position:
+            other.position = position
+            other.save(update_fields=["position"])
+    _publish(item.round)
+    return agenda
+
+
+# --- Conducting the round --------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_round(*, actor, round: Round, request=None) -> Round:
+    """The physician starts the round: the agenda is brought up to date first."""
+    physician = _require_physician(actor, round)
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    _require_open(locked)
+    if locked.status == Round.Status.PLANNED:
+        locked.status = Round.Status.IN_PROGRESS
+        locked.started_at = timezone.now()
+        if locked.physician_id is None:
+            locked.physician = physician
+        locked.save(update_fields=["status", "started_at", "physician"])
+    build_agenda(round=locked)
+    return locked
+
+
+def _require_in_progress(item: AgendaItem) -> None:
+    if item.round.status != Round.Status.IN_PROGRESS:
+        raise ValidationError(_("Start the ward round first."))
+    if item.removed_at is not None:
+        raise ValidationError(_("This resident was taken off the agenda."))
+
+
+def _require_sees(actor, resident: Resident) -> None:
+    if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
+        raise PermissionDenied(_("You have no care relationship with this resident."))
+
+
+@transaction.atomic
+def save_round_note(
+    *,
+    actor,
+    item: AgendaItem,
+    aktuellt: str,
+    status: str,
+    bedomning: str,
+    atgard: str,
+    request=None,
+):
+    """Write and sign the physician's journal note for a resident on the round."""
+    from digifys.consults.models import JournalNote
+    from digifys.consults.services import sign_note
+
+    physician = _require_physician(actor, item.round)
+    _require_in_progress(item)
+    _require_sees(actor, item.resident)
+    texts = {
+        "aktuellt": (aktuellt or "").strip(),
+        "status": (status or "").strip(),
+        "bedomning": (bedomning or "").strip(),
+        "atgard": (atgard or "").strip(),
+    }
+    if not any(texts.values()):
+        raise ValidationError(_("Write the note before saving."))
+    now = timezone.now()
+    note = JournalNote.objects.create(
+        resident=item.resident,
+        unit_id=item.resident.unit_id,
+        consult=None,
+        author=physician,
+        created_at=now,
+        updated_at=now,
+        **texts,
+    )
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        resident=item.resident,
+        object_type="journal_note",
+        object_id=note.pk,
+        request=request,
+        details={"round": item.round_id},
+    )
+    return sign_note(actor=actor, note=note, request=request)
+
+
+def place_round_order(*, actor, item: AgendaItem, request=None, **order_arguments):
+    """Order something for a resident on the round (consult=None); it becomes nurse tasks."""
+    from digifys.orders.services import place_order
+
+    _require_physician(actor, item.round)
+    _require_in_progress(item)
+    _require_sees(actor, item.resident)
+    return place_order(
+        actor=actor, resident=item.resident, consult=None, request=request, **order_arguments
+    )
+
+
+@transaction.atomic
+def mark_item_done(*, actor, item: AgendaItem, request=None) -> AgendaItem:
+    """The physician is done with this resident for the round."""
+    _require_physician(actor, item.round)
+    _require_in_progress(item)
+    item = AgendaItem.objects.select_for_update().select_related("round").get(pk=item.pk)
+    if item.done_at is None:
+        item.done_at = timezone.now()
+        item.save(update_fields=["done_at"])
+        audit.record(
+            actor=actor,
+            action=audit.Action.UPDATE,
+            resident=item.resident,
+            object_type="round_agenda_item",
+            object_id=item.pk,
+            request=request,
+            details={"round": item.round_id, "change": "done"},
+        )
+        _publish(item.round)
+    return item
+
+
+def record_round_contact(*, round: Round, item: AgendaItem, clinician: StaffProfile):
+    """Record the ward round as a physician contact with the item's resident."""
+    from digifys.careteams.models import CareContact
+
+    return CareContact.objects.create(
+        resident_id=item.resident_id,
+        clinician=clinician,
+        unit_id=round.unit_id,
+        kind=CareContact.Kind.ROUND,
+        occurred_at=item.done_at or timezone.now(),
+    )
+
+
+@transaction.atomic
+def finish_round(*, actor, round: Round, request=None) -> Round:
+    """Close the round; every resident the physician saw gets a ward-round contact."""
+    physician = _require_physician(actor, round)
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    if locked.status != Round.Status.IN_PROGRESS:
+        raise ValidationError(_("Only a ward round in progress can be finished."))
+    locked.status = Round.Status.DONE
+    locked.finished_at = timezone.now()
+    locked.save(update_fields=["status", "finished_at"])
+    clinician = locked.physician or physician
+    done = locked.agenda.filter(removed_at__isnull=True, done_at__isnull=False).select_related(
+        "resident"
+    )
+    for item in done:
+        contact = record_round_contact(round=locked, item=item, clinician=clinician)
+        audit.record(
+            actor=actor,
+            action=audit.Action.CREATE,
+            resident=item.resident,
+            object_type="care_contact",
+            object_id=contact.pk,
+            request=request,
+            details={"round": locked.pk},
+        )
+    _publish(locked)
+    return locked
+
+
+# --- Slots -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_slot(
+    *,
+    actor,
+    unit,
+    weekday: int,
+    starts: datetime.time,
+    ends: datetime.time,
+    every_weeks: int = 1,
+    physician: StaffProfile | None = None,
+    no_contact_weeks: int = DEFAULT_NO_CONTACT_WEEKS,
+    starts_on: datetime.date | None = None,
+    is_active: bool = True,
+    slot: RoundSlot | None = None,
+) -> RoundSlot:
+    """Create or change a unit's recurring ward round (coordinators only)."""
+    if actor is not None and not _is_coordinator(actor):
+        raise PermissionDenied(_("Only a coordinator manages ward round slots."))
+    errors = {}
+    if unit is None or unit.kind != unit.Kind.UNIT:
+        errors["unit"] = _("Choose a unit.")
+    if weekday not in RoundSlot.Weekday.values:
+        errors["weekday"] = _("Choose a weekday.")
+    if starts is None or ends is None:
+        errors["starts"] = _("Give the start and end time.")
+    elif ends <= starts:
+        errors["ends"] = _("The round must end after it starts.")
+    if not every_weeks or not 1 <= every_weeks <= 8:
+        errors["every_weeks"] = _("Hold the round every 1 to 8 weeks.")
+    if not no_contact_weeks or not 1 <= no_contact_weeks <= 52:
+        errors["no_contact_weeks"] = _("Give between 1 and 52 weeks.")
+    if physician is not None and physician.profession != StaffProfile.Profession.PHYSICIAN:
+        errors["physician"] = _("Choose a physician.")
+    if errors:
+        raise ValidationError(errors)
+    if physician is None:
+        physician = unit_named_physician(unit.pk)
+    slot = slot or RoundSlot()
+    slot.unit = unit
+    slot.weekday = weekday
+    slot.starts = starts
+    slot.ends = ends
+    slot.every_weeks = every_weeks
+    slot.physician = physician
+    slot.no_contact_weeks = no_contact_weeks
+    slot.starts_on = starts_on
+    slot.is_active = is_active
+    slot.save()
+    return slot
