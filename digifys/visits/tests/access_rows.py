@@ -1,3 +1,136 @@
-"""Access-matrix rows for video visits (collected by core/tests/test_access_matrix.py)."""
+"""Access-matrix rows for video visits (collected by core/tests/test_access_matrix.py).
 
-ROWS: dict = {}
+A room is entered by its host (the consult's physician, physician_spain) and the nurses of the
+resident's unit (nurse_mala); other clinicians get 404, other roles 403. Host-only actions
+(invite, end) give 403 to the unit's nurses. The call record is also open to coordinators.
+Guest pages are public: the link's token is the key (the code is asked on the next step).
+"""
+
+from digifys.core.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, REDIRECT, row
+
+
+def _a_consult(w):
+    from digifys.consults.services import send_consult
+
+    return send_consult(
+        actor=w.nurse_mala,
+        resident=w.resident_mala,
+        urgency="urgent",
+        situation="s",
+        background="b",
+        assessment="a",
+        recommendation="r",
+    )
+
+
+def _a_room(w):
+    from digifys.visits.services import open_room_for_consult
+
+    return open_room_for_consult(actor=w.physician_spain, consult=_a_consult(w))
+
+
+def _a_booking(w):
+    import datetime
+
+    from django.utils import timezone
+
+    from digifys.scheduling.models import Booking
+
+    start = timezone.now() + datetime.timedelta(hours=1)
+    return Booking.objects.create(
+        kind=Booking.Kind.VIDEO,
+        clinician=w.physician_spain.staff_profile,
+        resident=w.resident_mala,
+        unit=w.unit_mala,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=30),
+        created_by=w.nurse_mala,
+    )
+
+
+def _a_round(w):
+    import datetime
+
+    from django.utils import timezone
+
+    from digifys.rounds.models import Round
+
+    start = timezone.now() + datetime.timedelta(hours=1)
+    return Round.objects.create(
+        unit=w.unit_mala,
+        physician=w.physician_spain.staff_profile,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+    )
+
+
+def _guest_token(w) -> dict:
+    from digifys.visits.services import invite_guest
+
+    room = _a_room(w)
+    guest = invite_guest(
+        actor=w.physician_spain, room=room, name="Gustav Lind", kind="relative", phone="070123"
+    )
+    return {"token": guest.token}
+
+
+def _room_kwargs(w) -> dict:
+    return {"room_pk": _a_room(w).pk}
+
+
+def _opening(status_for_allowed) -> dict:
+    return row(
+        FORBIDDEN,
+        physician_spain=status_for_allowed,
+        nurse_mala=status_for_allowed,
+        other_physician=NOT_FOUND,
+        nurse_storuman=NOT_FOUND,
+    )
+
+
+ROWS = {
+    "visits:consult_room": (lambda w: {"consult_pk": _a_consult(w).pk}, "post", _opening(REDIRECT)),
+    "visits:booking_room": (lambda w: {"booking_pk": _a_booking(w).pk}, "post", _opening(REDIRECT)),
+    "visits:round_room": (lambda w: {"round_pk": _a_round(w).pk}, "post", _opening(REDIRECT)),
+    "visits:room": (_room_kwargs, "get", _opening(OK)),
+    "visits:ice": (_room_kwargs, "get", _opening(OK)),
+    "visits:thread": (_room_kwargs, "get", _opening(REDIRECT)),
+    "visits:invite": (
+        _room_kwargs,
+        "post",
+        row(
+            FORBIDDEN,
+            physician_spain=BAD_REQUEST,
+            other_physician=NOT_FOUND,
+            nurse_storuman=NOT_FOUND,
+        ),
+    ),
+    "visits:note": (
+        _room_kwargs,
+        "post",
+        row(
+            FORBIDDEN,
+            physician_spain=BAD_REQUEST,
+            other_physician=NOT_FOUND,
+        ),
+    ),
+    "visits:end": (
+        _room_kwargs,
+        "get",
+        row(FORBIDDEN, physician_spain=OK, other_physician=NOT_FOUND, nurse_storuman=NOT_FOUND),
+    ),
+    "visits:events": (
+        _room_kwargs,
+        "get",
+        row(
+            FORBIDDEN,
+            physician_spain=OK,
+            nurse_mala=OK,
+            coordinator=OK,
+            other_physician=NOT_FOUND,
+            nurse_storuman=NOT_FOUND,
+        ),
+    ),
+    "visits:guest_join": (_guest_token, "get", row(OK, anonymous=OK)),
+    "visits:guest_room": (_guest_token, "get", row(REDIRECT, anonymous=REDIRECT)),
+}

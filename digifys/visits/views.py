@@ -1,0 +1,473 @@
+"""Pages of video visits: opening a room, the room page, guest links and the call record."""
+
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.careteams import policy
+from digifys.consults.models import Consult
+from digifys.core.forms import add_service_errors
+from digifys.rounds.models import AgendaItem, Round
+from digifys.scheduling.models import Booking
+from digifys.vitals.models import Observation
+
+from . import services
+from .forms import EndForm, GuestCodeForm, InviteForm
+from .models import BEDSIDE_ROLES, CallEvent, Participant, Room
+
+CALL_ROLES = (Role.PHYSICIAN, *BEDSIDE_ROLES)
+RECORD_ROLES = (*CALL_ROLES, Role.COORDINATOR)
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def _require_role(request: HttpRequest, roles) -> None:
+    if request.user.role not in roles:
+        raise PermissionDenied
+
+
+def _zone(user) -> ZoneInfo:
+    profile = getattr(user, "staff_profile", None)
+    try:
+        return ZoneInfo(profile.time_zone) if profile and profile.time_zone else STOCKHOLM
+    except (ValueError, KeyError):
+        return STOCKHOLM
+
+
+def _purpose(user, resident) -> str:
+    if getattr(user, "role", None) == Role.COORDINATOR:
+        return "administration"
+    return "care" if policy.has_care_relationship(user, resident) else "emergency"
+
+
+def _room_for(user, room_pk: int) -> Room:
+    _rooms = Room.objects.visible_to(user).select_related(
+        "host__user", "unit__parent", "resident", "consult", "round"
+    )
+    return get_object_or_404(_rooms, pk=room_pk)
+
+
+def _open_result(request: HttpRequest, open_room, back: str, **kwargs) -> HttpResponse:
+    try:
+        room = open_room(actor=request.user, request=request, **kwargs)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(back)
+    return redirect("visits:room", room_pk=room.pk)
+
+
+# --- Opening a room --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def consult_room(request: HttpRequest, consult_pk: int) -> HttpResponse:
+    """Open (or rejoin) the consult's video room."""
+    _require_role(request, CALL_ROLES)
+    consult = get_object_or_404(
+        Consult.objects.visible_to(request.user).select_related("assigned_to"), pk=consult_pk
+    )
+    back = reverse("consults:detail", args=[consult.pk])
+    return _open_result(request, services.open_room_for_consult, back, consult=consult)
+
+
+@login_required
+@require_POST
+def booking_room(request: HttpRequest, booking_pk: int) -> HttpResponse:
+    """Open (or rejoin) the booking's video room."""
+    _require_role(request, CALL_ROLES)
+    booking = get_object_or_404(
+        Booking.objects.visible_to(request.user).select_related("clinician"), pk=booking_pk
+    )
+    if booking.clinician.user_id != request.user.pk and not (
+        request.user.role in BEDSIDE_ROLES
+        and request.user.staff_profile.units.filter(pk=booking.unit_id).exists()
+    ):
+        raise Http404
+    return _open_result(
+        request, services.open_room_for_booking, reverse("scheduling:calendar"), booking=booking
+    )
+
+
+@login_required
+@require_POST
+def round_room(request: HttpRequest, round_pk: int) -> HttpResponse:
+    """Open (or rejoin) the ward round's video room."""
+    _require_role(request, CALL_ROLES)
+    user = request.user
+    round_ = get_object_or_404(Round.objects.select_related("physician"), pk=round_pk)
+    is_physician = round_.physician is not None and round_.physician.user_id == user.pk
+    is_unit_nurse = (
+        user.role in BEDSIDE_ROLES and user.staff_profile.units.filter(pk=round_.unit_id).exists()
+    )
+    if not (is_physician or is_unit_nurse):
+        raise Http404
+    return _open_result(request, services.open_room_for_round, reverse("home"), round=round_)
+
+
+# --- The room page ---------------------------------------------------------------------------
+
+
+def _call_context(room: Room, *, is_host: bool, self_name: str, thread_url: str) -> dict:
+    return {
+        "room": room,
+        "state": room.state(),
+        "is_host": is_host,
+        "self_name": self_name,
+        "thread_url": thread_url,
+        "low_bandwidth": False,
+        "closed_message": services.closed_message(room),
+    }
+
+
+def _thread_url(room: Room) -> str:
+    if room.kind == Room.Kind.CONSULT:
+        return reverse("visits:thread", args=[room.pk])
+    return ""
+
+
+def _panel(request: HttpRequest, room: Room) -> tuple[dict, list]:
+    """The host's side panel and the residents it shows."""
+    user = request.user
+    panel: dict = {}
+    shown = []
+    if room.resident_id is not None:
+        shown.append(room.resident)
+        panel["observation"] = (
+            Observation.objects.visible_to(user)
+            .filter(resident=room.resident)
+            .order_by("-measured_at", "-pk")
+            .first()
+        )
+    if room.consult_id is not None:
+        panel["consult"] = room.consult
+    if room.round_id is not None:
+        items = list(
+            AgendaItem.objects.visible_to(user)
+            .filter(round=room.round, removed_at__isnull=True)
+            .select_related("resident")
+        )
+        panel["agenda"] = items
+        for item in items:
+            if item.resident not in shown:
+                shown.append(item.resident)
+    return panel, shown
+
+
+def _render_room(
+    request: HttpRequest,
+    room: Room,
+    *,
+    status: int = 200,
+    invite_form=None,
+    end_form=None,
+    note_form=None,
+) -> HttpResponse:
+    user = request.user
+    is_host = room.host.user_id == user.pk
+    state = room.state()
+    if state in ("open", "early"):
+        services.participant_for_user(room=room, user=user)
+    context = _call_context(
+        room,
+        is_host=is_host,
+        self_name=user.get_full_name() or user.get_username(),
+        thread_url=_thread_url(room),
+    )
+    shown = [room.resident] if room.resident_id is not None else []
+    if is_host:
+        panel, shown = _panel(request, room)
+        context.update(panel)
+        context["invite_form"] = invite_form or InviteForm(prefix="invite")
+        context["end_form"] = end_form or EndForm()
+        if room.consult_id is not None and user.role == Role.PHYSICIAN:
+            context.update(_note_context(request, room, form=note_form))
+        context["guests"] = room.participants.filter(role=Participant.Role.GUEST).select_related(
+            "guest"
+        )
+    context["resident"] = room.resident
+    context["zone"] = _zone(user)
+    for resident in shown:
+        audit.record(
+            actor=user,
+            action="read",
+            resident=resident,
+            object_type="video_room",
+            object_id=room.pk,
+            purpose=_purpose(user, resident),
+            request=request,
+        )
+    return render(request, "visits/room.html", context, status=status)
+
+
+@login_required
+@require_GET
+def room(request: HttpRequest, room_pk: int) -> HttpResponse:
+    """The video room: the call, and for the host the side panel."""
+    _require_role(request, CALL_ROLES)
+    return _render_room(request, _room_for(request.user, room_pk))
+
+
+def _guest_participant(request: HttpRequest, room_pk: int) -> Participant | None:
+    guests = request.session.get(services.GUEST_SESSION_KEY, {})
+    participant_pk = guests.get(str(room_pk))
+    if participant_pk is None:
+        return None
+    return Participant.objects.filter(
+        pk=participant_pk, room_id=room_pk, role=Participant.Role.GUEST
+    ).first()
+
+
+@require_GET
+def ice(request: HttpRequest, room_pk: int) -> HttpResponse:
+    """STUN/TURN servers for this participant's browser (TURN credentials expire)."""
+    participant = _guest_participant(request, room_pk)
+    if participant is None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        _require_role(request, CALL_ROLES)
+        room = _room_for(request.user, room_pk)
+        participant = services.participant_for_user(room=room, user=request.user)
+    response = JsonResponse(services.ice_servers(participant=participant))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, room_pk: int) -> HttpResponse:
+    """The host invites a relative or an interpreter by SMS or e-mail."""
+    _require_role(request, CALL_ROLES)
+    room = _room_for(request.user, room_pk)
+    if room.host.user_id != request.user.pk:
+        raise PermissionDenied
+    form = InviteForm(request.POST, prefix="invite")
+    if form.is_valid():
+        try:
+            guest = services.invite_guest(
+                actor=request.user, room=room, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            sent = _("The invitation to %(name)s was sent: a link and a separate code.") % {
+                "name": guest.name
+            }
+            if request.htmx:
+                return render(
+                    request,
+                    "visits/room.html#invite",
+                    {"room": room, "invite_form": InviteForm(prefix="invite"), "sent": sent},
+                )
+            messages.success(request, sent)
+            return redirect("visits:room", room_pk=room.pk)
+    if request.htmx:
+        # htmx swaps only successful responses: the refused form comes back as 200.
+        return render(request, "visits/room.html#invite", {"room": room, "invite_form": form})
+    return _render_room(request, room, status=400, invite_form=form)
+
+
+@login_required
+def end(request: HttpRequest, room_pk: int) -> HttpResponse:
+    """The host ends the room for everybody (after confirming)."""
+    _require_role(request, CALL_ROLES)
+    room = _room_for(request.user, room_pk)
+    if room.host.user_id != request.user.pk:
+        raise PermissionDenied
+    if request.method != "POST":
+        return render(request, "visits/end.html", {"room": room, "end_form": EndForm()})
+    form = EndForm(request.POST)
+    if form.is_valid():
+        services.end_room(actor=request.user, room=room, request=request)
+        transaction.on_commit(lambda: _broadcast_ended(room.pk))
+        messages.success(request, _("The video visit has ended."))
+        return redirect("visits:events", room_pk=room.pk)
+    return render(request, "visits/end.html", {"room": room, "end_form": form}, status=400)
+
+
+def _broadcast_ended(room_pk: int) -> None:
+    """Tell connected browsers (the host may end the room from the page, not the socket)."""
+    import asyncio
+    import logging
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from .consumers import room_group
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        asyncio.get_running_loop()
+        return  # no blocking send from a thread that runs an event loop (tests driving a browser)
+    except RuntimeError:
+        pass
+    try:
+        async_to_sync(layer.group_send)(room_group(room_pk), {"type": "visit.ended"})
+    except Exception:  # ending the room must not fail because the channel layer is down
+        logging.getLogger(__name__).exception("could not tell room %s that it ended", room_pk)
+
+
+def _note_context(request: HttpRequest, room: Room, form=None, saved: str = "") -> dict:
+    from digifys.consults.forms import NoteForm
+    from digifys.consults.models import JournalNote
+
+    draft = (
+        JournalNote.objects.visible_to(request.user)
+        .filter(consult_id=room.consult_id, author__user=request.user, signed_at__isnull=True)
+        .first()
+    )
+    if form is None:
+        initial = {}
+        if draft is not None:
+            initial = {f: getattr(draft, f) for f in ("aktuellt", "status", "bedomning", "atgard")}
+        form = NoteForm(prefix="visitnote", initial=initial)
+    return {"room": room, "note_form": form, "draft": draft, "note_saved": saved}
+
+
+@login_required
+@require_POST
+def note(request: HttpRequest, room_pk: int) -> HttpResponse:
+    """The host saves the consult's draft journal note from the side panel, staying in the call."""
+    from digifys.consults import services as consults
+    from digifys.consults.forms import NoteForm
+
+    _require_role(request, (Role.PHYSICIAN,))
+    room = _room_for(request.user, room_pk)
+    if room.host.user_id != request.user.pk:
+        raise PermissionDenied
+    if room.consult_id is None:
+        raise Http404
+    consult = get_object_or_404(Consult.objects.visible_to(request.user), pk=room.consult_id)
+    form = NoteForm(request.POST, prefix="visitnote")
+    saved = ""
+    if form.is_valid():
+        texts = {f: form.cleaned_data[f] for f in ("aktuellt", "status", "bedomning", "atgard")}
+        try:
+            consults.save_note(actor=request.user, consult=consult, request=request, **texts)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            saved = _("The draft note was saved. Sign it in the consult thread when it is ready.")
+    if not request.htmx:
+        if saved:
+            messages.success(request, saved)
+            return redirect("visits:room", room_pk=room.pk)
+        return _render_room(request, room, status=400, note_form=form)
+    # htmx swaps only successful responses: the refused form comes back as 200.
+    context = _note_context(request, room, form=None if saved else form, saved=saved)
+    return render(request, "visits/room.html#note", context)
+
+
+@login_required
+@require_GET
+def thread(request: HttpRequest, room_pk: int) -> HttpResponse:
+    """'Continue in the message thread': noted in the call record, then the consult's thread."""
+    _require_role(request, CALL_ROLES)
+    room = _room_for(request.user, room_pk)
+    if room.consult_id is None:
+        raise Http404
+    services.record_fallback(room=room, user=request.user, request=request)
+    return redirect(reverse("consults:detail", args=[room.consult_id]) + "#consult-actions")
+
+
+@login_required
+@require_GET
+def events(request: HttpRequest, room_pk: int) -> HttpResponse:
+    """The record of the call: who was invited, joined, waited, was admitted, left; durations."""
+    _require_role(request, RECORD_ROLES)
+    room = get_object_or_404(
+        Room.objects.record_visible_to(request.user).select_related(
+            "host__user", "unit__parent", "resident"
+        ),
+        pk=room_pk,
+    )
+    rows = CallEvent.objects.filter(room=room).select_related("participant")
+    participants = room.participants.order_by("pk")
+    if room.resident_id is not None:
+        audit.record(
+            actor=request.user,
+            action="read",
+            resident=room.resident,
+            object_type="video_call_record",
+            object_id=room.pk,
+            purpose=_purpose(request.user, room.resident),
+            request=request,
+        )
+    context = {
+        "room": room,
+        "events": rows,
+        "participants": participants,
+        "zone": _zone(request.user),
+        "state": room.state(),
+    }
+    return render(request, "visits/events.html", context)
+
+
+# --- Guests ----------------------------------------------------------------------------------
+
+
+def guest_join(request: HttpRequest, token: str) -> HttpResponse:
+    """A guest opens the link from the message and types the code from the other message."""
+    invite_ = services.invite_for_token(token)
+    if invite_ is not None:
+        mine = _guest_participant(request, invite_.room_id)
+        if mine is not None and mine.guest_id == invite_.pk:
+            return redirect("visits:guest_room", token=token)
+    problem = services.link_problem(invite_)
+    form = GuestCodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if problem:
+        status = 404 if invite_ is None else 410
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                services.redeem_guest_link(
+                    token=token, code=form.cleaned_data["code"], request=request
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                invite_.refresh_from_db()
+                problem = services.link_problem(invite_)
+            else:
+                return redirect("visits:guest_room", token=token)
+        status = 400
+    context = {"invite": invite_, "problem": problem, "form": form}
+    return render(request, "visits/guest_join.html", context, status=status)
+
+
+@require_GET
+def guest_room(request: HttpRequest, token: str) -> HttpResponse:
+    """The room page for a guest who has used the link with the code (no resident data)."""
+    invite_ = services.invite_for_token(token)
+    if invite_ is None:
+        raise Http404
+    participant = _guest_participant(request, invite_.room_id)
+    if participant is None or participant.guest_id != invite_.pk:
+        if not services.link_problem(invite_):
+            return redirect("visits:guest_join", token=token)
+        context = {"invite": invite_, "problem": services.link_problem(invite_), "form": None}
+        return render(request, "visits/guest_join.html", context, status=403)
+    room_ = invite_.room
+    if participant.status == Participant.Status.REMOVED:
+        context = {
+            "invite": invite_,
+            "problem": _("You were removed from this video visit."),
+            "form": None,
+        }
+        return render(request, "visits/guest_join.html", context, status=403)
+    context = _call_context(room_, is_host=False, self_name=participant.display_name, thread_url="")
+    context["zone"] = STOCKHOLM
+    return render(request, "visits/guest_room.html", context)
