@@ -192,3 +192,240 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.clinician)
+
+
+class WorkRequest(models.Model):
+    """Work for the planner that is neither a ward round nor a medication review.
+
+    A family meeting or a follow-up about one resident, to be held between `earliest_on` and
+    `deadline_on` (Stockholm dates, inclusive). The planner books it when a plan is accepted.
+    """
+
+    class Kind(models.TextChoices):
+        FAMILY_MEETING = "family_meeting", _("Family meeting")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PLANNED = "planned", _("Planned")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.PROTECT,
+        related_name="work_requests",
+        verbose_name=_("resident"),
+    )
+    unit = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=30)
+    earliest_on = models.DateField(_("earliest date"))
+    deadline_on = models.DateField(_("deadline"))
+    language = models.CharField(
+        _("language"), max_length=8, default="sv", help_text=_("ISO 639-1, e.g. sv")
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booking"),
+    )
+
+    objects = ResidentDataQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("planning request")
+        verbose_name_plural = _("planning requests")
+        ordering = ["deadline_on", "pk"]
+        indexes = [models.Index(fields=["status", "deadline_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline_on__gte=F("earliest_on")), name="work_request_deadline_after"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.earliest_on}–{self.deadline_on}"
+
+
+class Plan(models.Model):
+    """A proposed or accepted week plan: who does which work item when."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    week_start = models.DateField(_("week starting"), help_text=_("A Monday."))
+    horizon_start = models.DateTimeField(_("horizon start"))
+    horizon_days = models.PositiveSmallIntegerField(_("days"), default=7)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    created_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    method = models.CharField(_("method"), max_length=30, blank=True)
+    named_share = models.FloatField(_("named share"), default=0.0)
+    upper_bound = models.FloatField(_("upper bound"), default=0.0)
+    seconds = models.FloatField(_("seconds"), default=0.0)
+    replanned_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replans",
+        verbose_name=_("re-plan of"),
+    )
+    reason = models.CharField(_("reason for re-planning"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["-week_start", "-created_at"]
+        indexes = [models.Index(fields=["week_start", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.week_start} ({self.get_status_display()})"
+
+
+class PlanItem(models.Model):
+    """One work item of a plan and where the planner put it (times are UTC instants)."""
+
+    class Kind(models.TextChoices):
+        ROUND = "round", _("Ward round")
+        MEDICATION_REVIEW = "medication_review", _("Medication review")
+        FAMILY_MEETING = "family_meeting", _("Family meeting")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+
+    class Tier(models.TextChoices):
+        NAMED = "named", _("Named physician")
+        DEPUTY = "deputy", _("Deputy")
+        TEAM = "team", _("Same team")
+        OTHER = "other", _("Other physician")
+        LOCUM = "locum", _("Locum")
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="items", verbose_name=_("plan")
+    )
+    key = models.CharField(_("item key"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resident"),
+    )
+    unit = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    round = models.ForeignKey(
+        "rounds.Round",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ward round"),
+    )
+    work_request = models.ForeignKey(
+        WorkRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_items",
+        verbose_name=_("planning request"),
+    )
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    earliest_at = models.DateTimeField(_("earliest start"))
+    deadline_at = models.DateTimeField(_("deadline"))
+    language = models.CharField(_("language"), max_length=8, default="sv")
+    named = models.ForeignKey(
+        StaffProfile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("named physician"),
+    )
+    deputy = models.ForeignKey(
+        StaffProfile,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deputy"),
+    )
+    clinician = models.ForeignKey(
+        StaffProfile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_items",
+        verbose_name=_("clinician"),
+    )
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, blank=True)
+    interpreter = models.BooleanField(_("interpreter"), default=False)
+    named_status = models.CharField(_("named physician status"), max_length=20, blank=True)
+    deputy_status = models.CharField(_("deputy status"), max_length=20, blank=True)
+    kept = models.BooleanField(_("kept from the previous plan"), default=False)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("edited by"),
+    )
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booking"),
+    )
+
+    class Meta:
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
+        ordering = ["starts_at", "pk"]
+        indexes = [
+            models.Index(fields=["plan", "starts_at"]),
+            models.Index(fields=["plan", "clinician"]),
+        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "key"], name="plan_item_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key}"

@@ -5,6 +5,8 @@ import icalendar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,13 +18,13 @@ from django.views.decorators.http import require_POST
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
-from digifys.directory.models import StaffProfile
+from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
 
-from . import services
+from . import planning, services
 from .availability import local_to_utc
-from .forms import BookingForm
-from .models import Booking, CalendarFeed
+from .forms import BookingForm, PlanItemForm, WorkRequestForm
+from .models import Booking, CalendarFeed, Plan, PlanItem, WorkRequest
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CALENDAR_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE, Role.COORDINATOR)
@@ -235,3 +237,334 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The booking was cancelled."))
     return redirect("scheduling:book", resident_pk=booking.resident_id)
+
+
+# --- The week planner (coordinators) --------------------------------------------------------------
+
+PLAN_PAGE_SIZE = 100
+PLAN_WEEKS_AHEAD = 4
+WORK_REQUEST_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
+
+
+def _coordinator(request: HttpRequest) -> None:
+    _require_role(request, (Role.COORDINATOR,))
+
+
+@login_required
+def plans(request: HttpRequest) -> HttpResponse:
+    """Weeks to plan, their plans, and the button that proposes a plan for a week."""
+    _coordinator(request)
+    if request.method == "POST":
+        try:
+            week_start = datetime.date.fromisoformat(request.POST.get("week_start", ""))
+        except ValueError:
+            messages.error(request, _("Choose a week."))
+            return redirect("scheduling:plans")
+        try:
+            plan = planning.propose_plan(actor=request.user, week_start=week_start)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("scheduling:plans")
+        messages.success(request, _("A plan was proposed. Review it and accept or edit it."))
+        return redirect("scheduling:plan", pk=plan.pk)
+    today = timezone.localdate()
+    first = planning.monday_of(today)
+    mondays = [first + datetime.timedelta(weeks=n) for n in range(PLAN_WEEKS_AHEAD)]
+    by_week: dict = {monday: [] for monday in mondays}
+    for plan in Plan.objects.filter(week_start__in=mondays).select_related(
+        "created_by", "accepted_by"
+    ):
+        by_week[plan.week_start].append(plan)
+    weeks = [
+        {
+            "monday": monday,
+            "sunday": monday + datetime.timedelta(days=6),
+            "number": monday.isocalendar()[1],
+            "plans": by_week[monday][:5],
+            "accepted": next(
+                (p for p in by_week[monday] if p.status == Plan.Status.ACCEPTED), None
+            ),
+        }
+        for monday in mondays
+    ]
+    context = {
+        "weeks": weeks,
+        "open_requests": WorkRequest.objects.filter(status=WorkRequest.Status.OPEN).count(),
+    }
+    return render(request, "scheduling/plans.html", context)
+
+
+def _plan_filters(request: HttpRequest) -> dict:
+    def number(name):
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    tier = request.GET.get("tier", "")
+    valid = set(PlanItem.Tier.values) | {"unassigned"}
+    return {
+        "unit": number("unit"),
+        "clinician": number("clinician"),
+        "tier": tier if tier in valid else "",
+    }
+
+
+def _item_row(item: PlanItem, absences_of: dict) -> dict:
+    zone_name = item.clinician.time_zone if item.clinician_id else "Europe/Stockholm"
+    zone = ZoneInfo(zone_name or "Europe/Stockholm")
+    return {
+        "item": item,
+        "stockholm_start": item.starts_at.astimezone(STOCKHOLM) if item.starts_at else None,
+        "stockholm_end": item.ends_at.astimezone(STOCKHOLM) if item.ends_at else None,
+        "local_start": item.starts_at.astimezone(zone) if item.starts_at else None,
+        "local_end": item.ends_at.astimezone(zone) if item.ends_at else None,
+        "day": item.starts_at.astimezone(STOCKHOLM).date() if item.starts_at else None,
+        "other_zone": zone_name != "Europe/Stockholm",
+        "zone": zone_name,
+        "explanation": planning.explain(item, absences_of),
+    }
+
+
+def _plan_items(plan: Plan):
+    return plan.items.select_related(
+        "resident", "unit__parent", "clinician__user", "named__user", "deputy__user"
+    )
+
+
+@login_required
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The coordinator's review of a plan: summary, unplaced items first, then day by day."""
+    _coordinator(request)
+    plan = get_object_or_404(Plan.objects.select_related("created_by", "accepted_by"), pk=pk)
+    filters = _plan_filters(request)
+    items = _plan_items(plan)
+    if filters["unit"]:
+        items = items.filter(unit_id=filters["unit"])
+    if filters["clinician"]:
+        items = items.filter(clinician_id=filters["clinician"])
+    if filters["tier"] == "unassigned":
+        items = items.filter(clinician__isnull=True)
+    elif filters["tier"]:
+        items = items.filter(tier=filters["tier"])
+    items = items.order_by(F("starts_at").asc(nulls_first=True), "pk")
+    page = Paginator(items, PLAN_PAGE_SIZE).get_page(request.GET.get("page"))
+    page_items = list(page.object_list)
+    absences_of = planning.absences_for(page_items, plan.week_start)
+    rows = [_item_row(item, absences_of) for item in page_items]
+    # Organisation data only (who, where, when): one read per resident named on the page.
+    audit.record_many(
+        actor=request.user,
+        action="read",
+        residents=list({i.resident_id: i.resident for i in page_items if i.resident_id}.values()),
+        object_type="plan",
+        purpose="administration",
+        request=request,
+    )
+    all_items = plan.items.all()
+    counts = dict(all_items.values_list("tier").annotate(n=Count("pk")).values_list("tier", "n"))
+    total = sum(counts.values())
+    unassigned = all_items.filter(clinician__isnull=True).count()
+    tiers = [
+        {"value": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in PlanItem.Tier.choices
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "plan": plan,
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "query": query.urlencode(),
+        "total": total,
+        "unassigned": unassigned,
+        "tiers": tiers,
+        "kept": all_items.filter(kept=True).count(),
+        "interpreters": all_items.filter(interpreter=True).count(),
+        "named_percent": round(plan.named_share * 100, 1),
+        "bound_percent": round(plan.upper_bound * 100, 1),
+        "units": Organisation.objects.filter(
+            pk__in=all_items.values("unit_id").distinct()
+        ).select_related("parent"),
+        "clinicians": StaffProfile.objects.filter(
+            pk__in=all_items.exclude(clinician__isnull=True).values("clinician_id").distinct()
+        ).select_related("user"),
+        "tier_choices": PlanItem.Tier.choices,
+        "editable": plan.status == Plan.Status.PROPOSED,
+        "replans": plan.replans.order_by("-created_at")[:3],
+    }
+    return render(request, "scheduling/plan.html", context)
+
+
+@login_required
+def plan_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then accept a plan: the bookings are made and rounds get their physicians."""
+    _coordinator(request)
+    plan = get_object_or_404(Plan, pk=pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            planning.accept_plan(actor=request.user, plan=plan, request=request)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("The plan was accepted and the bookings were made."))
+            return redirect("scheduling:plan", pk=plan.pk)
+    items = plan.items.exclude(clinician__isnull=True)
+    context = {
+        "plan": plan,
+        "errors": errors,
+        "bookings": items.exclude(kind=PlanItem.Kind.ROUND).filter(booking__isnull=True).count(),
+        "rounds": items.filter(kind=PlanItem.Kind.ROUND).count(),
+        "kept": items.filter(booking__isnull=False).count(),
+        "unassigned": plan.items.filter(clinician__isnull=True).count(),
+    }
+    return render(request, "scheduling/plan_accept.html", context, status=400 if errors else 200)
+
+
+def _physicians():
+    return (
+        StaffProfile.objects.physicians()
+        .filter(user__is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+@login_required
+def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move one planned item to another physician or time (inline with htmx)."""
+    _coordinator(request)
+    item = get_object_or_404(
+        PlanItem.objects.select_related(
+            "plan", "resident", "unit__parent", "clinician__user", "named__user", "deputy__user"
+        ),
+        pk=pk,
+    )
+    fixed = item.kind == PlanItem.Kind.ROUND
+    initial = {"clinician": item.clinician_id}
+    if item.starts_at:
+        local = item.starts_at.astimezone(STOCKHOLM)
+        initial.update(day=local.date(), starts_at=local.time().replace(second=0))
+    form = PlanItemForm(
+        request.POST if request.method == "POST" else None,
+        clinicians=_physicians(),
+        fixed_time=fixed,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        starts_at = None
+        try:
+            if not fixed:
+                starts_at = local_to_utc(data["day"], data["starts_at"], "Europe/Stockholm")
+        except ValueError as error:
+            form.add_error("starts_at", str(error))
+        else:
+            try:
+                item = planning.edit_item(
+                    actor=request.user,
+                    item=item,
+                    clinician=data["clinician"],
+                    starts_at=starts_at,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if request.htmx:
+                    item = _plan_items(item.plan).get(pk=item.pk)
+                    absences_of = planning.absences_for([item], item.plan.week_start)
+                    _audit_item(request, item)
+                    context = {"row": _item_row(item, absences_of), "editable": True}
+                    return render(request, "scheduling/plan.html#item", context)
+                messages.success(request, _("The item was moved."))
+                return redirect("scheduling:plan", pk=item.plan_id)
+    _audit_item(request, item)
+    context = {
+        "item": item,
+        "form": form,
+        "row": _item_row(item, planning.absences_for([item], item.plan.week_start)),
+        "editable": True,
+    }
+    status = 400 if form.errors else 200
+    template = "scheduling/plan_item_edit.html"
+    if request.htmx:
+        template += "#edit"
+    return render(request, template, context, status=status)
+
+
+def _audit_item(request: HttpRequest, item: PlanItem) -> None:
+    if item.resident_id:
+        audit.record(
+            actor=request.user,
+            action="read",
+            resident=item.resident,
+            object_type="plan_item",
+            object_id=item.pk,
+            purpose="administration",
+            request=request,
+        )
+
+
+@login_required
+@require_POST
+def plan_replan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Re-plan a week after an absence: unaffected assignments stay, the rest move."""
+    _coordinator(request)
+    plan = get_object_or_404(Plan, pk=pk)
+    try:
+        new = planning.replan_after_absence(
+            actor=request.user, plan=plan, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("scheduling:plan", pk=plan.pk)
+    messages.success(
+        request, _("A re-plan was proposed. Items marked kept are unchanged; review the rest.")
+    )
+    return redirect("scheduling:plan", pk=new.pk)
+
+
+@login_required
+def work_request_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
+    """Ask the planner for a family meeting or a follow-up about a resident."""
+    _require_role(request, WORK_REQUEST_ROLES)
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident_pk)
+    if not services.may_book(request.user, resident):
+        raise PermissionDenied
+    today = timezone.localdate()
+    initial = {
+        "earliest_on": today + datetime.timedelta(days=1),
+        "deadline_on": today + datetime.timedelta(days=14),
+        "language": (resident.interpreter_language if resident.needs_interpreter else "")
+        or (resident.preferred_languages or ["sv"])[0],
+    }
+    form = WorkRequestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            planning.create_work_request(
+                actor=request.user, resident=resident, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The request was sent to the planner. The coordinator will book it.")
+            )
+            return redirect("scheduling:book", resident_pk=resident.pk)
+    audit.record(
+        actor=request.user,
+        action="read",
+        resident=resident,
+        object_type="work_request_form",
+        object_id=resident.pk,
+        request=request,
+    )
+    open_requests = WorkRequest.objects.filter(
+        resident=resident, status=WorkRequest.Status.OPEN
+    ).order_by("deadline_on")
+    context = {"resident": resident, "form": form, "open_requests": open_requests}
+    return render(
+        request, "scheduling/work_request_new.html", context, status=400 if form.errors else 200
+    )

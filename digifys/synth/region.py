@@ -534,6 +534,15 @@ class _Builder:
         from .loop import LoopBuilder  # imports this module
 
         loop = LoopBuilder(self).run()
+        # Ward rounds go through their own service: a weekly slot per unit with its named
+        # physician, and this and next week's rounds with their agendas.
+        from digifys.rounds.demo import seed_round_slots
+
+        seed_round_slots(now=self.now)
+        # Open planning requests (family meetings, follow-ups) for the coordinator's week planner.
+        from digifys.scheduling.demo import seed_work_requests
+
+        seed_work_requests(now=self.now, rng=random.Random(f"planning-{self.seed}"))
         return RegionSummary(
             seed=self.seed,
             scale=self.scale,

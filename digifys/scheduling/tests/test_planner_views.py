@@ -1,0 +1,156 @@
+"""The coordinator's planner pages: propose, review, edit inline, accept, re-plan; requests."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from digifys.audit.models import AuditEvent
+from digifys.scheduling import planning
+from digifys.scheduling.models import Booking, Plan, PlanItem, WorkRequest
+
+from .test_planning import _request, _vacation, planned, week  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+def _propose(client, week):  # noqa: F811
+    response = client.post(reverse("scheduling:plans"), {"week_start": week.isoformat()})
+    assert response.status_code == 302
+    return Plan.objects.latest("created_at")
+
+
+def test_propose_and_review_a_plan(login, planned, week):  # noqa: F811
+    _vacation(planned.physician_spain.staff_profile, week, week + datetime.timedelta(days=6))
+    _request(planned, planned.resident_mala, week)
+    client = login(planned.coordinator, language="en")
+    assert client.get(reverse("scheduling:plans")).status_code == 200
+    plan = _propose(client, week)
+    before = AuditEvent.objects.count()
+    page = client.get(reverse("scheduling:plan", kwargs={"pk": plan.pk})).content.decode()
+    assert "Greta Lind" in page
+    assert "Carmen" in page and "→" in page  # the vacation → deputy explanation
+    reads = AuditEvent.objects.order_by("seq")[before:]
+    assert [(e.action, e.resident_id, e.purpose) for e in reads] == [
+        ("read", planned.resident_mala.pk, "administration")
+    ]
+    filtered = client.get(
+        reverse("scheduling:plan", kwargs={"pk": plan.pk}), {"tier": "named"}
+    ).content.decode()
+    assert "Greta Lind" not in filtered
+
+
+def test_inline_edit_refuses_with_message_then_moves(login, planned, week):  # noqa: F811
+    _request(planned, planned.resident_mala, week)
+    client = login(planned.coordinator, language="en")
+    plan = _propose(client, week)
+    item = plan.items.get()
+    url = reverse("scheduling:plan_item_edit", kwargs={"pk": item.pk})
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
+    david = planned.other_physician.staff_profile
+    day = (week + datetime.timedelta(days=2)).isoformat()
+    late = {"clinician": david.pk, "day": day, "starts_at": "21:00"}
+    response = client.post(url, late, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert "does not work" in response.content.decode()
+    assert "21:00" in response.content.decode()  # what was typed is kept
+    ok = {"clinician": david.pk, "day": day, "starts_at": "09:00"}
+    response = client.post(url, ok, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert f'id="item-{item.pk}"' in response.content.decode()
+    item.refresh_from_db()
+    assert item.clinician == david and item.tier == PlanItem.Tier.DEPUTY
+
+
+def test_accept_with_confirmation_and_a_clear_failure(login, planned, week):  # noqa: F811
+    _request(planned, planned.resident_mala, week)
+    client = login(planned.coordinator, language="en")
+    plan = _propose(client, week)
+    url = reverse("scheduling:plan_accept", kwargs={"pk": plan.pk})
+    assert "1 booking will be made" in client.get(url).content.decode()
+    item = plan.items.get()
+    clash = Booking.objects.create(
+        kind=Booking.Kind.VIDEO,
+        clinician=item.clinician,
+        resident=planned.resident_storuman,
+        unit=planned.unit_storuman,
+        starts_at=item.starts_at,
+        ends_at=item.ends_at,
+        created_by=planned.coordinator,
+    )
+    response = client.post(url)
+    assert response.status_code == 400
+    assert "Nothing was booked" in response.content.decode()
+    clash.delete()
+    assert client.post(url).status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.ACCEPTED
+    assert Booking.objects.filter(resident=planned.resident_mala).count() == 1
+
+
+def test_replan_from_the_page(login, planned, week):  # noqa: F811
+    _request(planned, planned.resident_mala, week)
+    client = login(planned.coordinator, language="en")
+    plan = _propose(client, week)
+    response = client.post(
+        reverse("scheduling:plan_replan", kwargs={"pk": plan.pk}), {"reason": "Carmen ill"}
+    )
+    new = Plan.objects.latest("created_at")
+    assert response.url == reverse("scheduling:plan", kwargs={"pk": new.pk})
+    assert new.replanned_from == plan and new.reason == "Carmen ill"
+
+
+def test_nurse_sends_a_planning_request(login, planned, week):  # noqa: F811
+    client = login(planned.nurse_mala, language="en")
+    url = reverse("scheduling:work_request_new", kwargs={"resident_pk": planned.resident_mala.pk})
+    data = {
+        "kind": "family_meeting",
+        "duration_minutes": 60,
+        "earliest_on": week.isoformat(),
+        "deadline_on": (week - datetime.timedelta(days=1)).isoformat(),
+        "language": "sv",
+        "note": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400
+    data["deadline_on"] = (week + datetime.timedelta(days=4)).isoformat()
+    assert client.post(url, data).status_code == 302
+    request = WorkRequest.objects.get()
+    assert (request.requested_by, request.status) == (planned.nurse_mala, "open")
+    assert planning.build_problem(week_start=week)[0][0].id == f"request:{request.pk}"
+
+
+def test_the_review_page_stays_cheap_for_a_big_plan(
+    login,
+    planned,  # noqa: F811
+    week,  # noqa: F811
+    django_assert_max_num_queries,
+):
+    start = planning.horizon_start_of(week)
+    plan = Plan.objects.create(week_start=week, horizon_start=start, created_by=planned.coordinator)
+    spain = planned.physician_spain.staff_profile
+    PlanItem.objects.bulk_create(
+        PlanItem(
+            plan=plan,
+            key=f"x:{n}",
+            kind=PlanItem.Kind.MEDICATION_REVIEW,
+            resident=(planned.resident_mala, planned.resident_mala_2)[n % 2],
+            unit=planned.unit_mala,
+            duration_minutes=30,
+            earliest_at=start,
+            deadline_at=start + datetime.timedelta(days=5),
+            named=spain,
+            clinician=spain if n % 3 else None,
+            starts_at=start + datetime.timedelta(minutes=30 * n) if n % 3 else None,
+            ends_at=start + datetime.timedelta(minutes=30 * n + 30) if n % 3 else None,
+            tier=PlanItem.Tier.NAMED if n % 3 else "",
+        )
+        for n in range(4000)
+    )
+    client = login(planned.coordinator, language="en")
+    with django_assert_max_num_queries(40):
+        response = client.get(reverse("scheduling:plan", kwargs={"pk": plan.pk}))
+    page = response.content.decode()
+    assert "Page 1 of 40" in page
+    # 1,334 items are not placed: they fill the first pages, before any placed one.
+    assert "Not placed</strong>" in page and "<time" not in page
