@@ -261,3 +261,267 @@ def holidays_ahead(
             name = _holiday_calendar(country, "", day.year).get(day)
         found.append((day, name or ""))
     return found
+
+
+# --- Absences and working hours (issue #5 item 2) -------------------------------------------------
+
+MAX_ABSENCE_DAYS = 366
+AVAILABILITY_PROFESSIONS = (StaffProfile.Profession.PHYSICIAN, StaffProfile.Profession.NURSE)
+PATTERN_FIELDS = ("weekday", "starts", "ends", "on_call", "works_on_holidays")
+
+
+def may_manage_availability(actor, staff: StaffProfile) -> bool:
+    """Return True when ACTOR may change STAFF's absences and working hours.
+
+    Coordinators manage every physician's and nurse's; physicians and nurses only their own.
+    """
+    if staff.profession not in AVAILABILITY_PROFESSIONS:
+        return False
+    role = getattr(actor, "role", None)
+    if role == Role.COORDINATOR:
+        return True
+    if role in (Role.PHYSICIAN, Role.NURSE):
+        profile = getattr(actor, "staff_profile", None)
+        return profile is not None and profile.pk == staff.pk
+    return False
+
+
+def _require_availability_rights(actor, staff: StaffProfile) -> None:
+    if not may_manage_availability(actor, staff):
+        raise PermissionDenied(_("You may not change this clinician's availability."))
+
+
+@transaction.atomic
+def register_absence(
+    *,
+    actor,
+    staff: StaffProfile,
+    kind: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    note: str = "",
+    request=None,
+) -> Absence:
+    """Register that STAFF is away (whole days STARTS_ON–ENDS_ON inclusive, their local dates)."""
+    _require_availability_rights(actor, staff)
+    if kind not in Absence.Kind.values:
+        raise ValidationError({"kind": _("Choose a kind of absence.")})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The last day must be on or after the first day.")})
+    if (ends_on - starts_on).days + 1 > MAX_ABSENCE_DAYS:
+        raise ValidationError(
+            {
+                "ends_on": _(
+                    "An absence can last at most %(days)d days. Register a longer one in parts."
+                )
+                % {"days": MAX_ABSENCE_DAYS}
+            }
+        )
+    # Lock the clinician's row so that two simultaneous registrations cannot both pass the check.
+    StaffProfile.objects.select_for_update().filter(pk=staff.pk).first()
+    other = (
+        Absence.objects.filter(staff=staff, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .order_by("starts_on")
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            {
+                "starts_on": _(
+                    "%(name)s already has an absence (%(kind)s) %(first)s–%(last)s that overlaps "
+                    "these days. Change or remove that absence first."
+                )
+                % {
+                    "name": staff.name,
+                    "kind": other.get_kind_display().lower(),
+                    "first": other.starts_on.isoformat(),
+                    "last": other.ends_on.isoformat(),
+                }
+            },
+            code="overlap",
+        )
+    absence = Absence.objects.create(
+        staff=staff, kind=kind, starts_on=starts_on, ends_on=ends_on, note=note.strip()[:200]
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        object_type="absence",
+        object_id=absence.pk,
+        purpose="administration",
+        request=request,
+        details={
+            "staff": staff.pk,
+            "kind": kind,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat(),
+        },
+    )
+    return absence
+
+
+@transaction.atomic
+def delete_absence(*, actor, absence: Absence, request=None) -> None:
+    """Remove ABSENCE: the clinician counts as available on those days again."""
+    _require_availability_rights(actor, absence.staff)
+    details = {
+        "staff": absence.staff_id,
+        "kind": absence.kind,
+        "starts_on": absence.starts_on.isoformat(),
+        "ends_on": absence.ends_on.isoformat(),
+    }
+    pk = absence.pk
+    absence.delete()
+    audit.record(
+        actor=actor,
+        action="delete",
+        object_type="absence",
+        object_id=pk,
+        purpose="administration",
+        request=request,
+        details=details,
+    )
+
+
+def _minutes(value: datetime.time, *, end: bool = False) -> int:
+    minutes = value.hour * 60 + value.minute
+    return 24 * 60 if end and minutes == 0 else minutes
+
+
+def _pattern_label(row: dict) -> str:
+    from .models import WorkingPattern
+
+    day = WorkingPattern.Weekday(row["weekday"]).label
+    return f"{day} {row['starts']:%H:%M}–{row['ends']:%H:%M}"
+
+
+@transaction.atomic
+def set_working_patterns(*, actor, staff: StaffProfile, rows: list[dict], request=None) -> list:
+    """Replace STAFF's weekly working hours with ROWS (local times in STAFF's own time zone).
+
+    Each row has `weekday` (0 = Monday), `starts`, `ends` (00:00 means midnight at the end of the
+    day), `on_call` and `works_on_holidays`. Errors are keyed `row-<index>` (the index in ROWS).
+    """
+    from .models import WorkingPattern
+
+    _require_availability_rights(actor, staff)
+    errors: dict[str, list[str]] = {}
+    clean = []
+    for index, row in enumerate(rows):
+        key = f"row-{index}"
+        weekday, starts, ends = row.get("weekday"), row.get("starts"), row.get("ends")
+        if weekday not in WorkingPattern.Weekday.values:
+            errors.setdefault(key, []).append(_("Choose a weekday."))
+            continue
+        if not isinstance(starts, datetime.time) or not isinstance(ends, datetime.time):
+            errors.setdefault(key, []).append(_("Give both a start and an end time."))
+            continue
+        starts, ends = (
+            starts.replace(second=0, microsecond=0),
+            ends.replace(second=0, microsecond=0),
+        )
+        if ends != datetime.time(0, 0) and ends <= starts:
+            errors.setdefault(key, []).append(
+                _(
+                    "%(day)s: the end must be after the start. For hours past midnight, end at "
+                    "00:00 and add the rest on the next day."
+                )
+                % {"day": WorkingPattern.Weekday(weekday).label}
+            )
+            continue
+        clean.append(
+            (
+                index,
+                {
+                    "weekday": weekday,
+                    "starts": starts,
+                    "ends": ends,
+                    "on_call": bool(row.get("on_call")),
+                    "works_on_holidays": bool(row.get("works_on_holidays")),
+                },
+            )
+        )
+    by_day: dict[int, list] = {}
+    for index, row in clean:
+        by_day.setdefault(row["weekday"], []).append((index, row))
+    for day_rows in by_day.values():
+        day_rows.sort(key=lambda pair: _minutes(pair[1]["starts"]))
+        # Compare each row with the one reaching furthest so far, not only its neighbour.
+        furthest = None
+        for index, row in day_rows:
+            if furthest is not None and _minutes(row["starts"]) < _minutes(
+                furthest["ends"], end=True
+            ):
+                errors.setdefault(f"row-{index}", []).append(
+                    _("%(this)s overlaps %(other)s. Join them or change the times.")
+                    % {"this": _pattern_label(row), "other": _pattern_label(furthest)}
+                )
+            if furthest is None or _minutes(row["ends"], end=True) > _minutes(
+                furthest["ends"], end=True
+            ):
+                furthest = row
+    if errors:
+        raise ValidationError(errors)
+    StaffProfile.objects.select_for_update().filter(pk=staff.pk).first()
+    staff.working_patterns.all().delete()
+    patterns = WorkingPattern.objects.bulk_create(
+        WorkingPattern(staff=staff, **row) for _index, row in clean
+    )
+    audit.record(
+        actor=actor,
+        action="update",
+        object_type="working_pattern",
+        object_id=staff.pk,
+        purpose="administration",
+        request=request,
+        details={
+            "staff": staff.pk,
+            "rows": [
+                {
+                    "weekday": row["weekday"],
+                    "starts": row["starts"].strftime("%H:%M"),
+                    "ends": row["ends"].strftime("%H:%M"),
+                    "on_call": row["on_call"],
+                    "works_on_holidays": row["works_on_holidays"],
+                }
+                for _index, row in clean
+            ],
+        },
+    )
+    return patterns
+
+
+def accepted_plans_during(absence: Absence) -> list[dict]:
+    """Return the accepted week plans that ABSENCE overlaps, with the absent person's items.
+
+    Each entry has `plan` and `items`: how many of the plan's assignments to the person fall on
+    the absent days (counted in the person's own time zone).
+    """
+    from .availability import local_to_utc
+    from .models import Plan
+
+    plans = Plan.objects.filter(
+        status=Plan.Status.ACCEPTED,
+        week_start__lte=absence.ends_on,
+        week_start__gte=absence.starts_on - datetime.timedelta(days=6),
+    ).order_by("week_start")
+    zone = absence.staff.time_zone or "Europe/Stockholm"
+    try:
+        first = local_to_utc(absence.starts_on, datetime.time(0, 0), zone)
+        after = local_to_utc(
+            absence.ends_on + datetime.timedelta(days=1), datetime.time(0, 0), zone
+        )
+    except ValueError:
+        first = datetime.datetime.combine(absence.starts_on, datetime.time(0), tzinfo=STOCKHOLM)
+        after = datetime.datetime.combine(
+            absence.ends_on + datetime.timedelta(days=1), datetime.time(0), tzinfo=STOCKHOLM
+        )
+    return [
+        {
+            "plan": plan,
+            "items": plan.items.filter(
+                clinician=absence.staff, starts_at__lt=after, ends_at__gt=first
+            ).count(),
+        }
+        for plan in plans
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import availability_views, views
 
 app_name = "scheduling"
 
@@ -10,4 +10,27 @@ urlpatterns: list = [
     path("residents/<int:resident_pk>/book/", views.book, name="book"),
     path("bookings/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("ics/<str:token>.ics", views.ics, name="ics"),
+]
+
+urlpatterns += [
+    path("plans/", views.plans, name="plans"),
+    path("plans/<int:pk>/", views.plan, name="plan"),
+    path("plans/<int:pk>/accept/", views.plan_accept, name="plan_accept"),
+    path("plans/<int:pk>/replan/", views.plan_replan, name="plan_replan"),
+    path("plan-items/<int:pk>/edit/", views.plan_item_edit, name="plan_item_edit"),
+    path(
+        "residents/<int:resident_pk>/planning-request/",
+        views.work_request_new,
+        name="work_request_new",
+    ),
+]
+
+# Absences and working hours (issue #5 item 2).
+
+urlpatterns += [
+    path("absences/", availability_views.absences, name="absences"),
+    path("absences/new/", availability_views.absence_new, name="absence_new"),
+    path("absences/<int:pk>/", availability_views.absence, name="absence"),
+    path("absences/<int:pk>/delete/", availability_views.absence_delete, name="absence_delete"),
+    path("working-hours/", availability_views.patterns, name="patterns"),
 ]
