@@ -108,17 +108,22 @@ def signalling_for(channel_layer, room_id: int) -> SignallingBackend:
     return MeshSignalling(channel_layer, room_id)
 
 
-def _identify(scope, room_id: int) -> Participant:
-    """Who is connecting (runs in a thread: the session and the database are synchronous)."""
+def _identify(scope, room_id: int) -> tuple[Participant, object]:
+    """Who is connecting, and their user account (None for a guest).
+
+    Runs in a thread: the session and the database are synchronous, and so is loading
+    `participant.user`, which the event loop must not do.
+    """
     session = scope.get("session")
     guests = dict(session.get(services.GUEST_SESSION_KEY, {})) if session is not None else {}
     user = scope.get("user")
     full_login = has_full_login(scope)
     if str(room_id) not in guests and not full_login:
         raise JoinRefused(services.NOT_LOGGED_IN, _("Log in to join the video visit."), "login")
-    return services.identify(
+    participant = services.identify(
         room_id=room_id, user=user if full_login else None, guest_participants=guests
     )
+    return participant, participant.user if participant.user_id else None
 
 
 def _language(scope) -> str:
@@ -175,13 +180,13 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         self.room_id = self.scope["url_route"]["kwargs"]["room_id"]
         try:
-            participant = await database_sync_to_async(_identify)(self.scope, self.room_id)
+            participant, user = await database_sync_to_async(_identify)(self.scope, self.room_id)
         except JoinRefused as refused:
             await self.refuse(refused)
             return
         self.participant_id = participant.pk
         self.is_host = participant.is_host
-        self.user = participant.user if participant.user_id else None
+        self.user = user
         self.signalling = signalling_for(self.channel_layer, self.room_id)
         await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +13,14 @@ from digifys.audit.models import AuditEvent
 from digifys.visits import services
 from digifys.visits.models import GuestInvite, Participant, Room
 from digifys.visits.tests.access_rows import _a_consult, _a_round
+
+
+def _english_guest() -> Client:
+    """A guest's browser that chose English (guests are in Swedish until they switch)."""
+    visitor = Client()
+    visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return visitor
+
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +174,9 @@ def test_guest_joins_with_the_code_and_sees_no_resident_data(world, room):
 def test_wrong_code_keeps_the_typed_code_and_says_how_many_tries_are_left(world, room):
     guest = _guest(world, room)
     wrong = "000000" if guest.code != "000000" else "111111"
-    response = Client().post(reverse("visits:guest_join", args=[guest.token]), {"code": wrong})
+    response = _english_guest().post(
+        reverse("visits:guest_join", args=[guest.token]), {"code": wrong}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert f'value="{wrong}"' in page
@@ -175,7 +186,7 @@ def test_wrong_code_keeps_the_typed_code_and_says_how_many_tries_are_left(world,
 def test_reused_link_is_refused_with_a_clear_message(world, room):
     guest = _guest(world, room)
     Client().post(reverse("visits:guest_join", args=[guest.token]), {"code": guest.code})
-    other = Client()
+    other = _english_guest()
     response = other.get(reverse("visits:guest_join", args=[guest.token]))
     assert response.status_code == 410
     assert "already been used" in response.content.decode()
@@ -188,9 +199,19 @@ def test_expired_link_is_refused_with_a_clear_message(world, room):
     GuestInvite.objects.filter(pk=guest.pk).update(
         expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
-    response = Client().get(reverse("visits:guest_join", args=[guest.token]))
+    response = _english_guest().get(reverse("visits:guest_join", args=[guest.token]))
     assert response.status_code == 410
     assert "expired" in response.content.decode()
+
+
+def test_a_guest_sees_swedish_first_and_can_switch_language_without_an_account(world, room):
+    guest = _guest(world, room)
+    visitor = Client()
+    join = reverse("visits:guest_join", args=[guest.token])
+    assert 'lang="sv"' in visitor.get(join).content.decode()
+    switched = visitor.post(reverse("accounts:set_language"), {"language": "es", "next": join})
+    assert switched.url == join
+    assert 'lang="es"' in visitor.get(join).content.decode()
 
 
 def test_call_record_shows_events_to_host_nurses_and_coordinators(world, client, room):

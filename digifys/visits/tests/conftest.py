@@ -1,0 +1,132 @@
+"""Fixtures for the video-room browser tests: rooms, logged-in call pages, polling helpers.
+
+Chromium is the root `chromium` fixture (Debian's /usr/bin/chromium with fake camera and
+microphone, `--use-fake-ui-for-media-stream` and mDNS host candidates off, so two pages on one
+machine connect over loopback). Every participant gets a separate browser context.
+"""
+
+import time
+
+import pytest
+
+# The page CSP forbids eval, so `page.wait_for_function` cannot be used: poll with evaluate.
+STATE = "window.digifysCall ? window.digifysCall.state() : null"
+STATS = "window.digifysCall ? window.digifysCall.stats() : {}"
+
+
+def until(check, *, timeout: float = 15.0, interval: float = 0.2, what: str = "condition"):
+    """Call CHECK until it returns something truthy; return that, or fail after TIMEOUT s."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}; last value: {last!r}")
+
+
+def call_state(page) -> dict:
+    return page.evaluate(STATE) or {}
+
+
+def call_stats(page) -> dict:
+    return page.evaluate(STATS) or {}
+
+
+def wait_status(page, status: str, timeout: float = 15.0) -> dict:
+    return until(
+        lambda: (s := call_state(page)).get("status") == status and s,
+        timeout=timeout,
+        what=f"call status {status!r}",
+    )
+
+
+def wait_media(page, peers: int, timeout: float = 20.0, *, frames: int = 1) -> dict:
+    """Wait until PAGE decodes video (>= FRAMES frames) and receives audio from PEERS others."""
+
+    def check():
+        stats = call_stats(page)
+        good = [
+            s
+            for s in stats.values()
+            if s["framesDecoded"] >= frames and s["audioPacketsReceived"] > 0
+        ]
+        return len(good) >= peers and stats
+
+    return until(check, timeout=timeout, what=f"media from {peers} peers")
+
+
+def join(page) -> None:
+    """Press "Join the call" once the camera and microphone are ready."""
+    page.locator("#call-join:enabled").click()
+
+
+def admit(host_page, name: str) -> None:
+    """As the host, admit the waiting participant whose list entry mentions NAME."""
+    entry = host_page.locator(".call-admit-list li", has_text=name)
+    entry.wait_for()
+    entry.get_by_role("button", name=f"Admit {name}").click()
+
+
+@pytest.fixture
+def consult_room(world):
+    """An open video room for a consult about resident_mala, hosted by physician_spain."""
+    from digifys.consults import services as consults
+    from digifys.directory.models import StaffProfile
+    from digifys.visits import services as visits
+
+    consult = consults.send_consult(
+        actor=world.nurse_mala,
+        resident=world.resident_mala,
+        urgency="urgent",
+        situation="Tröttare sedan i morse.",
+        background="Hjärtsvikt.",
+        assessment="NEWS2 5.",
+        recommendation="Bedömning via video.",
+    )
+    consult = consults.accept_consult(actor=world.physician_spain, consult=consult)
+    assert consult.assigned_to == StaffProfile.objects.get(user=world.physician_spain)
+    return visits.open_room_for_consult(actor=world.physician_spain, consult=consult)
+
+
+@pytest.fixture
+def call_login(asgi_browser_login):
+    """Open the room page of ROOM as USER (logged in through the real form) and return the page."""
+    from django.urls import reverse
+
+    def _open(user, room, *, language: str = "en", init_script: str | None = None):
+        page = asgi_browser_login(user, language=language)
+        if init_script:
+            page.add_init_script(init_script)
+        page.goto(asgi_browser_login.url + reverse("visits:room", kwargs={"room_pk": room.pk}))
+        return page
+
+    _open.url = asgi_browser_login.url
+    return _open
+
+
+@pytest.fixture
+def guest_context(chromium, asgi_live_server):
+    """New, anonymous browser contexts for guests (no account); closed after the test.
+
+    A guest sees Swedish until they switch language; the tests' guests have switched (the
+    language cookie), so that the assertions can read English.
+    """
+    from django.conf import settings
+
+    contexts = []
+
+    def _new(language: str = "en"):
+        context = chromium.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")
+        context.add_cookies(
+            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": asgi_live_server}]
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return context, page
+
+    yield _new
+    for context in contexts:
+        context.close()
