@@ -52,6 +52,7 @@ format: install
 
 messages: install
 	$(DEMO_ENV) $(PY) manage.py makemessages -l sv -l en -l es --ignore=.venv --ignore=var --ignore=node_modules --no-obsolete
+	$(DEMO_ENV) $(PY) manage.py makemessages -d djangojs -l sv -l en -l es --ignore=.venv --ignore=var --ignore=node_modules --no-obsolete
 	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv
 
 check: install lint

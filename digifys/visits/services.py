@@ -48,6 +48,12 @@ AUDIT_ACTIONS = {
 }
 
 
+
+# A browser mesh sends every stream to every other participant: four (physician, bedside
+# tablet, relative, interpreter) is what a rural uplink carries. Larger calls need an SFU
+# (docs/operations.md).
+MESH_LIMIT = 4
+
 def setting(name: str, default):
     return getattr(settings, name, default)
 
@@ -318,6 +324,9 @@ def hello(*, participant_id: int, channel_name: str) -> Participant:
         "VIDEO_AUTO_ADMIT_STAFF", False
     )
     events = []
+    if auto_admit and participant.status != Status.ADMITTED:
+        # A full room: the staff member waits for the host like everybody else.
+        auto_admit = _admitted_count(room.pk) < MESH_LIMIT
     if participant.is_host or (auto_admit and participant.status != Status.ADMITTED):
         if participant.status != Status.ADMITTED:
             participant.status = Status.ADMITTED
@@ -370,6 +379,14 @@ def admit(*, actor: Participant, participant_id) -> Participant:
         return target
     if target.status != Status.WAITING or not target.connected:
         raise ValidationError(_("%(name)s is not waiting.") % {"name": target.display_name})
+    if _admitted_count(target.room_id) >= MESH_LIMIT:
+        raise ValidationError(
+            _(
+                "A video visit holds at most %(limit)d participants. Remove someone before "
+                "letting %(name)s in."
+            )
+            % {"limit": MESH_LIMIT, "name": target.display_name}
+        )
     target.status = Status.ADMITTED
     target.admitted_at = timezone.now()
     target.save(update_fields=["status", "admitted_at"])
@@ -482,6 +499,10 @@ def waiting_list(room_id: int) -> list[dict]:
         room_id=room_id, status=Status.WAITING, connected=True
     ).order_by("connected_at", "pk")
     return [p.as_json(kind=True) for p in participants]
+
+
+def _admitted_count(room_id: int) -> int:
+    return Participant.objects.filter(room_id=room_id, status=Status.ADMITTED).count()
 
 
 def admitted_others(room_id: int, participant_id: int) -> list[dict]:

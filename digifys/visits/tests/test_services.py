@@ -261,3 +261,28 @@ def test_waiting_room_auto_admit_and_leaving(world, room, settings):
     assert services.hello(participant_id=nurse.pk, channel_name="n4").status == "admitted"
     assert services.relay_target(room_id=room.pk, sender_id=host.pk, target_id=nurse.pk) == "n4"
     assert services.relay_target(room_id=room.pk, sender_id=host.pk, target_id=host.pk) is None
+
+
+def test_a_mesh_room_admits_at_most_four(world, room):
+    host = services.participant_for_user(room=room, user=world.physician_spain)
+    services.hello(participant_id=host.pk, channel_name="h")
+    nurse = services.participant_for_user(room=room, user=world.nurse_mala)
+    services.hello(participant_id=nurse.pk, channel_name="n")
+    services.admit(actor=host, participant_id=nurse.pk)
+    guests = []
+    for name in ("Gustav", "Tolk Ali", "Berit"):
+        invite = services.invite_guest(
+            actor=world.physician_spain, room=room, name=name, kind="relative", phone="0701"
+        )
+        guest = services.redeem_guest_link(token=invite.token, code=invite.code)
+        services.hello(participant_id=guest.pk, channel_name=f"g-{name}")
+        guests.append(guest)
+    services.admit(actor=host, participant_id=guests[0].pk)
+    services.admit(actor=host, participant_id=guests[1].pk)
+    with pytest.raises(ValidationError) as error:
+        services.admit(actor=host, participant_id=guests[2].pk)
+    assert "at most 4" in error.value.messages[0]
+    assert Participant.objects.get(pk=guests[2].pk).status == "waiting"
+    # Once someone is removed there is room again.
+    services.remove(actor=host, participant_id=guests[0].pk)
+    assert services.admit(actor=host, participant_id=guests[2].pk).status == "admitted"

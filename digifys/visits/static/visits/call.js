@@ -26,7 +26,8 @@
       catalog = {};
     }
   }
-  function t(msgid) {
+  // Named gettext so that `makemessages -d djangojs` finds the strings.
+  function gettext(msgid) {
     if (Object.prototype.hasOwnProperty.call(catalog, msgid)) {
       return catalog[msgid];
     }
@@ -121,7 +122,7 @@
     return el("a", {
       href: config.threadUrl,
       className: prominent ? "button call-thread-link" : "call-thread-link",
-      text: t("Continue in the message thread"),
+      text: gettext("Continue in the message thread"),
     });
   }
 
@@ -131,19 +132,19 @@
   ui.alert = el("div", { className: "call-alert", role: "alert" });
   ui.lobby = el("section", { className: "call-lobby", "aria-labelledby": "call-lobby-title" });
   ui.waitingRoom = el("section", { className: "call-waiting-room", hidden: true });
-  ui.stage = el("section", { className: "call-stage", hidden: true, "aria-label": t("Video call") });
+  ui.stage = el("section", { className: "call-stage", hidden: true, "aria-label": gettext("Video call") });
   ui.remotes = el("div", { className: "call-remotes", id: "call-remotes" });
   ui.selfTile = el("figure", { className: "call-tile call-self" });
   ui.selfVideo = el("video", { autoplay: true, playsinline: true, muted: true, className: "call-video" });
   ui.selfVideo.muted = true;
   ui.selfTile.appendChild(ui.selfVideo);
-  ui.selfTile.appendChild(el("figcaption", { text: t("You") }));
+  ui.selfTile.appendChild(el("figcaption", { text: gettext("You") }));
   ui.admitList = el("section", {
     className: "call-admit",
     hidden: true,
     "aria-labelledby": "call-admit-title",
   });
-  ui.controls = el("div", { className: "call-controls", role: "toolbar", "aria-label": t("Call controls") });
+  ui.controls = el("div", { className: "call-controls", role: "toolbar", "aria-label": gettext("Call controls") });
   ui.quality = el("p", { className: "call-quality", "aria-live": "polite" });
   ui.ended = el("section", { className: "call-ended", hidden: true });
 
@@ -162,11 +163,11 @@
   ui.lobbyDevices = el("p", { className: "call-devices" });
   ui.lowChoice = el("input", { type: "checkbox", id: "call-low-choice" });
   ui.lowChoice.checked = state.mode === "low";
-  ui.joinButton = button("call-join", t("Join the call"), join, { disabled: true });
-  ui.lobby.appendChild(el("h2", { id: "call-lobby-title", text: t("Check your camera and microphone") }));
+  ui.joinButton = button("call-join", gettext("Join the call"), join, { disabled: true });
+  ui.lobby.appendChild(el("h2", { id: "call-lobby-title", text: gettext("Check your camera and microphone") }));
   ui.lobby.appendChild(el("div", { className: "call-preview" }, [ui.lobbyPreview]));
   ui.lobby.appendChild(el("p", { className: "call-mic" }, [
-    el("label", { for: "call-mic-level", text: t("Microphone level") }),
+    el("label", { for: "call-mic-level", text: gettext("Microphone level") }),
     " ",
     ui.micMeter,
   ]));
@@ -174,24 +175,24 @@
   ui.lobby.appendChild(el("p", { className: "call-low-choice" }, [
     ui.lowChoice,
     " ",
-    el("label", { for: "call-low-choice", text: t("Low-bandwidth mode (weak connection)") }),
+    el("label", { for: "call-low-choice", text: gettext("Low-bandwidth mode (weak connection)") }),
   ]));
   ui.lobby.appendChild(ui.joinButton);
 
-  ui.waitingRoom.appendChild(el("h2", { text: t("Waiting for the physician to let you in") }));
-  ui.waitingRoom.appendChild(el("p", { text: t("Please stay on this page. You will join the call as soon as you are admitted.") }));
+  ui.waitingRoom.appendChild(el("h2", { text: gettext("Waiting for the physician to let you in") }));
+  ui.waitingRoom.appendChild(el("p", { text: gettext("Please stay on this page. You will join the call as soon as you are admitted.") }));
 
   // Controls.
-  ui.muteButton = button("call-mute", t("Mute"), toggleAudio, { "aria-pressed": "false" });
-  ui.cameraButton = button("call-camera", t("Turn camera off"), toggleVideo, { "aria-pressed": "false" });
-  ui.lowButton = button("call-low", t("Low-bandwidth mode"), toggleLow, { "aria-pressed": "false" });
-  ui.videoAgainButton = button("call-video-again", t("Try video again"), tryVideoAgain, { hidden: true });
-  ui.leaveButton = button("call-leave", t("Leave"), leave, { className: "button-secondary" });
-  ui.endButton = button("call-end", t("End the visit for everyone"), askEnd, { hidden: !config.host });
+  ui.muteButton = button("call-mute", gettext("Mute"), toggleAudio, { "aria-pressed": "false" });
+  ui.cameraButton = button("call-camera", gettext("Turn camera off"), toggleVideo, { "aria-pressed": "false" });
+  ui.lowButton = button("call-low", gettext("Low-bandwidth mode"), toggleLow, { "aria-pressed": "false" });
+  ui.videoAgainButton = button("call-video-again", gettext("Try video again"), tryVideoAgain, { hidden: true });
+  ui.leaveButton = button("call-leave", gettext("Leave"), leave, { className: "button-secondary" });
+  ui.endButton = button("call-end", gettext("End the visit for everyone"), askEnd, { hidden: !config.host });
   ui.endConfirm = el("div", { className: "call-end-confirm", hidden: true, role: "group", "aria-labelledby": "call-end-question" }, [
-    el("p", { id: "call-end-question", text: t("End the visit for everyone? Nobody can join again.") }),
-    button("call-end-yes", t("Yes, end the visit"), endRoom),
-    button("call-end-no", t("Cancel"), cancelEnd, { className: "button-secondary" }),
+    el("p", { id: "call-end-question", text: gettext("End the visit for everyone? Nobody can join again.") }),
+    button("call-end-yes", gettext("Yes, end the visit"), endRoom),
+    button("call-end-no", gettext("Cancel"), cancelEnd, { className: "button-secondary" }),
   ]);
   [ui.muteButton, ui.cameraButton, ui.lowButton, ui.videoAgainButton, ui.leaveButton, ui.endButton].forEach(function (node) {
     ui.controls.appendChild(node);
@@ -366,7 +367,7 @@
       }
       state.socketState = "open";
       if (state.reconnects > 0) {
-        notify(t("Connection restored."));
+        notify(gettext("Connection restored."));
       }
       send({ type: "hello" });
     });
@@ -397,10 +398,10 @@
     }
     if (FINAL_CLOSE_CODES[code]) {
       var texts = {
-        4401: t("Your session has expired. Please open the invitation or log in again."),
-        4403: t("You are not invited to this video visit."),
-        4404: t("This video visit does not exist."),
-        4409: t("This video visit is not open. It may have ended or not started yet."),
+        4401: gettext("Your session has expired. Please open the invitation or log in again."),
+        4403: gettext("You are not invited to this video visit."),
+        4404: gettext("This video visit does not exist."),
+        4409: gettext("This video visit is not open. It may have ended or not started yet."),
       };
       finish(code === 4409 ? "ended" : "refused", texts[code]);
       return;
@@ -409,7 +410,7 @@
     var attempt = state.reconnects;
     state.reconnects += 1;
     var delay = Math.min(10000, 400 * Math.pow(2, attempt)) * (0.75 + Math.random() * 0.5);
-    notify(t("Connection to the server lost. Reconnecting…"));
+    notify(gettext("Connection to the server lost. Reconnecting…"));
     clearTimeout(state.reconnectTimer);
     state.reconnectTimer = setTimeout(connectSocket, delay);
   }
@@ -439,14 +440,14 @@
         onRemoteState(message);
         break;
       case "removed":
-        finish("removed", t("The physician removed you from the video visit."));
+        finish("removed", gettext("The physician removed you from the video visit."));
         break;
       case "ended":
-        finish("ended", t("The video visit has ended."));
+        finish("ended", gettext("The video visit has ended."));
         break;
       case "error":
         if (message.code === "closed") {
-          finish("ended", message.message || t("This video visit is not open. It may have ended or not started yet."));
+          finish("ended", message.message || gettext("This video visit is not open. It may have ended or not started yet."));
         } else if (message.message) {
           alertUser(message.message, false);
         }
@@ -485,7 +486,7 @@
     attachSelfView();
     startStatsLoop();
     if (!wasAdmitted) {
-      notify(t("You are in the call."));
+      notify(gettext("You are in the call."));
     }
     var listed = new Set();
     participants.forEach(function (info) {
@@ -525,7 +526,7 @@
       updateTileName(peer);
     }
     // Otherwise wait for the newcomer's offer; the tile appears with it.
-    notify(fmt(t("%(name)s joined the call."), { name: info.name || "" }));
+    notify(fmt(gettext("%(name)s joined the call."), { name: info.name || "" }));
     sendState();
   }
 
@@ -535,7 +536,7 @@
       return;
     }
     var name = peer.info.name || "";
-    notify(fmt(t("%(name)s left the call."), { name: name }));
+    notify(fmt(gettext("%(name)s left the call."), { name: name }));
     var connected = peer.pc.connectionState === "connected";
     if (connected && !peer.leftTimer) {
       // Maybe only their socket dropped: keep the media for a while, they may come back.
@@ -564,10 +565,10 @@
     peer.remoteState = message;
     var flags = [];
     if (message.audio === false) {
-      flags.push(t("muted"));
+      flags.push(gettext("muted"));
     }
     if (message.video === false || message.mode === "audio") {
-      flags.push(t("camera off"));
+      flags.push(gettext("camera off"));
     }
     peer.flags.textContent = flags.length ? " (" + flags.join(", ") + ")" : "";
   }
@@ -585,11 +586,11 @@
   // ---------------------------------------------------------------- waiting list (host)
   function kindLabel(kind) {
     var labels = {
-      relative: t("relative"),
-      interpreter: t("interpreter"),
-      nurse: t("nurse"),
-      staff: t("staff"),
-      guest: t("guest"),
+      relative: gettext("relative"),
+      interpreter: gettext("interpreter"),
+      nurse: gettext("nurse"),
+      staff: gettext("staff"),
+      guest: gettext("guest"),
     };
     return labels[kind] || kind || "";
   }
@@ -602,7 +603,7 @@
       return;
     }
     ui.admitList.hidden = list.length === 0;
-    ui.admitList.appendChild(el("h2", { id: "call-admit-title", text: t("Waiting to join") }));
+    ui.admitList.appendChild(el("h2", { id: "call-admit-title", text: gettext("Waiting to join") }));
     var items = el("ul", { className: "call-admit-list" });
     list.forEach(function (person) {
       var label = person.name + (person.kind ? " (" + kindLabel(person.kind) + ")" : "");
@@ -613,8 +614,8 @@
           el("button", {
             type: "button",
             className: "call-admit-button",
-            "aria-label": fmt(t("Admit %(name)s"), { name: person.name }),
-            text: t("Admit"),
+            "aria-label": fmt(gettext("Admit %(name)s"), { name: person.name }),
+            text: gettext("Admit"),
             onclick: function () {
               send({ type: "admit", participant: person.id });
             },
@@ -623,8 +624,8 @@
           el("button", {
             type: "button",
             className: "button-secondary call-remove-button",
-            "aria-label": fmt(t("Remove %(name)s"), { name: person.name }),
-            text: t("Remove"),
+            "aria-label": fmt(gettext("Remove %(name)s"), { name: person.name }),
+            text: gettext("Remove"),
             onclick: function () {
               send({ type: "remove", participant: person.id });
             },
@@ -634,7 +635,7 @@
     });
     ui.admitList.appendChild(items);
     if (list.length) {
-      notify(fmt(t("%(count)s waiting to join."), { count: list.length }));
+      notify(fmt(gettext("%(count)s waiting to join."), { count: list.length }));
     }
   }
 
@@ -913,14 +914,14 @@
       return;
     }
     if (connectionState === "disconnected") {
-      peer.status.textContent = t("Reconnecting…");
+      peer.status.textContent = gettext("Reconnecting…");
       peer.disconnectedTimer = setTimeout(function () {
         if (peer.pc.connectionState === "disconnected") {
           restartIce(peer);
         }
       }, DISCONNECTED_RESTART_MS);
     } else if (connectionState === "failed") {
-      peer.status.textContent = t("Reconnecting…");
+      peer.status.textContent = gettext("Reconnecting…");
       restartIce(peer);
     }
   }
@@ -932,8 +933,8 @@
     }
     peer.restarts += 1;
     if (peer.restarts > 4) {
-      peer.status.textContent = t("Video could not be connected.");
-      alertUser(t("The video connection failed. You can continue in the message thread."), true);
+      peer.status.textContent = gettext("Video could not be connected.");
+      alertUser(gettext("The video connection failed. You can continue in the message thread."), true);
       return;
     }
     renegotiate(peer, true);
@@ -989,7 +990,7 @@
         el("button", {
           type: "button",
           className: "button-secondary call-remove-button",
-          text: t("Remove"),
+          text: gettext("Remove"),
           onclick: function () {
             if (send({ type: "remove", participant: peer.info.id })) {
               dropPeer(peer);
@@ -1003,10 +1004,10 @@
   }
 
   function updateTileName(peer) {
-    peer.name.textContent = peer.info.name || t("Participant");
+    peer.name.textContent = peer.info.name || gettext("Participant");
     var removeButton = peer.tile.querySelector(".call-remove-button");
     if (removeButton) {
-      removeButton.setAttribute("aria-label", fmt(t("Remove %(name)s"), { name: peer.info.name || "" }));
+      removeButton.setAttribute("aria-label", fmt(gettext("Remove %(name)s"), { name: peer.info.name || "" }));
     }
   }
 
@@ -1016,7 +1017,7 @@
       playing.catch(function () {
         // Autoplay with sound refused: one click (a user gesture) starts the sound.
         if (!ui.soundButton) {
-          ui.soundButton = button("call-sound", t("Turn on sound"), function () {
+          ui.soundButton = button("call-sound", gettext("Turn on sound"), function () {
             peers.forEach(function (peer) {
               peer.video.play().catch(function () {});
             });
@@ -1039,10 +1040,10 @@
 
   // ---------------------------------------------------------------- controls
   function renderControls() {
-    ui.muteButton.textContent = state.audioOn ? t("Mute") : t("Unmute");
+    ui.muteButton.textContent = state.audioOn ? gettext("Mute") : gettext("Unmute");
     ui.muteButton.setAttribute("aria-pressed", state.audioOn ? "false" : "true");
     ui.muteButton.disabled = !state.hasAudio;
-    ui.cameraButton.textContent = state.videoOn ? t("Turn camera off") : t("Turn camera on");
+    ui.cameraButton.textContent = state.videoOn ? gettext("Turn camera off") : gettext("Turn camera on");
     ui.cameraButton.setAttribute("aria-pressed", state.videoOn ? "false" : "true");
     ui.cameraButton.disabled = !state.hasVideo || state.mode === "audio";
     ui.lowButton.setAttribute("aria-pressed", state.mode === "low" ? "true" : "false");
@@ -1096,12 +1097,12 @@
   function tryVideoAgain() {
     state.autoAudioOnly = false;
     // Back in the cautious mode: the link was weak a moment ago.
-    setMode("low", t("Trying video again in low-bandwidth mode."));
+    setMode("low", gettext("Trying video again in low-bandwidth mode."));
   }
 
   function leave() {
     send({ type: "leave" });
-    finish("left", t("You have left the video visit."));
+    finish("left", gettext("You have left the video visit."));
   }
 
   function askEnd() {
@@ -1223,13 +1224,13 @@
 
   var QUALITY_TEXT = {
     good: function () {
-      return t("Connection: good");
+      return gettext("Connection: good");
     },
     fair: function () {
-      return t("Connection: fair");
+      return gettext("Connection: fair");
     },
     poor: function () {
-      return t("Connection: poor");
+      return gettext("Connection: poor");
     },
   };
 
@@ -1290,10 +1291,10 @@
     peer.lowSamples = rate < LOW_ESTIMATE_BPS ? peer.lowSamples + 1 : 0;
     if (peer.veryLowSamples >= LOW_SAMPLES) {
       state.autoAudioOnly = true;
-      setMode("audio", t("The connection is too weak for video: switched to audio only. You can try video again."));
+      setMode("audio", gettext("The connection is too weak for video: switched to audio only. You can try video again."));
       alertUser("", false);
     } else if (peer.lowSamples >= LOW_SAMPLES && state.mode === "normal") {
-      setMode("low", t("The connection is weak: switched to low-bandwidth mode."));
+      setMode("low", gettext("The connection is weak: switched to low-bandwidth mode."));
     }
   }
 
@@ -1307,7 +1308,7 @@
     state.status = "connecting";
     root.dataset.status = "connecting";
     renderControls();
-    notify(t("Connecting…"));
+    notify(gettext("Connecting…"));
     connectSocket();
   }
 
@@ -1315,7 +1316,7 @@
     state.status = "lobby";
     root.dataset.status = "lobby";
     show(ui.lobby);
-    notify(t("Starting camera and microphone…"));
+    notify(gettext("Starting camera and microphone…"));
     Promise.all([startMedia(), fetchIceServers()]).then(function (results) {
       var stream = results[0];
       state.iceServers = results[1];
@@ -1328,7 +1329,7 @@
         root.dataset.status = "failed";
         notify("");
         alertUser(
-          t("No camera or microphone could be started. Check that they are connected and that the browser may use them."),
+          gettext("No camera or microphone could be started. Check that they are connected and that the browser may use them."),
           true
         );
         ui.joinButton.disabled = true;
@@ -1338,8 +1339,8 @@
       ui.lobbyPreview.play().catch(function () {});
       meterMicrophone(stream);
       ui.lobbyDevices.textContent = state.hasVideo
-        ? t("Camera and microphone are working.")
-        : t("No camera: you will join with sound only.");
+        ? gettext("Camera and microphone are working.")
+        : gettext("No camera: you will join with sound only.");
       notify("");
       ui.joinButton.disabled = false;
       renderControls();
