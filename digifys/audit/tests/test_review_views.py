@@ -1,7 +1,7 @@
-import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from digifys.audit import services
 from digifys.audit.models import AuditEvent, LogReview, LogReviewItem
@@ -31,10 +31,16 @@ def review(world):
         resident=world.resident_mala_2,
         object_type="resident",
     )
-    today = datetime.date.today()
+    today = timezone.localdate(timezone=services.STOCKHOLM)
     return (
         services.start_review(
-            actor=world.coordinator, period_start=today, period_end=today, sample_size=0, seed=1
+            # A sample of one takes the ordinary entry whatever the time of day (at night the
+            # night rule selects it anyway), so both entries are in the review.
+            actor=world.coordinator,
+            period_start=today,
+            period_end=today,
+            sample_size=1,
+            seed=1,
         ),
         emergency,
         ordinary,
@@ -78,7 +84,7 @@ def test_a_coordinator_starts_a_review_from_the_form(world, login):
     services.record(
         actor=world.nurse_mala, action="read", resident=world.resident_mala, object_type="resident"
     )
-    today = datetime.date.today()
+    today = timezone.localdate(timezone=services.STOCKHOLM)
     client = login(world.coordinator, language="en")
     response = client.post(
         reverse("audit:reviews"),
