@@ -48,11 +48,11 @@ AUDIT_ACTIONS = {
 }
 
 
-
 # A browser mesh sends every stream to every other participant: four (physician, bedside
 # tablet, relative, interpreter) is what a rural uplink carries. Larger calls need an SFU
 # (docs/operations.md).
 MESH_LIMIT = 4
+
 
 def setting(name: str, default):
     return getattr(settings, name, default)
