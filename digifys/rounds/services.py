@@ -125,7 +125,7 @@ def assign_round_physician(*, actor, round: Round, physician: StaffProfile) -> R
         raise ValidationError({"physician": _("Choose a physician.")})
     if not physician.user.is_active:
         raise ValidationError({"physician": _("This physician's account is not active.")})
-    locked = Round.objects.select_for_update().get(pk=round.pk)
+    locked = Round.objects.select_for_update(of=("self",)).get(pk=round.pk)
     if locked.status in (Round.Status.DONE, Round.Status.CANCELLED):
         raise ValidationError(_("This ward round is over; it cannot be given to someone else."))
     locked.physician = physician
@@ -284,7 +284,7 @@ def build_agenda(*, round: Round, now: datetime.datetime | None = None) -> list[
     Residents a nurse removed from this round's agenda stay off it.
     """
     now = now or timezone.now()
-    round = Round.objects.select_for_update().select_related("slot").get(pk=round.pk)
+    round = Round.objects.select_for_update(of=("self",)).select_related("slot").get(pk=round.pk)
     if round.status in (Round.Status.DONE, Round.Status.CANCELLED):
         return list(round.agenda.filter(removed_at__isnull=True))
     existing = {item.resident_id: item for item in round.agenda.filter(removed_at__isnull=True)}
@@ -346,7 +346,7 @@ def flag_resident(
         errors["note"] = _("Keep the question under 500 characters.")
     if errors:
         raise ValidationError(errors)
-    Round.objects.select_for_update().get(pk=round.pk)
+    Round.objects.select_for_update(of=("self",)).get(pk=round.pk)
     item = round.agenda.filter(resident=resident, removed_at__isnull=True).first()
     created = item is None
     if created:
@@ -381,7 +381,7 @@ def remove_item(*, actor, item: AgendaItem, request=None) -> AgendaItem:
     """Take an item off the agenda; the agenda builder will not put it back for this round."""
     _require_nurse(actor, item.round)
     _require_open(item.round)
-    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    item = AgendaItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
     if item.removed_at is None:
         item.removed_at = timezone.now()
         item.removed_by = actor
@@ -406,7 +406,7 @@ def move_item(*, actor, item: AgendaItem, direction: str) -> list[AgendaItem]:
     _require_open(item.round)
     if direction not in ("up", "down"):
         raise ValidationError({"direction": _("Move an item up or down.")})
-    Round.objects.select_for_update().get(pk=item.round_id)
+    Round.objects.select_for_update(of=("self",)).get(pk=item.round_id)
     agenda = list(
         AgendaItem.objects.filter(round_id=item.round_id, removed_at__isnull=True).order_by(
             "position", "added_at", "pk"
@@ -433,7 +433,7 @@ def move_item(*, actor, item: AgendaItem, direction: str) -> list[AgendaItem]:
 def start_round(*, actor, round: Round, request=None) -> Round:
     """The physician starts the round: the agenda is brought up to date first."""
     physician = _require_physician(actor, round)
-    locked = Round.objects.select_for_update().get(pk=round.pk)
+    locked = Round.objects.select_for_update(of=("self",)).get(pk=round.pk)
     _require_open(locked)
     if locked.status == Round.Status.PLANNED:
         locked.status = Round.Status.IN_PROGRESS
@@ -522,7 +522,9 @@ def mark_item_done(*, actor, item: AgendaItem, request=None) -> AgendaItem:
     """The physician is done with this resident for the round."""
     _require_physician(actor, item.round)
     _require_in_progress(item)
-    item = AgendaItem.objects.select_for_update().select_related("round").get(pk=item.pk)
+    item = (
+        AgendaItem.objects.select_for_update(of=("self",)).select_related("round").get(pk=item.pk)
+    )
     if item.done_at is None:
         item.done_at = timezone.now()
         item.save(update_fields=["done_at"])
@@ -556,7 +558,7 @@ def record_round_contact(*, round: Round, item: AgendaItem, clinician: StaffProf
 def finish_round(*, actor, round: Round, request=None) -> Round:
     """Close the round; every resident the physician saw gets a ward-round contact."""
     physician = _require_physician(actor, round)
-    locked = Round.objects.select_for_update().get(pk=round.pk)
+    locked = Round.objects.select_for_update(of=("self",)).get(pk=round.pk)
     if locked.status != Round.Status.IN_PROGRESS:
         raise ValidationError(_("Only a ward round in progress can be finished."))
     locked.status = Round.Status.DONE

@@ -608,7 +608,11 @@ def edit_item(
 ) -> PlanItem:
     """Move ITEM of a proposed plan to CLINICIAN at STARTS_AT (a ward round keeps its time)."""
     require_coordinator(actor)
-    item = PlanItem.objects.select_for_update().select_related("plan", "named").get(pk=item.pk)
+    item = (
+        PlanItem.objects.select_for_update(of=("self",))
+        .select_related("plan", "named")
+        .get(pk=item.pk)
+    )
     if item.plan.status != Plan.Status.PROPOSED:
         raise ValidationError(_("Only a proposed plan can be edited; re-plan an accepted one."))
     if clinician.profession != StaffProfile.Profession.PHYSICIAN:
@@ -702,7 +706,7 @@ def _refresh_share(plan: Plan) -> None:
 def accept_plan(*, actor, plan: Plan, request=None) -> Plan:
     """Accept PLAN: book its resident items and give rounds their physicians, all or nothing."""
     require_coordinator(actor)
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    plan = Plan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
     if plan.status != Plan.Status.PROPOSED:
         raise ValidationError(_("Only a proposed plan can be accepted."))
     previous = {}

@@ -169,7 +169,7 @@ def open_room_for_consult(*, actor, consult, request=None) -> Room:
         raise PermissionDenied
     now = timezone.now()
     room = (
-        Room.objects.select_for_update()
+        Room.objects.select_for_update(of=("self",))
         .filter(consult=consult, ended_at__isnull=True, closes_at__gt=now)
         .first()
     )
@@ -198,7 +198,7 @@ def open_room_for_booking(*, actor, booking, request=None) -> Room:
     """Return the booking's room, creating it (open around the booked time)."""
     if actor.pk != booking.clinician.user_id and not _is_unit_nurse(actor, booking.unit_id):
         raise PermissionDenied
-    room = Room.objects.select_for_update().filter(booking=booking).first()
+    room = Room.objects.select_for_update(of=("self",)).filter(booking=booking).first()
     if room is not None:
         return room
     if booking.cancelled_at is not None:
@@ -226,7 +226,7 @@ def open_room_for_round(*, actor, round, request=None) -> Room:
         raise ValidationError(_("The ward round has no physician yet."))
     if actor.pk != round.physician.user_id and not _is_unit_nurse(actor, round.unit_id):
         raise PermissionDenied
-    room = Room.objects.select_for_update().filter(round=round).first()
+    room = Room.objects.select_for_update(of=("self",)).filter(round=round).first()
     if room is not None:
         return room
     if round.status == round.Status.CANCELLED:
@@ -301,7 +301,7 @@ def identify(*, room_id: int, user=None, guest_participants: dict | None = None)
 def hello(*, participant_id: int, channel_name: str) -> Participant:
     """Mark the participant connected on CHANNEL_NAME; put them in the waiting room or in."""
     participant = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("room__host__user", "room__resident", "user")
         .get(pk=participant_id)
     )
@@ -355,7 +355,7 @@ def _target(room_id: int, participant_id) -> Participant:
     except (TypeError, ValueError):
         raise ValidationError(_("No such participant in this call.")) from None
     target = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .filter(room_id=room_id, pk=participant_id)
         .select_related("room__resident", "user")
         .first()
@@ -425,7 +425,7 @@ def remove(*, actor: Participant, participant_id) -> Participant:
 @transaction.atomic
 def end_room(*, actor, room: Room, request=None) -> Room:
     """The host ends the room: everybody leaves and nobody can join again."""
-    room = Room.objects.select_for_update().select_related("resident").get(pk=room.pk)
+    room = Room.objects.select_for_update(of=("self",)).select_related("resident").get(pk=room.pk)
     if room.host.user_id != actor.pk:
         raise PermissionDenied(_("Only the host can end the video visit."))
     if room.ended_at is not None:
@@ -472,7 +472,7 @@ def leave(*, participant_id: int, channel_name: str, explicit: bool) -> Particip
     Returns None when the socket was not the participant's current one (a stale tab).
     """
     participant = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("room__resident", "user")
         .filter(pk=participant_id)
         .first()
@@ -707,7 +707,9 @@ def redeem_guest_link(*, token: str, code: str, request=None) -> Participant:
     """
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     with transaction.atomic():
-        invite = GuestInvite.objects.select_for_update().filter(token_hash=_token_hash(token))
+        invite = GuestInvite.objects.select_for_update(of=("self",)).filter(
+            token_hash=_token_hash(token)
+        )
         invite = invite.select_related("room__host__user", "room__resident").first()
         problem = link_problem(invite)
         if problem:
