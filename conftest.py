@@ -3,6 +3,7 @@ import os
 import pytest
 from django.utils import translation
 
+from digifys.core.browser import CHROMIUM, CHROMIUM_ARGS
 from digifys.core.testing import World, build_world
 
 
@@ -50,20 +51,6 @@ def login(client):
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the same
 # thread (fixtures, assertions) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
 
 
 @pytest.fixture(scope="session")

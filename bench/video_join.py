@@ -46,19 +46,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
+from digifys.core.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 NETNS = "digifys-bench-video"
 HOST_IF, NS_IF = "dfyvh0", "dfyvn0"
 HOST_IP, NS_IP = "10.213.77.1", "10.213.77.2"
