@@ -26,6 +26,7 @@ from . import services
 from .availability import local_to_utc
 from .forms import AbsenceForm, AbsenceSearchForm, PatternRowForm
 from .models import Absence, WorkingPattern
+from .planning import day_span
 
 STOCKHOLM_NAME = "Europe/Stockholm"
 STOCKHOLM = ZoneInfo(STOCKHOLM_NAME)
@@ -86,17 +87,9 @@ def _visible_absences(request: HttpRequest):
     return absences.filter(staff=_own_profile(request))
 
 
-def _days(first: datetime.date, last: datetime.date) -> str:
-    if first == last:
-        return formats.date_format(first, "j F")
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{formats.date_format(last, 'j F')}"
-    return f"{formats.date_format(first, 'j F')}–{formats.date_format(last, 'j F')}"
-
-
 def replan_reason(absence: Absence) -> str:
     """Return the re-plan reason offered after ABSENCE, e.g. "Sick leave Ana García 3–5 June"."""
-    days = _days(absence.starts_on, absence.ends_on)
+    days = day_span(absence.starts_on, absence.ends_on)
     return f"{absence.get_kind_display()} {absence.staff.name} {days}"
 
 
@@ -176,7 +169,7 @@ def absence_new(request: HttpRequest) -> HttpResponse:
                 % {
                     "kind": absence.get_kind_display(),
                     "name": absence.staff.name,
-                    "days": _days(absence.starts_on, absence.ends_on),
+                    "days": day_span(absence.starts_on, absence.ends_on),
                 },
             )
             return redirect("scheduling:absence", pk=absence.pk)
@@ -205,7 +198,7 @@ def absence(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     context = {
         "absence": item,
-        "days": _days(item.starts_on, item.ends_on),
+        "days": day_span(item.starts_on, item.ends_on),
         "plans": plans,
         "coordinator": _is_coordinator(request),
         "reason": replan_reason(item),
@@ -219,7 +212,7 @@ def absence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require_role(request)
     item = get_object_or_404(_visible_absences(request), pk=pk)
     if request.method == "POST":
-        name, days = item.staff.name, _days(item.starts_on, item.ends_on)
+        name, days = item.staff.name, day_span(item.starts_on, item.ends_on)
         services.delete_absence(actor=request.user, absence=item, request=request)
         messages.success(
             request,
@@ -228,7 +221,7 @@ def absence_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("scheduling:absences")
     context = {
         "absence": item,
-        "days": _days(item.starts_on, item.ends_on),
+        "days": day_span(item.starts_on, item.ends_on),
         "plans": services.accepted_plans_during(item),
     }
     return render(request, "scheduling/absence_delete.html", context)

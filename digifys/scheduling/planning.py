@@ -886,7 +886,8 @@ def _language_name(code: str) -> str:
         return code
 
 
-def _days(first: datetime.date, last: datetime.date) -> str:
+def day_span(first: datetime.date, last: datetime.date) -> str:
+    """Return the days FIRST–LAST as people write them: "3–9 June", "28 November–6 December"."""
     if first == last:
         return formats.date_format(first, "j F")
     if first.month == last.month and first.year == last.year:
@@ -907,7 +908,7 @@ def _why_not(
                     "role": role,
                     "name": name,
                     "kind": absence.get_kind_display().lower(),
-                    "days": _days(absence.starts_on, absence.ends_on),
+                    "days": day_span(absence.starts_on, absence.ends_on),
                 }
         return _("%(role)s %(name)s not working then") % {"role": role, "name": name}
     if status == "full":

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,8 +27,8 @@ from digifys.audit import services as audit
 from digifys.directory.models import StaffProfile
 from digifys.residents.models import Resident
 
-from .availability import _holiday_calendar, is_public_holiday, is_working
-from .models import Absence, Booking, CalendarFeed
+from .availability import _holiday_calendar, is_public_holiday, is_working, local_to_utc
+from .models import Absence, Booking, CalendarFeed, Plan, WorkingPattern
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 BOOKABLE_PROFESSIONS = (StaffProfile.Profession.PHYSICIAN, StaffProfile.Profession.NURSE)
@@ -389,8 +390,6 @@ def _minutes(value: datetime.time, *, end: bool = False) -> int:
 
 
 def _pattern_label(row: dict) -> str:
-    from .models import WorkingPattern
-
     day = WorkingPattern.Weekday(row["weekday"]).label
     return f"{day} {row['starts']:%H:%M}–{row['ends']:%H:%M}"
 
@@ -402,8 +401,6 @@ def set_working_patterns(*, actor, staff: StaffProfile, rows: list[dict], reques
     Each row has `weekday` (0 = Monday), `starts`, `ends` (00:00 means midnight at the end of the
     day), `on_call` and `works_on_holidays`. Errors are keyed `row-<index>` (the index in ROWS).
     """
-    from .models import WorkingPattern
-
     _require_availability_rights(actor, staff)
     errors: dict[str, list[str]] = {}
     clean = []
@@ -497,9 +494,6 @@ def accepted_plans_during(absence: Absence) -> list[dict]:
     Each entry has `plan` and `items`: how many of the plan's assignments to the person fall on
     the absent days (counted in the person's own time zone).
     """
-    from .availability import local_to_utc
-    from .models import Plan
-
     plans = Plan.objects.filter(
         status=Plan.Status.ACCEPTED,
         week_start__lte=absence.ends_on,
@@ -516,12 +510,10 @@ def accepted_plans_during(absence: Absence) -> list[dict]:
         after = datetime.datetime.combine(
             absence.ends_on + datetime.timedelta(days=1), datetime.time(0), tzinfo=STOCKHOLM
         )
-    return [
-        {
-            "plan": plan,
-            "items": plan.items.filter(
-                clinician=absence.staff, starts_at__lt=after, ends_at__gt=first
-            ).count(),
-        }
-        for plan in plans
-    ]
+    affected = Count(
+        "items",
+        filter=Q(
+            items__clinician=absence.staff, items__starts_at__lt=after, items__ends_at__gt=first
+        ),
+    )
+    return [{"plan": plan, "items": plan.affected} for plan in plans.annotate(affected=affected)]
