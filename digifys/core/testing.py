@@ -28,10 +28,15 @@ PASSWORD = "correct-horse-battery-9"  # noqa: S105 - test personas only
 _PASSWORD_HASH = None
 
 
+# Tests type this number in to register a new resident (a centenarian in December 2026), so a
+# world built later in the same worker must never hand it to one of its residents.
+TYPED_IN_TESTS = {"192612239232"}
+
+
 def elderly_test_numbers():
     """Yield Skatteverket test personnummer for people born 1920-1950, in list order."""
     for number in load_test_personnummer():
-        if "1920" <= number[:4] <= "1950":
+        if "1920" <= number[:4] <= "1950" and number not in TYPED_IN_TESTS:
             yield number
 
 
