@@ -71,7 +71,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 def _demo_logins() -> list:
-    from digifys.synth.region import demo_logins
+    from .demo import demo_logins  # reads clinical apps' models; only the demo needs them
 
     return demo_logins()
 

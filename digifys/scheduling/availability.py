@@ -15,22 +15,26 @@ with the pattern. Consequences, pinned by tests in `tests/test_availability.py`:
   both hours are covered, so a pattern 01:00–04:00 lasts four real hours (23:00–03:00 UTC).
 - The Canary Islands switch at the same instant (01:00 → 02:00 WEST in spring), so a clinician on
   Gran Canaria is one hour behind Stockholm all year.
-To turn a local time typed by a person into an instant use `local_to_utc`, which refuses times in
-the spring gap and picks the earlier instant in the autumn fold.
+To turn a local time typed by a person into an instant use `local_to_utc` (in `core.time`,
+re-exported here), which refuses times in the spring gap and picks the earlier instant in the
+autumn fold.
 """
 
 import datetime
 import functools
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils import timezone
-from django.utils.translation import gettext
 
+from digifys.core.time import STOCKHOLM_NAME, local_to_utc
 from digifys.directory.models import StaffProfile
 
 from .models import Absence, WorkingPattern
+
+# `local_to_utc` lives in core.time; it stays importable from here for existing callers.
+__all__ = ["is_public_holiday", "is_working", "local_to_utc"]
 
 MIDNIGHT = datetime.time(0, 0)
 
@@ -45,37 +49,6 @@ def _holiday_calendar(country: str, subdivision: str, year: int) -> holidays.Hol
         categories=categories,
         language="sv" if country == "SE" else "es",
     )
-
-
-def local_to_utc(day: datetime.date, time: datetime.time, zone: str) -> datetime.datetime:
-    """Return the instant (aware, UTC) at which the wall clock in ZONE shows DAY TIME.
-
-    Raises ValueError when that local time does not exist (the spring daylight-saving gap, e.g.
-    2026-03-29 02:30 in Europe/Stockholm) or ZONE is not an IANA time zone. In the autumn fold,
-    where the local time happens twice (2026-10-25 02:30 in Europe/Stockholm), the earlier instant
-    is returned (still summer time: 00:30 UTC, not 01:30 UTC), whatever `time.fold` says.
-    """
-    if isinstance(day, datetime.datetime) or not isinstance(day, datetime.date):
-        raise TypeError(f"day must be a date, not {type(day).__name__}")
-    if not isinstance(time, datetime.time):
-        raise TypeError(f"time must be a time, not {type(time).__name__}")
-    if time.tzinfo is not None:
-        raise ValueError("time must be a local wall-clock time without tzinfo")
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
-        raise ValueError(gettext("Unknown time zone: %(zone)s") % {"zone": zone}) from error
-    wall = datetime.datetime.combine(day, time.replace(fold=0))
-    instant = wall.replace(tzinfo=tz).astimezone(datetime.UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != wall:
-        raise ValueError(
-            gettext(
-                "%(day)s %(time)s does not exist in %(zone)s: the clocks are put forward "
-                "for daylight saving time."
-            )
-            % {"day": day.isoformat(), "time": time.strftime("%H:%M"), "zone": zone}
-        )
-    return instant
 
 
 def is_public_holiday(staff: StaffProfile, day: datetime.date) -> bool:
@@ -119,7 +92,7 @@ def is_working(
     at = at or timezone.now()
     if timezone.is_naive(at):
         raise ValueError("is_working needs an aware datetime (an instant), not a naive one")
-    local = at.astimezone(ZoneInfo(staff.time_zone or "Europe/Stockholm"))
+    local = at.astimezone(ZoneInfo(staff.time_zone or STOCKHOLM_NAME))
     today = local.date()
     if absences is None:
         absences = staff.absences.filter(starts_on__lte=today, ends_on__gte=today)

@@ -46,6 +46,7 @@ from django.utils import translation
 from digifys.accounts.models import Role
 from digifys.consults.models import Consult, ConsultMessage, JournalNote
 from digifys.consults.routing import deadline_for
+from digifys.core.time import STOCKHOLM
 from digifys.notifications.models import Notification
 from digifys.orders.models import NurseTask, Order
 from digifys.orders.services import due_times, observation_summary
@@ -55,7 +56,7 @@ from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation, Urgency
 from digifys.vitals.news2 import score_news2
 
-from .region import FICTION_PHONES, STOCKHOLM, _between, _Table
+from .tables import FICTION_PHONES, Table, between
 
 UTC = datetime.UTC
 MINUTE = datetime.timedelta(minutes=1)
@@ -169,7 +170,7 @@ class LoopBuilder:
         clock = {
             hour: self.ops.adapt_timefield_value(datetime.time(hour)) for hour in (0, 8, 9, 15, 17)
         }
-        patterns = _Table(
+        patterns = Table(
             WorkingPattern, ["staff", "weekday", "starts", "ends", "on_call", "works_on_holidays"]
         )
         everyone = [*b.physicians, *b.locums]
@@ -214,7 +215,7 @@ class LoopBuilder:
         self.summary.working_patterns = patterns.count
 
         # Absences in the coming weeks; a rota slot always keeps one holder who is never away.
-        absences = _Table(Absence, ["staff", "kind", "starts_on", "ends_on", "note"])
+        absences = Table(Absence, ["staff", "kind", "starts_on", "ends_on", "note"])
         away_in_slot = [0] * len(ROTA)
         pool = [staff for staff in others if not staff.is_locum]
         wanted = max(2, round(0.12 * len(b.physicians)))
@@ -230,13 +231,13 @@ class LoopBuilder:
             chosen.append(staff)
         chosen += rng.sample(b.locums, max(1, round(0.08 * len(b.locums))))
         for staff in chosen:
-            start = _between(rng, 3, 35)
+            start = between(rng, 3, 35)
             if rng.random() < 0.8:
-                kind, days, note = Absence.Kind.VACATION, _between(rng, 5, 14), "Semester"
+                kind, days, note = Absence.Kind.VACATION, between(rng, 5, 14), "Semester"
             else:
                 kind, days, note = (
                     Absence.Kind.COURSE,
-                    _between(rng, 1, 3),
+                    between(rng, 1, 3),
                     "Kurs: fortbildning i geriatrik",
                 )
             absences.add((staff.pk, kind, b.db_date(start), b.db_date(start + days - 1), note))
@@ -319,7 +320,7 @@ class LoopBuilder:
         b = self.b
         rng = random.Random(f"vitals-{b.seed}")
         self.rng = rng
-        table = _Table(Observation, OBSERVATION_FIELDS)
+        table = Table(Observation, OBSERVATION_FIELDS)
         self.table = table
         adapt_json = self.ops.adapt_json_value
         self.json_cache: dict[tuple, object] = {(): adapt_json({}, None)}
@@ -352,7 +353,7 @@ class LoopBuilder:
                 for centre, chance in ROUNDS:
                     if chance < 1.0 and rng.random() >= chance:
                         continue
-                    minute = centre + _between(rng, -40, 45)
+                    minute = centre + between(rng, -40, 45)
                     if low <= minute < high:
                         times.append((k, minute))
             cutoff = self.cutoffs.get(index)
@@ -364,7 +365,7 @@ class LoopBuilder:
             for k, minute in times:
                 recorded_by = carers[int(rng.random() * len(carers))]
                 measured = b.db_instant(k, minute)
-                recorded = b.db_instant(k, minute + _between(rng, 1, 6))
+                recorded = b.db_instant(k, minute + between(rng, 1, 6))
                 values = self._values(base, patchy, morning=minute < 11 * 60)
                 table.add(
                     (resident_id, unit_id, measured, recorded_by, recorded, "manual", *values)
@@ -377,7 +378,7 @@ class LoopBuilder:
         rng = self.rng
         draw = rng.random
         rr0, sat0, sbp0, dbp0, pulse0, temp0, weight0 = base
-        # Inlined `_between(rng, -n, n)`: this runs once per observation.
+        # Inlined `between(rng, -n, n)`: this runs once per observation.
         rr = rr0 - 2 + int(draw() * 5)
         sat = sat0 - 1 + int(draw() * 3)
         sbp = sbp0 - 12 + int(draw() * 25)
@@ -415,9 +416,9 @@ class LoopBuilder:
             else:
                 temp = None
                 note = PATCHY_NOTES["no_temp"]
-        pain = _between(rng, 0, 4) if rng.random() < 0.25 else None
+        pain = between(rng, 0, 4) if rng.random() < 0.25 else None
         weight = self.weight(weight0) if morning and rng.random() < 0.03 else None
-        glucose = Decimal(_between(rng, 45, 115)) / 10 if rng.random() < 0.04 else None
+        glucose = Decimal(between(rng, 45, 115)) / 10 if rng.random() < 0.04 else None
         if None in (rr, sbp, temp):
             total, subscores, band, red_flag = None, self.json_cache[()], "", False
         else:
@@ -464,16 +465,16 @@ class LoopBuilder:
     def _deterioration(self, resident_id, unit_id, carers, base, times, end) -> None:
         """Ordinary rounds, then a worsening during the last day, observed every 2–3 hours."""
         b, rng = self.b, self.rng
-        onset = self.now - _between(rng, 6 * 60, 20 * 60) * MINUTE
+        onset = self.now - between(rng, 6 * 60, 20 * 60) * MINUTE
         amp = 0.7 + 0.4 * rng.random()
         moments = [b.instant(k, m) for k, m in times if b.instant(k, m) < onset]
         worse = []
-        when = onset + _between(rng, 20, 90) * MINUTE
+        when = onset + between(rng, 20, 90) * MINUTE
         while when < end:
             worse.append(when)
-            when += _between(rng, 120, 180) * MINUTE
+            when += between(rng, 120, 180) * MINUTE
         if not worse:
-            worse = [end - _between(rng, 0, 30) * MINUTE]
+            worse = [end - between(rng, 0, 30) * MINUTE]
         for moment in moments:
             morning = moment.astimezone(STOCKHOLM).hour < 11
             values = self._values(base, False, morning=morning)
@@ -499,7 +500,7 @@ class LoopBuilder:
     def _add_row(self, resident_id, unit_id, carers, moment, values) -> None:
         adapt = self.ops.adapt_datetimefield_value
         recorded_by = carers[int(self.rng.random() * len(carers))]
-        recorded = moment + _between(self.rng, 1, 6) * MINUTE
+        recorded = moment + between(self.rng, 1, 6) * MINUTE
         self.table.add(
             (resident_id, unit_id, adapt(moment), recorded_by, adapt(recorded), "manual", *values)
         )

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import io
+import re
 import statistics
 from collections import Counter, defaultdict
 
@@ -21,6 +22,7 @@ from digifys.residents.models import Diagnosis, Medication, Relative, Resident, 
 from digifys.residents.testnumbers import load_test_personnummer
 from digifys.scheduling.models import Absence, WorkingPattern
 from digifys.synth import region
+from digifys.synth import residents as synth_residents
 from digifys.synth.region import (
     DEMO_PASSWORD,
     STOCKHOLM,
@@ -450,7 +452,7 @@ def test_small_region_keeps_the_personas_and_invariants():
 
 def test_reserve_numbers_when_test_personnummer_run_out(monkeypatch):
     few = [n for n in load_test_personnummer() if 1930 <= int(n[:4]) <= 1945][:10]
-    monkeypatch.setattr(region, "load_test_personnummer", lambda: few)
+    monkeypatch.setattr(synth_residents, "load_test_personnummer", lambda: few)
     generate_region(seed=1, scale=60, now=NOW)
     kinds = Counter(Resident.objects.values_list("identity_kind", flat=True))
     assert kinds["personnummer"] <= 10
@@ -475,10 +477,22 @@ def test_command_generates_then_reuses_with_if_empty():
     out = io.StringIO()
     call_command("synth_region", "--scale", "40", "--now", "2026-11-27", stdout=out)
     text = out.getvalue()
-    assert "residents" in text
-    for username in PERSONAS:
-        assert username in text
-    assert DEMO_PASSWORD in text
+    # The summary states what is in the database, one "label  count" line each.
+    counts = {
+        match[1]: int(match[2].replace(" ", ""))
+        for match in re.finditer(r"^  (\S.*?) {2,}(\d{1,3}(?: \d{3})*)$", text, re.M)
+    }
+    assert counts["residents"] == Resident.objects.count() == 40
+    assert counts["units"] == Organisation.objects.filter(kind="unit").count()
+    assert counts["relatives"] == Relative.objects.count()
+    assert counts["physician contacts"] == CareContact.objects.count()
+    assert counts["consults"] == Consult.objects.count()
+    assert counts["nurse tasks"] == NurseTask.objects.count()
+    # Each persona's login row: role, username and the shared password on one line.
+    rows = [line for line in text.splitlines() if DEMO_PASSWORD in line]
+    for username, role in PERSONAS.items():
+        row = next(line for line in rows if f" {username} " in line)
+        assert row.split(username)[0].strip() == str(Role(role).label)
     count = Resident.objects.count()
 
     out = io.StringIO()

@@ -4,15 +4,10 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from digifys.accounts.demo import DEMO_PASSWORD, demo_logins
 from digifys.accounts.models import Role
-from digifys.synth.region import (
-    DEMO_PASSWORD,
-    STOCKHOLM,
-    RegionExistsError,
-    demo_logins,
-    generate_region,
-    region_exists,
-)
+from digifys.core.time import STOCKHOLM
+from digifys.synth.region import RegionExistsError, generate_region, region_exists
 
 
 def _date(text: str) -> datetime.datetime:

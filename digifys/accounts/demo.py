@@ -1,0 +1,131 @@
+"""The demo personas: who they are, and how the login page describes them (demo mode only).
+
+The synthetic region (`digifys.synth`) creates these users; the login page lists them as they
+are in the database. Living here, not in `synth`, keeps `accounts` from importing the generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digifys.careteams.models import PhysicianAssignment
+from digifys.consults.models import Consult
+from digifys.residents.models import Resident
+from digifys.vitals.models import Observation
+
+from .models import Role, User
+
+DEMO_PASSWORD = "digifys-demo-2026"  # noqa: S105 — the public demo password, printed by the demo
+
+# Fixed personas: username → (role, given name, family name). Later features rely on these.
+PERSONAS: dict[str, tuple[str, str, str]] = {
+    "sjukskoterska.mala": (Role.NURSE, "Maria", "Lindqvist"),
+    "sjukskoterska.storuman": (Role.NURSE, "Johanna", "Sjölund"),
+    "underskoterska.mala": (Role.ASSISTANT_NURSE, "Elin", "Burman"),
+    "lakare.malaga": (Role.PHYSICIAN, "Lucía", "Fernández Ortega"),
+    "lakare.grancanaria": (Role.PHYSICIAN, "Alejandro", "Suárez Déniz"),
+    "lakare.lycksele": (Role.PHYSICIAN, "Ingrid", "Marklund"),
+    "anhorig": (Role.RELATIVE, "Eva", ""),  # family name: the resident's
+    "samordnare": (Role.COORDINATOR, "Karin", "Öhman"),
+    "admin": (Role.ADMINISTRATOR, "Per", "Åström"),
+}
+
+
+@dataclass(frozen=True)
+class Login:
+    role: str  # a Role value, e.g. "nurse"
+    username: str
+    name: str
+    detail: str
+
+
+def demo_logins() -> list[Login]:
+    """The fixed demo personas as they are in the database (empty if no region is loaded)."""
+    users = {
+        user.username: user
+        for user in User.objects.filter(username__in=list(PERSONAS)).select_related(
+            "staff_profile__employer"
+        )
+    }
+    logins = []
+    for username, (persona_role, _given, _family) in PERSONAS.items():
+        user = users.get(username)
+        if user is None:
+            continue
+        role = user.role or persona_role  # as the database has it
+        logins.append(
+            Login(
+                role=str(role),
+                username=username,
+                name=user.get_full_name(),
+                detail=_persona_detail(user, role),
+            )
+        )
+    return logins
+
+
+def _persona_detail(user: User, role: str) -> str:
+    if role == Role.RELATIVE:
+        link = user.relative_links.select_related("resident__unit__parent").first()
+        if link is None:
+            return ""
+        resident = link.resident
+        return (
+            f"{link.get_relationship_display()} – {resident.full_name}, "
+            f"{resident.unit.parent.name} {resident.unit.name}"
+        )
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return ""
+    if role in (Role.NURSE, Role.ASSISTANT_NURSE):
+        units = list(profile.units.select_related("parent").order_by("name"))
+        if not units:
+            return profile.employer.name
+        detail = f"{units[0].parent.name}: " + ", ".join(unit.name for unit in units)
+        worse = _deteriorating(units) if role == Role.NURSE else None
+        if worse is not None:
+            detail += (
+                f"; deteriorating now, no consult yet: {worse.resident.full_name} "
+                f"(room {worse.resident.room}, NEWS2 {worse.news2_total})"
+            )
+        return detail
+    if role == Role.PHYSICIAN:
+        named = (
+            PhysicianAssignment.objects.current()
+            .named()
+            .filter(physician=profile, resident__status=Resident.Status.ACTIVE)
+            .count()
+        )
+        detail = (
+            f"{profile.employer.name}; {profile.work_city} ({profile.time_zone}); "
+            f"named physician of {named} residents"
+        )
+        waiting = Consult.objects.filter(
+            assigned_to=profile, status__in=Consult.WAITING_STATUSES
+        ).count()
+        if waiting:
+            detail += f"; {waiting} consult{'s' if waiting > 1 else ''} waiting"
+        return detail
+    if role == Role.ADMINISTRATOR:
+        return f"{profile.employer.name}; Django admin (/admin/)"
+    return profile.employer.name
+
+
+def _deteriorating(units) -> Observation | None:
+    """The latest medium or high NEWS2 in UNITS whose resident has no open consult, if it is
+    that resident's latest observation."""
+    latest = (
+        Observation.objects.filter(
+            unit__in=units,
+            news2_band__in=("medium", "high"),
+            resident__status=Resident.Status.ACTIVE,
+        )
+        .exclude(resident__consults__status__in=Consult.OPEN_STATUSES)
+        .select_related("resident")
+        .order_by("-measured_at", "-pk")
+        .first()
+    )
+    if latest is None:
+        return None
+    newest = latest.resident.observations.order_by("-measured_at", "-pk").first()
+    return latest if newest == latest else None
