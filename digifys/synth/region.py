@@ -24,6 +24,13 @@ vital signs), and all times are derived
 from ``now``, so equal arguments give identical rows (except auto-increment primary keys,
 which depend on what the database has handed out before).
 
+Layout: this module holds the entry points and ``_Builder`` (the seed, the clock, the random
+stream and what each step adds); each table group has its own builder module, run in this order
+(the order fixes the random stream): ``layout`` (homes, units, organisations), ``staff``,
+``residents``, ``records`` (each resident's child rows and contact history), then ``loop``.
+``tables`` holds the shared low-level helpers. The demo personas live in
+:mod:`digifys.accounts.demo`, so the login page does not import the generator.
+
 Privacy: personnummer come only from Skatteverket's published test list
 (:func:`digifys.residents.testnumbers.load_test_personnummer`); when the numbers that fit the
 age range run out, residents get Region Västerbotten reserve numbers. Phone numbers are from

@@ -17,7 +17,7 @@ from digifys.orders.models import NurseTask, Order
 from digifys.residents.models import Resident
 from digifys.scheduling.availability import is_working
 from digifys.scheduling.models import Absence, WorkingPattern
-from digifys.synth import loop
+from digifys.synth import observations
 from digifys.synth.region import STOCKHOLM, default_now, demo_logins, generate_region
 from digifys.vitals.models import Observation
 from digifys.vitals.news2 import score_news2
@@ -215,7 +215,7 @@ def test_observations_are_realistic_recent_and_scored_by_news2():
 
 
 def test_large_regions_keep_only_the_last_day_of_vital_signs(monkeypatch):
-    monkeypatch.setattr(loop, "LARGE_SCALE", 30)
+    monkeypatch.setattr(observations, "LARGE_SCALE", 30)
     generate_region(seed=1, scale=40, now=NOW)
     measured = list(Observation.objects.values_list("measured_at", flat=True))
     assert measured
