@@ -26,7 +26,7 @@ from . import services
 from .availability import local_to_utc
 from .forms import AbsenceForm, AbsenceSearchForm, PatternRowForm
 from .models import Absence, WorkingPattern
-from .planning import day_span
+from .plan_explanations import day_span
 
 STOCKHOLM_NAME = "Europe/Stockholm"
 STOCKHOLM = ZoneInfo(STOCKHOLM_NAME)

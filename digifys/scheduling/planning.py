@@ -1,4 +1,4 @@
-"""The week planner on the Django side: DB → engine inputs, plans, acceptance, edits, re-plans.
+"""The week planner's writes: proposing, editing, accepting and re-planning a week's plan.
 
 The engine (`planner/engine.py`) works in integer minutes since the horizon start, which is Monday
 00:00 Europe/Stockholm of the planned week as a UTC instant. This module turns working patterns,
@@ -16,30 +16,44 @@ Rules (issue #5 item 6):
 
 import dataclasses
 import datetime
-from collections import defaultdict
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
-from django.utils.translation import get_language_info, gettext_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.directory.models import StaffLanguage, StaffProfile
+from digifys.directory.models import StaffProfile
 from digifys.residents.models import Resident
 
 from . import services
-from .availability import is_public_holiday
-from .models import Absence, Booking, Plan, PlanItem, WorkRequest
+from .models import Booking, Plan, PlanItem, WorkRequest
+from .plan_explanations import when_text
+from .plan_inputs import (
+    HORIZON_DAYS,
+    Problem,
+    build_problem,
+    collect,
+    horizon_start_of,
+    instant_at,
+    load_engine,
+    minute_of,
+    monday_of,
+)
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-UTC = datetime.UTC
-HORIZON_DAYS = 7
-# DESIGN: a first review (no earlier one documented) is the in-depth kind and takes an hour.
-FIRST_REVIEW_MINUTES = 60
-REVIEW_MINUTES = 30
+__all__ = [
+    "accept_plan",
+    "build_problem",
+    "create_work_request",
+    "edit_item",
+    "horizon_start_of",
+    "monday_of",
+    "propose_plan",
+    "replan_after_absence",
+    "require_coordinator",
+]
+
 BOOKING_KIND = {
     PlanItem.Kind.MEDICATION_REVIEW: Booking.Kind.MEDICATION_REVIEW,
     PlanItem.Kind.FAMILY_MEETING: Booking.Kind.FAMILY_MEETING,
@@ -47,339 +61,10 @@ BOOKING_KIND = {
 }
 
 
-def _engine():
-    # Imported lazily: the engine module is pure Python + OR-Tools and loads OR-Tools on import.
-    from .planner import engine
-
-    return engine
-
-
 def require_coordinator(actor) -> None:
     """Raise PermissionDenied unless ACTOR is a coordinator (only coordinators plan)."""
     if getattr(actor, "role", None) != Role.COORDINATOR:
         raise PermissionDenied(_("Only coordinators plan."))
-
-
-def monday_of(day: datetime.date) -> datetime.date:
-    """Return the Monday of DAY's week."""
-    return day - datetime.timedelta(days=day.weekday())
-
-
-def horizon_start_of(week_start: datetime.date) -> datetime.datetime:
-    """Return Monday 00:00 Stockholm time of WEEK_START as a UTC instant."""
-    return datetime.datetime.combine(week_start, datetime.time(0), tzinfo=STOCKHOLM).astimezone(UTC)
-
-
-def _minute(start: datetime.datetime, instant: datetime.datetime) -> int:
-    return int((instant - start).total_seconds() // 60)
-
-
-def _instant(start: datetime.datetime, minute: int) -> datetime.datetime:
-    return start + datetime.timedelta(minutes=minute)
-
-
-def _local_instant(day: datetime.date, time: datetime.time, zone: ZoneInfo) -> datetime.datetime:
-    # ZoneInfo shifts a time in the spring gap forwards, which is what a working period means.
-    return datetime.datetime.combine(day, time, tzinfo=zone).astimezone(UTC)
-
-
-def _subtract(windows: list[tuple[int, int]], busy: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Return WINDOWS minus BUSY intervals (all half-open, in minutes)."""
-    result = []
-    for start, end in windows:
-        pieces = [(start, end)]
-        for b_start, b_end in busy:
-            next_pieces = []
-            for p_start, p_end in pieces:
-                if b_end <= p_start or b_start >= p_end:
-                    next_pieces.append((p_start, p_end))
-                    continue
-                if p_start < b_start:
-                    next_pieces.append((p_start, b_start))
-                if b_end < p_end:
-                    next_pieces.append((b_end, p_end))
-            pieces = next_pieces
-        result.extend(pieces)
-    return result
-
-
-def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[list[int]] = []
-    for start, end in sorted(windows):
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
-
-
-@dataclasses.dataclass
-class Problem:
-    """Engine inputs plus what the Django side needs to store the answer."""
-
-    horizon_start: datetime.datetime
-    items: list  # engine.Item
-    clinicians: list  # engine.Clinician
-    meta: dict[str, dict]  # by item id: kind, resident_id, unit_id, round_id, work_request_id
-    staff: dict[str, StaffProfile]
-
-
-def _free_windows(
-    staff: StaffProfile,
-    *,
-    horizon_start: datetime.datetime,
-    week_start: datetime.date,
-    patterns,
-    absences,
-    busy: list[tuple[int, int]],
-    not_before: int,
-) -> list[tuple[int, int]]:
-    zone = ZoneInfo(staff.time_zone or "Europe/Stockholm")
-    total = HORIZON_DAYS * 1440
-    windows = []
-    # Local days one either side: a clinician's local day may straddle Stockholm's midnight.
-    for offset in range(-1, HORIZON_DAYS + 1):
-        day = week_start + datetime.timedelta(days=offset)
-        if any(a.starts_on <= day <= a.ends_on for a in absences):
-            continue
-        holiday = None
-        for pattern in patterns:
-            if pattern.weekday != day.weekday() or pattern.on_call:
-                continue
-            if not pattern.works_on_holidays:
-                if holiday is None:
-                    holiday = is_public_holiday(staff, day)
-                if holiday:
-                    continue
-            start = _local_instant(day, pattern.starts, zone)
-            if pattern.ends == datetime.time(0):
-                end = _local_instant(day + datetime.timedelta(days=1), pattern.ends, zone)
-            else:
-                end = _local_instant(day, pattern.ends, zone)
-            s = max(_minute(horizon_start, start), 0, not_before)
-            e = min(_minute(horizon_start, end), total)
-            if e > s:
-                windows.append((s, e))
-    return _subtract(_merge(windows), busy)
-
-
-def _resident_language(resident: Resident) -> str:
-    if resident.needs_interpreter and resident.interpreter_language:
-        return resident.interpreter_language
-    languages = resident.preferred_languages or []
-    return languages[0] if languages else "sv"
-
-
-def _collect(
-    *,
-    week_start: datetime.date,
-    actor=None,
-    ignore_bookings: set[int] = frozenset(),
-    now: datetime.datetime | None = None,
-) -> Problem:
-    engine = _engine()
-    now = now or timezone.now()
-    horizon_start = horizon_start_of(week_start)
-    horizon_end = _instant(horizon_start, HORIZON_DAYS * 1440)
-    not_before = max(0, _minute(horizon_start, now) + 1)
-    week_end = week_start + datetime.timedelta(days=HORIZON_DAYS - 1)
-
-    physicians = list(
-        StaffProfile.objects.physicians()
-        .filter(user__is_active=True)
-        .select_related("user")
-        .prefetch_related("working_patterns")
-    )
-    absences = defaultdict(list)
-    for absence in Absence.objects.filter(
-        staff__in=physicians,
-        starts_on__lte=week_end + datetime.timedelta(days=1),
-        ends_on__gte=week_start - datetime.timedelta(days=1),
-    ):
-        absences[absence.staff_id].append(absence)
-    busy = defaultdict(list)
-    for booking in Booking.objects.active().filter(
-        clinician__in=physicians, starts_at__lt=horizon_end, ends_at__gt=horizon_start
-    ):
-        if booking.pk in ignore_bookings:
-            continue
-        busy[booking.clinician_id].append(
-            (_minute(horizon_start, booking.starts_at), _minute(horizon_start, booking.ends_at))
-        )
-    languages = defaultdict(set)
-    for staff_id, language in StaffLanguage.objects.filter(staff__in=physicians).values_list(
-        "staff_id", "language"
-    ):
-        languages[staff_id].add(language.lower())
-
-    clinicians, staff_by_id = [], {}
-    for staff in physicians:
-        windows = _free_windows(
-            staff,
-            horizon_start=horizon_start,
-            week_start=week_start,
-            patterns=list(staff.working_patterns.all()),
-            absences=absences[staff.pk],
-            busy=busy[staff.pk],
-            not_before=not_before,
-        )
-        staff_by_id[str(staff.pk)] = staff
-        clinicians.append(
-            engine.Clinician(
-                id=str(staff.pk),
-                team=str(staff.employer_id),
-                # DESIGN: a physician without registered languages consults in Swedish.
-                languages=frozenset(languages[staff.pk] or {"sv"}),
-                windows=tuple(engine.Window(s, e) for s, e in windows),
-                is_locum=staff.is_locum,
-                # Physicians are registered with their Swedish licence (legitimation).
-                licensed=True,
-            )
-        )
-
-    def team_of(physician_id):
-        staff = staff_by_id.get(str(physician_id)) if physician_id else None
-        return str(staff.employer_id) if staff else None
-
-    items, meta = [], {}
-    total = HORIZON_DAYS * 1440
-
-    # Ward rounds: one item per occurrence in the week, at its fixed time.
-    from digifys.rounds.models import Round
-
-    try:
-        from digifys.rounds.services import schedule_rounds
-    except ImportError:  # the rounds helper's service is not there yet: use stored occurrences
-        schedule_rounds = None
-    if schedule_rounds is not None and actor is not None:
-        schedule_rounds(actor=actor, starts=horizon_start, ends=horizon_end)
-    rounds = (
-        Round.objects.filter(starts_at__gte=horizon_start, starts_at__lt=horizon_end)
-        .exclude(status=Round.Status.CANCELLED)
-        .select_related("slot")
-    )
-    for round_ in rounds:
-        start = _minute(horizon_start, round_.starts_at)
-        if start < not_before:
-            continue
-        duration = _minute(round_.starts_at, round_.ends_at)
-        named = round_.slot.physician_id if round_.slot and round_.slot.physician_id else None
-        named = named or round_.physician_id
-        key = f"round:{round_.pk}"
-        items.append(
-            engine.Item(
-                id=key,
-                kind="round",
-                duration=duration,
-                earliest=start,
-                deadline=start + duration,
-                named=str(named) if named else None,
-                team=team_of(named),
-                fixed_start=start,
-            )
-        )
-        meta[key] = {"kind": "round", "unit_id": round_.unit_id, "round_id": round_.pk}
-
-    resident_items = []  # (key, resident, kind, duration, earliest, deadline, language, extra)
-    from digifys.medicationreviews.selectors import due_reviews
-
-    booked_reviews = set(
-        Booking.objects.active()
-        .filter(kind=Booking.Kind.MEDICATION_REVIEW, ends_at__gte=now)
-        .values_list("resident_id", flat=True)
-    )
-    due = due_reviews(
-        residents_queryset=Resident.objects.in_care(),
-        today=week_start,
-        horizon_days=HORIZON_DAYS - 1,
-    )
-    for entry in due:
-        resident = entry.resident
-        if resident.pk in booked_reviews or resident.unit_id is None:
-            continue
-        minutes = FIRST_REVIEW_MINUTES if entry.due.last_review_on is None else REVIEW_MINUTES
-        resident_items.append(
-            (
-                f"review:{resident.pk}",
-                resident,
-                "medication_review",
-                minutes,
-                not_before,
-                total,
-                _resident_language(resident),
-                {"due_on": entry.due.due_on.isoformat()},
-            )
-        )
-    requests = WorkRequest.objects.filter(
-        status=WorkRequest.Status.OPEN, earliest_on__lte=week_end, deadline_on__gte=week_start
-    ).select_related("resident")
-    for request in requests:
-        earliest = _minute(
-            horizon_start,
-            datetime.datetime.combine(request.earliest_on, datetime.time(0), tzinfo=STOCKHOLM),
-        )
-        deadline = _minute(
-            horizon_start,
-            datetime.datetime.combine(
-                request.deadline_on + datetime.timedelta(days=1), datetime.time(0), tzinfo=STOCKHOLM
-            ),
-        )
-        resident_items.append(
-            (
-                f"request:{request.pk}",
-                request.resident,
-                request.kind,
-                request.duration_minutes,
-                max(earliest, not_before, 0),
-                min(deadline, total),
-                request.language or "sv",
-                {"work_request_id": request.pk, "unit_id": request.unit_id},
-            )
-        )
-
-    named_of, deputy_of = {}, {}
-    from digifys.careteams.models import PhysicianAssignment
-
-    for resident_id, physician_id, role in (
-        PhysicianAssignment.objects.current()
-        .filter(resident__in=[entry[1].pk for entry in resident_items])
-        .values_list("resident_id", "physician_id", "role")
-    ):
-        target = named_of if role == PhysicianAssignment.Role.NAMED else deputy_of
-        target[resident_id] = str(physician_id)
-    for key, resident, kind, minutes, earliest, deadline, language, extra in resident_items:
-        if deadline - earliest < minutes:
-            continue  # cannot fit this week any more
-        named = named_of.get(resident.pk)
-        items.append(
-            engine.Item(
-                id=key,
-                kind=kind,
-                duration=minutes,
-                earliest=earliest,
-                deadline=deadline,
-                named=named,
-                deputy=deputy_of.get(resident.pk),
-                team=team_of(named),
-                language=language,
-                resident=str(resident.pk),
-            )
-        )
-        meta[key] = {
-            "kind": kind,
-            "resident_id": resident.pk,
-            "unit_id": extra.get("unit_id", resident.unit_id),
-            "work_request_id": extra.get("work_request_id"),
-        }
-    return Problem(horizon_start, items, clinicians, meta, staff_by_id)
-
-
-def build_problem(*, week_start: datetime.date, actor=None):
-    """Return (items, clinicians, horizon_start): the engine's inputs for the week of WEEK_START."""
-    problem = _collect(week_start=week_start, actor=actor)
-    return problem.items, problem.clinicians, problem.horizon_start
 
 
 def _store(
@@ -406,7 +91,7 @@ def _store(
         assignment = result.assignments.get(item.id) if result else None
         clinician_id = assignment.clinician_id if assignment else None
         starts_at = (
-            _instant(problem.horizon_start, assignment.start)
+            instant_at(problem.horizon_start, assignment.start)
             if assignment and assignment.start is not None and clinician_id
             else None
         )
@@ -422,8 +107,8 @@ def _store(
                 round_id=info.get("round_id"),
                 work_request_id=info.get("work_request_id"),
                 duration_minutes=item.duration,
-                earliest_at=_instant(problem.horizon_start, item.earliest),
-                deadline_at=_instant(problem.horizon_start, item.deadline),
+                earliest_at=instant_at(problem.horizon_start, item.earliest),
+                deadline_at=instant_at(problem.horizon_start, item.deadline),
                 language=item.language,
                 named_id=int(item.named) if item.named else None,
                 deputy_id=int(item.deputy) if item.deputy else None,
@@ -458,10 +143,10 @@ def propose_plan(*, actor, week_start: datetime.date, time_limit: float = 10.0) 
             _("This week already has an accepted plan. Re-plan it instead, to keep its bookings.")
         )
     with transaction.atomic():
-        problem = _collect(week_start=week_start, actor=actor)
+        problem = collect(week_start=week_start, actor=actor)
     result = None
     if problem.items:
-        result = _engine().optimise(problem.items, problem.clinicians, time_limit=time_limit)
+        result = load_engine().optimise(problem.items, problem.clinicians, time_limit=time_limit)
     with transaction.atomic():
         plan = _store(actor=actor, problem=problem, result=result, week_start=week_start)
         _audit_plan(
@@ -481,7 +166,7 @@ def _audit_plan(actor, plan: Plan, details: dict) -> None:
 
 
 def _item_from_row(engine, row: PlanItem, horizon_start, staff_by_id):
-    start = _minute(horizon_start, row.earliest_at)
+    start = minute_of(horizon_start, row.earliest_at)
     named = str(row.named_id) if row.named_id else None
     team = None
     if named and named in staff_by_id:
@@ -491,7 +176,7 @@ def _item_from_row(engine, row: PlanItem, horizon_start, staff_by_id):
         kind=row.kind,
         duration=row.duration_minutes,
         earliest=start,
-        deadline=_minute(horizon_start, row.deadline_at),
+        deadline=minute_of(horizon_start, row.deadline_at),
         named=named,
         deputy=str(row.deputy_id) if row.deputy_id else None,
         team=team,
@@ -509,13 +194,13 @@ def replan_after_absence(*, actor, plan: Plan, reason: str, time_limit: float = 
     require_coordinator(actor)
     if plan.status == Plan.Status.SUPERSEDED:
         raise ValidationError(_("This plan has been replaced; re-plan the newer one."))
-    engine = _engine()
+    engine = load_engine()
     now = timezone.now()
     old_rows = list(plan.items.all())
     # The plan's own bookings must not block the times they hold.
     own_bookings = {row.booking_id for row in old_rows if row.booking_id}
     with transaction.atomic():
-        problem = _collect(
+        problem = collect(
             week_start=plan.week_start, actor=actor, ignore_bookings=own_bookings, now=now
         )
     fresh = {item.id: item for item in problem.items}
@@ -527,7 +212,9 @@ def replan_after_absence(*, actor, plan: Plan, reason: str, time_limit: float = 
         item = fresh.get(row.key) or _item_from_row(
             engine, row, problem.horizon_start, problem.staff
         )
-        if item.fixed_start is not None and item.fixed_start <= _minute(problem.horizon_start, now):
+        if item.fixed_start is not None and item.fixed_start <= minute_of(
+            problem.horizon_start, now
+        ):
             done.append(row)
             continue
         items.append(item)
@@ -542,7 +229,7 @@ def replan_after_absence(*, actor, plan: Plan, reason: str, time_limit: float = 
             previous[row.key] = engine.Assignment(
                 item_id=row.key,
                 clinician_id=str(row.clinician_id),
-                start=_minute(problem.horizon_start, row.starts_at),
+                start=minute_of(problem.horizon_start, row.starts_at),
                 tier=row.tier or None,
                 interpreter=row.interpreter,
                 named_status=row.named_status,
@@ -597,11 +284,6 @@ def _speaks(clinician: StaffProfile, language: str) -> bool:
     return language in spoken
 
 
-def _when(instant: datetime.datetime) -> str:
-    local = instant.astimezone(STOCKHOLM)
-    return f"{formats.date_format(local.date(), 'SHORT_DATE_FORMAT')} {local:%H:%M}"
-
-
 @transaction.atomic
 def edit_item(
     *, actor, item: PlanItem, clinician: StaffProfile, starts_at: datetime.datetime | None = None
@@ -626,7 +308,7 @@ def edit_item(
         raise ValidationError(
             {
                 "starts_at": _("Choose a time between %(first)s and %(last)s Stockholm time.")
-                % {"first": _when(item.earliest_at), "last": _when(item.deadline_at)}
+                % {"first": when_text(item.earliest_at), "last": when_text(item.deadline_at)}
             }
         )
     # Working, not absent, not in the past: the same checks as any booking.
@@ -765,7 +447,7 @@ def accept_plan(*, actor, plan: Plan, request=None) -> Plan:
                     "kind": row.get_kind_display(),
                     "resident": row.resident.full_name,
                     "name": row.clinician.name,
-                    "when": _when(row.starts_at),
+                    "when": when_text(row.starts_at),
                     "why": " ".join(exc.messages),
                 }
             )
@@ -861,123 +543,3 @@ def create_work_request(
         details={"kind": kind, "deadline_on": deadline_on.isoformat()},
     )
     return work
-
-
-# --- Explanations -------------------------------------------------------------------------------
-
-
-# Languages of Sweden's national minorities that Django's language list lacks.
-MINORITY_LANGUAGES = {
-    "se": gettext_lazy("Northern Sami"),
-    "smj": gettext_lazy("Lule Sami"),
-    "sma": gettext_lazy("Southern Sami"),
-    "fit": gettext_lazy("Meänkieli"),
-    "rom": gettext_lazy("Romani"),
-    "yi": gettext_lazy("Yiddish"),
-}
-
-
-def _language_name(code: str) -> str:
-    if code in MINORITY_LANGUAGES:
-        return str(MINORITY_LANGUAGES[code])
-    try:
-        return get_language_info(code)["name_translated"]
-    except KeyError:
-        return code
-
-
-def day_span(first: datetime.date, last: datetime.date) -> str:
-    """Return the days FIRST–LAST as people write them: "3–9 June", "28 November–6 December"."""
-    if first == last:
-        return formats.date_format(first, "j F")
-    if first.month == last.month and first.year == last.year:
-        return f"{first.day}–{formats.date_format(last, 'j F')}"
-    return f"{formats.date_format(first, 'j F')}–{formats.date_format(last, 'j F')}"
-
-
-def _why_not(
-    person: StaffProfile | None, status: str, absences_of, item: PlanItem, role: str
-) -> str:
-    name = person.name if person else "?"
-    if status == "unavailable":
-        first = item.earliest_at.astimezone(STOCKHOLM).date()
-        last = item.deadline_at.astimezone(STOCKHOLM).date()
-        for absence in absences_of.get(person.pk if person else None, []):
-            if absence.starts_on <= last and absence.ends_on >= first:
-                return _("%(role)s %(name)s on %(kind)s %(days)s") % {
-                    "role": role,
-                    "name": name,
-                    "kind": absence.get_kind_display().lower(),
-                    "days": day_span(absence.starts_on, absence.ends_on),
-                }
-        return _("%(role)s %(name)s not working then") % {"role": role, "name": name}
-    if status == "full":
-        return _("%(role)s %(name)s fully booked this week") % {"role": role, "name": name}
-    if status == "unlicensed":
-        return _("%(role)s %(name)s has no Swedish licence") % {"role": role, "name": name}
-    if status == "locked":
-        return _("%(role)s %(name)s was not free in the kept plan") % {"role": role, "name": name}
-    return ""
-
-
-def explain(item: PlanItem, absences_of: dict) -> list[str]:
-    """Return human sentences saying why ITEM went where it did (in the active language)."""
-    lines = []
-    named_role, deputy_role = _("Named physician"), _("Deputy")
-    if item.kept:
-        lines.append(_("Kept from the previous plan"))
-    if item.edited_by_id:
-        lines.append(_("Moved by the coordinator"))
-    outcome = {
-        "named": "",
-        "deputy": _("deputy"),
-        "team": _("same team"),
-        "other": _("other physician"),
-        "locum": _("locum"),
-    }
-    if not item.named_id and item.kind != PlanItem.Kind.ROUND and item.resident_id:
-        lines.append(_("No named physician registered"))
-    elif not item.named_id and item.kind == PlanItem.Kind.ROUND:
-        lines.append(_("The round has no regular physician"))
-    if item.tier == PlanItem.Tier.NAMED:
-        if not item.kept and not item.edited_by_id:
-            lines.append(_("Named physician"))
-    elif item.named_id and not item.edited_by_id:
-        reasons = [_why_not(item.named, item.named_status, absences_of, item, named_role)]
-        if item.tier != PlanItem.Tier.DEPUTY and item.deputy_id:
-            reasons.append(
-                _why_not(item.deputy, item.deputy_status, absences_of, item, deputy_role)
-            )
-        reasons = [r for r in reasons if r]
-        target = outcome.get(item.tier) or _("not placed")
-        if reasons:
-            lines.append(_("%(why)s → %(target)s") % {"why": "; ".join(reasons), "target": target})
-        elif item.tier:
-            lines.append(target[:1].upper() + target[1:])
-    if item.clinician_id is None:
-        lines.append(
-            _("Nobody suitable is free between %(first)s and %(last)s")
-            % {"first": _when(item.earliest_at), "last": _when(item.deadline_at)}
-        )
-    if item.interpreter:
-        lines.append(
-            _("No %(language)s speaker free → interpreter booked")
-            % {"language": _language_name(item.language)}
-        )
-    if item.work_request_id:
-        last_day = (item.deadline_at - datetime.timedelta(minutes=1)).astimezone(STOCKHOLM).date()
-        lines.append(_("Deadline %(day)s") % {"day": formats.date_format(last_day, "j F")})
-    return lines
-
-
-def absences_for(items, week_start: datetime.date) -> dict:
-    """Absences of the named physicians and deputies of ITEMS around the week, by staff pk."""
-    staff = {i.named_id for i in items if i.named_id} | {i.deputy_id for i in items if i.deputy_id}
-    result = defaultdict(list)
-    for absence in Absence.objects.filter(
-        staff__in=staff,
-        starts_on__lte=week_start + datetime.timedelta(days=HORIZON_DAYS),
-        ends_on__gte=week_start - datetime.timedelta(days=1),
-    ):
-        result[absence.staff_id].append(absence)
-    return result

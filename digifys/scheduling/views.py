@@ -21,7 +21,7 @@ from digifys.core.forms import add_service_errors
 from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
 
-from . import planning, services
+from . import plan_explanations, planning, services
 from .availability import local_to_utc
 from .forms import BookingForm, PlanItemForm, WorkRequestForm
 from .models import Booking, CalendarFeed, Plan, PlanItem, WorkRequest
@@ -321,7 +321,7 @@ def _item_row(item: PlanItem, absences_of: dict) -> dict:
         "day": item.starts_at.astimezone(STOCKHOLM).date() if item.starts_at else None,
         "other_zone": zone_name != "Europe/Stockholm",
         "zone": zone_name,
-        "explanation": planning.explain(item, absences_of),
+        "explanation": plan_explanations.explain(item, absences_of),
     }
 
 
@@ -349,7 +349,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
     items = items.order_by(F("starts_at").asc(nulls_first=True), "pk")
     page = Paginator(items, PLAN_PAGE_SIZE).get_page(request.GET.get("page"))
     page_items = list(page.object_list)
-    absences_of = planning.absences_for(page_items, plan.week_start)
+    absences_of = plan_explanations.absences_for(page_items, plan.week_start)
     rows = [_item_row(item, absences_of) for item in page_items]
     # Organisation data only (who, where, when): one read per resident named on the page.
     audit.record_many(
@@ -473,7 +473,7 @@ def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 if request.htmx:
                     item = _plan_items(item.plan).get(pk=item.pk)
-                    absences_of = planning.absences_for([item], item.plan.week_start)
+                    absences_of = plan_explanations.absences_for([item], item.plan.week_start)
                     _audit_item(request, item)
                     context = {"row": _item_row(item, absences_of), "editable": True}
                     return render(request, "scheduling/plan.html#item", context)
@@ -483,7 +483,7 @@ def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "item": item,
         "form": form,
-        "row": _item_row(item, planning.absences_for([item], item.plan.week_start)),
+        "row": _item_row(item, plan_explanations.absences_for([item], item.plan.week_start)),
         "editable": True,
     }
     status = 400 if form.errors else 200

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from digifys.core.testing import assign, give_hours
+from digifys.core.time import STOCKHOLM
 from digifys.scheduling import planning
 from digifys.scheduling.models import Absence, Booking, Plan, WorkRequest
 
@@ -83,7 +84,7 @@ def test_a_coordinator_proposes_edits_and_accepts_a_week_plan(world, browser_log
         ("Greta", david.pk),
         ("Helge", david.pk),
     ]
-    helge_start = bookings[1].starts_at.astimezone(planning.STOCKHOLM)
+    helge_start = bookings[1].starts_at.astimezone(STOCKHOLM)
     assert (helge_start.date(), helge_start.time()) == (
         week + datetime.timedelta(days=2),
         datetime.time(13),

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from digifys.core.testing import assign, give_hours
-from digifys.scheduling import planning
+from digifys.core.time import STOCKHOLM
+from digifys.scheduling import plan_explanations, planning
 from digifys.scheduling.models import Absence, Booking, Plan, PlanItem, WorkRequest
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ def test_vacation_sends_the_item_to_the_deputy_and_says_why(planned, week):
     assert item.clinician == planned.other_physician.staff_profile
     assert item.tier == PlanItem.Tier.DEPUTY
     assert item.named_status == "unavailable"
-    lines = planning.explain(item, planning.absences_for([item], week))
+    lines = plan_explanations.explain(item, plan_explanations.absences_for([item], week))
     assert any("Carmen" in line and "→" in line for line in lines), lines
     assert any(line.startswith("Deadline") for line in lines), lines
 
@@ -211,7 +212,7 @@ def test_interpreter_explained_when_nobody_speaks_the_language(planned, week):
     plan = planning.propose_plan(actor=planned.coordinator, week_start=week, time_limit=2)
     item = plan.items.get()
     assert item.interpreter
-    lines = planning.explain(item, {})
+    lines = plan_explanations.explain(item, {})
     assert "No Finnish speaker free → interpreter booked" in lines, lines
 
 
@@ -230,7 +231,7 @@ def test_rounds_are_planned_and_get_their_physician(planned, week):
     plan = planning.propose_plan(actor=planned.coordinator, week_start=week, time_limit=2)
     item = plan.items.get(kind=PlanItem.Kind.ROUND)
     assert item.clinician == planned.other_physician.staff_profile
-    assert item.starts_at.astimezone(planning.STOCKHOLM).time() == datetime.time(9)
+    assert item.starts_at.astimezone(STOCKHOLM).time() == datetime.time(9)
     planning.accept_plan(actor=planned.coordinator, plan=plan)
     assert Round.objects.get(pk=item.round_id).physician == planned.other_physician.staff_profile
 
