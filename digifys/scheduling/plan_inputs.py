@@ -33,6 +33,7 @@ REVIEW_MINUTES = 30
 
 
 def load_engine():
+    """Return the engine module (`planner.engine`)."""
     # Imported lazily: the engine module is pure Python + OR-Tools and loads OR-Tools on import.
     from .planner import engine
 
@@ -50,10 +51,12 @@ def horizon_start_of(week_start: datetime.date) -> datetime.datetime:
 
 
 def minute_of(start: datetime.datetime, instant: datetime.datetime) -> int:
+    """Return INSTANT as whole minutes after START (the engine's clock)."""
     return int((instant - start).total_seconds() // 60)
 
 
 def instant_at(start: datetime.datetime, minute: int) -> datetime.datetime:
+    """Return the instant MINUTE minutes after START."""
     return start + datetime.timedelta(minutes=minute)
 
 
