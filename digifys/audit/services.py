@@ -18,7 +18,6 @@ import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,12 +29,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from digifys.accounts.models import Role
+from digifys.core.time import STOCKHOLM
 from digifys.directory.models import Organisation
 
 from .chain import GENESIS_HASH, HASHED_FIELDS, format_instant, hash_canonical
 from .models import AuditChainHead, AuditEvent, LogReview, LogReviewItem
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 HEAD_PK = 1
 MAX_DETAILS_CHARS = 2000
 

@@ -6,7 +6,6 @@ Swedish (DESIGN §5.7), so they are written under `override("sv")` whatever the 
 
 import datetime
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db.models import F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -16,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from digifys.careteams.models import PhysicianAssignment
+from digifys.core.time import STOCKHOLM
 from digifys.orders.models import NurseTask, Order
 from digifys.residents.models import Diagnosis, Medication, Resident, TreatmentLimitation
 from digifys.vitals.models import Observation
 
 from .models import Consult, ConsultMessage, ConsultPhoto, JournalNote
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NEWER_OBSERVATIONS = 5
 
 

@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
+from digifys.core.time import physician_zone
 from digifys.residents.models import Resident
 from digifys.vitals.models import Observation, Urgency
 
@@ -31,19 +32,11 @@ from .forms import CloseForm, ConsultForm, HandOverForm, MessageForm, NoteForm, 
 from .models import Consult, ConsultMessage, JournalNote
 
 CLINICAL = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
-STOCKHOLM = "Europe/Stockholm"
 
 
 def _require_role(request: HttpRequest, *roles: Role) -> None:
     if request.user.role not in roles:
         raise PermissionDenied
-
-
-def _own_zone(user) -> str | None:
-    """A physician's own time zone (they may work abroad); None for everyone else."""
-    if user.role != Role.PHYSICIAN:
-        return None
-    return user.staff_profile.time_zone or STOCKHOLM
 
 
 def _int_or_none(value) -> int | None:
@@ -175,7 +168,7 @@ def _thread_context(request: HttpRequest, consult: Consult) -> dict:
         "consult": consult,
         "resident": consult.resident,
         "thread": thread,
-        "own_zone": _own_zone(request.user),
+        "own_zone": physician_zone(request.user),
         "now": now,
         "overdue": consult.is_waiting and consult.deadline_at <= now,
         "is_physician": request.user.role == Role.PHYSICIAN,
@@ -444,7 +437,7 @@ def _inbox_context(request: HttpRequest) -> dict:
         object_type="consult_inbox",
         request=request,
     )
-    return {"inbox": inbox, "own_zone": _own_zone(request.user), "now": now}
+    return {"inbox": inbox, "own_zone": physician_zone(request.user), "now": now}
 
 
 @login_required

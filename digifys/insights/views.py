@@ -6,7 +6,6 @@ read per resident shown.
 """
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -20,12 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams.models import PhysicianAssignment
+from digifys.core.time import STOCKHOLM  # the cut-over is a day on the residents' side
 from digifys.directory.models import Organisation
 from digifys.residents.models import Resident
 
 from . import selectors
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")  # the cut-over is a day on the residents' side
 
 UNIT_SORTS = {
     "name": lambda g: (g.municipality, g.name),

@@ -1,7 +1,6 @@
 """Forms for orders and nurse tasks: they parse what was typed; the services own the rules."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,11 +9,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from digifys.core.forms import add_service_errors
+from digifys.core.time import STOCKHOLM
 from digifys.vitals.models import Observation
 
 from .models import Order
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # Service error keys that the order form shows on one of its own fields.
 _SERVICE_FIELDS = {"first_due_at": "first_due_time"}

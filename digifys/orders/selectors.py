@@ -1,16 +1,15 @@
 """Reads for the orders pages, each in a constant number of queries however long the history."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from digifys.accounts.models import Role
+from digifys.core.time import STOCKHOLM
 from digifys.vitals.models import Observation
 
 from .models import NurseTask, Order
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 RECENTLY = datetime.timedelta(hours=24)
 RECENT_LIMIT = 50
 FILTERS = ("all", "overdue", "today")

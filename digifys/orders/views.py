@@ -1,7 +1,6 @@
 """Pages for physician orders and the nurse tasks they become (the closed loop)."""
 
-import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,9 +22,10 @@ from digifys.audit import services as audit
 from digifys.careteams import policy
 from digifys.consults.models import Consult
 from digifys.core.forms import add_service_errors
+from digifys.core.time import clock_differs, zone_of
 
 from . import selectors, services
-from .forms import STOCKHOLM, CancelOrderForm, CompleteTaskForm, OrderForm
+from .forms import CancelOrderForm, CompleteTaskForm, OrderForm
 from .models import NurseTask, Order
 
 PREVIEW_SHOWN = 10
@@ -39,18 +39,6 @@ FILTER_LABELS = {
 def _require_role(request: HttpRequest, *roles: Role) -> None:
     if request.user.role not in roles:
         raise PermissionDenied
-
-
-def _own_zone(user) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.staff_profile.time_zone or "Europe/Stockholm")
-    except (ZoneInfoNotFoundError, ValueError):
-        return STOCKHOLM
-
-
-def _clock_differs(when: datetime.datetime, zone: ZoneInfo) -> bool:
-    """True when the clinician's wall clock at WHEN is not Stockholm's (e.g. the Canaries)."""
-    return when.astimezone(zone).utcoffset() != when.astimezone(STOCKHOLM).utcoffset()
 
 
 def _purpose(user, resident) -> str:
@@ -83,9 +71,9 @@ def _preview(form: OrderForm, zone: ZoneInfo) -> dict | None:
     shown = times if len(times) <= PREVIEW_SHOWN else times[: PREVIEW_SHOWN - 1]
     return {
         "count": len(times),
-        "times": [{"at": at, "differs": _clock_differs(at, zone)} for at in shown],
+        "times": [{"at": at, "differs": clock_differs(at, zone)} for at in shown],
         "last": (
-            {"at": times[-1], "differs": _clock_differs(times[-1], zone)}
+            {"at": times[-1], "differs": clock_differs(times[-1], zone)}
             if len(times) > PREVIEW_SHOWN
             else None
         ),
@@ -102,7 +90,7 @@ def new_order(request: HttpRequest, consult_pk: int) -> HttpResponse:
         Consult.objects.visible_to(request.user).select_related("resident__unit__parent"),
         pk=consult_pk,
     )
-    zone = _own_zone(request.user)
+    zone = zone_of(request.user)
     if request.method == "GET" and "preview" in request.GET:
         # The live preview of due times: no resident data, nothing logged.
         form = OrderForm(request.GET)
@@ -156,7 +144,7 @@ def new_order(request: HttpRequest, consult_pk: int) -> HttpResponse:
         "preview": _preview(form, zone),
         "own_zone": zone,
         "now": now,
-        "clock_differs": _clock_differs(now, zone),
+        "clock_differs": clock_differs(now, zone),
     }
     if request.htmx:
         # htmx swaps only successful responses: the refused form comes back as 200.

@@ -1,18 +1,17 @@
 """Demo data for ward rounds: one weekly slot per unit, and this and next week's rounds."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count
 
 from digifys.careteams.models import PhysicianAssignment
+from digifys.core.time import STOCKHOLM
 from digifys.directory.models import Organisation
 from digifys.residents.models import Resident
 
 from . import services
 from .models import Round, RoundSlot
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TIMES = ((datetime.time(9, 0), datetime.time(11, 0)), (datetime.time(13, 0), datetime.time(15, 0)))
 
 

@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc
 from digifys.directory.models import StaffProfile
 from digifys.residents.models import Resident
-from digifys.scheduling.availability import local_to_utc
 
 from .models import AgendaItem, Round, RoundSlot
 
-UNIT_ZONE = "Europe/Stockholm"
+UNIT_ZONE = STOCKHOLM_NAME
 # A Monday: week 0 for slots without a start date (ISO week 1 of 1970 begins 1969-12-29).
 WEEK_ZERO = datetime.date(1969, 12, 29)
 
@@ -63,9 +63,7 @@ def slot_instants(
 
 
 def _local_date(instant: datetime.datetime) -> datetime.date:
-    from zoneinfo import ZoneInfo
-
-    return instant.astimezone(ZoneInfo(UNIT_ZONE)).date()
+    return instant.astimezone(STOCKHOLM).date()
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from digifys.careteams import policy
 from digifys.careteams.models import PhysicianAssignment
 from digifys.consults.models import JournalNote
 from digifys.core.forms import add_service_errors
+from digifys.core.time import own_time_label, zone_of
 from digifys.orders.forms import OrderForm
 from digifys.orders.models import Order
 from digifys.residents.models import Medication, Resident
@@ -55,23 +56,6 @@ def _round_for(request: HttpRequest, pk: int) -> Round:
     if role in CLINICAL and not services.may_see_round(request.user, round):
         raise Http404
     return round
-
-
-def _own_zone_label(user, round: Round) -> str:
-    """The round's start in the clinician's own zone, when that is not Stockholm's clock."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        zone = ZoneInfo(user.staff_profile.time_zone or services.UNIT_ZONE)
-    except (ZoneInfoNotFoundError, ValueError, AttributeError):
-        return ""
-    local = round.starts_at.astimezone(zone)
-    if local.utcoffset() == round.starts_at.astimezone(ZoneInfo(services.UNIT_ZONE)).utcoffset():
-        return ""
-    return _("%(time)s your time (%(zone)s)") % {
-        "time": local.strftime("%H:%M"),
-        "zone": zone.key,
-    }
 
 
 def _agenda(user, round: Round):
@@ -224,7 +208,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_nurse": services.is_unit_nurse(user, round.unit_id),
         "is_physician": services.is_round_physician(user, round),
         "open": round.status in (Round.Status.PLANNED, Round.Status.IN_PROGRESS),
-        "own_zone_label": _own_zone_label(user, round),
+        "own_zone_label": own_time_label(round.starts_at, zone_of(user)),
     }
     return render(request, "rounds/detail.html", context)
 

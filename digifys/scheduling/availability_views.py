@@ -5,7 +5,6 @@ Nothing here shows resident data, so the pages write no read entries; the servic
 """
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,16 +19,14 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.core.forms import add_service_errors
+from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc
 from digifys.directory.models import StaffProfile
 
 from . import services
-from .availability import local_to_utc
 from .forms import AbsenceForm, AbsenceSearchForm, PatternRowForm
 from .models import Absence, WorkingPattern
 from .plan_explanations import day_span
 
-STOCKHOLM_NAME = "Europe/Stockholm"
-STOCKHOLM = ZoneInfo(STOCKHOLM_NAME)
 AVAILABILITY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
 ABSENCE_PAGE_SIZE = 50
 MIN_SLOTS_PER_DAY = 2

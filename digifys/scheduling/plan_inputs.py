@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from digifys.careteams.models import PhysicianAssignment
-from digifys.core.time import STOCKHOLM
+from digifys.core.time import STOCKHOLM, zone_of
 from digifys.directory.models import StaffLanguage, StaffProfile
 from digifys.medicationreviews.selectors import due_reviews
 from digifys.residents.models import Resident
@@ -118,7 +118,7 @@ def _free_windows(
     busy: list[tuple[int, int]],
     not_before: int,
 ) -> list[tuple[int, int]]:
-    zone = ZoneInfo(staff.time_zone or "Europe/Stockholm")
+    zone = zone_of(staff)
     total = HORIZON_DAYS * 1440
     windows = []
     # Local days one either side: a clinician's local day may straddle Stockholm's midnight.

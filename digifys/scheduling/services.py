@@ -14,7 +14,6 @@ Rules (issue #5 item 5):
 
 import datetime
 import secrets
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -24,13 +23,13 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_of
 from digifys.directory.models import StaffProfile
 from digifys.residents.models import Resident
 
-from .availability import _holiday_calendar, is_public_holiday, is_working, local_to_utc
+from .availability import _holiday_calendar, is_public_holiday, is_working
 from .models import Absence, Booking, CalendarFeed, Plan, WorkingPattern
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 BOOKABLE_PROFESSIONS = (StaffProfile.Profession.PHYSICIAN, StaffProfile.Profession.NURSE)
 MAX_DURATION = datetime.timedelta(hours=8)
 
@@ -82,7 +81,7 @@ def _check_times(clinician: StaffProfile, starts_at, ends_at) -> None:
         raise ValidationError({"duration": _("A booking can last at most 8 hours.")})
     if starts_at < timezone.now():
         raise ValidationError({"starts_at": _("The start time has passed. Choose a later time.")})
-    zone = ZoneInfo(clinician.time_zone or "Europe/Stockholm")
+    zone = zone_of(clinician)
     first, last = starts_at.astimezone(zone).date(), ends_at.astimezone(zone).date()
     absence = (
         Absence.objects.filter(staff=clinician, starts_on__lte=last, ends_on__gte=first)
@@ -499,7 +498,7 @@ def accepted_plans_during(absence: Absence) -> list[dict]:
         week_start__lte=absence.ends_on,
         week_start__gte=absence.starts_on - datetime.timedelta(days=6),
     ).order_by("week_start")
-    zone = absence.staff.time_zone or "Europe/Stockholm"
+    zone = absence.staff.time_zone or STOCKHOLM_NAME
     try:
         first = local_to_utc(absence.starts_on, datetime.time(0, 0), zone)
         after = local_to_utc(

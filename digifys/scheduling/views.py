@@ -18,15 +18,14 @@ from django.views.decorators.http import require_POST
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
+from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_of
 from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
 
 from . import plan_explanations, planning, services
-from .availability import local_to_utc
 from .forms import BookingForm, PlanItemForm, WorkRequestForm
 from .models import Booking, CalendarFeed, Plan, PlanItem, WorkRequest
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CALENDAR_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE, Role.COORDINATOR)
 BOOKING_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
 HOLIDAY_HORIZON_DAYS = 56
@@ -59,7 +58,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     """The logged-in clinician's upcoming bookings, working hours, absences and holidays."""
     _require_role(request, CALENDAR_ROLES)
     me = _own_profile(request)
-    zone = ZoneInfo(me.time_zone or "Europe/Stockholm")
+    zone = zone_of(me)
     now = timezone.now()
     bookings = list(
         Booking.objects.active()
@@ -85,7 +84,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     context = {
         "me": me,
         "rows": rows,
-        "zone": me.time_zone or "Europe/Stockholm",
+        "zone": me.time_zone or STOCKHOLM_NAME,
         "patterns": me.working_patterns.all(),
         "absences": me.absences.filter(ends_on__gte=today),
         "holidays": services.holidays_ahead(me, today, HOLIDAY_HORIZON_DAYS),
@@ -132,7 +131,7 @@ def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            starts_at = local_to_utc(data["day"], data["starts_at"], "Europe/Stockholm")
+            starts_at = local_to_utc(data["day"], data["starts_at"], STOCKHOLM_NAME)
         except ValueError as error:
             form.add_error("starts_at", str(error))
         else:
@@ -187,7 +186,7 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None or not token:
         raise Http404
     clinician = feed.clinician
-    zone_name = clinician.time_zone or "Europe/Stockholm"
+    zone_name = clinician.time_zone or STOCKHOLM_NAME
     zone = ZoneInfo(zone_name)
     since = timezone.now() - datetime.timedelta(days=30)
     bookings = (
@@ -310,8 +309,8 @@ def _plan_filters(request: HttpRequest) -> dict:
 
 
 def _item_row(item: PlanItem, absences_of: dict) -> dict:
-    zone_name = item.clinician.time_zone if item.clinician_id else "Europe/Stockholm"
-    zone = ZoneInfo(zone_name or "Europe/Stockholm")
+    zone_name = (item.clinician.time_zone if item.clinician_id else "") or STOCKHOLM_NAME
+    zone = ZoneInfo(zone_name)
     return {
         "item": item,
         "stockholm_start": item.starts_at.astimezone(STOCKHOLM) if item.starts_at else None,
@@ -319,7 +318,7 @@ def _item_row(item: PlanItem, absences_of: dict) -> dict:
         "local_start": item.starts_at.astimezone(zone) if item.starts_at else None,
         "local_end": item.ends_at.astimezone(zone) if item.ends_at else None,
         "day": item.starts_at.astimezone(STOCKHOLM).date() if item.starts_at else None,
-        "other_zone": zone_name != "Europe/Stockholm",
+        "other_zone": zone_name != STOCKHOLM_NAME,
         "zone": zone_name,
         "explanation": plan_explanations.explain(item, absences_of),
     }
@@ -457,7 +456,7 @@ def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         starts_at = None
         try:
             if not fixed:
-                starts_at = local_to_utc(data["day"], data["starts_at"], "Europe/Stockholm")
+                starts_at = local_to_utc(data["day"], data["starts_at"], STOCKHOLM_NAME)
         except ValueError as error:
             form.add_error("starts_at", str(error))
         else:

@@ -6,15 +6,14 @@ nurse typed is re-displayed as typed, and the limits are checked in one place
 """
 
 import datetime
-import zoneinfo
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Consciousness, Level, Urgency
+from digifys.core.time import STOCKHOLM
 
-STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
+from .models import Consciousness, Level, Urgency
 
 # The vital signs the service takes as **values, in NEWS2 chart order, then the optional ones.
 VITAL_FIELDS = (
