@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from digifys.core.validators import MAX_IMAGE_BYTES
 from digifys.directory.models import StaffProfile
 
 
@@ -14,14 +15,22 @@ def _png(size=(8, 8)) -> bytes:
     return buffer.getvalue()
 
 
-def _clean_photo(world, upload):
+def _clean_photo(world, upload) -> StaffProfile:
     profile = StaffProfile.objects.get(user=world.physician_spain)
     profile.photo = upload
     profile.full_clean()
+    return profile
 
 
-def test_a_small_png_photo_is_accepted(world):
-    _clean_photo(world, SimpleUploadedFile("me.png", _png(), content_type="image/png"))
+def test_a_png_photo_up_to_the_limit_is_accepted(world):
+    png = _png()
+    profile = _clean_photo(world, SimpleUploadedFile("me.png", png, content_type="image/png"))
+    assert profile.photo.size == len(png)
+    # Exactly the limit is allowed; one byte more is not (the validator compares with >).
+    padded = png + b"\0" * (MAX_IMAGE_BYTES - len(png))
+    _clean_photo(world, SimpleUploadedFile("big.png", padded, content_type="image/png"))
+    with pytest.raises(ValidationError):
+        _clean_photo(world, SimpleUploadedFile("big.png", padded + b"\0", content_type="image/png"))
 
 
 def test_a_photo_with_the_wrong_type_is_refused(world):

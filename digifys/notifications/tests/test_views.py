@@ -37,10 +37,19 @@ def test_the_list_is_paginated(world, login, settings):
     for n in range(3):
         _notify(world.nurse_mala, text=f"Uppgift {n}")
     client = login(world.nurse_mala, language="en")
-    first = client.get(reverse("notifications:list")).content.decode()
-    second = client.get(reverse("notifications:list"), {"page": 2}).content.decode()
-    assert first.count('class="notification ') + first.count('class="notification"') == 2
-    assert "Uppgift 0" in second and "Uppgift 0" not in first
+    first = client.get(reverse("notifications:list"))
+    second = client.get(reverse("notifications:list"), {"page": 2})
+    # Newest first: two on the first page, the oldest alone on the second, each shown once.
+    shown = {
+        page: [n.text for n in response.context["page"].object_list]
+        for page, response in ((1, first), (2, second))
+    }
+    assert sorted(shown[1]) == ["Uppgift 1", "Uppgift 2"]
+    assert shown[2] == ["Uppgift 0"]
+    for page, response in ((1, first), (2, second)):
+        html = response.content.decode()
+        for n in range(3):
+            assert html.count(f"Uppgift {n}") == (f"Uppgift {n}" in shown[page])
 
 
 def test_a_link_off_the_site_is_not_rendered_as_a_link(world, login):
