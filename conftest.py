@@ -15,6 +15,21 @@ def _english_outside_requests():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Hash test passwords with MD5: PBKDF2's deliberate slowness costs seconds per test module.
+
+    Tests of login still go through the real authentication code; only the hash is cheap.
+    Production keeps Django's default hashers (settings.py does not set PASSWORD_HASHERS).
+    """
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _media_in_a_temporary_folder(settings, tmp_path):
     """Uploaded files (consult photos, staff photos) never land in the project's var/."""

@@ -29,11 +29,6 @@ HOUR = datetime.timedelta(hours=1)
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def hours(start: datetime.datetime, count: int, step: datetime.timedelta = HOUR):
     start = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     return [start + step * n for n in range(count)]

@@ -51,12 +51,6 @@ PERSONAS = {
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # The generator hashes the demo password once; PBKDF2 would still cost ~0.5 s a run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def digest() -> str:
     """A fingerprint of the generated data that does not depend on primary keys."""
     parts = []
