@@ -1,6 +1,7 @@
 // Video room client: lobby with camera/microphone check, waiting room, host's admit list and a
 // WebRTC mesh (one RTCPeerConnection per other participant, up to 4 in a room) signalled over
-// the room's WebSocket (contract: /work/shared video contract, docs/architecture.md "visits").
+// the room's WebSocket (the frames are listed in visits/consumers.py; docs/architecture.md
+// "Video visits").
 // Built for weak rural links: low-bandwidth mode, automatic audio-only fallback when the
 // bandwidth estimate stays low, ICE restart after a blip, WebSocket reconnect without reload,
 // and a one-click way on to the consult's message thread when video fails entirely.
