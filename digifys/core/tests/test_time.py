@@ -4,6 +4,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from digifys.core import time
@@ -52,3 +53,19 @@ def test_local_to_utc_is_one_function_also_reachable_from_scheduling():
     assert availability.local_to_utc is time.local_to_utc
     day = datetime.date(2026, 1, 14)
     assert time.local_to_utc(day, datetime.time(12, 0), time.STOCKHOLM_NAME) == WINTER_NOON
+
+
+@pytest.mark.django_db
+def test_the_round_page_shows_a_physician_abroad_their_own_clock(world, login):
+    from digifys.rounds.tests.helpers import make_round
+
+    occurrence = make_round(world)
+    profile = world.physician_spain.staff_profile
+    profile.time_zone = "Atlantic/Canary"  # always one hour behind Stockholm
+    profile.save(update_fields=["time_zone"])
+    url = reverse("rounds:detail", args=[occurrence.pk])
+    local = occurrence.starts_at.astimezone(CANARY).strftime("%H:%M")
+    page = login(world.physician_spain, language="en").get(url).content.decode()
+    assert f"{local} your time (Atlantic/Canary)" in page
+    page = login(world.nurse_mala, language="en").get(url).content.decode()
+    assert "your time" not in page
