@@ -19,7 +19,7 @@ from digifys.audit import services as audit
 from digifys.directory import geography
 from digifys.directory.models import Organisation
 
-from .identity import InvalidIdentityNumber, parse_identity_number
+from .identity import IdentityNumber, InvalidIdentityNumber, parse_identity_number
 from .models import Relative, Resident
 
 
@@ -53,6 +53,39 @@ def check_municipality(code: str, *, field: str = "home_municipality_code") -> N
         )
 
 
+def check_adult(identity: IdentityNumber, *, today: datetime.date) -> None:
+    """Refuse a number that reads as someone under 18: SÄBO residents are adults.
+
+    A ten-digit number written with '-' belongs to this century (domain-spec §4.1: the separator
+    becomes '+' from the calendar year the person turns 100). A centenarian whose number is
+    written with a stale '-' therefore reads as a small child; refusing here keeps them from
+    being registered with the wrong birth date (and dropping out of age-based rules such as
+    medication reviews, HSLF-FS 2017:37).
+    """
+    born = identity.birth_date
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age >= 18:
+        return
+    short = identity.canonical[2:8]
+    tail = identity.canonical[8:]
+    raise ValidationError(
+        {
+            "identity_number": _(
+                "This number reads as born %(date)s (age %(age)s). Residents of a nursing home "
+                "are adults. If the person is 100 years or older, write + before the last four "
+                "digits (%(plus_form)s), or enter all 12 digits with the century "
+                "(%(twelve)s)."
+            )
+            % {
+                "date": born.isoformat(),
+                "age": age,
+                "plus_form": f"{short}+{tail}",
+                "twelve": f"{born.year - 100}{identity.canonical[4:8]}-{tail}",
+            }
+        }
+    )
+
+
 def ensure_eligible(resident: Resident) -> None:
     """Raise NotEligible when a new care action for RESIDENT must be refused."""
     if not resident.is_eligible:
@@ -84,10 +117,12 @@ def register_resident(
     request=None,
 ) -> Resident:
     """Register a new resident in a unit after checking identity and eligibility."""
+    today = timezone.localdate()
     try:
-        identity = parse_identity_number(identity_number)
+        identity = parse_identity_number(identity_number, today=today)
     except InvalidIdentityNumber as exc:
         raise ValidationError({"identity_number": str(exc)}) from exc
+    check_adult(identity, today=today)
     check_municipality(home_municipality_code)
     if unit.kind != Organisation.Kind.UNIT:
         raise ValidationError({"unit": _("Choose a unit of a nursing home.")})
