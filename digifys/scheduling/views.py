@@ -194,7 +194,6 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     clinician = feed.clinician
     zone_name = clinician.time_zone or "Europe/Stockholm"
-    zone = ZoneInfo(zone_name)
     since = timezone.now() - datetime.timedelta(days=30)
     bookings = (
         Booking.objects.active()
