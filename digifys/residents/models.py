@@ -28,8 +28,13 @@ class ResidentQuerySet(models.QuerySet):
         )
 
     def in_care(self) -> "ResidentQuerySet":
-        """Return residents who appear on lists: active and eligible."""
-        return self.active().eligible()
+        """Return residents who appear on the units' lists: everyone living there (active).
+
+        Eligibility (registered in Västerbotten) limits the virtual clinic's care, not the
+        municipal nurse at the bedside: a resident whose registration moves elsewhere stays on
+        the worklist with their open consults and tasks (issue 19 item 2).
+        """
+        return self.active()
 
     def search(self, text: str) -> "ResidentQuerySet":
         """Filter by name words or by (part of) the identity number in any written form."""

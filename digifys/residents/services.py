@@ -4,7 +4,9 @@ Rules enforced here:
 - identity numbers are validated and stored canonically as 12 digits (domain-spec §4);
 - the virtual clinic serves only people registered (folkbokförda) in Västerbotten, county 24
   (domain-spec §5, §3.5): registering someone from elsewhere is refused, and moving a resident's
-  registration out of the county ends eligibility without deleting history;
+  registration out of the county ends eligibility without deleting history. Eligibility limits
+  the virtual clinic's physicians abroad, not the nurse at the bedside: the resident stays on the
+  unit's lists, and the coordinators are told to settle the care responsibility;
 - birth date is stored separately from the number (the number's date is not always the true one).
 """
 
@@ -165,6 +167,7 @@ def change_registration(
 ) -> Resident:
     """Record a new home municipality; moving out of Västerbotten ends eligibility."""
     code = municipality_code.strip()
+    was_eligible = resident.is_eligible
     try:
         check_municipality(code, field="municipality_code")
         eligible = True
@@ -186,7 +189,29 @@ def change_registration(
         request=request,
         details={"municipality_code": code, "eligible": eligible},
     )
+    if was_eligible and not resident.is_eligible:
+        _tell_coordinators_to_settle_care(resident)
     return resident
+
+
+def _tell_coordinators_to_settle_care(resident: Resident) -> None:
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from digifys.directory.models import StaffProfile
+    from digifys.notifications.models import Notification
+    from digifys.notifications.services import notify
+
+    coordinators = get_user_model().objects.filter(
+        is_active=True, staff_profile__profession=StaffProfile.Profession.COORDINATOR
+    )
+    notify(
+        recipients=coordinators,
+        kind=Notification.Kind.CARE_RESPONSIBILITY,
+        code="registration_moved_out",
+        params={"unit": resident.unit.name, "municipality_code": resident.home_municipality_code},
+        link=reverse("residents:detail", args=[resident.pk]),
+    )
 
 
 @transaction.atomic

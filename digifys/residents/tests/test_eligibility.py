@@ -115,7 +115,8 @@ def test_moving_registration_out_of_the_county_ends_eligibility_but_keeps_histor
     resident.refresh_from_db()
     assert not resident.is_eligible
     assert resident.eligibility_ended_at is not None
-    assert resident not in residents_for(world.nurse_mala)
+    # The unit's nurses still care for the resident (issue 19 item 2).
+    assert resident in residents_for(world.nurse_mala)
     assert Resident.objects.filter(pk=resident.pk).exists()
     assert resident.physician_assignments.exists()
     with pytest.raises(services.NotEligible):
