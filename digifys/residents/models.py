@@ -100,6 +100,11 @@ class Resident(models.Model):
     deceased_on = models.DateField(_("deceased on"), null=True, blank=True)
     cognitive_baseline = models.TextField(_("cognitive baseline"), blank=True)
     drug_related_problems = models.BooleanField(_("drug-related problems suspected"), default=False)
+    # When the flag was last set: a simple review is due within MEDICATION_REVIEW_FOLLOWUP_DAYS
+    # unless one was made since (HSLF-FS 2017:37).
+    drug_related_problems_since = models.DateField(
+        _("drug-related problems flagged on"), null=True, blank=True
+    )
     eligibility_ended_at = models.DateTimeField(_("eligibility ended"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 

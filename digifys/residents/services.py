@@ -278,7 +278,11 @@ def set_drug_related_problems(
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     changed = resident.drug_related_problems != bool(value)
     resident.drug_related_problems = bool(value)
-    resident.save(update_fields=["drug_related_problems"])
+    if value and (changed or resident.drug_related_problems_since is None):
+        resident.drug_related_problems_since = timezone.localdate()
+    elif not value:
+        resident.drug_related_problems_since = None
+    resident.save(update_fields=["drug_related_problems", "drug_related_problems_since"])
     details = {"drug_related_problems": bool(value), "changed": changed}
     if reason:
         details["reason"] = reason
