@@ -7,9 +7,16 @@ Rules enforced here:
   registration out of the county ends eligibility without deleting history. Eligibility limits
   the virtual clinic's physicians abroad, not the nurse at the bedside: the resident stays on the
   unit's lists, and the coordinators are told to settle the care responsibility;
-- birth date is stored separately from the number (the number's date is not always the true one).
+- birth date is stored separately from the number (the number's date is not always the true one);
+- eligibility is explicit: registered in Västerbotten (a personnummer with a municipality code in
+  county 24), or entitled by another basis a coordinator documents (why, who, when). A
+  samordningsnummer holder is not registered in Sweden by definition, and a reserve number hides
+  the identity, so both need a documented basis to be registered (issue 19 items 9, 10);
+- an unidentified resident is registered with Region Västerbotten's reserve number
+  (YYYYMMDD-RXNN, domain-spec §4.4), stored as its 12 characters.
 """
 
+import contextlib
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -21,7 +28,13 @@ from digifys.audit import services as audit
 from digifys.directory import geography
 from digifys.directory.models import Organisation
 
-from .identity import IdentityNumber, InvalidIdentityNumber, parse_identity_number
+from .identity import (
+    IdentityNumber,
+    InvalidIdentityNumber,
+    looks_like_reserve_number,
+    parse_identity_number,
+    parse_reserve_number,
+)
 from .models import Relative, Resident
 
 
@@ -116,16 +129,28 @@ def register_resident(
     interpreter_language: str = "",
     moved_in_on: datetime.date | None = None,
     cognitive_baseline: str = "",
+    entitlement_basis: str = "",
     request=None,
 ) -> Resident:
     """Register a new resident in a unit after checking identity and eligibility."""
     today = timezone.localdate()
     try:
-        identity = parse_identity_number(identity_number, today=today)
+        if looks_like_reserve_number(identity_number):
+            identity = parse_reserve_number(identity_number)
+        else:
+            identity = parse_identity_number(identity_number, today=today)
+            check_adult(identity, today=today)
     except InvalidIdentityNumber as exc:
         raise ValidationError({"identity_number": str(exc)}) from exc
-    check_adult(identity, today=today)
-    check_municipality(home_municipality_code)
+    basis = _clean_basis(
+        entitlement_basis, required=identity.kind != "personnummer", kind=identity.kind
+    )
+    if basis:
+        # Entitled by the documented basis: the municipality code need only be a real one.
+        with contextlib.suppress(NotEligible):
+            check_municipality(home_municipality_code)
+    else:
+        check_municipality(home_municipality_code)
     if unit.kind != Organisation.Kind.UNIT:
         raise ValidationError({"unit": _("Choose a unit of a nursing home.")})
     if Resident.objects.filter(identity_number=identity.canonical).exists():
@@ -147,6 +172,10 @@ def register_resident(
         moved_in_on=moved_in_on or timezone.localdate(),
         cognitive_baseline=cognitive_baseline,
     )
+    if basis:
+        resident.entitlement_basis = basis
+        resident.entitlement_decided_by = actor.staff_profile
+        resident.entitlement_decided_at = timezone.now()
     resident.full_clean()
     resident.save()
     audit.record(
@@ -157,6 +186,66 @@ def register_resident(
         object_id=resident.pk,
         purpose="administration",
         request=request,
+    )
+    return resident
+
+
+MAX_BASIS_LENGTH = 1000
+
+
+def _clean_basis(text: str, *, required: bool, kind: str = "", field: str = "entitlement_basis"):
+    basis = (text or "").strip()
+    if len(basis) > MAX_BASIS_LENGTH:
+        raise ValidationError(
+            {field: _("Keep the basis under %(count)s characters.") % {"count": MAX_BASIS_LENGTH}}
+        )
+    if basis or not required:
+        return basis
+    if kind == "samordningsnummer":
+        message = _(
+            "A samordningsnummer is given to people who are not registered (folkbokförda) in "
+            "Sweden, so this person is not “registered in Västerbotten”. To register them, give "
+            "the documented basis for their entitlement to the region's care: the decision and "
+            "why."
+        )
+    elif kind == "reservnummer":
+        message = _(
+            "A reserve number is used while the person's identity is unknown, so registration "
+            "in Västerbotten cannot be shown. To register them, give the documented basis for "
+            "their entitlement to the region's care: the decision and why."
+        )
+    else:
+        message = _("Give the documented basis for the entitlement: the decision and why.")
+    raise ValidationError({field: message})
+
+
+@transaction.atomic
+def document_entitlement(*, actor, resident: Resident, basis: str, request=None) -> Resident:
+    """Record that RESIDENT is entitled to the virtual clinic's care on another documented
+    basis than registration in Västerbotten (coordinators; who and when are kept)."""
+    from django.core.exceptions import PermissionDenied
+
+    from digifys.accounts.models import Role
+
+    if getattr(actor, "role", None) != Role.COORDINATOR:
+        raise PermissionDenied(_("Only a care coordinator can document an entitlement."))
+    basis = _clean_basis(basis, required=True, field="basis")
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    resident.entitlement_basis = basis
+    resident.entitlement_decided_by = actor.staff_profile
+    resident.entitlement_decided_at = timezone.now()
+    resident.save(
+        update_fields=["entitlement_basis", "entitlement_decided_by", "entitlement_decided_at"]
+    )
+    audit.record(
+        actor=actor,
+        action="update",
+        resident=resident,
+        object_type="entitlement",
+        object_id=resident.pk,
+        purpose="administration",
+        request=request,
+        details={"basis": basis},
     )
     return resident
 

@@ -407,6 +407,11 @@ class _Unit:
     deputy: int = -1
 
 
+RESERVE_ENTITLEMENT = (
+    "Bor på särskilt boende i kommunen; identiteten utreds. Beslut: vårdsamordnaren."
+)
+
+
 @dataclass
 class _Person:
     """One resident's plan; fields that child rows need after the resident is saved."""
@@ -1119,6 +1124,7 @@ class _Builder:
         rng = self.rng
         self.pool = self._identity_pool()
         self.reserve_serials: dict[datetime.date, int] = {}
+        decider = self.coordinator.staff_profile
         elderly = self.names["elderly"]
         self.people: list[_Person] = []
         self.dementia_of: list[dict | None] = []
@@ -1211,6 +1217,17 @@ class _Builder:
                         ),
                         cognitive_baseline=self._cognition(dementia_dx),
                         created_at=self.instant(moved_in_k, 10 * 60),
+                        # Known only by a reserve number: registration cannot be shown, so the
+                        # coordinator documents the basis for entitlement (issue 19 item 10).
+                        **(
+                            {
+                                "entitlement_basis": RESERVE_ENTITLEMENT,
+                                "entitlement_decided_by": decider,
+                                "entitlement_decided_at": self.instant(moved_in_k, 10 * 60),
+                            }
+                            if kind == Resident.IdentityKind.RESERVNUMMER
+                            else {}
+                        ),
                     )
                 )
         # The persona relative's resident: active, in the persona nurse's Malå unit (unit 0),
