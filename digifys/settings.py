@@ -355,6 +355,10 @@ CONSULT_DEADLINE_MINUTES = {
 }
 # A nurse task is reported overdue this long after its due time.
 TASK_OVERDUE_GRACE_MINUTES = _env_int("TASK_OVERDUE_GRACE_MINUTES", 30)
+# Days within which a medication review brought forward by drug-related problems is due: a simple
+# review after the flag, an in-depth review when problems remain after a simple review
+# (HSLF-FS 2017:37 sets no number; the region decides).
+MEDICATION_REVIEW_FOLLOWUP_DAYS = _env_int("MEDICATION_REVIEW_FOLLOWUP_DAYS", 30)
 
 # Video visits (issue #6). With no STUN/TURN servers the browsers use host candidates, which is
 # enough for the demo on one machine; production sets a TURN server (docs/operations.md).

@@ -4,6 +4,12 @@ Order of preference (DESIGN §3.1): the resident's named physician when on duty 
 zone), else the deputy when on duty, else an on-duty physician of the virtual clinic (the one with
 the fewest consults waiting). When nobody is on duty the consult still goes to the named physician
 (or deputy) so that it is never without an owner; the unit is told to follow its local routine.
+
+A resident not (or no longer) eligible for the virtual clinic's care (not registered in
+Västerbotten and no other documented basis) is still cared for at the bedside, and consults still
+escalate: only physicians working in Sweden may take them — the region's on-call route —
+because the virtual clinic abroad serves only Västerbotten's residents (domain-spec §3.5, §3.6;
+issue 19 item 2). `refusal_reason` says why a physician may not.
 """
 
 import datetime
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
@@ -35,6 +42,25 @@ def deadline_for(urgency: str, *, start: datetime.datetime | None = None) -> dat
     return (start or timezone.now()) + datetime.timedelta(minutes=minutes)
 
 
+def refusal_reason(physician: StaffProfile, resident: Resident) -> str | None:
+    """Return why PHYSICIAN may not take consults for RESIDENT, or None if they may."""
+    if resident.is_eligible or physician.work_country == StaffProfile.Country.SWEDEN:
+        return None
+    return _(
+        "%(name)s is not registered in Västerbotten and has no other documented entitlement to "
+        "the virtual clinic's care, so physicians working abroad may not take the consult. It "
+        "goes to a physician working in Sweden (the region's on-call route); the care "
+        "coordinator settles the care responsibility."
+    ) % {"name": resident.full_name}
+
+
+def restriction(resident: Resident) -> str | None:
+    """Return the routing restriction that applies to RESIDENT (shown to the sender), if any."""
+    if resident.is_eligible:
+        return None
+    return refusal_reason(StaffProfile(work_country=StaffProfile.Country.SPAIN), resident)
+
+
 def _team(resident: Resident) -> tuple[StaffProfile | None, StaffProfile | None]:
     named = deputy = None
     for assignment in resident.physician_assignments.filter(ended_at__isnull=True).select_related(
@@ -47,12 +73,22 @@ def _team(resident: Resident) -> tuple[StaffProfile | None, StaffProfile | None]
     return named, deputy
 
 
-def on_duty_clinic_physicians(at: datetime.datetime) -> list[StaffProfile]:
-    """Physicians of the virtual clinic on duty at AT, fewest waiting consults first."""
+def on_duty_clinic_physicians(
+    at: datetime.datetime, *, in_sweden_only: bool = False
+) -> list[StaffProfile]:
+    """Physicians of the virtual clinic on duty at AT, fewest waiting consults first.
+
+    IN_SWEDEN_ONLY: the region's on-call route for a resident the clinic abroad may not serve —
+    on-call physicians of any employer who work in Sweden.
+    """
+    if in_sweden_only:
+        where = Q(work_country=StaffProfile.Country.SWEDEN)
+    else:
+        where = Q(employer__kind=Organisation.Kind.VIRTUAL_CLINIC)
     physicians = (
         StaffProfile.objects.filter(
+            where,
             profession=StaffProfile.Profession.PHYSICIAN,
-            employer__kind=Organisation.Kind.VIRTUAL_CLINIC,
             user__is_active=True,
             working_patterns__on_call=True,
             working_patterns__weekday__in=_weekdays_around(at),
@@ -86,15 +122,20 @@ def _weekdays_around(at: datetime.datetime) -> list[int]:
     return [(day - 1) % 7, day, (day + 1) % 7]
 
 
-def _in_order(at: datetime.datetime, team) -> Iterator[Candidate]:
+def _in_order(at: datetime.datetime, team, resident: Resident) -> Iterator[Candidate]:
     """Yield who could take a consult, best first; the on-duty rota is read only if reached."""
     named, deputy = team
     seen = set()
     for physician, routed_to in ((named, RoutedTo.NAMED), (deputy, RoutedTo.DEPUTY)):
-        if physician and physician.user.is_active and is_working(physician, at):
+        if (
+            physician
+            and physician.user.is_active
+            and refusal_reason(physician, resident) is None
+            and is_working(physician, at)
+        ):
             seen.add(physician.pk)
             yield Candidate(physician, routed_to)
-    for physician in on_duty_clinic_physicians(at):
+    for physician in on_duty_clinic_physicians(at, in_sweden_only=not resident.is_eligible):
         if physician.pk not in seen:
             seen.add(physician.pk)
             yield Candidate(physician, RoutedTo.ON_DUTY)
@@ -102,17 +143,18 @@ def _in_order(at: datetime.datetime, team) -> Iterator[Candidate]:
 
 def candidates(resident: Resident, *, at: datetime.datetime | None = None) -> list[Candidate]:
     """Return everyone who could take a consult for RESIDENT now, in order of preference."""
-    return list(_in_order(at or timezone.now(), _team(resident)))
+    return list(_in_order(at or timezone.now(), _team(resident), resident))
 
 
 def route(resident: Resident, *, at: datetime.datetime | None = None) -> Candidate | None:
     """Return who receives a new consult for RESIDENT; None only if the resident has no
     physician at all and nobody is on duty. Stops at the first candidate found."""
     team = _team(resident)
-    first = next(_in_order(at or timezone.now(), team), None)
+    first = next(_in_order(at or timezone.now(), team, resident), None)
     if first is not None:
         return first
-    fallback = team[0] or team[1]
+    allowed = [p for p in team if p and refusal_reason(p, resident) is None]
+    fallback = allowed[0] if allowed else None
     return Candidate(fallback, RoutedTo.NOBODY_ON_DUTY) if fallback else None
 
 

@@ -28,7 +28,6 @@ from digifys.directory.models import StaffProfile
 from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
 from digifys.residents.models import Resident
-from digifys.residents.services import ensure_eligible
 from digifys.vitals.models import Observation, Urgency
 
 from . import routing
@@ -126,7 +125,8 @@ def send_consult(
     """Send an SBAR consult about RESIDENT; route it and start its deadline."""
     if getattr(actor, "role", None) not in SENDING_ROLES:
         raise PermissionDenied(_("Only nurses and physicians send consults."))
-    ensure_eligible(resident)
+    # No eligibility check: the bedside and the region's on-call route keep working for a
+    # resident registered elsewhere; routing.py leaves out the physicians abroad.
     texts = {
         "situation": situation.strip(),
         "background": background.strip(),
@@ -213,6 +213,11 @@ def send_consult(
     return consult
 
 
+def _check_may_take(physician: StaffProfile, consult: Consult) -> None:
+    if reason := routing.refusal_reason(physician, consult.resident):
+        raise PermissionDenied(reason)
+
+
 def _check_open(consult: Consult) -> None:
     if consult.status == Consult.Status.CLOSED:
         raise ValidationError(_("This consult is closed. Send a new consult if needed."))
@@ -224,6 +229,7 @@ def accept_consult(*, actor, consult: Consult, request=None) -> Consult:
     physician = _require_physician(actor)
     consult = _lock(consult)
     _check_open(consult)
+    _check_may_take(physician, consult)
     previous = consult.assigned_to_id
     now = timezone.now()
     if consult.status == Consult.Status.SENT:
@@ -325,6 +331,8 @@ def hand_over(*, actor, consult: Consult, to: StaffProfile, reason: str, request
         errors["to"] = _("Choose an active physician.")
     elif to.pk == consult.assigned_to_id:
         errors["to"] = _("The consult is already with %(name)s.") % {"name": to.name}
+    elif reason_not := routing.refusal_reason(to, consult.resident):
+        errors["to"] = reason_not
     if not reason.strip():
         errors["reason"] = _("Say why you hand the consult over.")
     if errors:

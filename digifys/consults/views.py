@@ -143,6 +143,7 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         "form": form,
         "observation": observation,
         "receiver": routing.route(resident),
+        "restriction": routing.restriction(resident),
         "sender_unit": _sender_unit(user, resident),
         "urgency_options": urgency_options,
         "photos_lost": request.method == "POST" and bool(request.FILES) and bool(form.errors),

@@ -4,12 +4,13 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from digifys.careteams.models import PhysicianAssignment
 from digifys.residents.models import Resident
 
 from .engine import AGE_LIMIT, DRUG_LIMIT, Due, due_for
+from .models import MedicationReview
 
 # DESIGN: the due list shows reviews due within this many days (and every overdue one).
 HORIZON_DAYS = 30
@@ -33,15 +34,21 @@ def due_reviews(
     every active prescription and every review, also those a block hides from the reader: the
     rule is about the resident, not about what one reader may see.
     """
+    latest = MedicationReview.objects.filter(resident=OuterRef("pk")).order_by(
+        "-performed_on", "-created_at", "-pk"
+    )
     residents = residents_queryset.select_related("unit__parent").annotate(
         active_drug_count=Count(
             "medications", filter=Q(medications__is_active=True), distinct=True
         ),
         last_review_on=Max("medication_reviews__performed_on"),
+        last_review_kind=Subquery(latest.values("kind")[:1]),
+        last_review_problems=Subquery(latest.values("drug_related_problems")[:1]),
     )
     # Only those who can qualify reach Python (the engine decides; this only narrows the rows).
     residents = residents.filter(
         Q(drug_related_problems=True)
+        | Q(last_review_problems=True)
         | Q(active_drug_count__gte=DRUG_LIMIT, birth_date__lte=_born_by(today, AGE_LIMIT))
     )
     until = today + datetime.timedelta(days=horizon_days)
@@ -53,6 +60,8 @@ def due_reviews(
             active_drug_count=resident.active_drug_count,
             last_review_on=resident.last_review_on,
             moved_in_on=resident.moved_in_on,
+            last_review_kind=resident.last_review_kind,
+            last_review_problems=bool(resident.last_review_problems),
         )
         if due is not None and due.due_on <= until:
             items.append(DueItem(resident=resident, due=due))

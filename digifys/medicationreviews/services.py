@@ -3,7 +3,8 @@
 Rules enforced here:
 - a physician is responsible for medication reviews (11 kap. 1 §): only physicians record them,
   and only for residents they see (their panel, an open consult, an access grant);
-- the resident must still be eligible for the virtual clinic;
+- a resident not eligible for the virtual clinic (registered elsewhere, no documented basis) is
+  reviewed only by physicians working in Sweden, as for consults (consults/routing.py);
 - the findings are required; the date is not in the future and not before the resident moved in;
 - every review writes one entry in the access log.
 
@@ -20,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.consults import routing
 from digifys.residents.models import Resident
-from digifys.residents.services import ensure_eligible
+from digifys.residents.services import NotEligible
 
 from .models import MedicationReview
 
@@ -43,7 +45,8 @@ def record_review(
         raise PermissionDenied(_("Only a physician can document a medication review."))
     if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
         raise PermissionDenied(_("You have no care relationship with this resident."))
-    ensure_eligible(resident)
+    if reason := routing.refusal_reason(actor.staff_profile, resident):
+        raise NotEligible(reason)
     errors = {}
     if kind not in MedicationReview.Kind.values:
         errors["kind"] = _("Choose a simple or an extended review.")

@@ -26,6 +26,7 @@ class Notification(models.Model):
         TASK_DONE = "task_done", _("Task done")
         MESSAGE = "message", _("New message")
         PANEL_ASSIGNED = "panel_assigned", _("New panel assignment")
+        CARE_RESPONSIBILITY = "care_responsibility", _("Care responsibility to settle")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -35,6 +36,10 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     text = models.CharField(_("text"), max_length=300)
+    # A message from MESSAGES and its parameters: shown in the reader's current language. TEXT
+    # keeps the rendering in the recipient's language at the time (the delivery log).
+    code = models.CharField(_("message code"), max_length=40, blank=True, default="")
+    params = models.JSONField(_("message parameters"), default=dict, blank=True)
     link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -49,3 +54,31 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language when stored as code + parameters, else as sent."""
+        render = MESSAGES.get(self.code)
+        return str(render(self.params)) if render else self.text
+
+
+def _registration_moved_out(params: dict) -> str:
+    from digifys.directory import geography
+
+    code = params.get("municipality_code", "")
+    return _(
+        "A resident of %(unit)s is now registered in %(county)s (municipality code %(code)s). "
+        "Settle who has the care responsibility: the virtual clinic's physicians abroad can no "
+        "longer take this resident's consults."
+    ) % {
+        "unit": params.get("unit", ""),
+        "county": geography.county_name(code) or code,
+        "code": code,
+    }
+
+
+# Messages stored as code + parameters (Notification.code): code -> renderer in the active
+# language. Texts name units, never residents (see services.notify).
+MESSAGES = {
+    "registration_moved_out": _registration_moved_out,
+}

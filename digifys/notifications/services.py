@@ -9,7 +9,7 @@ from django.utils.translation import override
 
 from digifys.core import live
 
-from .models import Notification
+from .models import MESSAGES, Notification
 
 
 def _in_language_of(user, text: str | Callable[[], str]) -> str:
@@ -21,19 +21,35 @@ def _in_language_of(user, text: str | Callable[[], str]) -> str:
 
 @transaction.atomic
 def notify(
-    *, recipients: Iterable, kind: str, text: str | Callable[[], str], link: str = ""
+    *,
+    recipients: Iterable,
+    kind: str,
+    text: str | Callable[[], str] | None = None,
+    link: str = "",
+    code: str = "",
+    params: dict | None = None,
 ) -> list[Notification]:
     """Store one notification per recipient (users, deduplicated) and push it after commit.
 
     TEXT may be a callable returning a translated string: it is rendered in each recipient's
     language. Texts name units, never residents: the page behind the link checks access and
-    writes the access log.
+    writes the access log. With CODE (a key of models.MESSAGES) and PARAMS instead of TEXT the
+    message is stored as code + parameters and shown in the reader's language.
     """
+    params = params or {}
+    if code:
+        render = MESSAGES[code]
+        text = lambda: render(params)  # noqa: E731
     users = {user.pk: user for user in recipients if user is not None}
     rows = Notification.objects.bulk_create(
         [
             Notification(
-                recipient_id=pk, kind=kind, text=_in_language_of(user, text)[:300], link=link
+                recipient_id=pk,
+                kind=kind,
+                text=_in_language_of(user, text)[:300],
+                link=link,
+                code=code,
+                params=params,
             )
             for pk, user in users.items()
         ]

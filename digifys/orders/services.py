@@ -22,6 +22,7 @@ from django.utils.translation import override
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.consults import routing
 from digifys.consults.models import Consult, ConsultMessage
 from digifys.consults.services import mark_answered
 from digifys.core import live
@@ -29,7 +30,6 @@ from digifys.directory.models import StaffProfile
 from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
 from digifys.residents.models import Resident
-from digifys.residents.services import ensure_eligible
 from digifys.vitals.models import Observation
 
 from .models import NurseTask, Order
@@ -105,7 +105,10 @@ def place_order(
     """A physician orders something to be done at the bedside; it becomes tasks on the unit."""
     if getattr(actor, "role", None) != Role.PHYSICIAN:
         raise PermissionDenied(_("Only a physician can order."))
-    ensure_eligible(resident)
+    # A resident registered elsewhere still gets orders from physicians in Sweden (the region's
+    # on-call route); physicians abroad may not (issue 19 item 2).
+    if reason := routing.refusal_reason(actor.staff_profile, resident):
+        raise PermissionDenied(reason)
     now = timezone.now()
     first_due_at = first_due_at or now
     errors = {}

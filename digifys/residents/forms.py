@@ -28,7 +28,10 @@ class RegisterResidentForm(forms.Form):
     identity_number = forms.CharField(
         label=_("Identity number"),
         max_length=20,
-        help_text=_("Personnummer or samordningsnummer, e.g. 19261223-9232."),
+        help_text=_(
+            "Personnummer or samordningsnummer, e.g. 19261223-9232; for an unidentified "
+            "person, Region Västerbotten's reserve number YYYYMMDD-RXNN."
+        ),
     )
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=100)
@@ -54,6 +57,30 @@ class RegisterResidentForm(forms.Form):
         max_length=8,
         required=False,
         help_text=_("e.g. fi, se, ar"),
+    )
+
+    entitlement_basis = forms.CharField(
+        label=_("Other documented basis for entitlement"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Only if the person is not registered in Västerbotten with a personnummer (e.g. a "
+            "samordningsnummer or reserve number): the decision that entitles them to the "
+            "region's care, and why. Your name and the time are recorded."
+        ),
+    )
+
+
+class EntitlementForm(forms.Form):
+    basis = forms.CharField(
+        label=_("Documented basis for entitlement"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "The decision that entitles the resident to the virtual clinic's care although they "
+            "are not registered in Västerbotten, and why. Your name and the time are recorded."
+        ),
     )
 
 

@@ -13,8 +13,9 @@ Rules (domain spec §4.1-4.2):
 * The canonical (stored) form is always the 12 digits with century.
 
 Reserve numbers (reservnummer, §4.4) are not identity numbers and are refused by
-:func:`parse_identity_number`; :func:`make_reserve_number` builds the Region Västerbotten form
-for synthetic data.
+:func:`parse_identity_number`; :func:`parse_reserve_number` reads the Region Västerbotten form
+(for registering an unidentified resident) and :func:`make_reserve_number` builds it for
+synthetic data.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ from django.utils.translation import gettext as _
 __all__ = [
     "IdentityNumber",
     "InvalidIdentityNumber",
+    "ReserveNumber",
     "is_reserve_number",
+    "looks_like_reserve_number",
     "luhn_check_digit",
     "make_reserve_number",
     "parse_identity_number",
+    "parse_reserve_number",
 ]
 
 Kind = Literal["personnummer", "samordningsnummer"]
@@ -283,6 +287,45 @@ def make_reserve_number(*, birth_date: datetime.date, serial: int) -> str:
         )
     x = (6 if serial < 100 else 9) if born_before_2000 else 2
     return f"{birth_date:%Y%m%d}R{x}{serial % 100:02d}"
+
+
+@dataclass(frozen=True)
+class ReserveNumber:
+    """A Region Västerbotten reserve number: ``canonical`` is ``YYYYMMDDRXNN`` (12 characters)."""
+
+    canonical: str
+    birth_date: datetime.date
+    kind: str = "reservnummer"
+
+
+def parse_reserve_number(text: str) -> ReserveNumber:
+    """Read a Region Västerbotten reserve number (``YYYYMMDD-RXNN``, ``YYYYMMDDRXNN`` or
+    ``YYMMDD-RXNN``; the short form takes its century from X).
+
+    Raises :class:`InvalidIdentityNumber` with a user-facing message if it is not one.
+    """
+    if not is_reserve_number(text):
+        raise InvalidIdentityNumber(
+            _(
+                "This is not a valid reserve number. Region Västerbotten's form is "
+                "YYYYMMDD-RXNN: the date, R, then 6 or 9 if born before 2000 or 2 if born in "
+                "2000 or later, and a two-digit serial."
+            )
+        )
+    match = _RESERVE.fullmatch(text.strip())
+    x = match["x"]
+    date_part = match["date"]
+    century = match["century"] or ("20" if x == "2" else "19")
+    year = int(century + date_part[:2])
+    birth_date = datetime.date(year, int(date_part[2:4]), int(date_part[4:6]))
+    return ReserveNumber(
+        canonical=f"{century}{date_part}R{x}{match['serial']}", birth_date=birth_date
+    )
+
+
+def looks_like_reserve_number(text: str) -> bool:
+    """True if TEXT is written like a reserve number (an R after the date), valid or not."""
+    return isinstance(text, str) and _RESERVE.fullmatch(text.strip()) is not None
 
 
 def is_reserve_number(text: str) -> bool:

@@ -21,15 +21,22 @@ class ResidentQuerySet(models.QuerySet):
         return self.filter(status=Resident.Status.ACTIVE)
 
     def eligible(self) -> "ResidentQuerySet":
-        """Return residents the virtual clinic may serve (registered in Västerbotten)."""
-        return self.filter(
+        """Return residents the virtual clinic may serve (see `Resident.is_eligible`)."""
+        registered = Q(
+            identity_kind=Resident.IdentityKind.PERSONNUMMER,
             eligibility_ended_at__isnull=True,
             home_municipality_code__in=list(geography.municipalities()),
         )
+        return self.filter(registered | Q(entitlement_decided_at__isnull=False))
 
     def in_care(self) -> "ResidentQuerySet":
-        """Return residents who appear on lists: active and eligible."""
-        return self.active().eligible()
+        """Return residents who appear on the units' lists: everyone living there (active).
+
+        Eligibility (registered in Västerbotten) limits the virtual clinic's care, not the
+        municipal nurse at the bedside: a resident whose registration moves elsewhere stays on
+        the worklist with their open consults and tasks (issue 19 item 2).
+        """
+        return self.active()
 
     def search(self, text: str) -> "ResidentQuerySet":
         """Filter by name words or by (part of) the identity number in any written form."""
@@ -95,7 +102,26 @@ class Resident(models.Model):
     deceased_on = models.DateField(_("deceased on"), null=True, blank=True)
     cognitive_baseline = models.TextField(_("cognitive baseline"), blank=True)
     drug_related_problems = models.BooleanField(_("drug-related problems suspected"), default=False)
+    # When the flag was last set: a simple review is due within MEDICATION_REVIEW_FOLLOWUP_DAYS
+    # unless one was made since (HSLF-FS 2017:37).
+    drug_related_problems_since = models.DateField(
+        _("drug-related problems flagged on"), null=True, blank=True
+    )
     eligibility_ended_at = models.DateTimeField(_("eligibility ended"), null=True, blank=True)
+    # Entitled to the virtual clinic's care by a basis other than registration in Västerbotten,
+    # documented by a coordinator: why, who, when (issue 19 item 10).
+    entitlement_basis = models.TextField(_("other basis for entitlement"), blank=True)
+    entitlement_decided_by = models.ForeignKey(
+        StaffProfile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entitlement decided by"),
+    )
+    entitlement_decided_at = models.DateTimeField(
+        _("entitlement decided at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     objects = ResidentQuerySet.as_manager()
@@ -123,14 +149,42 @@ class Resident(models.Model):
 
     @property
     def display_identity_number(self) -> str:
-        """Return the number as written in Sweden: YYYYMMDD-NNNC."""
+        """Return the number as written in Sweden: YYYYMMDD-NNNC (reserve: YYYYMMDD-RXNN)."""
         return f"{self.identity_number[:8]}-{self.identity_number[8:]}"
 
     @property
-    def is_eligible(self) -> bool:
-        return self.eligibility_ended_at is None and geography.is_in_vasterbotten(
-            self.home_municipality_code
+    def is_registered_in_vasterbotten(self) -> bool:
+        """Registered (folkbokförd) in a municipality of Västerbotten.
+
+        Only a personnummer shows registration: a samordningsnummer is given to people who are
+        not registered in Sweden (domain-spec §4.2), and a reserve number to people whose
+        identity is unknown (§4.4), so neither passes by the municipality code alone.
+        """
+        return (
+            self.identity_kind == self.IdentityKind.PERSONNUMMER
+            and self.eligibility_ended_at is None
+            and geography.is_in_vasterbotten(self.home_municipality_code)
         )
+
+    @property
+    def has_documented_entitlement(self) -> bool:
+        return self.entitlement_decided_at is not None
+
+    @property
+    def is_eligible(self) -> bool:
+        """The virtual clinic may serve the resident: registered in Västerbotten, or entitled
+        by another documented basis (domain-spec §3.5: the clinic serves only Västerbotten's
+        residents)."""
+        return self.is_registered_in_vasterbotten or self.has_documented_entitlement
+
+    @property
+    def eligibility_basis(self) -> str:
+        """Return why the resident is eligible: registered, documented, or empty (not eligible)."""
+        if self.is_registered_in_vasterbotten:
+            return "registered"
+        if self.has_documented_entitlement:
+            return "documented"
+        return ""
 
     @property
     def home_municipality_name(self) -> str:

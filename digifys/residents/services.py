@@ -4,10 +4,19 @@ Rules enforced here:
 - identity numbers are validated and stored canonically as 12 digits (domain-spec §4);
 - the virtual clinic serves only people registered (folkbokförda) in Västerbotten, county 24
   (domain-spec §5, §3.5): registering someone from elsewhere is refused, and moving a resident's
-  registration out of the county ends eligibility without deleting history;
-- birth date is stored separately from the number (the number's date is not always the true one).
+  registration out of the county ends eligibility without deleting history. Eligibility limits
+  the virtual clinic's physicians abroad, not the nurse at the bedside: the resident stays on the
+  unit's lists, and the coordinators are told to settle the care responsibility;
+- birth date is stored separately from the number (the number's date is not always the true one);
+- eligibility is explicit: registered in Västerbotten (a personnummer with a municipality code in
+  county 24), or entitled by another basis a coordinator documents (why, who, when). A
+  samordningsnummer holder is not registered in Sweden by definition, and a reserve number hides
+  the identity, so both need a documented basis to be registered (issue 19 items 9, 10);
+- an unidentified resident is registered with Region Västerbotten's reserve number
+  (YYYYMMDD-RXNN, domain-spec §4.4), stored as its 12 characters.
 """
 
+import contextlib
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -19,7 +28,13 @@ from digifys.audit import services as audit
 from digifys.directory import geography
 from digifys.directory.models import Organisation
 
-from .identity import InvalidIdentityNumber, parse_identity_number
+from .identity import (
+    IdentityNumber,
+    InvalidIdentityNumber,
+    looks_like_reserve_number,
+    parse_identity_number,
+    parse_reserve_number,
+)
 from .models import Relative, Resident
 
 
@@ -53,6 +68,39 @@ def check_municipality(code: str, *, field: str = "home_municipality_code") -> N
         )
 
 
+def check_adult(identity: IdentityNumber, *, today: datetime.date) -> None:
+    """Refuse a number that reads as someone under 18: SÄBO residents are adults.
+
+    A ten-digit number written with '-' belongs to this century (domain-spec §4.1: the separator
+    becomes '+' from the calendar year the person turns 100). A centenarian whose number is
+    written with a stale '-' therefore reads as a small child; refusing here keeps them from
+    being registered with the wrong birth date (and dropping out of age-based rules such as
+    medication reviews, HSLF-FS 2017:37).
+    """
+    born = identity.birth_date
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age >= 18:
+        return
+    short = identity.canonical[2:8]
+    tail = identity.canonical[8:]
+    raise ValidationError(
+        {
+            "identity_number": _(
+                "This number reads as born %(date)s (age %(age)s). Residents of a nursing home "
+                "are adults. If the person is 100 years or older, write + before the last four "
+                "digits (%(plus_form)s), or enter all 12 digits with the century "
+                "(%(twelve)s)."
+            )
+            % {
+                "date": born.isoformat(),
+                "age": age,
+                "plus_form": f"{short}+{tail}",
+                "twelve": f"{born.year - 100}{identity.canonical[4:8]}-{tail}",
+            }
+        }
+    )
+
+
 def ensure_eligible(resident: Resident) -> None:
     """Raise NotEligible when a new care action for RESIDENT must be refused."""
     if not resident.is_eligible:
@@ -81,14 +129,28 @@ def register_resident(
     interpreter_language: str = "",
     moved_in_on: datetime.date | None = None,
     cognitive_baseline: str = "",
+    entitlement_basis: str = "",
     request=None,
 ) -> Resident:
     """Register a new resident in a unit after checking identity and eligibility."""
+    today = timezone.localdate()
     try:
-        identity = parse_identity_number(identity_number)
+        if looks_like_reserve_number(identity_number):
+            identity = parse_reserve_number(identity_number)
+        else:
+            identity = parse_identity_number(identity_number, today=today)
+            check_adult(identity, today=today)
     except InvalidIdentityNumber as exc:
         raise ValidationError({"identity_number": str(exc)}) from exc
-    check_municipality(home_municipality_code)
+    basis = _clean_basis(
+        entitlement_basis, required=identity.kind != "personnummer", kind=identity.kind
+    )
+    if basis:
+        # Entitled by the documented basis: the municipality code need only be a real one.
+        with contextlib.suppress(NotEligible):
+            check_municipality(home_municipality_code)
+    else:
+        check_municipality(home_municipality_code)
     if unit.kind != Organisation.Kind.UNIT:
         raise ValidationError({"unit": _("Choose a unit of a nursing home.")})
     if Resident.objects.filter(identity_number=identity.canonical).exists():
@@ -110,6 +172,10 @@ def register_resident(
         moved_in_on=moved_in_on or timezone.localdate(),
         cognitive_baseline=cognitive_baseline,
     )
+    if basis:
+        resident.entitlement_basis = basis
+        resident.entitlement_decided_by = actor.staff_profile
+        resident.entitlement_decided_at = timezone.now()
     resident.full_clean()
     resident.save()
     audit.record(
@@ -124,12 +190,73 @@ def register_resident(
     return resident
 
 
+MAX_BASIS_LENGTH = 1000
+
+
+def _clean_basis(text: str, *, required: bool, kind: str = "", field: str = "entitlement_basis"):
+    basis = (text or "").strip()
+    if len(basis) > MAX_BASIS_LENGTH:
+        raise ValidationError(
+            {field: _("Keep the basis under %(count)s characters.") % {"count": MAX_BASIS_LENGTH}}
+        )
+    if basis or not required:
+        return basis
+    if kind == "samordningsnummer":
+        message = _(
+            "A samordningsnummer is given to people who are not registered (folkbokförda) in "
+            "Sweden, so this person is not “registered in Västerbotten”. To register them, give "
+            "the documented basis for their entitlement to the region's care: the decision and "
+            "why."
+        )
+    elif kind == "reservnummer":
+        message = _(
+            "A reserve number is used while the person's identity is unknown, so registration "
+            "in Västerbotten cannot be shown. To register them, give the documented basis for "
+            "their entitlement to the region's care: the decision and why."
+        )
+    else:
+        message = _("Give the documented basis for the entitlement: the decision and why.")
+    raise ValidationError({field: message})
+
+
+@transaction.atomic
+def document_entitlement(*, actor, resident: Resident, basis: str, request=None) -> Resident:
+    """Record that RESIDENT is entitled to the virtual clinic's care on another documented
+    basis than registration in Västerbotten (coordinators; who and when are kept)."""
+    from django.core.exceptions import PermissionDenied
+
+    from digifys.accounts.models import Role
+
+    if getattr(actor, "role", None) != Role.COORDINATOR:
+        raise PermissionDenied(_("Only a care coordinator can document an entitlement."))
+    basis = _clean_basis(basis, required=True, field="basis")
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    resident.entitlement_basis = basis
+    resident.entitlement_decided_by = actor.staff_profile
+    resident.entitlement_decided_at = timezone.now()
+    resident.save(
+        update_fields=["entitlement_basis", "entitlement_decided_by", "entitlement_decided_at"]
+    )
+    audit.record(
+        actor=actor,
+        action="update",
+        resident=resident,
+        object_type="entitlement",
+        object_id=resident.pk,
+        purpose="administration",
+        request=request,
+        details={"basis": basis},
+    )
+    return resident
+
+
 @transaction.atomic
 def change_registration(
     *, actor, resident: Resident, municipality_code: str, request=None
 ) -> Resident:
     """Record a new home municipality; moving out of Västerbotten ends eligibility."""
     code = municipality_code.strip()
+    was_eligible = resident.is_eligible
     try:
         check_municipality(code, field="municipality_code")
         eligible = True
@@ -151,7 +278,29 @@ def change_registration(
         request=request,
         details={"municipality_code": code, "eligible": eligible},
     )
+    if was_eligible and not resident.is_eligible:
+        _tell_coordinators_to_settle_care(resident)
     return resident
+
+
+def _tell_coordinators_to_settle_care(resident: Resident) -> None:
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from digifys.directory.models import StaffProfile
+    from digifys.notifications.models import Notification
+    from digifys.notifications.services import notify
+
+    coordinators = get_user_model().objects.filter(
+        is_active=True, staff_profile__profession=StaffProfile.Profession.COORDINATOR
+    )
+    notify(
+        recipients=coordinators,
+        kind=Notification.Kind.CARE_RESPONSIBILITY,
+        code="registration_moved_out",
+        params={"unit": resident.unit.name, "municipality_code": resident.home_municipality_code},
+        link=reverse("residents:detail", args=[resident.pk]),
+    )
 
 
 @transaction.atomic
@@ -218,7 +367,11 @@ def set_drug_related_problems(
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     changed = resident.drug_related_problems != bool(value)
     resident.drug_related_problems = bool(value)
-    resident.save(update_fields=["drug_related_problems"])
+    if value and (changed or resident.drug_related_problems_since is None):
+        resident.drug_related_problems_since = timezone.localdate()
+    elif not value:
+        resident.drug_related_problems_since = None
+    resident.save(update_fields=["drug_related_problems", "drug_related_problems_since"])
     details = {"drug_related_problems": bool(value), "changed": changed}
     if reason:
         details["reason"] = reason

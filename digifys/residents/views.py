@@ -17,7 +17,12 @@ from digifys.directory.models import Organisation
 from digifys.insights.selectors import resident_continuity
 
 from . import selectors, services
-from .forms import RegisterResidentForm, RegistrationChangeForm, ResidentSearchForm
+from .forms import (
+    EntitlementForm,
+    RegisterResidentForm,
+    RegistrationChangeForm,
+    ResidentSearchForm,
+)
 from .models import Diagnosis, Medication, Resident, TreatmentLimitation
 
 
@@ -165,7 +170,9 @@ def change_registration(request: HttpRequest, pk: int) -> HttpResponse:
                     request,
                     _(
                         "The registration was changed. %(name)s is no longer registered in "
-                        "Västerbotten and has left the care lists; the history is kept."
+                        "Västerbotten: the unit keeps caring for them and consults go to "
+                        "physicians working in Sweden. Settle the care responsibility, or "
+                        "document another basis for entitlement."
                     )
                     % {"name": resident.full_name},
                 )
@@ -174,6 +181,44 @@ def change_registration(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "residents/change_registration.html",
+        {"form": form, "resident": resident},
+        status=status,
+    )
+
+
+@login_required
+def document_entitlement(request: HttpRequest, pk: int) -> HttpResponse:
+    """Document another basis for a resident's entitlement to the clinic's care (coordinators)."""
+    _require_role(request, Role.COORDINATOR)
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
+    form = EntitlementForm(request.POST or None, initial={"basis": resident.entitlement_basis})
+    if request.method != "POST":
+        audit.record(
+            actor=request.user,
+            action="read",
+            resident=resident,
+            object_type="entitlement",
+            object_id=resident.pk,
+            purpose="administration",
+            request=request,
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_entitlement(
+                actor=request.user,
+                resident=resident,
+                basis=form.cleaned_data["basis"],
+                request=request,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The basis for entitlement was recorded."))
+            return redirect("residents:detail", pk=resident.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "residents/entitlement.html",
         {"form": form, "resident": resident},
         status=status,
     )

@@ -3,7 +3,10 @@
 Times are evaluated in the clinician's own time zone (`StaffProfile.time_zone`): a physician on
 Gran Canaria working 09:00–17:00 works 10:00–18:00 Stockholm time. Public holidays come from the
 `holidays` package for the work country and subdivision; in Sweden Midsommarafton, Julafton and
-Nyårsafton (category `de_facto`) count as days off too (domain-spec §7, stack-notes §5).
+Nyårsafton (category `de_facto`) count as days off too (domain-spec §7, stack-notes §5). On top of
+the package, local (municipal) and island days at the clinician's work place come from
+`LocalHoliday` (seeded from `data/local_holidays.json`, kept by coordinators): e.g. Málaga's
+19 August and 8 September, Gran Canaria's 8 September (Decreto 61/2025).
 
 Daylight-saving time. `is_working` takes an instant (an aware datetime; naive ones are refused),
 so the instant always exists; it is turned into the clinician's local wall-clock time and compared
@@ -22,7 +25,9 @@ autumn fold.
 
 import datetime
 import functools
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -31,7 +36,9 @@ from django.utils import timezone
 from digifys.core.time import STOCKHOLM_NAME, local_to_utc
 from digifys.directory.models import StaffProfile
 
-from .models import Absence, WorkingPattern
+from .models import Absence, LocalHoliday, WorkingPattern, place_key
+
+LOCAL_HOLIDAYS_FILE = Path(__file__).resolve().parent / "data" / "local_holidays.json"
 
 # `local_to_utc` lives in core.time; it stays importable from here for existing callers.
 __all__ = ["is_public_holiday", "is_working", "local_to_utc"]
@@ -51,18 +58,55 @@ def _holiday_calendar(country: str, subdivision: str, year: int) -> holidays.Hol
     )
 
 
+@functools.cache
+def _islands() -> dict[str, tuple[str, ...]]:
+    data = json.loads(LOCAL_HOLIDAYS_FILE.read_text(encoding="utf-8"))
+    return {
+        place_key(city): tuple(place_key(i) for i in islands)
+        for city, islands in data["places"].items()
+    }
+
+
+def work_places(staff: StaffProfile) -> list[str]:
+    """The place keys whose local holidays apply to STAFF: the work city and its island."""
+    city = place_key(staff.work_city)
+    if not city:
+        return []
+    return [city, *_islands().get(city, ())]
+
+
+def local_holidays(
+    staff: StaffProfile, start: datetime.date, end: datetime.date
+) -> dict[datetime.date, str]:
+    """Return {date: name} of the local and island holidays at STAFF's work place in START..END."""
+    places = work_places(staff)
+    if not places:
+        return {}
+    rows = LocalHoliday.objects.filter(
+        country=staff.work_country or "SE", place_key__in=places, date__range=(start, end)
+    ).values_list("date", "name")
+    found: dict[datetime.date, str] = {}
+    for day, name in rows:
+        found.setdefault(day, name)
+    return found
+
+
 def is_public_holiday(staff: StaffProfile, day: datetime.date) -> bool:
     """Return True when DAY is a day off for everyone at STAFF's place of work.
 
     The subdivision is matched case-insensitively ("an" is Andalusia); an unknown subdivision
-    falls back to the country's national holidays.
+    falls back to the country's national holidays. Local and island days at the work city come
+    on top (one query, only when the package has no holiday that day).
     """
     country = staff.work_country or "SE"
     subdivision = (staff.work_subdivision or "").strip().upper()
     try:
-        return day in _holiday_calendar(country, subdivision, day.year)
+        if day in _holiday_calendar(country, subdivision, day.year):
+            return True
     except NotImplementedError:
-        return day in _holiday_calendar(country, "", day.year)
+        if day in _holiday_calendar(country, "", day.year):
+            return True
+    return bool(local_holidays(staff, day, day))
 
 
 def _covers(pattern: WorkingPattern, local: datetime.datetime) -> bool:

@@ -178,3 +178,27 @@ class PatternRowForm(forms.Form):
                 % {"day": WorkingPattern.Weekday(self.weekday).label}
             )
         return data
+
+
+class LocalHolidayForm(forms.Form):
+    """A local or island holiday at a work place (issue 19 item 6)."""
+
+    country = forms.ChoiceField(
+        label=_("Country"), choices=StaffProfile.Country.choices, initial="ES"
+    )
+    place = forms.CharField(
+        label=_("Work place"),
+        max_length=100,
+        help_text=_(
+            "A city, written as in the clinicians' work city (e.g. Málaga), or a Canary island "
+            "(e.g. Gran Canaria)."
+        ),
+    )
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=_("Holiday"), max_length=200)
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Where the date is published, e.g. the official bulletin and decree."),
+    )

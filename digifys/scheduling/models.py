@@ -429,3 +429,59 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key}"
+
+
+def place_key(place: str) -> str:
+    """The form a work place is matched in: trimmed, case-folded ("MÁLAGA" is "Málaga")."""
+    return " ".join((place or "").split()).casefold()
+
+
+class LocalHoliday(models.Model):
+    """A local (municipal) or island holiday at a work place, on top of the `holidays` package.
+
+    The package knows national and autonomous-community days; each Spanish municipality adds two
+    local days and each Canary island an island day (e.g. Málaga 19 August, Gran Canaria
+    8 September; Decreto 61/2025 for the Canaries in 2026). `place` is a work city
+    (`StaffProfile.work_city`) or an island (`data/local_holidays.json` maps cities to islands).
+    Seeded from `data/local_holidays.json`; coordinators keep them up to date.
+    """
+
+    country = models.CharField(
+        _("country"), max_length=2, choices=StaffProfile.Country.choices, default="ES"
+    )
+    place = models.CharField(
+        _("work place"),
+        max_length=100,
+        help_text=_("A city as in the clinician's work city (e.g. Málaga), or a Canary island."),
+    )
+    place_key = models.CharField(max_length=100, editable=False)
+    date = models.DateField(_("date"))
+    name = models.CharField(_("holiday"), max_length=200)
+    source = models.CharField(
+        _("source"),
+        max_length=500,
+        help_text=_("Where the date is published, e.g. the official bulletin and decree."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("local holiday")
+        verbose_name_plural = _("local holidays")
+        ordering = ["date", "place"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "place_key", "date"], name="local_holiday_unique_per_place"
+            )
+        ]
+        indexes = [models.Index(fields=["country", "place_key", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.place}: {self.name}"

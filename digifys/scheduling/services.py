@@ -27,8 +27,20 @@ from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_of
 from digifys.directory.models import StaffProfile
 from digifys.residents.models import Resident
 
-from .availability import _holiday_calendar, is_public_holiday, is_working
-from .models import Absence, Booking, CalendarFeed, Plan, WorkingPattern
+from .availability import (
+    _holiday_calendar,
+    is_working,
+    local_holidays,
+)
+from .models import (
+    Absence,
+    Booking,
+    CalendarFeed,
+    LocalHoliday,
+    Plan,
+    WorkingPattern,
+    place_key,
+)
 
 BOOKABLE_PROFESSIONS = (StaffProfile.Profession.PHYSICIAN, StaffProfile.Profession.NURSE)
 MAX_DURATION = datetime.timedelta(hours=8)
@@ -247,19 +259,22 @@ def renew_feed(*, actor, request=None) -> CalendarFeed:
 def holidays_ahead(
     clinician: StaffProfile, start: datetime.date, days: int = 56
 ) -> list[tuple[datetime.date, str]]:
-    """Return the public holidays at CLINICIAN's place of work in the DAYS from START."""
+    """Return the public holidays at CLINICIAN's place of work in the DAYS from START,
+    local and island days included."""
     country = clinician.work_country or "SE"
     subdivision = (clinician.work_subdivision or "").strip().upper()
+    local = local_holidays(clinician, start, start + datetime.timedelta(days=days - 1))
     found = []
     for offset in range(days):
         day = start + datetime.timedelta(days=offset)
-        if not is_public_holiday(clinician, day):
-            continue
         try:
             name = _holiday_calendar(country, subdivision, day.year).get(day)
         except NotImplementedError:
             name = _holiday_calendar(country, "", day.year).get(day)
-        found.append((day, name or ""))
+        if name is None and day in local:
+            name = local[day]
+        if name is not None:
+            found.append((day, name or ""))
     return found
 
 
@@ -516,3 +531,122 @@ def accepted_plans_during(absence: Absence) -> list[dict]:
         ),
     )
     return [{"plan": plan, "items": plan.affected} for plan in plans.annotate(affected=affected)]
+
+
+# --- Local and island holidays (issue 19 item 6) --------------------------------------------------
+
+
+def _require_coordinator(actor) -> None:
+    if getattr(actor, "role", None) != Role.COORDINATOR:
+        raise PermissionDenied(_("Only a care coordinator can change local holidays."))
+
+
+def _check_local_holiday(
+    *, country: str, place: str, date: datetime.date, name: str, source: str, exclude=None
+) -> dict:
+    values = {
+        "country": country,
+        "place": " ".join((place or "").split()),
+        "date": date,
+        "name": (name or "").strip(),
+        "source": (source or "").strip(),
+    }
+    errors = {}
+    if country not in StaffProfile.Country.values:
+        errors["country"] = _("Choose a country.")
+    if not values["place"]:
+        errors["place"] = _("Give the work place: a city such as Málaga, or a Canary island.")
+    if date is None:
+        errors["date"] = _("Give the date.")
+    if not values["name"]:
+        errors["name"] = _("Give the name of the holiday.")
+    if not values["source"]:
+        errors["source"] = _(
+            "Give the source of the date (e.g. the official bulletin), so others can check it."
+        )
+    if not errors:
+        clash = LocalHoliday.objects.filter(
+            country=country, place_key=place_key(values["place"]), date=date
+        )
+        if exclude is not None:
+            clash = clash.exclude(pk=exclude.pk)
+        if clash.exists():
+            errors["date"] = _("%(place)s already has a local holiday on %(date)s.") % {
+                "place": values["place"],
+                "date": date.isoformat(),
+            }
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _log_local_holiday(actor, holiday: LocalHoliday, change: str, request=None) -> None:
+    audit.record(
+        actor=actor,
+        action={"created": "create", "changed": "update", "deleted": "delete"}[change],
+        object_type="local_holiday",
+        object_id=holiday.pk,
+        purpose="administration",
+        request=request,
+        details={
+            "change": change,
+            "place": holiday.place,
+            "date": holiday.date.isoformat(),
+            "name": holiday.name,
+        },
+    )
+
+
+@transaction.atomic
+def add_local_holiday(
+    *,
+    actor,
+    country: str,
+    place: str,
+    date: datetime.date,
+    name: str,
+    source: str,
+    request=None,
+) -> LocalHoliday:
+    """Add a local or island holiday at a work place (coordinators); routing leaves it out."""
+    _require_coordinator(actor)
+    values = _check_local_holiday(country=country, place=place, date=date, name=name, source=source)
+    holiday = LocalHoliday.objects.create(
+        **values, place_key=place_key(values["place"]), updated_by=actor
+    )
+    _log_local_holiday(actor, holiday, "created", request)
+    return holiday
+
+
+@transaction.atomic
+def change_local_holiday(
+    *,
+    actor,
+    holiday: LocalHoliday,
+    country: str,
+    place: str,
+    date: datetime.date,
+    name: str,
+    source: str,
+    request=None,
+) -> LocalHoliday:
+    """Correct a local holiday (coordinators)."""
+    _require_coordinator(actor)
+    values = _check_local_holiday(
+        country=country, place=place, date=date, name=name, source=source, exclude=holiday
+    )
+    for field, value in values.items():
+        setattr(holiday, field, value)
+    holiday.place_key = place_key(holiday.place)
+    holiday.updated_by = actor
+    holiday.save()
+    _log_local_holiday(actor, holiday, "changed", request)
+    return holiday
+
+
+@transaction.atomic
+def delete_local_holiday(*, actor, holiday: LocalHoliday, request=None) -> None:
+    """Remove a local holiday entered by mistake (coordinators); the log keeps what it was."""
+    _require_coordinator(actor)
+    _log_local_holiday(actor, holiday, "deleted", request)
+    holiday.delete()

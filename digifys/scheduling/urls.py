@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import availability_views, views
+from . import availability_views, holiday_views, views
 
 app_name = "scheduling"
 
@@ -33,4 +33,19 @@ urlpatterns += [
     path("absences/<int:pk>/", availability_views.absence, name="absence"),
     path("absences/<int:pk>/delete/", availability_views.absence_delete, name="absence_delete"),
     path("working-hours/", availability_views.patterns, name="patterns"),
+]
+
+# Local and island holidays per work place (issue 19 item 6).
+
+urlpatterns += [
+    path("local-holidays/", holiday_views.local_holidays, name="local_holidays"),
+    path("local-holidays/new/", holiday_views.local_holiday_new, name="local_holiday_new"),
+    path(
+        "local-holidays/<int:pk>/edit/", holiday_views.local_holiday_edit, name="local_holiday_edit"
+    ),
+    path(
+        "local-holidays/<int:pk>/delete/",
+        holiday_views.local_holiday_delete,
+        name="local_holiday_delete",
+    ),
 ]

@@ -181,13 +181,18 @@ def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
 
 
 def ics(request: HttpRequest, token: str) -> HttpResponse:
-    """A clinician's bookings as iCalendar, in their own time zone (secret-token link)."""
+    """A clinician's bookings as iCalendar (secret-token link).
+
+    Times are written in UTC ("Z", RFC 5545 §3.3.5 form 2): wall-clock times with a TZID are
+    ambiguous in the autumn DST fold (a Canary booking 00:30–01:00 UTC on 2026-10-25 is 01:30 →
+    01:00 local), and some clients then showed the end before the start. X-WR-TIMEZONE still
+    tells calendar apps which zone to show the clinician.
+    """
     feed = CalendarFeed.objects.select_related("clinician__user").filter(token=token).first()
     if feed is None or not token:
         raise Http404
     clinician = feed.clinician
     zone_name = clinician.time_zone or STOCKHOLM_NAME
-    zone = ZoneInfo(zone_name)
     since = timezone.now() - datetime.timedelta(days=30)
     bookings = (
         Booking.objects.active()
@@ -205,13 +210,12 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
             event = icalendar.Event()
             event.add("uid", f"booking-{booking.pk}@digifys")
             event.add("dtstamp", booking.created_at)
-            event.add("dtstart", booking.starts_at.astimezone(zone))
-            event.add("dtend", booking.ends_at.astimezone(zone))
+            event.add("dtstart", booking.starts_at.astimezone(datetime.UTC))
+            event.add("dtend", booking.ends_at.astimezone(datetime.UTC))
             # No resident names or identity numbers: whoever has the link can read the feed.
             event.add("summary", f"{booking.get_kind_display()} – {booking.unit.name}")
             event.add("url", link)
             cal.add_component(event)
-    cal.add_missing_timezones()
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -77,6 +77,11 @@ def _draw_identity(b, age: int, female: bool) -> tuple[str, str, datetime.date]:
             )
 
 
+RESERVE_ENTITLEMENT = (
+    "Bor på särskilt boende i kommunen; identiteten utreds. Beslut: vårdsamordnaren."
+)
+
+
 def create_residents(b) -> None:
     rng = b.rng
     b.pool = _identity_pool(b)
@@ -167,6 +172,17 @@ def create_residents(b) -> None:
                     deceased_on=(b.date(left_k) if status == Resident.Status.DECEASED else None),
                     cognitive_baseline=_cognition(b, dementia_dx),
                     created_at=b.instant(moved_in_k, 10 * 60),
+                    # Known only by a reserve number: registration cannot be shown, so the
+                    # coordinator documents the basis for entitlement (issue 19 item 10).
+                    **(
+                        {
+                            "entitlement_basis": RESERVE_ENTITLEMENT,
+                            "entitlement_decided_by": b.coordinator.staff_profile,
+                            "entitlement_decided_at": b.instant(moved_in_k, 10 * 60),
+                        }
+                        if kind == Resident.IdentityKind.RESERVNUMMER
+                        else {}
+                    ),
                 )
             )
     # The persona relative's resident: active, in the persona nurse's Malå unit (unit 0),

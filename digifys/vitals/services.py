@@ -25,7 +25,6 @@ from digifys.audit import services as audit
 from digifys.core import live
 from digifys.directory.models import Organisation
 from digifys.residents.models import Resident
-from digifys.residents.services import ensure_eligible
 
 from . import news2
 from .models import Consciousness, EscalationRule, Level, Observation, Scale2Decision, Urgency
@@ -437,7 +436,8 @@ def record_observation(
     unknown = set(values) - set(EXTRA_LIMITS) - set(NEWS2_FIELDS)
     if unknown:
         raise TypeError(f"unknown vital signs: {sorted(unknown)}")
-    ensure_eligible(resident)
+    # No eligibility check: the nurse at the bedside observes every resident of the unit,
+    # whatever their registration (issue 19 item 2).
     cleaned = validate_vitals(values)
     if not any(value not in (None, "") for value in cleaned.values()):
         raise ValidationError(_("Enter at least one vital sign."))

@@ -145,6 +145,11 @@ MATRIX = {
         "get",
         _row(FORBIDDEN, coordinator=OK),
     ),
+    "residents:entitlement": (
+        lambda w: {"pk": w.resident_mala.pk},
+        "get",
+        _row(FORBIDDEN, coordinator=OK),
+    ),
     "directory:unit": (
         lambda w: {"pk": w.unit_mala.pk},
         "get",

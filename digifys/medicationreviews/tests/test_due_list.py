@@ -180,3 +180,16 @@ def test_the_selector_lists_a_resident_from_the_day_they_turn_75(world, born, li
     _drugs(world.resident_mala, 5)
     items = due_reviews(residents_queryset=Resident.objects.all(), today=TODAY)
     assert [item.resident.pk for item in items] == ([world.resident_mala.pk] if listed else [])
+
+
+def test_an_in_depth_review_is_on_the_physicians_due_list(world, clock, login, settings):
+    # Issue 19 item 3: problems remain after the simple review of 1 February 2027.
+    settings.MEDICATION_REVIEW_FOLLOWUP_DAYS = 30
+    review = _review(world, world.resident_mala, datetime.date(2027, 2, 1))
+    MedicationReview.objects.filter(pk=review.pk).update(drug_related_problems=True)
+    items = due_reviews(residents_queryset=Resident.objects.all(), today=TODAY)
+    assert [(i.resident, i.due.kind, i.due.due_on) for i in items] == [
+        (world.resident_mala, "extended", datetime.date(2027, 3, 3))
+    ]
+    html = login(world.physician_spain, language="en").get(reverse("medicationreviews:due"))
+    assert "In-depth review" in html.content.decode()

@@ -88,3 +88,52 @@ def test_a_review_12_months_and_a_day_ago_is_overdue():
 )
 def test_twelve_months_after_keeps_the_day_and_moves_29_february_to_the_28th(last, due_on):
     assert twelve_months_after(last) == due_on
+
+
+# --- Issue 19 item 3: in-depth reviews and the flag bring a review forward (HSLF-FS 2017:37) ---
+
+
+def test_problems_remaining_after_a_simple_review_make_an_in_depth_review_due(settings):
+    settings.MEDICATION_REVIEW_FOLLOWUP_DAYS = 30
+    # Aged 57 with two drugs: qualifies only because problems remain after the simple review.
+    resident = _resident(born=D(1970, 1, 1))
+    with override("en"):
+        due = due_for(
+            resident,
+            today=TODAY,
+            active_drug_count=2,
+            last_review_on=D(2027, 3, 1),
+            moved_in_on=None,
+            last_review_kind="simple",
+            last_review_problems=True,
+        )
+    assert due is not None
+    assert due.kind == "extended"
+    assert due.due_on == D(2027, 3, 31)
+    assert "in-depth review" in due.reason
+
+
+def test_an_in_depth_review_that_found_no_remaining_problems_goes_back_to_yearly(settings):
+    resident = _resident()
+    with override("en"):
+        due = due_for(
+            resident,
+            today=TODAY,
+            active_drug_count=5,
+            last_review_on=D(2027, 3, 1),
+            moved_in_on=None,
+            last_review_kind="extended",
+            last_review_problems=False,
+        )
+    assert (due.kind, due.due_on) == ("simple", D(2028, 3, 1))
+
+
+def test_a_flag_set_after_the_last_review_makes_a_simple_review_due_within_the_deadline(settings):
+    settings.MEDICATION_REVIEW_FOLLOWUP_DAYS = 14
+    # Aged 57, no drugs, reviewed last June: the flag of 1 March makes a review due by 15 March
+    # (whatever age or drug count), not next June.
+    resident = _resident(born=D(1970, 1, 1), flagged=True)
+    resident.drug_related_problems_since = D(2027, 3, 1)
+    due = _due(resident, drugs=0, last=D(2026, 6, 1))
+    assert (due.kind, due.due_on) == ("simple", D(2027, 3, 15))
+    assert "drug-related problems flagged on 2027-03-01" in due.reason

@@ -212,3 +212,17 @@ def test_a_physician_without_a_care_relationship_gets_404(world, login):
         reverse("medicationreviews:history", args=[world.resident_mala.pk])
     )
     assert response.status_code == 404
+
+
+def test_a_physician_in_sweden_reviews_a_resident_registered_elsewhere(world):
+    # Issue 19 item 2: eligibility limits the clinic's physicians abroad, not the region's.
+    from digifys.core.testing import assign
+
+    Resident.objects.filter(pk=world.resident_mala.pk).update(
+        eligibility_ended_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        home_municipality_code="0180",
+    )
+    world.resident_mala.refresh_from_db()
+    assign(world.resident_mala, world.other_physician.staff_profile, role="deputy")
+    review = _record(world, actor=world.other_physician)
+    assert review.performed_by == world.other_physician.staff_profile

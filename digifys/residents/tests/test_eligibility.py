@@ -115,7 +115,8 @@ def test_moving_registration_out_of_the_county_ends_eligibility_but_keeps_histor
     resident.refresh_from_db()
     assert not resident.is_eligible
     assert resident.eligibility_ended_at is not None
-    assert resident not in residents_for(world.nurse_mala)
+    # The unit's nurses still care for the resident (issue 19 item 2).
+    assert resident in residents_for(world.nurse_mala)
     assert Resident.objects.filter(pk=resident.pk).exists()
     assert resident.physician_assignments.exists()
     with pytest.raises(services.NotEligible):
@@ -142,4 +143,41 @@ def test_a_resident_outside_the_county_is_flagged_on_the_overview_page(world, lo
     response = login(world.coordinator, language="en").get(
         reverse("residents:detail", args=[world.resident_mala.pk])
     )
-    assert "no longer registered in Västerbotten" in response.content.decode()
+    assert "is not registered in Västerbotten" in response.content.decode()
+
+
+# --- Issue 19 item 8: ten-digit numbers of centenarians -------------------------------------
+
+
+def test_a_stale_minus_form_of_a_centenarian_is_refused_as_an_age_under_18(world):
+    # The issue's input: today 2026-06-01, 260301-1236 reads as born 1 March 2026 (the '+'
+    # rule: '-' is this century), age 0. That number is not on Skatteverket's test list, so the
+    # test uses a listed one of the same shape: 260123-9243 (19260123-9243). A SÄBO resident aged
+    # 0 is a misread centenarian, not a baby: refuse it clearly.
+    import time_machine
+
+    with time_machine.travel("2026-06-01 10:00 +0000", tick=False):
+        with pytest.raises(ValidationError) as caught:
+            services.register_resident(
+                actor=world.coordinator,
+                identity_number="260123-9243",
+                given_name="Sigrid",
+                family_name="Holm",
+                home_municipality_code="2418",
+                unit=world.unit_mala,
+            )
+        message = caught.value.message_dict["identity_number"][0]
+        assert "260123+9243" in message
+        assert "12" in message
+        assert not Resident.objects.filter(identity_number__endswith="01239243").exists()
+        # Written with '+' (or all 12 digits) the same person is registered, born 1926.
+        resident = services.register_resident(
+            actor=world.coordinator,
+            identity_number="260123+9243",
+            given_name="Sigrid",
+            family_name="Holm",
+            home_municipality_code="2418",
+            unit=world.unit_mala,
+        )
+    assert resident.identity_number == "192601239243"
+    assert resident.birth_date.isoformat() == "1926-01-23"

@@ -49,6 +49,29 @@ def test_due_medication_review(world):
     assert _reasons(occurrence) == {world.resident_mala.pk: [Reason.MEDICATION_REVIEW]}
 
 
+def test_an_in_depth_medication_review_due_is_on_the_agenda(world):
+    # Issue 19 item 3: problems remain after a simple review 40 days ago (deadline 30 days).
+    import datetime
+
+    from django.utils import timezone
+
+    from digifys.medicationreviews.models import MedicationReview
+
+    _seen_recently(world)
+    MedicationReview.objects.create(
+        resident=world.resident_mala_2,
+        unit=world.unit_mala,
+        kind="simple",
+        performed_by=world.physician_spain.staff_profile,
+        performed_on=timezone.localdate() - datetime.timedelta(days=40),
+        findings="Misstänkt ortostatism av doxazosin.",
+        drug_related_problems=True,
+    )
+    occurrence = make_round(world)
+    services.build_agenda(round=occurrence)
+    assert _reasons(occurrence) == {world.resident_mala_2.pk: [Reason.MEDICATION_REVIEW]}
+
+
 def test_open_non_urgent_consults_only(world):
     _seen_recently(world)
     consult = make_consult(world, world.resident_mala, urgency="next_round")

@@ -62,7 +62,29 @@ def _a_plan(world):
 
 ONLY_COORDINATOR = row(FORBIDDEN, coordinator=OK)
 
+
+def _a_local_holiday(world) -> dict:
+    import datetime
+
+    from digifys.scheduling.models import LocalHoliday
+
+    holiday = LocalHoliday.objects.create(
+        country="ES",
+        place="Málaga",
+        place_key="málaga",
+        date=datetime.date(2027, 8, 19),
+        name="Incorporación de Málaga a la Corona de Castilla",
+        source="Test",
+    )
+    return {"pk": holiday.pk}
+
+
 ROWS = {
+    # Local and island holidays: organisation data kept by coordinators (issue 19 item 6).
+    "scheduling:local_holidays": (lambda w: {}, "get", ONLY_COORDINATOR),
+    "scheduling:local_holiday_new": (lambda w: {}, "get", ONLY_COORDINATOR),
+    "scheduling:local_holiday_edit": (_a_local_holiday, "get", ONLY_COORDINATOR),
+    "scheduling:local_holiday_delete": (_a_local_holiday, "get", ONLY_COORDINATOR),
     "scheduling:calendar": (lambda w: {}, "get", row(FORBIDDEN, **dict.fromkeys(STAFF, OK))),
     "scheduling:renew_feed": (
         lambda w: {},

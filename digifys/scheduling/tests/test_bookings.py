@@ -1,4 +1,5 @@
 import datetime
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -235,7 +236,7 @@ def _feed(client, clinician):
     return client.get(reverse("scheduling:ics", kwargs={"token": token}))
 
 
-def test_the_feed_is_in_the_clinicians_own_time_zone_without_resident_names(world, canary, client):
+def test_the_feed_names_the_clinicians_time_zone_without_resident_names(world, canary, client):
     _book(world, canary, at(9), actor=world.coordinator)
     response = _feed(client, canary)
     assert response.status_code == 200
@@ -244,14 +245,33 @@ def test_the_feed_is_in_the_clinicians_own_time_zone_without_resident_names(worl
     for secret in ("Greta", "Lind", world.resident_mala.identity_number[-4:]):
         assert secret not in body
     calendar = icalendar.Calendar.from_ical(response.content)
-    zones = [tz["TZID"] for tz in calendar.walk("VTIMEZONE")]
-    assert zones == ["Atlantic/Canary"]
+    assert str(calendar["X-WR-TIMEZONE"]) == "Atlantic/Canary"
     (event,) = calendar.walk("VEVENT")
-    assert event["DTSTART"].params["TZID"] == "Atlantic/Canary"
     start = event.decoded("DTSTART")
-    assert (start.hour, start.minute) == (10, 0)
-    assert start.astimezone(UTC) == at(9)
+    assert start == at(9)  # written in UTC ...
+    local = start.astimezone(ZoneInfo("Atlantic/Canary"))
+    assert (local.hour, local.minute) == (10, 0)  # ... 10:00 on Gran Canaria
     assert str(event["SUMMARY"]).endswith(" – Avd 1 Björken")
+
+
+def test_a_canary_booking_in_the_autumn_fold_never_ends_before_it_starts(world, canary, client):
+    # Issue 19 item 7: 2026-10-25 00:30–01:00 UTC is 01:30 WEST → 01:00 WET on Gran Canaria.
+    # Written as local wall-clock times the end (01:00) came before the start (01:30). RFC 5545
+    # §3.3.5 form 2 (UTC, "Z") is unambiguous.
+    Booking.objects.create(
+        kind=Booking.Kind.VIDEO,
+        clinician=canary,
+        resident=world.resident_mala,
+        unit=world.unit_mala,
+        starts_at=datetime.datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        ends_at=datetime.datetime(2026, 10, 25, 1, 0, tzinfo=UTC),
+        created_by=world.coordinator,
+    )
+    body = _feed(client, canary).content.decode()
+    assert "DTSTART:20261025T003000Z" in body
+    assert "DTEND:20261025T010000Z" in body
+    (event,) = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    assert event.decoded("DTEND") > event.decoded("DTSTART")
 
 
 def test_renewing_the_link_makes_the_old_one_stop_working(world, canary, login):
