@@ -102,7 +102,7 @@ def test_a_physician_with_only_emergency_access_cannot_book_themself(world, davi
     _emergency(login(david), world.resident_mala)
     assert AccessGrant.objects.filter(user=david).exists()
     starts_at = timezone.now() + datetime.timedelta(days=2)
-    with pytest.raises(ValidationError, match="emergency access only"):
+    with pytest.raises(ValidationError) as refused:
         scheduling.book(
             actor=david,
             clinician=david.staff_profile,
@@ -111,6 +111,7 @@ def test_a_physician_with_only_emergency_access_cannot_book_themself(world, davi
             starts_at=starts_at,
             ends_at=starts_at + datetime.timedelta(minutes=30),
         )
+    assert refused.value.code == "emergency_only"
     assert not Booking.objects.exists()
 
 
@@ -214,8 +215,9 @@ def test_a_consult_cannot_be_routed_to_a_physician_with_only_emergency_access(wo
     yourself as the on-duty physician; the open consult would then be "care" access."""
     resident = world.resident_storuman  # no named physician: routing picks the on-duty one
     _emergency(login(david), resident)
-    with pytest.raises(ValidationError, match="emergency access only"):
+    with pytest.raises(ValidationError) as refused:
         consults.send_consult(actor=david, resident=resident, **_sbar())
+    assert refused.value.code == "emergency_only"
     with _later(3):
         assert not _sees(david, resident)
 
@@ -226,8 +228,9 @@ def test_a_physician_with_only_emergency_access_cannot_take_over_a_consult(world
     consult = consults.send_consult(actor=world.nurse_mala, resident=resident, **_sbar())
     assert consult.assigned_to.user == world.physician_spain
     _emergency(login(david), resident)
-    with pytest.raises(ValidationError, match="emergency access only"):
+    with pytest.raises(ValidationError) as refused:
         consults.accept_consult(actor=david, consult=consult)
+    assert refused.value.code == "emergency_only"
     consults.post_message(actor=david, consult=consult, body="Ring mig vid försämring.")
     consult.refresh_from_db()
     assert consult.assigned_to.user == world.physician_spain
@@ -303,10 +306,11 @@ def test_an_old_step_1_does_not_open_step_2(world, login):
     client.post(
         reverse("careteams:emergency"), {"identity_number": world.resident_mala.identity_number}
     )
-    with _later(0.5), pytest.raises(ValidationError, match="step 1"):
+    with _later(0.5), pytest.raises(ValidationError) as refused:
         services.grant_emergency_access(
             actor=world.nurse_storuman, resident=world.resident_mala, reason=REASON
         )
+    assert refused.value.code == "no_lookup"
 
 
 def test_assistant_nurses_cannot_use_emergency_access(world, login):
@@ -344,3 +348,18 @@ def test_the_log_review_shows_the_reason_given_for_emergency_access(world, login
     assert "Reason given" in html
     # The opening (step 2) and the read under it both show the reason.
     assert html.count(REASON) >= 2
+
+
+def test_assistant_nurses_are_not_offered_emergency_access(world, login):
+    assistant = make_staff(
+        "ida.assistant", Role.ASSISTANT_NURSE, world.unit_mala.parent, units=[world.unit_mala]
+    ).user
+    page = login(assistant, language="en").get(
+        reverse("residents:detail", args=[world.resident_mala.pk])
+    )
+    assert page.status_code == 200
+    assert reverse("careteams:emergency") not in page.content.decode()
+    page = login(world.nurse_mala, language="en").get(
+        reverse("residents:detail", args=[world.resident_mala.pk])
+    )
+    assert reverse("careteams:emergency") in page.content.decode()
