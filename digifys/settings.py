@@ -360,6 +360,15 @@ TASK_OVERDUE_GRACE_MINUTES = _env_int("TASK_OVERDUE_GRACE_MINUTES", 30)
 # (HSLF-FS 2017:37 sets no number; the region decides).
 MEDICATION_REVIEW_FOLLOWUP_DAYS = _env_int("MEDICATION_REVIEW_FOLLOWUP_DAYS", 30)
 
+# A booking or a consult is a care relationship only for a bounded time (issue #20): a booking
+# from BOOKING_ACCESS_BEFORE_HOURS before its start until BOOKING_ACCESS_AFTER_HOURS after its
+# end; a consult while it is open and CONSULT_FOLLOW_UP_DAYS after it is closed. Bookings more
+# than BOOKING_MAX_DAYS_AHEAD days ahead are refused.
+BOOKING_ACCESS_BEFORE_HOURS = _env_int("BOOKING_ACCESS_BEFORE_HOURS", 12)
+BOOKING_ACCESS_AFTER_HOURS = _env_int("BOOKING_ACCESS_AFTER_HOURS", 24)
+BOOKING_MAX_DAYS_AHEAD = _env_int("BOOKING_MAX_DAYS_AHEAD", 365)
+CONSULT_FOLLOW_UP_DAYS = _env_int("CONSULT_FOLLOW_UP_DAYS", 3)
+
 # Video visits (issue #6). With no STUN/TURN servers the browsers use host candidates, which is
 # enough for the demo on one machine; production sets a TURN server (docs/operations.md).
 VIDEO_STUN_URLS = _env_list("VIDEO_STUN_URLS", [])

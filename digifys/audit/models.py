@@ -197,6 +197,7 @@ class LogReviewItem(models.Model):
         OTHER_MUNICIPALITY = "other_municipality", _("Resident in another municipality")
         NIGHT = "night", _("At night (22–06)")
         MANY_RESIDENTS = "many_residents", _("Many residents opened the same day")
+        BOOKED_OTHER = "booked_other", _("Clinician given access through a booking")
         RANDOM = "random", _("Random sample")
 
     class Outcome(models.TextChoices):

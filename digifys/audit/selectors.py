@@ -39,3 +39,36 @@ def review_items(review: LogReview) -> QuerySet[LogReviewItem]:
         .order_by("event__seq")
         .all()
     )
+
+
+def stated_reasons(events: list[AuditEvent]) -> dict[int, str]:
+    """Return, per entry seq, the reason the user stated for it, for the log review (issue #20).
+
+    An entry that carries a reason in its details (opening emergency access, booking another
+    clinician, lifting a block) gives its own; a read under emergency access gives the reason of
+    the emergency access the same user opened for the same resident before it.
+    """
+    reasons = {}
+    emergency_reads = []
+    for event in events:
+        reason = (event.details or {}).get("reason") if isinstance(event.details, dict) else None
+        if reason:
+            reasons[event.seq] = str(reason)
+        elif event.purpose == AuditEvent.Purpose.EMERGENCY and event.actor_id is not None:
+            emergency_reads.append(event)
+    for event in emergency_reads:
+        opening = (
+            AuditEvent.objects.filter(
+                actor_id=event.actor_id,
+                resident_id=event.resident_id,
+                action=AuditEvent.Action.EMERGENCY,
+                object_type="access_grant",
+                seq__lt=event.seq,
+            )
+            .order_by("-seq")
+            .values_list("details", flat=True)
+            .first()
+        )
+        if isinstance(opening, dict) and opening.get("reason"):
+            reasons[event.seq] = str(opening["reason"])
+    return reasons

@@ -464,7 +464,8 @@ def start_review(
     resident's unit (users of region-wide organisations, e.g. the virtual clinic, are never
     flagged by this rule); (c) access between 22:00 and 06:00 Stockholm time; (d) a user opened
     MANY_THRESHOLD or more distinct residents in one day (the entry that reached the threshold is
-    selected); (e) a random sample of SAMPLE_SIZE of the remaining entries. Each rule selects at
+    selected); (f) a booking that gave another clinician access (with the booker's reason);
+    (e) a random sample of SAMPLE_SIZE of the remaining entries. Each rule selects at
     most RULE_LIMIT entries (a seeded random subset when more match), so a review stays doable.
     Entries already selected in an earlier review are not selected again.
     """
@@ -510,6 +511,13 @@ def start_review(
         Reason.NIGHT,
     )
     select(_many_residents_seqs(events, many_threshold), Reason.MANY_RESIDENTS)
+    # Booking another clinician gives them access around the visit; the booker's reason is shown.
+    select(
+        events.filter(
+            action=Action.CREATE, object_type="booking", details__has_key="reason"
+        ).values_list("seq", flat=True),
+        Reason.BOOKED_OTHER,
+    )
     others = [
         seq
         for seq in events.order_by("seq").values_list("seq", flat=True).iterator(chunk_size=5000)

@@ -70,9 +70,11 @@ def _render_review(
     request: HttpRequest, review: LogReview, *, bound: OutcomeForm | None = None, bound_pk=None
 ) -> HttpResponse:
     items = list(selectors.review_items(review))
+    reasons = selectors.stated_reasons([item.event for item in items])
     rows = [
         {
             "item": item,
+            "stated_reason": reasons.get(item.event_id, ""),
             "form": bound
             if item.pk == bound_pk
             else OutcomeForm(

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from digifys.directory.models import Organisation
 
+from .models import Block
+
 
 class EmergencyLookupForm(forms.Form):
     identity_number = forms.CharField(
@@ -45,6 +47,20 @@ class BlockForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class LiftBlockForm(forms.Form):
+    basis = forms.ChoiceField(
+        label=_("Basis for lifting the block"),
+        choices=Block.LiftBasis.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("How did the resident consent, or why is the block lifted?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the block and in the access log."),
     )
 
 

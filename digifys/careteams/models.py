@@ -156,6 +156,10 @@ class Block(models.Model):
     it opens with the resident's consent or, in an emergency, in two explicit steps.
     """
 
+    class LiftBasis(models.TextChoices):
+        CONSENT = "consent", _("The resident's request or consent")
+        DOCUMENTED = "documented", _("Another documented reason")
+
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="blocks", verbose_name=_("resident")
     )
@@ -183,6 +187,10 @@ class Block(models.Model):
         related_name="+",
         verbose_name=_("lifted by"),
     )
+    lift_basis = models.CharField(
+        _("lifted on the basis of"), max_length=10, choices=LiftBasis.choices, blank=True
+    )
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
 
     objects = BlockQuerySet.as_manager()
 

@@ -5,10 +5,14 @@ resident's care (domain-spec §3.1). Every `visible_to(user)` in the project is 
 functions here:
 
 - nurses and assistant nurses see the residents of the units they are assigned to;
-- physicians see their panel (current named physician or deputy), residents of open consults
-  assigned to them (routed as on-duty physician, escalated or handed over), residents they have
-  a booking with (until a day after it), and residents on the agenda of a ward round they hold;
-- clinical staff also see a resident they hold an active access grant for (emergency access);
+- physicians see their panel (current named physician or deputy), residents of consults
+  assigned to them (routed as on-duty physician, escalated or handed over) while the consult is
+  open and for CONSULT_FOLLOW_UP_DAYS after it is closed, residents they have a booking with from
+  BOOKING_ACCESS_BEFORE_HOURS before its start until BOOKING_ACCESS_AFTER_HOURS after its end
+  (never from when it was booked: a booking years ahead opens nothing now), and residents on the
+  agenda of a ward round they hold;
+- clinical staff also see a resident they hold an active access grant for (emergency access or
+  a block opened with consent); a grant is not a care relationship (`has_care_relationship`);
 - coordinators see organisation data of every resident, never clinical records;
 - relatives see the residents they are linked to with a recorded consent (the portal will
   narrow what they see by the consent's scope);
@@ -21,6 +25,7 @@ grant (consent or emergency, two explicit steps) opens them.
 import datetime
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -30,7 +35,16 @@ NOTHING = Q(pk__in=[])
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE)
 OPEN_CONSULT_STATUSES = ("sent", "accepted", "answered")
 OPEN_ROUND_STATUSES = ("planned", "in_progress")
-BOOKING_ACCESS_AFTER = datetime.timedelta(days=1)
+# Who may use emergency access (nödåtkomst): the licensed professions that assess a patient's
+# urgent need themselves. Assistant nurses call the unit's nurse (docs/security.md).
+EMERGENCY_ACCESS_ROLES = (Role.PHYSICIAN, Role.NURSE)
+
+
+def _booking_access_window() -> tuple[datetime.timedelta, datetime.timedelta]:
+    return (
+        datetime.timedelta(hours=settings.BOOKING_ACCESS_BEFORE_HOURS),
+        datetime.timedelta(hours=settings.BOOKING_ACCESS_AFTER_HOURS),
+    )
 
 
 def _model(name: str):
@@ -41,8 +55,9 @@ def _active_grants(user):
     return _model("AccessGrant").objects.active().filter(user=user)
 
 
-def resident_filter_for(user) -> Q:
-    """Return a Q over Resident selecting the residents USER may see."""
+def resident_filter_for(user, *, grants: bool = True) -> Q:
+    """Return a Q over Resident selecting the residents USER may see (without GRANTS: only the
+    care relationship itself)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
     role = user.role
@@ -52,16 +67,23 @@ def resident_filter_for(user) -> Q:
         panel = _model("PhysicianAssignment").objects.filter(
             physician__user=user, ended_at__isnull=True
         )
-        # An open consult assigned to the physician (on-duty or escalated) is a care relationship.
+        now = timezone.now()
+        # A consult assigned to the physician (on-duty or escalated) is a care relationship while
+        # it is open and for a follow-up period after it is closed.
+        follow_up = datetime.timedelta(days=settings.CONSULT_FOLLOW_UP_DAYS)
         consults = apps.get_model("consults", "Consult").objects.filter(
-            assigned_to__user=user, status__in=OPEN_CONSULT_STATUSES
+            Q(status__in=OPEN_CONSULT_STATUSES) | Q(closed_at__gt=now - follow_up),
+            assigned_to__user=user,
         )
         # So is a booking with the resident (a visit the planner gave to a deputy or another
-        # physician), from when it is booked until a day after it ends, ...
+        # physician), only around the visit: from some hours before it starts until some hours
+        # after it ends (issue #20: a booking in 2031 must not open the record today), ...
+        before, after = _booking_access_window()
         bookings = apps.get_model("scheduling", "Booking").objects.filter(
             clinician__user=user,
             cancelled_at__isnull=True,
-            ends_at__gt=timezone.now() - BOOKING_ACCESS_AFTER,
+            starts_at__lt=now + before,
+            ends_at__gt=now - after,
         )
         # ... and a place on the agenda of a ward round the physician holds.
         agenda = apps.get_model("rounds", "AgendaItem").objects.filter(
@@ -84,6 +106,8 @@ def resident_filter_for(user) -> Q:
     else:
         # Administrators configure the system and see no resident data.
         return NOTHING
+    if not grants:
+        return relationship
     return relationship | Q(pk__in=_active_grants(user).values("resident"))
 
 
@@ -114,12 +138,13 @@ def blocked_units_for(user, resident) -> list:
 
 
 def has_care_relationship(user, resident) -> bool:
-    """Return True when USER sees RESIDENT without an access grant."""
-    grants = _active_grants(user).filter(resident=resident).exists()
-    if grants:
-        return False
+    """Return True when USER sees RESIDENT through a care relationship, not only through a grant.
+
+    A grant held besides the relationship (e.g. a unit's own nurse who opened another unit's
+    blocked records with consent) does not make the ordinary reads "emergency" (issue #20).
+    """
     model = apps.get_model("residents", "Resident")
-    return model.objects.filter(resident_filter_for(user), pk=resident.pk).exists()
+    return model.objects.filter(resident_filter_for(user, grants=False), pk=resident.pk).exists()
 
 
 def _own_unit_ids(user) -> list[int]:
@@ -135,4 +160,6 @@ def can_see_clinical_data(user) -> bool:
 
 
 def may_request_emergency_access(user) -> bool:
-    return user.is_authenticated and can_see_clinical_data(user)
+    """Physicians and nurses may use emergency access; assistant nurses may not (see
+    EMERGENCY_ACCESS_ROLES)."""
+    return user.is_authenticated and getattr(user, "role", None) in EMERGENCY_ACCESS_ROLES

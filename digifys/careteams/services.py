@@ -4,8 +4,13 @@ Rules (patientdatalagen, domain-spec §3.1):
 - emergency access is for clinical staff without a care relationship; it takes two explicit
   steps (see that the resident exists, then state a reason), is time-limited, is logged with
   purpose "emergency" and is always put on the next log review;
+- emergency access is for physicians and nurses (licensed professions who assess the urgent need
+  themselves), not assistant nurses; step 2 is refused unless the same user's logged step 1
+  (the lookup) for the same resident happened within EMERGENCY_LOOKUP_VALID;
 - a block hides the records one unit holds from staff in other units; staff see only that
   blocked data exists; it opens with the resident's consent or through emergency access;
+- a block is lifted only with the resident's consent or another documented reason, by a
+  coordinator or staff of the unit whose records it protects, never by staff it hides them from;
 - every change writes an access-log entry.
 """
 
@@ -19,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.audit.models import AuditEvent
 from digifys.directory.models import Organisation
 from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
@@ -29,6 +35,7 @@ from . import policy
 from .models import AccessGrant, Block, PhysicianAssignment
 
 EMERGENCY_ACCESS_DURATION = datetime.timedelta(hours=2)
+EMERGENCY_LOOKUP_VALID = datetime.timedelta(minutes=15)
 MIN_REASON_LENGTH = 10
 
 
@@ -56,12 +63,55 @@ def _grant(*, actor, resident: Resident, kind: str, reason: str) -> AccessGrant:
     )
 
 
+def _require_emergency_role(actor) -> None:
+    if not policy.may_request_emergency_access(actor):
+        raise PermissionDenied(_("Only physicians and nurses can use emergency access."))
+
+
+@transaction.atomic
+def record_emergency_lookup(*, actor, resident: Resident, request=None) -> None:
+    """Emergency access, step 1: log that ACTOR saw that RESIDENT exists (and where)."""
+    _require_emergency_role(actor)
+    audit.record(
+        actor=actor,
+        action="emergency",
+        resident=resident,
+        object_type="resident_lookup",
+        object_id=resident.pk,
+        purpose="emergency",
+        request=request,
+        details={"step": 1},
+    )
+
+
+def _has_recent_lookup(actor, resident: Resident) -> bool:
+    return AuditEvent.objects.filter(
+        actor=actor,
+        resident=resident,
+        action=AuditEvent.Action.EMERGENCY,
+        object_type="resident_lookup",
+        occurred_at__gte=timezone.now() - EMERGENCY_LOOKUP_VALID,
+    ).exists()
+
+
 @transaction.atomic
 def grant_emergency_access(*, actor, resident: Resident, reason: str, request=None) -> AccessGrant:
-    """Open a resident's data to ACTOR for a limited time in an emergency (nödåtkomst)."""
-    if not policy.may_request_emergency_access(actor):
-        raise PermissionDenied(_("Only clinical staff can use emergency access."))
+    """Open a resident's data to ACTOR for a limited time in an emergency (nödåtkomst).
+
+    The second of two explicit steps (domain-spec §3.1): refused unless ACTOR's logged step 1
+    (`record_emergency_lookup`) for this resident happened within EMERGENCY_LOOKUP_VALID.
+    """
+    _require_emergency_role(actor)
     ensure_eligible(resident)
+    if not _has_recent_lookup(actor, resident):
+        raise ValidationError(
+            _(
+                "Start again from step 1: look the resident up by identity number, then state "
+                "the reason within %(minutes)d minutes."
+            )
+            % {"minutes": EMERGENCY_LOOKUP_VALID.seconds // 60},
+            code="no_lookup",
+        )
     reason = _check_reason(reason)
     grant = _grant(actor=actor, resident=resident, kind=AccessGrant.Kind.EMERGENCY, reason=reason)
     audit.record(
@@ -124,14 +174,50 @@ def register_block(
     return block
 
 
+def may_lift_block(actor, block: Block) -> bool:
+    """Return True when ACTOR is entitled to lift BLOCK.
+
+    Coordinators (who register blocks at the resident's request) and the staff of the unit whose
+    records the block protects may; staff of any other unit are exactly those the block hides the
+    records from, so they may not (issue #20).
+    """
+    role = getattr(actor, "role", None)
+    if role == Role.COORDINATOR:
+        return True
+    if role in (Role.NURSE, Role.ASSISTANT_NURSE):
+        return actor.staff_profile.units.filter(pk=block.unit_id).exists()
+    return False
+
+
 @transaction.atomic
-def lift_block(*, actor, block: Block, request=None) -> Block:
-    """Lift a block at the resident's request."""
+def lift_block(*, actor, block: Block, basis: str, reason: str, request=None) -> Block:
+    """Lift a block with the resident's consent or another documented reason (BASIS, REASON)."""
+    if not may_lift_block(actor, block):
+        raise PermissionDenied(
+            _(
+                "Only a coordinator or staff of the unit whose records are blocked can lift the "
+                "block."
+            )
+        )
+    block = Block.objects.select_for_update().get(pk=block.pk)
     if block.lifted_at is not None:
         raise ValidationError(_("The block has already been lifted."))
+    errors = {}
+    if basis not in Block.LiftBasis.values:
+        errors["basis"] = _("Choose the basis for lifting the block.")
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        errors["reason"] = _(
+            "Document how the resident consented, or why the block is lifted (at least "
+            "%(n)d characters)."
+        ) % {"n": MIN_REASON_LENGTH}
+    if errors:
+        raise ValidationError(errors)
     block.lifted_at = timezone.now()
     block.lifted_by = actor
-    block.save(update_fields=["lifted_at", "lifted_by"])
+    block.lift_basis = basis
+    block.lift_reason = reason
+    block.save(update_fields=["lifted_at", "lifted_by", "lift_basis", "lift_reason"])
     audit.record(
         actor=actor,
         action="block",
@@ -140,7 +226,12 @@ def lift_block(*, actor, block: Block, request=None) -> Block:
         object_id=block.pk,
         purpose="patient_request",
         request=request,
-        details={"unit": block.unit_id, "change": "lifted"},
+        details={
+            "unit": block.unit_id,
+            "change": "lifted",
+            "basis": block.lift_basis,
+            "reason": reason[:1000],
+        },
     )
     return block
 

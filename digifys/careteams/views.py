@@ -25,6 +25,7 @@ from .forms import (
     ConsentOpenForm,
     EmergencyLookupForm,
     EmergencyReasonForm,
+    LiftBlockForm,
     PanelSearchForm,
 )
 from .models import Block, PhysicianAssignment
@@ -114,15 +115,8 @@ def emergency(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("residents:detail", pk=resident.pk)
             else:
-                audit.record(
-                    actor=request.user,
-                    action="emergency",
-                    resident=resident,
-                    object_type="resident_lookup",
-                    object_id=resident.pk,
-                    purpose="emergency",
-                    request=request,
-                    details={"step": 1},
+                services.record_emergency_lookup(
+                    actor=request.user, resident=resident, request=request
                 )
                 context.update(
                     resident=resident,
@@ -161,7 +155,12 @@ def emergency_open(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            if getattr(exc, "code", None) == "no_lookup":
+                # No logged step 1: show nothing about the resident, start over from step 1.
+                lookup.add_error(None, exc.messages)
+                resident = None
+            else:
+                add_service_errors(form, exc)
         else:
             messages.warning(
                 request,
@@ -233,29 +232,33 @@ def blocks(request: HttpRequest, pk: int) -> HttpResponse:
             object_id=resident.pk,
             request=request,
         )
-    context = {
-        "resident": resident,
-        "form": form,
-        "blocks": resident.blocks.select_related("unit__parent", "created_by", "lifted_by"),
-    }
+    blocks_list = list(resident.blocks.select_related("unit__parent", "created_by", "lifted_by"))
+    for block in blocks_list:
+        block.may_lift = services.may_lift_block(request.user, block)
+    context = {"resident": resident, "form": form, "blocks": blocks_list}
     return render(request, "careteams/blocks.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 def lift_block(request: HttpRequest, pk: int) -> HttpResponse:
-    """Lift a block after confirmation."""
+    """Lift a block with the resident's consent or a documented reason, after confirmation."""
     _require_block_role(request)
     block = get_object_or_404(
         Block.objects.visible_to(request.user).select_related("resident", "unit"), pk=pk
     )
-    if request.method == "POST":
+    if not services.may_lift_block(request.user, block):
+        raise PermissionDenied
+    form = LiftBlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            services.lift_block(actor=request.user, block=block, request=request)
+            services.lift_block(
+                actor=request.user, block=block, request=request, **form.cleaned_data
+            )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The block was lifted."))
-        return redirect("careteams:blocks", pk=block.resident_id)
+            return redirect("careteams:blocks", pk=block.resident_id)
     audit.record(
         actor=request.user,
         action="read",
@@ -265,7 +268,8 @@ def lift_block(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
     )
     # Not "block": inside {% block %} that name is the template block itself.
-    return render(request, "careteams/lift_block.html", {"the_block": block})
+    context = {"the_block": block, "form": form}
+    return render(request, "careteams/lift_block.html", context, status=400 if form.errors else 200)
 
 
 # --- Panels: named physicians and deputies (coordinators) ------------------------------------

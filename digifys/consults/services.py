@@ -8,6 +8,10 @@ Rules enforced here:
 - a slipping deadline escalates: the next in line gets the consult and is notified, the unit is
   notified; escalation repeats until someone answers. A consult ends answered, or closed with a
   reason — nothing is ever deleted or lost;
+- a consult assigned to a physician gives them a care relationship (careteams.policy), so a
+  physician who reaches the resident only through emergency access never becomes its assignee
+  (by routing to themself, accepting or answering it): emergency access must not turn into
+  "care" access (issue #20);
 - a journal note is signed by the physician and is read-only afterwards; changes are new notes
   that amend it.
 """
@@ -23,6 +27,7 @@ from django.utils.translation import override
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.careteams import policy
 from digifys.core import live
 from digifys.directory.models import StaffProfile
 from digifys.notifications.models import Notification
@@ -90,6 +95,17 @@ def _lock(consult: Consult) -> Consult:
         .select_related("resident", "assigned_to__user")
         .get(pk=consult.pk)
     )
+
+
+def _refuse_emergency_only(actor, resident: Resident) -> None:
+    if not policy.has_care_relationship(actor, resident):
+        raise ValidationError(
+            _(
+                "You see this resident through emergency access only, so the consult cannot be "
+                "given to you. It stays with the physician it was sent to."
+            ),
+            code="emergency_only",
+        )
 
 
 def _require_physician(actor) -> StaffProfile:
@@ -164,6 +180,8 @@ def send_consult(
             )
             % {"name": resident.full_name}
         )
+    if candidate.physician.user_id == actor.pk:
+        _refuse_emergency_only(actor, resident)
     consult = Consult.objects.create(
         resident=resident,
         unit=resident.unit,
@@ -231,6 +249,8 @@ def accept_consult(*, actor, consult: Consult, request=None) -> Consult:
     _check_open(consult)
     _check_may_take(physician, consult)
     previous = consult.assigned_to_id
+    if previous != physician.pk:
+        _refuse_emergency_only(actor, consult.resident)
     now = timezone.now()
     if consult.status == Consult.Status.SENT:
         consult.status = Consult.Status.ACCEPTED
@@ -296,7 +316,11 @@ def post_message(
     _check_open(consult)
     message = ConsultMessage.objects.create(consult=consult, author=actor, kind=kind, body=body)
     if actor.role == Role.PHYSICIAN:
-        if consult.assigned_to_id != actor.staff_profile.pk and consult.is_waiting:
+        if (
+            consult.assigned_to_id != actor.staff_profile.pk
+            and consult.is_waiting
+            and policy.has_care_relationship(actor, consult.resident)
+        ):
             consult.assigned_to = actor.staff_profile
         mark_answered(consult, physician=actor.staff_profile)
     else:

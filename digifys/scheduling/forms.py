@@ -39,12 +39,25 @@ class BookingForm(forms.Form):
         help_text=_("No sensitive details: the note is shown to the clinician and the unit."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    reason = forms.CharField(
+        label=_("Reason for booking this clinician"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Needed when you book someone else: the booking gives them access to the resident's "
+            "record around the visit. Kept in the access log and shown in the log review."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
-    def __init__(self, *args, clinicians=None, **kwargs):
+    def __init__(self, *args, clinicians=None, books_self_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = (
             clinicians if clinicians is not None else StaffProfile.objects.none()
         )
+        if books_self_only:
+            # Physicians book only themselves; there is nobody else to give access to.
+            del self.fields["reason"]
 
     @staticmethod
     def duration_of(minutes: int) -> datetime.timedelta:

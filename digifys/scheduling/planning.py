@@ -438,6 +438,8 @@ def accept_plan(*, actor, plan: Plan, request=None) -> Plan:
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,
                 note=_("Planned (week %(week)s)") % {"week": plan.week_start.isocalendar()[1]},
+                reason=_("Accepted weekly plan %(plan)s: %(reason)s")
+                % {"plan": plan.pk, "reason": plan.reason or "-"},
                 request=request,
             )
         except ValidationError as exc:

@@ -9,12 +9,17 @@ Rules (issue #5 item 5):
   on PostgreSQL the exclusion constraint `booking_no_overlap` also refuses concurrent double
   bookings, and its IntegrityError becomes the same message;
 - the resident's side is always Stockholm time, so messages give Stockholm times;
+- a booking gives its clinician a care relationship only around the visit (careteams.policy), and
+  lies at most BOOKING_MAX_DAYS_AHEAD days ahead; a clinician who reaches the resident only
+  through an access grant (emergency access) cannot book themself, and booking another
+  clinician (which gives them access) asks for a reason, kept in the access log (issue #20);
 - every change writes an access-log entry.
 """
 
 import datetime
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -23,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.careteams import policy
 from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_of
 from digifys.directory.models import StaffProfile
 from digifys.residents.models import Resident
@@ -93,6 +99,17 @@ def _check_times(clinician: StaffProfile, starts_at, ends_at) -> None:
         raise ValidationError({"duration": _("A booking can last at most 8 hours.")})
     if starts_at < timezone.now():
         raise ValidationError({"starts_at": _("The start time has passed. Choose a later time.")})
+    max_ahead = datetime.timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
+    if starts_at > timezone.now() + max_ahead:
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "A booking can be at most %(days)d days ahead. Choose an earlier date."
+                )
+                % {"days": settings.BOOKING_MAX_DAYS_AHEAD}
+            },
+            code="too_far_ahead",
+        )
     zone = zone_of(clinician)
     first, last = starts_at.astimezone(zone).date(), ends_at.astimezone(zone).date()
     absence = (
@@ -146,11 +163,37 @@ def book(
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
     note: str = "",
+    reason: str = "",
     request=None,
 ) -> Booking:
-    """Book CLINICIAN for RESIDENT from STARTS_AT to ENDS_AT (aware instants, half-open)."""
+    """Book CLINICIAN for RESIDENT from STARTS_AT to ENDS_AT (aware instants, half-open).
+
+    Booking someone else gives them access to the resident around the visit, so it needs a
+    REASON, which the access log keeps and the log review shows.
+    """
     if not may_book(actor, resident, clinician):
         raise PermissionDenied(_("You may not book this clinician for this resident."))
+    books_self = getattr(getattr(actor, "staff_profile", None), "pk", None) == clinician.pk
+    if books_self and not policy.has_care_relationship(actor, resident):
+        # Emergency access must not turn into a care relationship through a booking.
+        raise ValidationError(
+            _(
+                "You see this resident through emergency access only, which does not let you "
+                "book yourself. Ask the unit or the coordinator."
+            ),
+            code="emergency_only",
+        )
+    reason = reason.strip()
+    if not books_self and not reason:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Say why you book %(name)s: the booking gives them access to the resident's "
+                    "record around the visit."
+                )
+                % {"name": clinician.name}
+            }
+        )
     if clinician.profession not in BOOKABLE_PROFESSIONS:
         raise ValidationError({"clinician": _("Choose a physician or a nurse.")})
     if kind not in Booking.Kind.values:
@@ -192,6 +235,7 @@ def book(
             "clinician": clinician.pk,
             "starts_at": starts_at.isoformat(),
             "ends_at": ends_at.isoformat(),
+            **({"reason": reason[:500]} if not books_self else {}),
         },
     )
     return booking

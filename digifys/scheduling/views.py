@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.careteams import policy
 from digifys.core.forms import add_service_errors
 from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_of
 from digifys.directory.models import Organisation, StaffProfile
@@ -116,6 +117,14 @@ def _clinicians_for(user):
     return bookable.filter(working_patterns__isnull=False).distinct()
 
 
+def _booking_form_purpose(user, resident: Resident) -> str:
+    """A coordinator plans and takes no part in the care (issue #20); a clinician reading the form
+    only through emergency access reads under that purpose."""
+    if user.role == Role.COORDINATOR:
+        return "administration"
+    return "care" if policy.has_care_relationship(user, resident) else "emergency"
+
+
 @login_required
 def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """Book a clinician for a resident: day and start in Stockholm time, and a duration."""
@@ -127,7 +136,12 @@ def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
     initial = {}
     if request.user.role == Role.PHYSICIAN:
         initial["clinician"] = clinicians.first()
-    form = BookingForm(request.POST or None, clinicians=clinicians, initial=initial)
+    form = BookingForm(
+        request.POST or None,
+        clinicians=clinicians,
+        initial=initial,
+        books_self_only=request.user.role == Role.PHYSICIAN,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -144,6 +158,7 @@ def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
                     starts_at=starts_at,
                     ends_at=starts_at + BookingForm.duration_of(data["duration"]),
                     note=data["note"],
+                    reason=data.get("reason", ""),
                     request=request,
                 )
             except ValidationError as exc:
@@ -167,6 +182,7 @@ def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
         resident=resident,
         object_type="booking_form",
         object_id=resident.pk,
+        purpose=_booking_form_purpose(request.user, resident),
         request=request,
     )
     upcoming = [

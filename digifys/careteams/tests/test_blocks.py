@@ -1,7 +1,8 @@
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from digifys.audit.models import AuditEvent
 from digifys.careteams import services
 from digifys.residents.models import Diagnosis
 
@@ -60,6 +61,7 @@ def test_opening_a_block_needs_both_steps(world, blocked, login):
 
 
 def test_emergency_access_opens_the_block(world, blocked):
+    services.record_emergency_lookup(actor=world.physician_spain, resident=world.resident_mala)
     services.grant_emergency_access(
         actor=world.physician_spain,
         resident=world.resident_mala,
@@ -86,7 +88,10 @@ def test_lifting_a_block_asks_for_confirmation_first(world, blocked, login):
     assert "Lift block?" in page.content.decode()
     block.refresh_from_db()
     assert block.lifted_at is None
-    client.post(reverse("careteams:lift_block", args=[block.pk]))
+    client.post(
+        reverse("careteams:lift_block", args=[block.pk]),
+        {"basis": "consent", "reason": "Greta bad själv om det vid besöket"},
+    )
     block.refresh_from_db()
     assert block.lifted_at is not None
     assert blocked in Diagnosis.objects.visible_to(world.physician_spain)
@@ -99,3 +104,79 @@ def test_the_block_form_refuses_a_duplicate_with_a_message(world, blocked, login
     )
     assert response.status_code == 400
     assert "already blocked" in response.content.decode()
+
+
+# --- Issue #20 item 7: who may lift a block, and on what basis ---------------------------------
+
+
+def _emergency(client, resident):
+    client.post(reverse("careteams:emergency"), {"identity_number": resident.identity_number})
+    client.post(
+        reverse("careteams:emergency_open"),
+        {
+            "identity_number": resident.identity_number,
+            "reason": "Akut försämring, behöver allt",
+            "confirm": "on",
+        },
+    )
+
+
+def test_staff_the_block_hides_records_from_cannot_lift_it(world, blocked, login):
+    """The attack: a nurse of another unit opens emergency access, then lifts the block that hides
+    the Malå unit's records from her."""
+    block = world.resident_mala.blocks.get()
+    client = login(world.nurse_storuman, language="en")
+    _emergency(client, world.resident_mala)
+    assert client.get(reverse("careteams:lift_block", args=[block.pk])).status_code == 403
+    response = client.post(
+        reverse("careteams:lift_block", args=[block.pk]),
+        {"basis": "documented", "reason": "Behöver se allt framöver"},
+    )
+    assert response.status_code == 403
+    block.refresh_from_db()
+    assert block.lifted_at is None
+    page = client.get(reverse("careteams:blocks", args=[world.resident_mala.pk]))
+    assert reverse("careteams:lift_block", args=[block.pk]) not in page.content.decode()
+    with pytest.raises(PermissionDenied):
+        services.lift_block(
+            actor=world.nurse_storuman,
+            block=block,
+            basis="documented",
+            reason="Behöver se allt framöver",
+        )
+
+
+def test_lifting_a_block_needs_a_basis_and_a_documented_reason(world, blocked, login):
+    block = world.resident_mala.blocks.get()
+    client = login(world.nurse_mala, language="en")
+    response = client.post(
+        reverse("careteams:lift_block", args=[block.pk]), {"basis": "consent", "reason": "ok"}
+    )
+    assert response.status_code == 400
+    assert "at least 10 characters" in response.content.decode()
+    response = client.post(
+        reverse("careteams:lift_block", args=[block.pk]), {"reason": "Greta bad om det själv"}
+    )
+    assert response.status_code == 400
+    block.refresh_from_db()
+    assert block.lifted_at is None
+
+
+def test_lifting_a_block_by_the_units_own_nurse_is_kept_and_logged(world, blocked, login):
+    block = world.resident_mala.blocks.get()
+    client = login(world.nurse_mala, language="en")
+    response = client.post(
+        reverse("careteams:lift_block", args=[block.pk]),
+        {"basis": "consent", "reason": "Greta bad om det själv vid ronden"},
+    )
+    assert response.status_code == 302
+    block.refresh_from_db()
+    assert (block.lifted_by, block.lift_basis) == (world.nurse_mala, "consent")
+    assert block.lift_reason == "Greta bad om det själv vid ronden"
+    entry = AuditEvent.objects.get(
+        object_type="block", object_id=str(block.pk), action="block", details__change="lifted"
+    )
+    assert entry.details["basis"] == "consent"
+    assert entry.details["reason"] == "Greta bad om det själv vid ronden"
+    page = client.get(reverse("careteams:blocks", args=[world.resident_mala.pk]))
+    assert "Greta bad om det själv vid ronden" in page.content.decode()

@@ -62,6 +62,7 @@ def test_emergency_access_takes_two_steps_and_then_opens_the_record(world, login
 
 def test_emergency_access_expires(world, login):
     client = login(world.nurse_storuman)
+    _step1(client, world.resident_mala)
     _step2(client, world.resident_mala)
     url = reverse("residents:detail", args=[world.resident_mala.pk])
     assert client.get(url).status_code == 200
@@ -79,6 +80,7 @@ def test_emergency_access_expires(world, login):
 )
 def test_emergency_access_needs_a_reason_and_a_confirmation(world, login, overrides, message):
     client = login(world.nurse_storuman, language="en")
+    _step1(client, world.resident_mala)
     response = _step2(client, world.resident_mala, **overrides)
     assert response.status_code == 400
     assert message in response.content.decode()

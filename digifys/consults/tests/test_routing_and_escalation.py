@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
@@ -113,8 +114,17 @@ def test_the_on_duty_physician_sees_the_resident_only_while_the_consult_is_open(
     with time_machine.travel(night, tick=False):
         consult = _send(world)
     assert Resident.objects.visible_to(on_duty.user).filter(pk=world.resident_mala.pk).exists()
-    services.close_consult(actor=world.nurse_mala, consult=consult, reason="Bättre nu.")
-    assert not Resident.objects.visible_to(on_duty.user).filter(pk=world.resident_mala.pk).exists()
+    closed_at = night + datetime.timedelta(hours=1)
+    with time_machine.travel(closed_at, tick=False):
+        services.close_consult(actor=world.nurse_mala, consult=consult, reason="Bättre nu.")
+    # Closed: a follow-up period (CONSULT_FOLLOW_UP_DAYS), then nothing (issue #20).
+    follow_up = datetime.timedelta(days=settings.CONSULT_FOLLOW_UP_DAYS)
+    with time_machine.travel(closed_at + follow_up - datetime.timedelta(minutes=1), tick=False):
+        assert Resident.objects.visible_to(on_duty.user).filter(pk=world.resident_mala.pk).exists()
+    with time_machine.travel(closed_at + follow_up + datetime.timedelta(minutes=1), tick=False):
+        assert (
+            not Resident.objects.visible_to(on_duty.user).filter(pk=world.resident_mala.pk).exists()
+        )
 
 
 @pytest.mark.django_db(transaction=True)

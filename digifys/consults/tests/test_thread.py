@@ -258,7 +258,8 @@ def test_the_nurse_closes_a_consult_she_no_longer_needs(world, login, consult):
     assert _reload(consult).closed_by == world.nurse_mala
 
 
-def test_an_on_duty_physician_is_sent_to_the_inbox_after_closing(world, login, consult):
+def test_an_on_duty_physician_is_sent_to_the_inbox_after_closing(world, login, consult, settings):
+    settings.CONSULT_FOLLOW_UP_DAYS = 0  # no follow-up period after closing
     services.hand_over(
         actor=world.physician_spain,
         consult=consult,

@@ -45,6 +45,7 @@ def _book(world, clinician, starts_at, minutes=30, actor=None, **extra):
         kind=extra.pop("kind", Booking.Kind.VIDEO),
         starts_at=starts_at,
         ends_at=starts_at + datetime.timedelta(minutes=minutes),
+        reason=extra.pop("reason", "Uppföljning efter fall"),
         **extra,
     )
 
@@ -152,6 +153,7 @@ def _form(clinician, day="2026-06-02", time="10:00", **extra):
         "starts_at": time,
         "duration": 30,
         "note": "Dottern deltar",
+        "reason": "Familjemöte med dottern",
         **extra,
     }
 

@@ -44,6 +44,7 @@ def test_two_concurrent_requests_for_the_same_slot_exactly_one_succeeds(world):
                 kind=Booking.Kind.VIDEO,
                 starts_at=starts_at,
                 ends_at=starts_at + datetime.timedelta(minutes=30),
+                reason="Veckovisit enligt plan",
             )
             outcomes.append(("booked", booking.pk))
         except ValidationError as error:
