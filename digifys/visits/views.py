@@ -151,7 +151,11 @@ def _panel(request: HttpRequest, room: Room) -> tuple[dict, list]:
             .first()
         )
     if room.consult_id is not None:
-        panel["consult"] = room.consult
+        # The consult goes through the policy: a block (spärr) on the unit that sent it hides
+        # its SBAR, whose background carries diagnoses and medication (issue 20, item 2).
+        panel["consult"] = Consult.objects.visible_to(user).filter(pk=room.consult_id).first()
+    if room.resident_id is not None:
+        panel["blocked_units"] = policy.blocked_units_for(user, room.resident)
     if room.round_id is not None:
         items = list(
             AgendaItem.objects.visible_to(user)
