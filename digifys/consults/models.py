@@ -19,6 +19,10 @@ from digifys.vitals.models import Observation, Urgency
 
 
 class ConsultQuerySet(ClinicalRecordQuerySet):
+    def open(self) -> "ConsultQuerySet":
+        """Consults not yet closed (sent, accepted or answered)."""
+        return self.filter(status__in=Consult.OPEN_STATUSES)
+
     def unresolved(self) -> "ConsultQuerySet":
         """Consults still waiting for a physician's answer or a closing."""
         return self.filter(status__in=Consult.OPEN_STATUSES)

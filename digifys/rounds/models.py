@@ -65,6 +65,19 @@ class RoundSlot(models.Model):
         return f"{self.unit} {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
 
 
+class RoundQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "RoundQuerySet":
+        """Rounds USER takes part in (careteams.policy.round_filter_for)."""
+        # Imported here: the policy imports this module.
+        from digifys.careteams.policy import round_filter_for
+
+        return self.filter(round_filter_for(user))
+
+    def open(self) -> "RoundQuerySet":
+        """Rounds still to be held or running."""
+        return self.filter(status__in=(Round.Status.PLANNED, Round.Status.IN_PROGRESS))
+
+
 class Round(models.Model):
     """One occurrence of a ward round, as UTC instants."""
 
@@ -100,6 +113,8 @@ class Round(models.Model):
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = RoundQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ward round")
