@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
@@ -279,11 +280,6 @@ PANEL_SORTS = {
 }
 
 
-def _require_coordinator(request: HttpRequest) -> None:
-    if request.user.role != Role.COORDINATOR:
-        raise PermissionDenied
-
-
 def _physicians_with_panel_sizes():
     """Active physicians with their current named and deputy counts (residents in care)."""
     current = Q(
@@ -309,7 +305,7 @@ def _physicians_with_panel_sizes():
 @login_required
 def panels(request: HttpRequest) -> HttpResponse:
     """Physicians with their panel sizes, to balance panels (coordinators)."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     form = PanelSearchForm(request.GET or None)
     search, sort = "", "-named"
     if form.is_valid():
@@ -332,7 +328,7 @@ def panels(request: HttpRequest) -> HttpResponse:
 @login_required
 def physician_panel(request: HttpRequest, staff_pk: int) -> HttpResponse:
     """One physician's panel as a coordinator sees it: organisation data only."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     physician = get_object_or_404(
         _physicians_with_panel_sizes().select_related("user"), pk=staff_pk
     )
@@ -358,7 +354,7 @@ def physician_panel(request: HttpRequest, staff_pk: int) -> HttpResponse:
 @login_required
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign or change a resident's named physician or deputy, with a reason."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     resident = get_object_or_404(
         Resident.objects.visible_to(request.user).select_related("unit__parent"), pk=pk
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
@@ -30,11 +31,6 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CALENDAR_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE, Role.COORDINATOR)
 BOOKING_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
 HOLIDAY_HORIZON_DAYS = 56
-
-
-def _require_role(request: HttpRequest, roles) -> None:
-    if request.user.role not in roles:
-        raise PermissionDenied
 
 
 def _own_profile(request: HttpRequest) -> StaffProfile:
@@ -57,7 +53,7 @@ def _times(booking: Booking, zone: ZoneInfo) -> dict:
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
     """The logged-in clinician's upcoming bookings, working hours, absences and holidays."""
-    _require_role(request, CALENDAR_ROLES)
+    require_role(request.user, *CALENDAR_ROLES)
     me = _own_profile(request)
     zone = ZoneInfo(me.time_zone or "Europe/Stockholm")
     now = timezone.now()
@@ -100,7 +96,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @require_POST
 def renew_feed(request: HttpRequest) -> HttpResponse:
     """Replace the clinician's secret calendar link; the old one stops working."""
-    _require_role(request, CALENDAR_ROLES)
+    require_role(request.user, *CALENDAR_ROLES)
     services.renew_feed(actor=request.user, request=request)
     messages.success(
         request, _("Your calendar link was renewed. Subscribe again with the new link.")
@@ -120,7 +116,7 @@ def _clinicians_for(user):
 @login_required
 def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """Book a clinician for a resident: day and start in Stockholm time, and a duration."""
-    _require_role(request, BOOKING_ROLES)
+    require_role(request.user, *BOOKING_ROLES)
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident_pk)
     if not services.may_book(request.user, resident):
         raise PermissionDenied
@@ -222,7 +218,7 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel a booking with a reason; the time becomes free again."""
-    _require_role(request, CALENDAR_ROLES)
+    require_role(request.user, *CALENDAR_ROLES)
     booking = get_object_or_404(Booking.objects.visible_to(request.user).active(), pk=pk)
     try:
         services.cancel_booking(
@@ -247,7 +243,7 @@ WORK_REQUEST_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
 
 
 def _coordinator(request: HttpRequest) -> None:
-    _require_role(request, (Role.COORDINATOR,))
+    require_role(request.user, Role.COORDINATOR)
 
 
 @login_required
@@ -529,7 +525,7 @@ def plan_replan(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def work_request_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """Ask the planner for a family meeting or a follow-up about a resident."""
-    _require_role(request, WORK_REQUEST_ROLES)
+    require_role(request.user, *WORK_REQUEST_ROLES)
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident_pk)
     if not services.may_book(request.user, resident):
         raise PermissionDenied
