@@ -280,11 +280,11 @@ PANEL_SORTS = {
 }
 
 
-def _physicians_with_panel_sizes():
+def _physicians_with_panel_sizes(user):
     """Active physicians with their current named and deputy counts (residents in care)."""
     current = Q(
         assignments__ended_at__isnull=True,
-        assignments__resident__in=Resident.objects.in_care(),
+        assignments__resident__in=Resident.objects.visible_to(user).in_care(),
     )
     return (
         StaffProfile.objects.physicians()
@@ -311,7 +311,7 @@ def panels(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         search = form.cleaned_data["q"].strip()
         sort = form.cleaned_data["sort"] or sort
-    physicians = _physicians_with_panel_sizes()
+    physicians = _physicians_with_panel_sizes(request.user)
     for word in search.split():
         physicians = physicians.filter(
             Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
@@ -330,12 +330,14 @@ def physician_panel(request: HttpRequest, staff_pk: int) -> HttpResponse:
     """One physician's panel as a coordinator sees it: organisation data only."""
     require_role(request.user, Role.COORDINATOR)
     physician = get_object_or_404(
-        _physicians_with_panel_sizes().select_related("user"), pk=staff_pk
+        _physicians_with_panel_sizes(request.user).select_related("user"), pk=staff_pk
     )
     assignments = (
         PhysicianAssignment.objects.visible_to(request.user)
         .current()
-        .filter(physician=physician, resident__in=Resident.objects.in_care())
+        .filter(
+            physician=physician, resident__in=Resident.objects.visible_to(request.user).in_care()
+        )
         .select_related("resident__unit__parent")
         .order_by("resident__unit__parent__name", "resident__unit__name", "resident__family_name")
     )
@@ -365,7 +367,9 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-started_at", "-pk")
     )
     current = {a.role: a for a in history if a.ended_at is None}
-    physicians = _physicians_with_panel_sizes().order_by("user__last_name", "user__first_name")
+    physicians = _physicians_with_panel_sizes(request.user).order_by(
+        "user__last_name", "user__first_name"
+    )
     role = request.GET.get("role")
     initial = {"role": role if role in PhysicianAssignment.Role.values else None}
     form = AssignPhysicianForm(

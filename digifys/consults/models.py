@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digifys.core.validators import image_upload_validators
-from digifys.directory.models import Organisation, StaffProfile
-from digifys.residents.models import ClinicalRecordQuerySet, Resident
+from digifys.directory.models import StaffProfile
+from digifys.residents.models import ClinicalRecord, ClinicalRecordQuerySet, Resident
 from digifys.vitals.models import Observation, Urgency
 
 
@@ -36,7 +36,7 @@ class ConsultQuerySet(ClinicalRecordQuerySet):
         )
 
 
-class Consult(models.Model):
+class Consult(ClinicalRecord):
     """A nurse's structured request (SBAR) to a physician about one resident."""
 
     class Status(models.TextChoices):
@@ -59,9 +59,6 @@ class Consult(models.Model):
 
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="consults", verbose_name=_("resident")
-    )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -203,7 +200,7 @@ class ConsultPhoto(models.Model):
         return self.caption or self.image.name
 
 
-class JournalNote(models.Model):
+class JournalNote(ClinicalRecord):
     """A physician's journal note in Swedish keyword structure; read-only once signed.
 
     Amendments to a signed note are new notes pointing at it (`amends`).
@@ -211,9 +208,6 @@ class JournalNote(models.Model):
 
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="journal_notes", verbose_name=_("resident")
-    )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     consult = models.ForeignKey(
         Consult,
@@ -241,8 +235,6 @@ class JournalNote(models.Model):
         related_name="amendments",
         verbose_name=_("amends"),
     )
-
-    objects = ClinicalRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("journal note")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digifys.directory.models import Organisation, StaffProfile
-from digifys.residents.models import ClinicalRecordQuerySet, Resident
+from digifys.residents.models import ClinicalRecord, Resident
 
 
 class RoundSlot(models.Model):
@@ -136,7 +136,7 @@ class Round(models.Model):
         return f"{self.unit} {self.starts_at:%Y-%m-%d %H:%M} UTC"
 
 
-class AgendaItem(models.Model):
+class AgendaItem(ClinicalRecord):
     """A resident on a round's agenda, and why; the physician's outcome is recorded on it."""
 
     class Reason(models.TextChoices):
@@ -150,9 +150,6 @@ class AgendaItem(models.Model):
     )
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="agenda_items", verbose_name=_("resident")
-    )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     # The other reasons the agenda builder found for the same resident, shown as extra badges.
@@ -186,8 +183,6 @@ class AgendaItem(models.Model):
         verbose_name=_("removed by"),
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-
-    objects = ClinicalRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agenda item")

@@ -168,7 +168,8 @@ def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
     )
     upcoming = [
         _times(b, STOCKHOLM)
-        for b in Booking.objects.active()
+        for b in Booking.objects.visible_to(request.user)
+        .active()
         .filter(resident=resident, ends_at__gte=timezone.now())
         .select_related("clinician__user")
     ]
@@ -286,7 +287,9 @@ def plans(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "weeks": weeks,
-        "open_requests": WorkRequest.objects.filter(status=WorkRequest.Status.OPEN).count(),
+        "open_requests": WorkRequest.objects.visible_to(request.user)
+        .filter(status=WorkRequest.Status.OPEN)
+        .count(),
     }
     return render(request, "scheduling/plans.html", context)
 
@@ -557,9 +560,11 @@ def work_request_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         object_id=resident.pk,
         request=request,
     )
-    open_requests = WorkRequest.objects.filter(
-        resident=resident, status=WorkRequest.Status.OPEN
-    ).order_by("deadline_on")
+    open_requests = (
+        WorkRequest.objects.visible_to(request.user)
+        .filter(resident=resident, status=WorkRequest.Status.OPEN)
+        .order_by("deadline_on")
+    )
     context = {"resident": resident, "form": form, "open_requests": open_requests}
     return render(
         request, "scheduling/work_request_new.html", context, status=400 if form.errors else 200

@@ -370,7 +370,7 @@ def _unit_for(request: HttpRequest, pk: int) -> Organisation:
     """Return a unit the user works in (nurses) or oversees (coordinators)."""
     units = Organisation.objects.units().select_related("parent")
     if request.user.role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        units = units.filter(pk__in=request.user.staff_profile.units.values("pk"))
+        units = units.filter(pk__in=request.user.unit_ids())
     elif request.user.role != Role.COORDINATOR:
         raise PermissionDenied
     return get_object_or_404(units, pk=pk)
