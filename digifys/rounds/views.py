@@ -17,7 +17,7 @@ from digifys.accounts.decorators import require_role, role_required
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
-from digifys.consults.models import JournalNote
+from digifys.consults.models import Consult, JournalNote
 from digifys.core.forms import add_service_errors
 from digifys.orders.forms import OrderForm
 from digifys.orders.models import Order
@@ -362,6 +362,9 @@ def _conduct_page(
             .filter(resident=resident, ordered_by=user.staff_profile, created_at__gte=started)
             .order_by("created_at"),
             blocked_units=policy.blocked_units_for(user, resident),
+            # The consult that put the resident on the agenda, through the policy (a block on
+            # the unit that sent it hides it, as everywhere).
+            consult=Consult.objects.visible_to(user).filter(pk=item.consult_id).first(),
         )
         audit.record_read(
             actor=user,

@@ -105,3 +105,29 @@ def test_a_block_hides_blocked_agenda_items_in_a_round_room(world, client, consu
     status, page = _room_page(client, world.physician_spain, room)
     assert status == 200
     assert "Ask about the new sores" not in page
+
+
+# The block + video-room path of the access matrix (issue 20): with the Malå unit's records
+# blocked, who gets the room page, and nobody outside the unit sees the SBAR on it.
+BLOCKED_ROOM = {
+    "physician_spain": 200,
+    "nurse_mala": 200,
+    "nurse_storuman": 404,
+    "other_physician": 404,
+    "coordinator": 403,
+    "administrator": 403,
+    "relative_with_consent": 403,
+    "relative_without": 403,
+    "anonymous": 302,
+}
+
+
+@pytest.mark.parametrize(("persona", "expected"), BLOCKED_ROOM.items())
+def test_the_room_page_of_a_blocked_resident(world, client, consult, block, persona, expected):
+    room = services.open_room_for_consult(actor=world.physician_spain, consult=consult)
+    user = world.persona(persona)
+    if user is not None:
+        logged_in(client, user)
+    response = client.get(reverse("visits:room", args=[room.pk]))
+    assert response.status_code == expected
+    assert BACKGROUND not in response.content.decode()
