@@ -138,6 +138,13 @@ class Consult(ClinicalRecord):
         return self.status in self.WAITING_STATUSES
 
 
+class ConsultPartQuerySet(models.QuerySet):
+    """Messages and photos of a consult: visible with their consult (blocks apply)."""
+
+    def visible_to(self, user) -> "ConsultPartQuerySet":
+        return self.filter(consult__in=Consult.objects.visible_to(user))
+
+
 class ConsultMessage(models.Model):
     """One entry in a consult's thread: a message, a request, or a recorded event."""
 
@@ -160,6 +167,8 @@ class ConsultMessage(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MESSAGE)
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = ConsultPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consult message")
@@ -190,6 +199,8 @@ class ConsultPhoto(models.Model):
         verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects = ConsultPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consult photo")
