@@ -200,13 +200,12 @@ def consent_open(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("residents:detail", pk=resident.pk)
 
 
-def _require_block_role(request: HttpRequest) -> None:
-    if request.user.role not in (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE):
-        raise PermissionDenied
+# Who registers and lifts blocks: the coordinator and the nurses of the units.
+BLOCK_ROLES = (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE)
 
 
 def _blocks_resident(request: HttpRequest, pk: int) -> Resident:
-    _require_block_role(request)
+    require_role(request.user, *BLOCK_ROLES)
     return get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
 
 
@@ -245,7 +244,7 @@ def blocks(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def lift_block(request: HttpRequest, pk: int) -> HttpResponse:
     """Lift a block after confirmation."""
-    _require_block_role(request)
+    require_role(request.user, *BLOCK_ROLES)
     block = get_object_or_404(
         Block.objects.visible_to(request.user).select_related("resident", "unit"), pk=pk
     )

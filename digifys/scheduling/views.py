@@ -243,14 +243,10 @@ PLAN_WEEKS_AHEAD = 4
 WORK_REQUEST_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
 
 
-def _coordinator(request: HttpRequest) -> None:
-    require_role(request.user, Role.COORDINATOR)
-
-
 @login_required
 def plans(request: HttpRequest) -> HttpResponse:
     """Weeks to plan, their plans, and the button that proposes a plan for a week."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     if request.method == "POST":
         try:
             week_start = datetime.date.fromisoformat(request.POST.get("week_start", ""))
@@ -333,7 +329,7 @@ def _plan_items(plan: Plan):
 @login_required
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
     """The coordinator's review of a plan: summary, unplaced items first, then day by day."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     plan = get_object_or_404(Plan.objects.select_related("created_by", "accepted_by"), pk=pk)
     filters = _plan_filters(request)
     items = _plan_items(plan)
@@ -398,7 +394,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then accept a plan: the bookings are made and rounds get their physicians."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     plan = get_object_or_404(Plan, pk=pk)
     errors: list[str] = []
     if request.method == "POST":
@@ -433,7 +429,7 @@ def _physicians():
 @login_required
 def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one planned item to another physician or time (inline with htmx)."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     item = get_object_or_404(
         PlanItem.objects.select_related(
             "plan", "resident", "unit__parent", "clinician__user", "named__user", "deputy__user"
@@ -509,7 +505,7 @@ def _audit_item(request: HttpRequest, item: PlanItem) -> None:
 @require_POST
 def plan_replan(request: HttpRequest, pk: int) -> HttpResponse:
     """Re-plan a week after an absence: unaffected assignments stay, the rest move."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     plan = get_object_or_404(Plan, pk=pk)
     try:
         new = planning.replan_after_absence(
