@@ -127,3 +127,15 @@ def test_list_shows_counts_and_coordinator_sees_no_residents(world, login):
     assert "2 residents on the agenda" in page and "Greta" not in page
     client = login(world.nurse_storuman, language="en")
     assert "Björken" not in client.get(reverse("rounds:list")).content.decode()
+
+
+def test_conduct_actions_wait_for_the_round_to_start(world, login):
+    occurrence = _flagged_round(world)
+    item = occurrence.agenda.get(resident=world.resident_mala)
+    client = login(world.physician_spain, language="en")
+    for name in ("rounds:item_note", "rounds:item_order", "rounds:item_done"):
+        response = client.post(reverse(name, args=[item.pk]), {"bedomning": "x"})
+        assert response.status_code == 400, name
+    assert not JournalNote.objects.filter(resident=world.resident_mala).exists()
+    item.refresh_from_db()
+    assert item.done_at is None
