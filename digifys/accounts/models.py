@@ -42,3 +42,18 @@ class User(AbstractUser):
     @property
     def is_clinical_staff(self) -> bool:
         return self.role in {Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE}
+
+    def unit_ids(self):
+        """Return the pks of the units the user works on (a subquery; empty without a profile)."""
+        profile = getattr(self, "staff_profile", None)
+        if profile is None:
+            return type(self).objects.none().values("pk")
+        return profile.units.values("pk")
+
+    def works_on(self, unit) -> bool:
+        """Return True when the user is assigned to UNIT (an Organisation or its pk)."""
+        profile = getattr(self, "staff_profile", None)
+        if profile is None or unit is None:
+            return False
+        unit_id = getattr(unit, "pk", unit)
+        return profile.units.filter(pk=unit_id).exists()

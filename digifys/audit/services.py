@@ -276,6 +276,56 @@ def record_many(
     return _append(events)
 
 
+def record_read(
+    *,
+    actor,
+    residents: Sequence,
+    request=None,
+    object_type: str,
+    object_id: str | int | None = None,
+    details: dict | None = None,
+) -> list[AuditEvent]:
+    """Log that ACTOR read data of RESIDENTS, deciding each entry's purpose.
+
+    The purpose comes from the access policy (careteams.policy.read_purpose): "administration"
+    for coordinators, "emergency" for a clinician without a care relationship (reading through
+    an access grant; the log review picks these up), otherwise "care". With OBJECT_ID (even "")
+    the read is of one object about one resident; with None, each resident's entry carries its
+    own id (a list page).
+    """
+    # Imported here: the policy imports the domain models, whose services import this module.
+    from digifys.careteams.policy import read_purpose
+
+    if object_id is not None:
+        (resident,) = residents
+        entry = record(
+            actor=actor,
+            action=Action.READ,
+            resident=resident,
+            object_type=object_type,
+            object_id=object_id,
+            purpose=read_purpose(actor, resident),
+            request=request,
+            details=details,
+        )
+        return [entry]
+    by_purpose: dict[str, list] = {}
+    for resident in residents:
+        by_purpose.setdefault(read_purpose(actor, resident), []).append(resident)
+    events: list[AuditEvent] = []
+    for purpose, group in by_purpose.items():
+        events += record_many(
+            actor=actor,
+            action=Action.READ,
+            residents=group,
+            object_type=object_type,
+            purpose=purpose,
+            request=request,
+            details=details,
+        )
+    return events
+
+
 # --- Verification ----------------------------------------------------------------------------
 
 

@@ -1,7 +1,11 @@
+"""Access-log pages for coordinators: log reviews and extracts are the care provider's
+administrative work (domain-spec §3.1), so every view here is for coordinators only.
+"""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.core.forms import add_service_errors
 from digifys.residents.models import Resident
@@ -22,12 +27,6 @@ Action = AuditEvent.Action
 Purpose = AuditEvent.Purpose
 
 
-def _require_coordinator(request: HttpRequest) -> None:
-    # Log reviews and extracts are the care provider's administrative work (domain-spec §3.1).
-    if request.user.role != Role.COORDINATOR:
-        raise PermissionDenied
-
-
 def _require_post(request: HttpRequest) -> HttpResponse | None:
     return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
 
@@ -38,7 +37,7 @@ def _require_post(request: HttpRequest) -> HttpResponse | None:
 @login_required
 def reviews(request: HttpRequest) -> HttpResponse:
     """List the log reviews and start a new one."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     if request.method == "POST":
         form = StartReviewForm(request.POST)
         if form.is_valid():
@@ -108,14 +107,14 @@ def _render_review(
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a review's selected entries with an outcome form for each."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     return _render_review(request, get_object_or_404(LogReview, pk=pk))
 
 
 @login_required
 def review_item(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the outcome for one entry of a review."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     if refused := _require_post(request):
         return refused
     item = get_object_or_404(LogReviewItem.objects.select_related("review"), pk=pk)
@@ -136,7 +135,7 @@ def review_item(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for a summary and close the review (refused while entries are pending)."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     review = get_object_or_404(selectors.reviews(), pk=pk)
     form = CloseReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -158,7 +157,7 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _extract_request(request: HttpRequest, pk: int):
     """Return (resident, filter form, period text, entries) for a coordinator's extract request."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
     form = ExtractFilterForm(request.GET or None)
     since = until = None

@@ -24,20 +24,27 @@ grant (consent or emergency, two explicit steps) opens them.
 
 import datetime
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from digifys.accounts.models import Role
+from digifys.careteams.models import AccessGrant, Block, PhysicianAssignment
+from digifys.consults.models import Consult
+from digifys.residents.models import Resident
+from digifys.rounds.models import AgendaItem, Round
+from digifys.scheduling.models import Booking
+from digifys.visits.models import Participant
+
+# The models above never import this module at import time (their `visible_to` imports it
+# inside the method), so these top-level imports make no cycle.
 
 NOTHING = Q(pk__in=[])
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE)
-OPEN_CONSULT_STATUSES = ("sent", "accepted", "answered")
-OPEN_ROUND_STATUSES = ("planned", "in_progress")
 # Who may use emergency access (nödåtkomst): the licensed professions that assess a patient's
 # urgent need themselves. Assistant nurses call the unit's nurse (docs/security.md).
 EMERGENCY_ACCESS_ROLES = (Role.PHYSICIAN, Role.NURSE)
+NURSING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE)
 
 
 def _booking_access_window() -> tuple[datetime.timedelta, datetime.timedelta]:
@@ -47,12 +54,8 @@ def _booking_access_window() -> tuple[datetime.timedelta, datetime.timedelta]:
     )
 
 
-def _model(name: str):
-    return apps.get_model("careteams", name)
-
-
 def _active_grants(user):
-    return _model("AccessGrant").objects.active().filter(user=user)
+    return AccessGrant.objects.active().filter(user=user)
 
 
 def resident_filter_for(user, *, grants: bool = True) -> Q:
@@ -62,34 +65,30 @@ def resident_filter_for(user, *, grants: bool = True) -> Q:
         return NOTHING
     role = user.role
     if role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        relationship = Q(unit__in=user.staff_profile.units.values("pk"))
+        relationship = Q(unit__in=user.unit_ids())
     elif role == Role.PHYSICIAN:
-        panel = _model("PhysicianAssignment").objects.filter(
-            physician__user=user, ended_at__isnull=True
-        )
+        panel = PhysicianAssignment.objects.filter(physician__user=user, ended_at__isnull=True)
         now = timezone.now()
         # A consult assigned to the physician (on-duty or escalated) is a care relationship while
         # it is open and for a follow-up period after it is closed.
         follow_up = datetime.timedelta(days=settings.CONSULT_FOLLOW_UP_DAYS)
-        consults = apps.get_model("consults", "Consult").objects.filter(
-            Q(status__in=OPEN_CONSULT_STATUSES) | Q(closed_at__gt=now - follow_up),
+        consults = Consult.objects.filter(
+            Q(status__in=Consult.OPEN_STATUSES) | Q(closed_at__gt=now - follow_up),
             assigned_to__user=user,
         )
         # So is a booking with the resident (a visit the planner gave to a deputy or another
         # physician), only around the visit: from some hours before it starts until some hours
         # after it ends (issue #20: a booking in 2031 must not open the record today), ...
         before, after = _booking_access_window()
-        bookings = apps.get_model("scheduling", "Booking").objects.filter(
+        bookings = Booking.objects.filter(
             clinician__user=user,
             cancelled_at__isnull=True,
             starts_at__lt=now + before,
             ends_at__gt=now - after,
         )
         # ... and a place on the agenda of a ward round the physician holds.
-        agenda = apps.get_model("rounds", "AgendaItem").objects.filter(
-            removed_at__isnull=True,
-            round__physician__user=user,
-            round__status__in=OPEN_ROUND_STATUSES,
+        agenda = AgendaItem.objects.filter(
+            removed_at__isnull=True, round__in=Round.objects.open().filter(physician__user=user)
         )
         relationship = (
             Q(pk__in=panel.values("resident"))
@@ -115,14 +114,12 @@ def record_filter_for(user) -> Q:
     """Return a Q over a clinical record (fields `resident`, `unit`) that USER may read."""
     if not can_see_clinical_data(user):
         return NOTHING
-    residents = apps.get_model("residents", "Resident").objects.filter(resident_filter_for(user))
+    residents = Resident.objects.filter(resident_filter_for(user))
     blocked = Exists(
-        _model("Block")
-        .objects.active()
-        .filter(resident=OuterRef("resident"), unit=OuterRef("unit"))
+        Block.objects.active().filter(resident=OuterRef("resident"), unit=OuterRef("unit"))
     )
     opened = Exists(_active_grants(user).filter(resident=OuterRef("resident")))
-    own_units = Q(unit__in=user.staff_profile.units.values("pk"))
+    own_units = Q(unit__in=user.unit_ids())
     return Q(resident__in=residents) & (~blocked | own_units | opened)
 
 
@@ -130,10 +127,8 @@ def blocked_units_for(user, resident) -> list:
     """Return the units whose records about RESIDENT are hidden from USER by a block."""
     if _active_grants(user).filter(resident=resident).exists():
         return []
-    blocks = (
-        _model("Block").objects.active().filter(resident=resident).select_related("unit__parent")
-    )
-    own = set(_own_unit_ids(user))
+    blocks = Block.objects.active().filter(resident=resident).select_related("unit__parent")
+    own = set(user.unit_ids().values_list("pk", flat=True))
     return [block.unit for block in blocks if block.unit_id not in own]
 
 
@@ -143,15 +138,66 @@ def has_care_relationship(user, resident) -> bool:
     A grant held besides the relationship (e.g. a unit's own nurse who opened another unit's
     blocked records with consent) does not make the ordinary reads "emergency" (issue #20).
     """
-    model = apps.get_model("residents", "Resident")
-    return model.objects.filter(resident_filter_for(user, grants=False), pk=resident.pk).exists()
+    return Resident.objects.filter(resident_filter_for(user, grants=False), pk=resident.pk).exists()
 
 
-def _own_unit_ids(user) -> list[int]:
-    profile = getattr(user, "staff_profile", None)
-    if profile is None:
-        return []
-    return list(profile.units.values_list("pk", flat=True))
+def read_purpose(user, resident) -> str:
+    """Return the access-log purpose of USER reading RESIDENT's data.
+
+    Coordinators read organisation data ("administration"); clinicians read in care when they
+    have a care relationship and otherwise through an access grant ("emergency", which the log
+    review picks up).
+    """
+    role = getattr(user, "role", None)
+    if role == Role.COORDINATOR:
+        return "administration"
+    if role in CLINICAL_ROLES and not has_care_relationship(user, resident):
+        return "emergency"
+    return "care"
+
+
+def round_filter_for(user) -> Q:
+    """Return a Q over Round selecting the ward rounds USER takes part in.
+
+    Nurses and assistant nurses: the rounds of their units; physicians: the rounds they hold and
+    those of units where they are the named physician of a resident; coordinators: every round
+    (organisation data: the agenda's residents go through AgendaItem.visible_to). The residents
+    on an agenda are records: a round being visible shows none of them.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOTHING
+    role = user.role
+    if role in NURSING_ROLES:
+        return Q(unit__in=user.unit_ids())
+    if role == Role.PHYSICIAN:
+        named_units = PhysicianAssignment.objects.filter(
+            physician__user=user, role=PhysicianAssignment.Role.NAMED, ended_at__isnull=True
+        ).values("resident__unit")
+        return Q(physician__user=user) | Q(unit__in=named_units)
+    if role == Role.COORDINATOR:
+        return ~NOTHING
+    return NOTHING
+
+
+def room_filter_for(user) -> Q:
+    """Return a Q over visits.Room selecting the video rooms USER may enter.
+
+    Only clinicians enter: staff who have joined the room (the host among them, once in), and
+    before that the host and the nurses of the room's unit while the room's subject is visible
+    to them: its resident (resident_filter_for), or for a ward round's room the round
+    (round_filter_for). What the room page shows about the resident is read through the
+    records' own `visible_to`, so blocks (spärr) apply there.
+    """
+    if getattr(user, "role", None) not in CLINICAL_ROLES or not user.is_active:
+        return NOTHING
+    joined = Participant.objects.filter(user=user).exclude(status=Participant.Status.REMOVED)
+    may_open = Q(host__user=user)
+    if user.role in NURSING_ROLES:
+        may_open |= Q(unit__in=user.unit_ids())
+    subject = Q(resident__in=Resident.objects.filter(resident_filter_for(user))) | Q(
+        resident__isnull=True, round__in=Round.objects.filter(round_filter_for(user))
+    )
+    return Q(pk__in=joined.values("room")) | (may_open & subject)
 
 
 def can_see_clinical_data(user) -> bool:

@@ -185,7 +185,7 @@ def may_lift_block(actor, block: Block) -> bool:
     if role == Role.COORDINATOR:
         return True
     if role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        return actor.staff_profile.units.filter(pk=block.unit_id).exists()
+        return actor.works_on(block.unit_id)
     return False
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
@@ -198,13 +199,12 @@ def consent_open(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("residents:detail", pk=resident.pk)
 
 
-def _require_block_role(request: HttpRequest) -> None:
-    if request.user.role not in (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE):
-        raise PermissionDenied
+# Who registers and lifts blocks: the coordinator and the nurses of the units.
+BLOCK_ROLES = (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE)
 
 
 def _blocks_resident(request: HttpRequest, pk: int) -> Resident:
-    _require_block_role(request)
+    require_role(request.user, *BLOCK_ROLES)
     return get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
 
 
@@ -242,7 +242,7 @@ def blocks(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def lift_block(request: HttpRequest, pk: int) -> HttpResponse:
     """Lift a block with the resident's consent or a documented reason, after confirmation."""
-    _require_block_role(request)
+    require_role(request.user, *BLOCK_ROLES)
     block = get_object_or_404(
         Block.objects.visible_to(request.user).select_related("resident", "unit"), pk=pk
     )
@@ -283,16 +283,11 @@ PANEL_SORTS = {
 }
 
 
-def _require_coordinator(request: HttpRequest) -> None:
-    if request.user.role != Role.COORDINATOR:
-        raise PermissionDenied
-
-
-def _physicians_with_panel_sizes():
+def _physicians_with_panel_sizes(user):
     """Active physicians with their current named and deputy counts (residents in care)."""
     current = Q(
         assignments__ended_at__isnull=True,
-        assignments__resident__in=Resident.objects.in_care(),
+        assignments__resident__in=Resident.objects.visible_to(user).in_care(),
     )
     return (
         StaffProfile.objects.physicians()
@@ -313,13 +308,13 @@ def _physicians_with_panel_sizes():
 @login_required
 def panels(request: HttpRequest) -> HttpResponse:
     """Physicians with their panel sizes, to balance panels (coordinators)."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     form = PanelSearchForm(request.GET or None)
     search, sort = "", "-named"
     if form.is_valid():
         search = form.cleaned_data["q"].strip()
         sort = form.cleaned_data["sort"] or sort
-    physicians = _physicians_with_panel_sizes()
+    physicians = _physicians_with_panel_sizes(request.user)
     for word in search.split():
         physicians = physicians.filter(
             Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
@@ -336,14 +331,16 @@ def panels(request: HttpRequest) -> HttpResponse:
 @login_required
 def physician_panel(request: HttpRequest, staff_pk: int) -> HttpResponse:
     """One physician's panel as a coordinator sees it: organisation data only."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     physician = get_object_or_404(
-        _physicians_with_panel_sizes().select_related("user"), pk=staff_pk
+        _physicians_with_panel_sizes(request.user).select_related("user"), pk=staff_pk
     )
     assignments = (
         PhysicianAssignment.objects.visible_to(request.user)
         .current()
-        .filter(physician=physician, resident__in=Resident.objects.in_care())
+        .filter(
+            physician=physician, resident__in=Resident.objects.visible_to(request.user).in_care()
+        )
         .select_related("resident__unit__parent")
         .order_by("resident__unit__parent__name", "resident__unit__name", "resident__family_name")
     )
@@ -362,7 +359,7 @@ def physician_panel(request: HttpRequest, staff_pk: int) -> HttpResponse:
 @login_required
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign or change a resident's named physician or deputy, with a reason."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     resident = get_object_or_404(
         Resident.objects.visible_to(request.user).select_related("unit__parent"), pk=pk
     )
@@ -373,7 +370,9 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-started_at", "-pk")
     )
     current = {a.role: a for a in history if a.ended_at is None}
-    physicians = _physicians_with_panel_sizes().order_by("user__last_name", "user__first_name")
+    physicians = _physicians_with_panel_sizes(request.user).order_by(
+        "user__last_name", "user__first_name"
+    )
     role = request.GET.get("role")
     initial = {"role": role if role in PhysicianAssignment.Role.values else None}
     form = AssignPhysicianForm(

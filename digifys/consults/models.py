@@ -13,12 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digifys.core.validators import image_upload_validators
-from digifys.directory.models import Organisation, StaffProfile
-from digifys.residents.models import ClinicalRecordQuerySet, Resident
+from digifys.directory.models import StaffProfile
+from digifys.residents.models import ClinicalRecord, ClinicalRecordQuerySet, Resident
 from digifys.vitals.models import Observation, Urgency
 
 
 class ConsultQuerySet(ClinicalRecordQuerySet):
+    def open(self) -> "ConsultQuerySet":
+        """Consults not yet closed (sent, accepted or answered)."""
+        return self.filter(status__in=Consult.OPEN_STATUSES)
+
     def unresolved(self) -> "ConsultQuerySet":
         """Consults still waiting for a physician's answer or a closing."""
         return self.filter(status__in=Consult.OPEN_STATUSES)
@@ -32,7 +36,7 @@ class ConsultQuerySet(ClinicalRecordQuerySet):
         )
 
 
-class Consult(models.Model):
+class Consult(ClinicalRecord):
     """A nurse's structured request (SBAR) to a physician about one resident."""
 
     class Status(models.TextChoices):
@@ -55,9 +59,6 @@ class Consult(models.Model):
 
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="consults", verbose_name=_("resident")
-    )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -137,6 +138,13 @@ class Consult(models.Model):
         return self.status in self.WAITING_STATUSES
 
 
+class ConsultPartQuerySet(models.QuerySet):
+    """Messages and photos of a consult: visible with their consult (blocks apply)."""
+
+    def visible_to(self, user) -> "ConsultPartQuerySet":
+        return self.filter(consult__in=Consult.objects.visible_to(user))
+
+
 class ConsultMessage(models.Model):
     """One entry in a consult's thread: a message, a request, or a recorded event."""
 
@@ -159,6 +167,8 @@ class ConsultMessage(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MESSAGE)
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = ConsultPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consult message")
@@ -190,6 +200,8 @@ class ConsultPhoto(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
+    objects = ConsultPartQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("consult photo")
         verbose_name_plural = _("consult photos")
@@ -199,7 +211,7 @@ class ConsultPhoto(models.Model):
         return self.caption or self.image.name
 
 
-class JournalNote(models.Model):
+class JournalNote(ClinicalRecord):
     """A physician's journal note in Swedish keyword structure; read-only once signed.
 
     Amendments to a signed note are new notes pointing at it (`amends`).
@@ -207,9 +219,6 @@ class JournalNote(models.Model):
 
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="journal_notes", verbose_name=_("resident")
-    )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     consult = models.ForeignKey(
         Consult,
@@ -237,8 +246,6 @@ class JournalNote(models.Model):
         related_name="amendments",
         verbose_name=_("amends"),
     )
-
-    objects = ClinicalRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("journal note")

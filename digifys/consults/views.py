@@ -10,7 +10,7 @@ import mimetypes
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils.translation import ngettext, override
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
@@ -32,11 +33,6 @@ from .forms import CloseForm, ConsultForm, HandOverForm, MessageForm, NoteForm, 
 from .models import Consult, ConsultMessage, JournalNote
 
 CLINICAL = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
-
-
-def _require_role(request: HttpRequest, *roles: Role) -> None:
-    if request.user.role not in roles:
-        raise PermissionDenied
 
 
 def _int_or_none(value) -> int | None:
@@ -76,7 +72,7 @@ def _sender_unit(user, resident: Resident):
 @login_required
 def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """The SBAR form for one resident, pre-filled from the record and the latest vital signs."""
-    _require_role(request, *CLINICAL)
+    require_role(request.user, *CLINICAL)
     user = request.user
     resident = get_object_or_404(
         Resident.objects.visible_to(user).select_related("unit__parent"), pk=resident_pk
@@ -231,7 +227,7 @@ def _render_detail(request: HttpRequest, consult: Consult, *, status: int = 200,
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The consult thread: SBAR, vital signs, photos, messages, orders, notes and actions."""
-    _require_role(request, *CLINICAL)
+    require_role(request.user, *CLINICAL)
     return _render_detail(request, selectors.consult_for(request.user, pk))
 
 
@@ -239,7 +235,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def thread(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of the thread (re-fetched on each live update)."""
-    _require_role(request, *CLINICAL)
+    require_role(request.user, *CLINICAL)
     consult = selectors.consult_for(request.user, pk)
     context = {**_thread_context(request, consult), "live_refresh": True}
     return render(request, "consults/detail.html#thread", context)
@@ -262,7 +258,7 @@ def _back(request: HttpRequest, consult: Consult, anchor: str = "") -> HttpRespo
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     """The physician takes the consult."""
-    _require_role(request, Role.PHYSICIAN)
+    require_role(request.user, Role.PHYSICIAN)
     consult = selectors.consult_for(request.user, pk)
     try:
         services.accept_consult(actor=request.user, consult=consult, request=request)
@@ -277,7 +273,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def message(request: HttpRequest, pk: int) -> HttpResponse:
     """Write in the thread; a physician may instead ask for new vital signs."""
-    _require_role(request, *CLINICAL)
+    require_role(request.user, *CLINICAL)
     consult = selectors.consult_for(request.user, pk)
     form = MessageForm(request.POST, prefix="message")
     if form.is_valid():
@@ -300,7 +296,7 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def handover(request: HttpRequest, pk: int) -> HttpResponse:
     """Pass the consult to another physician with a reason."""
-    _require_role(request, Role.PHYSICIAN)
+    require_role(request.user, Role.PHYSICIAN)
     consult = selectors.consult_for(request.user, pk)
     form = HandOverForm(request.POST, prefix="handover", current=consult.assigned_to)
     if form.is_valid():
@@ -327,7 +323,7 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     """End the consult with a reason."""
-    _require_role(request, *CLINICAL)
+    require_role(request.user, *CLINICAL)
     consult = selectors.consult_for(request.user, pk)
     form = CloseForm(request.POST, prefix="close")
     if form.is_valid():
@@ -350,7 +346,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def note(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the physician's draft journal note (a new note amends a signed one)."""
-    _require_role(request, Role.PHYSICIAN)
+    require_role(request.user, Role.PHYSICIAN)
     consult = selectors.consult_for(request.user, pk)
     form = NoteForm(request.POST, prefix="note")
     if form.is_valid():
@@ -382,7 +378,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sign_note(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign a draft journal note after confirmation; it is read-only afterwards."""
-    _require_role(request, Role.PHYSICIAN)
+    require_role(request.user, Role.PHYSICIAN)
     journal_note = selectors.note_for(request.user, pk)
     if journal_note.consult_id is None:
         raise Http404
@@ -403,7 +399,7 @@ def sign_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def photo(request: HttpRequest, pk: int) -> HttpResponse:
     """Stream a consult photo to someone who may see the consult (never via MEDIA_URL)."""
-    _require_role(request, *CLINICAL)
+    require_role(request.user, *CLINICAL)
     consult_photo = selectors.photo_for(request.user, pk)
     try:
         handle = consult_photo.image.open("rb")
@@ -445,7 +441,7 @@ def _inbox_context(request: HttpRequest) -> dict:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     """A physician's consults by deadline, updating live."""
-    _require_role(request, Role.PHYSICIAN)
+    require_role(request.user, Role.PHYSICIAN)
     return render(request, "consults/inbox.html", _inbox_context(request))
 
 
@@ -453,5 +449,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def inbox_rows(request: HttpRequest) -> HttpResponse:
     """The live part of the inbox."""
-    _require_role(request, Role.PHYSICIAN)
+    require_role(request.user, Role.PHYSICIAN)
     return render(request, "consults/inbox.html#rows", _inbox_context(request))

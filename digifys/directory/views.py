@@ -15,7 +15,7 @@ def _unit_for(user, pk: int) -> Organisation:
     """Return a unit the user works in (nurses) or may oversee (coordinators)."""
     units = Organisation.objects.units().select_related("parent")
     if user.role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        units = units.filter(pk__in=user.staff_profile.units.values("pk"))
+        units = units.filter(pk__in=user.unit_ids())
     elif user.role != Role.COORDINATOR:
         raise PermissionDenied
     return get_object_or_404(units, pk=pk)

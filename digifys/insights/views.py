@@ -93,7 +93,7 @@ def _unit_for(request: HttpRequest, unit_pk: int) -> tuple[Organisation, str]:
     if role == Role.COORDINATOR:
         return get_object_or_404(units, pk=unit_pk), "administration"
     if role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        own = request.user.staff_profile.units.values("pk")
+        own = request.user.unit_ids()
         return get_object_or_404(units.filter(pk__in=own), pk=unit_pk), "care"
     raise PermissionDenied
 
@@ -144,7 +144,9 @@ def mine(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     profile = request.user.staff_profile
     window = selectors.rolling_window()
-    panel = PhysicianAssignment.objects.filter(physician=profile, ended_at__isnull=True)
+    panel = PhysicianAssignment.objects.visible_to(request.user).filter(
+        physician=profile, ended_at__isnull=True
+    )
     residents = (
         Resident.objects.visible_to(request.user)
         .in_care()

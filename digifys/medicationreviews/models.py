@@ -4,11 +4,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from digifys.directory.models import Organisation, StaffProfile
-from digifys.residents.models import ClinicalRecordQuerySet, Resident
+from digifys.directory.models import StaffProfile
+from digifys.residents.models import ClinicalRecord, Resident
 
 
-class MedicationReview(models.Model):
+class MedicationReview(ClinicalRecord):
     """One documented medication review of a resident, made by a physician.
 
     `unit` is the unit the resident lived in when the review was made: the record belongs to that
@@ -25,9 +25,6 @@ class MedicationReview(models.Model):
         related_name="medication_reviews",
         verbose_name=_("resident"),
     )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
-    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     performed_by = models.ForeignKey(
         StaffProfile,
@@ -42,8 +39,6 @@ class MedicationReview(models.Model):
         _("drug-related problems remain or are suspected"), default=False
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-
-    objects = ClinicalRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("medication review")

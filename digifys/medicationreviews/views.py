@@ -23,11 +23,6 @@ from .models import MedicationReview
 HISTORY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE)
 
 
-def _purpose(user, resident) -> str:
-    """Reads through emergency access are logged as such (the log review picks them up)."""
-    return "care" if policy.has_care_relationship(user, resident) else "emergency"
-
-
 @login_required
 def due(request: HttpRequest) -> HttpResponse:
     """Physicians: the reviews due on their panel. Coordinators: the same for all units."""
@@ -79,13 +74,11 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The medication review was documented."))
             return redirect("medicationreviews:history", resident_pk=resident.pk)
-    audit.record(
+    audit.record_read(
         actor=request.user,
-        action="read",
-        resident=resident,
+        residents=[resident],
         object_type="medication_review_form",
         object_id=resident.pk,
-        purpose=_purpose(request.user, resident),
         request=request,
     )
     context = {
@@ -117,13 +110,11 @@ def history(request: HttpRequest, resident_pk: int) -> HttpResponse:
         .filter(resident=resident)
         .select_related("performed_by__user", "unit")
     )
-    audit.record(
+    audit.record_read(
         actor=request.user,
-        action="read",
-        resident=resident,
+        residents=[resident],
         object_type="medication_review",
         object_id=resident.pk,
-        purpose=_purpose(request.user, resident),
         request=request,
     )
     context = {

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digifys.consults.models import Consult
-from digifys.directory.models import Organisation, StaffProfile
-from digifys.residents.models import ClinicalRecordQuerySet, Resident
+from digifys.directory.models import StaffProfile
+from digifys.residents.models import ClinicalRecord, ClinicalRecordQuerySet, Resident
 from digifys.vitals.models import Observation
 
 
-class Order(models.Model):
+class Order(ClinicalRecord):
     class Kind(models.TextChoices):
         VITALS = "vitals", _("Measure vital signs")
         SAMPLE = "sample", _("Take a sample")
@@ -28,9 +28,6 @@ class Order(models.Model):
 
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="orders", verbose_name=_("resident")
-    )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     consult = models.ForeignKey(
         Consult,
@@ -50,8 +47,6 @@ class Order(models.Model):
     for_days = models.PositiveSmallIntegerField(_("for (days)"), null=True, blank=True)
     created_at = models.DateTimeField(_("ordered at"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-
-    objects = ClinicalRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("order")
@@ -77,7 +72,7 @@ class TaskQuerySet(ClinicalRecordQuerySet):
         return self.open().filter(due_at__lte=at or timezone.now())
 
 
-class NurseTask(models.Model):
+class NurseTask(ClinicalRecord):
     """One thing to do at the bedside at a due time, from a physician's order."""
 
     class Status(models.TextChoices):
@@ -90,9 +85,6 @@ class NurseTask(models.Model):
     )
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("resident")
-    )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     title = models.CharField(_("task"), max_length=200)
     due_at = models.DateTimeField(_("due"))

@@ -32,7 +32,7 @@ def tasks_of(user):
     """The tasks USER works with: their units' (nurses) or the ones they ordered (physicians)."""
     tasks = NurseTask.objects.visible_to(user)
     if user.role in UNIT_ROLES:
-        return tasks.filter(unit__in=user.staff_profile.units.values("pk"))
+        return tasks.filter(unit__in=user.unit_ids())
     if user.role == Role.PHYSICIAN:
         return tasks.filter(order__ordered_by__user=user)
     return tasks.none()
@@ -60,7 +60,7 @@ def task_for_completion(user, pk: int):
     """A task USER may complete, or None: nurses only on their own units."""
     tasks = NurseTask.objects.visible_to(user)
     if user.role in UNIT_ROLES:
-        tasks = tasks.filter(unit__in=user.staff_profile.units.values("pk"))
+        tasks = tasks.filter(unit__in=user.unit_ids())
     return (
         tasks.select_related(
             "resident__unit__parent", "order__ordered_by__user", "completed_by", "observation"

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.careteams import policy
 from digifys.consults.models import Consult
 from digifys.core.forms import add_service_errors
 from digifys.core.time import clock_differs, zone_of
@@ -34,16 +34,6 @@ FILTER_LABELS = {
     "overdue": pgettext_lazy("tasks", "Overdue"),
     "today": pgettext_lazy("tasks", "Due today"),
 }
-
-
-def _require_role(request: HttpRequest, *roles: Role) -> None:
-    if request.user.role not in roles:
-        raise PermissionDenied
-
-
-def _purpose(user, resident) -> str:
-    """Reads through emergency access are logged as such (the log review picks them up)."""
-    return "care" if policy.has_care_relationship(user, resident) else "emergency"
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -85,7 +75,7 @@ def _preview(form: OrderForm, zone: ZoneInfo) -> dict | None:
 @login_required
 def new_order(request: HttpRequest, consult_pk: int) -> HttpResponse:
     """A physician orders something from a consult; it becomes tasks on the resident's unit."""
-    _require_role(request, Role.PHYSICIAN)
+    require_role(request.user, Role.PHYSICIAN)
     consult = get_object_or_404(
         Consult.objects.visible_to(request.user).select_related("resident__unit__parent"),
         pk=consult_pk,
@@ -127,13 +117,11 @@ def new_order(request: HttpRequest, consult_pk: int) -> HttpResponse:
             if request.htmx:
                 return HttpResponseClientRedirect(target)
             return redirect(target)
-    audit.record(
+    audit.record_read(
         actor=request.user,
-        action="read",
-        resident=consult.resident,
+        residents=[consult.resident],
         object_type="consult",
         object_id=consult.pk,
-        purpose=_purpose(request.user, consult.resident),
         request=request,
     )
     now = timezone.now()
@@ -202,7 +190,7 @@ def _task_context(request: HttpRequest) -> dict:
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     """Open tasks by due time (the nurse's unit, or the physician's own orders), live."""
-    _require_role(request, Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
+    require_role(request.user, Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
     context = _task_context(request)
     context["live_socket"] = _live_socket(request.user)
     return render(request, "orders/tasks.html", context)
@@ -211,7 +199,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def task_rows(request: HttpRequest) -> HttpResponse:
     """The task list's rows, re-fetched on a live update."""
-    _require_role(request, Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
+    require_role(request.user, Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
     return render(request, "orders/tasks.html#rows", _task_context(request))
 
 
@@ -221,7 +209,7 @@ def task_rows(request: HttpRequest) -> HttpResponse:
 @login_required
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
     """Document a task as done, with its result or the vital signs measured for it."""
-    _require_role(request, *services.COMPLETING_ROLES)
+    require_role(request.user, *services.COMPLETING_ROLES)
     task = selectors.task_for_completion(request.user, pk)
     if task is None:
         raise Http404
@@ -252,13 +240,11 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"title": task.title, "name": task.resident.full_name},
             )
             return redirect(next_url or "orders:tasks")
-    audit.record(
+    audit.record_read(
         actor=request.user,
-        action="read",
-        resident=task.resident,
+        residents=[task.resident],
         object_type="task",
         object_id=task.pk,
-        purpose=_purpose(request.user, task.resident),
         request=request,
     )
     context = {
@@ -281,7 +267,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """A physician stops an order; its open tasks are cancelled, done ones are kept."""
-    _require_role(request, Role.PHYSICIAN)
+    require_role(request.user, Role.PHYSICIAN)
     order = selectors.order_for_cancelling(request.user, pk)
     if order is None:
         raise Http404
@@ -304,13 +290,11 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
             if order.consult_id:
                 return redirect("consults:detail", pk=order.consult_id)
             return redirect("orders:tasks")
-    audit.record(
+    audit.record_read(
         actor=request.user,
-        action="read",
-        resident=order.resident,
+        residents=[order.resident],
         object_type="order",
         object_id=order.pk,
-        purpose=_purpose(request.user, order.resident),
         request=request,
     )
     counts = order.tasks.aggregate(

@@ -215,7 +215,27 @@ class ClinicalRecordQuerySet(ResidentDataQuerySet):
         return self.filter(is_active=True)
 
 
-class Diagnosis(models.Model):
+class ClinicalRecord(models.Model):
+    """A record about one resident made by one unit: the policy's blocks (spärr) apply to it.
+
+    `careteams.policy.record_filter_for` filters on the fields `resident` and `unit` (the unit
+    that recorded it, whose block hides it from staff of other units), and `objects.visible_to`
+    applies that filter. Each concrete record declares its own `resident` foreign key, because
+    its reverse name (`resident.diagnoses`, `resident.consults`, …) and deletion rule differ;
+    records that may predate units recording them redeclare `unit` as nullable.
+    """
+
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+
+    objects = ClinicalRecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Diagnosis(ClinicalRecord):
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="diagnoses", verbose_name=_("resident")
     )
@@ -232,8 +252,6 @@ class Diagnosis(models.Model):
         verbose_name=_("recorded by unit"),
     )
 
-    objects = ClinicalRecordQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("diagnosis")
         verbose_name_plural = _("diagnoses")
@@ -243,7 +261,7 @@ class Diagnosis(models.Model):
         return f"{self.icd10_code} {self.text}"
 
 
-class Medication(models.Model):
+class Medication(ClinicalRecord):
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="medications", verbose_name=_("resident")
     )
@@ -262,8 +280,6 @@ class Medication(models.Model):
         verbose_name=_("recorded by unit"),
     )
 
-    objects = ClinicalRecordQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("medication")
         verbose_name_plural = _("medications")
@@ -273,7 +289,7 @@ class Medication(models.Model):
         return f"{self.name} {self.dose}"
 
 
-class TreatmentLimitation(models.Model):
+class TreatmentLimitation(ClinicalRecord):
     """A documented decision to limit treatment, e.g. no CPR (behandlingsbegränsning)."""
 
     class Kind(models.TextChoices):
@@ -306,8 +322,6 @@ class TreatmentLimitation(models.Model):
         related_name="+",
         verbose_name=_("recorded by unit"),
     )
-
-    objects = ClinicalRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("treatment limitation")

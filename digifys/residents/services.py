@@ -354,7 +354,7 @@ def set_drug_related_problems(
         allowed = Resident.objects.visible_to(actor).filter(pk=resident.pk).exists()
     elif role in (Role.NURSE, Role.ASSISTANT_NURSE):
         # HSLF-FS 2017:37: the unit's staff report suspected drug-related problems.
-        allowed = actor.staff_profile.units.filter(pk=resident.unit_id).exists()
+        allowed = actor.works_on(resident.unit_id)
     else:
         allowed = False
     if not allowed:

@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
@@ -26,11 +27,6 @@ from .forms import (
 from .models import Diagnosis, Medication, Resident, TreatmentLimitation
 
 
-def _require_role(request: HttpRequest, *roles: Role) -> None:
-    if request.user.role not in roles:
-        raise PermissionDenied
-
-
 def _units_for(user):
     if user.role in (Role.NURSE, Role.ASSISTANT_NURSE):
         return user.staff_profile.units.select_related("parent").order_by("parent__name", "name")
@@ -40,7 +36,7 @@ def _units_for(user):
 @login_required
 def resident_list(request: HttpRequest) -> HttpResponse:
     """List the residents the user may see, with search and pagination."""
-    _require_role(request, Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN, Role.COORDINATOR)
+    require_role(request.user, Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN, Role.COORDINATOR)
     form = ResidentSearchForm(request.GET or None, units=_units_for(request.user))
     search, unit_id = "", None
     if form.is_valid():
@@ -80,13 +76,11 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     clinical = can_see_clinical_data(request.user)
     emergency = clinical and not policy.has_care_relationship(request.user, resident)
-    audit.record(
+    audit.record_read(
         actor=request.user,
-        action="read",
-        resident=resident,
+        residents=[resident],
         object_type="resident",
         object_id=resident.pk,
-        purpose="emergency" if emergency else "care",
         request=request,
     )
     context = {
@@ -121,7 +115,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     """Register a new resident (coordinators)."""
-    _require_role(request, Role.COORDINATOR)
+    require_role(request.user, Role.COORDINATOR)
     form = RegisterResidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +134,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @login_required
 def change_registration(request: HttpRequest, pk: int) -> HttpResponse:
     """Record that a resident's registration moved to another municipality (coordinators)."""
-    _require_role(request, Role.COORDINATOR)
+    require_role(request.user, Role.COORDINATOR)
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
     form = RegistrationChangeForm(request.POST or None)
     if request.method != "POST":
@@ -189,7 +183,7 @@ def change_registration(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def document_entitlement(request: HttpRequest, pk: int) -> HttpResponse:
     """Document another basis for a resident's entitlement to the clinic's care (coordinators)."""
-    _require_role(request, Role.COORDINATOR)
+    require_role(request.user, Role.COORDINATOR)
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
     form = EntitlementForm(request.POST or None, initial={"basis": resident.entitlement_basis})
     if request.method != "POST":
@@ -227,7 +221,7 @@ def document_entitlement(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def my_residents(request: HttpRequest) -> HttpResponse:
     """A relative's start page: their resident(s) and who the doctor is."""
-    _require_role(request, Role.RELATIVE)
+    require_role(request.user, Role.RELATIVE)
     residents = selectors.with_care_team(
         Resident.objects.visible_to(request.user), with_languages=True
     )

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digifys.directory.models import Organisation, StaffProfile
-from digifys.residents.models import ClinicalRecordQuerySet, Resident
+from digifys.residents.models import ClinicalRecord, Resident
 
 
 class RoundSlot(models.Model):
@@ -65,6 +65,19 @@ class RoundSlot(models.Model):
         return f"{self.unit} {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
 
 
+class RoundQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "RoundQuerySet":
+        """Rounds USER takes part in (careteams.policy.round_filter_for)."""
+        # Imported here: the policy imports this module.
+        from digifys.careteams.policy import round_filter_for
+
+        return self.filter(round_filter_for(user))
+
+    def open(self) -> "RoundQuerySet":
+        """Rounds still to be held or running."""
+        return self.filter(status__in=(Round.Status.PLANNED, Round.Status.IN_PROGRESS))
+
+
 class Round(models.Model):
     """One occurrence of a ward round, as UTC instants."""
 
@@ -101,6 +114,8 @@ class Round(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
+    objects = RoundQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("ward round")
         verbose_name_plural = _("ward rounds")
@@ -121,7 +136,7 @@ class Round(models.Model):
         return f"{self.unit} {self.starts_at:%Y-%m-%d %H:%M} UTC"
 
 
-class AgendaItem(models.Model):
+class AgendaItem(ClinicalRecord):
     """A resident on a round's agenda, and why; the physician's outcome is recorded on it."""
 
     class Reason(models.TextChoices):
@@ -135,9 +150,6 @@ class AgendaItem(models.Model):
     )
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="agenda_items", verbose_name=_("resident")
-    )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     # The other reasons the agenda builder found for the same resident, shown as extra badges.
@@ -171,8 +183,6 @@ class AgendaItem(models.Model):
         verbose_name=_("removed by"),
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-
-    objects = ClinicalRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agenda item")

@@ -167,31 +167,15 @@ def unit_named_physician(unit_id: int) -> StaffProfile | None:
 
 def is_unit_nurse(user, unit_id: int) -> bool:
     """Return True for a nurse or assistant nurse assigned to the unit."""
-    if getattr(user, "role", None) not in NURSING_ROLES:
-        return False
-    return user.staff_profile.units.filter(pk=unit_id).exists()
+    return getattr(user, "role", None) in NURSING_ROLES and user.works_on(unit_id)
 
 
 def is_round_physician(user, round: Round) -> bool:
     """Return True for the round's physician or a named physician of the unit's residents."""
+    # The same rule that lets a physician see the round (careteams.policy.round_filter_for).
     if getattr(user, "role", None) != Role.PHYSICIAN:
         return False
-    profile = user.staff_profile
-    if round.physician_id == profile.pk:
-        return True
-    from digifys.careteams.models import PhysicianAssignment
-
-    return PhysicianAssignment.objects.filter(
-        physician=profile,
-        resident__unit_id=round.unit_id,
-        role=PhysicianAssignment.Role.NAMED,
-        ended_at__isnull=True,
-    ).exists()
-
-
-def may_see_round(user, round: Round) -> bool:
-    """Return True when USER takes part in ROUND (nurses of the unit, its physicians)."""
-    return is_unit_nurse(user, round.unit_id) or is_round_physician(user, round)
+    return Round.objects.visible_to(user).filter(pk=round.pk).exists()
 
 
 def _require_nurse(actor, round: Round) -> None:

@@ -15,5 +15,8 @@ urlpatterns = [
     path("<int:pk>/conduct/", views.conduct, name="conduct"),
     path("<int:pk>/finish/", views.finish, name="finish"),
     path("items/<int:pk>/move/", views.item_move, name="item_move"),
+    path("items/<int:pk>/note/", views.item_note, name="item_note"),
+    path("items/<int:pk>/order/", views.item_order, name="item_order"),
+    path("items/<int:pk>/done/", views.item_done, name="item_done"),
     path("items/<int:pk>/remove/", views.item_remove, name="item_remove"),
 ]

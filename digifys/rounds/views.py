@@ -6,18 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from digifys.accounts.decorators import require_role, role_required
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
-from digifys.careteams.models import PhysicianAssignment
-from digifys.consults.models import JournalNote
+from digifys.consults.models import Consult, JournalNote
 from digifys.core.forms import add_service_errors
 from digifys.core.time import own_time_label, zone_of
 from digifys.orders.forms import OrderForm
@@ -26,36 +26,13 @@ from digifys.residents.models import Medication, Resident
 from digifys.vitals.models import Observation
 
 from . import services
+from .access import ROUND_ROLES, access_agenda_item_by_id, access_round_by_id
 from .forms import FlagForm, NoteForm, SlotForm
 from .models import AgendaItem, Round, RoundSlot
 
-CLINICAL = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE)
 NURSING = (Role.NURSE, Role.ASSISTANT_NURSE)
 SCHEDULE_AHEAD = datetime.timedelta(days=14)
 PAST_SHOWN = datetime.timedelta(days=14)
-
-
-def _purpose(user, resident) -> str:
-    """Reads through emergency access are logged as such (the log review picks them up)."""
-    return "care" if policy.has_care_relationship(user, resident) else "emergency"
-
-
-def _require_coordinator(request: HttpRequest) -> None:
-    if request.user.role != Role.COORDINATOR:
-        raise PermissionDenied
-
-
-def _round_for(request: HttpRequest, pk: int) -> Round:
-    """Return the round if the user takes part in it (or coordinates); 404 / 403 otherwise."""
-    role = request.user.role
-    if role not in (*CLINICAL, Role.COORDINATOR):
-        raise PermissionDenied
-    round = get_object_or_404(
-        Round.objects.select_related("unit__parent", "physician__user", "slot"), pk=pk
-    )
-    if role in CLINICAL and not services.may_see_round(request.user, round):
-        raise Http404
-    return round
 
 
 def _agenda(user, round: Round):
@@ -71,27 +48,18 @@ def _agenda(user, round: Round):
 
 
 @login_required
+@role_required(*ROUND_ROLES)
 def round_list(request: HttpRequest) -> HttpResponse:
     """Nurses: their units' rounds; physicians: theirs; coordinators: all. Upcoming first."""
     user = request.user
-    role = user.role
-    if role not in (*CLINICAL, Role.COORDINATOR):
-        raise PermissionDenied
     now = timezone.now()
     # Occurrences exist once someone looks ahead (idempotent; the planner does the same).
     services.schedule_rounds(actor=None, starts=now - PAST_SHOWN, ends=now + SCHEDULE_AHEAD)
-    rounds = Round.objects.filter(starts_at__gte=now - PAST_SHOWN).select_related(
-        "unit__parent", "physician__user"
+    rounds = (
+        Round.objects.visible_to(user)
+        .filter(starts_at__gte=now - PAST_SHOWN)
+        .select_related("unit__parent", "physician__user")
     )
-    if role in NURSING:
-        rounds = rounds.filter(unit__in=user.staff_profile.units.values("pk"))
-    elif role == Role.PHYSICIAN:
-        named_units = PhysicianAssignment.objects.filter(
-            physician=user.staff_profile,
-            role=PhysicianAssignment.Role.NAMED,
-            ended_at__isnull=True,
-        ).values("resident__unit")
-        rounds = rounds.filter(Q(physician=user.staff_profile) | Q(unit__in=named_units))
     rounds = rounds.annotate(
         agenda_count=Count("agenda", filter=Q(agenda__removed_at__isnull=True)),
         done_count=Count(
@@ -103,16 +71,16 @@ def round_list(request: HttpRequest) -> HttpResponse:
     context = {
         "upcoming": upcoming,
         "past": past,
-        "coordinator": role == Role.COORDINATOR,
+        "coordinator": user.role == Role.COORDINATOR,
         "now": now,
     }
     return render(request, "rounds/list.html", context)
 
 
 @login_required
+@role_required(Role.COORDINATOR)
 def slot_list(request: HttpRequest) -> HttpResponse:
     """Coordinators: every unit's recurring ward round, and the units without one."""
-    _require_coordinator(request)
     slots = RoundSlot.objects.select_related("unit__parent", "physician__user")
     from digifys.directory.models import Organisation
 
@@ -127,7 +95,6 @@ def slot_list(request: HttpRequest) -> HttpResponse:
 
 
 def _slot_form_page(request: HttpRequest, slot: RoundSlot | None) -> HttpResponse:
-    _require_coordinator(request)
     if request.method == "POST":
         form = SlotForm(request.POST)
         if form.is_valid():
@@ -166,15 +133,16 @@ def _slot_form_page(request: HttpRequest, slot: RoundSlot | None) -> HttpRespons
 
 
 @login_required
+@role_required(Role.COORDINATOR)
 def slot_new(request: HttpRequest) -> HttpResponse:
     """A coordinator gives a unit its recurring ward round."""
     return _slot_form_page(request, None)
 
 
 @login_required
+@role_required(Role.COORDINATOR)
 def slot_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """A coordinator changes a unit's recurring ward round."""
-    _require_coordinator(request)
     return _slot_form_page(request, get_object_or_404(RoundSlot, pk=pk))
 
 
@@ -184,7 +152,7 @@ def slot_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The round's agenda: reasons, questions and the nurses' edits. Coordinators: no residents."""
-    round = _round_for(request, pk)
+    round = access_round_by_id(request.user, pk)
     user = request.user
     if user.role == Role.COORDINATOR:
         counts = round.agenda.filter(removed_at__isnull=True).aggregate(
@@ -194,9 +162,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if round.status in (Round.Status.PLANNED, Round.Status.IN_PROGRESS):
         services.build_agenda(round=round)
     items = list(_agenda(user, round))
-    audit.record_many(
+    audit.record_read(
         actor=user,
-        action="read",
         residents=[item.resident for item in items],
         object_type="round_agenda",
         request=request,
@@ -216,9 +183,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def flag(request: HttpRequest, pk: int) -> HttpResponse:
     """A nurse puts a resident on the agenda with a question for the physician."""
-    round = _round_for(request, pk)
-    if request.user.role not in NURSING:
-        raise PermissionDenied
+    round = access_round_by_id(request.user, pk)
+    require_role(request.user, *NURSING)
     residents = (
         Resident.objects.visible_to(request.user)
         .in_care()
@@ -243,9 +209,8 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "GET" and request.GET.get("resident", "").isdigit():
         form = FlagForm(initial={"resident": int(request.GET["resident"])}, residents=residents)
     shown = list(residents)
-    audit.record_many(
+    audit.record_read(
         actor=request.user,
-        action="read",
         residents=shown,
         object_type="round_flag_form",
         request=request,
@@ -255,25 +220,12 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "rounds/flag.html", {"round": round, "form": form}, status=status)
 
 
-def _item_for(request: HttpRequest, pk: int) -> AgendaItem:
-    role = request.user.role
-    if role not in CLINICAL:
-        raise PermissionDenied
-    item = get_object_or_404(
-        AgendaItem.objects.visible_to(request.user).select_related("round", "resident"), pk=pk
-    )
-    if not services.may_see_round(request.user, item.round):
-        raise Http404
-    return item
-
-
 @login_required
 @require_POST
 def item_move(request: HttpRequest, pk: int) -> HttpResponse:
     """A nurse moves an agenda item one place up or down."""
-    item = _item_for(request, pk)
-    if request.user.role not in NURSING:
-        raise PermissionDenied
+    item = access_agenda_item_by_id(request.user, pk)
+    require_role(request.user, *NURSING)
     direction = request.POST.get("direction", "")
     if direction not in ("up", "down"):
         return HttpResponse(_("Move an item up or down."), status=400)
@@ -287,9 +239,8 @@ def item_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """A nurse takes a resident off the agenda, after confirming."""
-    item = _item_for(request, pk)
-    if request.user.role not in NURSING:
-        raise PermissionDenied
+    item = access_agenda_item_by_id(request.user, pk)
+    require_role(request.user, *NURSING)
     if request.method == "POST":
         try:
             services.remove_item(actor=request.user, item=item, request=request)
@@ -299,13 +250,11 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
         # No name in the message: the agenda page logs reads only for the residents it lists.
         messages.success(request, _("The resident was taken off the agenda."))
         return redirect("rounds:detail", pk=item.round_id)
-    audit.record(
+    audit.record_read(
         actor=request.user,
-        action="read",
-        resident=item.resident,
+        residents=[item.resident],
         object_type="round_agenda_item",
         object_id=item.pk,
-        purpose=_purpose(request.user, item.resident),
         request=request,
     )
     return render(request, "rounds/remove.html", {"item": item, "round": item.round})
@@ -318,7 +267,7 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     """The physician starts the round and goes to the first resident."""
-    round = _round_for(request, pk)
+    round = access_round_by_id(request.user, pk)
     try:
         services.start_round(actor=request.user, round=round, request=request)
     except ValidationError as exc:
@@ -331,7 +280,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def finish(request: HttpRequest, pk: int) -> HttpResponse:
     """The physician finishes the round; the residents seen get a ward-round contact."""
-    round = _round_for(request, pk)
+    round = access_round_by_id(request.user, pk)
     try:
         services.finish_round(actor=request.user, round=round, request=request)
     except ValidationError as exc:
@@ -349,64 +298,34 @@ def _current_item(items: list[AgendaItem], wanted: str) -> AgendaItem | None:
     return next((item for item in items if item.done_at is None), None)
 
 
-@login_required
-def conduct(request: HttpRequest, pk: int) -> HttpResponse:
-    """The physician works through the agenda one resident at a time: note, orders, next."""
-    round = _round_for(request, pk)
-    user = request.user
-    if not services.is_round_physician(user, round):
+def _round_as_physician(request: HttpRequest, pk: int) -> Round:
+    round = access_round_by_id(request.user, pk)
+    if not services.is_round_physician(request.user, round):
         raise PermissionDenied
+    return round
+
+
+def _conduct_page(
+    request: HttpRequest,
+    round: Round,
+    item: AgendaItem | None,
+    *,
+    note_form: NoteForm | None = None,
+    order_form: OrderForm | None = None,
+) -> HttpResponse:
+    """Render the conduct page at ITEM, with the forms as typed when a POST was refused."""
+    user = request.user
     items = list(_agenda(user, round))
-    in_progress = round.status == Round.Status.IN_PROGRESS
-    wanted = request.POST.get("item") or request.GET.get("item", "")
-    # One resident at a time, and only while the round runs.
-    item = _current_item(items, wanted) if in_progress else None
-    note_form, order_form = NoteForm(), OrderForm()
-    if request.method == "POST" and item is not None:
-        action = request.POST.get("action")
-        try:
-            if action == "note":
-                note_form = NoteForm(request.POST)
-                if note_form.is_valid():
-                    services.save_round_note(
-                        actor=user, item=item, request=request, **note_form.cleaned_data
-                    )
-                    messages.success(request, _("The note was signed."))
-                    return redirect(_conduct_url(round, item))
-            elif action == "order":
-                order_form = OrderForm(request.POST)
-                if order_form.is_valid():
-                    services.place_round_order(
-                        actor=user, item=item, request=request, **order_form.order_arguments()
-                    )
-                    messages.success(request, _("The order was placed; the unit has the task."))
-                    return redirect(_conduct_url(round, item))
-            elif action == "done":
-                services.mark_item_done(actor=user, item=item, request=request)
-                return redirect("rounds:conduct", pk=round.pk)
-            else:
-                return HttpResponse(_("Unknown action."), status=400)
-        except ValidationError as exc:
-            if action == "order":
-                order_form.add_service_errors(exc)
-            elif action == "note":
-                add_service_errors(note_form, exc)
-            else:
-                messages.error(request, " ".join(exc.messages))
-                return redirect(_conduct_url(round, item))
-    elif request.method == "POST":
-        return HttpResponse(
-            _("Nobody on the agenda is waiting, or the round is not running."), status=400
-        )
+    note_form, order_form = note_form or NoteForm(), order_form or OrderForm()
     context = {
         "round": round,
         "item": item,
         "total": len(items),
         "done": sum(1 for i in items if i.done_at),
-        "position": items.index(item) + 1 if item else None,
+        "position": items.index(item) + 1 if item in items else None,
         "note_form": note_form,
         "order_form": order_form,
-        "in_progress": in_progress,
+        "in_progress": round.status == Round.Status.IN_PROGRESS,
     }
     if item is not None:
         resident = item.resident
@@ -427,19 +346,100 @@ def conduct(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(resident=resident, ordered_by=user.staff_profile, created_at__gte=started)
             .order_by("created_at"),
             blocked_units=policy.blocked_units_for(user, resident),
+            # The consult that put the resident on the agenda, through the policy (a block on
+            # the unit that sent it hides it, as everywhere).
+            consult=Consult.objects.visible_to(user).filter(pk=item.consult_id).first(),
         )
-        audit.record(
+        audit.record_read(
             actor=user,
-            action="read",
-            resident=resident,
+            residents=[resident],
             object_type="round_conduct",
             object_id=item.pk,
-            purpose=_purpose(user, resident),
             request=request,
         )
     status = 400 if (note_form.errors or order_form.errors) else 200
     return render(request, "rounds/conduct.html", context, status=status)
 
 
-def _conduct_url(round: Round, item: AgendaItem) -> str:
-    return reverse("rounds:conduct", args=[round.pk]) + f"?item={item.pk}"
+@login_required
+def conduct(request: HttpRequest, pk: int) -> HttpResponse:
+    """The physician works through the agenda one resident at a time: note, orders, next."""
+    round = _round_as_physician(request, pk)
+    # One resident at a time, and only while the round runs.
+    item = None
+    if round.status == Round.Status.IN_PROGRESS:
+        item = _current_item(list(_agenda(request.user, round)), request.GET.get("item", ""))
+    return _conduct_page(request, round, item)
+
+
+def _item_in_running_round(request: HttpRequest, pk: int) -> AgendaItem | HttpResponse:
+    """The agenda item a conduct action is about, or a 400 when the round is not running."""
+    item = access_agenda_item_by_id(request.user, pk)
+    if not services.is_round_physician(request.user, item.round):
+        raise PermissionDenied
+    if item.round.status != Round.Status.IN_PROGRESS or item.removed_at is not None:
+        return HttpResponse(
+            _("Nobody on the agenda is waiting, or the round is not running."), status=400
+        )
+    return item
+
+
+@login_required
+@require_POST
+def item_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """The physician signs a journal note for the resident in front of them."""
+    item = _item_in_running_round(request, pk)
+    if isinstance(item, HttpResponse):
+        return item
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.save_round_note(
+                actor=request.user, item=item, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The note was signed."))
+            return redirect(_conduct_url(item))
+    return _conduct_page(request, item.round, item, note_form=form)
+
+
+@login_required
+@require_POST
+def item_order(request: HttpRequest, pk: int) -> HttpResponse:
+    """The physician places an order for the resident; the unit gets the task."""
+    item = _item_in_running_round(request, pk)
+    if isinstance(item, HttpResponse):
+        return item
+    form = OrderForm(request.POST)
+    if form.is_valid():
+        try:
+            services.place_round_order(
+                actor=request.user, item=item, request=request, **form.order_arguments()
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The order was placed; the unit has the task."))
+            return redirect(_conduct_url(item))
+    return _conduct_page(request, item.round, item, order_form=form)
+
+
+@login_required
+@require_POST
+def item_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """The physician is done with the resident and goes on to the next one."""
+    item = _item_in_running_round(request, pk)
+    if isinstance(item, HttpResponse):
+        return item
+    try:
+        services.mark_item_done(actor=request.user, item=item, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(_conduct_url(item))
+    return redirect("rounds:conduct", pk=item.round_id)
+
+
+def _conduct_url(item: AgendaItem) -> str:
+    return reverse("rounds:conduct", args=[item.round_id]) + f"?item={item.pk}"

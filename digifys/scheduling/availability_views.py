@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.core.forms import add_service_errors
 from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc
@@ -30,11 +31,6 @@ from .plan_explanations import day_span
 AVAILABILITY_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
 ABSENCE_PAGE_SIZE = 50
 MIN_SLOTS_PER_DAY = 2
-
-
-def _require_role(request: HttpRequest) -> None:
-    if request.user.role not in AVAILABILITY_ROLES:
-        raise PermissionDenied
 
 
 def _is_coordinator(request: HttpRequest) -> bool:
@@ -96,7 +92,7 @@ def replan_reason(absence: Absence) -> str:
 @login_required
 def absences(request: HttpRequest) -> HttpResponse:
     """Current and upcoming absences: everyone's for coordinators, one's own for clinicians."""
-    _require_role(request)
+    require_role(request.user, *AVAILABILITY_ROLES)
     today = timezone.localdate()
     items = _visible_absences(request).filter(ends_on__gte=today)
     search = AbsenceSearchForm(request.GET or None)
@@ -133,7 +129,7 @@ def absences(request: HttpRequest) -> HttpResponse:
 @login_required
 def absence_new(request: HttpRequest) -> HttpResponse:
     """Register an absence; a coordinator chooses the clinician (or comes with `?staff=`)."""
-    _require_role(request)
+    require_role(request.user, *AVAILABILITY_ROLES)
     coordinator = _is_coordinator(request)
     target = _target(request)
     clinicians = _clinicians() if coordinator else None
@@ -184,7 +180,7 @@ def absence_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def absence(request: HttpRequest, pk: int) -> HttpResponse:
     """One absence, and the accepted week plans it affects with a button to re-plan them."""
-    _require_role(request)
+    require_role(request.user, *AVAILABILITY_ROLES)
     item = get_object_or_404(_visible_absences(request), pk=pk)
     today = timezone.localdate()
     # A week already over cannot be re-planned usefully.
@@ -206,7 +202,7 @@ def absence(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def absence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then remove an absence registered by mistake or cancelled."""
-    _require_role(request)
+    require_role(request.user, *AVAILABILITY_ROLES)
     item = get_object_or_404(_visible_absences(request), pk=pk)
     if request.method == "POST":
         name, days = item.staff.name, day_span(item.starts_on, item.ends_on)
@@ -285,7 +281,7 @@ def _times_of(form: PatternRowForm):
 @login_required
 def patterns(request: HttpRequest) -> HttpResponse:
     """A clinician's weekly working hours, in their own time zone, as one editable table."""
-    _require_role(request)
+    require_role(request.user, *AVAILABILITY_ROLES)
     target = _target(request)
     if target is None:
         # A coordinator without `?staff=` chooses whose hours to edit.

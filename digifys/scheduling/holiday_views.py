@@ -7,12 +7,13 @@ item 6). Organisation data, no resident data: the writes are logged with purpose
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.core.forms import add_service_errors
 
@@ -23,15 +24,10 @@ from .models import LocalHoliday
 FIELDS = ("country", "place", "date", "name", "source")
 
 
-def _require_coordinator(request: HttpRequest) -> None:
-    if request.user.role != Role.COORDINATOR:
-        raise PermissionDenied
-
-
 @login_required
 def local_holidays(request: HttpRequest) -> HttpResponse:
     """Local and island holidays from the start of this year on, by date."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     since = timezone.localdate().replace(month=1, day=1)
     items = LocalHoliday.objects.filter(date__gte=since).select_related("updated_by")
     return render(request, "scheduling/local_holidays.html", {"items": items})
@@ -40,7 +36,7 @@ def local_holidays(request: HttpRequest) -> HttpResponse:
 @login_required
 def local_holiday_new(request: HttpRequest) -> HttpResponse:
     """Add a local or island holiday."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     form = LocalHolidayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -68,7 +64,7 @@ def local_holiday_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def local_holiday_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a local holiday."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     holiday = get_object_or_404(LocalHoliday, pk=pk)
     initial = {field: getattr(holiday, field) for field in FIELDS}
     form = LocalHolidayForm(request.POST or None, initial=initial)
@@ -94,7 +90,7 @@ def local_holiday_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def local_holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then remove a local holiday entered by mistake."""
-    _require_coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     holiday = get_object_or_404(LocalHoliday, pk=pk)
     if request.method == "POST":
         text = _("%(name)s on %(date)s in %(place)s was removed.") % {

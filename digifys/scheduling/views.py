@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.careteams import policy
 from digifys.core.forms import add_service_errors
 from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_of
 from digifys.directory.models import Organisation, StaffProfile
@@ -30,11 +30,6 @@ from .models import Booking, CalendarFeed, Plan, PlanItem, WorkRequest
 CALENDAR_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE, Role.COORDINATOR)
 BOOKING_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
 HOLIDAY_HORIZON_DAYS = 56
-
-
-def _require_role(request: HttpRequest, roles) -> None:
-    if request.user.role not in roles:
-        raise PermissionDenied
 
 
 def _own_profile(request: HttpRequest) -> StaffProfile:
@@ -57,7 +52,7 @@ def _times(booking: Booking, zone: ZoneInfo) -> dict:
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
     """The logged-in clinician's upcoming bookings, working hours, absences and holidays."""
-    _require_role(request, CALENDAR_ROLES)
+    require_role(request.user, *CALENDAR_ROLES)
     me = _own_profile(request)
     zone = zone_of(me)
     now = timezone.now()
@@ -100,7 +95,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @require_POST
 def renew_feed(request: HttpRequest) -> HttpResponse:
     """Replace the clinician's secret calendar link; the old one stops working."""
-    _require_role(request, CALENDAR_ROLES)
+    require_role(request.user, *CALENDAR_ROLES)
     services.renew_feed(actor=request.user, request=request)
     messages.success(
         request, _("Your calendar link was renewed. Subscribe again with the new link.")
@@ -117,18 +112,10 @@ def _clinicians_for(user):
     return bookable.filter(working_patterns__isnull=False).distinct()
 
 
-def _booking_form_purpose(user, resident: Resident) -> str:
-    """A coordinator plans and takes no part in the care (issue #20); a clinician reading the form
-    only through emergency access reads under that purpose."""
-    if user.role == Role.COORDINATOR:
-        return "administration"
-    return "care" if policy.has_care_relationship(user, resident) else "emergency"
-
-
 @login_required
 def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """Book a clinician for a resident: day and start in Stockholm time, and a duration."""
-    _require_role(request, BOOKING_ROLES)
+    require_role(request.user, *BOOKING_ROLES)
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident_pk)
     if not services.may_book(request.user, resident):
         raise PermissionDenied
@@ -176,18 +163,19 @@ def book(request: HttpRequest, resident_pk: int) -> HttpResponse:
                     },
                 )
                 return redirect("scheduling:book", resident_pk=resident.pk)
-    audit.record(
+    # A coordinator plans and takes no part in the care ("administration", issue #20); a
+    # clinician reading the form only through emergency access reads under that purpose.
+    audit.record_read(
         actor=request.user,
-        action="read",
-        resident=resident,
+        residents=[resident],
         object_type="booking_form",
         object_id=resident.pk,
-        purpose=_booking_form_purpose(request.user, resident),
         request=request,
     )
     upcoming = [
         _times(b, STOCKHOLM)
-        for b in Booking.objects.active()
+        for b in Booking.objects.visible_to(request.user)
+        .active()
         .filter(resident=resident, ends_at__gte=timezone.now())
         .select_related("clinician__user")
     ]
@@ -241,7 +229,7 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel a booking with a reason; the time becomes free again."""
-    _require_role(request, CALENDAR_ROLES)
+    require_role(request.user, *CALENDAR_ROLES)
     booking = get_object_or_404(Booking.objects.visible_to(request.user).active(), pk=pk)
     try:
         services.cancel_booking(
@@ -265,14 +253,10 @@ PLAN_WEEKS_AHEAD = 4
 WORK_REQUEST_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
 
 
-def _coordinator(request: HttpRequest) -> None:
-    _require_role(request, (Role.COORDINATOR,))
-
-
 @login_required
 def plans(request: HttpRequest) -> HttpResponse:
     """Weeks to plan, their plans, and the button that proposes a plan for a week."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     if request.method == "POST":
         try:
             week_start = datetime.date.fromisoformat(request.POST.get("week_start", ""))
@@ -309,7 +293,9 @@ def plans(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "weeks": weeks,
-        "open_requests": WorkRequest.objects.filter(status=WorkRequest.Status.OPEN).count(),
+        "open_requests": WorkRequest.objects.visible_to(request.user)
+        .filter(status=WorkRequest.Status.OPEN)
+        .count(),
     }
     return render(request, "scheduling/plans.html", context)
 
@@ -353,7 +339,7 @@ def _plan_items(plan: Plan):
 @login_required
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
     """The coordinator's review of a plan: summary, unplaced items first, then day by day."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     plan = get_object_or_404(Plan.objects.select_related("created_by", "accepted_by"), pk=pk)
     filters = _plan_filters(request)
     items = _plan_items(plan)
@@ -418,7 +404,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then accept a plan: the bookings are made and rounds get their physicians."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     plan = get_object_or_404(Plan, pk=pk)
     errors: list[str] = []
     if request.method == "POST":
@@ -453,7 +439,7 @@ def _physicians():
 @login_required
 def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one planned item to another physician or time (inline with htmx)."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     item = get_object_or_404(
         PlanItem.objects.select_related(
             "plan", "resident", "unit__parent", "clinician__user", "named__user", "deputy__user"
@@ -529,7 +515,7 @@ def _audit_item(request: HttpRequest, item: PlanItem) -> None:
 @require_POST
 def plan_replan(request: HttpRequest, pk: int) -> HttpResponse:
     """Re-plan a week after an absence: unaffected assignments stay, the rest move."""
-    _coordinator(request)
+    require_role(request.user, Role.COORDINATOR)
     plan = get_object_or_404(Plan, pk=pk)
     try:
         new = planning.replan_after_absence(
@@ -548,7 +534,7 @@ def plan_replan(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def work_request_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """Ask the planner for a family meeting or a follow-up about a resident."""
-    _require_role(request, WORK_REQUEST_ROLES)
+    require_role(request.user, *WORK_REQUEST_ROLES)
     resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident_pk)
     if not services.may_book(request.user, resident):
         raise PermissionDenied
@@ -580,9 +566,11 @@ def work_request_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         object_id=resident.pk,
         request=request,
     )
-    open_requests = WorkRequest.objects.filter(
-        resident=resident, status=WorkRequest.Status.OPEN
-    ).order_by("deadline_on")
+    open_requests = (
+        WorkRequest.objects.visible_to(request.user)
+        .filter(resident=resident, status=WorkRequest.Status.OPEN)
+        .order_by("deadline_on")
+    )
     context = {"resident": resident, "form": form, "open_requests": open_requests}
     return render(
         request, "scheduling/work_request_new.html", context, status=400 if form.errors else 200

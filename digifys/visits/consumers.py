@@ -24,21 +24,19 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from digifys.core.consumers import has_full_login
 
 from . import services
-from .models import Participant, Room
-from .services import JoinRefused
+from .access import access_own_participant, access_room_as_host
+from .models import Participant
+from .services import JoinRefused, room_group
 
 log = logging.getLogger(__name__)
 SESSION_RENEW_SECONDS = 60
-
-
-def room_group(room_id: int) -> str:
-    return f"visit-{room_id}"
 
 
 def _message(error) -> str:
@@ -303,7 +301,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             return None
 
     def _actor(self) -> Participant:
-        return Participant.objects.select_related("user", "room").get(pk=self.participant_id)
+        return access_own_participant(participant_id=self.participant_id, room_id=self.room_id)
 
     async def on_admit(self, content):
         target = await self._host_action(services.admit, participant_id=content.get("participant"))
@@ -313,7 +311,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self.signalling.announce_waiting()
 
     async def on_remove(self, content):
-        channel = await database_sync_to_async(self._channel_of)(content.get("participant"))
+        channel = await database_sync_to_async(services.channel_of)(
+            room_id=self.room_id, participant_id=content.get("participant")
+        )
         target = await self._host_action(services.remove, participant_id=content.get("participant"))
         if target is None:
             return
@@ -321,27 +321,16 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self.signalling.announce_left(target.pk)
         await self.signalling.announce_waiting()
 
-    def _channel_of(self, participant_id) -> str:
-        try:
-            participant_id = int(participant_id)
-        except (TypeError, ValueError):
-            return ""
-        row = Participant.objects.filter(
-            pk=participant_id, room_id=self.room_id, connected=True
-        ).values_list("channel_name", flat=True)
-        return row.first() or ""
-
     async def on_end(self, content):
         if not self.is_host:
             await self.error("forbidden", _("Only the host can do this."))
             return
-        room = await database_sync_to_async(Room.objects.get)(pk=self.room_id)
         try:
+            room = await database_sync_to_async(access_room_as_host)(self.user, self.room_id)
+            # end_room tells every socket of the room (this one too) once it has committed.
             await database_sync_to_async(services.end_room)(actor=self.user, room=room)
-        except PermissionDenied as error:
+        except (PermissionDenied, Http404) as error:
             await self.error("forbidden", _message(error))
-            return
-        await self.signalling.to_group("visit.ended")
 
     async def on_leave(self, content):
         participant = await database_sync_to_async(services.leave)(
@@ -410,6 +399,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(room_group(self.room_id), self.channel_name)
         await self.send_json({"type": "removed"})
         await self.close(code=services.FORBIDDEN)
+
+    async def live_event(self, message):
+        """An event a service published through core.live after its commit."""
+        if message.get("event") == "visit.ended":
+            await self.visit_ended(message)
 
     async def visit_ended(self, message):
         self.participant_id = None

@@ -19,23 +19,18 @@ BEDSIDE_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE)
 
 class RoomQuerySet(models.QuerySet):
     def visible_to(self, user) -> "RoomQuerySet":
-        """Rooms USER may enter: the host, the nurses of the room's unit, invited staff."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        role = getattr(user, "role", None)
-        if role not in (Role.PHYSICIAN, *BEDSIDE_ROLES):
-            return self.none()
-        allowed = Q(host__user=user) | Q(
-            pk__in=Participant.objects.filter(user=user)
-            .exclude(status=Participant.Status.REMOVED)
-            .values("room")
-        )
-        if role in BEDSIDE_ROLES:
-            allowed |= Q(unit__in=user.staff_profile.units.values("pk"))
-        return self.filter(allowed)
+        """Rooms USER may enter (careteams.policy.room_filter_for)."""
+        # Imported here: the policy imports this module.
+        from digifys.careteams.policy import room_filter_for
+
+        return self.filter(room_filter_for(user))
 
     def record_visible_to(self, user) -> "RoomQuerySet":
-        """Rooms whose call record USER may read: those above, and coordinators all rooms."""
+        """Rooms whose call record USER may read: those above, and coordinators all rooms.
+
+        The call record is organisation data (who took part, when, how long), which
+        coordinators see for every resident (careteams.policy.resident_filter_for).
+        """
         if getattr(user, "role", None) == Role.COORDINATOR and user.is_active:
             return self.all()
         return self.visible_to(user)

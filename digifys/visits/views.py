@@ -5,35 +5,36 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from digifys.accounts.decorators import role_required
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
 from digifys.consults.models import Consult
 from digifys.core.forms import add_service_errors
-from digifys.rounds.models import AgendaItem, Round
+from digifys.rounds.access import access_round_by_id
+from digifys.rounds.models import AgendaItem
 from digifys.scheduling.models import Booking
 from digifys.vitals.models import Observation
 
 from . import services
+from .access import (
+    CALL_ROLES,
+    access_guest_participant,
+    access_room_as_host,
+    access_room_by_id,
+    access_room_record_by_id,
+)
 from .forms import EndForm, GuestCodeForm, InviteForm
-from .models import BEDSIDE_ROLES, CallEvent, Participant, Room
+from .models import BEDSIDE_ROLES, Participant, Room
 
-CALL_ROLES = (Role.PHYSICIAN, *BEDSIDE_ROLES)
-RECORD_ROLES = (*CALL_ROLES, Role.COORDINATOR)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def _require_role(request: HttpRequest, roles) -> None:
-    if request.user.role not in roles:
-        raise PermissionDenied
 
 
 def _zone(user) -> ZoneInfo:
@@ -42,19 +43,6 @@ def _zone(user) -> ZoneInfo:
         return ZoneInfo(profile.time_zone) if profile and profile.time_zone else STOCKHOLM
     except (ValueError, KeyError):
         return STOCKHOLM
-
-
-def _purpose(user, resident) -> str:
-    if getattr(user, "role", None) == Role.COORDINATOR:
-        return "administration"
-    return "care" if policy.has_care_relationship(user, resident) else "emergency"
-
-
-def _room_for(user, room_pk: int) -> Room:
-    _rooms = Room.objects.visible_to(user).select_related(
-        "host__user", "unit__parent", "resident", "consult", "round"
-    )
-    return get_object_or_404(_rooms, pk=room_pk)
 
 
 def _open_result(request: HttpRequest, open_room, back: str, **kwargs) -> HttpResponse:
@@ -71,10 +59,10 @@ def _open_result(request: HttpRequest, open_room, back: str, **kwargs) -> HttpRe
 
 
 @login_required
+@role_required(*CALL_ROLES)
 @require_POST
 def consult_room(request: HttpRequest, consult_pk: int) -> HttpResponse:
     """Open (or rejoin) the consult's video room."""
-    _require_role(request, CALL_ROLES)
     consult = get_object_or_404(
         Consult.objects.visible_to(request.user).select_related("assigned_to"), pk=consult_pk
     )
@@ -83,16 +71,16 @@ def consult_room(request: HttpRequest, consult_pk: int) -> HttpResponse:
 
 
 @login_required
+@role_required(*CALL_ROLES)
 @require_POST
 def booking_room(request: HttpRequest, booking_pk: int) -> HttpResponse:
     """Open (or rejoin) the booking's video room."""
-    _require_role(request, CALL_ROLES)
     booking = get_object_or_404(
         Booking.objects.visible_to(request.user).select_related("clinician"), pk=booking_pk
     )
-    if booking.clinician.user_id != request.user.pk and not (
-        request.user.role in BEDSIDE_ROLES
-        and request.user.staff_profile.units.filter(pk=booking.unit_id).exists()
+    user = request.user
+    if booking.clinician.user_id != user.pk and not (
+        user.role in BEDSIDE_ROLES and user.works_on(booking.unit_id)
     ):
         raise Http404
     return _open_result(
@@ -103,16 +91,8 @@ def booking_room(request: HttpRequest, booking_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def round_room(request: HttpRequest, round_pk: int) -> HttpResponse:
-    """Open (or rejoin) the ward round's video room."""
-    _require_role(request, CALL_ROLES)
-    user = request.user
-    round_ = get_object_or_404(Round.objects.select_related("physician"), pk=round_pk)
-    is_physician = round_.physician is not None and round_.physician.user_id == user.pk
-    is_unit_nurse = (
-        user.role in BEDSIDE_ROLES and user.staff_profile.units.filter(pk=round_.unit_id).exists()
-    )
-    if not (is_physician or is_unit_nurse):
-        raise Http404
+    """Open (or rejoin) the ward round's video room (its physician or the unit's nurses)."""
+    round_ = access_round_by_id(request.user, round_pk, roles=CALL_ROLES)
     return _open_result(request, services.open_room_for_round, reverse("home"), round=round_)
 
 
@@ -151,7 +131,11 @@ def _panel(request: HttpRequest, room: Room) -> tuple[dict, list]:
             .first()
         )
     if room.consult_id is not None:
-        panel["consult"] = room.consult
+        # The consult goes through the policy: a block (spärr) on the unit that sent it hides
+        # its SBAR, whose background carries diagnoses and medication (issue 20, item 2).
+        panel["consult"] = Consult.objects.visible_to(user).filter(pk=room.consult_id).first()
+    if room.resident_id is not None:
+        panel["blocked_units"] = policy.blocked_units_for(user, room.resident)
     if room.round_id is not None:
         items = list(
             AgendaItem.objects.visible_to(user)
@@ -199,13 +183,11 @@ def _render_room(
     context["resident"] = room.resident
     context["zone"] = _zone(user)
     for resident in shown:
-        audit.record(
+        audit.record_read(
             actor=user,
-            action="read",
-            resident=resident,
+            residents=[resident],
             object_type="video_room",
             object_id=room.pk,
-            purpose=_purpose(user, resident),
             request=request,
         )
     return render(request, "visits/room.html", context, status=status)
@@ -215,29 +197,17 @@ def _render_room(
 @require_GET
 def room(request: HttpRequest, room_pk: int) -> HttpResponse:
     """The video room: the call, and for the host the side panel."""
-    _require_role(request, CALL_ROLES)
-    return _render_room(request, _room_for(request.user, room_pk))
-
-
-def _guest_participant(request: HttpRequest, room_pk: int) -> Participant | None:
-    guests = request.session.get(services.GUEST_SESSION_KEY, {})
-    participant_pk = guests.get(str(room_pk))
-    if participant_pk is None:
-        return None
-    return Participant.objects.filter(
-        pk=participant_pk, room_id=room_pk, role=Participant.Role.GUEST
-    ).first()
+    return _render_room(request, access_room_by_id(request.user, room_pk))
 
 
 @require_GET
 def ice(request: HttpRequest, room_pk: int) -> HttpResponse:
     """STUN/TURN servers for this participant's browser (TURN credentials expire)."""
-    participant = _guest_participant(request, room_pk)
+    participant = access_guest_participant(request.session, room_pk)
     if participant is None:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        _require_role(request, CALL_ROLES)
-        room = _room_for(request.user, room_pk)
+        room = access_room_by_id(request.user, room_pk)
         participant = services.participant_for_user(room=room, user=request.user)
     response = JsonResponse(services.ice_servers(participant=participant))
     response["Cache-Control"] = "no-store"
@@ -248,10 +218,7 @@ def ice(request: HttpRequest, room_pk: int) -> HttpResponse:
 @require_POST
 def invite(request: HttpRequest, room_pk: int) -> HttpResponse:
     """The host invites a relative or an interpreter by SMS or e-mail."""
-    _require_role(request, CALL_ROLES)
-    room = _room_for(request.user, room_pk)
-    if room.host.user_id != request.user.pk:
-        raise PermissionDenied
+    room = access_room_as_host(request.user, room_pk)
     form = InviteForm(request.POST, prefix="invite")
     if form.is_valid():
         try:
@@ -281,43 +248,15 @@ def invite(request: HttpRequest, room_pk: int) -> HttpResponse:
 @login_required
 def end(request: HttpRequest, room_pk: int) -> HttpResponse:
     """The host ends the room for everybody (after confirming)."""
-    _require_role(request, CALL_ROLES)
-    room = _room_for(request.user, room_pk)
-    if room.host.user_id != request.user.pk:
-        raise PermissionDenied
+    room = access_room_as_host(request.user, room_pk)
     if request.method != "POST":
         return render(request, "visits/end.html", {"room": room, "end_form": EndForm()})
     form = EndForm(request.POST)
     if form.is_valid():
         services.end_room(actor=request.user, room=room, request=request)
-        transaction.on_commit(lambda: _broadcast_ended(room.pk))
         messages.success(request, _("The video visit has ended."))
         return redirect("visits:events", room_pk=room.pk)
     return render(request, "visits/end.html", {"room": room, "end_form": form}, status=400)
-
-
-def _broadcast_ended(room_pk: int) -> None:
-    """Tell connected browsers (the host may end the room from the page, not the socket)."""
-    import asyncio
-    import logging
-
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    from .consumers import room_group
-
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        asyncio.get_running_loop()
-        return  # no blocking send from a thread that runs an event loop (tests driving a browser)
-    except RuntimeError:
-        pass
-    try:
-        async_to_sync(layer.group_send)(room_group(room_pk), {"type": "visit.ended"})
-    except Exception:  # ending the room must not fail because the channel layer is down
-        logging.getLogger(__name__).exception("could not tell room %s that it ended", room_pk)
 
 
 def _note_context(request: HttpRequest, room: Room, form=None, saved: str = "") -> dict:
@@ -344,10 +283,7 @@ def note(request: HttpRequest, room_pk: int) -> HttpResponse:
     from digifys.consults import services as consults
     from digifys.consults.forms import NoteForm
 
-    _require_role(request, (Role.PHYSICIAN,))
-    room = _room_for(request.user, room_pk)
-    if room.host.user_id != request.user.pk:
-        raise PermissionDenied
+    room = access_room_as_host(request.user, room_pk, roles=(Role.PHYSICIAN,))
     if room.consult_id is None:
         raise Http404
     consult = get_object_or_404(Consult.objects.visible_to(request.user), pk=room.consult_id)
@@ -375,8 +311,7 @@ def note(request: HttpRequest, room_pk: int) -> HttpResponse:
 @require_GET
 def thread(request: HttpRequest, room_pk: int) -> HttpResponse:
     """'Continue in the message thread': noted in the call record, then the consult's thread."""
-    _require_role(request, CALL_ROLES)
-    room = _room_for(request.user, room_pk)
+    room = access_room_by_id(request.user, room_pk)
     if room.consult_id is None:
         raise Http404
     services.record_fallback(room=room, user=request.user, request=request)
@@ -387,23 +322,15 @@ def thread(request: HttpRequest, room_pk: int) -> HttpResponse:
 @require_GET
 def events(request: HttpRequest, room_pk: int) -> HttpResponse:
     """The record of the call: who was invited, joined, waited, was admitted, left; durations."""
-    _require_role(request, RECORD_ROLES)
-    room = get_object_or_404(
-        Room.objects.record_visible_to(request.user).select_related(
-            "host__user", "unit__parent", "resident"
-        ),
-        pk=room_pk,
-    )
-    rows = CallEvent.objects.filter(room=room).select_related("participant")
+    room = access_room_record_by_id(request.user, room_pk)
+    rows = room.events.select_related("participant")
     participants = room.participants.order_by("pk")
     if room.resident_id is not None:
-        audit.record(
+        audit.record_read(
             actor=request.user,
-            action="read",
-            resident=room.resident,
+            residents=[room.resident],
             object_type="video_call_record",
             object_id=room.pk,
-            purpose=_purpose(request.user, room.resident),
             request=request,
         )
     context = {
@@ -423,7 +350,7 @@ def guest_join(request: HttpRequest, token: str) -> HttpResponse:
     """A guest opens the link from the message and types the code from the other message."""
     invite_ = services.invite_for_token(token)
     if invite_ is not None:
-        mine = _guest_participant(request, invite_.room_id)
+        mine = access_guest_participant(request.session, invite_.room_id)
         if mine is not None and mine.guest_id == invite_.pk:
             return redirect("visits:guest_room", token=token)
     problem = services.link_problem(invite_)
@@ -454,7 +381,7 @@ def guest_room(request: HttpRequest, token: str) -> HttpResponse:
     invite_ = services.invite_for_token(token)
     if invite_ is None:
         raise Http404
-    participant = _guest_participant(request, invite_.room_id)
+    participant = access_guest_participant(request.session, invite_.room_id)
     if participant is None or participant.guest_id != invite_.pk:
         if not services.link_problem(invite_):
             return redirect("visits:guest_join", token=token)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digifys.directory.models import Organisation, StaffProfile
-from digifys.residents.models import ClinicalRecordQuerySet, Resident
+from digifys.residents.models import ClinicalRecord, ClinicalRecordQuerySet, Resident
 
 
 class Consciousness(models.TextChoices):
@@ -51,7 +51,7 @@ def level_for(total: int | None, band: str) -> str | None:
     return band
 
 
-class Scale2Decision(models.Model):
+class Scale2Decision(ClinicalRecord):
     """A physician's decision that SpO2 Scale 2 applies (target 88–92 %, hypercapnic failure)."""
 
     resident = models.ForeignKey(
@@ -77,8 +77,6 @@ class Scale2Decision(models.Model):
         verbose_name=_("recorded by unit"),
     )
 
-    objects = ClinicalRecordQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("SpO2 Scale 2 decision")
         verbose_name_plural = _("SpO2 Scale 2 decisions")
@@ -98,7 +96,7 @@ class ObservationQuerySet(ClinicalRecordQuerySet):
         return self.filter(news2_total__isnull=False)
 
 
-class Observation(models.Model):
+class Observation(ClinicalRecord):
     """The vital signs measured on one occasion, and the NEWS2 score when the set is complete."""
 
     class Source(models.TextChoices):
@@ -107,9 +105,6 @@ class Observation(models.Model):
 
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="observations", verbose_name=_("resident")
-    )
-    unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
     measured_at = models.DateTimeField(_("measured at"), default=timezone.now)
     recorded_by = models.ForeignKey(

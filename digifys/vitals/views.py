@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.careteams import policy
 from digifys.core.forms import add_service_errors
 from digifys.directory.models import Organisation
 from digifys.residents.models import Resident, TreatmentLimitation
@@ -68,11 +68,6 @@ REQUIRED_FOR_SCORE = {
 # --- Access helpers ---------------------------------------------------------------------------
 
 
-def _require_role(request: HttpRequest, *roles: Role) -> None:
-    if request.user.role not in roles:
-        raise PermissionDenied
-
-
 def _resident_for(request: HttpRequest, pk: int) -> Resident:
     return get_object_or_404(
         Resident.objects.visible_to(request.user).select_related("unit__parent"), pk=pk
@@ -80,14 +75,11 @@ def _resident_for(request: HttpRequest, pk: int) -> Resident:
 
 
 def _log_read(request: HttpRequest, resident: Resident, object_type: str, object_id="") -> None:
-    emergency = not policy.has_care_relationship(request.user, resident)
-    audit.record(
+    audit.record_read(
         actor=request.user,
-        action="read",
-        resident=resident,
+        residents=[resident],
         object_type=object_type,
         object_id=object_id,
-        purpose="emergency" if emergency else "care",
         request=request,
     )
 
@@ -171,7 +163,7 @@ def _task_pk(request: HttpRequest) -> int | None:
 @login_required
 def record(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """Enter one set of vital signs for a resident; saving leads to the NEWS2 result."""
-    _require_role(request, *services.RECORDING_ROLES)
+    require_role(request.user, *services.RECORDING_ROLES)
     resident = _resident_for(request, resident_pk)
     decision = services.scale2_decision_for(resident)
     task_pk = _task_pk(request)
@@ -210,7 +202,7 @@ def record(request: HttpRequest, resident_pk: int) -> HttpResponse:
 @require_POST
 def preview(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """Return the live NEWS2 preview of what is typed so far; saves nothing, names no one."""
-    _require_role(request, *services.RECORDING_ROLES)
+    require_role(request.user, *services.RECORDING_ROLES)
     resident = _resident_for(request, resident_pk)
     decision = services.scale2_decision_for(resident)
     form = VitalsForm(request.POST, scale2_decision=decision)
@@ -251,7 +243,7 @@ def preview(request: HttpRequest, resident_pk: int) -> HttpResponse:
 @login_required
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a saved observation: NEWS2, sub-scores, and what the unit's table says to do."""
-    _require_role(request, *services.RECORDING_ROLES)
+    require_role(request.user, *services.RECORDING_ROLES)
     observation = get_object_or_404(
         Observation.objects.visible_to(request.user).select_related(
             "resident__unit__parent", "unit", "recorded_by", "scale2_decision__decided_by__user"
@@ -307,7 +299,7 @@ def _with_trends(observations: list[Observation], older: int | None) -> list[dic
 @login_required
 def history(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """The resident's observations, newest first, with NEWS2 and its trend."""
-    _require_role(request, *services.RECORDING_ROLES)
+    require_role(request.user, *services.RECORDING_ROLES)
     resident = _resident_for(request, resident_pk)
     observations = (
         Observation.objects.visible_to(request.user)
@@ -340,7 +332,7 @@ def history(request: HttpRequest, resident_pk: int) -> HttpResponse:
 @login_required
 def scale2(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """A physician records, or ends, the decision that SpO2 Scale 2 applies to a resident."""
-    _require_role(request, Role.PHYSICIAN)
+    require_role(request.user, Role.PHYSICIAN)
     resident = _resident_for(request, resident_pk)
     decision = services.scale2_decision_for(resident)
     form = Scale2DecisionForm()
@@ -378,7 +370,7 @@ def _unit_for(request: HttpRequest, pk: int) -> Organisation:
     """Return a unit the user works in (nurses) or oversees (coordinators)."""
     units = Organisation.objects.units().select_related("parent")
     if request.user.role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        units = units.filter(pk__in=request.user.staff_profile.units.values("pk"))
+        units = units.filter(pk__in=request.user.unit_ids())
     elif request.user.role != Role.COORDINATOR:
         raise PermissionDenied
     return get_object_or_404(units, pk=pk)

@@ -55,6 +55,10 @@ def _item(w):
     return _round(w).agenda.get()
 
 
+def _running_item(w):
+    return _round(w, "in_progress").agenda.get()
+
+
 # Who takes part in Malå's round: its nurse and its named physician; the others are strangers.
 STRANGERS = {"nurse_storuman": NOT_FOUND, "other_physician": NOT_FOUND}
 
@@ -92,6 +96,23 @@ ROWS = {
         lambda w: {"pk": _item(w).pk},
         "post",
         row(FORBIDDEN, nurse_mala=BAD_REQUEST, **STRANGERS),
+    ),
+    # Conducting: one view per action on the resident in front of the physician (an empty
+    # note or order is refused with 400; done goes on to the next resident).
+    "rounds:item_note": (
+        lambda w: {"pk": _running_item(w).pk},
+        "post",
+        row(FORBIDDEN, physician_spain=BAD_REQUEST, **STRANGERS),
+    ),
+    "rounds:item_order": (
+        lambda w: {"pk": _running_item(w).pk},
+        "post",
+        row(FORBIDDEN, physician_spain=BAD_REQUEST, **STRANGERS),
+    ),
+    "rounds:item_done": (
+        lambda w: {"pk": _running_item(w).pk},
+        "post",
+        row(FORBIDDEN, physician_spain=REDIRECT, **STRANGERS),
     ),
     "rounds:item_remove": (
         lambda w: {"pk": _item(w).pk},

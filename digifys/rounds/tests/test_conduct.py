@@ -84,18 +84,19 @@ def test_round_through_the_pages(world, login):
     assert [e.resident_id for e in reads if e.action == "read"] == [world.resident_mala.pk]
     item = occurrence.agenda.get(resident=world.resident_mala)
     # An empty note is refused and nothing typed is lost.
-    empty = client.post(url, {"item": item.pk, "action": "note", "aktuellt": "  "})
+    note_url = reverse("rounds:item_note", args=[item.pk])
+    empty = client.post(note_url, {"aktuellt": "  "})
     assert empty.status_code == 400
-    client.post(url, {"item": item.pk, "action": "note", "bedomning": "Trolig viros."})
+    client.post(note_url, {"bedomning": "Trolig viros."})
     assert JournalNote.objects.get(resident=world.resident_mala, consult=None).is_signed
-    bad = client.post(url, {"item": item.pk, "action": "order", "kind": "vitals"})
+    order_url = reverse("rounds:item_order", args=[item.pk])
+    bad = client.post(order_url, {"kind": "vitals", "instructions": "Kept as typed"})
     assert bad.status_code == 400
+    assert "Kept as typed" in bad.content.decode()
     due = (timezone.now() + datetime.timedelta(days=1)).astimezone(ZoneInfo(STOCKHOLM))
     ordered = client.post(
-        url,
+        order_url,
         {
-            "item": item.pk,
-            "action": "order",
             "kind": "vitals",
             "instructions": "Ta vitalparametrar",
             "first_due_date": due.date().isoformat(),
@@ -104,11 +105,11 @@ def test_round_through_the_pages(world, login):
     )
     assert ordered.status_code == 302, ordered.content.decode()[:2000]
     assert NurseTask.objects.filter(resident=world.resident_mala).count() == 1
-    client.post(url, {"item": item.pk, "action": "done"})
+    client.post(reverse("rounds:item_done", args=[item.pk]))
     page = client.get(url).content.decode()
     assert "Helge Nord" in page and "Resident 2 of 2" in page
     second = occurrence.agenda.get(resident=world.resident_mala_2)
-    client.post(url, {"item": second.pk, "action": "done"})
+    client.post(reverse("rounds:item_done", args=[second.pk]))
     assert "All 2 residents on the agenda are done." in client.get(url).content.decode()
     client.post(reverse("rounds:finish", args=[occurrence.pk]))
     assert CareContact.objects.filter(kind=CareContact.Kind.ROUND).count() == 2
@@ -126,3 +127,15 @@ def test_list_shows_counts_and_coordinator_sees_no_residents(world, login):
     assert "2 residents on the agenda" in page and "Greta" not in page
     client = login(world.nurse_storuman, language="en")
     assert "Björken" not in client.get(reverse("rounds:list")).content.decode()
+
+
+def test_conduct_actions_wait_for_the_round_to_start(world, login):
+    occurrence = _flagged_round(world)
+    item = occurrence.agenda.get(resident=world.resident_mala)
+    client = login(world.physician_spain, language="en")
+    for name in ("rounds:item_note", "rounds:item_order", "rounds:item_done"):
+        response = client.post(reverse(name, args=[item.pk]), {"bedomning": "x"})
+        assert response.status_code == 400, name
+    assert not JournalNote.objects.filter(resident=world.resident_mala).exists()
+    item.refresh_from_db()
+    assert item.done_at is None

@@ -253,3 +253,21 @@ def test_host_writes_the_note_from_the_panel_without_leaving(world, client, room
     # The panel shows the draft when the page is opened again.
     page = client.get(reverse("visits:room", args=[room.pk])).content.decode()
     assert "Video med ssk." in page
+
+
+def test_ending_a_room_tells_its_sockets_once_after_commit(
+    world, client, room, monkeypatch, django_capture_on_commit_callbacks
+):
+    from digifys.core import live
+
+    sent = []
+    monkeypatch.setattr(
+        live, "send_now", lambda groups, event, **data: sent.append((groups, event))
+    )
+    logged_in(client, world.physician_spain)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("visits:end", args=[room.pk]), {"confirm": "on"})
+        assert sent == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert sent == [([services.room_group(room.pk)], "visit.ended")]
