@@ -246,8 +246,11 @@ LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"20/m/ip,{LOGIN_LOCKOUT_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
 }
-# Client addresses (for the per-address limits) come from X-Forwarded-For set by this many proxies.
-ALLAUTH_TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+# Client addresses (for the access log and the per-address limits) are read from X-Forwarded-For
+# as appended by this many trusted reverse proxies: the entry that many places from the right.
+# 0 (no proxy) uses the peer address and ignores the header.
+TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_ADAPTER = "digifys.accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "digifys"
