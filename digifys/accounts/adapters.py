@@ -12,11 +12,13 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import authentication
+from . import authentication, crypto
 from .models import User
 
 
@@ -37,6 +39,24 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def pre_login(self, request: HttpRequest, user, **kwargs):
+        """Refuse a login by e-mailed code for staff, however the code was obtained.
+
+        The request form sends staff no code; this is the second lock on the same door.
+        """
+        if authentication.needs_second_factor(user) and authentication.logged_in_by_code(
+            request, user
+        ):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            messages.error(
+                request,
+                _("Staff log in with password and authenticator app, not with an e-mailed code."),
+            )
+            return HttpResponseRedirect(reverse("account_login"))
+        return super().pre_login(request, user, **kwargs)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Ask for the password again before security changes, unless the login was just now.
@@ -66,6 +86,13 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def get_totp_label(self, user) -> str:
         return user.get_username()
+
+    def encrypt(self, text: str) -> str:
+        """Encrypt TOTP secrets and recovery-code seeds before they are stored."""
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt(encrypted_text)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
