@@ -6,6 +6,8 @@ identity provider vouches for (`email_verified`); it never creates users. See se
 configuration and docs in README.md.
 """
 
+import math
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -18,7 +20,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import authentication, crypto
+from . import authentication, crypto, lockout
 from .models import User
 
 
@@ -30,6 +32,28 @@ class AccountAdapter(DefaultAccountAdapter):
             "minutes. Try again later, or ask your administrator for help."
         ),
     }
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
+        """allauth's per-account limit counts per username AND client address (item 17)."""
+        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{self.get_client_ip(request)}"
+
+    def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
+        remaining = lockout.seconds_locked(request, credentials.get("username", ""))
+        if remaining:
+            message = self.error_messages["too_many_login_attempts"] % {
+                "minutes": math.ceil(remaining / 60)
+            }
+            raise ValidationError(message, code="too_many_login_attempts")
+        super().pre_authenticate(request, **credentials)
+
+    def authenticate(self, request: HttpRequest, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            lockout.record_success(request, credentials.get("username", ""))
+        return user
+
+    def authentication_failed(self, request: HttpRequest, **credentials) -> None:
+        lockout.record_failure(request, credentials.get("username", ""))
 
     def validation_error(self, code: str, *args) -> ValidationError:
         if code == "too_many_login_attempts":

@@ -26,6 +26,7 @@ class Notification(models.Model):
         TASK_DONE = "task_done", _("Task done")
         MESSAGE = "message", _("New message")
         PANEL_ASSIGNED = "panel_assigned", _("New panel assignment")
+        LOGIN_LOCKED = "login_locked", _("Login locked")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -36,6 +37,9 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     text = models.CharField(_("text"), max_length=300)
     link = models.CharField(_("link"), max_length=200, blank=True)
+    # For kinds with a message in MESSAGES: the values it is filled with, so the text can be shown
+    # in whatever language the reader uses (TEXT keeps it as first rendered, for the log).
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -49,3 +53,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language when the kind has a message, else as stored."""
+        message = MESSAGES.get(self.kind)
+        if message is None or not self.params:
+            return self.text
+        try:
+            return str(message) % self.params
+        except (KeyError, TypeError, ValueError):
+            return self.text
+
+
+# Messages stored as a code (the kind) and parameters, translated when shown.
+MESSAGES = {
+    Notification.Kind.LOGIN_LOCKED: _(
+        "Login locked for %(username)s after %(failures)s failed passwords from %(address)s, "
+        "for %(minutes)s minutes. If it was not them, tell the administrator."
+    ),
+}

@@ -9,7 +9,7 @@ from django.utils.translation import override
 
 from digifys.core import live
 
-from .models import Notification
+from .models import MESSAGES, Notification
 
 
 def _in_language_of(user, text: str | Callable[[], str]) -> str:
@@ -21,19 +21,35 @@ def _in_language_of(user, text: str | Callable[[], str]) -> str:
 
 @transaction.atomic
 def notify(
-    *, recipients: Iterable, kind: str, text: str | Callable[[], str], link: str = ""
+    *,
+    recipients: Iterable,
+    kind: str,
+    text: str | Callable[[], str] = "",
+    link: str = "",
+    params: dict | None = None,
 ) -> list[Notification]:
     """Store one notification per recipient (users, deduplicated) and push it after commit.
 
     TEXT may be a callable returning a translated string: it is rendered in each recipient's
-    language. Texts name units, never residents: the page behind the link checks access and
-    writes the access log.
+    language. For a kind with a message in models.MESSAGES pass PARAMS instead: the code and
+    parameters are stored and the text is translated when shown. Texts name units, never
+    residents: the page behind the link checks access and writes the access log.
     """
+    if params is not None:
+        message = MESSAGES[kind]
+
+        def text() -> str:
+            return str(message) % params
+
     users = {user.pk: user for user in recipients if user is not None}
     rows = Notification.objects.bulk_create(
         [
             Notification(
-                recipient_id=pk, kind=kind, text=_in_language_of(user, text)[:300], link=link
+                recipient_id=pk,
+                kind=kind,
+                text=_in_language_of(user, text)[:300],
+                link=link,
+                params=params or {},
             )
             for pk, user in users.items()
         ]
