@@ -35,7 +35,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
         """allauth's per-account limit counts per username AND client address (item 17)."""
-        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{self.get_client_ip(request)}"
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{key}:{self.get_client_ip(request)}"
 
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
         remaining = lockout.seconds_locked(request, credentials.get("username", ""))

@@ -39,7 +39,22 @@ class StaffProfileAdminForm(forms.ModelForm):
 
     class Meta:
         model = StaffProfile
-        fields = "__all__"
+        fields = [
+            "user",
+            "profession",
+            "title",
+            "hsa_id",
+            "licence_number",
+            "employer",
+            "units",
+            "work_country",
+            "work_subdivision",
+            "work_city",
+            "time_zone",
+            "is_locum",
+            "photo",
+            "presentation",
+        ]
 
     def clean(self):
         cleaned = super().clean()
