@@ -79,6 +79,34 @@ class ResidentAdmin(AuditedAdmin):
     def resident_of(self, obj) -> Resident:
         return obj
 
+    def get_search_fields(self, request):
+        # No autocomplete of residents (issue 20 item 6): it answered a search by personnummer
+        # with names and wrote no access-log entry. Forms that pick a resident take the id, with
+        # the list (logged) as the lookup; Django's autocomplete answers 404 without search fields.
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            return ()
+        return super().get_search_fields(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Residents are never deleted (the access log and the records refer to them); the
+        # delete page would also show their identity unlogged.
+        return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        resident = getattr(response, "context_data", {}).get("object")
+        if response.status_code == 200 and resident is not None:
+            audit.record(
+                actor=request.user,
+                action="read",
+                resident=resident,
+                object_type="admin_resident_history",
+                object_id=resident.pk,
+                purpose="administration",
+                request=request,
+            )
+        return response
+
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
         if formset.model is not Relative:
