@@ -138,6 +138,28 @@ class AuthenticatorAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def delete_model(self, request, obj):
+        # Removing a lost phone's app: the user then needs a new enrolment code.
+        _log_authenticator_removal(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for authenticator in queryset:
+            _log_authenticator_removal(request, authenticator)
+        super().delete_queryset(request, queryset)
+
+
+def _log_authenticator_removal(request, authenticator: Authenticator) -> None:
+    audit.record(
+        actor=request.user,
+        action="delete",
+        object_type="authenticator",
+        object_id=authenticator.pk,
+        purpose="administration",
+        request=request,
+        details={"user": authenticator.user_id, "type": authenticator.type},
+    )
+
 
 @admin.register(EnrolmentCode)
 class EnrolmentCodeAdmin(admin.ModelAdmin):

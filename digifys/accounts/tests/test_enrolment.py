@@ -185,3 +185,23 @@ def test_a_relative_still_logs_in_by_code(world, client):
     code = re.search(r"^([A-Z0-9-]{6,})$", mail.outbox[0].body, re.MULTILINE).group(1)
     response = client.post(reverse("account_confirm_login_code"), {"code": code})
     assert response.url == reverse("home")
+
+
+def test_the_demo_enrolment_code_works_only_in_demo_mode(world, settings):
+    from digifys.accounts.services import DEMO_ENROLMENT_CODE
+
+    assert not services.redeem_enrolment_code(user=world.nurse_mala, code=DEMO_ENROLMENT_CODE)
+    settings.DEMO = True
+    assert services.redeem_enrolment_code(user=world.nurse_mala, code=DEMO_ENROLMENT_CODE)
+
+
+def test_the_demo_prints_how_staff_enrol(world):
+    from io import StringIO
+
+    from digifys.accounts.services import DEMO_ENROLMENT_CODE
+    from digifys.synth.management.commands.synth_region import Command
+    from digifys.synth.region import Login
+
+    command = Command(stdout=StringIO())
+    command._print_logins([Login(role="nurse", username="a", name="A", detail="")])
+    assert DEMO_ENROLMENT_CODE in command.stdout._out.getvalue()

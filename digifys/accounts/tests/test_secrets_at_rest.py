@@ -177,3 +177,18 @@ def test_demo_mode_generates_an_encryption_key_and_keeps_it(tmp_path):
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     assert (tmp_path / "mfa_encryption_key").read_text().strip() == first.stdout.strip()
+
+
+def test_removing_an_authenticator_in_the_admin_is_logged(world, login):
+    authenticator = give_totp(world.nurse_mala)
+    client = login(world.administrator, language="en")
+    response = client.post(
+        reverse("admin:mfa_authenticator_delete", args=[authenticator.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(pk=authenticator.pk).exists()
+    event = AuditEvent.objects.get(object_type="authenticator")
+    assert (event.action, event.details) == (
+        "delete",
+        {"user": world.nurse_mala.pk, "type": "totp"},
+    )
