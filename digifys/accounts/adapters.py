@@ -16,6 +16,7 @@ from allauth.socialaccount.models import SocialLogin
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +65,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def set_password(self, user, password: str) -> None:
+        """Set a password (the user's own change, or through a reset link) and log it."""
+        from digifys.audit import services as audit
+
+        with transaction.atomic():
+            super().set_password(user, password)
+            audit.record(
+                actor=user,
+                action="update",
+                object_type="password",
+                object_id=user.pk,
+                purpose="administration",
+                request=self.request or context.request,
+            )
 
     def pre_login(self, request: HttpRequest, user, **kwargs):
         """Refuse a login by e-mailed code for staff, however the code was obtained.

@@ -13,6 +13,7 @@ import datetime
 import secrets
 
 from allauth.account.internal.flows.password_reset import request_password_reset
+from allauth.core import context
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -130,4 +131,5 @@ def send_password_reset_link(*, actor: User, user: User, request) -> None:
             purpose="administration",
             request=request,
         )
-    request_password_reset(request, user.email, [user], None)
+    with context.request_context(request):  # allauth builds the link from the request
+        request_password_reset(request, user.email, [user], None)

@@ -192,3 +192,28 @@ def test_removing_an_authenticator_in_the_admin_is_logged(world, login):
         "delete",
         {"user": world.nurse_mala.pk, "type": "totp"},
     )
+
+
+def test_a_password_set_through_the_reset_link_is_logged(world, client):
+    import re
+
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.test import RequestFactory
+
+    from digifys.accounts.services import send_password_reset_link
+
+    world.nurse_mala.email = "anna@example.test"
+    world.nurse_mala.save()
+    request = RequestFactory().post("/")
+    request.session = client.session
+    request._messages = FallbackStorage(request)
+    send_password_reset_link(actor=world.administrator, user=world.nurse_mala, request=request)
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[0].body)[1]
+    response = client.get(link)
+    new = "Another-long-passw0rd"
+    response = client.post(response.url, {"password1": new, "password2": new})
+    assert response.status_code == 302
+    world.nurse_mala.refresh_from_db()
+    assert world.nurse_mala.check_password(new)
+    event = AuditEvent.objects.get(object_type="password")
+    assert (event.actor_id, event.action) == (world.nurse_mala.pk, "update")
