@@ -21,8 +21,9 @@ from digifys.audit import services as audit
 from . import services
 from .models import EnrolmentCode, User
 
-# Fields that decide what a user may open: a change of any of them is logged.
-ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+# Fields that decide what a user may open, or where their password link goes: a change of any
+# of them is logged.
+ACCESS_FIELDS = ("email", "is_active", "is_staff", "is_superuser", "groups", "user_permissions")
 
 
 class UserAddForm(forms.ModelForm):
@@ -111,6 +112,7 @@ def _log_user_change(request, user: User, action: str, changed: list[str]) -> No
         request=request,
         details={
             "changed": changed,
+            "email": user.email,
             "is_active": user.is_active,
             "is_staff": user.is_staff,
             "is_superuser": user.is_superuser,

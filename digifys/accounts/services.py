@@ -6,7 +6,9 @@ Rules enforced here (issue 20 items 3 and 4):
   identity provider): the code is shown once, stored as a slow hash, expires after
   TOTP_ENROLMENT_CODE_HOURS, is used once, and issuing and using it are written to the access
   log; nobody issues a code for themself, and coordinators not for administrators;
-- administrators never set passwords: they send the user a reset link, which is logged.
+- administrators never set passwords: they send the user a reset link, which is logged;
+- two people take part in giving someone a way in: whoever sent a user's password link within
+  TOTP_ENROLMENT_CODE_HOURS cannot issue their enrolment code, and the other way round.
 """
 
 import datetime
@@ -68,6 +70,13 @@ def issue_enrolment_code(*, actor: User, user: User, request=None) -> str:
         raise PermissionDenied(_("Only an administrator issues codes for administrators."))
     if not user.is_active or not authentication.needs_second_factor(user):
         raise ValidationError(_("Only active staff members set up an authenticator app."))
+    if _took_the_other_step(actor=actor, user=user, step="password_reset_link"):
+        raise PermissionDenied(
+            _(
+                "You sent this person's password link, so another coordinator or administrator "
+                "issues their enrolment code."
+            )
+        )
     now = timezone.now()
     # One valid code at a time: a new code replaces any unused one.
     EnrolmentCode.objects.filter(user=user).usable(now).update(expires_at=now)
@@ -118,10 +127,28 @@ def redeem_enrolment_code(*, user: User, code: str, request=None) -> bool:
     return True
 
 
+def _took_the_other_step(*, actor: User, user: User, step: str) -> bool:
+    """Return True if ACTOR recently sent USER's password link or issued their enrolment code."""
+    from digifys.audit.models import AuditEvent
+
+    since = timezone.now() - datetime.timedelta(hours=settings.TOTP_ENROLMENT_CODE_HOURS)
+    events = AuditEvent.objects.filter(actor=actor, object_type=step, occurred_at__gte=since)
+    if step == "enrolment_code":
+        return events.filter(action="create", details__user=user.pk).exists()
+    return events.filter(object_id=str(user.pk)).exists()
+
+
 def send_password_reset_link(*, actor: User, user: User, request) -> None:
     """E-mail USER a link to choose a new password, and log who sent it."""
     if not user.email:
         raise ValidationError(_("%(user)s has no e-mail address.") % {"user": user.get_username()})
+    if _took_the_other_step(actor=actor, user=user, step="enrolment_code"):
+        raise ValidationError(
+            _(
+                "You issued this person's enrolment code, so another administrator sends their "
+                "password link."
+            )
+        )
     with transaction.atomic():
         audit.record(
             actor=actor,

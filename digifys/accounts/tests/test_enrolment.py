@@ -205,3 +205,33 @@ def test_the_demo_prints_how_staff_enrol(world):
     command = Command(stdout=StringIO())
     command._print_logins([Login(role="nurse", username="a", name="A", detail="")])
     assert DEMO_ENROLMENT_CODE in command.stdout._out.getvalue()
+
+
+def test_whoever_sent_the_password_link_cannot_also_issue_the_enrolment_code(world, rf):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    world.nurse_mala.email = "anna@example.test"
+    world.nurse_mala.save()
+    request = rf.post("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    services.send_password_reset_link(
+        actor=world.administrator, user=world.nurse_mala, request=request
+    )
+    with pytest.raises(PermissionDenied):
+        services.issue_enrolment_code(actor=world.administrator, user=world.nurse_mala)
+    code = services.issue_enrolment_code(actor=world.coordinator, user=world.nurse_mala)
+    assert code
+
+
+def test_whoever_issued_the_enrolment_code_cannot_also_send_the_password_link(world, rf):
+    from django.core.exceptions import ValidationError
+
+    world.nurse_mala.email = "anna@example.test"
+    world.nurse_mala.save()
+    services.issue_enrolment_code(actor=world.administrator, user=world.nurse_mala)
+    with pytest.raises(ValidationError):
+        services.send_password_reset_link(
+            actor=world.administrator, user=world.nurse_mala, request=rf.post("/")
+        )
+    assert mail.outbox == []
