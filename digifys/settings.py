@@ -271,9 +271,11 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True  # relatives only: a one-time code by e-mai
 ACCOUNT_FORMS = {"request_login_code": "digifys.accounts.forms.RequestLoginCodeForm"}
 ACCOUNT_SESSION_REMEMBER = False  # the session ends with the browser or after inactivity
 ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
-# Lockout: LOGIN_LOCKOUT_ATTEMPTS failed logins (password or two-factor code) for one account
-# within LOGIN_LOCKOUT_MINUTES lock it for the rest of that window; 20 failures a minute from one
-# address are refused too. Counted in the cache: set REDIS_URL with several workers.
+# Lockout (accounts/lockout.py): LOGIN_LOCKOUT_ATTEMPTS wrong passwords for one username from one
+# client address within LOGIN_LOCKOUT_MINUTES lock that pair for LOGIN_LOCKOUT_MINUTES, each
+# further lock of the pair within a day twice as long, and notify the user's coordinators; wrong
+# two-factor or enrolment codes count per account (allauth's "key" limit below); 20 failures a
+# minute from one address are refused too. Counted in the cache: set REDIS_URL with several workers.
 LOGIN_LOCKOUT_ATTEMPTS = _env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
 LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
 ACCOUNT_RATE_LIMITS = {
