@@ -109,6 +109,7 @@ def _alert_coordinators(username: str, address: str, minutes: int) -> None:
         notifications.notify(
             recipients=coordinators,
             kind="login_locked",
+            code="login_locked",
             params={
                 "username": user.get_username(),
                 "address": address,

@@ -26,6 +26,7 @@ class Notification(models.Model):
         TASK_DONE = "task_done", _("Task done")
         MESSAGE = "message", _("New message")
         PANEL_ASSIGNED = "panel_assigned", _("New panel assignment")
+        CARE_RESPONSIBILITY = "care_responsibility", _("Care responsibility to settle")
         LOGIN_LOCKED = "login_locked", _("Login locked")
 
     recipient = models.ForeignKey(
@@ -36,10 +37,11 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     text = models.CharField(_("text"), max_length=300)
+    # A message from MESSAGES and its parameters: shown in the reader's current language. TEXT
+    # keeps the rendering in the recipient's language at the time (the delivery log).
+    code = models.CharField(_("message code"), max_length=40, blank=True, default="")
+    params = models.JSONField(_("message parameters"), default=dict, blank=True)
     link = models.CharField(_("link"), max_length=200, blank=True)
-    # For kinds with a message in MESSAGES: the values it is filled with, so the text can be shown
-    # in whatever language the reader uses (TEXT keeps it as first rendered, for the log).
-    params = models.JSONField(_("parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -56,20 +58,36 @@ class Notification(models.Model):
 
     @property
     def display_text(self) -> str:
-        """The text in the active language when the kind has a message, else as stored."""
-        message = MESSAGES.get(self.kind)
-        if message is None or not self.params:
-            return self.text
-        try:
-            return str(message) % self.params
-        except (KeyError, TypeError, ValueError):
-            return self.text
+        """The text in the active language when stored as code + parameters, else as sent."""
+        render = MESSAGES.get(self.code)
+        return str(render(self.params)) if render else self.text
 
 
-# Messages stored as a code (the kind) and parameters, translated when shown.
-MESSAGES = {
-    Notification.Kind.LOGIN_LOCKED: _(
+def _registration_moved_out(params: dict) -> str:
+    from digifys.directory import geography
+
+    code = params.get("municipality_code", "")
+    return _(
+        "A resident of %(unit)s is now registered in %(county)s (municipality code %(code)s). "
+        "Settle who has the care responsibility: the virtual clinic's physicians abroad can no "
+        "longer take this resident's consults."
+    ) % {
+        "unit": params.get("unit", ""),
+        "county": geography.county_name(code) or code,
+        "code": code,
+    }
+
+
+# Messages stored as code + parameters (Notification.code): code -> renderer in the active
+# language. Texts name units, never residents (see services.notify).
+def _login_locked(params: dict) -> str:
+    return _(
         "Login locked for %(username)s after %(failures)s failed passwords from %(address)s, "
         "for %(minutes)s minutes. If it was not them, tell the administrator."
-    ),
+    ) % {key: params.get(key, "") for key in ("username", "failures", "address", "minutes")}
+
+
+MESSAGES = {
+    "registration_moved_out": _registration_moved_out,
+    "login_locked": _login_locked,
 }

@@ -24,23 +24,22 @@ def notify(
     *,
     recipients: Iterable,
     kind: str,
-    text: str | Callable[[], str] = "",
+    text: str | Callable[[], str] | None = None,
     link: str = "",
+    code: str = "",
     params: dict | None = None,
 ) -> list[Notification]:
     """Store one notification per recipient (users, deduplicated) and push it after commit.
 
     TEXT may be a callable returning a translated string: it is rendered in each recipient's
-    language. For a kind with a message in models.MESSAGES pass PARAMS instead: the code and
-    parameters are stored and the text is translated when shown. Texts name units, never
-    residents: the page behind the link checks access and writes the access log.
+    language. Texts name units, never residents: the page behind the link checks access and
+    writes the access log. With CODE (a key of models.MESSAGES) and PARAMS instead of TEXT the
+    message is stored as code + parameters and shown in the reader's language.
     """
-    if params is not None:
-        message = MESSAGES[kind]
-
-        def text() -> str:
-            return str(message) % params
-
+    params = params or {}
+    if code:
+        render = MESSAGES[code]
+        text = lambda: render(params)  # noqa: E731
     users = {user.pk: user for user in recipients if user is not None}
     rows = Notification.objects.bulk_create(
         [
@@ -49,7 +48,8 @@ def notify(
                 kind=kind,
                 text=_in_language_of(user, text)[:300],
                 link=link,
-                params=params or {},
+                code=code,
+                params=params,
             )
             for pk, user in users.items()
         ]

@@ -167,7 +167,7 @@ def test_the_coordinator_is_alerted_in_her_language_without_resident_data(world,
     for _ in range(5):
         _post_login_from(client, "anna.nurse", "not-the-password", "203.0.113.66")
     alert = Notification.objects.get(recipient=world.coordinator)
-    assert alert.kind == "login_locked"
+    assert (alert.kind, alert.code) == ("login_locked", "login_locked")
     assert alert.params == {
         "username": "anna.nurse",
         "address": "203.0.113.66",
