@@ -95,6 +95,38 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _mfa_encryption_key() -> str:
+    """The Fernet key(s) for second-factor secrets at rest (see accounts/crypto.py).
+
+    Required outside demo, debug and tests, like SECRET_KEY; there it is generated once and kept
+    in var/. Losing it means every staff member must set up their authenticator app again.
+    """
+    key = _env_str("MFA_ENCRYPTION_KEY")
+    if key:
+        return key
+    from cryptography.fernet import Fernet
+
+    if _running_offline_command():
+        return Fernet.generate_key().decode("ascii")
+    if not (DEMO or DEBUG or os.environ.get("PYTEST_VERSION")):
+        raise ImproperlyConfigured(
+            "MFA_ENCRYPTION_KEY (or MFA_ENCRYPTION_KEY_FILE) must be set outside demo and debug "
+            "mode: generate one with python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'."
+        )
+    key_file = VAR_DIR / "mfa_encryption_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode("ascii")
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+MFA_ENCRYPTION_KEY = _mfa_encryption_key()
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -235,19 +267,28 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]  # signup is closed (see the
 ACCOUNT_EMAIL_VERIFICATION = "none"  # addresses are entered by administrators
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # never mail addresses that have no account
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[digifys] "
-ACCOUNT_LOGIN_BY_CODE_ENABLED = True  # relatives: a one-time code by e-mail
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True  # relatives only: a one-time code by e-mail
+ACCOUNT_FORMS = {"request_login_code": "digifys.accounts.forms.RequestLoginCodeForm"}
 ACCOUNT_SESSION_REMEMBER = False  # the session ends with the browser or after inactivity
 ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
-# Lockout: LOGIN_LOCKOUT_ATTEMPTS failed logins (password or two-factor code) for one account
-# within LOGIN_LOCKOUT_MINUTES lock it for the rest of that window; 20 failures a minute from one
-# address are refused too. Counted in the cache: set REDIS_URL with several workers.
+# Lockout (accounts/lockout.py): LOGIN_LOCKOUT_ATTEMPTS wrong passwords for one username from one
+# client address within LOGIN_LOCKOUT_MINUTES lock that pair for LOGIN_LOCKOUT_MINUTES, each
+# further lock of the pair within a day twice as long, and notify the user's coordinators; wrong
+# two-factor or enrolment codes count per account (allauth's "key" limit below); 20 failures a
+# minute from one address are refused too. Counted in the cache: set REDIS_URL with several workers.
 LOGIN_LOCKOUT_ATTEMPTS = _env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
 LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"20/m/ip,{LOGIN_LOCKOUT_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
 }
-# Client addresses (for the per-address limits) come from X-Forwarded-For set by this many proxies.
-ALLAUTH_TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+# Client addresses (for the access log and the per-address limits) are read from X-Forwarded-For
+# as appended by this many trusted reverse proxies: the entry that many places from the right.
+# 0 (no proxy) uses the peer address and ignores the header.
+TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# A staff member's first authenticator app needs a one-time enrolment code from a coordinator or
+# an administrator (or a login through the region's identity provider); it expires after this.
+TOTP_ENROLMENT_CODE_HOURS = _env_int("TOTP_ENROLMENT_CODE_HOURS", 72)
 MFA_ADAPTER = "digifys.accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "digifys"

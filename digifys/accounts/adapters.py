@@ -6,17 +6,22 @@ identity provider vouches for (`email_verified`); it never creates users. See se
 configuration and docs in README.md.
 """
 
+import math
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import authentication
+from . import authentication, crypto, lockout
 from .models import User
 
 
@@ -29,6 +34,29 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
+        """allauth's per-account limit counts per username AND client address (item 17)."""
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{key}:{self.get_client_ip(request)}"
+
+    def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
+        remaining = lockout.seconds_locked(request, credentials.get("username", ""))
+        if remaining:
+            message = self.error_messages["too_many_login_attempts"] % {
+                "minutes": math.ceil(remaining / 60)
+            }
+            raise ValidationError(message, code="too_many_login_attempts")
+        super().pre_authenticate(request, **credentials)
+
+    def authenticate(self, request: HttpRequest, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            lockout.record_success(request, credentials.get("username", ""))
+        return user
+
+    def authentication_failed(self, request: HttpRequest, **credentials) -> None:
+        lockout.record_failure(request, credentials.get("username", ""))
+
     def validation_error(self, code: str, *args) -> ValidationError:
         if code == "too_many_login_attempts":
             message = self.error_messages[code] % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
@@ -37,6 +65,39 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def set_password(self, user, password: str) -> None:
+        """Set a password (the user's own change, or through a reset link) and log it."""
+        from digifys.audit import services as audit
+
+        with transaction.atomic():
+            super().set_password(user, password)
+            audit.record(
+                actor=user,
+                action="update",
+                object_type="password",
+                object_id=user.pk,
+                purpose="administration",
+                request=self.request or context.request,
+            )
+
+    def pre_login(self, request: HttpRequest, user, **kwargs):
+        """Refuse a login by e-mailed code for staff, however the code was obtained.
+
+        The request form sends staff no code; this is the second lock on the same door.
+        """
+        if authentication.needs_second_factor(user) and authentication.logged_in_by_code(
+            request, user
+        ):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            messages.error(
+                request,
+                _("Staff log in with password and authenticator app, not with an e-mailed code."),
+            )
+            return HttpResponseRedirect(reverse("account_login"))
+        return super().pre_login(request, user, **kwargs)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Ask for the password again before security changes, unless the login was just now.
@@ -66,6 +127,13 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def get_totp_label(self, user) -> str:
         return user.get_username()
+
+    def encrypt(self, text: str) -> str:
+        """Encrypt TOTP secrets and recovery-code seeds before they are stored."""
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt(encrypted_text)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

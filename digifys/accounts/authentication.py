@@ -61,6 +61,11 @@ def used_region_idp(request: HttpRequest, user: User) -> bool:
     )
 
 
+def logged_in_by_code(request: HttpRequest, user: User) -> bool:
+    """Return True if USER's login in this session used a code sent by e-mail."""
+    return any(r.get("method") == "code" for r in get_authentication_records(request, user))
+
+
 def logged_in_recently(request: HttpRequest) -> bool:
     """Return True if the session's user logged in within ACCOUNT_REAUTHENTICATION_TIMEOUT."""
     records = get_authentication_records(request, request.user)

@@ -57,3 +57,44 @@ class User(AbstractUser):
             return False
         unit_id = getattr(unit, "pk", unit)
         return profile.units.filter(pk=unit_id).exists()
+
+
+class EnrolmentCodeQuerySet(models.QuerySet):
+    def usable(self, at) -> "EnrolmentCodeQuerySet":
+        return self.filter(used_at__isnull=True, expires_at__gt=at)
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code that lets a staff member set up their first authenticator app.
+
+    Issued out of band by a care coordinator or an administrator (shown once, stored as a slow
+    password hash), so whoever first logs in with a password alone cannot enrol a second factor
+    of their own choosing (issue 20 item 3).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrolment_codes",
+        verbose_name=_("user"),
+    )
+    code_hash = models.CharField(_("code (hashed)"), max_length=200)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    objects = EnrolmentCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.issued_at:%Y-%m-%d %H:%M})"

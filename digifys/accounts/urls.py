@@ -11,4 +11,5 @@ urlpatterns = [
     path("login/demo/", views.demo_login, name="demo_login"),
     path("preferences/", views.preferences, name="preferences"),
     path("language/", views.set_language, name="set_language"),
+    path("enrolment-codes/", views.enrolment_codes, name="enrolment_codes"),
 ]

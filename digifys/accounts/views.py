@@ -5,16 +5,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import authentication, services
-from .forms import DemoLoginForm, LanguageForm
+from .forms import DemoLoginForm, EnrolmentCodeForm, LanguageForm
 from .models import User
 
 
@@ -67,7 +69,14 @@ def preferences(request: HttpRequest) -> HttpResponse:
             return _remember_language(response, form.cleaned_data["language"])
     else:
         form = LanguageForm(initial={"language": request.user.language or request.LANGUAGE_CODE})
-    return render(request, "accounts/preferences.html", {"form": form})
+    return render(
+        request,
+        "accounts/preferences.html",
+        {
+            "form": form,
+            "can_issue_enrolment_codes": services.can_issue_enrolment_codes(request.user),
+        },
+    )
 
 
 def _demo_logins() -> list:
@@ -118,3 +127,37 @@ def demo_login(request: HttpRequest) -> HttpResponse:
     auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     authentication.record_demo_login(request, user)
     return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrolment_codes(request: HttpRequest) -> HttpResponse:
+    """Coordinators and administrators: staff without an authenticator app, and issuing codes.
+
+    A code is shown once, on the answer to the POST that issued it (never stored in plain text).
+    """
+    if not services.can_issue_enrolment_codes(request.user):
+        raise PermissionDenied
+    issued = None
+    form = EnrolmentCodeForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.cleaned_data["user"]
+        try:
+            code = services.issue_enrolment_code(actor=request.user, user=user, request=request)
+        except (PermissionDenied, ValidationError) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            form.add_error("user", text)
+        else:
+            issued = {"user": user, "code": code}
+    response = render(
+        request,
+        "accounts/enrolment_codes.html",
+        {
+            "form": form,
+            "issued": issued,
+            "waiting": form.fields["user"].queryset,
+            "hours": settings.TOTP_ENROLMENT_CODE_HOURS,
+        },
+    )
+    add_never_cache_headers(response)  # the page may show a code
+    return response

@@ -103,14 +103,22 @@ def _actor_snapshot(actor) -> _Actor:
 
 
 def client_ip(request) -> str | None:
-    """Return the client's IP: REMOTE_ADDR, or the first X-Forwarded-For hop behind a proxy."""
+    """Return the client's IP: the address the outermost trusted proxy saw, else REMOTE_ADDR.
+
+    Each of the TRUSTED_PROXY_COUNT proxies appends the address it received the request from to
+    X-Forwarded-For, so the entry that many places from the right is the client as the outermost
+    proxy saw it. Everything left of it was written by the client and can be forged (as allauth
+    reads it for its rate limits).
+    """
     if request is None:
         return None
     value = request.META.get("REMOTE_ADDR", "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            value = forwarded.split(",")[0].strip()
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = forwarded.split(",")
+        if len(hops) >= proxies:
+            value = hops[-proxies]
     try:
         address = ipaddress.ip_address(value.strip())
     except ValueError:

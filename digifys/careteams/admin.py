@@ -11,7 +11,9 @@ class PhysicianAssignmentAdmin(AuditedAdmin):
     list_filter = ("role",)
     search_fields = ("resident__family_name", "physician__user__last_name")
     list_select_related = ("resident", "physician__user")
-    autocomplete_fields = ("resident", "physician", "assigned_by")
+    # The resident by id (lookup through the logged list): no unlogged autocomplete of residents.
+    raw_id_fields = ("resident",)
+    autocomplete_fields = ("physician", "assigned_by")
 
 
 @admin.register(CareContact)
@@ -19,5 +21,6 @@ class CareContactAdmin(AuditedAdmin):
     list_display = ("resident", "clinician", "kind", "occurred_at")
     list_filter = ("kind",)
     list_select_related = ("resident", "clinician__user")
-    autocomplete_fields = ("resident", "clinician", "unit")
+    raw_id_fields = ("resident",)
+    autocomplete_fields = ("clinician", "unit")
     date_hierarchy = "occurred_at"

@@ -27,6 +27,7 @@ class Notification(models.Model):
         MESSAGE = "message", _("New message")
         PANEL_ASSIGNED = "panel_assigned", _("New panel assignment")
         CARE_RESPONSIBILITY = "care_responsibility", _("Care responsibility to settle")
+        LOGIN_LOCKED = "login_locked", _("Login locked")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -79,6 +80,14 @@ def _registration_moved_out(params: dict) -> str:
 
 # Messages stored as code + parameters (Notification.code): code -> renderer in the active
 # language. Texts name units, never residents (see services.notify).
+def _login_locked(params: dict) -> str:
+    return _(
+        "Login locked for %(username)s after %(failures)s failed passwords from %(address)s, "
+        "for %(minutes)s minutes. If it was not them, tell the administrator."
+    ) % {key: params.get(key, "") for key in ("username", "failures", "address", "minutes")}
+
+
 MESSAGES = {
     "registration_moved_out": _registration_moved_out,
+    "login_locked": _login_locked,
 }

@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from digifys.audit import services as audit
 from digifys.audit.admin import AuditedAdmin
 
 from .identity import InvalidIdentityNumber, parse_identity_number
@@ -78,6 +79,45 @@ class ResidentAdmin(AuditedAdmin):
     def resident_of(self, obj) -> Resident:
         return obj
 
+    def get_search_fields(self, request):
+        # No autocomplete of residents (issue 20 item 6): it answered a search by personnummer
+        # with names and wrote no access-log entry. Forms that pick a resident take the id, with
+        # the list (logged) as the lookup; Django's autocomplete answers 404 without search fields.
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            return ()
+        return super().get_search_fields(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Residents are never deleted (the access log and the records refer to them); the
+        # delete page would also show their identity unlogged.
+        return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        resident = getattr(response, "context_data", {}).get("object")
+        if response.status_code == 200 and resident is not None:
+            audit.record(
+                actor=request.user,
+                action="read",
+                resident=resident,
+                object_type="admin_resident_history",
+                object_id=resident.pk,
+                purpose="administration",
+                request=request,
+            )
+        return response
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Relative:
+            return
+        for relative in formset.new_objects:
+            log_relative_change(request, relative, "create", RELATIVE_ACCESS_FIELDS)
+        for relative, changed in formset.changed_objects:
+            log_relative_change(request, relative, "update", changed)
+        for relative in formset.deleted_objects:
+            log_relative_change(request, relative, "delete", [])
+
     def get_readonly_fields(self, request, obj=None):
         # Identity and registration change through the resident page's own flow, never here.
         readonly = ["eligibility_ended_at"]
@@ -91,4 +131,42 @@ class RelativeAdmin(AuditedAdmin):
     list_display = ("family_name", "given_name", "relationship", "resident", "legal_representative")
     search_fields = ("family_name", "given_name", "resident__family_name")
     list_select_related = ("resident",)
-    autocomplete_fields = ("resident", "user")
+    raw_id_fields = ("resident",)
+    autocomplete_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        # Logged with what changed, instead of AuditedAdmin's plain entry.
+        obj.save()
+        changed = form.changed_data if change else RELATIVE_ACCESS_FIELDS
+        log_relative_change(request, obj, "update" if change else "create", changed)
+
+    def delete_model(self, request, obj):
+        log_relative_change(request, obj, "delete", [])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for relative in queryset:
+            log_relative_change(request, relative, "delete", [])
+        super().delete_queryset(request, queryset)
+
+
+# What lets a relative's login see a resident: a change of either is logged (issue 20 item 5).
+RELATIVE_ACCESS_FIELDS = ["consent", "user"]
+
+
+def log_relative_change(request, relative: Relative, action: str, changed) -> None:
+    """Write a relative's login link and consent, and which fields changed, to the access log."""
+    audit.record(
+        actor=request.user,
+        action=action,
+        resident=relative.resident,
+        object_type="relative",
+        object_id=relative.pk,
+        purpose="administration",
+        request=request,
+        details={
+            "changed": sorted(set(changed) & set(RELATIVE_ACCESS_FIELDS)) or sorted(changed)[:10],
+            "user": relative.user_id,
+            "consent": relative.consent,
+        },
+    )

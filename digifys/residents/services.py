@@ -336,6 +336,7 @@ def add_relative(
         object_type="relative",
         object_id=relative.pk,
         purpose="administration",
+        details={"user": relative.user_id, "consent": relative.consent},
     )
     return relative
 

@@ -113,3 +113,78 @@ def test_background_refreshes_do_not_keep_an_unattended_session_alive(world, log
         assert response.status_code == 200
         assert response["HX-Redirect"].startswith(reverse("accounts:login"))
         assert "next=%2Fworklist%2F" in response["HX-Redirect"]
+
+
+# --- Issue 20 item 17: lock by username and address together, growing, coordinator alerted ---
+
+
+def _post_login_from(client, username, password, address):
+    client.cookies["django_language"] = "en"
+    return client.post(
+        reverse("accounts:login"),
+        {"login": username, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_wrong_passwords_from_another_address_do_not_lock_the_nurse_out(world, client):
+    from django.test import Client
+
+    attacker = Client()
+    for _ in range(6):
+        _post_login_from(attacker, "anna.nurse", "not-the-password", "203.0.113.66")
+    assert (
+        "locked"
+        in _post_login_from(attacker, "anna.nurse", PASSWORD, "203.0.113.66").content.decode()
+    )
+    response = _post_login_from(client, "anna.nurse", PASSWORD, "192.0.2.10")  # at the unit
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_each_further_lock_of_the_same_pair_lasts_twice_as_long(world, client):
+    with time_machine.travel(START, tick=False) as traveller:
+        for _ in range(5):
+            _post_login(client, "anna.nurse", "not-the-password")
+        traveller.shift(datetime.timedelta(minutes=16))
+        for _ in range(5):
+            _post_login(client, "anna.nurse", "not-the-password")
+        page = _post_login(client, "anna.nurse", PASSWORD).content.decode()
+        assert "locked for up to 30 minutes" in page
+        traveller.shift(datetime.timedelta(minutes=16))
+        assert "locked" in _post_login(client, "anna.nurse", PASSWORD).content.decode()
+        traveller.shift(datetime.timedelta(minutes=15))
+        assert _post_login(client, "anna.nurse", PASSWORD).status_code == 302
+
+
+def test_the_coordinator_is_alerted_in_her_language_without_resident_data(world, client):
+    from django.utils import translation
+
+    from digifys.notifications.models import Notification
+
+    world.coordinator.language = "es"
+    world.coordinator.save()
+    for _ in range(5):
+        _post_login_from(client, "anna.nurse", "not-the-password", "203.0.113.66")
+    alert = Notification.objects.get(recipient=world.coordinator)
+    assert (alert.kind, alert.code) == ("login_locked", "login_locked")
+    assert alert.params == {
+        "username": "anna.nurse",
+        "address": "203.0.113.66",
+        "failures": 5,
+        "minutes": 15,
+    }
+    assert "anna.nurse" in alert.text and "203.0.113.66" in alert.text
+    assert alert.text.startswith("Inicio de sesión bloqueado")  # stored in her language ...
+    with translation.override("en"):
+        assert alert.display_text.startswith("Login locked")  # ... and shown in any language
+    assert world.resident_mala.family_name not in alert.text
+    assert not Notification.objects.exclude(recipient=world.coordinator).exists()
+
+
+def test_unknown_usernames_alert_nobody(world, client):
+    from digifys.notifications.models import Notification
+
+    for _ in range(6):
+        _post_login(client, "no.such.user", "not-the-password")
+    assert not Notification.objects.exists()

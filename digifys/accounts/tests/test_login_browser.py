@@ -34,6 +34,10 @@ def page(chromium, live_server):
 def test_a_nurse_sets_up_totp_before_she_reaches_anything_then_needs_the_code_to_log_in(
     world, page, live_server
 ):
+    from digifys.accounts.services import issue_enrolment_code
+
+    # Her coordinator gave her an enrolment code in person (out of band).
+    enrolment_code = issue_enrolment_code(actor=world.coordinator, user=world.nurse_mala)
     page.context.clear_cookies()  # Swedish UI, as a nurse sees it
     _log_in_with_password(page, live_server, world.nurse_mala.username)
 
@@ -46,6 +50,7 @@ def test_a_nurse_sets_up_totp_before_she_reaches_anything_then_needs_the_code_to
     assert page.url.endswith("/accounts/2fa/totp/activate/")
 
     secret = page.locator("#totp-secret").inner_text().strip()
+    page.locator("#id_enrolment_code").fill(enrolment_code)
     code_field = page.locator("#id_code")
     assert code_field.get_attribute("autocomplete") == "one-time-code"
     assert code_field.get_attribute("inputmode") == "numeric"

@@ -59,11 +59,17 @@ def test_the_setup_page_shows_a_qr_code_and_the_secret_to_type_in(world, client)
 
 
 def test_setting_up_totp_completes_the_login(world, client, django_capture_on_commit_callbacks):
+    from digifys.accounts.services import issue_enrolment_code
+
+    enrolment_code = issue_enrolment_code(actor=world.coordinator, user=world.nurse_mala)
     _password_login(client, world.nurse_mala)
     client.get(reverse("mfa_activate_totp"))
     secret = client.session["mfa.totp.secret"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+        response = client.post(
+            reverse("mfa_activate_totp"),
+            {"code": totp_code(secret), "enrolment_code": enrolment_code},
+        )
     assert response.url == reverse("mfa_view_recovery_codes")
     assert Authenticator.objects.filter(user=world.nurse_mala, type="totp").exists()
     assert client.get(_resident_page(world)).status_code == 200

@@ -14,6 +14,8 @@ from django.urls import reverse
 from digifys.accounts.adapters import user_for_verified_emails
 from digifys.core.testing import make_user
 
+TEST_MFA_KEY = "MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA="  # a valid Fernet key, test only
+
 
 def _settings_from_env(env: dict) -> subprocess.CompletedProcess:
     code = (
@@ -24,7 +26,7 @@ def _settings_from_env(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
-        env=base | {"SECRET_KEY": "x" * 50} | env,
+        env=base | {"SECRET_KEY": "x" * 50, "MFA_ENCRYPTION_KEY": TEST_MFA_KEY} | env,
         capture_output=True,
         text=True,
         check=False,

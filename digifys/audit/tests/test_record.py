@@ -123,8 +123,8 @@ def test_a_nurse_is_logged_against_her_first_unit_by_name(world):
     ],
 )
 def test_the_client_ip_respects_the_proxy_setting(settings, proxy, meta, expected):
-    if proxy:
-        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if proxy:  # two trusted proxies: the client's address is the second entry from the right
+        settings.TRUSTED_PROXY_COUNT = 2
     request = RequestFactory().get("/", **meta)
     assert services.client_ip(request) == expected
 

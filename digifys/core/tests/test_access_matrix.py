@@ -103,6 +103,12 @@ MATRIX = {
     "accounts:logout": (lambda w: {}, "post", _row(REDIRECT, anonymous=REDIRECT)),
     "accounts:preferences": (lambda w: {}, "get", _row(OK)),
     "accounts:set_language": (lambda w: {}, "post", _row(REDIRECT, anonymous=REDIRECT)),
+    # Issuing enrolment codes for a first authenticator app: coordinators and administrators.
+    "accounts:enrolment_codes": (
+        lambda w: {},
+        "get",
+        _row(FORBIDDEN, coordinator=OK, administrator=OK),
+    ),
     # The demo quick-login exists only in demo mode (tests do not run in demo mode).
     "accounts:demo_login": (lambda w: {}, "post", _row(NOT_FOUND, anonymous=NOT_FOUND)),
     # allauth's own views are one group (see _names); these rows stand for it. Two-factor setup

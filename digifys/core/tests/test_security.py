@@ -36,6 +36,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
         "SECRET_KEY": "a-production-secret-" + "x" * 50,
+        "MFA_ENCRYPTION_KEY": "MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
         "ALLOWED_HOSTS": "digifys.example.se",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
         "DIGIFYS_VAR_DIR": str(tmp_path),
@@ -57,6 +58,7 @@ def test_production_cookies_are_secure_and_hsts_is_on(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
         "SECRET_KEY": "x" * 60,
+        "MFA_ENCRYPTION_KEY": "MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
         "DIGIFYS_VAR_DIR": str(tmp_path),
     }
     code = (

@@ -61,6 +61,7 @@ def test_demo_mode_generates_a_secret_key_and_keeps_it(tmp_path):
 def test_it_reads_database_url(tmp_path):
     env = {
         "SECRET_KEY": "x" * 50,
+        "MFA_ENCRYPTION_KEY": "MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
         "DATABASE_URL": "postgres://u:p@db.internal:5433/digifys",
     }
     code = (

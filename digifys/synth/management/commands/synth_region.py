@@ -104,3 +104,10 @@ class Command(BaseCommand):
             self.stdout.write("  " + "  ".join(cells).rstrip())
             if number == 0:
                 self.stdout.write("  " + "  ".join("-" * width for width in widths) + "  ------")
+        from digifys.accounts.services import DEMO_ENROLMENT_CODE
+
+        self.stdout.write(
+            "Staff logging in with the password set up an authenticator app (TOTP) the first "
+            f"time; the demo's enrolment code for that is {DEMO_ENROLMENT_CODE} (demo mode only). "
+            'The login page\'s "Demo: log in as …" buttons need neither.'
+        )
