@@ -176,16 +176,6 @@ def sbar_background(user, resident: Resident) -> str:
     return "\n".join(lines)
 
 
-def band_label(band: str) -> str:
-    labels = {
-        "low": _("Low risk"),
-        "low-medium": _("Low–medium risk (a single parameter scored 3)"),
-        "medium": _("Medium risk"),
-        "high": _("High risk"),
-    }
-    return labels.get(band, "")
-
-
 def _number(value, places: int = 0) -> str:
     return formats.number_format(value, decimal_pos=places) if places else str(value)
 
@@ -264,7 +254,7 @@ def sbar_assessment(observation: Observation | None) -> str:
         if o.is_complete:
             lines.append(
                 _("NEWS2 total %(total)s – %(band)s. SpO2 scale %(scale)s.")
-                % {"total": o.news2_total, "band": band_label(o.news2_band), "scale": o.spo2_scale}
+                % {"total": o.news2_total, "band": o.band_label, "scale": o.spo2_scale}
             )
             if o.red_flag:
                 lines.append(_("A single parameter scored 3."))

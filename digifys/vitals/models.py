@@ -105,6 +105,14 @@ class Observation(models.Model):
         MANUAL = "manual", _("Entered by staff")
         DEVICE = "device", _("Device")
 
+    class Band(models.TextChoices):
+        """The NEWS2 clinical-risk band (RCP Chart 2); the one set of labels for every screen."""
+
+        LOW = "low", _("Low risk")
+        LOW_MEDIUM = "low-medium", _("Low–medium risk")
+        MEDIUM = "medium", _("Medium risk")
+        HIGH = "high", _("High risk")
+
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="observations", verbose_name=_("resident")
     )
@@ -159,7 +167,7 @@ class Observation(models.Model):
     # The derived NEWS2 score; null total = incomplete set.
     news2_total = models.PositiveSmallIntegerField(_("NEWS2"), null=True, blank=True)
     news2_subscores = models.JSONField(_("NEWS2 sub-scores"), default=dict, blank=True)
-    news2_band = models.CharField(_("risk band"), max_length=12, blank=True)
+    news2_band = models.CharField(_("risk band"), max_length=12, choices=Band.choices, blank=True)
     red_flag = models.BooleanField(_("single parameter scored 3"), default=False)
 
     objects = ObservationQuerySet.as_manager()
@@ -183,6 +191,11 @@ class Observation(models.Model):
     @property
     def level(self) -> str | None:
         return level_for(self.news2_total, self.news2_band)
+
+    @property
+    def band_label(self) -> str:
+        """The band's label ("" when there is no band), the same words on every screen."""
+        return self.get_news2_band_display() if self.news2_band else ""
 
 
 class EscalationRule(models.Model):

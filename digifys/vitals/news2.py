@@ -21,20 +21,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
+
+from . import parsing
 
 Band = Literal["low", "low-medium", "medium", "high"]
 
 CONSCIOUSNESS_LEVELS = ("A", "C", "V", "P", "U")
 SPO2_SCALES = (1, 2)
 
-# Plausibility limits (inclusive). Values outside these are almost certainly entry errors.
-RESPIRATORY_RATE_LIMITS = (1, 80)
-SPO2_LIMITS = (50, 100)
-SYSTOLIC_BP_LIMITS = (40, 300)
-PULSE_LIMITS = (20, 250)
-TEMPERATURE_LIMITS = (25.0, 45.0)
+# Plausibility limits (inclusive), from the one vital-signs parser (parsing.py).
+RESPIRATORY_RATE_LIMITS = parsing.WHOLE_LIMITS["respiratory_rate"]
+SPO2_LIMITS = parsing.WHOLE_LIMITS["spo2"]
+SYSTOLIC_BP_LIMITS = parsing.WHOLE_LIMITS["systolic_bp"]
+PULSE_LIMITS = parsing.WHOLE_LIMITS["pulse"]
+TEMPERATURE_LIMITS = tuple(float(limit) for limit in parsing.DECIMAL_LIMITS["temperature"])
 
 SUBSCORE_KEYS = (
     "respiratory_rate",
@@ -81,14 +83,18 @@ def _check_temperature(value: object) -> Decimal:
     allowed = f"a number from {low} to {high} °C"
     if not _is_number(value):
         raise ValueError(f"temperature must be {allowed}, got {value!r}")
-    assert isinstance(value, int | float)
-    # `not (a <= x <= b)` is also true for NaN, so NaN and infinities are rejected here.
-    if not low <= value <= high:
-        raise ValueError(f"temperature must be {allowed}, got {value!r}")
     # The RCP table uses one decimal (35.0 / 35.1 / 36.0 / 36.1 ...). Round half-up to one decimal
-    # first (domain-spec §1.6) so values such as 36.05 land in exactly one band. str() gives the
-    # shortest repr, so 36.05 rounds to 36.1 rather than suffering binary-float error.
-    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    # first (domain-spec §1.6) so values such as 36.05 land in exactly one band; the one rounding
+    # rule lives in parsing.py, and the limits apply to the rounded value there as here.
+    # parse_number reads a float by its shortest repr (36.05 stays 36.05, no binary-float error)
+    # and refuses NaN and infinities.
+    try:
+        rounded = parsing.round_half_up(parsing.parse_number(value))
+    except ValueError:
+        raise ValueError(f"temperature must be {allowed}, got {value!r}") from None
+    if not Decimal(str(low)) <= rounded <= Decimal(str(high)):
+        raise ValueError(f"temperature must be {allowed}, got {value!r}")
+    return rounded
 
 
 def score_respiratory_rate(rate: int) -> int:

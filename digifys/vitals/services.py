@@ -1,18 +1,16 @@
 """Writes for vital signs, Scale-2 decisions and unit escalation tables.
 
 Rules enforced here:
-- plausibility limits (issue #4, domain-spec §1): respiration 1–80/min, SpO2 50–100 %, systolic
-  40–300 mmHg, pulse 20–250/min, temperature 25.0–45.0 °C; anything outside, or not a number, is
-  refused with a message per field and nothing is saved;
+- every value is parsed, rounded (half-up) and checked against its plausibility limits by the one
+  vital-signs parser (parsing.py, domain-spec §1.6); anything outside, or not a number, is refused
+  with a message per field and nothing is saved;
 - a partial set is saved without a NEWS2 total ("incomplete", domain-spec §1.6);
 - SpO2 Scale 2 only with a physician's Scale-2 decision in force for the resident (§1.2);
 - the scoring table is fixed; only the response per band is configured per unit (§1.5).
 """
 
 import datetime
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -27,19 +25,14 @@ from digifys.directory.models import Organisation
 from digifys.residents.models import Resident
 from digifys.residents.services import ensure_eligible
 
-from . import news2
+from . import news2, parsing
 from .models import Consciousness, EscalationRule, Level, Observation, Scale2Decision, Urgency
 
 RECORDING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 
-# Fields and plausibility limits beyond the NEWS2 parameters (issue #4 names the NEWS2 ones).
-EXTRA_LIMITS = {
-    "diastolic_bp": (20, 200),
-    "oxygen_flow": (Decimal("0.1"), Decimal("15.0")),
-    "weight": (Decimal("20.0"), Decimal("300.0")),
-    "blood_glucose": (Decimal("1.0"), Decimal("40.0")),
-    "pain": (0, 10),
-}
+# The vital signs beyond the NEWS2 parameters; parsing, limits and their messages live in the one
+# vital-signs parser (parsing.py).
+EXTRA_FIELDS = ("diastolic_bp", "oxygen_flow", "weight", "blood_glucose", "pain")
 NEWS2_FIELDS = (
     "respiratory_rate",
     "spo2",
@@ -49,25 +42,8 @@ NEWS2_FIELDS = (
     "consciousness",
     "temperature",
 )
-
-LIMIT_MESSAGES = {
-    "respiratory_rate": gettext_lazy(
-        "Respiration rate must be a whole number from 1 to 80 breaths per minute."
-    ),
-    "spo2": gettext_lazy("SpO2 must be a whole number from 50 to 100 %."),
-    "systolic_bp": gettext_lazy(
-        "Systolic blood pressure must be a whole number from 40 to 300 mmHg."
-    ),
-    "pulse": gettext_lazy("Pulse must be a whole number from 20 to 250 beats per minute."),
-    "temperature": gettext_lazy("Temperature must be a number from 25.0 to 45.0 °C."),
-    "diastolic_bp": gettext_lazy(
-        "Diastolic blood pressure must be a whole number from 20 to 200 mmHg."
-    ),
-    "oxygen_flow": gettext_lazy("Oxygen flow must be a number from 0.1 to 15 l/min."),
-    "weight": gettext_lazy("Weight must be a number from 20 to 300 kg."),
-    "blood_glucose": gettext_lazy("Blood glucose must be a number from 1.0 to 40.0 mmol/l."),
-    "pain": gettext_lazy("Pain must be a whole number from 0 to 10."),
-}
+LIMIT_MESSAGES = parsing.LIMIT_MESSAGES
+NUMERIC_FIELDS = (*parsing.WHOLE_LIMITS, *parsing.DECIMAL_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -280,53 +256,6 @@ def end_scale2_decision(*, actor, decision: Scale2Decision, request=None) -> Sca
 # --- Observations ----------------------------------------------------------------------------
 
 
-PLAIN_NUMBER = re.compile(r"-?\d+([.,]\d+)?")
-
-
-def _parse(value) -> Decimal:
-    """Parse a plain decimal number (decimal comma allowed); no exponents, no 'NaN'."""
-    if isinstance(value, bool):
-        raise ArithmeticError
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
-    text = str(value).strip()
-    if not PLAIN_NUMBER.fullmatch(text):
-        raise ArithmeticError
-    return Decimal(text.replace(",", "."))
-
-
-def _check_whole(values: dict, name: str, low: int, high: int, errors: dict) -> None:
-    value = values.get(name)
-    if value is None or value == "":
-        values[name] = None
-        return
-    try:
-        number = _parse(value)
-    except ArithmeticError:
-        errors[name] = LIMIT_MESSAGES[name]
-        return
-    if not number.is_finite() or number != number.to_integral_value() or not low <= number <= high:
-        errors[name] = LIMIT_MESSAGES[name]
-        return
-    values[name] = int(number)
-
-
-def _check_decimal(values: dict, name: str, low: Decimal, high: Decimal, errors: dict) -> None:
-    value = values.get(name)
-    if value is None or value == "":
-        values[name] = None
-        return
-    try:
-        number = _parse(value)
-    except ArithmeticError:
-        errors[name] = LIMIT_MESSAGES[name]
-        return
-    if not number.is_finite() or not low <= number <= high:
-        errors[name] = LIMIT_MESSAGES[name]
-        return
-    values[name] = number.quantize(Decimal("0.1"))
-
-
 def validate_vitals(values: dict) -> dict:
     """Return the cleaned values or raise ValidationError with one message per bad field.
 
@@ -334,19 +263,11 @@ def validate_vitals(values: dict) -> dict:
     """
     values = dict(values)
     errors: dict[str, str] = {}
-    for name, (low, high) in {
-        "respiratory_rate": news2.RESPIRATORY_RATE_LIMITS,
-        "spo2": news2.SPO2_LIMITS,
-        "systolic_bp": news2.SYSTOLIC_BP_LIMITS,
-        "pulse": news2.PULSE_LIMITS,
-        "diastolic_bp": EXTRA_LIMITS["diastolic_bp"],
-        "pain": EXTRA_LIMITS["pain"],
-    }.items():
-        _check_whole(values, name, low, high, errors)
-    low, high = news2.TEMPERATURE_LIMITS
-    _check_decimal(values, "temperature", Decimal(str(low)), Decimal(str(high)), errors)
-    for name in ("oxygen_flow", "weight", "blood_glucose"):
-        _check_decimal(values, name, *EXTRA_LIMITS[name], errors)
+    for name in NUMERIC_FIELDS:
+        try:
+            values[name] = parsing.parse_vital(name, values.get(name))
+        except parsing.VitalSignError as error:
+            errors[name] = error.message
     consciousness = values.get("consciousness") or ""
     if consciousness and consciousness not in Consciousness.values:
         errors["consciousness"] = _("Choose A, C, V, P or U.")
@@ -434,7 +355,7 @@ def record_observation(
         raise PermissionDenied(
             _("Only nurses, assistant nurses and physicians record vital signs.")
         )
-    unknown = set(values) - set(EXTRA_LIMITS) - set(NEWS2_FIELDS)
+    unknown = set(values) - set(EXTRA_FIELDS) - set(NEWS2_FIELDS)
     if unknown:
         raise TypeError(f"unknown vital signs: {sorted(unknown)}")
     ensure_eligible(resident)

@@ -38,12 +38,6 @@ from .forms import (
 )
 from .models import Consciousness, EscalationRule, Observation
 
-BAND_LABELS = {
-    "low": gettext_lazy("Low risk"),
-    "low-medium": gettext_lazy("Low–medium risk (a single parameter scored 3)"),
-    "medium": gettext_lazy("Medium risk"),
-    "high": gettext_lazy("High risk"),
-}
 PARAMETER_LABELS = {
     "respiratory_rate": gettext_lazy("Respiration rate"),
     "spo2": gettext_lazy("SpO2"),
@@ -238,7 +232,7 @@ def preview(request: HttpRequest, resident_pk: int) -> HttpResponse:
         "preview": {
             "messages": messages_,
             "result": result,
-            "band_label": BAND_LABELS.get(result.band) if result else "",
+            "band_label": Observation.Band(result.band).label if result else "",
             "rows": _parameter_rows(values, result.subscores, scale) if result else [],
             "scale": scale if scale in news2.SPO2_SCALES else 1,
             "missing": missing,
@@ -264,7 +258,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "resident": resident,
         "observation": observation,
-        "band_label": BAND_LABELS.get(observation.news2_band, ""),
+        "band_label": observation.band_label,
         "rows": _parameter_rows(
             _observation_values(observation),
             observation.news2_subscores,
@@ -295,7 +289,7 @@ def _with_trends(observations: list[Observation], older: int | None) -> list[dic
                 "observation": observation,
                 "trend": trend,
                 "previous": previous,
-                "band_label": BAND_LABELS.get(observation.news2_band, ""),
+                "band_label": observation.band_label,
             }
         )
         if total is not None:

@@ -20,7 +20,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from digifys.accounts.models import Role
 from digifys.consults.models import Consult
@@ -37,13 +36,6 @@ NURSING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE)
 ATTENTION_BANDS = ("low-medium", "medium", "high")
 # A row whose latest change is younger than this gets a quiet "changed" cue.
 CHANGED_WITHIN = datetime.timedelta(minutes=2)
-
-BAND_LABELS = {
-    "low": gettext_lazy("Low"),
-    "low-medium": gettext_lazy("Low–medium"),
-    "medium": gettext_lazy("Medium"),
-    "high": gettext_lazy("High"),
-}
 
 SHOW_ALL, SHOW_ATTENTION = "all", "attention"
 
@@ -121,7 +113,7 @@ class Row:
 
     @property
     def band_label(self) -> str:
-        return str(BAND_LABELS.get(self.scored.news2_band, "")) if self.scored else ""
+        return str(self.scored.band_label) if self.scored else ""
 
     @property
     def incomplete(self) -> bool:
