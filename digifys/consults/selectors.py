@@ -263,6 +263,8 @@ def sbar_assessment(observation: Observation | None) -> str:
                 _("NEWS2: incomplete set of vital signs, no total. SpO2 scale %(scale)s.")
                 % {"scale": o.spo2_scale}
             )
+            if o.red_flag:
+                lines.append(_("Incomplete – single-parameter red score"))
         if o.note:
             lines.append(_("Note: %(note)s") % {"note": o.note})
         lines += ["", _("My assessment:") + " "]

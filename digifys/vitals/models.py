@@ -43,9 +43,13 @@ class Urgency(models.TextChoices):
 
 
 def level_for(total: int | None, band: str) -> str | None:
-    """Return the escalation-table row for a score (None for an incomplete set)."""
+    """Return the escalation-table row for a score.
+
+    An incomplete set has no total, but a single parameter scored 3 still calls for the
+    single-red-score response (RCP Chart 4; its band is then "low-medium"); otherwise None.
+    """
     if total is None:
-        return None
+        return Level.LOW_MEDIUM if band == Level.LOW_MEDIUM else None
     if band == "low" and total == 0:
         return Level.ZERO
     return band
@@ -164,7 +168,8 @@ class Observation(models.Model):
     )
     pain = models.PositiveSmallIntegerField(_("pain (0–10)"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
-    # The derived NEWS2 score; null total = incomplete set.
+    # The derived NEWS2 score; null total = incomplete set. Sub-scores and the red flag are kept for
+    # any set, and an incomplete set with a single 3 has band "low-medium" (issue #19 item 1).
     news2_total = models.PositiveSmallIntegerField(_("NEWS2"), null=True, blank=True)
     news2_subscores = models.JSONField(_("NEWS2 sub-scores"), default=dict, blank=True)
     news2_band = models.CharField(_("risk band"), max_length=12, choices=Band.choices, blank=True)

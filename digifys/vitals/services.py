@@ -309,6 +309,20 @@ def score(values: dict, *, spo2_scale: int) -> news2.News2Score | None:
     )
 
 
+def score_any(values: dict, *, spo2_scale: int) -> news2.News2Score | news2.News2Parameters:
+    """Return the score of cleaned VALUES: the full NEWS2 score of a complete set, otherwise the
+    sub-scores and red flag of the parameters measured (issue #19 item 1, RCP Chart 4)."""
+    result = score(values, spo2_scale=spo2_scale)
+    if result is not None:
+        return result
+    present = {
+        name: values.get(name) for name in NEWS2_FIELDS if values.get(name) not in (None, "")
+    }
+    if present.get("temperature") is not None:
+        present["temperature"] = float(present["temperature"])
+    return news2.score_parameters(spo2_scale=spo2_scale, **present)
+
+
 def check_spo2_scale(
     resident: Resident, spo2_scale: int, *, decision: Scale2Decision | None = None
 ) -> Scale2Decision | None:
@@ -367,7 +381,7 @@ def record_observation(
     if measured_at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"measured_at": _("The time of measurement is in the future.")})
     decision = check_spo2_scale(resident, spo2_scale)
-    result = score(cleaned, spo2_scale=spo2_scale)
+    result = score_any(cleaned, spo2_scale=spo2_scale)
     observation = Observation.objects.create(
         resident=resident,
         unit=resident.unit,
@@ -378,10 +392,10 @@ def record_observation(
         spo2_scale=spo2_scale,
         scale2_decision=decision,
         note=note.strip(),
-        news2_total=result.total if result else None,
-        news2_subscores=dict(result.subscores) if result else {},
-        news2_band=result.band if result else "",
-        red_flag=result.red_flag if result else False,
+        news2_total=result.total,
+        news2_subscores=dict(result.subscores),
+        news2_band=result.band or "",
+        red_flag=result.red_flag,
         **cleaned,
     )
     audit.record(

@@ -208,16 +208,21 @@ def preview(request: HttpRequest, resident_pk: int) -> HttpResponse:
     resident = _resident_for(request, resident_pk)
     decision = services.scale2_decision_for(resident)
     form = VitalsForm(request.POST, scale2_decision=decision)
-    result, values, scale, messages_ = None, {}, 1, []
+    result, partial, values, scale, messages_ = None, None, {}, 1, []
     if form.is_valid():
         arguments = form.service_arguments()
         scale = arguments["spo2_scale"]
         try:
             values = services.validate_vitals({name: arguments[name] for name in VITAL_FIELDS})
             services.check_spo2_scale(resident, scale, decision=decision)
-            result = services.score(values, spo2_scale=scale)
+            scored = services.score_any(values, spo2_scale=scale)
         except ValidationError as exc:
             add_service_errors(form, exc)
+        else:
+            if scored.total is None:
+                partial = scored
+            else:
+                result = scored
     for errors in form.errors.values():
         messages_.extend(errors)
     missing = []
@@ -237,6 +242,14 @@ def preview(request: HttpRequest, resident_pk: int) -> HttpResponse:
             "scale": scale if scale in news2.SPO2_SCALES else 1,
             "missing": missing,
             "entered": entered,
+            "partial": partial,
+            "partial_rows": [
+                row
+                for row in _parameter_rows(values, partial.subscores, scale)
+                if row["score"] is not None
+            ]
+            if partial
+            else [],
         }
     }
     return render(request, "vitals/record.html#preview", context)

@@ -102,7 +102,8 @@ def test_a_partial_set_is_saved_without_a_total(world):
     assert observation.is_complete is False
     assert observation.news2_total is None
     assert observation.news2_band == ""
-    assert observation.news2_subscores == {}
+    # Sub-scores for what was measured (issue #19 item 1); no 3, so no band and no response.
+    assert observation.news2_subscores == {"respiratory_rate": 0, "spo2": 0, "pulse": 0}
     assert observation.level is None
     assert services.response_for(observation).rule is None
 
