@@ -5,7 +5,8 @@ Rules enforced here:
   vital-signs parser (parsing.py, domain-spec §1.6); anything outside, or not a number, is refused
   with a message per field and nothing is saved;
 - a partial set is saved without a NEWS2 total ("incomplete", domain-spec §1.6);
-- SpO2 Scale 2 only with a physician's Scale-2 decision in force for the resident (§1.2);
+- SpO2 Scale 2 only with a physician's Scale-2 decision in force for the resident, and only for
+  the prescribed 88–92 % target (§1.2, RCP/BTS);
 - the scoring table is fixed; only the response per band is configured per unit (§1.5).
 """
 
@@ -185,6 +186,20 @@ def update_escalation_rule(
 # --- Scale 2 ---------------------------------------------------------------------------------
 
 
+# Scale 2 is only for a prescribed SpO2 target of 88–92 % (RCP NEWS2 2017 Chart 1 and report
+# ch. 6; BTS oxygen guideline 2017): a decision with another target would score, for example,
+# SpO2 89 % on air as 0 for a resident whose target is 94–98 % (issue #19 item 4).
+SCALE2_TARGET = (88, 92)
+
+
+def scale2_target_message() -> str:
+    return _(
+        "SpO2 Scale 2 is only for a prescribed SpO2 target of 88–92 % (hypercapnic respiratory "
+        "failure; RCP NEWS2 and BTS). For any other target, SpO2 is scored on Scale 1: write the "
+        "target in the resident's care plan instead."
+    )
+
+
 def scale2_decision_for(resident: Resident) -> Scale2Decision | None:
     """Return the Scale-2 decision in force for RESIDENT, if any."""
     return (
@@ -204,15 +219,11 @@ def record_scale2_decision(
     note: str = "",
     request=None,
 ) -> Scale2Decision:
-    """A physician decides that SpO2 Scale 2 applies (prescribed target, usually 88–92 %)."""
+    """A physician decides that SpO2 Scale 2 applies (prescribed target 88–92 %, nothing else)."""
     if getattr(actor, "role", None) != Role.PHYSICIAN:
         raise PermissionDenied(_("Only a physician can decide that SpO2 Scale 2 is used."))
-    if not (isinstance(target_low, int) and isinstance(target_high, int)) or not (
-        70 <= target_low < target_high <= 100
-    ):
-        raise ValidationError(
-            {"target_low": _("Enter a target range such as 88–92 %, lower value first.")}
-        )
+    if (target_low, target_high) != SCALE2_TARGET:
+        raise ValidationError({"target_low": scale2_target_message()})
     Scale2Decision.objects.filter(resident=resident, ended_at__isnull=True).update(
         ended_at=timezone.now()
     )
@@ -335,6 +346,9 @@ def check_spo2_scale(
     if spo2_scale == 1:
         return None
     decision = decision or scale2_decision_for(resident)
+    if decision is not None and (decision.target_low, decision.target_high) != SCALE2_TARGET:
+        # A decision stored before the 88–92 % rule: it does not allow Scale 2.
+        raise ValidationError({"spo2_scale": scale2_target_message()})
     if decision is None:
         raise ValidationError(
             {
