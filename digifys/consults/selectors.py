@@ -287,6 +287,8 @@ class Score:
         now, before = self.observation.news2_total, self.previous.news2_total
         if now is None or before is None:
             return ""
+        if self.observation.spo2_scale != self.previous.spo2_scale:
+            return "scale"  # totals on different SpO2 scales are not comparable (#19 item 5)
         return "up" if now > before else "down" if now < before else "same"
 
 

@@ -113,7 +113,10 @@ class VitalsForm(forms.Form):
                 )
             )
         self.fields["spo2_scale"].widget.choices = choices
-        self.fields["spo2_scale"].initial = "1"
+        # A Scale-2 decision in force is the resident's scale: offer it first-hand, so the nurse
+        # does not switch every time (issue #19 item 5). Scale 1 otherwise (domain-spec §1.2).
+        self.default_scale = "2" if scale2_decision is not None else "1"
+        self.fields["spo2_scale"].initial = self.default_scale
 
     def full_clean(self):
         # The time typed is Stockholm time, whatever time zone the request runs in.
@@ -127,7 +130,7 @@ class VitalsForm(forms.Form):
         on_oxygen = values["on_oxygen"]
         # Anything but the two choices is passed on as typed, so the service refuses it.
         values["on_oxygen"] = {"": None, AIR: False, OXYGEN: True}.get(on_oxygen, on_oxygen)
-        scale = data.get("spo2_scale", "").strip() or "1"
+        scale = data.get("spo2_scale", "").strip() or self.default_scale
         try:
             spo2_scale: int | str = int(scale)
         except ValueError:

@@ -285,28 +285,33 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "vitals/result.html", context)
 
 
-def _with_trends(observations: list[Observation], older: int | None) -> list[dict]:
+def _with_trends(observations: list[Observation], older: tuple[int, int] | None) -> list[dict]:
     """Pair each observation with its trend against the previous scored observation.
 
-    OLDER is the total of the newest scored observation before the page (None if none), so the
-    trend needs one query whatever the page size.
+    OLDER is (total, SpO2 scale) of the newest scored observation before the page (None if
+    none), so the trend needs one query whatever the page size. Totals on different SpO2 scales
+    are not comparable: a change of scale is marked "scale" instead of an arrow (issue #19 item 5).
     """
     rows = []
-    previous = older
+    previous, previous_scale = older if older else (None, None)
     for observation in reversed(observations):
         total, trend = observation.news2_total, None
         if total is not None and previous is not None:
-            trend = "up" if total > previous else "down" if total < previous else "same"
+            if observation.spo2_scale != previous_scale:
+                trend = "scale"
+            else:
+                trend = "up" if total > previous else "down" if total < previous else "same"
         rows.append(
             {
                 "observation": observation,
                 "trend": trend,
                 "previous": previous,
+                "previous_scale": previous_scale,
                 "band_label": observation.band_label,
             }
         )
         if total is not None:
-            previous = total
+            previous, previous_scale = total, observation.spo2_scale
     rows.reverse()
     return rows
 
@@ -332,7 +337,7 @@ def history(request: HttpRequest, resident_pk: int) -> HttpResponse:
                 Q(measured_at__lt=last.measured_at)
                 | Q(measured_at=last.measured_at, pk__lt=last.pk)
             )
-            .values_list("news2_total", flat=True)
+            .values_list("news2_total", "spo2_scale")
             .first()
         )
     _log_read(request, resident, "observation_history")

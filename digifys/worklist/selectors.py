@@ -128,9 +128,14 @@ class Row:
 
     @property
     def trend(self) -> str | None:
-        """'up' (worse), 'down' (better) or 'same' against the previous score; None without one."""
+        """'up' (worse), 'down' (better) or 'same' against the previous score; None without one.
+
+        'scale' when the two scores used different SpO2 scales: not comparable (issue #19 item 5).
+        """
         if self.scored is None or self.previous is None:
             return None
+        if self.scored.spo2_scale != self.previous.spo2_scale:
+            return "scale"
         if self.scored.news2_total > self.previous.news2_total:
             return "up"
         if self.scored.news2_total < self.previous.news2_total:
@@ -142,6 +147,11 @@ class Row:
         if self.trend is None:
             return ""
         values = {"before": self.previous.news2_total}
+        if self.trend == "scale":
+            return _(
+                "SpO2 scale changed from %(before)s to %(now)s: not comparable with the "
+                "previous score"
+            ) % {"before": self.previous.spo2_scale, "now": self.scored.spo2_scale}
         if self.trend == "up":
             return _("rising from %(before)s") % values
         if self.trend == "down":
