@@ -10,4 +10,5 @@ urlpatterns = [
     path("mine/", views.my_residents, name="mine"),
     path("<int:pk>/", views.resident_detail, name="detail"),
     path("<int:pk>/registration/", views.change_registration, name="change_registration"),
+    path("<int:pk>/cognition/", views.cognitive_baseline, name="cognitive_baseline"),
 ]

@@ -91,6 +91,7 @@ PAGES = [
     ("residents:mine", {}, "relative_with_consent"),
     ("residents:detail", {"pk": "resident_mala"}, "physician_spain"),
     ("residents:change_registration", {"pk": "resident_mala"}, "coordinator"),
+    ("residents:cognitive_baseline", {"pk": "resident_mala"}, "nurse_mala"),
     ("directory:unit", {"pk": "unit_mala"}, "nurse_mala"),
     ("careteams:panel", {}, "physician_spain"),
     ("careteams:overview", {}, "coordinator"),
