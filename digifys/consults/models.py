@@ -67,6 +67,9 @@ class Consult(models.Model):
     )
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
     urgency = models.CharField(_("urgency"), max_length=12, choices=Urgency.choices)
+    # Why the sender chose a lower urgency than the unit's escalation table suggests for the
+    # attached vital signs (issue #19 item 12); empty when the urgency is the suggested or higher.
+    urgency_reason = models.TextField(_("reason for a lower urgency than suggested"), blank=True)
     situation = models.TextField(_("S – Situation"))
     background = models.TextField(_("B – Background"))
     assessment = models.TextField(_("A – Current condition"))

@@ -29,6 +29,7 @@ from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
 from digifys.residents.models import Resident
 from digifys.residents.services import ensure_eligible
+from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation, Urgency
 
 from . import routing
@@ -121,9 +122,15 @@ def send_consult(
     observation: Observation | None = None,
     caller_phone: str = "",
     photos=(),
+    urgency_reason: str = "",
     request=None,
 ) -> Consult:
-    """Send an SBAR consult about RESIDENT; route it and start its deadline."""
+    """Send an SBAR consult about RESIDENT; route it and start its deadline.
+
+    An urgency lower than the unit's escalation table suggests for the attached vital signs
+    (e.g. NEWS2 ≥ 7 sent as "next ward round") needs URGENCY_REASON, which is stored and shown
+    with the consult (issue #19 item 12).
+    """
     if getattr(actor, "role", None) not in SENDING_ROLES:
         raise PermissionDenied(_("Only nurses and physicians send consults."))
     ensure_eligible(resident)
@@ -152,6 +159,18 @@ def send_consult(
         }
     if observation is not None and observation.resident_id != resident.pk:
         errors["observation"] = _("These vital signs belong to another resident.")
+    urgency_reason = (urgency_reason or "").strip()
+    suggested = vitals.suggested_urgency(observation) if "observation" not in errors else ""
+    if vitals.is_lower_urgency(urgency, suggested):
+        if not urgency_reason:
+            errors["urgency_reason"] = _(
+                "For these vital signs the unit's escalation table suggests “%(suggested)s”. "
+                "Give the reason for sending with a lower urgency, or choose the suggested one."
+            ) % {"suggested": Urgency(suggested).label}
+    else:
+        urgency_reason = ""
+    if len(urgency_reason) > 2000:
+        errors["urgency_reason"] = _("Keep the reason under 2000 characters.")
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -170,6 +189,7 @@ def send_consult(
         created_by=actor,
         created_at=now,
         urgency=urgency,
+        urgency_reason=urgency_reason,
         observation=observation,
         caller_phone=caller_phone.strip(),
         assigned_to=candidate.physician,

@@ -24,6 +24,7 @@ from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
 from digifys.residents.models import Resident
+from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation, Urgency
 
 from . import routing, selectors, services
@@ -105,6 +106,7 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
                     observation=data["observation"],
                     caller_phone=data["caller_phone"],
                     photos=data["photos"],
+                    urgency_reason=data["urgency_reason"],
                     request=request,
                 )
             except ValidationError as exc:
@@ -141,6 +143,7 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         request=request,
     )
     minutes = settings.CONSULT_DEADLINE_MINUTES
+    suggested = vitals.suggested_urgency(observation)
     urgency_options = [
         {"radio": radio, "deadline": _deadline_text(minutes[value])}
         for radio, value in zip(form["urgency"], Urgency.values, strict=True)
@@ -152,6 +155,8 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         "receiver": routing.route(resident),
         "sender_unit": _sender_unit(user, resident),
         "urgency_options": urgency_options,
+        "suggested_urgency": suggested,
+        "suggested_urgency_label": Urgency(suggested).label if suggested else "",
         "photos_lost": request.method == "POST" and bool(request.FILES) and bool(form.errors),
     }
     return render(request, "consults/new.html", context, status=400 if form.errors else 200)

@@ -140,6 +140,25 @@ def response_for(observation: Observation, table: dict[str, EscalationRule] | No
     return Response(level=level, rule=table[level])
 
 
+# Most urgent first: the order in which a chosen urgency is "lower" than a suggested one.
+URGENCY_ORDER = (Urgency.EMERGENCY, Urgency.URGENT, Urgency.SAME_DAY, Urgency.NEXT_ROUND)
+
+
+def suggested_urgency(observation: Observation | None) -> str:
+    """The consult urgency the unit's escalation table suggests for OBSERVATION ("" for none)."""
+    if observation is None:
+        return ""
+    response = response_for(observation)
+    return response.rule.suggested_urgency if response.rule else ""
+
+
+def is_lower_urgency(chosen: str, suggested: str) -> bool:
+    """True when CHOSEN is less urgent than SUGGESTED (both Urgency values; "" suggests none)."""
+    if not suggested or chosen not in URGENCY_ORDER or suggested not in URGENCY_ORDER:
+        return False
+    return URGENCY_ORDER.index(chosen) > URGENCY_ORDER.index(suggested)
+
+
 @transaction.atomic
 def update_escalation_rule(
     *,
