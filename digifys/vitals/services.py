@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
@@ -109,6 +109,79 @@ DEFAULT_RULES = {
 }
 
 
+@dataclass(frozen=True)
+class Floor:
+    """The least a unit's escalation row may ask for at one NEWS2 level."""
+
+    max_minutes: int  # observe at least this often
+    min_urgency: str  # "" = no consult needed; otherwise at least this urgent
+    call_112: bool  # the 112 advice must be given
+
+
+# RCP NEWS2 Chart 4 (clinical response) as the minimum of every unit's table (issue #19 item 13;
+# domain-spec §1.5): 0 → at least 12-hourly; 1–4 → at least 4–6-hourly (6 h); a single 3 and 5–6
+# → at least hourly with the medical team told (an urgent consult, "urgent ward-based response");
+# ≥7 → the emergency threshold: Chart 4's continuous monitoring is not available in a nursing
+# home, so at least hourly, an urgent consult at least and the advice to call 112 per local
+# routine (the treatment-limitation decision shown beside it may say otherwise).
+FLOORS = {
+    Level.ZERO: Floor(12 * 60, "", False),
+    Level.LOW: Floor(6 * 60, "", False),
+    Level.LOW_MEDIUM: Floor(60, Urgency.URGENT, False),
+    Level.MEDIUM: Floor(60, Urgency.URGENT, False),
+    Level.HIGH: Floor(60, Urgency.URGENT, True),
+}
+
+
+def _at_least_as_urgent(urgency: str, floor: str) -> bool:
+    if not floor:
+        return True
+    return bool(urgency) and not is_lower_urgency(urgency, floor)
+
+
+def floor_errors(
+    level: str, *, monitor_every_minutes: int, suggested_urgency: str, call_112: bool
+) -> dict[str, str]:
+    """Return {field: message} for each way a row falls below the floor of LEVEL."""
+    floor = FLOORS[level]
+    errors = {}
+    if monitor_every_minutes > floor.max_minutes:
+        errors["monitor_every_minutes"] = _(
+            "At this level the minimum is to observe %(frequency)s (RCP NEWS2 Chart 4)."
+        ) % {"frequency": frequency_text(floor.max_minutes)}
+    if not _at_least_as_urgent(suggested_urgency, floor.min_urgency):
+        errors["suggested_urgency"] = _(
+            "At this level a consult must be suggested, at least “%(urgency)s” (RCP NEWS2 Chart 4)."
+        ) % {"urgency": Urgency(floor.min_urgency).label}
+    if floor.call_112 and not call_112:
+        errors["call_112"] = _(
+            "At NEWS2 7 or more the nurse must be told to call 112 per local routine "
+            "(RCP NEWS2 Chart 4: emergency response)."
+        )
+    return errors
+
+
+def frequency_text(minutes: int) -> str:
+    """Return 'every 12 hours', 'every hour', 'every 30 minutes' for a monitoring interval."""
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("at least every hour", "at least every %(n)d hours", hours) % {"n": hours}
+    return ngettext("at least every minute", "at least every %(n)d minutes", minutes) % {
+        "n": minutes
+    }
+
+
+def with_floor(rule: EscalationRule) -> EscalationRule:
+    """Raise a stored row that falls below its floor (stored before the floors) to the floor."""
+    floor = FLOORS[rule.level]
+    rule.monitor_every_minutes = min(rule.monitor_every_minutes, floor.max_minutes)
+    if not _at_least_as_urgent(rule.suggested_urgency, floor.min_urgency):
+        rule.suggested_urgency = floor.min_urgency
+    rule.call_112 = rule.call_112 or floor.call_112
+    rule.floor = floor
+    return rule
+
+
 def default_rule(unit: Organisation, level: str) -> EscalationRule:
     minutes, response, urgency, call_112 = DEFAULT_RULES[level]
     return EscalationRule(
@@ -129,7 +202,9 @@ def escalation_table(unit: Organisation, rules=None) -> dict[str, EscalationRule
     if rules is None:
         rules = EscalationRule.objects.filter(unit=unit)
     table = {rule.level: rule for rule in rules}
-    return {level: table.get(level) or default_rule(unit, level) for level in Level.values}
+    return {
+        level: with_floor(table.get(level) or default_rule(unit, level)) for level in Level.values
+    }
 
 
 def response_for(observation: Observation, table: dict[str, EscalationRule] | None = None):
@@ -170,7 +245,7 @@ def update_escalation_rule(
     suggested_urgency: str = "",
     call_112: bool = False,
 ) -> EscalationRule:
-    """Set one row of a unit's escalation table (coordinators only)."""
+    """Set one row of a unit's escalation table (coordinators only), never below its floor."""
     if getattr(actor, "role", None) != Role.COORDINATOR:
         raise PermissionDenied(_("Only care coordinators change escalation tables."))
     errors = {}
@@ -184,6 +259,13 @@ def update_escalation_rule(
         errors["response"] = _("Describe what the staff should do at this level.")
     if suggested_urgency and suggested_urgency not in Urgency.values:
         errors["suggested_urgency"] = _("Choose an urgency from the list.")
+    if not errors:
+        errors = floor_errors(
+            level,
+            monitor_every_minutes=monitor_every_minutes,
+            suggested_urgency=suggested_urgency,
+            call_112=call_112,
+        )
     if errors:
         raise ValidationError(errors)
     rule, _created = EscalationRule.objects.update_or_create(

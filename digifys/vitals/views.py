@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from digifys.accounts.models import Role
@@ -36,7 +36,7 @@ from .forms import (
     Scale2DecisionForm,
     VitalsForm,
 )
-from .models import Consciousness, EscalationRule, Observation
+from .models import Consciousness, EscalationRule, Observation, Urgency
 
 PARAMETER_LABELS = {
     "respiratory_rate": gettext_lazy("Respiration rate"),
@@ -96,15 +96,20 @@ def _limitations(request: HttpRequest, resident: Resident):
 
 # --- Presentation helpers ---------------------------------------------------------------------
 
+frequency_text = services.frequency_text
 
-def frequency_text(minutes: int) -> str:
-    """Return 'every 12 hours', 'every hour', 'every 30 minutes' for a monitoring interval."""
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return ngettext("at least every hour", "at least every %(n)d hours", hours) % {"n": hours}
-    return ngettext("at least every minute", "at least every %(n)d minutes", minutes) % {
-        "n": minutes
-    }
+
+def _floor_text(floor: services.Floor) -> str:
+    """Say the least a unit's row may ask for at one level (RCP NEWS2 Chart 4)."""
+    parts = [_("observe %(frequency)s") % {"frequency": frequency_text(floor.max_minutes)}]
+    if floor.min_urgency:
+        parts.append(
+            _("suggest a consult, at least “%(urgency)s”")
+            % {"urgency": Urgency(floor.min_urgency).label}
+        )
+    if floor.call_112:
+        parts.append(_("tell the nurse to call 112 per local routine"))
+    return _("Minimum (RCP NEWS2 Chart 4): %(parts)s.") % {"parts": "; ".join(parts)}
 
 
 def _display(value, unit: str = "") -> str:
@@ -441,6 +446,7 @@ def escalation(request: HttpRequest, unit_pk: int) -> HttpResponse:
             "form": form,
             "rule": form.rule,
             "frequency": frequency_text(form.rule.monitor_every_minutes),
+            "floor": _floor_text(services.FLOORS[form.level]),
         }
         for form in forms
     ]
