@@ -216,8 +216,12 @@ def sbar_assessment(observation: Observation | None) -> str:
         if o.on_oxygen is not None:
             if o.on_oxygen:
                 air = _("Oxygen")
+                if o.oxygen_device:
+                    air += ", " + o.get_oxygen_device_display()
                 if o.oxygen_flow is not None:
                     air += " " + _("%(flow)s l/min") % {"flow": _number(o.oxygen_flow, 1)}
+                if o.fio2 is not None:
+                    air += ", " + _("FiO2 %(value)s %%") % {"value": o.fio2}
             else:
                 air = _("Air")
             lines.append(air + points("air_or_oxygen"))

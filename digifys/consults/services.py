@@ -33,7 +33,7 @@ from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation, Urgency
 
 from . import routing
-from .models import Consult, ConsultMessage, ConsultPhoto, JournalNote
+from .models import Consult, ConsultMessage, ConsultPhoto, JournalNote, JournalNoteRevision
 
 SENDING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 MAX_PHOTOS = 5
@@ -511,7 +511,11 @@ def save_note(
     amends: JournalNote | None = None,
     request=None,
 ) -> JournalNote:
-    """Create or update the physician's draft note for CONSULT (unsigned notes only)."""
+    """Create or update the physician's draft note for CONSULT (unsigned notes only).
+
+    Each save is also kept as a revision of the draft; AMENDS is what this save amends (None
+    clears an earlier save's).
+    """
     physician = _require_physician(actor)
     texts = {
         "aktuellt": aktuellt.strip(),
@@ -542,10 +546,14 @@ def save_note(
         )
     for name, text in texts.items():
         setattr(note, name, text)
-    if amends is not None:
-        note.amends = amends
+    # The latest save decides what the draft amends: a save that amends nothing clears it.
+    note.amends = amends
     note.updated_at = now
     note.save()
+    # Keep every version of the draft, not only the latest (issue #19 item 14).
+    JournalNoteRevision.objects.create(
+        note=note, amends=amends, saved_at=now, saved_by=physician, **texts
+    )
     audit.record(
         actor=actor,
         action=audit.Action.CREATE if created else audit.Action.UPDATE,

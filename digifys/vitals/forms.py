@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Consciousness, Level, Urgency
+from .models import Consciousness, Level, OxygenDevice, Urgency
 
 STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
 
@@ -22,6 +22,8 @@ VITAL_FIELDS = (
     "spo2",
     "on_oxygen",
     "oxygen_flow",
+    "oxygen_device",
+    "fio2",
     "systolic_bp",
     "diastolic_bp",
     "pulse",
@@ -74,6 +76,12 @@ class VitalsForm(forms.Form):
         widget=forms.RadioSelect(choices=[(AIR, _("Air")), (OXYGEN, _("Oxygen"))]),
     )
     oxygen_flow = _vital(_("Oxygen flow"), _("l/min"), decimal=True)
+    oxygen_device = forms.CharField(
+        label=_("Oxygen device"),
+        required=False,
+        widget=forms.Select(choices=[("", "–"), *OxygenDevice.choices]),
+    )
+    fio2 = _vital(_("FiO2"), "%", help_text=_("If known (Venturi mask, high flow, NIV)."))
     systolic_bp = _vital(_("Systolic blood pressure"), "mmHg")
     diastolic_bp = _vital(_("Diastolic blood pressure"), "mmHg")
     pulse = _vital(_("Pulse"), _("/min"))

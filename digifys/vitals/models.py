@@ -23,6 +23,16 @@ class Consciousness(models.TextChoices):
     UNRESPONSIVE = "U", _("U – Unresponsive")
 
 
+class OxygenDevice(models.TextChoices):
+    NASAL = "nasal", _("Nasal cannula")
+    SIMPLE_MASK = "simple_mask", _("Simple face mask")
+    VENTURI = "venturi", _("Venturi mask")
+    RESERVOIR = "reservoir", _("Reservoir mask (non-rebreather)")
+    HIGH_FLOW = "high_flow", _("High-flow nasal oxygen")
+    NIV = "niv", _("CPAP or NIV")
+    OTHER = "other", _("Other")
+
+
 class Level(models.TextChoices):
     """The rows of a unit's escalation table: RCP chart 4 splits the low band into 0 and 1–4."""
 
@@ -151,6 +161,12 @@ class Observation(models.Model):
     oxygen_flow = models.DecimalField(
         _("oxygen flow (l/min)"), max_digits=4, decimal_places=1, null=True, blank=True
     )
+    # How the oxygen is given and, where known (Venturi, high flow, NIV), its FiO2 (issue #19
+    # item 14): a flow alone does not say how much oxygen the resident receives.
+    oxygen_device = models.CharField(
+        _("oxygen device"), max_length=12, choices=OxygenDevice.choices, blank=True
+    )
+    fio2 = models.PositiveSmallIntegerField(_("FiO2 (%)"), null=True, blank=True)
     systolic_bp = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), null=True, blank=True)
     diastolic_bp = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"), null=True, blank=True)
     pulse = models.PositiveSmallIntegerField(_("pulse (/min)"), null=True, blank=True)

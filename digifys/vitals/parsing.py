@@ -14,7 +14,10 @@ Rules (domain-spec §1.6):
   ("95", "95,0" and "95.00" are 95; "95.5" is refused, the NEWS2 chart has no band for it);
 * temperature, oxygen flow, weight and blood glucose keep one decimal, rounded **half-up**
   (36.05 → 36.1, 36.04 → 36.0), so a temperature falls into exactly one one-decimal NEWS2 band;
-* each value lies within plausibility limits (inclusive), checked on the rounded value.
+* each value lies within plausibility limits (inclusive), checked on the rounded value. The
+  limits accept every value a nurse can really measure, including agonal ones (respiration rate
+  0, SpO2 below 50 %; issue #19 item 14), and refuse the impossible (SpO2 0 or above 100 %, a
+  negative rate) and obvious slips.
 """
 
 from __future__ import annotations
@@ -30,12 +33,17 @@ ONE_DECIMAL = Decimal("0.1")
 
 # Plausibility limits, inclusive. Whole-number vital signs first, then the one-decimal ones.
 WHOLE_LIMITS: dict[str, tuple[int, int]] = {
-    "respiratory_rate": (1, 80),
-    "spo2": (50, 100),
+    # Respiration rate 0 is apnoea and an oximeter can show SpO2 far below 50 % in an agonal state:
+    # a nurse must be able to record both (issue #19 item 14). SpO2 0 is no reading rather than a
+    # saturation, above 100 % is impossible.
+    "respiratory_rate": (0, 80),
+    "spo2": (1, 100),
     "systolic_bp": (40, 300),
     "diastolic_bp": (20, 200),
     "pulse": (20, 250),
     "pain": (0, 10),
+    # The fraction of inspired oxygen, as a percentage: 21 % is room air.
+    "fio2": (21, 100),
 }
 DECIMAL_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "temperature": (Decimal("25.0"), Decimal("45.0")),
@@ -46,9 +54,9 @@ DECIMAL_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
 
 LIMIT_MESSAGES = {
     "respiratory_rate": _(
-        "Respiration rate must be a whole number from 1 to 80 breaths per minute."
+        "Respiration rate must be a whole number from 0 to 80 breaths per minute."
     ),
-    "spo2": _("SpO2 must be a whole number from 50 to 100 %."),
+    "spo2": _("SpO2 must be a whole number from 1 to 100 %."),
     "systolic_bp": _("Systolic blood pressure must be a whole number from 40 to 300 mmHg."),
     "pulse": _("Pulse must be a whole number from 20 to 250 beats per minute."),
     "temperature": _("Temperature must be a number from 25.0 to 45.0 °C."),
@@ -57,6 +65,7 @@ LIMIT_MESSAGES = {
     "weight": _("Weight must be a number from 20 to 300 kg."),
     "blood_glucose": _("Blood glucose must be a number from 1.0 to 40.0 mmol/l."),
     "pain": _("Pain must be a whole number from 0 to 10."),
+    "fio2": _("FiO2 must be a whole number from 21 to 100 %."),
 }
 
 

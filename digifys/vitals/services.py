@@ -27,13 +27,29 @@ from digifys.residents.models import Resident
 from digifys.residents.services import ensure_eligible
 
 from . import news2, parsing
-from .models import Consciousness, EscalationRule, Level, Observation, Scale2Decision, Urgency
+from .models import (
+    Consciousness,
+    EscalationRule,
+    Level,
+    Observation,
+    OxygenDevice,
+    Scale2Decision,
+    Urgency,
+)
 
 RECORDING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 
 # The vital signs beyond the NEWS2 parameters; parsing, limits and their messages live in the one
 # vital-signs parser (parsing.py).
-EXTRA_FIELDS = ("diastolic_bp", "oxygen_flow", "weight", "blood_glucose", "pain")
+EXTRA_FIELDS = (
+    "diastolic_bp",
+    "oxygen_flow",
+    "oxygen_device",
+    "fio2",
+    "weight",
+    "blood_glucose",
+    "pain",
+)
 NEWS2_FIELDS = (
     "respiratory_rate",
     "spo2",
@@ -391,6 +407,16 @@ def validate_vitals(values: dict) -> dict:
         errors["on_oxygen"] = _("Choose air or oxygen.")
     if values.get("on_oxygen") is False and values.get("oxygen_flow") is not None:
         errors["oxygen_flow"] = _("Oxygen flow is only entered when the resident is on oxygen.")
+    device = values.get("oxygen_device") or ""
+    if device and device not in OxygenDevice.values:
+        errors["oxygen_device"] = _("Choose an oxygen device from the list.")
+    elif device and values.get("on_oxygen") is False:
+        errors["oxygen_device"] = _(
+            "The oxygen device is only entered when the resident is on oxygen."
+        )
+    values["oxygen_device"] = device
+    if values.get("on_oxygen") is False and values.get("fio2") is not None and "fio2" not in errors:
+        errors["fio2"] = _("FiO2 is only entered when the resident is on oxygen.")
     systolic, diastolic = values.get("systolic_bp"), values.get("diastolic_bp")
     if (
         "systolic_bp" not in errors
@@ -477,8 +503,8 @@ def record_observation(
     """Store one set of vital signs and, when complete, its NEWS2 score.
 
     VALUES are the vital-sign fields of `Observation` (respiratory_rate, spo2, on_oxygen,
-    oxygen_flow, systolic_bp, diastolic_bp, pulse, consciousness, temperature, weight,
-    blood_glucose, pain); missing ones were not measured.
+    oxygen_flow, oxygen_device, fio2, systolic_bp, diastolic_bp, pulse, consciousness,
+    temperature, weight, blood_glucose, pain); missing ones were not measured.
     """
     if getattr(actor, "role", None) not in RECORDING_ROLES:
         raise PermissionDenied(

@@ -36,7 +36,7 @@ from .forms import (
     Scale2DecisionForm,
     VitalsForm,
 )
-from .models import Consciousness, EscalationRule, Observation, Urgency
+from .models import Consciousness, EscalationRule, Observation, OxygenDevice, Urgency
 
 PARAMETER_LABELS = {
     "respiratory_rate": gettext_lazy("Respiration rate"),
@@ -124,8 +124,13 @@ def _parameter_rows(values: dict, subscores: dict, spo2_scale: int) -> list[dict
     if values.get("on_oxygen") is None:
         air = "–"
     elif values["on_oxygen"]:
-        flow = values.get("oxygen_flow")
-        air = _("Oxygen") + (f", {_display(flow, 'l/min')}" if flow is not None else "")
+        flow, device, fio2 = (values.get(n) for n in ("oxygen_flow", "oxygen_device", "fio2"))
+        details = [str(OxygenDevice(device).label)] if device else []
+        if flow is not None:
+            details.append(_display(flow, "l/min"))
+        if fio2 is not None:
+            details.append(_("FiO2 %(value)s %%") % {"value": fio2})
+        air = ", ".join([_("Oxygen"), *details])
     else:
         air = _("Air")
     systolic, diastolic = values.get("systolic_bp"), values.get("diastolic_bp")
