@@ -163,8 +163,14 @@ class Observation(models.Model):
     )
     # How the oxygen is given and, where known (Venturi, high flow, NIV), its FiO2 (issue #19
     # item 14): a flow alone does not say how much oxygen the resident receives.
+    # db_default: bulk loaders that list columns (synth) need not know the field.
     oxygen_device = models.CharField(
-        _("oxygen device"), max_length=12, choices=OxygenDevice.choices, blank=True
+        _("oxygen device"),
+        max_length=12,
+        choices=OxygenDevice.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     fio2 = models.PositiveSmallIntegerField(_("FiO2 (%)"), null=True, blank=True)
     systolic_bp = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), null=True, blank=True)
