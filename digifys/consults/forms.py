@@ -143,6 +143,16 @@ class ConsultForm(forms.Form):
             "invalid_choice": _("Choose how urgent the consult is."),
         },
     )
+    urgency_reason = forms.CharField(
+        label=_("Reason for a lower urgency than suggested"),
+        max_length=2000,
+        required=False,
+        help_text=_(
+            "Only needed when you choose a lower urgency than the unit's escalation table "
+            "suggests for these vital signs, e.g. a treatment-limitation decision."
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     observation = forms.ModelChoiceField(
         queryset=Observation.objects.none(),
         required=False,

@@ -68,6 +68,9 @@ class Consult(ClinicalRecord):
     )
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
     urgency = models.CharField(_("urgency"), max_length=12, choices=Urgency.choices)
+    # Why the sender chose a lower urgency than the unit's escalation table suggests for the
+    # attached vital signs (issue #19 item 12); empty when the urgency is the suggested or higher.
+    urgency_reason = models.TextField(_("reason for a lower urgency than suggested"), blank=True)
     situation = models.TextField(_("S – Situation"))
     background = models.TextField(_("B – Background"))
     assessment = models.TextField(_("A – Current condition"))
@@ -265,3 +268,43 @@ class JournalNote(ClinicalRecord):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+
+class JournalNoteRevision(models.Model):
+    """One saved version of a journal note while it was an unsigned draft (issue #19 item 14).
+
+    The draft row holds the latest text; every save also appends a revision, so what a physician
+    wrote before a later save is never lost, including which signed note it amended. Reached only
+    through its note (`note.revisions`), whose access rules apply.
+    """
+
+    note = models.ForeignKey(
+        JournalNote,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        verbose_name=_("journal note"),
+    )
+    aktuellt = models.TextField("Aktuellt", blank=True)
+    status = models.TextField("Status", blank=True)
+    bedomning = models.TextField("Bedömning", blank=True)
+    atgard = models.TextField("Åtgärd", blank=True)
+    amends = models.ForeignKey(
+        JournalNote,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("amends"),
+    )
+    saved_at = models.DateTimeField(_("saved at"), default=timezone.now)
+    saved_by = models.ForeignKey(
+        StaffProfile, on_delete=models.PROTECT, related_name="+", verbose_name=_("saved by")
+    )
+
+    class Meta:
+        verbose_name = _("journal note revision")
+        verbose_name_plural = _("journal note revisions")
+        ordering = ["saved_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Journal note {self.note_id} revision {self.saved_at:%Y-%m-%d %H:%M}"

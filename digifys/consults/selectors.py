@@ -175,16 +175,6 @@ def sbar_background(user, resident: Resident) -> str:
     return "\n".join(lines)
 
 
-def band_label(band: str) -> str:
-    labels = {
-        "low": _("Low risk"),
-        "low-medium": _("Low–medium risk (a single parameter scored 3)"),
-        "medium": _("Medium risk"),
-        "high": _("High risk"),
-    }
-    return labels.get(band, "")
-
-
 def _number(value, places: int = 0) -> str:
     return formats.number_format(value, decimal_pos=places) if places else str(value)
 
@@ -225,8 +215,12 @@ def sbar_assessment(observation: Observation | None) -> str:
         if o.on_oxygen is not None:
             if o.on_oxygen:
                 air = _("Oxygen")
+                if o.oxygen_device:
+                    air += ", " + o.get_oxygen_device_display()
                 if o.oxygen_flow is not None:
                     air += " " + _("%(flow)s l/min") % {"flow": _number(o.oxygen_flow, 1)}
+                if o.fio2 is not None:
+                    air += ", " + _("FiO2 %(value)s %%") % {"value": o.fio2}
             else:
                 air = _("Air")
             lines.append(air + points("air_or_oxygen"))
@@ -263,7 +257,7 @@ def sbar_assessment(observation: Observation | None) -> str:
         if o.is_complete:
             lines.append(
                 _("NEWS2 total %(total)s – %(band)s. SpO2 scale %(scale)s.")
-                % {"total": o.news2_total, "band": band_label(o.news2_band), "scale": o.spo2_scale}
+                % {"total": o.news2_total, "band": o.band_label, "scale": o.spo2_scale}
             )
             if o.red_flag:
                 lines.append(_("A single parameter scored 3."))
@@ -272,6 +266,8 @@ def sbar_assessment(observation: Observation | None) -> str:
                 _("NEWS2: incomplete set of vital signs, no total. SpO2 scale %(scale)s.")
                 % {"scale": o.spo2_scale}
             )
+            if o.red_flag:
+                lines.append(_("Incomplete – single-parameter red score"))
         if o.note:
             lines.append(_("Note: %(note)s") % {"note": o.note})
         lines += ["", _("My assessment:") + " "]
@@ -294,6 +290,8 @@ class Score:
         now, before = self.observation.news2_total, self.previous.news2_total
         if now is None or before is None:
             return ""
+        if self.observation.spo2_scale != self.previous.spo2_scale:
+            return "scale"  # totals on different SpO2 scales are not comparable (#19 item 5)
         return "up" if now > before else "down" if now < before else "same"
 
 

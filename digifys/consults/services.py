@@ -33,10 +33,11 @@ from digifys.directory.models import StaffProfile
 from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
 from digifys.residents.models import Resident
+from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation, Urgency
 
 from . import routing
-from .models import Consult, ConsultMessage, ConsultPhoto, JournalNote
+from .models import Consult, ConsultMessage, ConsultPhoto, JournalNote, JournalNoteRevision
 
 SENDING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 MAX_PHOTOS = 5
@@ -136,9 +137,15 @@ def send_consult(
     observation: Observation | None = None,
     caller_phone: str = "",
     photos=(),
+    urgency_reason: str = "",
     request=None,
 ) -> Consult:
-    """Send an SBAR consult about RESIDENT; route it and start its deadline."""
+    """Send an SBAR consult about RESIDENT; route it and start its deadline.
+
+    An urgency lower than the unit's escalation table suggests for the attached vital signs
+    (e.g. NEWS2 ≥ 7 sent as "next ward round") needs URGENCY_REASON, which is stored and shown
+    with the consult (issue #19 item 12).
+    """
     if getattr(actor, "role", None) not in SENDING_ROLES:
         raise PermissionDenied(_("Only nurses and physicians send consults."))
     # No eligibility check: the bedside and the region's on-call route keep working for a
@@ -168,6 +175,18 @@ def send_consult(
         }
     if observation is not None and observation.resident_id != resident.pk:
         errors["observation"] = _("These vital signs belong to another resident.")
+    urgency_reason = (urgency_reason or "").strip()
+    suggested = vitals.suggested_urgency(observation) if "observation" not in errors else ""
+    if vitals.is_lower_urgency(urgency, suggested):
+        if not urgency_reason:
+            errors["urgency_reason"] = _(
+                "For these vital signs the unit's escalation table suggests “%(suggested)s”. "
+                "Give the reason for sending with a lower urgency, or choose the suggested one."
+            ) % {"suggested": Urgency(suggested).label}
+    else:
+        urgency_reason = ""
+    if len(urgency_reason) > 2000:
+        errors["urgency_reason"] = _("Keep the reason under 2000 characters.")
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -188,6 +207,7 @@ def send_consult(
         created_by=actor,
         created_at=now,
         urgency=urgency,
+        urgency_reason=urgency_reason,
         observation=observation,
         caller_phone=caller_phone.strip(),
         assigned_to=candidate.physician,
@@ -523,7 +543,11 @@ def save_note(
     amends: JournalNote | None = None,
     request=None,
 ) -> JournalNote:
-    """Create or update the physician's draft note for CONSULT (unsigned notes only)."""
+    """Create or update the physician's draft note for CONSULT (unsigned notes only).
+
+    Each save is also kept as a revision of the draft; AMENDS is what this save amends (None
+    clears an earlier save's).
+    """
     physician = _require_physician(actor)
     texts = {
         "aktuellt": aktuellt.strip(),
@@ -554,10 +578,14 @@ def save_note(
         )
     for name, text in texts.items():
         setattr(note, name, text)
-    if amends is not None:
-        note.amends = amends
+    # The latest save decides what the draft amends: a save that amends nothing clears it.
+    note.amends = amends
     note.updated_at = now
     note.save()
+    # Keep every version of the draft, not only the latest (issue #19 item 14).
+    JournalNoteRevision.objects.create(
+        note=note, amends=amends, saved_at=now, saved_by=physician, **texts
+    )
     audit.record(
         actor=actor,
         action=audit.Action.CREATE if created else audit.Action.UPDATE,

@@ -26,6 +26,7 @@ from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
 from digifys.core.time import physician_zone
 from digifys.residents.models import Resident
+from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation, Urgency
 
 from . import routing, selectors, services
@@ -94,6 +95,7 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
                     observation=data["observation"],
                     caller_phone=data["caller_phone"],
                     photos=data["photos"],
+                    urgency_reason=data["urgency_reason"],
                     request=request,
                 )
             except ValidationError as exc:
@@ -130,6 +132,7 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         request=request,
     )
     minutes = settings.CONSULT_DEADLINE_MINUTES
+    suggested = vitals.suggested_urgency(observation)
     urgency_options = [
         {"radio": radio, "deadline": _deadline_text(minutes[value])}
         for radio, value in zip(form["urgency"], Urgency.values, strict=True)
@@ -142,6 +145,8 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         "restriction": routing.restriction(resident),
         "sender_unit": _sender_unit(user, resident),
         "urgency_options": urgency_options,
+        "suggested_urgency": suggested,
+        "suggested_urgency_label": Urgency(suggested).label if suggested else "",
         "photos_lost": request.method == "POST" and bool(request.FILES) and bool(form.errors),
     }
     return render(request, "consults/new.html", context, status=400 if form.errors else 200)

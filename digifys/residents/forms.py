@@ -88,3 +88,17 @@ class RegistrationChangeForm(forms.Form):
     municipality_code = forms.CharField(
         label=_("New municipality of registration (code)"), max_length=4, min_length=4
     )
+
+
+class CognitiveBaselineForm(forms.Form):
+    cognitive_baseline = forms.CharField(
+        label=_("Cognitive baseline"),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "The resident's usual cognitive state, e.g. “Known Alzheimer's dementia: oriented to "
+            "person, not to time or place; usually calm.” NEWS2 scores “C – new confusion” only "
+            "when confusion is new or worse than this."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -386,3 +386,55 @@ def set_drug_related_problems(
         details=details,
     )
     return resident
+
+
+COGNITIVE_BASELINE_MAX = 2000
+
+
+@transaction.atomic
+def set_cognitive_baseline(*, actor, resident: Resident, text: str, request=None) -> Resident:
+    """Document the resident's usual cognitive state (issue #19 item 11).
+
+    NEWS2 scores "C – new confusion" 3 only when confusion is new or worse than the resident's
+    usual state (RCP NEWS2 Chart 1; domain-spec §1.3): the nurse at the bedside needs the
+    baseline beside that choice, and it must be kept up to date after registration. The
+    resident's physicians and the unit's nurses change it; every change is logged.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from digifys.accounts.models import Role
+
+    role = getattr(actor, "role", None)
+    if role == Role.PHYSICIAN:
+        allowed = Resident.objects.visible_to(actor).filter(pk=resident.pk).exists()
+    elif role in (Role.NURSE, Role.ASSISTANT_NURSE):
+        allowed = actor.staff_profile.units.filter(pk=resident.unit_id).exists()
+    else:
+        allowed = False
+    if not allowed:
+        raise PermissionDenied(
+            _("Only the resident's physicians and the unit's nurses can change this.")
+        )
+    text = (text or "").strip()
+    if len(text) > COGNITIVE_BASELINE_MAX:
+        raise ValidationError(
+            {
+                "cognitive_baseline": _("Keep it under %(count)s characters.")
+                % {"count": COGNITIVE_BASELINE_MAX}
+            }
+        )
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    changed = resident.cognitive_baseline != text
+    if changed:
+        resident.cognitive_baseline = text
+        resident.save(update_fields=["cognitive_baseline"])
+    audit.record(
+        actor=actor,
+        action="update",
+        resident=resident,
+        object_type="cognitive_baseline",
+        object_id=resident.pk,
+        request=request,
+        details={"changed": changed},
+    )
+    return resident

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", views.resident_detail, name="detail"),
     path("<int:pk>/registration/", views.change_registration, name="change_registration"),
     path("<int:pk>/entitlement/", views.document_entitlement, name="entitlement"),
+    path("<int:pk>/cognition/", views.cognitive_baseline, name="cognitive_baseline"),
 ]

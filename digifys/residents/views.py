@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from digifys.accounts.decorators import require_role
@@ -19,6 +21,7 @@ from digifys.insights.selectors import resident_continuity
 
 from . import selectors, services
 from .forms import (
+    CognitiveBaselineForm,
     EntitlementForm,
     RegisterResidentForm,
     RegistrationChangeForm,
@@ -241,3 +244,39 @@ def my_residents(request: HttpRequest) -> HttpResponse:
     return render(
         request, "residents/mine.html", {"cards": cards, "awaiting_consent": awaiting_consent}
     )
+
+
+@login_required
+def cognitive_baseline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Document the resident's usual cognitive state (the unit's nurses, the physicians)."""
+    require_role(request.user, Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    initial = {"cognitive_baseline": resident.cognitive_baseline}
+    form = CognitiveBaselineForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_cognitive_baseline(
+                actor=request.user,
+                resident=resident,
+                text=form.cleaned_data["cognitive_baseline"],
+                request=request,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The cognitive baseline was saved."))
+            return redirect(back or reverse("residents:detail", args=[resident.pk]))
+    if request.method != "POST":
+        audit.record_read(
+            actor=request.user,
+            residents=[resident],
+            object_type="cognitive_baseline",
+            object_id=resident.pk,
+            request=request,
+        )
+    status = 400 if form.errors else 200
+    context = {"form": form, "resident": resident, "next": back}
+    return render(request, "residents/cognitive_baseline.html", context, status=status)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from digifys.core.time import STOCKHOLM
 
-from .models import Consciousness, Level, Urgency
+from .models import Consciousness, Level, OxygenDevice, Urgency
 
 # The vital signs the service takes as **values, in NEWS2 chart order, then the optional ones.
 VITAL_FIELDS = (
@@ -21,6 +21,8 @@ VITAL_FIELDS = (
     "spo2",
     "on_oxygen",
     "oxygen_flow",
+    "oxygen_device",
+    "fio2",
     "systolic_bp",
     "diastolic_bp",
     "pulse",
@@ -73,6 +75,12 @@ class VitalsForm(forms.Form):
         widget=forms.RadioSelect(choices=[(AIR, _("Air")), (OXYGEN, _("Oxygen"))]),
     )
     oxygen_flow = _vital(_("Oxygen flow"), _("l/min"), decimal=True)
+    oxygen_device = forms.CharField(
+        label=_("Oxygen device"),
+        required=False,
+        widget=forms.Select(choices=[("", "–"), *OxygenDevice.choices]),
+    )
+    fio2 = _vital(_("FiO2"), "%", help_text=_("If known (Venturi mask, high flow, NIV)."))
     systolic_bp = _vital(_("Systolic blood pressure"), "mmHg")
     diastolic_bp = _vital(_("Diastolic blood pressure"), "mmHg")
     pulse = _vital(_("Pulse"), _("/min"))
@@ -112,7 +120,10 @@ class VitalsForm(forms.Form):
                 )
             )
         self.fields["spo2_scale"].widget.choices = choices
-        self.fields["spo2_scale"].initial = "1"
+        # A Scale-2 decision in force is the resident's scale: offer it first-hand, so the nurse
+        # does not switch every time (issue #19 item 5). Scale 1 otherwise (domain-spec §1.2).
+        self.default_scale = "2" if scale2_decision is not None else "1"
+        self.fields["spo2_scale"].initial = self.default_scale
 
     def full_clean(self):
         # The time typed is Stockholm time, whatever time zone the request runs in.
@@ -126,7 +137,7 @@ class VitalsForm(forms.Form):
         on_oxygen = values["on_oxygen"]
         # Anything but the two choices is passed on as typed, so the service refuses it.
         values["on_oxygen"] = {"": None, AIR: False, OXYGEN: True}.get(on_oxygen, on_oxygen)
-        scale = data.get("spo2_scale", "").strip() or "1"
+        scale = data.get("spo2_scale", "").strip() or self.default_scale
         try:
             spo2_scale: int | str = int(scale)
         except ValueError:

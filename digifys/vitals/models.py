@@ -23,6 +23,16 @@ class Consciousness(models.TextChoices):
     UNRESPONSIVE = "U", _("U – Unresponsive")
 
 
+class OxygenDevice(models.TextChoices):
+    NASAL = "nasal", _("Nasal cannula")
+    SIMPLE_MASK = "simple_mask", _("Simple face mask")
+    VENTURI = "venturi", _("Venturi mask")
+    RESERVOIR = "reservoir", _("Reservoir mask (non-rebreather)")
+    HIGH_FLOW = "high_flow", _("High-flow nasal oxygen")
+    NIV = "niv", _("CPAP or NIV")
+    OTHER = "other", _("Other")
+
+
 class Level(models.TextChoices):
     """The rows of a unit's escalation table: RCP chart 4 splits the low band into 0 and 1–4."""
 
@@ -43,9 +53,13 @@ class Urgency(models.TextChoices):
 
 
 def level_for(total: int | None, band: str) -> str | None:
-    """Return the escalation-table row for a score (None for an incomplete set)."""
+    """Return the escalation-table row for a score.
+
+    An incomplete set has no total, but a single parameter scored 3 still calls for the
+    single-red-score response (RCP Chart 4; its band is then "low-medium"); otherwise None.
+    """
     if total is None:
-        return None
+        return Level.LOW_MEDIUM if band == Level.LOW_MEDIUM else None
     if band == "low" and total == 0:
         return Level.ZERO
     return band
@@ -103,6 +117,14 @@ class Observation(ClinicalRecord):
         MANUAL = "manual", _("Entered by staff")
         DEVICE = "device", _("Device")
 
+    class Band(models.TextChoices):
+        """The NEWS2 clinical-risk band (RCP Chart 2); the one set of labels for every screen."""
+
+        LOW = "low", _("Low risk")
+        LOW_MEDIUM = "low-medium", _("Low–medium risk")
+        MEDIUM = "medium", _("Medium risk")
+        HIGH = "high", _("High risk")
+
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="observations", verbose_name=_("resident")
     )
@@ -134,6 +156,18 @@ class Observation(ClinicalRecord):
     oxygen_flow = models.DecimalField(
         _("oxygen flow (l/min)"), max_digits=4, decimal_places=1, null=True, blank=True
     )
+    # How the oxygen is given and, where known (Venturi, high flow, NIV), its FiO2 (issue #19
+    # item 14): a flow alone does not say how much oxygen the resident receives.
+    # db_default: bulk loaders that list columns (synth) need not know the field.
+    oxygen_device = models.CharField(
+        _("oxygen device"),
+        max_length=12,
+        choices=OxygenDevice.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    fio2 = models.PositiveSmallIntegerField(_("FiO2 (%)"), null=True, blank=True)
     systolic_bp = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), null=True, blank=True)
     diastolic_bp = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"), null=True, blank=True)
     pulse = models.PositiveSmallIntegerField(_("pulse (/min)"), null=True, blank=True)
@@ -151,10 +185,11 @@ class Observation(ClinicalRecord):
     )
     pain = models.PositiveSmallIntegerField(_("pain (0–10)"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
-    # The derived NEWS2 score; null total = incomplete set.
+    # The derived NEWS2 score; null total = incomplete set. Sub-scores and the red flag are kept for
+    # any set, and an incomplete set with a single 3 has band "low-medium" (issue #19 item 1).
     news2_total = models.PositiveSmallIntegerField(_("NEWS2"), null=True, blank=True)
     news2_subscores = models.JSONField(_("NEWS2 sub-scores"), default=dict, blank=True)
-    news2_band = models.CharField(_("risk band"), max_length=12, blank=True)
+    news2_band = models.CharField(_("risk band"), max_length=12, choices=Band.choices, blank=True)
     red_flag = models.BooleanField(_("single parameter scored 3"), default=False)
 
     objects = ObservationQuerySet.as_manager()
@@ -178,6 +213,11 @@ class Observation(ClinicalRecord):
     @property
     def level(self) -> str | None:
         return level_for(self.news2_total, self.news2_band)
+
+    @property
+    def band_label(self) -> str:
+        """The band's label ("" when there is no band), the same words on every screen."""
+        return self.get_news2_band_display() if self.news2_band else ""
 
 
 class EscalationRule(models.Model):

@@ -21,20 +21,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
+
+from . import parsing
 
 Band = Literal["low", "low-medium", "medium", "high"]
 
 CONSCIOUSNESS_LEVELS = ("A", "C", "V", "P", "U")
 SPO2_SCALES = (1, 2)
 
-# Plausibility limits (inclusive). Values outside these are almost certainly entry errors.
-RESPIRATORY_RATE_LIMITS = (1, 80)
-SPO2_LIMITS = (50, 100)
-SYSTOLIC_BP_LIMITS = (40, 300)
-PULSE_LIMITS = (20, 250)
-TEMPERATURE_LIMITS = (25.0, 45.0)
+# Plausibility limits (inclusive), from the one vital-signs parser (parsing.py).
+RESPIRATORY_RATE_LIMITS = parsing.WHOLE_LIMITS["respiratory_rate"]
+SPO2_LIMITS = parsing.WHOLE_LIMITS["spo2"]
+SYSTOLIC_BP_LIMITS = parsing.WHOLE_LIMITS["systolic_bp"]
+PULSE_LIMITS = parsing.WHOLE_LIMITS["pulse"]
+TEMPERATURE_LIMITS = tuple(float(limit) for limit in parsing.DECIMAL_LIMITS["temperature"])
 
 SUBSCORE_KEYS = (
     "respiratory_rate",
@@ -81,14 +83,18 @@ def _check_temperature(value: object) -> Decimal:
     allowed = f"a number from {low} to {high} °C"
     if not _is_number(value):
         raise ValueError(f"temperature must be {allowed}, got {value!r}")
-    assert isinstance(value, int | float)
-    # `not (a <= x <= b)` is also true for NaN, so NaN and infinities are rejected here.
-    if not low <= value <= high:
-        raise ValueError(f"temperature must be {allowed}, got {value!r}")
     # The RCP table uses one decimal (35.0 / 35.1 / 36.0 / 36.1 ...). Round half-up to one decimal
-    # first (domain-spec §1.6) so values such as 36.05 land in exactly one band. str() gives the
-    # shortest repr, so 36.05 rounds to 36.1 rather than suffering binary-float error.
-    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    # first (domain-spec §1.6) so values such as 36.05 land in exactly one band; the one rounding
+    # rule lives in parsing.py, and the limits apply to the rounded value there as here.
+    # parse_number reads a float by its shortest repr (36.05 stays 36.05, no binary-float error)
+    # and refuses NaN and infinities.
+    try:
+        rounded = parsing.round_half_up(parsing.parse_number(value))
+    except ValueError:
+        raise ValueError(f"temperature must be {allowed}, got {value!r}") from None
+    if not Decimal(str(low)) <= rounded <= Decimal(str(high)):
+        raise ValueError(f"temperature must be {allowed}, got {value!r}")
+    return rounded
 
 
 def score_respiratory_rate(rate: int) -> int:
@@ -247,4 +253,79 @@ def score_news2(
         red_flag=red_flag,
         band=news2_band(total, red_flag=red_flag),
         spo2_scale=scale,
+    )
+
+
+@dataclass(frozen=True)
+class News2Parameters:
+    """Sub-scores of the parameters one set has, complete or not (domain-spec §1.6).
+
+    A partial set has no total (``total`` is None), but each measured parameter is scored and a 3
+    in any single parameter raises the red flag: RCP Chart 4 asks for an urgent ward-based
+    response to a single red score whatever the total; only the total needs a complete set.
+    ``band`` is "low-medium" for a red score and None otherwise (no total, no aggregate band).
+    """
+
+    subscores: dict[str, int] = field(hash=False)
+    red_flag: bool
+    band: Band | None
+    spo2_scale: int
+    total: None = None
+
+
+def score_parameters(
+    *,
+    respiratory_rate: int | float | None = None,
+    spo2: int | float | None = None,
+    spo2_scale: int = 1,
+    on_oxygen: bool | None = None,
+    systolic_bp: int | float | None = None,
+    pulse: int | float | None = None,
+    consciousness: str | None = None,
+    temperature: int | float | None = None,
+) -> News2Parameters:
+    """Validate and score the parameters given (None = not measured); no total (RCP 2017)."""
+    if isinstance(spo2_scale, bool) or spo2_scale not in SPO2_SCALES:
+        raise ValueError(f"spo2_scale must be 1 or 2, got {spo2_scale!r}")
+    if on_oxygen is not None and not isinstance(on_oxygen, bool):
+        raise ValueError(f"on_oxygen must be True, False or None, got {on_oxygen!r}")
+    subscores: dict[str, int] = {}
+    if respiratory_rate is not None:
+        rr = _check_whole_number(
+            "respiratory_rate", respiratory_rate, RESPIRATORY_RATE_LIMITS, "breaths/min"
+        )
+        subscores["respiratory_rate"] = score_respiratory_rate(rr)
+    if spo2 is not None:
+        sat = _check_whole_number("spo2", spo2, SPO2_LIMITS, "%")
+        if spo2_scale == 1:
+            subscores["spo2"] = score_spo2_scale_1(sat)
+        elif on_oxygen is not None:
+            subscores["spo2"] = score_spo2_scale_2(sat, on_oxygen=on_oxygen)
+        elif sat <= 92:
+            # Up to 92 % Scale 2 does not depend on air or oxygen; above it, it does.
+            subscores["spo2"] = score_spo2_scale_2(sat, on_oxygen=False)
+    if on_oxygen is not None:
+        subscores["air_or_oxygen"] = score_air_or_oxygen(on_oxygen=on_oxygen)
+    if systolic_bp is not None:
+        sbp = _check_whole_number("systolic_bp", systolic_bp, SYSTOLIC_BP_LIMITS, "mmHg")
+        subscores["systolic_bp"] = score_systolic_bp(sbp)
+    if pulse is not None:
+        subscores["pulse"] = score_pulse(
+            _check_whole_number("pulse", pulse, PULSE_LIMITS, "beats/min")
+        )
+    if consciousness is not None:
+        if not isinstance(consciousness, str) or consciousness not in CONSCIOUSNESS_LEVELS:
+            raise ValueError(
+                f"consciousness must be one of {', '.join(CONSCIOUSNESS_LEVELS)} (ACVPU), "
+                f"got {consciousness!r}"
+            )
+        subscores["consciousness"] = score_consciousness(consciousness)
+    if temperature is not None:
+        subscores["temperature"] = score_temperature(_check_temperature(temperature))
+    red_flag = any(value == 3 for value in subscores.values())
+    return News2Parameters(
+        subscores=subscores,
+        red_flag=red_flag,
+        band="low-medium" if red_flag else None,
+        spo2_scale=int(spo2_scale),
     )

@@ -1,24 +1,23 @@
 """Writes for vital signs, Scale-2 decisions and unit escalation tables.
 
 Rules enforced here:
-- plausibility limits (issue #4, domain-spec §1): respiration 1–80/min, SpO2 50–100 %, systolic
-  40–300 mmHg, pulse 20–250/min, temperature 25.0–45.0 °C; anything outside, or not a number, is
-  refused with a message per field and nothing is saved;
+- every value is parsed, rounded (half-up) and checked against its plausibility limits by the one
+  vital-signs parser (parsing.py, domain-spec §1.6); anything outside, or not a number, is refused
+  with a message per field and nothing is saved;
 - a partial set is saved without a NEWS2 total ("incomplete", domain-spec §1.6);
-- SpO2 Scale 2 only with a physician's Scale-2 decision in force for the resident (§1.2);
+- SpO2 Scale 2 only with a physician's Scale-2 decision in force for the resident, and only for
+  the prescribed 88–92 % target (§1.2, RCP/BTS);
 - the scoring table is fixed; only the response per band is configured per unit (§1.5).
 """
 
 import datetime
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
@@ -26,19 +25,30 @@ from digifys.core import live
 from digifys.directory.models import Organisation
 from digifys.residents.models import Resident
 
-from . import news2
-from .models import Consciousness, EscalationRule, Level, Observation, Scale2Decision, Urgency
+from . import news2, parsing
+from .models import (
+    Consciousness,
+    EscalationRule,
+    Level,
+    Observation,
+    OxygenDevice,
+    Scale2Decision,
+    Urgency,
+)
 
 RECORDING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 
-# Fields and plausibility limits beyond the NEWS2 parameters (issue #4 names the NEWS2 ones).
-EXTRA_LIMITS = {
-    "diastolic_bp": (20, 200),
-    "oxygen_flow": (Decimal("0.1"), Decimal("15.0")),
-    "weight": (Decimal("20.0"), Decimal("300.0")),
-    "blood_glucose": (Decimal("1.0"), Decimal("40.0")),
-    "pain": (0, 10),
-}
+# The vital signs beyond the NEWS2 parameters; parsing, limits and their messages live in the one
+# vital-signs parser (parsing.py).
+EXTRA_FIELDS = (
+    "diastolic_bp",
+    "oxygen_flow",
+    "oxygen_device",
+    "fio2",
+    "weight",
+    "blood_glucose",
+    "pain",
+)
 NEWS2_FIELDS = (
     "respiratory_rate",
     "spo2",
@@ -48,25 +58,8 @@ NEWS2_FIELDS = (
     "consciousness",
     "temperature",
 )
-
-LIMIT_MESSAGES = {
-    "respiratory_rate": gettext_lazy(
-        "Respiration rate must be a whole number from 1 to 80 breaths per minute."
-    ),
-    "spo2": gettext_lazy("SpO2 must be a whole number from 50 to 100 %."),
-    "systolic_bp": gettext_lazy(
-        "Systolic blood pressure must be a whole number from 40 to 300 mmHg."
-    ),
-    "pulse": gettext_lazy("Pulse must be a whole number from 20 to 250 beats per minute."),
-    "temperature": gettext_lazy("Temperature must be a number from 25.0 to 45.0 °C."),
-    "diastolic_bp": gettext_lazy(
-        "Diastolic blood pressure must be a whole number from 20 to 200 mmHg."
-    ),
-    "oxygen_flow": gettext_lazy("Oxygen flow must be a number from 0.1 to 15 l/min."),
-    "weight": gettext_lazy("Weight must be a number from 20 to 300 kg."),
-    "blood_glucose": gettext_lazy("Blood glucose must be a number from 1.0 to 40.0 mmol/l."),
-    "pain": gettext_lazy("Pain must be a whole number from 0 to 10."),
-}
+LIMIT_MESSAGES = parsing.LIMIT_MESSAGES
+NUMERIC_FIELDS = (*parsing.WHOLE_LIMITS, *parsing.DECIMAL_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -131,6 +124,79 @@ DEFAULT_RULES = {
 }
 
 
+@dataclass(frozen=True)
+class Floor:
+    """The least a unit's escalation row may ask for at one NEWS2 level."""
+
+    max_minutes: int  # observe at least this often
+    min_urgency: str  # "" = no consult needed; otherwise at least this urgent
+    call_112: bool  # the 112 advice must be given
+
+
+# RCP NEWS2 Chart 4 (clinical response) as the minimum of every unit's table (issue #19 item 13;
+# domain-spec §1.5): 0 → at least 12-hourly; 1–4 → at least 4–6-hourly (6 h); a single 3 and 5–6
+# → at least hourly with the medical team told (an urgent consult, "urgent ward-based response");
+# ≥7 → the emergency threshold: Chart 4's continuous monitoring is not available in a nursing
+# home, so at least hourly, an urgent consult at least and the advice to call 112 per local
+# routine (the treatment-limitation decision shown beside it may say otherwise).
+FLOORS = {
+    Level.ZERO: Floor(12 * 60, "", False),
+    Level.LOW: Floor(6 * 60, "", False),
+    Level.LOW_MEDIUM: Floor(60, Urgency.URGENT, False),
+    Level.MEDIUM: Floor(60, Urgency.URGENT, False),
+    Level.HIGH: Floor(60, Urgency.URGENT, True),
+}
+
+
+def _at_least_as_urgent(urgency: str, floor: str) -> bool:
+    if not floor:
+        return True
+    return bool(urgency) and not is_lower_urgency(urgency, floor)
+
+
+def floor_errors(
+    level: str, *, monitor_every_minutes: int, suggested_urgency: str, call_112: bool
+) -> dict[str, str]:
+    """Return {field: message} for each way a row falls below the floor of LEVEL."""
+    floor = FLOORS[level]
+    errors = {}
+    if monitor_every_minutes > floor.max_minutes:
+        errors["monitor_every_minutes"] = _(
+            "At this level the minimum is to observe %(frequency)s (RCP NEWS2 Chart 4)."
+        ) % {"frequency": frequency_text(floor.max_minutes)}
+    if not _at_least_as_urgent(suggested_urgency, floor.min_urgency):
+        errors["suggested_urgency"] = _(
+            "At this level a consult must be suggested, at least “%(urgency)s” (RCP NEWS2 Chart 4)."
+        ) % {"urgency": Urgency(floor.min_urgency).label}
+    if floor.call_112 and not call_112:
+        errors["call_112"] = _(
+            "At NEWS2 7 or more the nurse must be told to call 112 per local routine "
+            "(RCP NEWS2 Chart 4: emergency response)."
+        )
+    return errors
+
+
+def frequency_text(minutes: int) -> str:
+    """Return 'every 12 hours', 'every hour', 'every 30 minutes' for a monitoring interval."""
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("at least every hour", "at least every %(n)d hours", hours) % {"n": hours}
+    return ngettext("at least every minute", "at least every %(n)d minutes", minutes) % {
+        "n": minutes
+    }
+
+
+def with_floor(rule: EscalationRule) -> EscalationRule:
+    """Raise a stored row that falls below its floor (stored before the floors) to the floor."""
+    floor = FLOORS[rule.level]
+    rule.monitor_every_minutes = min(rule.monitor_every_minutes, floor.max_minutes)
+    if not _at_least_as_urgent(rule.suggested_urgency, floor.min_urgency):
+        rule.suggested_urgency = floor.min_urgency
+    rule.call_112 = rule.call_112 or floor.call_112
+    rule.floor = floor
+    return rule
+
+
 def default_rule(unit: Organisation, level: str) -> EscalationRule:
     minutes, response, urgency, call_112 = DEFAULT_RULES[level]
     return EscalationRule(
@@ -151,7 +217,9 @@ def escalation_table(unit: Organisation, rules=None) -> dict[str, EscalationRule
     if rules is None:
         rules = EscalationRule.objects.filter(unit=unit)
     table = {rule.level: rule for rule in rules}
-    return {level: table.get(level) or default_rule(unit, level) for level in Level.values}
+    return {
+        level: with_floor(table.get(level) or default_rule(unit, level)) for level in Level.values
+    }
 
 
 def response_for(observation: Observation, table: dict[str, EscalationRule] | None = None):
@@ -160,6 +228,25 @@ def response_for(observation: Observation, table: dict[str, EscalationRule] | No
         return Response(level=None, rule=None)
     table = table or escalation_table(observation.unit)
     return Response(level=level, rule=table[level])
+
+
+# Most urgent first: the order in which a chosen urgency is "lower" than a suggested one.
+URGENCY_ORDER = (Urgency.EMERGENCY, Urgency.URGENT, Urgency.SAME_DAY, Urgency.NEXT_ROUND)
+
+
+def suggested_urgency(observation: Observation | None) -> str:
+    """The consult urgency the unit's escalation table suggests for OBSERVATION ("" for none)."""
+    if observation is None:
+        return ""
+    response = response_for(observation)
+    return response.rule.suggested_urgency if response.rule else ""
+
+
+def is_lower_urgency(chosen: str, suggested: str) -> bool:
+    """True when CHOSEN is less urgent than SUGGESTED (both Urgency values; "" suggests none)."""
+    if not suggested or chosen not in URGENCY_ORDER or suggested not in URGENCY_ORDER:
+        return False
+    return URGENCY_ORDER.index(chosen) > URGENCY_ORDER.index(suggested)
 
 
 @transaction.atomic
@@ -173,7 +260,7 @@ def update_escalation_rule(
     suggested_urgency: str = "",
     call_112: bool = False,
 ) -> EscalationRule:
-    """Set one row of a unit's escalation table (coordinators only)."""
+    """Set one row of a unit's escalation table (coordinators only), never below its floor."""
     if getattr(actor, "role", None) != Role.COORDINATOR:
         raise PermissionDenied(_("Only care coordinators change escalation tables."))
     errors = {}
@@ -187,6 +274,13 @@ def update_escalation_rule(
         errors["response"] = _("Describe what the staff should do at this level.")
     if suggested_urgency and suggested_urgency not in Urgency.values:
         errors["suggested_urgency"] = _("Choose an urgency from the list.")
+    if not errors:
+        errors = floor_errors(
+            level,
+            monitor_every_minutes=monitor_every_minutes,
+            suggested_urgency=suggested_urgency,
+            call_112=call_112,
+        )
     if errors:
         raise ValidationError(errors)
     rule, _created = EscalationRule.objects.update_or_create(
@@ -208,6 +302,20 @@ def update_escalation_rule(
 # --- Scale 2 ---------------------------------------------------------------------------------
 
 
+# Scale 2 is only for a prescribed SpO2 target of 88–92 % (RCP NEWS2 2017 Chart 1 and report
+# ch. 6; BTS oxygen guideline 2017): a decision with another target would score, for example,
+# SpO2 89 % on air as 0 for a resident whose target is 94–98 % (issue #19 item 4).
+SCALE2_TARGET = (88, 92)
+
+
+def scale2_target_message() -> str:
+    return _(
+        "SpO2 Scale 2 is only for a prescribed SpO2 target of 88–92 % (hypercapnic respiratory "
+        "failure; RCP NEWS2 and BTS). For any other target, SpO2 is scored on Scale 1: write the "
+        "target in the resident's care plan instead."
+    )
+
+
 def scale2_decision_for(resident: Resident) -> Scale2Decision | None:
     """Return the Scale-2 decision in force for RESIDENT, if any."""
     return (
@@ -227,15 +335,11 @@ def record_scale2_decision(
     note: str = "",
     request=None,
 ) -> Scale2Decision:
-    """A physician decides that SpO2 Scale 2 applies (prescribed target, usually 88–92 %)."""
+    """A physician decides that SpO2 Scale 2 applies (prescribed target 88–92 %, nothing else)."""
     if getattr(actor, "role", None) != Role.PHYSICIAN:
         raise PermissionDenied(_("Only a physician can decide that SpO2 Scale 2 is used."))
-    if not (isinstance(target_low, int) and isinstance(target_high, int)) or not (
-        70 <= target_low < target_high <= 100
-    ):
-        raise ValidationError(
-            {"target_low": _("Enter a target range such as 88–92 %, lower value first.")}
-        )
+    if (target_low, target_high) != SCALE2_TARGET:
+        raise ValidationError({"target_low": scale2_target_message()})
     Scale2Decision.objects.filter(resident=resident, ended_at__isnull=True).update(
         ended_at=timezone.now()
     )
@@ -279,53 +383,6 @@ def end_scale2_decision(*, actor, decision: Scale2Decision, request=None) -> Sca
 # --- Observations ----------------------------------------------------------------------------
 
 
-PLAIN_NUMBER = re.compile(r"-?\d+([.,]\d+)?")
-
-
-def _parse(value) -> Decimal:
-    """Parse a plain decimal number (decimal comma allowed); no exponents, no 'NaN'."""
-    if isinstance(value, bool):
-        raise ArithmeticError
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
-    text = str(value).strip()
-    if not PLAIN_NUMBER.fullmatch(text):
-        raise ArithmeticError
-    return Decimal(text.replace(",", "."))
-
-
-def _check_whole(values: dict, name: str, low: int, high: int, errors: dict) -> None:
-    value = values.get(name)
-    if value is None or value == "":
-        values[name] = None
-        return
-    try:
-        number = _parse(value)
-    except ArithmeticError:
-        errors[name] = LIMIT_MESSAGES[name]
-        return
-    if not number.is_finite() or number != number.to_integral_value() or not low <= number <= high:
-        errors[name] = LIMIT_MESSAGES[name]
-        return
-    values[name] = int(number)
-
-
-def _check_decimal(values: dict, name: str, low: Decimal, high: Decimal, errors: dict) -> None:
-    value = values.get(name)
-    if value is None or value == "":
-        values[name] = None
-        return
-    try:
-        number = _parse(value)
-    except ArithmeticError:
-        errors[name] = LIMIT_MESSAGES[name]
-        return
-    if not number.is_finite() or not low <= number <= high:
-        errors[name] = LIMIT_MESSAGES[name]
-        return
-    values[name] = number.quantize(Decimal("0.1"))
-
-
 def validate_vitals(values: dict) -> dict:
     """Return the cleaned values or raise ValidationError with one message per bad field.
 
@@ -333,19 +390,11 @@ def validate_vitals(values: dict) -> dict:
     """
     values = dict(values)
     errors: dict[str, str] = {}
-    for name, (low, high) in {
-        "respiratory_rate": news2.RESPIRATORY_RATE_LIMITS,
-        "spo2": news2.SPO2_LIMITS,
-        "systolic_bp": news2.SYSTOLIC_BP_LIMITS,
-        "pulse": news2.PULSE_LIMITS,
-        "diastolic_bp": EXTRA_LIMITS["diastolic_bp"],
-        "pain": EXTRA_LIMITS["pain"],
-    }.items():
-        _check_whole(values, name, low, high, errors)
-    low, high = news2.TEMPERATURE_LIMITS
-    _check_decimal(values, "temperature", Decimal(str(low)), Decimal(str(high)), errors)
-    for name in ("oxygen_flow", "weight", "blood_glucose"):
-        _check_decimal(values, name, *EXTRA_LIMITS[name], errors)
+    for name in NUMERIC_FIELDS:
+        try:
+            values[name] = parsing.parse_vital(name, values.get(name))
+        except parsing.VitalSignError as error:
+            errors[name] = error.message
     consciousness = values.get("consciousness") or ""
     if consciousness and consciousness not in Consciousness.values:
         errors["consciousness"] = _("Choose A, C, V, P or U.")
@@ -357,6 +406,16 @@ def validate_vitals(values: dict) -> dict:
         errors["on_oxygen"] = _("Choose air or oxygen.")
     if values.get("on_oxygen") is False and values.get("oxygen_flow") is not None:
         errors["oxygen_flow"] = _("Oxygen flow is only entered when the resident is on oxygen.")
+    device = values.get("oxygen_device") or ""
+    if device and device not in OxygenDevice.values:
+        errors["oxygen_device"] = _("Choose an oxygen device from the list.")
+    elif device and values.get("on_oxygen") is False:
+        errors["oxygen_device"] = _(
+            "The oxygen device is only entered when the resident is on oxygen."
+        )
+    values["oxygen_device"] = device
+    if values.get("on_oxygen") is False and values.get("fio2") is not None and "fio2" not in errors:
+        errors["fio2"] = _("FiO2 is only entered when the resident is on oxygen.")
     systolic, diastolic = values.get("systolic_bp"), values.get("diastolic_bp")
     if (
         "systolic_bp" not in errors
@@ -387,6 +446,20 @@ def score(values: dict, *, spo2_scale: int) -> news2.News2Score | None:
     )
 
 
+def score_any(values: dict, *, spo2_scale: int) -> news2.News2Score | news2.News2Parameters:
+    """Return the score of cleaned VALUES: the full NEWS2 score of a complete set, otherwise the
+    sub-scores and red flag of the parameters measured (issue #19 item 1, RCP Chart 4)."""
+    result = score(values, spo2_scale=spo2_scale)
+    if result is not None:
+        return result
+    present = {
+        name: values.get(name) for name in NEWS2_FIELDS if values.get(name) not in (None, "")
+    }
+    if present.get("temperature") is not None:
+        present["temperature"] = float(present["temperature"])
+    return news2.score_parameters(spo2_scale=spo2_scale, **present)
+
+
 def check_spo2_scale(
     resident: Resident, spo2_scale: int, *, decision: Scale2Decision | None = None
 ) -> Scale2Decision | None:
@@ -399,6 +472,9 @@ def check_spo2_scale(
     if spo2_scale == 1:
         return None
     decision = decision or scale2_decision_for(resident)
+    if decision is not None and (decision.target_low, decision.target_high) != SCALE2_TARGET:
+        # A decision stored before the 88–92 % rule: it does not allow Scale 2.
+        raise ValidationError({"spo2_scale": scale2_target_message()})
     if decision is None:
         raise ValidationError(
             {
@@ -426,14 +502,14 @@ def record_observation(
     """Store one set of vital signs and, when complete, its NEWS2 score.
 
     VALUES are the vital-sign fields of `Observation` (respiratory_rate, spo2, on_oxygen,
-    oxygen_flow, systolic_bp, diastolic_bp, pulse, consciousness, temperature, weight,
-    blood_glucose, pain); missing ones were not measured.
+    oxygen_flow, oxygen_device, fio2, systolic_bp, diastolic_bp, pulse, consciousness,
+    temperature, weight, blood_glucose, pain); missing ones were not measured.
     """
     if getattr(actor, "role", None) not in RECORDING_ROLES:
         raise PermissionDenied(
             _("Only nurses, assistant nurses and physicians record vital signs.")
         )
-    unknown = set(values) - set(EXTRA_LIMITS) - set(NEWS2_FIELDS)
+    unknown = set(values) - set(EXTRA_FIELDS) - set(NEWS2_FIELDS)
     if unknown:
         raise TypeError(f"unknown vital signs: {sorted(unknown)}")
     # No eligibility check: the nurse at the bedside observes every resident of the unit,
@@ -446,7 +522,7 @@ def record_observation(
     if measured_at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"measured_at": _("The time of measurement is in the future.")})
     decision = check_spo2_scale(resident, spo2_scale)
-    result = score(cleaned, spo2_scale=spo2_scale)
+    result = score_any(cleaned, spo2_scale=spo2_scale)
     observation = Observation.objects.create(
         resident=resident,
         unit=resident.unit,
@@ -457,10 +533,10 @@ def record_observation(
         spo2_scale=spo2_scale,
         scale2_decision=decision,
         note=note.strip(),
-        news2_total=result.total if result else None,
-        news2_subscores=dict(result.subscores) if result else {},
-        news2_band=result.band if result else "",
-        red_flag=result.red_flag if result else False,
+        news2_total=result.total,
+        news2_subscores=dict(result.subscores),
+        news2_band=result.band or "",
+        red_flag=result.red_flag,
         **cleaned,
     )
     audit.record(

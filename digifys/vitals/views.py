@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from digifys.accounts.decorators import require_role
@@ -36,14 +36,8 @@ from .forms import (
     Scale2DecisionForm,
     VitalsForm,
 )
-from .models import Consciousness, EscalationRule, Observation
+from .models import Consciousness, EscalationRule, Observation, OxygenDevice, Urgency
 
-BAND_LABELS = {
-    "low": gettext_lazy("Low risk"),
-    "low-medium": gettext_lazy("Low–medium risk (a single parameter scored 3)"),
-    "medium": gettext_lazy("Medium risk"),
-    "high": gettext_lazy("High risk"),
-}
 PARAMETER_LABELS = {
     "respiratory_rate": gettext_lazy("Respiration rate"),
     "spo2": gettext_lazy("SpO2"),
@@ -94,15 +88,20 @@ def _limitations(request: HttpRequest, resident: Resident):
 
 # --- Presentation helpers ---------------------------------------------------------------------
 
+frequency_text = services.frequency_text
 
-def frequency_text(minutes: int) -> str:
-    """Return 'every 12 hours', 'every hour', 'every 30 minutes' for a monitoring interval."""
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return ngettext("at least every hour", "at least every %(n)d hours", hours) % {"n": hours}
-    return ngettext("at least every minute", "at least every %(n)d minutes", minutes) % {
-        "n": minutes
-    }
+
+def _floor_text(floor: services.Floor) -> str:
+    """Say the least a unit's row may ask for at one level (RCP NEWS2 Chart 4)."""
+    parts = [_("observe %(frequency)s") % {"frequency": frequency_text(floor.max_minutes)}]
+    if floor.min_urgency:
+        parts.append(
+            _("suggest a consult, at least “%(urgency)s”")
+            % {"urgency": Urgency(floor.min_urgency).label}
+        )
+    if floor.call_112:
+        parts.append(_("tell the nurse to call 112 per local routine"))
+    return _("Minimum (RCP NEWS2 Chart 4): %(parts)s.") % {"parts": "; ".join(parts)}
 
 
 def _display(value, unit: str = "") -> str:
@@ -117,8 +116,13 @@ def _parameter_rows(values: dict, subscores: dict, spo2_scale: int) -> list[dict
     if values.get("on_oxygen") is None:
         air = "–"
     elif values["on_oxygen"]:
-        flow = values.get("oxygen_flow")
-        air = _("Oxygen") + (f", {_display(flow, 'l/min')}" if flow is not None else "")
+        flow, device, fio2 = (values.get(n) for n in ("oxygen_flow", "oxygen_device", "fio2"))
+        details = [str(OxygenDevice(device).label)] if device else []
+        if flow is not None:
+            details.append(_display(flow, "l/min"))
+        if fio2 is not None:
+            details.append(_("FiO2 %(value)s %%") % {"value": fio2})
+        air = ", ".join([_("Oxygen"), *details])
     else:
         air = _("Air")
     systolic, diastolic = values.get("systolic_bp"), values.get("diastolic_bp")
@@ -206,16 +210,21 @@ def preview(request: HttpRequest, resident_pk: int) -> HttpResponse:
     resident = _resident_for(request, resident_pk)
     decision = services.scale2_decision_for(resident)
     form = VitalsForm(request.POST, scale2_decision=decision)
-    result, values, scale, messages_ = None, {}, 1, []
+    result, partial, values, scale, messages_ = None, None, {}, 1, []
     if form.is_valid():
         arguments = form.service_arguments()
         scale = arguments["spo2_scale"]
         try:
             values = services.validate_vitals({name: arguments[name] for name in VITAL_FIELDS})
             services.check_spo2_scale(resident, scale, decision=decision)
-            result = services.score(values, spo2_scale=scale)
+            scored = services.score_any(values, spo2_scale=scale)
         except ValidationError as exc:
             add_service_errors(form, exc)
+        else:
+            if scored.total is None:
+                partial = scored
+            else:
+                result = scored
     for errors in form.errors.values():
         messages_.extend(errors)
     missing = []
@@ -230,11 +239,19 @@ def preview(request: HttpRequest, resident_pk: int) -> HttpResponse:
         "preview": {
             "messages": messages_,
             "result": result,
-            "band_label": BAND_LABELS.get(result.band) if result else "",
+            "band_label": Observation.Band(result.band).label if result else "",
             "rows": _parameter_rows(values, result.subscores, scale) if result else [],
             "scale": scale if scale in news2.SPO2_SCALES else 1,
             "missing": missing,
             "entered": entered,
+            "partial": partial,
+            "partial_rows": [
+                row
+                for row in _parameter_rows(values, partial.subscores, scale)
+                if row["score"] is not None
+            ]
+            if partial
+            else [],
         }
     }
     return render(request, "vitals/record.html#preview", context)
@@ -256,7 +273,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "resident": resident,
         "observation": observation,
-        "band_label": BAND_LABELS.get(observation.news2_band, ""),
+        "band_label": observation.band_label,
         "rows": _parameter_rows(
             _observation_values(observation),
             observation.news2_subscores,
@@ -270,28 +287,33 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "vitals/result.html", context)
 
 
-def _with_trends(observations: list[Observation], older: int | None) -> list[dict]:
+def _with_trends(observations: list[Observation], older: tuple[int, int] | None) -> list[dict]:
     """Pair each observation with its trend against the previous scored observation.
 
-    OLDER is the total of the newest scored observation before the page (None if none), so the
-    trend needs one query whatever the page size.
+    OLDER is (total, SpO2 scale) of the newest scored observation before the page (None if
+    none), so the trend needs one query whatever the page size. Totals on different SpO2 scales
+    are not comparable: a change of scale is marked "scale" instead of an arrow (issue #19 item 5).
     """
     rows = []
-    previous = older
+    previous, previous_scale = older if older else (None, None)
     for observation in reversed(observations):
         total, trend = observation.news2_total, None
         if total is not None and previous is not None:
-            trend = "up" if total > previous else "down" if total < previous else "same"
+            if observation.spo2_scale != previous_scale:
+                trend = "scale"
+            else:
+                trend = "up" if total > previous else "down" if total < previous else "same"
         rows.append(
             {
                 "observation": observation,
                 "trend": trend,
                 "previous": previous,
-                "band_label": BAND_LABELS.get(observation.news2_band, ""),
+                "previous_scale": previous_scale,
+                "band_label": observation.band_label,
             }
         )
         if total is not None:
-            previous = total
+            previous, previous_scale = total, observation.spo2_scale
     rows.reverse()
     return rows
 
@@ -317,7 +339,7 @@ def history(request: HttpRequest, resident_pk: int) -> HttpResponse:
                 Q(measured_at__lt=last.measured_at)
                 | Q(measured_at=last.measured_at, pk__lt=last.pk)
             )
-            .values_list("news2_total", flat=True)
+            .values_list("news2_total", "spo2_scale")
             .first()
         )
     _log_read(request, resident, "observation_history")
@@ -421,6 +443,7 @@ def escalation(request: HttpRequest, unit_pk: int) -> HttpResponse:
             "form": form,
             "rule": form.rule,
             "frequency": frequency_text(form.rule.monitor_every_minutes),
+            "floor": _floor_text(services.FLOORS[form.level]),
         }
         for form in forms
     ]

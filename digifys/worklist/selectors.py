@@ -3,9 +3,11 @@
 One row per resident of the unit in care: latest NEWS2 with its trend, when the next observation
 is due by the unit's escalation table (driven by the LAST score, domain-spec §1.6), open consults
 and open tasks. `unit_worklist` loads a whole unit in a constant number of queries however long
-the history: the latest observations come from `Subquery` annotations (one small JSON value
-each, so no history is loaded), limitation decisions from `Exists` annotations, consults and tasks
-from `Prefetch`, and the unit's escalation table is annotated onto the unit (`unit_for`).
+the history: the latest observations (the latest set, the two latest scores and the latest
+incomplete set with a single-parameter red score) come from `Subquery` annotations (one small
+JSON value each, so no history is loaded), limitation decisions from `Exists` annotations,
+consults and tasks from `Prefetch`, and the unit's escalation table is annotated onto the unit
+(`unit_for`).
 """
 
 import datetime
@@ -20,7 +22,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from digifys.accounts.models import Role
 from digifys.consults.models import Consult
@@ -37,13 +38,6 @@ NURSING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE)
 ATTENTION_BANDS = ("low-medium", "medium", "high")
 # A row whose latest change is younger than this gets a quiet "changed" cue.
 CHANGED_WITHIN = datetime.timedelta(minutes=2)
-
-BAND_LABELS = {
-    "low": gettext_lazy("Low"),
-    "low-medium": gettext_lazy("Low–medium"),
-    "medium": gettext_lazy("Medium"),
-    "high": gettext_lazy("High"),
-}
 
 SHOW_ALL, SHOW_ATTENTION = "all", "attention"
 
@@ -111,6 +105,10 @@ class Row:
     scored: Observation | None = None  # the latest set with a NEWS2 total
     previous: Observation | None = None  # the scored set before it (for the trend)
     rule: EscalationRule | None = None  # the unit's rule for the latest score's level
+    # The latest incomplete set with a single parameter scored 3 (RCP Chart 4 calls for a response
+    # without a total), and the unit's rule for it; only when newer than the latest score.
+    red_partial: Observation | None = None
+    red_rule: EscalationRule | None = None
     consults: list = field(default_factory=list)
     tasks: list = field(default_factory=list)
     limitations: list = field(default_factory=list)
@@ -121,7 +119,7 @@ class Row:
 
     @property
     def band_label(self) -> str:
-        return str(BAND_LABELS.get(self.scored.news2_band, "")) if self.scored else ""
+        return str(self.scored.band_label) if self.scored else ""
 
     @property
     def incomplete(self) -> bool:
@@ -130,9 +128,14 @@ class Row:
 
     @property
     def trend(self) -> str | None:
-        """'up' (worse), 'down' (better) or 'same' against the previous score; None without one."""
+        """'up' (worse), 'down' (better) or 'same' against the previous score; None without one.
+
+        'scale' when the two scores used different SpO2 scales: not comparable (issue #19 item 5).
+        """
         if self.scored is None or self.previous is None:
             return None
+        if self.scored.spo2_scale != self.previous.spo2_scale:
+            return "scale"
         if self.scored.news2_total > self.previous.news2_total:
             return "up"
         if self.scored.news2_total < self.previous.news2_total:
@@ -144,6 +147,11 @@ class Row:
         if self.trend is None:
             return ""
         values = {"before": self.previous.news2_total}
+        if self.trend == "scale":
+            return _(
+                "SpO2 scale changed from %(before)s to %(now)s: not comparable with the "
+                "previous score"
+            ) % {"before": self.previous.spo2_scale, "now": self.scored.spo2_scale}
         if self.trend == "up":
             return _("rising from %(before)s") % values
         if self.trend == "down":
@@ -152,10 +160,19 @@ class Row:
 
     @property
     def due_at(self) -> datetime.datetime | None:
-        """When the next full set is due: the last score's time plus the unit's frequency."""
-        if self.scored is None or self.rule is None:
-            return None
-        return self.scored.measured_at + datetime.timedelta(minutes=self.rule.monitor_every_minutes)
+        """When the next full set is due: the last score's time plus the unit's frequency.
+
+        A newer incomplete set with a single-parameter red score brings it forward to that set's
+        time plus the unit's single-red-score frequency (issue #19 item 1), whichever is sooner.
+        """
+        due = []
+        if self.scored is not None and self.rule is not None:
+            minutes = self.rule.monitor_every_minutes
+            due.append(self.scored.measured_at + datetime.timedelta(minutes=minutes))
+        if self.red_partial is not None and self.red_rule is not None:
+            minutes = self.red_rule.monitor_every_minutes
+            due.append(self.red_partial.measured_at + datetime.timedelta(minutes=minutes))
+        return min(due, default=None)
 
     @property
     def observation_overdue(self) -> bool:
@@ -186,6 +203,8 @@ class Row:
             reasons.append(str(_("observation overdue")))
         if self.scored and self.scored.news2_band in ATTENTION_BANDS:
             reasons.append(str(_("NEWS2 band %(band)s") % {"band": self.band_label.lower()}))
+        if self.red_partial is not None:
+            reasons.append(str(_("incomplete set with a single-parameter red score")))
         if self.consults:
             reasons.append(str(_("open consult")))
         if self.overdue_tasks:
@@ -272,6 +291,10 @@ def _observation(data: dict | None, resident: Resident) -> Observation | None:
     )
 
 
+def _newer(observation: Observation, *, than: Observation) -> bool:
+    return (observation.measured_at, observation.pk) > (than.measured_at, than.pk)
+
+
 def unit_worklist(
     *,
     unit: Organisation,
@@ -291,6 +314,7 @@ def unit_worklist(
             latest_data=_latest(observations),
             scored_data=_latest(scored),
             previous_data=_latest(scored, offset=1),
+            red_partial_data=_latest(observations.filter(news2_total__isnull=True, red_flag=True)),
             # Which kinds of limitation decision are in force (a marker, not the decision).
             **{
                 f"limitation_{kind}": Exists(limitations.filter(resident=OuterRef("pk"), kind=kind))
@@ -335,6 +359,10 @@ def unit_worklist(
         )
         if row.scored is not None:
             row.rule = table.get(row.scored.level)
+        red_partial = _observation(resident.red_partial_data, resident)
+        if red_partial is not None and (row.scored is None or _newer(red_partial, than=row.scored)):
+            row.red_partial = red_partial
+            row.red_rule = table.get(Level.LOW_MEDIUM)
         rows.append(row)
     attention = [row for row in rows if row.needs_attention]
     shown = attention if show == SHOW_ATTENTION else rows

@@ -156,6 +156,18 @@ MATRIX = {
         "get",
         _row(FORBIDDEN, coordinator=OK),
     ),
+    # The cognitive baseline is clinical: the unit's nurses and the resident's physicians.
+    "residents:cognitive_baseline": (
+        lambda w: {"pk": w.resident_mala.pk},
+        "get",
+        _row(
+            FORBIDDEN,
+            nurse_mala=OK,
+            physician_spain=OK,
+            nurse_storuman=NOT_FOUND,
+            other_physician=NOT_FOUND,
+        ),
+    ),
     "directory:unit": (
         lambda w: {"pk": w.unit_mala.pk},
         "get",

@@ -92,6 +92,7 @@ PAGES = [
     ("residents:detail", {"pk": "resident_mala"}, "physician_spain"),
     ("residents:change_registration", {"pk": "resident_mala"}, "coordinator"),
     ("residents:entitlement", {"pk": "resident_mala"}, "coordinator"),
+    ("residents:cognitive_baseline", {"pk": "resident_mala"}, "nurse_mala"),
     ("directory:unit", {"pk": "unit_mala"}, "nurse_mala"),
     ("careteams:panel", {}, "physician_spain"),
     ("careteams:overview", {}, "coordinator"),

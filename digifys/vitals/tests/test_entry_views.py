@@ -140,10 +140,10 @@ def test_bad_input_is_refused_with_messages_beside_the_fields_and_nothing_is_sav
     # Nothing written but the one read of the re-rendered page.
     assert [e.action for e in AuditEvent.objects.order_by("seq")[before[1] :]] == ["read"]
     assert 'role="alert"' in page
-    assert "Respiration rate must be a whole number from 1 to 80" in _error_beside(
+    assert "Respiration rate must be a whole number from 0 to 80" in _error_beside(
         page, "respiratory_rate"
     )
-    assert "SpO2 must be a whole number from 50 to 100 %" in _error_beside(page, "spo2")
+    assert "SpO2 must be a whole number from 1 to 100 %" in _error_beside(page, "spo2")
     assert 'aria-describedby="id_spo2_error"' in re.search(
         r'<input[^>]*name="spo2"[^>]*>', page
     ).group(0)

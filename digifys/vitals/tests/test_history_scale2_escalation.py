@@ -170,7 +170,7 @@ def test_a_bad_scale_2_target_is_refused_and_kept_in_the_form(world, login):
     response = doctor.post(_scale2_url(world), {"target_low": "92", "target_high": "88"})
     page = response.content.decode()
     assert response.status_code == 400
-    assert "lower value first" in page
+    assert "only for a prescribed SpO2 target of 88–92 %" in page
     assert 'value="92"' in page and 'value="88"' in page
     assert not Scale2Decision.objects.exists()
 

@@ -409,10 +409,10 @@ def test_scale_2_on_oxygen_with_high_saturation_raises_a_red_flag():
 @pytest.mark.parametrize(
     ("parameter", "value", "message"),
     [
-        ("respiratory_rate", 0, "respiratory_rate must be a whole number from 1 to 80"),
-        ("respiratory_rate", 81, "respiratory_rate must be a whole number from 1 to 80"),
-        ("spo2", 49, "spo2 must be a whole number from 50 to 100"),
-        ("spo2", 101, "spo2 must be a whole number from 50 to 100"),
+        ("respiratory_rate", -1, "respiratory_rate must be a whole number from 0 to 80"),
+        ("respiratory_rate", 81, "respiratory_rate must be a whole number from 0 to 80"),
+        ("spo2", 0, "spo2 must be a whole number from 1 to 100"),
+        ("spo2", 101, "spo2 must be a whole number from 1 to 100"),
         ("systolic_bp", 39, "systolic_bp must be a whole number from 40 to 300"),
         ("systolic_bp", 301, "systolic_bp must be a whole number from 40 to 300"),
         ("pulse", 19, "pulse must be a whole number from 20 to 250"),

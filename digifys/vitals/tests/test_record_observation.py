@@ -32,8 +32,9 @@ VECTOR_3 = {
 
 # field: (lowest accepted, highest accepted, just below, just above)
 LIMITS = {
-    "respiratory_rate": ("1", "80", "0", "81"),
-    "spo2": ("50", "100", "49", "101"),
+    # Agonal values are accepted (issue #19 item 14): apnoea (0) and SpO2 down to 1 %.
+    "respiratory_rate": ("0", "80", "-1", "81"),
+    "spo2": ("1", "100", "0", "101"),
     "systolic_bp": ("40", "300", "39", "301"),
     "pulse": ("20", "250", "19", "251"),
     "temperature": ("25.0", "45.0", "24.9", "45.1"),
@@ -42,6 +43,7 @@ LIMITS = {
     "weight": ("20", "300", "19.9", "300.1"),
     "blood_glucose": ("1.0", "40", "0.9", "40.1"),
     "pain": ("0", "10", "-1", "11"),
+    "fio2": ("21", "100", "20", "101"),
 }
 
 
@@ -53,7 +55,7 @@ def _record(world, **values):
 
 def _context(name: str) -> dict:
     # Oxygen flow is only entered for a resident on oxygen.
-    return {"on_oxygen": True} if name == "oxygen_flow" else {}
+    return {"on_oxygen": True} if name in ("oxygen_flow", "fio2") else {}
 
 
 @pytest.mark.parametrize("name", LIMITS)
@@ -80,7 +82,7 @@ def test_a_value_outside_its_limits_is_refused_and_nothing_is_saved(world, name,
 def test_whole_number_vitals_refuse_fractions_and_oddities(world, value):
     with pytest.raises(ValidationError) as caught:
         _record(world, spo2=value)
-    assert "SpO2 must be a whole number from 50 to 100 %." in caught.value.message_dict["spo2"]
+    assert "SpO2 must be a whole number from 1 to 100 %." in caught.value.message_dict["spo2"]
 
 
 def test_every_bad_field_gets_its_own_message_at_once(world):
@@ -102,7 +104,8 @@ def test_a_partial_set_is_saved_without_a_total(world):
     assert observation.is_complete is False
     assert observation.news2_total is None
     assert observation.news2_band == ""
-    assert observation.news2_subscores == {}
+    # Sub-scores for what was measured (issue #19 item 1); no 3, so no band and no response.
+    assert observation.news2_subscores == {"respiratory_rate": 0, "spo2": 0, "pulse": 0}
     assert observation.level is None
     assert services.response_for(observation).rule is None
 

@@ -37,6 +37,8 @@ def test_a_nurse_enters_vitals_by_keyboard_alone_and_sees_news2_live(
     keyboard.type("95")
     keyboard.press("Tab")  # ACVPU
     keyboard.press("Space")  # A
+    keyboard.press("Tab")  # the cognitive baseline beside "C": its link (issue #19 item 11)
+    assert "/cognition/" in page.evaluate("document.activeElement.getAttribute('href')")
     keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "id_temperature"
     keyboard.type("38,3")
