@@ -418,3 +418,9 @@ LOGGING = {
 
 # Domain settings.
 DIGIFYS_PAGE_SIZE = _env_int("DIGIFYS_PAGE_SIZE", 25)
+
+# Signed checkpoints of the access log's chain head (issue #20 item 9; docs/security.md). The key
+# must never be stored in the database; the directory must be one the database role (and whoever
+# administers the database) cannot write. Demo, debug and tests generate a key under var/.
+AUDIT_CHECKPOINT_KEY = _env_str("AUDIT_CHECKPOINT_KEY", "")
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR") or VAR_DIR / "audit-checkpoints")
