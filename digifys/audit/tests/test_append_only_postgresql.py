@@ -63,7 +63,7 @@ def test_truncate_is_refused_even_when_granted(entry, app_role):
 
 
 def test_the_application_role_cannot_switch_the_triggers_off(entry, app_role):
-    refused = pytest.raises(DatabaseError, match="must be owner|permission denied")
+    refused = pytest.raises(DatabaseError, match=r"must be owner|permission denied")
     with refused, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f'SET LOCAL ROLE "{app_role}"')
         cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")

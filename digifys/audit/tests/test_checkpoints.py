@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 
 from digifys.audit import services
-from digifys.audit.checkpoints import publish_checkpoint
 from digifys.audit.chain import GENESIS_HASH
+from digifys.audit.checkpoints import publish_checkpoint
 from digifys.audit.models import AuditChainHead, AuditEvent
 
 from .helpers import change_entry, delete_entry, raw_cursor
