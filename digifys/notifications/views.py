@@ -62,7 +62,8 @@ def read(request: HttpRequest) -> HttpResponse:
             % {"count": changed},
         )
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # Only paths on this site: redirect() would try other text as a URL pattern name (a 500).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)

@@ -187,3 +187,16 @@ def test_an_out_of_range_date_in_a_form_is_refused_and_kept(world, login, person
     assert response.status_code == 400
     html = response.content.decode()
     assert RANGE in html
+
+
+@pytest.mark.parametrize("value", [HUGE, "²"])
+def test_a_huge_or_odd_unit_on_the_new_slot_page_is_ignored(world, login, value):
+    response = login(world.coordinator).get(reverse("rounds:slot_new") + f"?unit={value}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("target", ["-inf", "9999-12-31"])
+def test_a_next_that_is_not_a_path_goes_to_the_list(world, login, target):
+    response = login(world.nurse_mala).post(reverse("notifications:read"), {"next": target})
+    assert response.status_code == 302
+    assert response.url == reverse("notifications:list")
