@@ -322,9 +322,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 REDIS_URL = _env_str("REDIS_URL")
+
+
+def redis_channel_layer(url: str, **config) -> dict:
+    """The Channels layer on Redis at URL.
+
+    channels_redis waits for a socket's messages with BZPOPMIN for 5 s at a time; redis-py 8
+    gives every connection a 5 s socket timeout by default (`redis._defaults`), so an idle
+    socket's read timed out after ~5 s ("Timeout reading from …") and the socket was closed.
+    The read timeout must be well above the 5 s blocking pop; a `socket_timeout` in REDIS_URL's
+    query string would override this, so do not set one there (docs/operations.md).
+    """
+    host = {"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [host], **config},
+    }
+
+
 CHANNEL_LAYERS = {
     "default": (
-        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        redis_channel_layer(REDIS_URL)
         if REDIS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
