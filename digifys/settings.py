@@ -155,6 +155,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "digifys.core.middleware.RefuseNullCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "digifys.urls"

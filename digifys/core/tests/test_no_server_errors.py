@@ -47,7 +47,7 @@ QUERY_PARAMETERS = (
 HUGE = "99999999999999999999"
 # Sent to every field at once before the random examples, so the known overflows are always
 # tried whatever hypothesis draws.
-FIXED_VALUES = ("0001-01-01", "9999-12-31T23:59", HUGE)
+FIXED_VALUES = ("0001-01-01", "9999-12-31T23:59", HUGE, "a\x00b")
 HOSTILE = [
     "",
     "0",

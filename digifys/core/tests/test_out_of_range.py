@@ -200,3 +200,19 @@ def test_a_next_that_is_not_a_path_goes_to_the_list(world, login, target):
     response = login(world.nurse_mala).post(reverse("notifications:read"), {"next": target})
     assert response.status_code == 302
     assert response.url == reverse("notifications:list")
+
+
+@pytest.mark.parametrize(
+    ("persona", "method", "name", "data"),
+    [
+        ("coordinator", "get", "insights:continuity", {"q": "a\x00b"}),
+        ("nurse_mala", "get", "residents:list", {"q": "a\x00b"}),
+        ("nurse_mala", "post", "notifications:read", {"next": "/\x00"}),
+    ],
+)
+def test_a_nul_character_is_refused_with_a_message(world, login, persona, method, name, data):
+    # PostgreSQL cannot store or compare text with NUL: without the check these are 500s there.
+    client = login(world.persona(persona), language="en")
+    response = getattr(client, method)(reverse(name), data)
+    assert response.status_code == 400
+    assert "The request contained a character that is not allowed." in response.content.decode()
