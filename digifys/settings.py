@@ -174,6 +174,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "digifys.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -186,6 +187,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "digifys.core.middleware.RefuseNullCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "digifys.urls"
@@ -362,9 +364,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 REDIS_URL = _env_str("REDIS_URL")
+
+
+def redis_channel_layer(url: str, **config) -> dict:
+    """The Channels layer on Redis at URL.
+
+    channels_redis waits for a socket's messages with BZPOPMIN for 5 s at a time; redis-py 8
+    gives every connection a 5 s socket timeout by default (`redis._defaults`), so an idle
+    socket's read timed out after ~5 s ("Timeout reading from …") and the socket was closed.
+    The read timeout must be well above the 5 s blocking pop; a `socket_timeout` in REDIS_URL's
+    query string would override this, so do not set one there (docs/operations.md).
+    """
+    host = {"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [host], **config},
+    }
+
+
 CHANNEL_LAYERS = {
     "default": (
-        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        redis_channel_layer(REDIS_URL)
         if REDIS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
@@ -472,3 +492,9 @@ LOGGING = {
 
 # Domain settings.
 DIGIFYS_PAGE_SIZE = _env_int("DIGIFYS_PAGE_SIZE", 25)
+
+# Signed checkpoints of the access log's chain head (issue #20 item 9; docs/security.md). The key
+# must never be stored in the database; the directory must be one the database role (and whoever
+# administers the database) cannot write. Demo, debug and tests generate a key under var/.
+AUDIT_CHECKPOINT_KEY = _env_str("AUDIT_CHECKPOINT_KEY", "")
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR") or VAR_DIR / "audit-checkpoints")

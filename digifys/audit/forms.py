@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from digifys.core.forms import DateField, IntegerField
+
 from .models import LogReviewItem
 
 
@@ -12,9 +14,9 @@ def _date_input() -> forms.DateInput:
 
 
 class StartReviewForm(forms.Form):
-    period_start = forms.DateField(label=_("From"), widget=_date_input())
-    period_end = forms.DateField(label=_("To"), widget=_date_input())
-    sample_size = forms.IntegerField(
+    period_start = DateField(label=_("From"), widget=_date_input())
+    period_end = DateField(label=_("To"), widget=_date_input())
+    sample_size = IntegerField(
         label=_("Random sample size"),
         min_value=0,
         max_value=500,
@@ -68,8 +70,8 @@ class CloseReviewForm(forms.Form):
 
 
 class ExtractFilterForm(forms.Form):
-    since = forms.DateField(label=_("From"), required=False, widget=_date_input())
-    until = forms.DateField(label=_("To"), required=False, widget=_date_input())
+    since = DateField(label=_("From"), required=False, widget=_date_input())
+    until = DateField(label=_("To"), required=False, widget=_date_input())
 
     def clean(self):
         cleaned = super().clean()

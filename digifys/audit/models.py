@@ -9,14 +9,16 @@
   holds the last sequence number and hash, so `manage.py verify_audit_log` finds a changed, a
   deleted or an inserted entry;
 - on PostgreSQL a row-level `BEFORE UPDATE OR DELETE` trigger refuses any change to the table
-  ("audit log is append-only"), whoever sends the SQL. TRUNCATE is deliberately not blocked,
-  because Django's test runner empties tables with it; in production the application's database
-  role must simply not be granted TRUNCATE (nor DROP/ALTER) on `audit_auditevent` — grant it
-  SELECT and INSERT only, and UPDATE on `audit_auditchainhead`.
+  ("audit log is append-only"), whoever sends the SQL, and a statement-level `BEFORE TRUNCATE`
+  trigger refuses TRUNCATE for every role but superusers (Django's test runner empties tables
+  with TRUNCATE; a superuser can switch triggers off anyway). The application's role is neither
+  superuser nor owner, and is granted SELECT and INSERT only, plus UPDATE on
+  `audit_auditchainhead` (docs/operations.md, "Database roles").
 
 A hash chain shows that entries were changed after the fact; it cannot stop someone with full
-database access from rewriting the whole tail consistently. Operations should therefore run
-`verify_audit_log` daily and keep the head hash it prints somewhere outside the database.
+database access from rewriting the whole tail consistently. Signed checkpoints of the chain head,
+written outside the database (`digifys.audit.checkpoints`, `manage.py publish_audit_checkpoint`),
+anchor it: `verify_audit_log --checkpoints DIR`, run daily, finds such a rewrite.
 """
 
 from django.conf import settings

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from digifys.core.forms import IntegerField
 from digifys.core.validators import IMAGE_EXTENSIONS, MAX_IMAGE_BYTES, MaxFileSizeValidator
 from digifys.directory.models import StaffProfile
 from digifys.vitals.models import Observation, Urgency
@@ -250,7 +251,7 @@ class NoteForm(forms.Form):
     atgard = forms.CharField(
         label="Åtgärd", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    amends = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    amends = IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         cleaned = super().clean()

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "digifys.core"
     label = "core"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_out
+
+        from . import live
+
+        # Every way out (our logout view, allauth's, the admin's) sends this signal.
+        user_logged_out.connect(live.close_sockets_at_logout, dispatch_uid="digifys-live-logout")

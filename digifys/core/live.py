@@ -4,6 +4,7 @@ through the views, the access policy and the access log). Events carry ids, neve
 """
 
 import asyncio
+import hashlib
 import logging
 import threading
 
@@ -36,11 +37,25 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def session_group(session_key: str) -> str:
+    """The group of every socket opened with one login session (a hash: keys stay secret)."""
+    return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def end_session(session_key: str | None) -> None:
+    """Close every live socket opened with this session (at logout), now."""
+    if session_key:
+        _send_message([session_group(session_key)], {"type": "session.ended"}, "session end")
+
+
 def send_now(groups: list[str], event: str, **data) -> None:
+    _send_message(groups, {"type": EVENT_TYPE, "event": event, **data}, event)
+
+
+def _send_message(groups: list[str], message: dict, event: str) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": EVENT_TYPE, "event": event, **data}
 
     async def send_all() -> None:
         for group in dict.fromkeys(groups):
@@ -72,3 +87,9 @@ def publish(groups: list[str], event: str, **data) -> None:
     """Tell GROUPS that EVENT happened, once the current transaction commits."""
     groups = list(groups)
     transaction.on_commit(lambda: send_now(groups, event, **data))
+
+
+def close_sockets_at_logout(sender, request, user, **kwargs) -> None:
+    """`user_logged_out` receiver: the session's sockets stop at once, not at their next event."""
+    session = getattr(request, "session", None)
+    end_session(getattr(session, "session_key", None))

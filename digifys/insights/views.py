@@ -9,7 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams.models import PhysicianAssignment
+from digifys.core.forms import EARLIEST_DATE, LATEST_DATE, parse_date
 from digifys.core.time import STOCKHOLM  # the cut-over is a day on the residents' side
 from digifys.directory.models import Organisation
 from digifys.residents.models import Resident
@@ -46,9 +47,9 @@ def _cutover(request: HttpRequest, now: datetime.datetime) -> tuple[datetime.dat
     if not text:
         return None, ""
     try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:
-        return None, "invalid"
+        day = parse_date(text)
+    except ValidationError as exc:
+        return None, "range" if exc.code == "date_range" else "invalid"
     moment = datetime.datetime.combine(day, datetime.time(0), tzinfo=STOCKHOLM)
     if moment > now:
         return None, "future"
@@ -82,6 +83,8 @@ def continuity(request: HttpRequest) -> HttpResponse:
         "sort_query": sort_query.urlencode(),
         "cutover_value": data.cutover.astimezone(STOCKHOLM).date().isoformat(),
         "cutover_error": cutover_error,
+        "earliest_date": EARLIEST_DATE.isoformat(),
+        "latest_date": LATEST_DATE.isoformat(),
     }
     return render(request, "insights/continuity.html", context)
 

@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from digifys.core.forms import DateField
+
 from .models import MedicationReview
 
 
@@ -14,7 +16,7 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose a simple or an extended review.")},
     )
-    performed_on = forms.DateField(
+    performed_on = DateField(
         label=_("Date of the review"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={

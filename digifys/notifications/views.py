@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from digifys.core.forms import parse_id
+
 from . import selectors, services
 
 
@@ -45,11 +47,10 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def read(request: HttpRequest) -> HttpResponse:
     """Mark the given notifications read (field `ids`), or all of them; go back."""
-    raw = request.POST.getlist("ids")
-    if not all(value.isdigit() for value in raw):
+    ids = [parse_id(value) for value in request.POST.getlist("ids")]
+    if None in ids:
         return HttpResponseBadRequest(_("Choose notifications from the list."))
-    ids = [int(value) for value in raw] or None
-    changed = services.mark_read(actor=request.user, notification_ids=ids)
+    changed = services.mark_read(actor=request.user, notification_ids=ids or None)
     if changed:
         messages.success(
             request,
@@ -61,7 +62,8 @@ def read(request: HttpRequest) -> HttpResponse:
             % {"count": changed},
         )
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # Only paths on this site: redirect() would try other text as a URL pattern name (a 500).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from digifys.core.forms import add_service_errors
+from digifys.core.forms import DateField, IntegerField, add_service_errors
 from digifys.core.time import STOCKHOLM
 from digifys.vitals.models import Observation
 
@@ -36,7 +36,7 @@ class OrderForm(forms.Form):
         help_text=_("What to do, and what to report back, e.g. values or observations."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    first_due_date = forms.DateField(
+    first_due_date = DateField(
         label=_("First due: date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
@@ -52,14 +52,14 @@ class OrderForm(forms.Form):
             "invalid": _("Write the time as HH:MM."),
         },
     )
-    every_hours = forms.IntegerField(
+    every_hours = IntegerField(
         label=_("Repeat every (hours)"),
         required=False,
         help_text=_("Leave both repeat fields empty for a single task."),
         widget=forms.NumberInput(attrs={"min": 1, "max": 168, "inputmode": "numeric"}),
         error_messages={"invalid": _("Write a whole number of hours.")},
     )
-    for_days = forms.IntegerField(
+    for_days = IntegerField(
         label=_("For (days)"),
         required=False,
         widget=forms.NumberInput(attrs={"min": 1, "max": 90, "inputmode": "numeric"}),

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from digifys.core.forms import DateField
 from digifys.directory.models import Organisation
 
 
@@ -35,7 +36,7 @@ class RegisterResidentForm(forms.Form):
     )
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=100)
-    birth_date = forms.DateField(
+    birth_date = DateField(
         label=_("Birth date"),
         required=False,
         help_text=_("Leave empty to take it from the identity number."),

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from digifys.core.forms import DateField, IntegerField
 from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
 
@@ -41,14 +42,14 @@ class SlotForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={"required": _("Give the end time."), "invalid": _("Write HH:MM.")},
     )
-    every_weeks = forms.IntegerField(
+    every_weeks = IntegerField(
         label=_("Every … weeks"),
         min_value=1,
         max_value=8,
         initial=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    starts_on = forms.DateField(
+    starts_on = DateField(
         label=_("First round on or after"),
         required=False,
         help_text=_("Rounds every second or third week count their weeks from this date."),
@@ -61,7 +62,7 @@ class SlotForm(forms.Form):
         queryset=StaffProfile.objects.physicians().select_related("user"),
         help_text=_("Leave empty for the unit's named physician."),
     )
-    no_contact_weeks = forms.IntegerField(
+    no_contact_weeks = IntegerField(
         label=_("Put residents on the agenda after … weeks without a physician contact"),
         min_value=1,
         max_value=52,

@@ -18,7 +18,7 @@ from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
 from digifys.consults.models import Consult, JournalNote
-from digifys.core.forms import add_service_errors
+from digifys.core.forms import add_service_errors, parse_id
 from digifys.core.time import own_time_label, zone_of
 from digifys.orders.forms import OrderForm
 from digifys.orders.models import Order
@@ -121,10 +121,10 @@ def _slot_form_page(request: HttpRequest, slot: RoundSlot | None) -> HttpRespons
         )
     else:
         initial = {"starts": datetime.time(9, 0), "ends": datetime.time(11, 0)}
-        unit_pk = request.GET.get("unit", "")
-        if unit_pk.isdigit():
-            initial["unit"] = int(unit_pk)
-            named = services.unit_named_physician(int(unit_pk))
+        unit_pk = parse_id(request.GET.get("unit", ""))
+        if unit_pk is not None:
+            initial["unit"] = unit_pk
+            named = services.unit_named_physician(unit_pk)
             if named is not None:
                 initial["physician"] = named.pk
         form = SlotForm(initial=initial)
@@ -206,8 +206,10 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The resident is on the agenda."))
             return redirect("rounds:detail", pk=round.pk)
-    elif request.method == "GET" and request.GET.get("resident", "").isdigit():
-        form = FlagForm(initial={"resident": int(request.GET["resident"])}, residents=residents)
+    elif request.method == "GET" and parse_id(request.GET.get("resident", "")) is not None:
+        form = FlagForm(
+            initial={"resident": parse_id(request.GET["resident"])}, residents=residents
+        )
     shown = list(residents)
     audit.record_read(
         actor=request.user,
@@ -291,9 +293,10 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _current_item(items: list[AgendaItem], wanted: str) -> AgendaItem | None:
-    if wanted.isdigit():
+    wanted_pk = parse_id(wanted)
+    if wanted_pk is not None:
         for item in items:
-            if item.pk == int(wanted):
+            if item.pk == wanted_pk:
                 return item
     return next((item for item in items if item.done_at is None), None)
 

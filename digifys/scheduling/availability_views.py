@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
-from digifys.core.forms import add_service_errors
+from digifys.core.forms import add_service_errors, parse_id
 from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc
 from digifys.directory.models import StaffProfile
 
@@ -56,8 +56,7 @@ def _own_profile(request: HttpRequest) -> StaffProfile:
 
 
 def _staff_param(request: HttpRequest) -> int | None:
-    value = request.GET.get("staff", "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_id(request.GET.get("staff", ""))
 
 
 def _target(request: HttpRequest) -> StaffProfile | None:

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from digifys.core.forms import DateField
 from digifys.directory.models import StaffProfile
 
 from .models import Absence, Booking, WorkingPattern, WorkRequest
@@ -24,7 +25,7 @@ class BookingForm(forms.Form):
 
     clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=StaffProfile.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=Booking.Kind.choices)
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     starts_at = forms.TimeField(
         label=_("Start (Stockholm time)"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -68,9 +69,7 @@ class PlanItemForm(forms.Form):
     """Move a planned item: another physician, and for everything but a round another time."""
 
     clinician = forms.ModelChoiceField(label=_("Physician"), queryset=StaffProfile.objects.none())
-    day = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    day = DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     starts_at = forms.TimeField(
         label=_("Start (Stockholm time)"),
         required=False,
@@ -101,12 +100,10 @@ class WorkRequestForm(forms.Form):
     duration_minutes = forms.TypedChoiceField(
         label=_("Duration"), choices=DURATIONS, coerce=int, initial=30
     )
-    earliest_on = forms.DateField(
+    earliest_on = DateField(
         label=_("Earliest date"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    deadline_on = forms.DateField(
-        label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    deadline_on = DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
     language = forms.CharField(
         label=_("Language of the meeting"),
         max_length=8,
@@ -130,10 +127,10 @@ class AbsenceForm(forms.Form):
 
     staff = forms.ModelChoiceField(label=_("Clinician"), queryset=StaffProfile.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=Absence.Kind.choices)
-    starts_on = forms.DateField(
+    starts_on = DateField(
         label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    ends_on = forms.DateField(
+    ends_on = DateField(
         label=_("Last day"),
         help_text=_("The last day away, inclusive."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.core.forms import add_service_errors
+from digifys.core.forms import add_service_errors, parse_date, parse_id
 from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_of
 from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
@@ -259,8 +259,11 @@ def plans(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.COORDINATOR)
     if request.method == "POST":
         try:
-            week_start = datetime.date.fromisoformat(request.POST.get("week_start", ""))
-        except ValueError:
+            week_start = parse_date(request.POST.get("week_start", ""))
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("scheduling:plans")
+        if week_start is None:
             messages.error(request, _("Choose a week."))
             return redirect("scheduling:plans")
         try:
@@ -302,8 +305,7 @@ def plans(request: HttpRequest) -> HttpResponse:
 
 def _plan_filters(request: HttpRequest) -> dict:
     def number(name):
-        value = request.GET.get(name, "")
-        return int(value) if value.isdigit() else None
+        return parse_id(request.GET.get(name, ""))
 
     tier = request.GET.get("tier", "")
     valid = set(PlanItem.Tier.values) | {"unassigned"}

@@ -378,11 +378,12 @@ class ScenarioBuilder:
             Notification(
                 recipient=self.nurse_user,
                 kind=Notification.Kind.CONSULT_ANSWERED,
+                # The services' wording: units, never residents (docs/security.md).
                 text=_sv(
-                    "%(name)s answered the consult about %(resident)s",
-                    "%(name)s har besvarat konsultationen om %(resident)s",
+                    "%(name)s answered a consult from %(unit)s",
+                    "%(name)s har besvarat en konsultation från %(unit)s",
                 )
-                % {"name": physician.name, "resident": resident.full_name},
+                % {"name": physician.name, "unit": resident.unit.name},
                 link=link,
                 created_at=answered,
                 read_at=answered + 20 * MINUTE,
@@ -394,11 +395,8 @@ class ScenarioBuilder:
                 Notification(
                     recipient=doctor,
                     kind=Notification.Kind.TASK_DONE,
-                    text=_sv(
-                        "Task done for %(resident)s: %(title)s",
-                        "Uppgift utförd för %(resident)s: %(title)s",
-                    )
-                    % {"resident": resident.full_name, "title": title},
+                    text=_sv("A task on %(unit)s is done", "En uppgift på %(unit)s är utförd")
+                    % {"unit": resident.unit.name},
                     link=link,
                     created_at=task.completed_at,
                     read_at=None if task is finished[-1] else task.completed_at + 30 * MINUTE,

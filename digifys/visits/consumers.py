@@ -216,6 +216,18 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
 
     # --- Frames from the browser ---------------------------------------------------------------
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # A frame that is not JSON text is answered with an error, not a crash (close 1011).
+        try:
+            content = await self.decode_json(text_data) if text_data else None
+        except ValueError:
+            content = None
+        if content is None:
+            if self.participant_id is not None:
+                await self.error("bad_request", _("The message was not understood."))
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content, **kwargs):
         if self.participant_id is None:
             return

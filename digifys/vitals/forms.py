@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from digifys.core.forms import DateTimeField, IntegerField
 from digifys.core.time import STOCKHOLM
 
 from .models import Consciousness, Level, OxygenDevice, Urgency
@@ -99,7 +100,7 @@ class VitalsForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    measured_at = forms.DateTimeField(
+    measured_at = DateTimeField(
         label=_("Measured at"),
         required=False,
         help_text=_("Stockholm time. Leave empty if you measured just now."),
@@ -154,12 +155,12 @@ class VitalsForm(forms.Form):
 class Scale2DecisionForm(forms.Form):
     """A physician records that SpO2 Scale 2 applies, with the prescribed target range."""
 
-    target_low = forms.IntegerField(
+    target_low = IntegerField(
         label=_("Target SpO2 from (%)"),
         initial=88,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "vital-input"}),
     )
-    target_high = forms.IntegerField(
+    target_high = IntegerField(
         label=_("Target SpO2 to (%)"),
         initial=92,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "vital-input"}),
@@ -185,7 +186,7 @@ class EndScale2Form(forms.Form):
 class EscalationRuleForm(forms.Form):
     """One row of a unit's escalation table (one NEWS2 level)."""
 
-    monitor_every_minutes = forms.IntegerField(
+    monitor_every_minutes = IntegerField(
         label=_("Observe at least every (minutes)"),
         help_text=_("From 5 minutes to 1440 minutes (24 hours)."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "vital-input"}),

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.core.forms import add_service_errors
+from digifys.core.forms import add_service_errors, parse_id
 from digifys.directory.models import Organisation
 from digifys.residents.models import Resident, TreatmentLimitation
 
@@ -161,7 +161,7 @@ def _task_pk(request: HttpRequest) -> int | None:
     Only carried on to link back to the task; the orders app checks access when it is opened.
     """
     value = request.POST.get("task") or request.GET.get("task") or ""
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 @login_required

@@ -38,3 +38,35 @@ def test_the_orm_cannot_delete_an_entry_either(entry):
     refused = pytest.raises(DatabaseError, match="audit log is append-only")
     with refused, transaction.atomic():
         type(entry).objects.filter(pk=entry.pk).delete()
+
+
+@pytest.fixture
+def app_role():
+    """A non-superuser role like the application's, granted every privilege on the table.
+
+    CREATE ROLE is transactional: the test's rollback removes it again.
+    """
+    name = f"digifys_app_probe_{connection.settings_dict['NAME']}"[:63]
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE ROLE "{name}" NOLOGIN NOSUPERUSER')
+        cursor.execute(f'GRANT ALL ON audit_auditevent, audit_logreviewitem TO "{name}"')
+    return name
+
+
+def test_truncate_is_refused_even_when_granted(entry, app_role):
+    refused = pytest.raises(DatabaseError, match="audit log is append-only")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks from the insert
+        cursor.execute(f'SET LOCAL ROLE "{app_role}"')
+        cursor.execute("TRUNCATE audit_auditevent CASCADE")
+    assert type(entry).objects.filter(pk=entry.pk).exists()
+
+
+def test_the_application_role_cannot_switch_the_triggers_off(entry, app_role):
+    refused = pytest.raises(DatabaseError, match=r"must be owner|permission denied")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{app_role}"')
+        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{app_role}"')
+        cursor.execute("SET LOCAL session_replication_role = replica")

@@ -74,7 +74,7 @@ def session_cookie(user, *, second_factor: bool = True) -> str:
 def communicator(path: str, cookie: str | None = None) -> WebsocketCommunicator:
     from digifys.asgi import application
 
-    headers = [(b"origin", b"http://localhost")]
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
     if cookie:
         headers.append((b"cookie", f"{django_settings.SESSION_COOKIE_NAME}={cookie}".encode()))
     return WebsocketCommunicator(application, path, headers=headers)

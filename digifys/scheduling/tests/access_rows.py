@@ -68,13 +68,16 @@ def _a_local_holiday(world) -> dict:
 
     from digifys.scheduling.models import LocalHoliday
 
-    holiday = LocalHoliday.objects.create(
+    # get_or_create: sweeps over the matrix (the no-server-errors test) ask for the row again.
+    holiday, _created = LocalHoliday.objects.get_or_create(
         country="ES",
-        place="Málaga",
         place_key="málaga",
         date=datetime.date(2027, 8, 19),
-        name="Incorporación de Málaga a la Corona de Castilla",
-        source="Test",
+        defaults={
+            "place": "Málaga",
+            "name": "Incorporación de Málaga a la Corona de Castilla",
+            "source": "Test",
+        },
     )
     return {"pk": holiday.pk}
 

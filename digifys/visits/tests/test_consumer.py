@@ -58,7 +58,7 @@ def session_cookie(user) -> str:
 def communicator(room_id: int, cookie: str | None = None) -> WebsocketCommunicator:
     from digifys.asgi import application
 
-    headers = [(b"origin", b"http://localhost")]
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
     if cookie:
         headers.append((b"cookie", f"{django_settings.SESSION_COOKIE_NAME}={cookie}".encode()))
     return WebsocketCommunicator(application, f"/ws/visits/{room_id}/", headers=headers)
