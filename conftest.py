@@ -4,7 +4,7 @@ import pytest
 from django.utils import translation
 
 from digifys.core.browser import CHROMIUM, CHROMIUM_ARGS
-from digifys.core.testing import World, build_world
+from digifys.testing.world import World, build_world
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +38,7 @@ def _media_in_a_temporary_folder(settings, tmp_path):
 
 @pytest.fixture
 def world(db) -> World:
-    """A small region with every persona (see digifys/core/testing.py)."""
+    """A small region with every persona (see digifys/testing/world.py)."""
     return build_world()
 
 
@@ -49,7 +49,7 @@ def login(client):
     The session is fully authenticated: password and TOTP steps are recorded as allauth does, so
     staff pass RequireSecondFactorMiddleware.
     """
-    from digifys.accounts.testing import complete_second_factor
+    from digifys.testing.accounts import complete_second_factor
 
     def _login(user, *, language: str | None = None):
         client.logout()
@@ -84,8 +84,8 @@ def _browser_opener(chromium, base_url: str):
     from django.core.cache import cache
 
     from digifys.accounts import authentication
-    from digifys.accounts.testing import TOTP_SECRET, fresh_totp_code, give_totp
-    from digifys.core.testing import PASSWORD
+    from digifys.testing.accounts import TOTP_SECRET, fresh_totp_code, give_totp
+    from digifys.testing.world import PASSWORD
 
     contexts = []
 
@@ -122,7 +122,7 @@ def _browser_opener(chromium, base_url: str):
 def browser_login(chromium, live_server):
     """Open a new browser context logged in as USER through the real login form.
 
-    Staff get a TOTP authenticator with a known secret (digifys/accounts/testing.py) and enter its
+    Staff get a TOTP authenticator with a known secret (digifys/testing/accounts.py) and enter its
     current code at allauth's two-factor step; relatives log in with the password alone.
     Plain HTTP (pytest-django's live server); use `asgi_browser_login` for WebSockets.
     """

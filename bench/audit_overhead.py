@@ -44,11 +44,11 @@ def main() -> None:
     from django.urls import reverse
 
     from digifys.accounts.models import User
-    from digifys.accounts.testing import complete_second_factor
     from digifys.audit import services as audit_services
     from digifys.audit.models import AuditEvent
     from digifys.careteams.models import PhysicianAssignment
     from digifys.synth.region import generate_region
+    from digifys.testing.accounts import complete_second_factor
 
     call_command("migrate", verbosity=0)
     generate_region(seed=1, scale=450)

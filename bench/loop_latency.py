@@ -85,15 +85,15 @@ def seed(nurses: int) -> dict:
     from django.test import Client
 
     from digifys.accounts.models import Role
-    from digifys.accounts.testing import complete_second_factor
-    from digifys.core.testing import (
+    from digifys.directory.models import Organisation
+    from digifys.testing.accounts import complete_second_factor
+    from digifys.testing.world import (
         assign,
         give_hours,
         make_org,
         make_resident,
         make_staff,
     )
-    from digifys.directory.models import Organisation
 
     call_command("migrate", verbosity=0)
     region = make_org(Organisation.Kind.REGION, "Region Västerbotten")

@@ -2,7 +2,7 @@
 
 Set-up: the full ASGI app under uvicorn (one process, in-memory channel layer: both call
 participants talk to the same process), a fresh SQLite database in a temporary folder with the
-test world (digifys/core/testing.py), one open consult room hosted by the physician. Browsers:
+test world (digifys/testing/world.py), one open consult room hosted by the physician. Browsers:
 Debian Chromium with fake camera and microphone (the browser tests' flags), one context each.
 
 Part 1 — join latency (loopback). The physician is in the room. For each repetition a fresh
@@ -136,9 +136,9 @@ def seed() -> dict:
     from django.core.management import call_command
     from django.test import Client
 
-    from digifys.accounts.testing import complete_second_factor
     from digifys.consults import services as consults
-    from digifys.core.testing import build_world
+    from digifys.testing.accounts import complete_second_factor
+    from digifys.testing.world import build_world
     from digifys.visits import services as visits
 
     call_command("migrate", verbosity=0)

@@ -49,10 +49,10 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
-    from digifys.accounts.testing import complete_second_factor
     from digifys.consults.services import send_consult
-    from digifys.core.testing import build_world, make_resident
     from digifys.orders.services import place_order
+    from digifys.testing.accounts import complete_second_factor
+    from digifys.testing.world import build_world, make_resident
     from digifys.vitals.models import Observation
     from digifys.vitals.services import score
 
@@ -62,7 +62,7 @@ def main() -> None:
     residents = [world.resident_mala, world.resident_mala_2]
     residents += [make_resident(unit, room=str(10 + i)) for i in range(38)]
     physician = world.physician_spain.staff_profile
-    from digifys.core.testing import assign
+    from digifys.testing.world import assign
 
     for resident in residents[2:]:
         assign(resident, physician)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from digifys.accounts.models import Role
-from digifys.core.testing import make_staff
+from digifys.testing.world import make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from digifys.accounts import services
 from digifys.accounts.models import EnrolmentCode
-from digifys.accounts.testing import totp_code
 from digifys.audit.models import AuditEvent
-from digifys.core.testing import PASSWORD
+from digifys.testing.accounts import totp_code
+from digifys.testing.world import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

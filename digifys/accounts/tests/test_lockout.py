@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from digifys.accounts.testing import TOTP_SECRET, give_totp, totp_code
-from digifys.core.testing import PASSWORD
+from digifys.testing.accounts import TOTP_SECRET, give_totp, totp_code
+from digifys.testing.world import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

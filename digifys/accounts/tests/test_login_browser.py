@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from digifys.accounts.testing import fresh_totp_code, totp_code
-from digifys.core.testing import PASSWORD
+from digifys.testing.accounts import fresh_totp_code, totp_code
+from digifys.testing.world import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +82,7 @@ def test_a_nurse_sets_up_totp_before_she_reaches_anything_then_needs_the_code_to
 
 
 def test_a_wrong_code_is_refused_with_a_message(world, page, live_server):
-    from digifys.accounts.testing import TOTP_SECRET, give_totp
+    from digifys.testing.accounts import TOTP_SECRET, give_totp
 
     give_totp(world.physician_spain)
     _log_in_with_password_en(page, live_server, world.physician_spain.username)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from digifys.accounts.testing import give_totp
+from digifys.testing.accounts import give_totp
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
-from digifys.accounts.testing import TOTP_SECRET, give_totp, totp_code
-from digifys.core.testing import PASSWORD
+from digifys.testing.accounts import TOTP_SECRET, give_totp, totp_code
+from digifys.testing.world import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.core import mail
 from django.urls import reverse
 
 from digifys.accounts import crypto
-from digifys.accounts.testing import TOTP_SECRET, give_totp
 from digifys.audit.models import AuditEvent
+from digifys.testing.accounts import TOTP_SECRET, give_totp
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from digifys.accounts.adapters import user_for_verified_emails
-from digifys.core.testing import make_user
+from digifys.testing.world import make_user
 
 TEST_MFA_KEY = "MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA="  # a valid Fernet key, test only
 

@@ -7,7 +7,7 @@ accepts any login and password, and the login name becomes the verified e-mail c
 import pytest
 from allauth.socialaccount.models import SocialAccount
 
-from digifys.accounts.testing import give_totp
+from digifys.testing.accounts import give_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from digifys.audit import services
 from digifys.audit.chain import GENESIS_HASH, entry_hash
 from digifys.audit.models import AuditChainHead, AuditEvent
-from digifys.core.testing import make_resident
+from digifys.testing.world import make_resident
 
 
 def _fresh(user):
@@ -97,7 +97,7 @@ def test_an_entry_copies_who_from_where_at_the_time(world):
 
 
 def test_a_nurse_is_logged_against_her_first_unit_by_name(world):
-    from digifys.core.testing import make_org
+    from digifys.testing.world import make_org
 
     first = make_org("unit", "Avd 0 Aspen", world.unit_mala.parent, municipality=world.mala)
     world.nurse_mala.staff_profile.units.add(first)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from digifys.audit import services
 from digifys.audit.models import AuditEvent, LogReview, LogReviewItem
-from digifys.core.testing import make_resident
+from digifys.testing.world import make_resident
 
 Outcome = LogReviewItem.Outcome
 STOCKHOLM = services.STOCKHOLM

@@ -3,7 +3,7 @@
 The older careteams rows are still listed in core/tests/test_access_matrix.py.
 """
 
-from digifys.core.access_matrix import FORBIDDEN, OK, row
+from digifys.testing.access_matrix import FORBIDDEN, OK, row
 
 ROWS = {
     "careteams:panels": (lambda w: {}, "get", row(FORBIDDEN, coordinator=OK)),

@@ -16,10 +16,10 @@ from digifys.audit.models import AuditEvent
 from digifys.careteams import policy, services
 from digifys.careteams.models import AccessGrant, Block
 from digifys.consults import services as consults
-from digifys.core.testing import give_hours, make_staff
 from digifys.residents.models import Resident
 from digifys.scheduling import services as scheduling
 from digifys.scheduling.models import Booking
+from digifys.testing.world import give_hours, make_staff
 
 REASON = "Medvetslös i korridoren, behöver läkemedelslistan"
 

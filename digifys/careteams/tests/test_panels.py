@@ -12,9 +12,9 @@ from digifys.accounts.models import Role
 from digifys.audit.models import AuditEvent
 from digifys.careteams import services
 from digifys.careteams.models import PhysicianAssignment
-from digifys.core.testing import assign, make_resident, make_staff
 from digifys.directory.models import StaffLanguage
 from digifys.notifications.models import Notification
+from digifys.testing.world import assign, make_resident, make_staff
 
 NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 

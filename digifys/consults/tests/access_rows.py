@@ -8,7 +8,7 @@ POSTs are sent empty: a form with nothing filled in is refused with 400 and the 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from digifys.core.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, REDIRECT, row
+from digifys.testing.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, REDIRECT, row
 
 MATRIX_PHOTO = "consults/access-matrix/photo.png"
 
@@ -48,7 +48,7 @@ def _photo(w):
     from digifys.consults.models import ConsultPhoto
     from digifys.consults.services import send_consult
     from digifys.consults.tests.builders import png_bytes
-    from digifys.core.testing import assign, make_resident
+    from digifys.testing.world import assign, make_resident
 
     resident = make_resident(w.unit_mala, room="9", given_name="Foto", family_name="Matris")
     assign(resident, w.physician_spain.staff_profile)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from digifys.audit.models import AuditEvent
 from digifys.consults import services
-from digifys.core.testing import assign, make_resident
+from digifys.testing.world import assign, make_resident
 
 from .builders import record_vitals, send
 

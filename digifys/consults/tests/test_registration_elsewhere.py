@@ -18,9 +18,9 @@ from django.utils import translation
 
 from digifys.consults import routing, services
 from digifys.consults.models import Consult
-from digifys.core.testing import give_hours
 from digifys.notifications.models import Notification
 from digifys.residents.services import change_registration
+from digifys.testing.world import give_hours
 from digifys.vitals.services import record_observation
 from digifys.worklist.selectors import unit_worklist
 

@@ -16,8 +16,8 @@ from django.core.management import call_command
 from digifys.accounts.models import Role
 from digifys.consults import routing, services
 from digifys.consults.models import Consult
-from digifys.core.testing import assign, give_hours, make_staff
 from digifys.notifications.models import Notification
+from digifys.testing.world import assign, give_hours, make_staff
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # A Wednesday in November, 10:00 in Stockholm and Madrid.
@@ -157,7 +157,7 @@ def test_a_missed_deadline_escalates_to_the_next_in_line_through_the_worker(team
 
 @pytest.fixture
 def team_tx(transactional_db):
-    from digifys.core.testing import build_world
+    from digifys.testing.world import build_world
 
     world = build_world()
     named = world.physician_spain.staff_profile

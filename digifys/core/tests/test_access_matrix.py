@@ -9,9 +9,8 @@ from collections import Counter
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from digifys.accounts.testing import complete_second_factor
 from digifys.audit.models import AuditEvent
-from digifys.core.access_matrix import (
+from digifys.testing.access_matrix import (
     BAD_REQUEST,
     CLINICAL,
     FORBIDDEN,
@@ -21,9 +20,10 @@ from digifys.core.access_matrix import (
     REDIRECT,
     STAFF,
 )
-from digifys.core.access_matrix import everyone as _everyone
-from digifys.core.access_matrix import row as _row
-from digifys.core.testing import PERSONAS
+from digifys.testing.access_matrix import everyone as _everyone
+from digifys.testing.access_matrix import row as _row
+from digifys.testing.accounts import complete_second_factor
+from digifys.testing.world import PERSONAS
 
 # Apps that keep their rows in <app>/tests/access_rows.py.
 APPS_WITH_ROWS = [

@@ -16,8 +16,8 @@ from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 
-from digifys.accounts.testing import complete_second_factor
 from digifys.core.consumers import FORBIDDEN, NOT_LOGGED_IN
+from digifys.testing.accounts import complete_second_factor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from digifys.consults.models import Consult
-from digifys.core.testing import give_hours
 from digifys.orders.models import NurseTask
+from digifys.testing.world import give_hours
 from digifys.vitals.models import Observation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

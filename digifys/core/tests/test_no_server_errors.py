@@ -17,10 +17,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digifys.accounts.testing import complete_second_factor
-from digifys.core.access_matrix import BAD_REQUEST, OK, REDIRECT
-from digifys.core.testing import PERSONAS
 from digifys.core.tests.test_access_matrix import MATRIX
+from digifys.testing.access_matrix import BAD_REQUEST, OK, REDIRECT
+from digifys.testing.accounts import complete_second_factor
+from digifys.testing.world import PERSONAS
 
 # About half a minute alone on two cores: `make test` runs it; the fast suite (not slow) does not.
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from digifys.accounts.testing import complete_second_factor
 from digifys.core.consumers import NOT_LOGGED_IN
+from digifys.testing.accounts import complete_second_factor
 
 from .test_consumers import CALM, communicator, receive_event, run_async
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from digifys.core import time
-from digifys.core.testing import make_user
 from digifys.scheduling import availability
+from digifys.testing.world import make_user
 
 CANARY = ZoneInfo("Atlantic/Canary")
 MADRID = ZoneInfo("Europe/Madrid")

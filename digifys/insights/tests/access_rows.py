@@ -6,7 +6,7 @@ figures and panel for physicians. Everyone else gets 403. The unit page and the 
 page name residents, so the matrix checks one access-log read per resident shown.
 """
 
-from digifys.core.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
+from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
 
 ROWS = {
     "insights:continuity": (lambda w: {}, "get", row(FORBIDDEN, coordinator=OK)),

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from digifys.accounts.models import Role
 from digifys.careteams.models import CareContact
-from digifys.core.testing import make_org, make_resident, make_staff
 from digifys.directory.models import Organisation
 from digifys.insights import selectors
+from digifys.testing.world import make_org, make_resident, make_staff
 
 NOW = datetime.datetime(2026, 11, 28, 12, 0, tzinfo=datetime.UTC)
 # The world's named assignments (physician_spain for the Malå residents) start here.

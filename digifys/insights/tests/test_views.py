@@ -10,9 +10,9 @@ from django.utils import timezone, translation
 from digifys.accounts.models import Role
 from digifys.audit.models import AuditEvent
 from digifys.careteams.models import CareContact
-from digifys.core.testing import make_org, make_staff
 from digifys.directory.models import Organisation
 from digifys.insights import selectors
+from digifys.testing.world import make_org, make_staff
 
 
 def contact(resident, clinician, days: int) -> None:
@@ -157,7 +157,7 @@ def test_page_queries_do_not_grow_with_the_data(world, contacts, login):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from digifys.core.testing import make_resident
+    from digifys.testing.world import make_resident
 
     a, b, locum = contacts
     coordinator = login(world.coordinator, language="en")

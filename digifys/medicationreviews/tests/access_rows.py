@@ -5,7 +5,7 @@ only); the review form for physicians who see the resident (other physicians get
 history for physicians and the nurses of the resident's unit. Everyone else gets 403.
 """
 
-from digifys.core.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, row
+from digifys.testing.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, row
 
 
 def _flag_greta(w):

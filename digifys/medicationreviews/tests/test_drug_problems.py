@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from digifys.audit.models import AuditEvent
-from digifys.core.testing import assign, make_resident
 from digifys.medicationreviews.selectors import due_reviews
 from digifys.residents.models import Resident
 from digifys.residents.services import set_drug_related_problems
+from digifys.testing.world import assign, make_resident
 
 pytestmark = pytest.mark.django_db
 

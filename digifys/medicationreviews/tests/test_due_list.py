@@ -9,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from digifys.audit.models import AuditEvent
-from digifys.core.testing import assign, make_resident
 from digifys.directory.models import StaffProfile
 from digifys.medicationreviews.models import MedicationReview
 from digifys.medicationreviews.selectors import due_reviews
 from digifys.residents.models import Medication, Resident
+from digifys.testing.world import assign, make_resident
 
 TODAY = datetime.date(2027, 3, 10)
 

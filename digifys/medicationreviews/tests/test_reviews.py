@@ -216,7 +216,7 @@ def test_a_physician_without_a_care_relationship_gets_404(world, login):
 
 def test_a_physician_in_sweden_reviews_a_resident_registered_elsewhere(world):
     # Issue 19 item 2: eligibility limits the clinic's physicians abroad, not the region's.
-    from digifys.core.testing import assign
+    from digifys.testing.world import assign
 
     Resident.objects.filter(pk=world.resident_mala.pk).update(
         eligibility_ended_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),

@@ -1,6 +1,6 @@
 """Access-matrix rows for notifications: everyone logged in has their own (no resident data)."""
 
-from digifys.core.access_matrix import OK, REDIRECT, everyone
+from digifys.testing.access_matrix import OK, REDIRECT, everyone
 
 ROWS = {
     "notifications:list": (lambda w: {}, "get", everyone(OK)),

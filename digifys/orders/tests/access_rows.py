@@ -6,7 +6,7 @@ physician who sees the resident. The task list is for nurses, assistant nurses a
 Coordinators, relatives and administrators get 403 everywhere.
 """
 
-from digifys.core.access_matrix import CLINICAL, FORBIDDEN, NOT_FOUND, OK, row
+from digifys.testing.access_matrix import CLINICAL, FORBIDDEN, NOT_FOUND, OK, row
 
 
 def _a_consult(w):

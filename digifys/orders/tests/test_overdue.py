@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.management import call_command
 
 from digifys.consults.models import ConsultMessage
-from digifys.core.testing import build_world
 from digifys.notifications.models import Notification
 from digifys.orders.models import NurseTask
 from digifys.orders.services import complete_task, report_if_overdue, report_overdue
+from digifys.testing.world import build_world
 
 from .conftest import WEDNESDAY_10, an_order
 

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from digifys.audit.models import AuditEvent
-from digifys.core.testing import assign, make_resident
 from digifys.orders.services import complete_task
+from digifys.testing.world import assign, make_resident
 
 from .conftest import WEDNESDAY_10, an_order
 

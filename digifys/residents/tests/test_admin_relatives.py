@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from digifys.audit.models import AuditEvent
-from digifys.core.testing import make_user
 from digifys.residents import services
 from digifys.residents.models import Relative
+from digifys.testing.world import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ round. Relatives and administrators get 403.
 
 import datetime
 
-from digifys.core.access_matrix import FORBIDDEN, NOT_FOUND, OK, REDIRECT, STAFF, row
+from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, REDIRECT, STAFF, row
 
 BAD_REQUEST = 400
 

@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from digifys.audit.models import AuditEvent
-from digifys.core.testing import make_resident
 from digifys.rounds import services
 from digifys.rounds.models import AgendaItem
+from digifys.testing.world import make_resident
 
 from .helpers import make_consult, make_round, recent_contact
 

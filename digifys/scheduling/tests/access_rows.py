@@ -1,6 +1,6 @@
 """Access-matrix rows for the scheduling app (collected by core/tests/test_access_matrix.py)."""
 
-from digifys.core.access_matrix import FORBIDDEN, NOT_FOUND, OK, REDIRECT, STAFF, everyone, row
+from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, REDIRECT, STAFF, everyone, row
 
 
 def _feed_token(world) -> dict:

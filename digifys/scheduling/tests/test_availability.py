@@ -13,10 +13,10 @@ import pytest
 import time_machine
 
 from digifys.accounts.models import Role
-from digifys.core.testing import give_hours, make_org, make_staff
 from digifys.directory.models import Organisation
 from digifys.scheduling.availability import is_public_holiday, is_working, local_to_utc
 from digifys.scheduling.models import Absence, WorkingPattern
+from digifys.testing.world import give_hours, make_org, make_staff
 
 UTC = datetime.UTC
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

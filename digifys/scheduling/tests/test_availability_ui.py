@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from digifys.audit.models import AuditEvent
-from digifys.core.testing import give_hours
 from digifys.scheduling import services
 from digifys.scheduling.availability import is_working
 from digifys.scheduling.availability_views import replan_reason
 from digifys.scheduling.models import Absence, Plan, WorkingPattern
+from digifys.testing.world import give_hours
 
 from .test_planning import _request, planned, week  # noqa: F401 (fixtures)
 
@@ -447,8 +447,8 @@ def test_a_coordinator_registers_sick_leave_and_replans(
     from django.utils import timezone
     from playwright.sync_api import expect
 
-    from digifys.core.testing import assign
     from digifys.scheduling import planning
+    from digifys.testing.world import assign
 
     monday = planning.monday_of(timezone.localdate()) + datetime.timedelta(days=7)
     carmen = world.physician_spain.staff_profile

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from digifys.accounts.models import Role
 from digifys.audit.models import AuditEvent
-from digifys.core.testing import assign, give_hours, make_staff
 from digifys.scheduling import services
 from digifys.scheduling.models import Absence, Booking
+from digifys.testing.world import assign, give_hours, make_staff
 
 UTC = datetime.UTC
 # Monday 1 June 2026, 06:00 UTC (08:00 in Stockholm and Madrid).

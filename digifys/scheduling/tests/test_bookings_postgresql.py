@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone, translation
 
-from digifys.core.testing import give_hours
 from digifys.scheduling import services
 from digifys.scheduling.models import Booking
+from digifys.testing.world import give_hours
 
 pytestmark = [
     pytest.mark.postgres,

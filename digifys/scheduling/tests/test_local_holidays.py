@@ -19,10 +19,10 @@ from digifys.accounts.models import Role
 from digifys.audit.models import AuditEvent
 from digifys.consults import services as consults
 from digifys.consults.models import Consult
-from digifys.core.testing import give_hours, make_staff
 from digifys.scheduling import services
 from digifys.scheduling.availability import LOCAL_HOLIDAYS_FILE, is_public_holiday
 from digifys.scheduling.models import LocalHoliday
+from digifys.testing.world import give_hours, make_staff
 
 MADRID = ZoneInfo("Europe/Madrid")
 D = datetime.date

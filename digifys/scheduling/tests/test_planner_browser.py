@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from digifys.core.testing import assign, give_hours
 from digifys.core.time import STOCKHOLM
 from digifys.scheduling import planning
 from digifys.scheduling.models import Absence, Booking, Plan, WorkRequest
+from digifys.testing.world import assign, give_hours
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

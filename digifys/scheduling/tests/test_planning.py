@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from digifys.core.testing import assign, give_hours
 from digifys.core.time import STOCKHOLM
 from digifys.scheduling import plan_explanations, planning
 from digifys.scheduling.models import Absence, Booking, Plan, PlanItem, WorkRequest
+from digifys.testing.world import assign, give_hours
 
 pytestmark = pytest.mark.django_db
 

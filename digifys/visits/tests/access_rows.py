@@ -6,7 +6,7 @@ resident's unit (nurse_mala); other clinicians get 404, other roles 403. Host-on
 Guest pages are public: the link's token is the key (the code is asked on the next step).
 """
 
-from digifys.core.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, REDIRECT, row
+from digifys.testing.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, REDIRECT, row
 
 
 def _a_consult(w):

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from digifys.accounts.testing import complete_second_factor
 from digifys.audit.models import AuditEvent
+from digifys.testing.accounts import complete_second_factor
 from digifys.visits import services
 from digifys.visits.models import GuestInvite, Participant, Room
 from digifys.visits.tests.access_rows import _a_consult, _a_round

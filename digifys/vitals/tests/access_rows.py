@@ -7,7 +7,7 @@ only. The escalation table belongs to a unit: coordinators edit it, the unit's o
 it, nurses of other units get 404 (the unit is not theirs), everybody else 403.
 """
 
-from digifys.core.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
+from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
 
 
 def _resident(w):

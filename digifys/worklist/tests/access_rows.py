@@ -1,6 +1,6 @@
 """Access-matrix rows for the unit worklist (collected by core/tests/test_access_matrix.py)."""
 
-from digifys.core.access_matrix import FORBIDDEN, NOT_FOUND, OK, REDIRECT, row
+from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, REDIRECT, row
 
 ROWS = {
     # Nurses are sent on to their unit's worklist; everybody else has no worklist.

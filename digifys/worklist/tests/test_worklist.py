@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from digifys.audit.models import AuditEvent
 from digifys.consults import services as consults
-from digifys.core.testing import assign, make_resident, make_staff
 from digifys.orders import services as orders
 from digifys.residents.models import TreatmentLimitation
+from digifys.testing.world import assign, make_resident, make_staff
 from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation
 from digifys.worklist import selectors

@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from digifys.consults import services as consults
-from digifys.core.testing import make_staff
 from digifys.orders import services as orders
+from digifys.testing.world import make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ Each domain app lists its own URL patterns in `<app>/tests/access_rows.py` as
 `ROWS = {url name: (kwargs builder, method, {persona: expected})}`; the matrix collects them.
 """
 
-from digifys.core.testing import PERSONAS
+from digifys.testing.world import PERSONAS
 
 LOGIN = "login"  # expected: redirect to the login page
 OK, FORBIDDEN, NOT_FOUND, REDIRECT, BAD_REQUEST = 200, 403, 404, 302, 400

@@ -17,7 +17,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.test import Client
 
-from .models import User
+from digifys.accounts.models import User
 
 # A fixed base32 secret for the personas' authenticator apps (test only).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
