@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from digifys.core.time import STOCKHOLM
 from digifys.vitals.models import Observation
-from digifys.vitals.news2 import score_news2
+from digifys.vitals.news2 import score_news2, score_parameters
 
 from .tables import Table, between
 
@@ -189,7 +189,18 @@ class ObservationBuilder:
         weight = self.weight(weight0) if morning and rng.random() < 0.03 else None
         glucose = Decimal(between(rng, 45, 115)) / 10 if rng.random() < 0.04 else None
         if None in (rr, sbp, temp):
-            total, subscores, band, red_flag = None, self.json_cache[()], "", False
+            # A partial set: no total, but each measured parameter is scored and a single 3
+            # raises the red flag, as vitals.services stores it (RCP Chart 4, issue #19 item 1).
+            result = score_parameters(
+                respiratory_rate=rr,
+                spo2=sat,
+                spo2_scale=1,
+                on_oxygen=on_oxygen,
+                systolic_bp=sbp,
+                pulse=pulse,
+                consciousness=consciousness or None,
+                temperature=None if temp is None else temp / 10,
+            )
         else:
             result = score_news2(
                 respiratory_rate=rr,
@@ -201,11 +212,11 @@ class ObservationBuilder:
                 consciousness=consciousness,
                 temperature=temp / 10,
             )
-            key = tuple(result.subscores.values())
-            subscores = self.json_cache.get(key)
-            if subscores is None:
-                subscores = self.json_cache[key] = self.adapt_json(result.subscores, None)
-            total, band, red_flag = result.total, result.band, result.red_flag
+        key = tuple(result.subscores.items())
+        subscores = self.json_cache.get(key)
+        if subscores is None:
+            subscores = self.json_cache[key] = self.adapt_json(result.subscores, None)
+        total, band, red_flag = result.total, result.band or "", result.red_flag
         return (
             rr,
             sat,

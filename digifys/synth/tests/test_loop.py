@@ -20,7 +20,7 @@ from digifys.scheduling.models import Absence, WorkingPattern
 from digifys.synth import observations
 from digifys.synth.region import STOCKHOLM, default_now, demo_logins, generate_region
 from digifys.vitals.models import Observation
-from digifys.vitals.news2 import score_news2
+from digifys.vitals.news2 import score_news2, score_parameters
 
 NOW = datetime.datetime(2026, 11, 27, 0, 0, tzinfo=STOCKHOLM)
 UTC = datetime.UTC
@@ -167,7 +167,20 @@ def test_observations_are_realistic_recent_and_scored_by_news2():
         assert obs.spo2_scale == 1
         per_resident[obs.resident_id] += 1
         if obs.news2_total is None:
-            assert (obs.news2_subscores, obs.news2_band, obs.red_flag) == ({}, "", False)
+            # A partial set is scored per parameter, as the vitals service stores it (#19 item 1).
+            partial = score_parameters(
+                respiratory_rate=obs.respiratory_rate,
+                spo2=obs.spo2,
+                spo2_scale=obs.spo2_scale,
+                on_oxygen=obs.on_oxygen,
+                systolic_bp=obs.systolic_bp,
+                pulse=obs.pulse,
+                consciousness=obs.consciousness or None,
+                temperature=None if obs.temperature is None else float(obs.temperature),
+            )
+            assert obs.news2_subscores == partial.subscores
+            assert obs.news2_subscores, "a partial set still scores what was measured"
+            assert (obs.news2_band, obs.red_flag) == (partial.band or "", partial.red_flag)
             continue
         complete += 1
         score = score_news2(
