@@ -408,7 +408,7 @@ def set_cognitive_baseline(*, actor, resident: Resident, text: str, request=None
     if role == Role.PHYSICIAN:
         allowed = Resident.objects.visible_to(actor).filter(pk=resident.pk).exists()
     elif role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        allowed = actor.staff_profile.units.filter(pk=resident.unit_id).exists()
+        allowed = actor.works_on(resident.unit_id)
     else:
         allowed = False
     if not allowed:

@@ -69,8 +69,7 @@ def may_book(actor, resident: Resident, clinician: StaffProfile | None = None) -
         profile = getattr(actor, "staff_profile", None)
         return clinician is None or (profile is not None and clinician.pk == profile.pk)
     if role == Role.NURSE:
-        profile = getattr(actor, "staff_profile", None)
-        return profile is not None and profile.units.filter(pk=resident.unit_id).exists()
+        return actor.works_on(resident.unit_id)
     return False
 
 

@@ -1,7 +1,5 @@
 """Pages of video visits: opening a room, the room page, guest links and the call record."""
 
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -18,6 +16,7 @@ from digifys.audit import services as audit
 from digifys.careteams import policy
 from digifys.consults.models import Consult
 from digifys.core.forms import add_service_errors
+from digifys.core.time import STOCKHOLM, zone_of
 from digifys.rounds.access import access_round_by_id
 from digifys.rounds.models import AgendaItem
 from digifys.scheduling.models import Booking
@@ -33,16 +32,6 @@ from .access import (
 )
 from .forms import EndForm, GuestCodeForm, InviteForm
 from .models import BEDSIDE_ROLES, Participant, Room
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def _zone(user) -> ZoneInfo:
-    profile = getattr(user, "staff_profile", None)
-    try:
-        return ZoneInfo(profile.time_zone) if profile and profile.time_zone else STOCKHOLM
-    except (ValueError, KeyError):
-        return STOCKHOLM
 
 
 def _open_result(request: HttpRequest, open_room, back: str, **kwargs) -> HttpResponse:
@@ -181,7 +170,7 @@ def _render_room(
             "guest"
         )
     context["resident"] = room.resident
-    context["zone"] = _zone(user)
+    context["zone"] = zone_of(user)
     for resident in shown:
         audit.record_read(
             actor=user,
@@ -337,7 +326,7 @@ def events(request: HttpRequest, room_pk: int) -> HttpResponse:
         "room": room,
         "events": rows,
         "participants": participants,
-        "zone": _zone(request.user),
+        "zone": zone_of(request.user),
         "state": room.state(),
     }
     return render(request, "visits/events.html", context)

@@ -1,13 +1,10 @@
 """What every part of the video services shares: settings, close codes, who may enter."""
 
-from zoneinfo import ZoneInfo
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from digifys.visits.models import BEDSIDE_ROLES, CallEvent, Participant, Room
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 GUEST_SESSION_KEY = "visits_guests"
 MAX_CODE_ATTEMPTS = 5
 Status = Participant.Status

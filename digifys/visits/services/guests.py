@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from digifys.audit import services as audit
+from digifys.core.time import STOCKHOLM
 from digifys.notifications import channels
 from digifys.visits.models import GuestInvite, Participant, Room
 
 from .common import (
     GUEST_SESSION_KEY,
     MAX_CODE_ATTEMPTS,
-    STOCKHOLM,
     Event,
     Status,
     closed_message,
