@@ -119,7 +119,10 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
                 "background": selectors.sbar_background(user, resident),
                 "assessment": selectors.sbar_assessment(observation),
                 "observation": observation.pk if observation else None,
-                "urgency": urgency if urgency in Urgency.values else None,
+                # The unit's escalation table's suggestion unless the link chose one.
+                "urgency": urgency
+                if urgency in Urgency.values
+                else (vitals.suggested_urgency(observation) or None),
             },
             observations=observations,
         )

@@ -92,3 +92,14 @@ def test_the_form_asks_for_the_reason_and_the_consult_shows_it(world, login):
     detail = client.get(reverse("consults:detail", args=[consult.pk])).content.decode()
     assert "Beslut om vård i livets slut." in detail
     assert "Reason for a lower urgency than suggested" in detail
+
+
+def test_the_form_starts_at_the_urgency_the_escalation_table_suggests(world, login):
+    observation = record_vitals(world, **HIGH)
+    client = login(world.nurse_mala, language="en")
+    url = reverse("consults:new", args=[world.resident_mala.pk])
+    form = client.get(f"{url}?observation={observation.pk}").context["form"]
+    assert form["urgency"].value() == Urgency.EMERGENCY
+    # A link that names an urgency keeps it.
+    form = client.get(f"{url}?observation={observation.pk}&urgency=urgent").context["form"]
+    assert form["urgency"].value() == Urgency.URGENT
