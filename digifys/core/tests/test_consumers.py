@@ -85,7 +85,7 @@ def connect_result(path: str, cookie: str | None = None):
 
     async def run():
         socket = communicator(path, cookie)
-        result = await socket.connect()
+        result = await socket.connect(timeout=10)
         await socket.disconnect()
         return result
 
@@ -107,7 +107,7 @@ def test_a_nurse_of_the_unit_hears_about_a_new_observation_after_commit(world):
 
     async def run():
         socket = communicator(f"/ws/units/{world.unit_mala.pk}/", cookie)
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=10)
         assert connected
         assert await socket.receive_nothing(timeout=0.1)
         await database_sync_to_async(record_observation)(
@@ -127,7 +127,7 @@ def test_the_socket_answers_a_ping(world):
 
     async def run():
         socket = communicator(f"/ws/units/{world.unit_mala.pk}/", cookie)
-        await socket.connect()
+        await socket.connect(timeout=10)
         await socket.send_json_to({"type": "ping"})
         reply = await socket.receive_json_from()
         await socket.disconnect()
@@ -187,8 +187,8 @@ def test_a_physician_hears_about_a_consult_routed_to_them_and_no_other_does(worl
     async def run():
         inbox = communicator("/ws/inbox/", named)
         elsewhere = communicator("/ws/inbox/", other)
-        assert (await inbox.connect())[0]
-        assert (await elsewhere.connect())[0]
+        assert (await inbox.connect(timeout=10))[0]
+        assert (await elsewhere.connect(timeout=10))[0]
         consult = await database_sync_to_async(_send_consult)(world)
         message = await receive_event(inbox, "consult")
         nothing = await elsewhere.receive_nothing(timeout=0.3)
@@ -230,8 +230,8 @@ def test_a_user_hears_about_their_own_notifications_only(world):
     async def run():
         own = communicator("/ws/notifications/", mine)
         other = communicator("/ws/notifications/", theirs)
-        assert (await own.connect())[0]
-        assert (await other.connect())[0]
+        assert (await own.connect(timeout=10))[0]
+        assert (await other.connect(timeout=10))[0]
         await database_sync_to_async(notify)(
             recipients=[world.nurse_mala], kind="task_new", text="Ny uppgift", link="/tasks/"
         )
@@ -260,7 +260,7 @@ def test_a_socket_from_another_site_is_refused(world):
                 (b"cookie", f"{django_settings.SESSION_COOKIE_NAME}={cookie}".encode()),
             ],
         )
-        result = await socket.connect()
+        result = await socket.connect(timeout=10)
         await socket.disconnect()
         return result
 

@@ -62,7 +62,7 @@ def test_logging_out_closes_the_sessions_sockets_and_no_event_follows(world):
     async def run():
         mine = communicator(f"/ws/units/{world.unit_mala.pk}/", cookie_of(client))
         theirs = communicator(f"/ws/units/{world.unit_mala.pk}/", cookie_of(other_device))
-        assert (await mine.connect())[0] and (await theirs.connect())[0]
+        assert (await mine.connect(timeout=10))[0] and (await theirs.connect(timeout=10))[0]
         await database_sync_to_async(client.post)("/accounts/logout/")
         code = await closed_with(mine)
         await record(world)
@@ -81,7 +81,7 @@ def test_an_expired_session_closes_its_socket_and_gets_no_event(world):
 
     async def run():
         socket = communicator(f"/ws/units/{world.unit_mala.pk}/", cookie_of(client))
-        assert (await socket.connect())[0]
+        assert (await socket.connect(timeout=10))[0]
         # The session ends for inactivity one second from now (SESSION_COOKIE_AGE passed).
         await database_sync_to_async(
             Session.objects.filter(session_key=client.session.session_key).update
@@ -102,7 +102,7 @@ def test_a_socket_closes_by_itself_when_the_session_expires(world, settings):
 
     async def run():
         socket = communicator(f"/ws/units/{world.unit_mala.pk}/", cookie_of(client))
-        assert (await socket.connect())[0]
+        assert (await socket.connect(timeout=10))[0]
         assert await socket.receive_nothing(timeout=1)
         return await socket.receive_output(timeout=4)
 
@@ -115,7 +115,7 @@ def test_a_frame_that_is_not_json_gets_an_error_and_the_socket_stays(world, fram
 
     async def run():
         socket = communicator(f"/ws/units/{world.unit_mala.pk}/", cookie_of(client))
-        await socket.connect()
+        await socket.connect(timeout=10)
         await socket.send_to(**frame)
         error = await socket.receive_json_from()
         await socket.send_json_to({"type": "ping"})
@@ -151,7 +151,7 @@ def test_the_origin_must_match_scheme_host_and_port(world, origin, host, accepte
             f"/ws/units/{world.unit_mala.pk}/",
             headers=[(b"origin", origin), (b"host", host), (b"cookie", cookie)],
         )
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=10)
         await socket.disconnect()
         return connected
 
@@ -176,7 +176,7 @@ def test_a_trusted_origin_behind_a_tls_proxy_is_accepted(world, settings):
                 (b"cookie", cookie),
             ],
         )
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=10)
         await socket.disconnect()
         return connected
 
@@ -214,10 +214,10 @@ def test_an_idle_socket_on_redis_stays_open_and_still_hears_events(world, settin
 
     async def run():
         socket = communicator(f"/ws/units/{world.unit_mala.pk}/", cookie_of(client))
-        assert (await socket.connect())[0]
+        assert (await socket.connect(timeout=10))[0]
         assert await socket.receive_nothing(timeout=15, interval=0.5)
         await record(world)
-        message = await receive_event(socket, "observation", timeout=5)
+        message = await receive_event(socket, "observation", timeout=10)
         await socket.disconnect()
         return message
 

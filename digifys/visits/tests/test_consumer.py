@@ -66,7 +66,7 @@ def communicator(room_id: int, cookie: str | None = None) -> WebsocketCommunicat
 
 async def open_socket(room_id, cookie):
     socket = communicator(room_id, cookie)
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     return socket
 
