@@ -289,7 +289,7 @@ def test_the_persona_unit_has_an_open_sbar_consult_for_lakare_malaga(scale):
     assert malaga.user.notifications.filter(kind="consult_new", read_at=None).count() == 1
 
     physician = next(login for login in demo_logins() if login.username == "lakare.malaga")
-    assert physician.detail.endswith("1 konsultation väntar")  # Swedish, the default
+    assert physician.detail.endswith("1 consult waiting")
 
 
 def test_the_persona_unit_has_an_answered_consult_with_an_order_and_its_tasks():
