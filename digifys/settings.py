@@ -335,6 +335,8 @@ LANGUAGES = [("sv", _("Swedish")), ("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "digifys" / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
+# Named date formats per locale (lower-case month abbreviations in sv and es): digifys/formats/.
+FORMAT_MODULE_PATH = ["digifys.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from digifys.careteams.models import PhysicianAssignment
 from digifys.consults.models import Consult
 from digifys.residents.models import Resident
@@ -84,10 +87,13 @@ def _persona_detail(user: User, role: str) -> str:
         detail = f"{units[0].parent.name}: " + ", ".join(unit.name for unit in units)
         worse = _deteriorating(units) if role == Role.NURSE else None
         if worse is not None:
-            detail += (
-                f"; deteriorating now, no consult yet: {worse.resident.full_name} "
-                f"(room {worse.resident.room}, NEWS2 {worse.news2_total})"
-            )
+            detail += "; " + _(
+                "deteriorating now, no consult yet: %(name)s (room %(room)s, NEWS2 %(news2)s)"
+            ) % {
+                "name": worse.resident.full_name,
+                "room": worse.resident.room,
+                "news2": worse.news2_total,
+            }
         return detail
     if role == Role.PHYSICIAN:
         named = (
@@ -96,18 +102,25 @@ def _persona_detail(user: User, role: str) -> str:
             .filter(physician=profile, resident__status=Resident.Status.ACTIVE)
             .count()
         )
-        detail = (
-            f"{profile.employer.name}; {profile.work_city} ({profile.time_zone}); "
-            f"named physician of {named} residents"
+        detail = f"{profile.employer.name}; {profile.work_city} ({profile.time_zone}); " + (
+            ngettext(
+                "named physician of %(count)s resident",
+                "named physician of %(count)s residents",
+                named,
+            )
+            % {"count": named}
         )
         waiting = Consult.objects.filter(
             assigned_to=profile, status__in=Consult.WAITING_STATUSES
         ).count()
         if waiting:
-            detail += f"; {waiting} consult{'s' if waiting > 1 else ''} waiting"
+            detail += "; " + (
+                ngettext("%(count)s consult waiting", "%(count)s consults waiting", waiting)
+                % {"count": waiting}
+            )
         return detail
     if role == Role.ADMINISTRATOR:
-        return f"{profile.employer.name}; Django admin (/admin/)"
+        return f"{profile.employer.name}; " + _("Django admin (/admin/)")
     return profile.employer.name
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -264,7 +265,8 @@ def observation_summary(observation: Observation) -> str:
         ("Temp", observation.temperature, "°C"),
     ):
         if value is not None:
-            parts.append(f"{label} {value} {unit}")
+            # The locale's decimal separator, as the rest of the page writes it ("37,0" in sv).
+            parts.append(f"{label} {number_format(value, use_l10n=True)} {unit}")
     if observation.consciousness:
         parts.append(f"ACVPU {observation.consciousness}")
     return ", ".join(parts)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from digifys.directory.models import StaffProfile
 from digifys.residents.models import ResidentDataQuerySet
@@ -315,6 +316,16 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week_start} ({self.get_status_display()})"
+
+    @property
+    def method_label(self) -> str:
+        """The planner's method in the reader's language (the field keeps the engine's code)."""
+        labels = {
+            "optimiser": pgettext_lazy("planner method", "the optimiser"),
+            "greedy": pgettext_lazy("planner method", "the quick method"),
+            "first_available": pgettext_lazy("planner method", "the first-available method"),
+        }
+        return labels.get(self.method, self.method)
 
 
 class PlanItem(models.Model):

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import translation
 
 from digifys.accounts.models import Role, User
 from digifys.careteams.models import CareContact, PhysicianAssignment
@@ -482,11 +483,14 @@ def test_command_generates_then_reuses_with_if_empty():
     assert counts["physician contacts"] == CareContact.objects.count()
     assert counts["consults"] == Consult.objects.count()
     assert counts["nurse tasks"] == NurseTask.objects.count()
-    # Each persona's login row: role, username and the shared password on one line.
-    rows = [line for line in text.splitlines() if DEMO_PASSWORD in line]
+    # Each persona's login row: role (in Swedish, the demo's language) and username on one line;
+    # the shared password is printed once, with the authenticator it needs.
+    rows = text.splitlines()
+    assert sum(DEMO_PASSWORD in line for line in rows) == 1
     for username, role in PERSONAS.items():
         row = next(line for line in rows if f" {username} " in line)
-        assert row.split(username)[0].strip() == str(Role(role).label)
+        with translation.override("sv"):
+            assert row.split(f" {username} ")[0].strip() == str(Role(role).label)
     count = Resident.objects.count()
 
     out = io.StringIO()

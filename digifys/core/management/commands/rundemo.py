@@ -9,6 +9,20 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+
+def how_to_log_in(host: str | None = None, port: int | None = None) -> str:
+    """How to get in, in the demo's default language: the login page's demo buttons need
+    neither a password nor an authenticator app (a password login for staff needs both)."""
+    host = host or os.environ.get("HOST", "127.0.0.1")
+    port = port or int(os.environ.get("PORT", "8000"))
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            'Log in: open http://%(host)s:%(port)s/ and press one of the "%(buttons)s" '
+            "buttons on the login page (no password or authenticator app needed)."
+        ) % {"host": host, "port": port, "buttons": _("Demo: log in as …")}
 
 
 class Command(BaseCommand):
@@ -47,6 +61,7 @@ class Command(BaseCommand):
                 f"\ndigifys demo running on http://{host}:{port}/  (Ctrl-C stops it)\n"
             )
         )
+        self.stdout.write(how_to_log_in(host, port) + "\n")
         try:
             while server.poll() is None and worker.poll() is None:
                 time.sleep(0.5)

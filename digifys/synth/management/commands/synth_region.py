@@ -2,7 +2,10 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from digifys.accounts.demo import DEMO_PASSWORD, demo_logins
 from digifys.accounts.models import Role
@@ -88,26 +91,38 @@ class Command(BaseCommand):
         self._print_logins(summary.logins)
 
     def _print_logins(self, logins) -> None:
+        # In the demo's default language (Swedish): the login page greets in it too.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._print_logins_translated(logins)
+
+    def _print_logins_translated(self, logins) -> None:
+        from digifys.accounts.services import DEMO_ENROLMENT_CODE
+        from digifys.core.management.commands.rundemo import how_to_log_in
+
         if not logins:
-            self.stdout.write("No demo logins found.")
+            self.stdout.write(_("No demo logins found."))
             return
-        rows = [("Role", "Username", "Password", "Name", "Detail")]
+        self.stdout.write("")
+        # The working way in first: the demo buttons need neither password nor authenticator.
+        self.stdout.write(how_to_log_in())
+        rows = [(_("Role"), _("Username"), _("Name"), _("Detail"))]
         rows += [
-            (str(Role(login.role).label), login.username, DEMO_PASSWORD, login.name, login.detail)
+            (str(Role(login.role).label), login.username, login.name, login.detail)
             for login in logins
         ]
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
         self.stdout.write("")
-        self.stdout.write("Demo logins (all share one password):")
         for number, row in enumerate(rows):
-            cells = [row[i].ljust(widths[i]) for i in range(4)] + [row[4]]
+            cells = [row[i].ljust(widths[i]) for i in range(3)] + [row[3]]
             self.stdout.write("  " + "  ".join(cells).rstrip())
             if number == 0:
                 self.stdout.write("  " + "  ".join("-" * width for width in widths) + "  ------")
-        from digifys.accounts.services import DEMO_ENROLMENT_CODE
-
+        self.stdout.write("")
         self.stdout.write(
-            "Staff logging in with the password set up an authenticator app (TOTP) the first "
-            f"time; the demo's enrolment code for that is {DEMO_ENROLMENT_CODE} (demo mode only). "
-            'The login page\'s "Demo: log in as …" buttons need neither.'
+            _(
+                "Logging in with a password instead: every demo login has the password "
+                "%(password)s, and staff must then set up an authenticator app (TOTP) with the "
+                "enrolment code %(code)s (demo mode only)."
+            )
+            % {"password": DEMO_PASSWORD, "code": DEMO_ENROLMENT_CODE}
         )
