@@ -28,9 +28,15 @@ def _slot(w):
 def _round(w, status="planned", days_ahead=0):
     from django.utils import timezone
 
+    from digifys.core.time import STOCKHOLM
     from digifys.rounds.models import AgendaItem, Round
 
-    starts_at = timezone.now() + datetime.timedelta(days=days_ahead, hours=1)
+    now = timezone.now()
+    starts_at = now + datetime.timedelta(days=days_ahead, hours=1)
+    planned_day = (now + datetime.timedelta(days=days_ahead)).astimezone(STOCKHOLM).date()
+    if starts_at.astimezone(STOCKHOLM).date() != planned_day:
+        # Late in the evening "in an hour" is tomorrow: starting it would need a reschedule.
+        starts_at = now + datetime.timedelta(days=days_ahead)
     occurrence = Round.objects.create(
         slot=_slot(w),
         unit=w.unit_mala,
