@@ -114,3 +114,29 @@ class NoteForm(forms.Form):
     atgard = forms.CharField(
         label="Åtgärd", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class OutcomeForm(forms.Form):
+    """The outcome the physician gives a resident before going on to the next one."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome for this resident"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose the outcome for this resident."),
+            "invalid_choice": _("Choose the outcome for this resident."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Reason (required for “no action”)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": _("Keep the reason under 500 characters.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import AgendaItem
+
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = AgendaItem.Outcome.choices

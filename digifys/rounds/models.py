@@ -112,6 +112,19 @@ class Round(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Who actually ran the round (may differ from the planned `physician`); the round's contacts
+    # are recorded for them.
+    conducted_by = models.ForeignKey(
+        StaffProfile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="conducted_rounds",
+        verbose_name=_("held by"),
+    )
+    # The planned start when the round was run on another day (services.reschedule_round), so
+    # scheduling does not create the slot's occurrence for that day again.
+    rescheduled_from = models.DateTimeField(_("planned for"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = RoundQuerySet.as_manager()
@@ -184,6 +197,15 @@ class AgendaItem(ClinicalRecord):
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
+    class Outcome(models.TextChoices):
+        NOTE = "note", _("Journal note signed")
+        ORDER = "order", _("Order placed")
+        NO_ACTION = "no_action", _("No action needed")
+        MOVED = "moved", _("Moved to the next round")
+
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome_reason = models.CharField(_("reason for the outcome"), max_length=500, blank=True)
+
     class Meta:
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
@@ -203,6 +225,11 @@ class AgendaItem(ClinicalRecord):
     def reasons(self) -> list[str]:
         """Return the main reason followed by the others, as Reason values."""
         return [self.reason, *[r for r in self.other_reasons if r != self.reason]]
+
+    @property
+    def seen(self) -> bool:
+        """True when the physician saw the resident on this round (not moved to the next)."""
+        return bool(self.outcome) and self.outcome != self.Outcome.MOVED
 
     def reason_labels(self) -> list[str]:
         """Return the display labels of every reason."""

@@ -100,6 +100,13 @@ def schedule_rounds(*, actor, starts: datetime.datetime, ends: datetime.datetime
     in_range = Round.objects.filter(
         slot__isnull=False, starts_at__gte=starts, starts_at__lt=ends
     ).select_related("physician")
+    # A round run on another day (reschedule_round) still stands for its planned occurrence:
+    # it must not be created again for the day it was planned.
+    moved = Round.objects.filter(
+        slot__isnull=False, rescheduled_from__gte=starts, rescheduled_from__lt=ends
+    ).values_list("slot_id", "rescheduled_from")
+    moved_keys = set(moved)
+    wanted = {key: r for key, r in wanted.items() if key not in moved_keys}
     existing = {(r.slot_id, r.starts_at): r for r in in_range}
     missing = [r for key, r in wanted.items() if key not in existing]
     if missing:
@@ -411,18 +418,94 @@ def move_item(*, actor, item: AgendaItem, direction: str) -> list[AgendaItem]:
 # --- Conducting the round --------------------------------------------------------------------
 
 
+RESCHEDULE_NEEDED = "reschedule_needed"
+
+
+def stockholm_today() -> datetime.date:
+    """Today's date on the unit (Stockholm)."""
+    return _local_date(timezone.now())
+
+
+def needs_reschedule(round: Round, now: datetime.datetime | None = None) -> bool:
+    """True when a planned ROUND is for another Stockholm day than NOW's."""
+    now = now or timezone.now()
+    return round.status == Round.Status.PLANNED and _local_date(round.starts_at) != _local_date(now)
+
+
 @transaction.atomic
-def start_round(*, actor, round: Round, request=None) -> Round:
-    """The physician starts the round: the agenda is brought up to date first."""
+def reschedule_round(
+    *, actor, round: Round, now: datetime.datetime | None = None, request=None
+) -> Round:
+    """Move a planned ROUND to today (Stockholm), same wall-clock times; logged.
+
+    Running a round on another day than planned changes which residents are due and when the
+    nurses prepare, so it is an explicit decision of the round's physician, never a side effect
+    of pressing "Start".
+    """
+    _require_physician(actor, round)
+    now = now or timezone.now()
+    locked = Round.objects.select_for_update(of=("self",)).get(pk=round.pk)
+    if locked.status != Round.Status.PLANNED:
+        raise ValidationError(_("Only a planned ward round can be moved to another day."))
+    if not needs_reschedule(locked, now):
+        return locked
+    today = _local_date(now)
+    local_start = locked.starts_at.astimezone(STOCKHOLM)
+    local_end = locked.ends_at.astimezone(STOCKHOLM)
+    planned = locked.starts_at
+    try:
+        starts_at = local_to_utc(today, local_start.time().replace(tzinfo=None), UNIT_ZONE)
+    except ValueError:
+        starts_at = local_to_utc(today, datetime.time(3, 0), UNIT_ZONE)
+    duration = locked.ends_at - locked.starts_at
+    if local_end.date() != local_start.date():
+        duration = max(duration, datetime.timedelta(minutes=30))
+    if locked.rescheduled_from is None:
+        locked.rescheduled_from = planned
+    locked.starts_at = starts_at
+    locked.ends_at = starts_at + duration
+    locked.save(update_fields=["starts_at", "ends_at", "rescheduled_from"])
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        object_type="round",
+        object_id=locked.pk,
+        request=request,
+        details={
+            "change": "rescheduled",
+            "from": planned.isoformat(),
+            "to": starts_at.isoformat(),
+        },
+    )
+    round.starts_at, round.ends_at = locked.starts_at, locked.ends_at
+    round.rescheduled_from = locked.rescheduled_from
+    _publish(locked)
+    return locked
+
+
+@transaction.atomic
+def start_round(*, actor, round: Round, reschedule: bool = False, request=None) -> Round:
+    """The physician starts the round: the agenda is brought up to date first.
+
+    A round planned for another day is refused (code RESCHEDULE_NEEDED) unless RESCHEDULE says
+    the physician confirmed moving it to today.
+    """
     physician = _require_physician(actor, round)
     locked = Round.objects.select_for_update(of=("self",)).get(pk=round.pk)
     _require_open(locked)
     if locked.status == Round.Status.PLANNED:
+        if needs_reschedule(locked):
+            if not reschedule:
+                raise ValidationError(
+                    _("This ward round is planned for another day."), code=RESCHEDULE_NEEDED
+                )
+            locked = reschedule_round(actor=actor, round=locked, request=request)
         locked.status = Round.Status.IN_PROGRESS
         locked.started_at = timezone.now()
+        locked.conducted_by = physician
         if locked.physician_id is None:
             locked.physician = physician
-        locked.save(update_fields=["status", "started_at", "physician"])
+        locked.save(update_fields=["status", "started_at", "physician", "conducted_by"])
     build_agenda(round=locked)
     return locked
 
@@ -499,27 +582,99 @@ def place_round_order(*, actor, item: AgendaItem, request=None, **order_argument
     )
 
 
+def _has_round_note(item: AgendaItem, physician: StaffProfile) -> bool:
+    from digifys.consults.models import JournalNote
+
+    started = item.round.started_at or item.round.starts_at
+    return JournalNote.objects.filter(
+        resident_id=item.resident_id,
+        consult=None,
+        author=physician,
+        signed_at__isnull=False,
+        created_at__gte=started,
+    ).exists()
+
+
+def _has_round_order(item: AgendaItem, physician: StaffProfile) -> bool:
+    from digifys.orders.models import Order
+
+    started = item.round.started_at or item.round.starts_at
+    return Order.objects.filter(
+        resident_id=item.resident_id, ordered_by=physician, created_at__gte=started
+    ).exists()
+
+
+def _carry_to_next_round(item: AgendaItem) -> AgendaItem | None:
+    """Put ITEM's resident, with the nurse's question, on the unit's next planned round."""
+    following = (
+        Round.objects.filter(
+            unit_id=item.round.unit_id,
+            status=Round.Status.PLANNED,
+            starts_at__gt=item.round.starts_at,
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if following is None:
+        # No later round exists yet: build_agenda adds the resident again when it is due.
+        return None
+    if following.agenda.filter(resident_id=item.resident_id, removed_at__isnull=True).exists():
+        return None
+    return AgendaItem.objects.create(
+        round=following,
+        resident_id=item.resident_id,
+        unit_id=following.unit_id,
+        reason=item.reason,
+        other_reasons=item.other_reasons,
+        consult_id=item.consult_id,
+        note=item.note,
+        added_by=item.added_by,
+        position=_next_position(following),
+    )
+
+
 @transaction.atomic
-def mark_item_done(*, actor, item: AgendaItem, request=None) -> AgendaItem:
-    """The physician is done with this resident for the round."""
-    _require_physician(actor, item.round)
+def mark_item_done(
+    *, actor, item: AgendaItem, outcome: str = "", reason: str = "", request=None
+) -> AgendaItem:
+    """The physician is done with this resident for the round, with an outcome.
+
+    The outcome is a signed note or an order from this round, "no action" with a reason, or
+    moved to the next round (the reason is optional there); nothing else closes an item.
+    """
+    physician = _require_physician(actor, item.round)
     _require_in_progress(item)
     item = (
         AgendaItem.objects.select_for_update(of=("self",)).select_related("round").get(pk=item.pk)
     )
-    if item.done_at is None:
-        item.done_at = timezone.now()
-        item.save(update_fields=["done_at"])
-        audit.record(
-            actor=actor,
-            action=audit.Action.UPDATE,
-            resident=item.resident,
-            object_type="round_agenda_item",
-            object_id=item.pk,
-            request=request,
-            details={"round": item.round_id, "change": "done"},
-        )
-        _publish(item.round)
+    reason = (reason or "").strip()
+    Outcome = AgendaItem.Outcome
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("Choose the outcome for this resident.")})
+    if outcome == Outcome.NOTE and not _has_round_note(item, physician):
+        raise ValidationError({"outcome": _("Sign a journal note for this resident first.")})
+    if outcome == Outcome.ORDER and not _has_round_order(item, physician):
+        raise ValidationError({"outcome": _("Place an order for this resident first.")})
+    if outcome == Outcome.NO_ACTION and not reason:
+        raise ValidationError({"reason": _("Say why no action is needed.")})
+    if len(reason) > 500:
+        raise ValidationError({"reason": _("Keep the reason under 500 characters.")})
+    if outcome == Outcome.MOVED:
+        _carry_to_next_round(item)
+    item.done_at = item.done_at or timezone.now()
+    item.outcome = outcome
+    item.outcome_reason = reason
+    item.save(update_fields=["done_at", "outcome", "outcome_reason"])
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        resident=item.resident,
+        object_type="round_agenda_item",
+        object_id=item.pk,
+        request=request,
+        details={"round": item.round_id, "change": "done", "outcome": outcome},
+    )
+    _publish(item.round)
     return item
 
 
@@ -536,21 +691,55 @@ def record_round_contact(*, round: Round, item: AgendaItem, clinician: StaffProf
     )
 
 
+def items_blocking_finish(round: Round) -> tuple[list[AgendaItem], list[AgendaItem]]:
+    """Return (unanswered nurse questions, other items without an outcome) of ROUND."""
+    open_items = list(
+        round.agenda.filter(removed_at__isnull=True, outcome="")
+        .select_related("resident")
+        .order_by("position", "added_at")
+    )
+    questions = [i for i in open_items if i.note]
+    return questions, [i for i in open_items if not i.note]
+
+
 @transaction.atomic
 def finish_round(*, actor, round: Round, request=None) -> Round:
-    """Close the round; every resident the physician saw gets a ward-round contact."""
+    """Close the round; every resident the physician saw gets a ward-round contact.
+
+    Refused while a nurse's question is unanswered or any resident has no outcome (the
+    physician can move a resident to the next round instead). Contacts are for the physician
+    who ran the round, and only for residents seen (not those moved on).
+    """
     physician = _require_physician(actor, round)
     locked = Round.objects.select_for_update(of=("self",)).get(pk=round.pk)
     if locked.status != Round.Status.IN_PROGRESS:
         raise ValidationError(_("Only a ward round in progress can be finished."))
+    questions, others = items_blocking_finish(locked)
+    errors = []
+    if questions:
+        errors.append(
+            _("The nurse's question is not answered for: %(names)s.")
+            % {"names": ", ".join(i.resident.full_name for i in questions)}
+        )
+    if others:
+        errors.append(
+            _("These residents have no outcome yet: %(names)s.")
+            % {"names": ", ".join(i.resident.full_name for i in others)}
+        )
+    if errors:
+        raise ValidationError(errors)
     locked.status = Round.Status.DONE
     locked.finished_at = timezone.now()
-    locked.save(update_fields=["status", "finished_at"])
-    clinician = locked.physician or physician
-    done = locked.agenda.filter(removed_at__isnull=True, done_at__isnull=False).select_related(
-        "resident"
+    if locked.conducted_by_id is None:
+        locked.conducted_by = physician
+    locked.save(update_fields=["status", "finished_at", "conducted_by"])
+    clinician = locked.conducted_by
+    seen = (
+        locked.agenda.filter(removed_at__isnull=True, done_at__isnull=False)
+        .exclude(outcome__in=("", AgendaItem.Outcome.MOVED))
+        .select_related("resident")
     )
-    for item in done:
+    for item in seen:
         contact = record_round_contact(round=locked, item=item, clinician=clinician)
         audit.record(
             actor=actor,

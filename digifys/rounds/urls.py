@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/flag/", views.flag, name="flag"),
     path("<int:pk>/start/", views.start, name="start"),
     path("<int:pk>/conduct/", views.conduct, name="conduct"),
+    path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("<int:pk>/finish/", views.finish, name="finish"),
     path("items/<int:pk>/move/", views.item_move, name="item_move"),
     path("items/<int:pk>/note/", views.item_note, name="item_note"),

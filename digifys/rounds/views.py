@@ -27,7 +27,7 @@ from digifys.vitals.models import Observation
 
 from . import services
 from .access import ROUND_ROLES, access_agenda_item_by_id, access_round_by_id
-from .forms import FlagForm, NoteForm, SlotForm
+from .forms import FlagForm, NoteForm, OutcomeForm, SlotForm
 from .models import AgendaItem, Round, RoundSlot
 
 NURSING = (Role.NURSE, Role.ASSISTANT_NURSE)
@@ -273,23 +273,62 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.start_round(actor=request.user, round=round, request=request)
     except ValidationError as exc:
+        if any(e.code == services.RESCHEDULE_NEEDED for e in exc.error_list):
+            return redirect("rounds:reschedule", pk=round.pk)
         messages.error(request, " ".join(exc.messages))
         return redirect("rounds:detail", pk=round.pk)
     return redirect("rounds:conduct", pk=round.pk)
 
 
 @login_required
-@require_POST
+def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm running a round planned for another day today, then start it."""
+    round = _round_as_physician(request, pk)
+    if not services.needs_reschedule(round):
+        return redirect("rounds:detail", pk=round.pk)
+    if request.method == "POST":
+        try:
+            services.start_round(actor=request.user, round=round, reschedule=True, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("rounds:detail", pk=round.pk)
+        messages.success(request, _("The ward round was moved to today and started."))
+        return redirect("rounds:conduct", pk=round.pk)
+    return render(
+        request, "rounds/reschedule.html", {"round": round, "today": services.stockholm_today()}
+    )
+
+
+@login_required
 def finish(request: HttpRequest, pk: int) -> HttpResponse:
-    """The physician finishes the round; the residents seen get a ward-round contact."""
-    round = access_round_by_id(request.user, pk)
-    try:
-        services.finish_round(actor=request.user, round=round, request=request)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
+    """Confirm, then finish the round; the residents seen get a ward-round contact."""
+    round = _round_as_physician(request, pk)
+    if request.method == "POST":
+        try:
+            services.finish_round(actor=request.user, round=round, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("rounds:finish", pk=round.pk)
         messages.success(request, _("The ward round is finished."))
-    return redirect("rounds:detail", pk=round.pk)
+        return redirect("rounds:detail", pk=round.pk)
+    questions, others = services.items_blocking_finish(round)
+    items = list(_agenda(request.user, round))
+    audit.record_read(
+        actor=request.user,
+        residents=[i.resident for i in items],
+        object_type="round_finish",
+        request=request,
+        details={"round": round.pk},
+    )
+    context = {
+        "round": round,
+        "questions": questions,
+        "others": others,
+        "seen": [i for i in items if i.seen],
+        "moved": [i for i in items if i.outcome == AgendaItem.Outcome.MOVED],
+        "in_progress": round.status == Round.Status.IN_PROGRESS,
+    }
+    return render(request, "rounds/finish.html", context)
 
 
 def _current_item(items: list[AgendaItem], wanted: str) -> AgendaItem | None:
@@ -298,7 +337,7 @@ def _current_item(items: list[AgendaItem], wanted: str) -> AgendaItem | None:
         for item in items:
             if item.pk == wanted_pk:
                 return item
-    return next((item for item in items if item.done_at is None), None)
+    return next((item for item in items if not item.outcome), None)
 
 
 def _round_as_physician(request: HttpRequest, pk: int) -> Round:
@@ -315,19 +354,24 @@ def _conduct_page(
     *,
     note_form: NoteForm | None = None,
     order_form: OrderForm | None = None,
+    outcome_form: OutcomeForm | None = None,
 ) -> HttpResponse:
     """Render the conduct page at ITEM, with the forms as typed when a POST was refused."""
     user = request.user
     items = list(_agenda(user, round))
     note_form, order_form = note_form or NoteForm(), order_form or OrderForm()
+    if outcome_form is None:
+        initial = {"outcome": item.outcome, "reason": item.outcome_reason} if item else {}
+        outcome_form = OutcomeForm(initial=initial)
     context = {
         "round": round,
         "item": item,
         "total": len(items),
-        "done": sum(1 for i in items if i.done_at),
+        "done": sum(1 for i in items if i.outcome),
         "position": items.index(item) + 1 if item in items else None,
         "note_form": note_form,
         "order_form": order_form,
+        "outcome_form": outcome_form,
         "in_progress": round.status == Round.Status.IN_PROGRESS,
     }
     if item is not None:
@@ -360,7 +404,7 @@ def _conduct_page(
             object_id=item.pk,
             request=request,
         )
-    status = 400 if (note_form.errors or order_form.errors) else 200
+    status = 400 if (note_form.errors or order_form.errors or outcome_form.errors) else 200
     return render(request, "rounds/conduct.html", context, status=status)
 
 
@@ -432,16 +476,25 @@ def item_order(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_done(request: HttpRequest, pk: int) -> HttpResponse:
-    """The physician is done with the resident and goes on to the next one."""
+    """The physician gives the resident an outcome and goes on to the next one."""
     item = _item_in_running_round(request, pk)
     if isinstance(item, HttpResponse):
         return item
-    try:
-        services.mark_item_done(actor=request.user, item=item, request=request)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(_conduct_url(item))
-    return redirect("rounds:conduct", pk=item.round_id)
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mark_item_done(
+                actor=request.user,
+                item=item,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("rounds:conduct", pk=item.round_id)
+    return _conduct_page(request, item.round, item, outcome_form=form)
 
 
 def _conduct_url(item: AgendaItem) -> str:

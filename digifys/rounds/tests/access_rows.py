@@ -25,12 +25,18 @@ def _slot(w):
     )
 
 
-def _round(w, status="planned"):
+def _round(w, status="planned", days_ahead=0):
     from django.utils import timezone
 
+    from digifys.core.time import STOCKHOLM
     from digifys.rounds.models import AgendaItem, Round
 
-    starts_at = timezone.now() + datetime.timedelta(hours=1)
+    now = timezone.now()
+    starts_at = now + datetime.timedelta(days=days_ahead, hours=1)
+    planned_day = (now + datetime.timedelta(days=days_ahead)).astimezone(STOCKHOLM).date()
+    if starts_at.astimezone(STOCKHOLM).date() != planned_day:
+        # Late in the evening "in an hour" is tomorrow: starting it would need a reschedule.
+        starts_at = now + datetime.timedelta(days=days_ahead)
     occurrence = Round.objects.create(
         slot=_slot(w),
         unit=w.unit_mala,
@@ -82,6 +88,12 @@ ROWS = {
         "post",
         row(FORBIDDEN, physician_spain=REDIRECT, **STRANGERS),
     ),
+    # Running a round planned for another day: the physician confirms moving it to today.
+    "rounds:reschedule": (
+        lambda w: {"pk": _round(w, days_ahead=3).pk},
+        "get",
+        row(FORBIDDEN, physician_spain=OK, **STRANGERS),
+    ),
     "rounds:conduct": (
         lambda w: {"pk": _round(w, "in_progress").pk},
         "get",
@@ -98,7 +110,7 @@ ROWS = {
         row(FORBIDDEN, nurse_mala=BAD_REQUEST, **STRANGERS),
     ),
     # Conducting: one view per action on the resident in front of the physician (an empty
-    # note or order is refused with 400; done goes on to the next resident).
+    # note or order is refused with 400, and so is "done" without an outcome).
     "rounds:item_note": (
         lambda w: {"pk": _running_item(w).pk},
         "post",
@@ -112,7 +124,7 @@ ROWS = {
     "rounds:item_done": (
         lambda w: {"pk": _running_item(w).pk},
         "post",
-        row(FORBIDDEN, physician_spain=REDIRECT, **STRANGERS),
+        row(FORBIDDEN, physician_spain=BAD_REQUEST, **STRANGERS),
     ),
     "rounds:item_remove": (
         lambda w: {"pk": _item(w).pk},

@@ -1,12 +1,17 @@
 """Builders shared by the ward round tests."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from digifys.careteams.models import CareContact
 from digifys.consults.models import Consult
 from digifys.rounds.models import Round, RoundSlot
+
+
+def _stockholm_day(instant: datetime.datetime) -> datetime.date:
+    return instant.astimezone(ZoneInfo("Europe/Stockholm")).date()
 
 
 def make_round(world, *, status=Round.Status.PLANNED, hours_ahead: int = 1, **slot_extra):
@@ -20,7 +25,11 @@ def make_round(world, *, status=Round.Status.PLANNED, hours_ahead: int = 1, **sl
     }
     values.update(slot_extra)
     slot = RoundSlot.objects.create(**values)
-    starts_at = timezone.now() + datetime.timedelta(hours=hours_ahead)
+    now = timezone.now()
+    starts_at = now + datetime.timedelta(hours=hours_ahead)
+    if hours_ahead < 24 and _stockholm_day(starts_at) != _stockholm_day(now):
+        # Late in the evening "in an hour" is tomorrow, which would need a reschedule to start.
+        starts_at = now
     return Round.objects.create(
         slot=slot,
         unit=world.unit_mala,

@@ -59,11 +59,16 @@ def test_services_note_order_done_finish(world):
         first_due_at=timezone.now() + datetime.timedelta(hours=12),
     )
     assert order.consult is None and NurseTask.objects.filter(order=order).count() == 1
-    services.mark_item_done(actor=world.physician_spain, item=item)
+    services.mark_item_done(actor=world.physician_spain, item=item, outcome="order")
+    occurrence.refresh_from_db()
+    second = occurrence.agenda.get(resident=world.resident_mala_2)
+    services.mark_item_done(
+        actor=world.physician_spain, item=second, outcome="moved", reason="Hann inte"
+    )
     finished = services.finish_round(actor=world.physician_spain, round=occurrence)
     assert finished.status == Round.Status.DONE
     contacts = CareContact.objects.filter(kind=CareContact.Kind.ROUND)
-    # Only the resident the physician was done with gets a contact.
+    # Only the resident the physician saw gets a contact (not the one moved to the next round).
     assert [c.resident for c in contacts] == [world.resident_mala]
     assert contacts[0].clinician == world.physician_spain.staff_profile
     with pytest.raises(ValidationError):
@@ -105,11 +110,14 @@ def test_round_through_the_pages(world, login):
     )
     assert ordered.status_code == 302, ordered.content.decode()[:2000]
     assert NurseTask.objects.filter(resident=world.resident_mala).count() == 1
-    client.post(reverse("rounds:item_done", args=[item.pk]))
+    client.post(reverse("rounds:item_done", args=[item.pk]), {"outcome": "note"})
     page = client.get(url).content.decode()
     assert "Helge Nord" in page and "Resident 2 of 2" in page
     second = occurrence.agenda.get(resident=world.resident_mala_2)
-    client.post(reverse("rounds:item_done", args=[second.pk]))
+    client.post(
+        reverse("rounds:item_done", args=[second.pk]),
+        {"outcome": "no_action", "reason": "Smärtan är borta"},
+    )
     assert "All 2 residents on the agenda are done." in client.get(url).content.decode()
     client.post(reverse("rounds:finish", args=[occurrence.pk]))
     assert CareContact.objects.filter(kind=CareContact.Kind.ROUND).count() == 2

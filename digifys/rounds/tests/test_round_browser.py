@@ -73,14 +73,32 @@ def test_nurse_prepares_physician_conducts_nurse_gets_the_task(world, browser_lo
     with doctor.expect_navigation():
         doctor.get_by_role("button", name="Place order").click()
     expect(doctor.locator("#h-order ~ ul")).to_contain_text("Vitalparametrar i kväll")
+    # Every resident needs an outcome before the next one (issue #12 §4.2).
+    with doctor.expect_navigation():
+        doctor.get_by_role("button", name="Done – next resident").click()
+    expect(doctor.locator("#h-resident")).to_have_text("Greta Lind")
+    expect(doctor.locator(".error-summary")).to_be_visible()
+    doctor.get_by_label("Journal note signed").check()
     with doctor.expect_navigation():
         doctor.get_by_role("button", name="Done – next resident").click()
     expect(doctor.locator("#h-resident")).to_have_text("Helge Nord")
+    # By keyboard: "no action" with a reason.
+    doctor.get_by_label("No action needed").focus()
+    doctor.keyboard.press("Space")
+    doctor.keyboard.press("Tab")
+    doctor.keyboard.type("Stabil, ses vid nästa ordinarie rond.")
+    doctor.keyboard.press("Tab")
     with doctor.expect_navigation():
-        doctor.get_by_role("button", name="Done – next resident").click()
+        doctor.keyboard.press("Enter")
+    # Closing the round is confirmed on its own page.
+    with doctor.expect_navigation():
+        doctor.get_by_role("link", name="Finish the ward round…").click()
+    expect(doctor.locator("main")).to_contain_text("2 residents were seen")
+    _no_serious_violations(doctor)
     with doctor.expect_navigation():
         doctor.get_by_role("button", name="Finish the ward round").click()
     expect(doctor.locator(".rounds-status-done").first).to_be_visible()
+    expect(doctor.locator("main")).to_contain_text("Held by")
 
     occurrence.refresh_from_db()
     assert occurrence.status == Round.Status.DONE
