@@ -26,9 +26,11 @@ def due_reviews(
     *,
     residents_queryset: QuerySet[Resident],
     today: datetime.date,
-    horizon_days: int = HORIZON_DAYS,
+    horizon_days: int | None = HORIZON_DAYS,
 ) -> list[DueItem]:
     """Return the reviews due by TODAY + HORIZON_DAYS among RESIDENTS_QUERYSET, overdue first.
+
+    HORIZON_DAYS None: every qualifying resident, however far off the review (the triaged page).
 
     One query: the active drug count and the last review date are annotations. The counts use
     every active prescription and every review, also those a block hides from the reader: the
@@ -51,7 +53,7 @@ def due_reviews(
         | Q(last_review_problems=True)
         | Q(active_drug_count__gte=DRUG_LIMIT, birth_date__lte=_born_by(today, AGE_LIMIT))
     )
-    until = today + datetime.timedelta(days=horizon_days)
+    until = None if horizon_days is None else today + datetime.timedelta(days=horizon_days)
     items = []
     for resident in residents:
         due = due_for(
@@ -63,10 +65,35 @@ def due_reviews(
             last_review_kind=resident.last_review_kind,
             last_review_problems=bool(resident.last_review_problems),
         )
-        if due is not None and due.due_on <= until:
+        if due is not None and (until is None or due.due_on <= until):
             items.append(DueItem(resident=resident, due=due))
     items.sort(key=lambda item: (item.due.due_on, item.resident.family_name, item.resident.pk))
     return items
+
+
+OVERDUE, SOON, LATER = "overdue", "soon", "later"
+
+
+def group_of(item: DueItem, *, today: datetime.date, horizon_days: int = HORIZON_DAYS) -> str:
+    """Triage: overdue, due within HORIZON_DAYS of TODAY, or later."""
+    if item.due.overdue:
+        return OVERDUE
+    if item.due.due_on <= today + datetime.timedelta(days=horizon_days):
+        return SOON
+    return LATER
+
+
+def triage(
+    items: list[DueItem], *, today: datetime.date, horizon_days: int = HORIZON_DAYS
+) -> list[dict]:
+    """Split ITEMS (already in due order) into [{key, items}] groups: overdue, soon, later.
+
+    Plain Python over the one query's rows, so the page's query count stays constant.
+    """
+    groups = {key: [] for key in (OVERDUE, SOON, LATER)}
+    for item in items:
+        groups[group_of(item, today=today, horizon_days=horizon_days)].append(item)
+    return [{"key": key, "items": rows, "count": len(rows)} for key, rows in groups.items()]
 
 
 def _born_by(today: datetime.date, years: int) -> datetime.date:
@@ -83,12 +110,24 @@ def panel_residents(user) -> QuerySet[Resident]:
     return Resident.objects.visible_to(user).in_care().filter(pk__in=panel.values("resident"))
 
 
-def count_per_unit(items: list[DueItem]) -> list[dict]:
-    """Group due items by unit: [{unit, due, overdue}], ordered by home and unit name."""
+def count_per_unit(
+    items: list[DueItem], *, today: datetime.date, horizon_days: int = HORIZON_DAYS
+) -> list[dict]:
+    """Group due items by unit: [{unit, overdue, soon, later}], ordered by home and unit name."""
     units = {item.resident.unit_id: item.resident.unit for item in items}
-    due = Counter(item.resident.unit_id for item in items)
-    overdue = Counter(item.resident.unit_id for item in items if item.due.overdue)
-    rows = [{"unit": unit, "due": due[pk], "overdue": overdue[pk]} for pk, unit in units.items()]
+    counts = Counter(
+        (item.resident.unit_id, group_of(item, today=today, horizon_days=horizon_days))
+        for item in items
+    )
+    rows = [
+        {
+            "unit": unit,
+            "overdue": counts[pk, OVERDUE],
+            "soon": counts[pk, SOON],
+            "later": counts[pk, LATER],
+        }
+        for pk, unit in units.items()
+    ]
     rows.sort(
         key=lambda row: (row["unit"].parent.name if row["unit"].parent else "", row["unit"].name)
     )

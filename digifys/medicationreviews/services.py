@@ -6,7 +6,10 @@ Rules enforced here:
 - a resident not eligible for the virtual clinic (registered elsewhere, no documented basis) is
   reviewed only by physicians working in Sweden, as for consults (consults/routing.py);
 - the findings are required; the date is not in the future and not before the resident moved in;
-- every review writes one entry in the access log.
+- every review writes one entry in the access log;
+- documenting a review releases the medication-review time the week planner booked for the
+  resident and that has not begun (`scheduling.services.release_planned_review_bookings`, which
+  logs each cancellation with its reason).
 
 `Resident.drug_related_problems` is set by `residents.services.set_drug_related_problems` (the
 flag/clear button on the review history), not here.
@@ -24,6 +27,7 @@ from digifys.audit import services as audit
 from digifys.consults import routing
 from digifys.residents.models import Resident
 from digifys.residents.services import NotEligible
+from digifys.scheduling import services as scheduling
 
 from .models import MedicationReview
 
@@ -82,4 +86,5 @@ def record_review(
         request=request,
         details={"kind": kind},
     )
+    scheduling.release_planned_review_bookings(actor=actor, resident=resident, request=request)
     return review

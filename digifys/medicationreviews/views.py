@@ -35,7 +35,8 @@ def due(request: HttpRequest) -> HttpResponse:
     else:
         # Organisation data only: names, unit and due date; the reasons are clinical.
         residents = Resident.objects.visible_to(request.user).in_care()
-    items = selectors.due_reviews(residents_queryset=residents, today=today)
+    # Every qualifying resident, triaged (issue 12 §4 item 10): overdue, due soon, later.
+    items = selectors.due_reviews(residents_queryset=residents, today=today, horizon_days=None)
     audit.record_many(
         actor=request.user,
         action="read",
@@ -47,8 +48,8 @@ def due(request: HttpRequest) -> HttpResponse:
     context = {
         "items": items,
         "physician": role == Role.PHYSICIAN,
-        "units": selectors.count_per_unit(items),
-        "overdue_count": sum(1 for item in items if item.due.overdue),
+        "groups": selectors.triage(items, today=today),
+        "units": selectors.count_per_unit(items, today=today),
         "today": today,
         "horizon_days": selectors.HORIZON_DAYS,
     }

@@ -76,11 +76,17 @@ class PlanItemForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
 
-    def __init__(self, *args, clinicians=None, fixed_time: bool = False, **kwargs):
+    def __init__(
+        self, *args, clinicians=None, clinician_choices=None, fixed_time: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = (
             clinicians if clinicians is not None else StaffProfile.objects.none()
         )
+        if clinician_choices is not None:
+            # Ordered and labelled by the view (relation to the resident, absence); the
+            # queryset still validates the choice.
+            self.fields["clinician"].choices = [("", "---------"), *clinician_choices]
         if fixed_time:
             # A ward round is held at its slot's time: only the physician can change.
             del self.fields["day"]

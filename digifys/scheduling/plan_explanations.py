@@ -115,7 +115,7 @@ def explain(item: PlanItem, absences_of: dict) -> list[str]:
         )
     if item.interpreter:
         lines.append(
-            _("No %(language)s speaker free → interpreter booked")
+            _("No %(language)s speaker free → needs an interpreter (not booked)")
             % {"language": _language_name(item.language)}
         )
     if item.work_request_id:

@@ -44,6 +44,7 @@ from .models import (
     CalendarFeed,
     LocalHoliday,
     Plan,
+    PlanItem,
     WorkingPattern,
     place_key,
 )
@@ -247,6 +248,42 @@ def cancel_booking(*, actor, booking: Booking, reason: str, request=None) -> Boo
     is_own = getattr(getattr(actor, "staff_profile", None), "pk", None) == booking.clinician_id
     if not (is_own or may_book(actor, booking.resident, booking.clinician)):
         raise PermissionDenied(_("You may not cancel this booking."))
+    return _cancel(actor=actor, booking=booking, reason=reason, request=request)
+
+
+@transaction.atomic
+def release_planned_review_bookings(*, actor, resident: Resident, request=None) -> list[Booking]:
+    """Cancel RESIDENT's medication-review bookings that the week planner made and that have not
+    begun: the review they were for has just been documented (issue 12 §4 item 10).
+
+    Called by `medicationreviews.services.record_review`, which has already checked that ACTOR is
+    a physician caring for RESIDENT; that is the right to release the time, whoever it was booked
+    with (the planner may have booked the deputy). A booking that has begun stays: it is the
+    review being documented. Each cancellation writes its own access-log entry.
+    """
+    planned = PlanItem.objects.filter(
+        kind=PlanItem.Kind.MEDICATION_REVIEW, resident=resident, booking__isnull=False
+    ).values("booking")
+    bookings = (
+        Booking.objects.active()
+        .select_for_update()
+        .filter(
+            pk__in=planned,
+            resident=resident,
+            kind=Booking.Kind.MEDICATION_REVIEW,
+            starts_at__gt=timezone.now(),
+        )
+        .select_related("resident")
+    )
+    reason = _("The medication review was documented; the planned time is no longer needed.")
+    return [
+        _cancel(actor=actor, booking=booking, reason=reason, request=request)
+        for booking in bookings
+    ]
+
+
+def _cancel(*, actor, booking: Booking, reason: str, request=None) -> Booking:
+    """Cancel BOOKING (locked, rights checked by the caller) with REASON and log it."""
     if booking.cancelled_at is not None:
         raise ValidationError(_("The booking is already cancelled."))
     reason = reason.strip()

@@ -25,7 +25,7 @@ from digifys.residents.models import Resident
 
 from . import plan_explanations, planning, services
 from .forms import BookingForm, PlanItemForm, WorkRequestForm
-from .models import Booking, CalendarFeed, Plan, PlanItem, WorkRequest
+from .models import Absence, Booking, CalendarFeed, Plan, PlanItem, WorkRequest
 
 CALENDAR_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.ASSISTANT_NURSE, Role.COORDINATOR)
 BOOKING_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
@@ -438,6 +438,54 @@ def _physicians():
     )
 
 
+def _physician_choices(item: PlanItem) -> list[tuple[int, str]]:
+    """The physicians for ITEM, labelled with their relation to its resident and availability.
+
+    Ordered named physician, deputy, same team (the named physician's employer), other
+    physicians, locums, and last anyone absent on the item's day (its planned day, or its whole
+    window when it is not placed) - issue 12 §4 item 16.
+    """
+    first = (item.starts_at or item.earliest_at).astimezone(STOCKHOLM).date()
+    end = item.ends_at or item.deadline_at
+    last = (end - datetime.timedelta(minutes=1)).astimezone(STOCKHOLM).date()
+    physicians = list(_physicians())
+    absent = set(
+        Absence.objects.filter(
+            staff__in=physicians, starts_on__lte=last, ends_on__gte=first
+        ).values_list("staff_id", flat=True)
+    )
+    team = item.named.employer_id if item.named_id else None
+    tiers = PlanItem.Tier
+
+    def relation(staff: StaffProfile) -> str:
+        if staff.pk == item.named_id:
+            return tiers.NAMED
+        if staff.pk == item.deputy_id:
+            return tiers.DEPUTY
+        if staff.is_locum:
+            return tiers.LOCUM
+        if team is not None and staff.employer_id == team:
+            return tiers.TEAM
+        return tiers.OTHER
+
+    order = [tiers.NAMED, tiers.DEPUTY, tiers.TEAM, tiers.OTHER, tiers.LOCUM]
+    rows = []
+    for position, staff in enumerate(physicians):
+        tier = relation(staff)
+        parts = [] if tier == tiers.OTHER else [str(tiers(tier).label)]
+        if staff.pk in absent:
+            parts.append(_("absent"))
+        label = staff.name
+        if parts:
+            label = _("%(name)s – %(relation)s") % {
+                "name": staff.name,
+                "relation": ", ".join(parts)[:1].upper() + ", ".join(parts)[1:],
+            }
+        rows.append(((staff.pk in absent, order.index(tier), position), staff.pk, label))
+    rows.sort()
+    return [(pk, label) for _key, pk, label in rows]
+
+
 @login_required
 def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one planned item to another physician or time (inline with htmx)."""
@@ -456,6 +504,7 @@ def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlanItemForm(
         request.POST if request.method == "POST" else None,
         clinicians=_physicians(),
+        clinician_choices=_physician_choices(item),
         fixed_time=fixed,
         initial=initial,
     )

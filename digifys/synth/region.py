@@ -68,7 +68,7 @@ from digifys.residents.models import Relative
 from digifys.rounds.demo import seed_round_slots
 from digifys.scheduling.demo import seed_work_requests
 
-from . import layout, records, residents, staff
+from . import layout, records, residents, reviews, staff
 from .layout import REGION_NAME
 from .loop import LoopBuilder
 from .tables import Pick
@@ -115,6 +115,7 @@ class RegionSummary:
     observations: int = 0  # vital-sign sets
     consults: int = 0
     tasks: int = 0
+    medication_reviews: int = 0
 
 
 @cache
@@ -278,6 +279,7 @@ class _Builder:
         staff.create_staff(self)
         residents.create_residents(self)
         records.create_resident_rows(self)
+        medication_reviews = reviews.create_review_rows(self)
         loop = LoopBuilder(self).run()
         # Ward rounds go through their own service: a weekly slot per unit with its named
         # physician, and this and next week's rounds with their agendas.
@@ -296,6 +298,7 @@ class _Builder:
             contacts=self.contact_count,
             seconds=0.0,
             working_patterns=loop.working_patterns,
+            medication_reviews=medication_reviews,
             absences=loop.absences,
             observations=loop.observations,
             consults=loop.consults,

@@ -193,3 +193,36 @@ def test_an_in_depth_review_is_on_the_physicians_due_list(world, clock, login, s
     ]
     html = login(world.physician_spain, language="en").get(reverse("medicationreviews:due"))
     assert "In-depth review" in html.content.decode()
+
+
+def test_the_due_page_triages_overdue_due_soon_and_later_with_counts(world, clock, login):
+    # Issue 12 §4 item 10: three groups, overdue first, each with its count.
+    people = {}
+    for name, last_review in (
+        ("Sena", datetime.date(2026, 9, 1)),  # due 2027-09-01: later
+        ("Snart", datetime.date(2026, 3, 20)),  # due 2027-03-20: within 30 days
+        ("Sen", datetime.date(2026, 1, 5)),  # overdue since 2027-01-05
+    ):
+        resident = make_resident(
+            world.unit_mala,
+            given_name=name,
+            family_name="Test",
+            moved_in_on=datetime.date(2025, 1, 1),
+        )
+        assign(resident, world.physician_spain.staff_profile)
+        Resident.objects.filter(pk=resident.pk).update(drug_related_problems=True)
+        _review(world, resident, last_review)
+        people[name] = resident
+    page = login(world.physician_spain, language="en").get(reverse("medicationreviews:due"))
+    html = page.content.decode()
+    groups = [(g["key"], [i.resident.pk for i in g["items"]]) for g in page.context["groups"]]
+    assert groups == [
+        ("overdue", [people["Sen"].pk]),
+        ("soon", [people["Snart"].pk]),
+        ("later", [people["Sena"].pk]),
+    ]
+    overdue = html.index("Overdue (1)")
+    soon = html.index("Due within 30 days (1)")
+    later = html.index("Later (1)")
+    assert overdue < html.index("Sen Test") < soon < html.index("Snart Test") < later
+    assert later < html.index("Sena Test")

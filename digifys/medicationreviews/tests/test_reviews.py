@@ -226,3 +226,62 @@ def test_a_physician_in_sweden_reviews_a_resident_registered_elsewhere(world):
     assign(world.resident_mala, world.other_physician.staff_profile, role="deputy")
     review = _record(world, actor=world.other_physician)
     assert review.performed_by == world.other_physician.staff_profile
+
+
+def _planned_review_booking(world, clinician, starts_at):
+    """A medication-review booking the week planner made (an accepted plan's item points to it)."""
+    from digifys.scheduling.models import Booking, Plan, PlanItem
+
+    booking = Booking.objects.create(
+        kind=Booking.Kind.MEDICATION_REVIEW,
+        clinician=clinician,
+        resident=world.resident_mala,
+        unit=world.unit_mala,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=30),
+        created_by=world.coordinator,
+    )
+    plan = Plan.objects.create(
+        week_start=datetime.date(2027, 3, 8),
+        horizon_start=datetime.datetime(2027, 3, 7, 23, 0, tzinfo=datetime.UTC),
+        status=Plan.Status.ACCEPTED,
+        created_by=world.coordinator,
+    )
+    PlanItem.objects.create(
+        plan=plan,
+        key=f"review:{world.resident_mala.pk}",
+        kind=PlanItem.Kind.MEDICATION_REVIEW,
+        resident=world.resident_mala,
+        unit=world.unit_mala,
+        duration_minutes=30,
+        earliest_at=starts_at - datetime.timedelta(days=2),
+        deadline_at=starts_at + datetime.timedelta(days=2),
+        clinician=clinician,
+        starts_at=starts_at,
+        ends_at=booking.ends_at,
+        booking=booking,
+    )
+    return booking
+
+
+def test_documenting_a_review_releases_its_planned_booking(world):
+    # Issue 12 §4 item 10: the planner booked the other physician on Friday; the named physician
+    # documents the review on Wednesday, so Friday's time is released, with a reason, and logged.
+    friday = datetime.datetime(2027, 3, 12, 9, 0, tzinfo=datetime.UTC)
+    booking = _planned_review_booking(world, world.other_physician.staff_profile, friday)
+    review = _record(world)
+    booking.refresh_from_db()
+    assert booking.cancelled_at is not None
+    assert "medication review" in booking.cancel_reason.lower()
+    event = AuditEvent.objects.get(object_type="booking", object_id=str(booking.pk))
+    assert event.details["change"] == "cancelled"
+    assert event.actor_id == world.physician_spain.pk
+    assert review.pk
+
+
+def test_documenting_a_review_keeps_a_planned_booking_that_has_begun(world):
+    earlier = datetime.datetime(2027, 3, 10, 8, 45, tzinfo=datetime.UTC)  # the review itself
+    booking = _planned_review_booking(world, world.physician_spain.staff_profile, earlier)
+    _record(world)
+    booking.refresh_from_db()
+    assert booking.cancelled_at is None

@@ -154,3 +154,40 @@ def test_the_review_page_stays_cheap_for_a_big_plan(
     assert "Page 1 of 40" in page
     # 1,334 items are not placed: they fill the first pages, before any placed one.
     assert "Not placed</strong>" in page and "<time" not in page
+
+
+def test_the_edit_lists_physicians_by_relation_and_availability(login, planned, week):  # noqa: F811
+    # Issue 12 §4 item 16: not 25 × "(Läkare)", but who is named, deputy, locum or absent.
+    import re
+
+    from digifys.directory.models import Organisation
+    from digifys.testing.world import make_org, make_staff
+
+    carmen = planned.physician_spain.staff_profile
+    clinic = carmen.employer
+    agency = make_org(Organisation.Kind.AGENCY, "Läkarbemanning AB", clinic.parent)
+    centre = make_org(Organisation.Kind.HEALTH_CENTRE, "Malå hälsocentral", clinic.parent)
+    locum = make_staff("lars.locum", "physician", agency, is_locum=True)
+    other = make_staff("petra.other", "physician", centre)
+    team = make_staff("olle.team", "physician", clinic)
+    _vacation(carmen, week, week + datetime.timedelta(days=6))  # the named physician is away
+    _request(planned, planned.resident_mala, week)
+    client = login(planned.coordinator, language="en")
+    plan = _propose(client, week)
+    item = plan.items.get()
+    page = client.get(reverse("scheduling:plan_item_edit", kwargs={"pk": item.pk}))
+    select = re.search(r'<select name="clinician".*?</select>', page.content.decode(), re.S)
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select.group(0))
+    david = planned.other_physician.staff_profile
+    assert [int(pk) for pk, _label in options] == [david.pk, team.pk, other.pk, locum.pk, carmen.pk]
+    labels = {int(pk): label for pk, label in options}
+    assert labels[david.pk] == "David Doctor – Deputy"
+    assert labels[team.pk] == "Olle Team – Same team"
+    assert labels[other.pk] == "Petra Other"
+    assert labels[locum.pk] == "Lars Locum – Locum"
+    assert labels[carmen.pk] == "Carmen Doctor – Named physician, absent"
+    assert "(Physician)" not in select.group(0)
+    sv = login(planned.coordinator, language="sv").get(
+        reverse("scheduling:plan_item_edit", kwargs={"pk": item.pk})
+    )
+    assert "Carmen Doctor – Fast läkarkontakt, frånvarande" in sv.content.decode()

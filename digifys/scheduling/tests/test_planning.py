@@ -213,7 +213,9 @@ def test_interpreter_explained_when_nobody_speaks_the_language(planned, week):
     item = plan.items.get()
     assert item.interpreter
     lines = plan_explanations.explain(item, {})
-    assert "No Finnish speaker free → interpreter booked" in lines, lines
+    # Nothing books an interpreter (issue 12 §4 item 18): the text says only what is true.
+    assert "No Finnish speaker free → needs an interpreter (not booked)" in lines, lines
+    assert not any("interpreter booked" in line for line in lines), lines
 
 
 def test_rounds_are_planned_and_get_their_physician(planned, week):

@@ -501,3 +501,36 @@ def test_command_generates_then_reuses_with_if_empty():
 
     with pytest.raises(CommandError, match="already loaded"):
         call_command("synth_region", "--scale", "40", stdout=io.StringIO())
+
+
+def test_the_region_has_a_realistic_medication_review_history():
+    # Issue 12 §4 item 10: the demo showed 390 of 398 residents overdue, some since 2023, because
+    # no review was ever written. Most qualifying residents are reviewed within the last year; a
+    # few (about 5-10 %) are overdue, none by years.
+    from digifys.medicationreviews.models import MedicationReview
+    from digifys.medicationreviews.selectors import due_reviews
+
+    generate_region(seed=1, scale=300, now=NOW)
+    reviews = MedicationReview.objects.select_related("resident")
+    assert reviews.count() > 300
+    for review in reviews:
+        assert review.performed_on <= TODAY
+        assert (
+            review.resident.moved_in_on is None
+            or review.performed_on >= review.resident.moved_in_on
+        )
+        assert review.unit_id and review.findings
+    residents = Resident.objects.in_care()
+    items = due_reviews(residents_queryset=residents, today=TODAY, horizon_days=None)
+    assert len(items) > 100, "the residents who qualify for yearly reviews"
+    overdue = [item for item in items if item.due.overdue]
+    assert 0.03 <= len(overdue) / len(items) <= 0.12, (len(overdue), len(items))
+    assert min(item.due.due_on for item in items) >= TODAY - datetime.timedelta(days=120)
+    # Reviewed within the last year: the yearly rule is kept for almost everyone.
+    recent = sum(
+        1
+        for item in items
+        if item.due.last_review_on
+        and item.due.last_review_on > TODAY - datetime.timedelta(days=365)
+    )
+    assert recent / len(items) >= 0.85
