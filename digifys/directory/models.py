@@ -87,6 +87,19 @@ class Organisation(models.Model):
             return f"{self.parent.name} – {self.name}"
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if (self.first_room is None) != (self.last_room is None) or (
+            self.has_room_range and self.first_room > self.last_room
+        ):
+            raise ValidationError(
+                {
+                    "last_room": _(
+                        "Give both the first and the last room, the first not after the last."
+                    )
+                }
+            )
+
     @property
     def has_room_range(self) -> bool:
         return self.first_room is not None and self.last_room is not None
