@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from digifys.core.forms import IntegerField
 from digifys.core.validators import IMAGE_EXTENSIONS, MAX_IMAGE_BYTES, MaxFileSizeValidator
+from digifys.directory import phone
 from digifys.directory.models import StaffProfile
 from digifys.vitals.models import Observation, Urgency
 
@@ -96,6 +97,7 @@ class ConsultForm(forms.Form):
         help_text=_("The number the physician calls to reach you."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
+
     situation = forms.CharField(
         label=_("S – Situation"),
         max_length=5000,
@@ -177,6 +179,11 @@ class ConsultForm(forms.Form):
         self.fields["photos"].help_text = gettext(
             "Up to %(count)s photos, JPEG, PNG or WebP, at most %(size)s MB each."
         ) % {"count": MAX_PHOTOS, "size": MAX_IMAGE_BYTES // (1024 * 1024)}
+
+    def clean_caller_phone(self) -> str:
+        # A Swedish or Spanish number, kept in E.164 (issue 12 §4.7); the bound form still shows
+        # exactly what was typed when it is refused.
+        return phone.normalise(self.cleaned_data["caller_phone"])
 
 
 class MessageForm(forms.Form):

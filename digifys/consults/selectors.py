@@ -16,6 +16,7 @@ from django.utils.translation import override
 
 from digifys.careteams.models import PhysicianAssignment
 from digifys.core.time import STOCKHOLM
+from digifys.directory import phone
 from digifys.orders.models import NurseTask, Order
 from digifys.residents.models import Diagnosis, Medication, Resident, TreatmentLimitation
 from digifys.vitals.models import Observation
@@ -124,16 +125,20 @@ def observation_for_consult(user, resident: Resident, pk: int | None = None) -> 
 
 
 def last_caller_phone(user) -> str:
-    """The call-back number the user gave with their last consult (staff have no phone field)."""
-    phone = (
+    """The call-back number to pre-fill, as people write it: the one the user gave with their
+    last consult, else the phone number of their staff profile; never text that is no number."""
+    recent = (
         Consult.objects.visible_to(user)
         .filter(created_by=user)
         .exclude(caller_phone="")
         .order_by("-created_at", "-pk")
-        .values_list("caller_phone", flat=True)
-        .first()
+        .values_list("caller_phone", flat=True)[:5]
     )
-    return phone or ""
+    profile = getattr(user, "staff_profile", None)
+    for candidate in [*recent, profile.phone if profile else ""]:
+        if phone.is_valid(candidate):
+            return phone.display(candidate)
+    return ""
 
 
 def stockholm_time(moment: datetime.datetime) -> str:

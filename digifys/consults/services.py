@@ -29,6 +29,7 @@ from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
 from digifys.core import live
+from digifys.directory import phone
 from digifys.directory.models import StaffProfile
 from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
@@ -187,6 +188,12 @@ def send_consult(
         urgency_reason = ""
     if len(urgency_reason) > 2000:
         errors["urgency_reason"] = _("Keep the reason under 2000 characters.")
+    # Only a real number, stored in E.164, may become a tel: link (issue 12 §4.7).
+    callback = ""
+    try:
+        callback = phone.normalise(caller_phone)
+    except ValidationError as exc:
+        errors["caller_phone"] = exc.messages
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -209,7 +216,7 @@ def send_consult(
         urgency=urgency,
         urgency_reason=urgency_reason,
         observation=observation,
-        caller_phone=caller_phone.strip(),
+        caller_phone=callback,
         assigned_to=candidate.physician,
         routed_to=candidate.routed_to,
         deadline_at=routing.deadline_for(urgency, start=now),

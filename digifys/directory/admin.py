@@ -45,6 +45,7 @@ class StaffProfileAdminForm(forms.ModelForm):
             "title",
             "hsa_id",
             "licence_number",
+            "phone",
             "employer",
             "units",
             "work_country",

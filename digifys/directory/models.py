@@ -1,9 +1,13 @@
+import contextlib
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from digifys.accounts.models import Role
 from digifys.core.validators import image_upload_validators
+from digifys.directory import phone as phone_numbers
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -60,6 +64,10 @@ class Organisation(models.Model):
     country = models.CharField(_("country"), max_length=2, default="SE")
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
     is_active = models.BooleanField(_("active"), default=True)
+    # A unit's numbered rooms (e.g. 101–114). Registration accepts only a room in this range
+    # when both ends are set; units without them accept any room label.
+    first_room = models.PositiveIntegerField(_("first room"), null=True, blank=True)
+    last_room = models.PositiveIntegerField(_("last room"), null=True, blank=True)
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -78,6 +86,23 @@ class Organisation(models.Model):
         if self.kind == self.Kind.UNIT and self.parent_id:
             return f"{self.parent.name} – {self.name}"
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.first_room is None) != (self.last_room is None) or (
+            self.has_room_range and self.first_room > self.last_room
+        ):
+            raise ValidationError(
+                {
+                    "last_room": _(
+                        "Give both the first and the last room, the first not after the last."
+                    )
+                }
+            )
+
+    @property
+    def has_room_range(self) -> bool:
+        return self.first_room is not None and self.last_room is not None
 
 
 class StaffQuerySet(models.QuerySet):
@@ -117,6 +142,14 @@ class StaffProfile(models.Model):
     title = models.CharField(_("title"), max_length=100, blank=True)
     hsa_id = models.CharField(_("HSA-id"), max_length=64, blank=True)
     licence_number = models.CharField(_("licence number"), max_length=20, blank=True)
+    # E.164; the default call-back number of the consults this person sends.
+    phone = models.CharField(
+        _("phone number"),
+        max_length=20,
+        blank=True,
+        validators=[phone_numbers.validate],
+        help_text=_("A Swedish or Spanish number, e.g. 070-123 45 67 or +34 612 34 56 78."),
+    )
     employer = models.ForeignKey(
         Organisation,
         verbose_name=_("employer"),
@@ -161,6 +194,12 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name()} ({self.get_profession_display()})"
+
+    def clean(self) -> None:
+        super().clean()
+        # Stored in E.164 whatever the spelling typed (the field's validator has checked it).
+        with contextlib.suppress(ValidationError):
+            self.phone = phone_numbers.normalise(self.phone)
 
     @property
     def name(self) -> str:

@@ -34,8 +34,10 @@ class RegisterResidentForm(forms.Form):
             "person, Region Västerbotten's reserve number YYYYMMDD-RXNN."
         ),
     )
-    given_name = forms.CharField(label=_("Given name"), max_length=100)
-    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    # Only a ceiling: the service checks the 60-character limit (residents/names.py) and its
+    # message says how long the name was; a lower maxlength would cut pasted names silently.
+    given_name = forms.CharField(label=_("Given name"), max_length=200)
+    family_name = forms.CharField(label=_("Family name"), max_length=200)
     birth_date = DateField(
         label=_("Birth date"),
         required=False,
@@ -51,7 +53,12 @@ class RegisterResidentForm(forms.Form):
     unit = forms.ModelChoiceField(
         label=_("Unit"), queryset=Organisation.objects.units().select_related("parent")
     )
-    room = forms.CharField(label=_("Room"), max_length=20, required=False)
+    room = forms.CharField(
+        label=_("Room"),
+        max_length=20,
+        required=False,
+        help_text=_("One of the unit's rooms, e.g. 104."),
+    )
     needs_interpreter = forms.BooleanField(label=_("Needs interpreter"), required=False)
     interpreter_language = forms.CharField(
         label=_("Interpreter language"),

@@ -28,6 +28,7 @@ from digifys.audit import services as audit
 from digifys.directory import geography
 from digifys.directory.models import Organisation
 
+from . import names
 from .identity import (
     IdentityNumber,
     InvalidIdentityNumber,
@@ -113,6 +114,23 @@ def ensure_eligible(resident: Resident) -> None:
         )
 
 
+def _clean_name_and_room(given_name: str, family_name: str, room: str, unit) -> tuple:
+    """Names of letters and a room the unit has (issue 12 §4.8); all errors at once."""
+    cleaned, errors = {}, {}
+    for field, value, check in (
+        ("given_name", given_name, names.clean_name),
+        ("family_name", family_name, names.clean_name),
+        ("room", room, lambda text: names.clean_room(text, unit)),
+    ):
+        try:
+            cleaned[field] = check(value)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned["given_name"], cleaned["family_name"], cleaned["room"]
+
+
 @transaction.atomic
 def register_resident(
     *,
@@ -153,6 +171,7 @@ def register_resident(
         check_municipality(home_municipality_code)
     if unit.kind != Organisation.Kind.UNIT:
         raise ValidationError({"unit": _("Choose a unit of a nursing home.")})
+    given_name, family_name, room = _clean_name_and_room(given_name, family_name, room, unit)
     if Resident.objects.filter(identity_number=identity.canonical).exists():
         raise ValidationError(
             {"identity_number": _("A resident with this identity number is already registered.")}
@@ -160,12 +179,12 @@ def register_resident(
     resident = Resident(
         identity_kind=identity.kind,
         identity_number=identity.canonical,
-        given_name=given_name.strip(),
-        family_name=family_name.strip(),
+        given_name=given_name,
+        family_name=family_name,
         birth_date=birth_date or identity.birth_date,
         home_municipality_code=home_municipality_code.strip(),
         unit=unit,
-        room=room.strip(),
+        room=room,
         preferred_languages=preferred_languages or ["sv"],
         needs_interpreter=needs_interpreter,
         interpreter_language=interpreter_language,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from digifys.directory.models import Organisation
 from digifys.residents.identity import make_reserve_number
 from digifys.residents.models import Resident
 from digifys.residents.testnumbers import load_test_personnummer
@@ -97,6 +98,10 @@ def create_residents(b) -> None:
         active_flags = [rng.random() >= 0.03 for _ in range(unit.residents)]
         active_rooms = max(1, sum(active_flags))
         room_number = 0
+        # The unit's rooms are {number}01 … {number}{active_rooms:02d}; everyone below lives or
+        # lived in one of them, and registration accepts only these (issue 12 §4.8).
+        unit.org.first_room = unit.number * 100 + 1
+        unit.org.last_room = unit.number * 100 + active_rooms
         for active in active_flags:
             female = rng.random() < 0.65
             if len(residents) in centenarians:
@@ -212,6 +217,9 @@ def create_residents(b) -> None:
     # About 5 % have a legal representative (god man or förvaltare).
     others = [i for i in range(len(residents)) if i != b.persona_resident]
     b.represented = set(rng.sample(others, round(0.05 * len(residents))))
+    Organisation.objects.bulk_update(
+        [unit.org for unit in b.units], ["first_room", "last_room"], batch_size=1000
+    )
     Resident.objects.bulk_create(residents, batch_size=1000)
     b.resident_ids = [resident.pk for resident in residents]
     b.resident_names = [(resident.given_name, resident.family_name) for resident in residents]

@@ -265,7 +265,7 @@ def test_a_consult_goes_to_the_named_physician_and_its_page_shows_the_deadline(
     assert response.url == reverse("consults:detail", args=[consult.pk])
     assert consult.assigned_to == world.physician_spain.staff_profile
     assert consult.observation == observation
-    assert consult.caller_phone == "070-174 06 05"
+    assert consult.caller_phone == "+46701740605"
     assert consult.deadline_at == NOW + datetime.timedelta(minutes=30)
     assert consult.photos.count() == 2
     assert len(_files_on_disk(settings)) == 2

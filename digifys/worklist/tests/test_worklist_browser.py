@@ -76,3 +76,29 @@ def test_the_worklist_has_no_serious_accessibility_violations(world, browser_log
             if v["impact"] in ("serious", "critical")
         ]
         assert not serious, results.generate_report()
+
+
+def test_a_long_name_never_widens_the_worklist_on_a_tablet(world, browser_login, live_server):
+    # The longest name registration accepts: 60 letters without a space (issue 12 §4.8).
+    resident = world.resident_mala
+    resident.family_name = "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewiss"[:60]
+    resident.given_name = "Maria-Fernanda"
+    resident.save()
+    page = browser_login(world.nurse_mala, language="en")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(f"{live_server.url}{reverse('worklist:unit', args=[world.unit_mala.pk])}")
+    expect(page.locator(f"#resident-{resident.pk}")).to_contain_text("Wolfeschlegel")
+
+    widths = page.evaluate(
+        """() => {
+          const wrap = document.querySelector('.table-wrap');
+          return {
+            page: document.documentElement.scrollWidth,
+            view: document.documentElement.clientWidth,
+            table: wrap.scrollWidth,
+            box: wrap.clientWidth,
+          };
+        }"""
+    )
+    assert widths["page"] <= widths["view"], widths
+    assert widths["table"] <= widths["box"], widths
