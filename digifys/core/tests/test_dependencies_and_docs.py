@@ -26,6 +26,7 @@ IMPORT_NAME = {
     "whitenoise": "whitenoise",
     "personnummer": "personnummer",
     "holidays": "holidays",
+    "phonenumbers": "phonenumbers",
     "icalendar": "icalendar",
     "pillow": "PIL",
     "fpdf2": "fpdf",
