@@ -57,3 +57,11 @@ def test_the_form_says_so_in_swedish_beside_the_flow_and_keeps_what_was_typed(wo
     assert re.search(r'name="on_oxygen" value="oxygen"[^>]*checked', page)
     assert 'value="38,3"' in page and "Syrgas enligt ordination." in page
     assert not Observation.objects.exists()
+
+
+def test_the_live_preview_still_scores_while_the_flow_is_being_typed(world, login):
+    client = login(world.nurse_mala, language="en")
+    typed = {**MEDIUM_FORM, "on_oxygen": "oxygen"}
+    page = client.post(reverse("vitals:preview", args=[world.resident_mala.pk]), typed)
+    assert "give the oxygen flow" not in page.content.decode()
+    assert "news2-badge news2-high" in page.content.decode()  # 6 + 2 for oxygen = 8, high
