@@ -336,19 +336,25 @@ class InboxRow:
 
 @dataclass
 class Inbox:
-    mine: list[InboxRow] = field(default_factory=list)
-    team: list[InboxRow] = field(default_factory=list)
+    mine: list[InboxRow] = field(default_factory=list)  # waiting for my answer, by deadline
+    team: list[InboxRow] = field(default_factory=list)  # waiting, held by another physician
+    answered: list[InboxRow] = field(default_factory=list)  # answered, not yet closed
 
     @property
     def residents(self) -> list[Resident]:
         seen: dict[int, Resident] = {}
-        for row in self.mine + self.team:
+        for row in self.mine + self.team + self.answered:
             seen.setdefault(row.consult.resident_id, row.consult.resident)
         return list(seen.values())
 
 
 def inbox_for(user, *, now: datetime.datetime | None = None) -> Inbox:
-    """A physician's unresolved consults by deadline, and those of their panel held by others."""
+    """A physician's unresolved consults by deadline, and those of their panel held by others.
+
+    Consults still waiting for an answer come first, the earliest deadline first; answered ones
+    (waiting only to be closed) are kept apart so they never sit above an unanswered urgent one
+    (issue 12 §4 item 3).
+    """
     now = now or timezone.now()
     profile = user.staff_profile
     base = consults_for(user).unresolved().order_by("deadline_at", "pk")
@@ -366,4 +372,8 @@ def inbox_for(user, *, now: datetime.datetime | None = None) -> Inbox:
             time_left=consult.deadline_at - now,
         )
 
-    return Inbox(mine=[row(c) for c in mine], team=[row(c) for c in team])
+    return Inbox(
+        mine=[row(c) for c in mine if c.is_waiting],
+        team=[row(c) for c in team if c.is_waiting],
+        answered=[row(c) for c in mine + team if not c.is_waiting],
+    )

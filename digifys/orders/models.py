@@ -5,6 +5,8 @@ the resident's unit; the nurse completes each task with a result; the ordering p
 in the consult thread; an overdue task escalates to the unit and the physician.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -64,9 +66,17 @@ class Order(ClinicalRecord):
         return f"{self.get_kind_display()}: {self.instructions[:40]}"
 
 
+def overdue_grace() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.TASK_OVERDUE_GRACE_MINUTES)
+
+
 class TaskQuerySet(ClinicalRecordQuerySet):
     def open(self) -> "TaskQuerySet":
         return self.filter(status=NurseTask.Status.OPEN)
+
+    def late(self, *, now=None) -> "TaskQuerySet":
+        """Open tasks shown as overdue at NOW (see `NurseTask.is_overdue`)."""
+        return self.open().filter(due_at__lt=(now or timezone.now()) - overdue_grace())
 
     def overdue(self, *, at=None) -> "TaskQuerySet":
         return self.open().filter(due_at__lte=at or timezone.now())
@@ -126,6 +136,12 @@ class NurseTask(ClinicalRecord):
                 condition=~Q(status="done") | ~Q(result=""), name="done_task_has_result"
             )
         ]
+
+    def is_overdue(self, now: datetime.datetime) -> bool:
+        """True once the due time plus the grace period has passed, the moment the unit and the
+        physician are told (services.report_if_overdue). A task due now is due, not overdue: it
+        is never overdue when it is created (issue 12 §4 item 4)."""
+        return self.status == self.Status.OPEN and now > self.due_at + overdue_grace()
 
     def __str__(self) -> str:
         return self.title

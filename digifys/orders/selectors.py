@@ -43,7 +43,7 @@ def open_tasks(user, *, show: str = "all", now: datetime.datetime | None = None)
     now = now or timezone.now()
     tasks = tasks_of(user).open()
     if show == "overdue":
-        tasks = tasks.filter(due_at__lte=now)
+        tasks = tasks.late(now=now)
     elif show == "today":
         tasks = tasks.filter(due_at__lt=end_of_today(now))
     return _with_related(tasks).order_by("due_at", "id")

@@ -2,7 +2,8 @@
 
 Rules enforced here:
 - only physicians order; an order with a repeat ("every N hours for D days") becomes one task per
-  due time, at most MAX_TASKS_PER_ORDER;
+  due time; an order that would make more than MAX_TASKS_PER_ORDER tasks is refused with the
+  longest period and the least frequent repeat that would fit (never cut short silently);
 - ordering from a consult answers it;
 - only nurses and assistant nurses of the resident's unit (or a physician) complete tasks, always
   with a result; the ordering physician is notified and sees it in the consult thread;
@@ -11,6 +12,7 @@ Rules enforced here:
 """
 
 import datetime
+import math
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -72,6 +74,31 @@ def _schedule_overdue_checks(tasks: list[NurseTask]) -> None:
     transaction.on_commit(enqueue)
 
 
+def task_count(every_hours: int | None, for_days: int | None) -> int:
+    """How many tasks an order makes (the length of `due_times`, without building it)."""
+    if not every_hours:
+        return 1
+    return math.ceil((for_days or 1) * 24 / every_hours)
+
+
+def too_many_tasks_message(every_hours: int, for_days: int) -> str | None:
+    """Say how to shorten an order that would make more than MAX_TASKS_PER_ORDER tasks."""
+    count = task_count(every_hours, for_days)
+    if count <= MAX_TASKS_PER_ORDER:
+        return None
+    days = max(
+        d for d in range(1, for_days + 1) if task_count(every_hours, d) <= MAX_TASKS_PER_ORDER
+    )
+    hours = min(
+        h for h in range(every_hours, 169) if task_count(h, for_days) <= MAX_TASKS_PER_ORDER
+    )
+    return _(
+        "This order would make %(count)s tasks; at most %(limit)s are made from one order. "
+        "Shorten it: at this frequency for at most %(days)s days, or repeat every %(hours)s "
+        "hours or less often."
+    ) % {"count": count, "limit": MAX_TASKS_PER_ORDER, "days": days, "hours": hours}
+
+
 def due_times(
     first_due_at: datetime.datetime, every_hours: int | None, for_days: int | None
 ) -> list[datetime.datetime]:
@@ -84,7 +111,7 @@ def due_times(
     end = first_due_at + datetime.timedelta(days=for_days or 1)
     times = []
     when = first_due_at
-    while when < end and len(times) < MAX_TASKS_PER_ORDER:
+    while when < end:
         times.append(when)
         when += datetime.timedelta(hours=every_hours)
     return times
@@ -123,6 +150,8 @@ def place_order(
         errors["every_hours"] = _("For a repeated order give both how often and for how many days.")
     elif every_hours is not None and not (1 <= every_hours <= 168 and 1 <= for_days <= 90):
         errors["every_hours"] = _("Repeat every 1–168 hours for 1–90 days.")
+    elif every_hours is not None and (too_many := too_many_tasks_message(every_hours, for_days)):
+        errors["every_hours"] = too_many
     if consult is not None:
         if consult.resident_id != resident.pk:
             errors["consult"] = _("The consult is about another resident.")

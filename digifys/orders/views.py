@@ -62,6 +62,9 @@ def _preview(form: OrderForm, zone: ZoneInfo) -> dict | None:
         arguments = (timezone.now(), None, None)
     if arguments is None:
         return None
+    _first_due_at, every_hours, for_days = arguments
+    if every_hours and (too_many := services.too_many_tasks_message(every_hours, for_days)):
+        return {"count": services.task_count(every_hours, for_days), "too_many": too_many}
     times = services.due_times(*arguments)
     shown = times if len(times) <= PREVIEW_SHOWN else times[: PREVIEW_SHOWN - 1]
     return {
@@ -72,8 +75,6 @@ def _preview(form: OrderForm, zone: ZoneInfo) -> dict | None:
             if len(times) > PREVIEW_SHOWN
             else None
         ),
-        "capped": len(times) >= services.MAX_TASKS_PER_ORDER,
-        "limit": services.MAX_TASKS_PER_ORDER,
     }
 
 
@@ -182,7 +183,7 @@ def _task_context(request: HttpRequest) -> dict:
         "show": show,
         "filters": list(FILTER_LABELS.items()),
         "page": page,
-        "rows": [{"task": task, "overdue": task.due_at <= now} for task in tasks],
+        "rows": [{"task": task, "overdue": task.is_overdue(now)} for task in tasks],
         "done": done,
         "now": now,
         "query": query.urlencode(),
@@ -260,7 +261,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
         "measuring": measuring,
         "next": next_url or "",
         "back": next_url or reverse("orders:tasks"),
-        "overdue": is_open and task.due_at <= timezone.now(),
+        "overdue": task.is_overdue(timezone.now()),
     }
     status = 400 if form.errors else 200
     return render(request, "orders/complete.html", context, status=status)

@@ -46,7 +46,13 @@ WHOLE_LIMITS: dict[str, tuple[int, int]] = {
     "fio2": (21, 100),
 }
 DECIMAL_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
-    "temperature": (Decimal("25.0"), Decimal("45.0")),
+    # 25.0–44.0 °C: physiological limits that still take every temperature a nurse can meet. Below
+    # 28 °C is severe (stage III) accidental hypothermia, which a resident found outdoors at night
+    # can have and survive (Swiss staging; Brown DJA et al., "Accidental hypothermia", N Engl J Med
+    # 2012;367:1930-8). Heat stroke is a core temperature above 40 °C, rarely measured above 44 °C
+    # (Bouchama A, Knochel JP, "Heat stroke", N Engl J Med 2002;346:1978-88). 45 °C and above is
+    # refused as a slip (issue 12 §4 item 9).
+    "temperature": (Decimal("25.0"), Decimal("44.0")),
     "oxygen_flow": (Decimal("0.1"), Decimal("15.0")),
     "weight": (Decimal("20.0"), Decimal("300.0")),
     "blood_glucose": (Decimal("1.0"), Decimal("40.0")),
@@ -59,7 +65,7 @@ LIMIT_MESSAGES = {
     "spo2": _("SpO2 must be a whole number from 1 to 100 %."),
     "systolic_bp": _("Systolic blood pressure must be a whole number from 40 to 300 mmHg."),
     "pulse": _("Pulse must be a whole number from 20 to 250 beats per minute."),
-    "temperature": _("Temperature must be a number from 25.0 to 45.0 °C."),
+    "temperature": _("Temperature must be a number from 25.0 to 44.0 °C."),
     "diastolic_bp": _("Diastolic blood pressure must be a whole number from 20 to 200 mmHg."),
     "oxygen_flow": _("Oxygen flow must be a number from 0.1 to 15 l/min."),
     "weight": _("Weight must be a number from 20 to 300 kg."),

@@ -383,10 +383,12 @@ def end_scale2_decision(*, actor, decision: Scale2Decision, request=None) -> Sca
 # --- Observations ----------------------------------------------------------------------------
 
 
-def validate_vitals(values: dict) -> dict:
+def validate_vitals(values: dict, *, saving: bool = True) -> dict:
     """Return the cleaned values or raise ValidationError with one message per bad field.
 
     Accepts strings (form input, decimal comma allowed) or numbers; empty means not measured.
+    SAVING False (the live preview) skips what only a set being saved must have, so the score and
+    a red-score cue show while the nurse is still typing the oxygen flow.
     """
     values = dict(values)
     errors: dict[str, str] = {}
@@ -414,6 +416,19 @@ def validate_vitals(values: dict) -> dict:
             "The oxygen device is only entered when the resident is on oxygen."
         )
     values["oxygen_device"] = device
+    # On oxygen, the chart needs how much and how: without a flow or a device the dose behind the
+    # SpO2 is unknown (issue 12 §4 item 9). Said beside the flow, the field usually left empty.
+    if (
+        saving
+        and values.get("on_oxygen") is True
+        and values.get("oxygen_flow") is None
+        and not device
+        and "oxygen_flow" not in errors
+        and "oxygen_device" not in errors
+    ):
+        errors["oxygen_flow"] = _(
+            "The resident is on oxygen: give the oxygen flow in l/min, or choose the oxygen device."
+        )
     if values.get("on_oxygen") is False and values.get("fio2") is not None and "fio2" not in errors:
         errors["fio2"] = _("FiO2 is only entered when the resident is on oxygen.")
     systolic, diastolic = values.get("systolic_bp"), values.get("diastolic_bp")

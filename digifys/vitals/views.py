@@ -215,7 +215,9 @@ def preview(request: HttpRequest, resident_pk: int) -> HttpResponse:
         arguments = form.service_arguments()
         scale = arguments["spo2_scale"]
         try:
-            values = services.validate_vitals({name: arguments[name] for name in VITAL_FIELDS})
+            values = services.validate_vitals(
+                {name: arguments[name] for name in VITAL_FIELDS}, saving=False
+            )
             services.check_spo2_scale(resident, scale, decision=decision)
             scored = services.score_any(values, spo2_scale=scale)
         except ValidationError as exc:

@@ -6,7 +6,9 @@ and open tasks. `unit_worklist` loads a whole unit in a constant number of queri
 the history: the latest observations (the latest set, the two latest scores and the latest
 incomplete set with a single-parameter red score) come from `Subquery` annotations (one small
 JSON value each, so no history is loaded), limitation decisions from `Exists` annotations,
-consults and tasks from `Prefetch`, and the unit's escalation table is annotated onto the unit
+consults and the next open task from `Prefetch` (a sliced prefetch: one task per resident however
+many an order made, issue 12 §4 item 1), the counts of open and overdue tasks from `Subquery`
+annotations, and the unit's escalation table is annotated onto the unit
 (`unit_for`).
 """
 
@@ -16,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -110,7 +112,10 @@ class Row:
     red_partial: Observation | None = None
     red_rule: EscalationRule | None = None
     consults: list = field(default_factory=list)
-    tasks: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)  # the next open task (at most one)
+    open_task_count: int = 0  # all open tasks, the shown one included
+    overdue_task_count: int = 0
+    latest_order_at: datetime.datetime | None = None  # when the newest open task was ordered
     limitations: list = field(default_factory=list)
 
     @property
@@ -192,8 +197,9 @@ class Row:
         return _("Due in %(time)s") % {"time": duration_text(due - self.now, round_up=True)}
 
     @property
-    def overdue_tasks(self) -> list:
-        return [task for task in self.tasks if task.due_at <= self.now]
+    def more_tasks(self) -> int:
+        """Open tasks beyond the one shown."""
+        return max(self.open_task_count - len(self.tasks), 0)
 
     @property
     def attention_reasons(self) -> list[str]:
@@ -207,7 +213,7 @@ class Row:
             reasons.append(str(_("incomplete set with a single-parameter red score")))
         if self.consults:
             reasons.append(str(_("open consult")))
-        if self.overdue_tasks:
+        if self.overdue_task_count:
             reasons.append(str(_("overdue task")))
         return reasons
 
@@ -220,7 +226,7 @@ class Row:
         """The latest change shown on the row: a new set, a consult change, a new order."""
         times = [self.latest.recorded_at] if self.latest else []
         times += [consult.updated_at for consult in self.consults]
-        times += [task.order.created_at for task in self.tasks]
+        times += [self.latest_order_at] if self.latest_order_at else []
         return max(times, default=None)
 
     @property
@@ -266,6 +272,18 @@ def _latest(observations: QuerySet[Observation], offset: int = 0) -> Subquery:
     return Subquery(rows.values(data=data)[offset : offset + 1])
 
 
+def _task_count(tasks: QuerySet[NurseTask]) -> Coalesce:
+    """The number of TASKS of each resident, as one subquery."""
+    counted = (
+        tasks.filter(resident=OuterRef("pk"))
+        .order_by()
+        .values("resident")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), Value(0))
+
+
 def _instant(value) -> datetime.datetime:
     # SQLite gives "YYYY-MM-DD HH:MM:SS[.f]" in UTC, PostgreSQL an ISO 8601 string with offset.
     instant = parse_datetime(value)
@@ -308,6 +326,7 @@ def unit_worklist(
     observations = Observation.objects.visible_to(user)
     scored = observations.scored()
     limitations = TreatmentLimitation.objects.visible_to(user).active()
+    open_tasks = NurseTask.objects.visible_to(user).open()
     residents = (
         with_care_team(Resident.objects.visible_to(user).in_care().filter(unit=unit).search(search))
         .annotate(
@@ -315,6 +334,15 @@ def unit_worklist(
             scored_data=_latest(scored),
             previous_data=_latest(scored, offset=1),
             red_partial_data=_latest(observations.filter(news2_total__isnull=True, red_flag=True)),
+            open_task_count=_task_count(open_tasks),
+            overdue_task_count=_task_count(open_tasks.late(now=now)),
+            latest_order_at=Subquery(
+                open_tasks.filter(resident=OuterRef("pk"))
+                .order_by()
+                .values("resident")
+                .annotate(latest=Max("order__created_at"))
+                .values("latest")
+            ),
             # Which kinds of limitation decision are in force (a marker, not the decision).
             **{
                 f"limitation_{kind}": Exists(limitations.filter(resident=OuterRef("pk"), kind=kind))
@@ -332,10 +360,7 @@ def unit_worklist(
             ),
             Prefetch(
                 "tasks",
-                queryset=NurseTask.objects.visible_to(user)
-                .open()
-                .select_related("order")
-                .order_by("due_at", "pk"),
+                queryset=open_tasks.order_by("due_at", "pk")[:1],
                 to_attr="open_tasks",
             ),
         )
@@ -351,6 +376,9 @@ def unit_worklist(
             previous=_observation(resident.previous_data, resident),
             consults=resident.open_consults,
             tasks=resident.open_tasks,
+            open_task_count=resident.open_task_count,
+            overdue_task_count=resident.overdue_task_count,
+            latest_order_at=resident.latest_order_at,
             limitations=[
                 TreatmentLimitation.Kind(kind).label
                 for kind in TreatmentLimitation.Kind.values

@@ -195,3 +195,20 @@ def test_the_inbox_rows_take_a_constant_number_of_queries(
     with django_assert_max_num_queries(20):
         html = client.get(INBOX).content.decode()
     assert html.count("consults/") >= 26
+
+
+def test_unanswered_consults_come_first_by_deadline_and_answered_ones_apart(world, login):
+    """Issue 12 §4 item 3: an answered consult never sits above an unanswered urgent one."""
+    answered = send(world, urgency="emergency", situation="Redan besvarad")
+    services.post_message(actor=world.physician_spain, consult=answered, body="Ring 112.")
+    send(world, resident=world.resident_mala_2, urgency="same_day")
+    send(world, urgency="urgent")
+
+    html = login(world.physician_spain, language="en").get(INBOX).content.decode()
+
+    waiting = html[html.index('id="h-mine"') : html.index('id="h-answered"')]
+    apart = html[html.index('id="h-answered"') :]
+    assert "Emergency – call 112" not in waiting
+    assert waiting.index("Urgent – within 30 minutes") < waiting.index("Same day")
+    assert "Emergency – call 112" in apart
+    assert "Answered, not yet closed" in apart

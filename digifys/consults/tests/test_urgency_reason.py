@@ -17,6 +17,7 @@ HIGH = {
     "respiratory_rate": 26,
     "spo2": 90,
     "on_oxygen": True,
+    "oxygen_flow": "2",
     "systolic_bp": 88,
     "pulse": 125,
     "consciousness": "V",

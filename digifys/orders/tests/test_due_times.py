@@ -6,7 +6,7 @@ import itertools
 import pytest
 
 from digifys.orders.forms import OrderForm
-from digifys.orders.services import MAX_TASKS_PER_ORDER, due_times
+from digifys.orders.services import due_times
 
 from .conftest import STOCKHOLM
 
@@ -24,10 +24,6 @@ def test_every_4_hours_for_2_days_makes_12_tasks():
 
 def test_an_order_without_repeat_makes_one_task():
     assert due_times(FIRST, None, None) == [FIRST]
-
-
-def test_a_long_frequent_order_is_capped():
-    assert len(due_times(FIRST, 1, 90)) == MAX_TASKS_PER_ORDER
 
 
 @pytest.mark.parametrize(

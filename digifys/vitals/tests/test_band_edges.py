@@ -136,6 +136,8 @@ def test_service_form_and_calculator_agree_at_every_band_edge(
             unit=resident.unit,
         )
     values = {**NORMAL, name: text, "on_oxygen": on_oxygen}
+    # On oxygen the service needs a flow or a device (issue 12 §4 item 9); neither is scored.
+    oxygen = {"oxygen_flow": "2"} if on_oxygen else {}
     expected_total = expected + (2 if on_oxygen else 0)
 
     # 1. The calculator, given numbers.
@@ -151,7 +153,7 @@ def test_service_form_and_calculator_agree_at_every_band_edge(
 
     # 2. The service, given the text as typed.
     stored = services.record_observation(
-        actor=world.nurse_mala, resident=resident, spo2_scale=scale, **values
+        actor=world.nurse_mala, resident=resident, spo2_scale=scale, **values, **oxygen
     )
     stored.refresh_from_db()
     assert stored.news2_subscores[name] == expected
@@ -166,6 +168,7 @@ def test_service_form_and_calculator_agree_at_every_band_edge(
         **{key: value for key, value in values.items() if key != "on_oxygen"},
         "on_oxygen": "oxygen" if on_oxygen else "air",
         "spo2_scale": str(scale),
+        **oxygen,
     }
     client = login(world.nurse_mala, language="en")
     preview = client.post(reverse("vitals:preview", args=[resident.pk]), form)

@@ -211,7 +211,7 @@ def test_consciousness_alert_scores_0_and_new_confusion_voice_pain_unresponsive_
         (38.1, 1),
         (39.0, 1),
         (39.1, 2),
-        (45.0, 2),
+        (44.0, 2),
     ],
 )
 def test_temperature_scores_per_chart_1_with_no_3_on_the_high_side(temperature, expected):
@@ -417,8 +417,8 @@ def test_scale_2_on_oxygen_with_high_saturation_raises_a_red_flag():
         ("systolic_bp", 301, "systolic_bp must be a whole number from 40 to 300"),
         ("pulse", 19, "pulse must be a whole number from 20 to 250"),
         ("pulse", 251, "pulse must be a whole number from 20 to 250"),
-        ("temperature", 24.9, "temperature must be a number from 25.0 to 45.0"),
-        ("temperature", 45.1, "temperature must be a number from 25.0 to 45.0"),
+        ("temperature", 24.9, "temperature must be a number from 25.0 to 44.0"),
+        ("temperature", 45.1, "temperature must be a number from 25.0 to 44.0"),
     ],
 )
 def test_values_outside_plausible_limits_are_rejected_naming_parameter_and_range(

@@ -24,6 +24,7 @@ VECTOR_3 = {
     "respiratory_rate": 24,
     "spo2": 95,
     "on_oxygen": True,
+    "oxygen_flow": "2",
     "systolic_bp": 118,
     "pulse": 104,
     "consciousness": "A",
@@ -37,7 +38,8 @@ LIMITS = {
     "spo2": ("1", "100", "0", "101"),
     "systolic_bp": ("40", "300", "39", "301"),
     "pulse": ("20", "250", "19", "251"),
-    "temperature": ("25.0", "45.0", "24.9", "45.1"),
+    # Physiological limits with a source (parsing.py; issue 12 §4 item 9).
+    "temperature": ("25.0", "44.0", "24.9", "44.1"),
     "diastolic_bp": ("20", "200", "19", "201"),
     "oxygen_flow": ("0.1", "15", "0.0", "15.1"),
     "weight": ("20", "300", "19.9", "300.1"),
@@ -54,8 +56,10 @@ def _record(world, **values):
 
 
 def _context(name: str) -> dict:
-    # Oxygen flow is only entered for a resident on oxygen.
-    return {"on_oxygen": True} if name in ("oxygen_flow", "fio2") else {}
+    # Oxygen flow is only entered for a resident on oxygen, who needs a flow or a device.
+    if name == "oxygen_flow":
+        return {"on_oxygen": True}
+    return {"on_oxygen": True, "oxygen_device": "venturi"} if name == "fio2" else {}
 
 
 @pytest.mark.parametrize("name", LIMITS)

@@ -427,3 +427,39 @@ def test_the_selector_picks_the_latest_two_scores_and_latest_set(world):
     assert (greta.latest, greta.scored, greta.previous) == (partial, third, second)
     assert greta.trend == "down"
     assert greta.due_at == third.measured_at + 12 * HOUR
+
+
+def test_a_long_repeating_order_shows_the_next_task_and_a_count(world, login):
+    """Issue 12 §4 item 1: one row per resident, not one line per future task."""
+    with time_machine.travel(T0, tick=False):
+        orders.place_order(
+            actor=world.physician_spain,
+            resident=world.resident_mala_2,
+            kind="vitals",
+            instructions="Kontrollera vitalparametrar.",
+            first_due_at=T0 + HOUR,
+            every_hours=4,
+            for_days=30,
+        )
+    client = login(world.nurse_mala, language="en")
+    with time_machine.travel(T0 + 20 * MINUTE, tick=False):
+        helge = row_html(page(client, world.unit_mala), world.resident_mala_2)
+    assert helge.count("Kontrollera vitalparametrar.") == 1
+    assert "09:00" in helge
+    assert "179 more open tasks" in helge
+
+
+def test_a_task_due_now_is_not_overdue_on_the_worklist(world, login):
+    """Issue 12 §4 item 4: nothing is overdue at creation."""
+    with time_machine.travel(T0, tick=False):
+        orders.place_order(
+            actor=world.physician_spain,
+            resident=world.resident_mala_2,
+            kind="vitals",
+            instructions="Kontrollera vitalparametrar.",
+            first_due_at=T0,
+        )
+        html = page(login(world.nurse_mala, language="en"), world.unit_mala)
+    helge = row_html(html, world.resident_mala_2)
+    assert "overdue since" not in helge and 'class="overdue"' not in helge
+    assert "overdue task" not in helge
