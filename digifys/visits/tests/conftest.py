@@ -34,7 +34,8 @@ def call_stats(page) -> dict:
     return page.evaluate(STATS) or {}
 
 
-def wait_status(page, status: str, timeout: float = 15.0) -> dict:
+def wait_status(page, status: str, timeout: float = 30.0) -> dict:
+    # 30 s: under a full parallel suite on two cores a join has been seen to take over 15 s.
     return until(
         lambda: (s := call_state(page)).get("status") == status and s,
         timeout=timeout,
@@ -42,7 +43,7 @@ def wait_status(page, status: str, timeout: float = 15.0) -> dict:
     )
 
 
-def wait_media(page, peers: int, timeout: float = 20.0, *, frames: int = 1) -> dict:
+def wait_media(page, peers: int, timeout: float = 30.0, *, frames: int = 1) -> dict:
     """Wait until PAGE decodes video (>= FRAMES frames) and receives audio from PEERS others."""
 
     def check():
