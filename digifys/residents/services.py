@@ -360,11 +360,8 @@ def add_relative(
     return relative
 
 
-@transaction.atomic
-def set_drug_related_problems(
-    *, actor, resident: Resident, value: bool, reason: str = "", request=None
-) -> Resident:
-    """Set or clear the suspicion of drug-related problems (makes a medication review due)."""
+def _require_physician_or_unit_nurse(actor, resident: Resident) -> None:
+    """Let the resident's physicians and the unit's nurses through; refuse everyone else."""
     from django.core.exceptions import PermissionDenied
 
     from digifys.accounts.models import Role
@@ -373,7 +370,6 @@ def set_drug_related_problems(
     if role == Role.PHYSICIAN:
         allowed = Resident.objects.visible_to(actor).filter(pk=resident.pk).exists()
     elif role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        # HSLF-FS 2017:37: the unit's staff report suspected drug-related problems.
         allowed = actor.works_on(resident.unit_id)
     else:
         allowed = False
@@ -381,6 +377,15 @@ def set_drug_related_problems(
         raise PermissionDenied(
             _("Only the resident's physicians and the unit's nurses can change this.")
         )
+
+
+@transaction.atomic
+def set_drug_related_problems(
+    *, actor, resident: Resident, value: bool, reason: str = "", request=None
+) -> Resident:
+    """Set or clear the suspicion of drug-related problems (makes a medication review due)."""
+    # HSLF-FS 2017:37: the unit's staff report suspected drug-related problems.
+    _require_physician_or_unit_nurse(actor, resident)
     reason = (reason or "").strip()
     if len(reason) > 500:
         raise ValidationError({"reason": _("Keep the reason under 500 characters.")})
@@ -419,21 +424,7 @@ def set_cognitive_baseline(*, actor, resident: Resident, text: str, request=None
     baseline beside that choice, and it must be kept up to date after registration. The
     resident's physicians and the unit's nurses change it; every change is logged.
     """
-    from django.core.exceptions import PermissionDenied
-
-    from digifys.accounts.models import Role
-
-    role = getattr(actor, "role", None)
-    if role == Role.PHYSICIAN:
-        allowed = Resident.objects.visible_to(actor).filter(pk=resident.pk).exists()
-    elif role in (Role.NURSE, Role.ASSISTANT_NURSE):
-        allowed = actor.works_on(resident.unit_id)
-    else:
-        allowed = False
-    if not allowed:
-        raise PermissionDenied(
-            _("Only the resident's physicians and the unit's nurses can change this.")
-        )
+    _require_physician_or_unit_nurse(actor, resident)
     text = (text or "").strip()
     if len(text) > COGNITIVE_BASELINE_MAX:
         raise ValidationError(
