@@ -302,7 +302,7 @@ def record_read(
     own id (a list page).
     """
     # Imported here: the policy imports the domain models, whose services import this module.
-    from digifys.careteams.policy import read_purpose
+    from digifys.careteams.policy import read_purpose, read_purposes
 
     if object_id is not None:
         (resident,) = residents
@@ -317,9 +317,10 @@ def record_read(
             details=details,
         )
         return [entry]
+    purposes = read_purposes(actor, residents)
     by_purpose: dict[str, list] = {}
     for resident in residents:
-        by_purpose.setdefault(read_purpose(actor, resident), []).append(resident)
+        by_purpose.setdefault(purposes[resident.pk], []).append(resident)
     events: list[AuditEvent] = []
     for purpose, group in by_purpose.items():
         events += record_many(

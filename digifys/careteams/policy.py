@@ -148,12 +148,23 @@ def read_purpose(user, resident) -> str:
     have a care relationship and otherwise through an access grant ("emergency", which the log
     review picks up).
     """
+    return read_purposes(user, [resident])[resident.pk]
+
+
+def read_purposes(user, residents) -> dict[int, str]:
+    """Return {resident pk: read_purpose} for RESIDENTS in at most one query (list pages)."""
+    pks = [resident.pk for resident in residents]
     role = getattr(user, "role", None)
     if role == Role.COORDINATOR:
-        return "administration"
-    if role in CLINICAL_ROLES and not has_care_relationship(user, resident):
-        return "emergency"
-    return "care"
+        return dict.fromkeys(pks, "administration")
+    if role not in CLINICAL_ROLES:
+        return dict.fromkeys(pks, "care")
+    in_care = set(
+        Resident.objects.filter(resident_filter_for(user, grants=False), pk__in=pks).values_list(
+            "pk", flat=True
+        )
+    )
+    return {pk: "care" if pk in in_care else "emergency" for pk in pks}
 
 
 def round_filter_for(user) -> Q:

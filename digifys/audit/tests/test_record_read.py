@@ -53,3 +53,22 @@ def test_one_object_read_keeps_its_object_id(world):
         object_id="",
     )
     assert event.object_id == ""
+
+
+def test_a_list_is_logged_in_a_number_of_queries_that_does_not_grow_with_it(
+    world, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from digifys.testing.world import make_resident
+
+    few = [world.resident_mala, world.resident_mala_2]
+    with CaptureQueriesContext(connection) as baseline:
+        audit.record_read(actor=world.nurse_mala, residents=few, object_type="resident_list")
+    many = few + [make_resident(world.unit_mala) for _ in range(8)]
+    with django_assert_max_num_queries(len(baseline.captured_queries)):
+        events = audit.record_read(
+            actor=world.nurse_mala, residents=many, object_type="resident_list"
+        )
+    assert _purposes(events) == ["care"] * len(many)
