@@ -147,3 +147,13 @@ def test_conduct_actions_wait_for_the_round_to_start(world, login):
     assert not JournalNote.objects.filter(resident=world.resident_mala).exists()
     item.refresh_from_db()
     assert item.done_at is None
+
+
+def test_a_started_round_with_an_empty_agenda_says_so(world, login):
+    occurrence = make_round(world)
+    client = login(world.physician_spain, language="en")
+    client.post(reverse("rounds:start", args=[occurrence.pk]))
+    occurrence.agenda.all().delete()
+    html = client.get(reverse("rounds:conduct", args=[occurrence.pk])).content.decode()
+    assert "Nobody is on this round's agenda." in html
+    assert "residents on the agenda are done" not in html
