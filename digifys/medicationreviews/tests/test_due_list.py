@@ -226,3 +226,7 @@ def test_the_due_page_triages_overdue_due_soon_and_later_with_counts(world, cloc
     later = html.index("Later (1)")
     assert overdue < html.index("Sen Test") < soon < html.index("Snart Test") < later
     assert later < html.index("Sena Test")
+    # Only the later group is folded away; the overdue and soon ones are open at once.
+    summary = html.index("Show the residents due later")
+    assert later < summary < html.index("Sena Test")
+    assert html.count("<details") == 1
