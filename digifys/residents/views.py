@@ -3,9 +3,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from digifys.core.forms import add_service_errors
 from digifys.directory.models import Organisation
 from digifys.insights.selectors import resident_continuity
 
-from . import selectors, services
+from . import hub, selectors, services, timeline
 from .forms import (
     CognitiveBaselineForm,
     EntitlementForm,
@@ -71,21 +72,30 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show one resident's overview."""
+    """The resident's hub: who, now, actions, the vital-signs chart and the timeline."""
     if request.user.role == Role.RELATIVE:
         return redirect("residents:mine")
-    resident = get_object_or_404(
-        selectors.with_care_team(Resident.objects.visible_to(request.user)), pk=pk
-    )
-    clinical = can_see_clinical_data(request.user)
-    emergency = clinical and not policy.has_care_relationship(request.user, resident)
+    user = request.user
+    try:
+        resident = hub.load_resident(
+            user, pk, selectors.with_care_team(Resident.objects.visible_to(user))
+        )
+    except Resident.DoesNotExist:
+        raise Http404 from None
+    clinical = can_see_clinical_data(user)
+    emergency = clinical and not policy.has_care_relationship(user, resident)
     audit.record_read(
-        actor=request.user,
+        actor=user,
         residents=[resident],
         object_type="resident",
         object_id=resident.pk,
         request=request,
     )
+    now = timezone.now()
+    state = hub.now_for(user, resident, clinical=clinical, now=now)
+    kind = timeline.parse_filter(request.GET.get("kind"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "resident": resident,
         "named": selectors.named_physician(resident),
@@ -93,26 +103,50 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "clinical": clinical,
         "emergency": emergency,
         "relatives": resident.relatives.all(),
-        "can_change_registration": request.user.role == Role.COORDINATOR,
-        "can_manage_blocks": request.user.role
-        in (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE),
+        "can_change_registration": user.role == Role.COORDINATOR,
+        "can_manage_blocks": user.role in (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE),
         # Who the resident met, not what was said: staff who see the resident see this too.
         "continuity": resident_continuity(resident),
+        "now": now,
+        "state": state,
+        "actions": hub.actions_for(user, resident, state, clinical=clinical),
+        "timeline": timeline.timeline(
+            user, resident, kind=kind, page=request.GET.get("page"), now=now, clinical=clinical
+        ),
+        "timeline_kind": kind,
+        "timeline_filters": [(key, label) for key, (label, _kinds) in timeline.FILTERS.items()],
+        "timeline_query": query.urlencode(),
     }
     if clinical:
+        range_key = hub.parse_range(request.GET.get("range"))
+        chart = hub.chart_for(user, resident, range_key=range_key, now=now)
         records = {
-            "diagnoses": Diagnosis.objects.visible_to(request.user).active(),
-            "medications": Medication.objects.visible_to(request.user).active(),
-            "limitations": TreatmentLimitation.objects.visible_to(request.user)
+            "diagnoses": Diagnosis.objects.visible_to(user).active(),
+            "medications": Medication.objects.visible_to(user).active(),
+            "limitations": TreatmentLimitation.objects.visible_to(user)
             .active()
             .select_related("decided_by__user"),
         }
         context.update(
             {name: qs.filter(resident=resident) for name, qs in records.items()},
-            blocked_units=policy.blocked_units_for(request.user, resident),
+            blocked_units=policy.blocked_units_for(user, resident),
             consent_form=ConsentOpenForm(),
+            chart=chart,
+            chart_data=chart.as_json(),
+            chart_labels=hub.chart_labels(),
+            chart_ranges=[
+                (key, label, _range_query(request, key))
+                for key, (_span, label) in hub.RANGES.items()
+            ],
         )
     return render(request, "residents/detail.html", context)
+
+
+def _range_query(request: HttpRequest, range_key: str) -> str:
+    """The page's query string with the chart's range set to RANGE_KEY (filters are kept)."""
+    query = request.GET.copy()
+    query["range"] = range_key
+    return query.urlencode()
 
 
 @login_required

@@ -12,6 +12,7 @@ annotations, and the unit's escalation table is annotated onto the unit
 (`unit_for`).
 """
 
+import dataclasses
 import datetime
 import math
 import re
@@ -313,6 +314,46 @@ def _newer(observation: Observation, *, than: Observation) -> bool:
     return (observation.measured_at, observation.pk) > (than.measured_at, than.pk)
 
 
+def observation_annotations(user) -> dict:
+    """Annotations for a resident queryset: the observations a `Row` needs, as small JSON values.
+
+    Used by the worklist and the resident page (`residents.hub`), so both say the same about
+    the latest score and when the next observation is due.
+    """
+    observations = Observation.objects.visible_to(user)
+    scored = observations.scored()
+    return {
+        "latest_data": _latest(observations),
+        "scored_data": _latest(scored),
+        "previous_data": _latest(scored, offset=1),
+        "red_partial_data": _latest(observations.filter(news2_total__isnull=True, red_flag=True)),
+    }
+
+
+def observation_row(
+    resident: Resident, *, table: dict[str, EscalationRule], now: datetime.datetime
+) -> Row:
+    """The observation part of RESIDENT's row (annotated by `observation_annotations`), no query.
+
+    TABLE is the unit's escalation table: it gives the rule for the latest score's level, and so
+    when the next observation is due (`Row.due_at`).
+    """
+    row = Row(
+        resident=resident,
+        now=now,
+        latest=_observation(resident.latest_data, resident),
+        scored=_observation(resident.scored_data, resident),
+        previous=_observation(resident.previous_data, resident),
+    )
+    if row.scored is not None:
+        row.rule = table.get(row.scored.level)
+    red_partial = _observation(resident.red_partial_data, resident)
+    if red_partial is not None and (row.scored is None or _newer(red_partial, than=row.scored)):
+        row.red_partial = red_partial
+        row.red_rule = table.get(Level.LOW_MEDIUM)
+    return row
+
+
 def unit_worklist(
     *,
     unit: Organisation,
@@ -323,17 +364,12 @@ def unit_worklist(
 ) -> Worklist:
     """Return the worklist of UNIT as USER may see it, in a constant number of queries."""
     now = now or timezone.now()
-    observations = Observation.objects.visible_to(user)
-    scored = observations.scored()
     limitations = TreatmentLimitation.objects.visible_to(user).active()
     open_tasks = NurseTask.objects.visible_to(user).open()
     residents = (
         with_care_team(Resident.objects.visible_to(user).in_care().filter(unit=unit).search(search))
         .annotate(
-            latest_data=_latest(observations),
-            scored_data=_latest(scored),
-            previous_data=_latest(scored, offset=1),
-            red_partial_data=_latest(observations.filter(news2_total__isnull=True, red_flag=True)),
+            **observation_annotations(user),
             open_task_count=_task_count(open_tasks),
             overdue_task_count=_task_count(open_tasks.late(now=now)),
             latest_order_at=Subquery(
@@ -368,12 +404,8 @@ def unit_worklist(
     table = _escalation_table(unit)
     rows = []
     for resident in sorted(residents, key=_room_key):
-        row = Row(
-            resident=resident,
-            now=now,
-            latest=_observation(resident.latest_data, resident),
-            scored=_observation(resident.scored_data, resident),
-            previous=_observation(resident.previous_data, resident),
+        row = dataclasses.replace(
+            observation_row(resident, table=table, now=now),
             consults=resident.open_consults,
             tasks=resident.open_tasks,
             open_task_count=resident.open_task_count,
@@ -385,12 +417,6 @@ def unit_worklist(
                 if getattr(resident, f"limitation_{kind}")
             ],
         )
-        if row.scored is not None:
-            row.rule = table.get(row.scored.level)
-        red_partial = _observation(resident.red_partial_data, resident)
-        if red_partial is not None and (row.scored is None or _newer(red_partial, than=row.scored)):
-            row.red_partial = red_partial
-            row.red_rule = table.get(Level.LOW_MEDIUM)
         rows.append(row)
     attention = [row for row in rows if row.needs_attention]
     shown = attention if show == SHOW_ATTENTION else rows
