@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from digifys.careteams.models import PhysicianAssignment
+from digifys.careteams.models import CareContact, PhysicianAssignment
 from digifys.consults import services as consults
 from digifys.consults.models import Consult, JournalNote
 from digifys.medicationreviews.models import MedicationReview
@@ -149,6 +149,18 @@ def demo_history(world):
         note="Uppföljning av pneumonin: CRP-kontroll?",
         added_by=world.nurse_mala,
     )
+    for days_ago, kind in (
+        (2, CareContact.Kind.VIDEO),
+        (40, CareContact.Kind.VIDEO),
+        (95, CareContact.Kind.ROUND),
+    ):
+        CareContact.objects.create(
+            resident=greta,
+            clinician=physician,
+            unit=greta.unit,
+            kind=kind,
+            occurred_at=timezone.now() - datetime.timedelta(days=days_ago),
+        )
     PhysicianAssignment.objects.filter(resident=greta).update(
         started_at=timezone.now() - datetime.timedelta(days=200)
     )
