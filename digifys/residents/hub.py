@@ -36,7 +36,7 @@ DEFAULT_RANGE = "7d"
 # At most this many sets are drawn (and listed in the table behind the chart). A range with more
 # is split into this many equal periods and each period keeps its worst set (highest NEWS2, then
 # the latest), so no peak is hidden.
-MAX_POINTS = 180
+MAX_POINTS = 120
 OPEN_TASKS_SHOWN = 5
 
 # Who may do what from the hub: the same roles the target views require.

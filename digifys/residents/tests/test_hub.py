@@ -361,3 +361,24 @@ def test_the_page_costs_a_constant_number_of_queries_however_long_the_history(
     # than the short history's page of mixed kinds.
     assert len(big) <= len(small)
     assert section(html, "timeline").count("<li data-kind=") == 20
+
+
+def test_consult_task_round_and_visit_pages_link_back_to_the_hub(world, login, busy_resident):
+    from digifys.visits.services import open_room_for_consult
+
+    greta = busy_resident["resident"]
+    consult = busy_resident["consult"]
+    hub_url = reverse("residents:detail", args=[greta.pk])
+    room = open_room_for_consult(actor=world.physician_spain, consult=consult)
+    task = consult.orders.get().tasks.first()
+    nurse = login(world.nurse_mala, language="en")
+    pages = {
+        "consult": (nurse, reverse("consults:detail", args=[consult.pk])),
+        "task": (nurse, reverse("orders:complete", args=[task.pk])),
+        "round": (nurse, reverse("rounds:detail", args=[busy_resident["round"].pk])),
+        "visit": (nurse, reverse("visits:room", args=[room.pk])),
+    }
+    for name, (client, url) in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert f'href="{hub_url}"' in response.content.decode(), name
