@@ -62,6 +62,25 @@
     return typeof score === "number" ? Math.max(0, Math.min(3, score)) : 0;
   }
 
+  // Ticks on whole local hours (every 6 h over 24 h) or local midnights (daily over 7 days,
+  // every 5 days over 30 days), so a label never names a time it does not stand at.
+  function alignedTicks(min, max, range) {
+    var ticks = [];
+    var at = new Date(min);
+    if (range === "24h") {
+      at.setMinutes(0, 0, 0);
+      at.setHours(at.getHours() - (at.getHours() % 6) + 6);
+    } else {
+      at.setHours(24, 0, 0, 0);
+    }
+    while (at.getTime() <= max && ticks.length < 40) {
+      ticks.push({ value: at.getTime() });
+      if (range === "24h") at.setHours(at.getHours() + 6);
+      else at.setDate(at.getDate() + (range === "30d" ? 5 : 1));
+    }
+    return ticks;
+  }
+
   function draw(canvas, series, data, labels, language) {
     var dateFormat = new Intl.DateTimeFormat(language, {
       day: "numeric",
@@ -69,6 +88,10 @@
       hour: "2-digit",
       minute: "2-digit",
     });
+    var tickFormat = new Intl.DateTimeFormat(
+      language,
+      data.range === "24h" ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" }
+    );
     var points = data.points.filter(function (point) {
       return point[series] !== null && point[series] !== undefined;
     });
@@ -110,10 +133,13 @@
             type: "linear",
             min: Date.parse(data.start),
             max: Date.parse(data.end),
+            afterBuildTicks: function (axis) {
+              axis.ticks = alignedTicks(axis.min, axis.max, data.range);
+            },
             ticks: {
-              maxTicksLimit: 6,
+              autoSkip: true,
               maxRotation: 0,
-              callback: function (value) { return dateFormat.format(new Date(value)); },
+              callback: function (value) { return tickFormat.format(new Date(value)); },
             },
           },
           y: isNews2 ? { min: 0, suggestedMax: 8, ticks: { stepSize: 1 } } : { grace: "10%" },
