@@ -266,8 +266,9 @@ def test_every_code_the_services_store_has_a_renderer():
         used_events |= set(re.findall(r"_event\(\s*consult,\s*\"(\w+)\"", text))
         for call in _calls(text, "notify("):
             found = re.search(r"\bcode=([^\n]+)", call)
-            if found:
-                used_messages |= set(re.findall(r"\"(\w+)\"", found.group(1)))
+            # A notification stores a code + parameters, never a rendered text.
+            assert found, f"{path}: {call[:80]}"
+            used_messages |= set(re.findall(r"\"(\w+)\"", found.group(1)))
         used_messages |= set(re.findall(r"_notification\([^)]*?\"(\w+)\",\s*\{", text, re.S))
     assert {"sent", "task_done", "order_placed"} <= used_events
     assert {"consult_new", "task_new", "panel_named", "panel_deputy"} <= used_messages
@@ -279,6 +280,9 @@ def _calls(text: str, opening: str):
     """The text of every call that starts with OPENING (to its matching parenthesis)."""
     start = text.find(opening)
     while start != -1:
+        if text[max(start - 4, 0) : start] == "def ":
+            start = text.find(opening, start + 1)
+            continue
         depth, end = 0, start
         for end in range(start + len(opening) - 1, len(text)):
             depth += {"(": 1, ")": -1}.get(text[end], 0)
