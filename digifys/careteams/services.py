@@ -322,19 +322,11 @@ def assign_physician(*, actor, resident: Resident, physician, role: str, reason:
             "replaced": existing.physician_id if existing is not None else None,
         },
     )
-    unit = resident.unit
-
-    def text() -> str:
-        if role == PhysicianAssignment.Role.NAMED:
-            message = _("You are now the named physician of a resident at %(unit)s.")
-        else:
-            message = _("You are now the deputy physician of a resident at %(unit)s.")
-        return message % {"unit": str(unit)}
-
     notify(
         recipients=[physician.user],
         kind=Notification.Kind.PANEL_ASSIGNED,
-        text=text,
+        code="panel_named" if role == PhysicianAssignment.Role.NAMED else "panel_deputy",
+        params={"unit": str(resident.unit)},
         link=reverse("careteams:panel"),
     )
     return assignment

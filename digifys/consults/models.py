@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from digifys.core import codes
 from digifys.core.validators import image_upload_validators
 from digifys.directory.models import StaffProfile
 from digifys.residents.models import ClinicalRecord, ClinicalRecordQuerySet, Resident
@@ -168,7 +169,12 @@ class ConsultMessage(models.Model):
         verbose_name=_("author"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MESSAGE)
-    body = models.TextField(_("message"))
+    # What a user wrote; empty for an event stored as CODE + PARAMS (a legacy event keeps the
+    # text it was stored with and has no code).
+    body = models.TextField(_("message"), blank=True)
+    # An event of `events.EVENTS` and its parameters, rendered in the reader's language.
+    code = models.CharField(_("event code"), max_length=40, blank=True, default="")
+    params = models.JSONField(_("event parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     objects = ConsultPartQuerySet.as_manager()
@@ -179,7 +185,14 @@ class ConsultMessage(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return self.body[:40]
+        return self.text[:40]
+
+    @property
+    def text(self) -> str:
+        """The entry in the active language: an event rendered from its code, else as written."""
+        from . import events
+
+        return codes.render(events.EVENTS, self.code, self.params, self.body)
 
 
 def photo_path(instance: "ConsultPhoto", filename: str) -> str:

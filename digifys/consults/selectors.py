@@ -60,7 +60,7 @@ def thread_for(user, consult: Consult) -> Thread:
     """Everything the thread shows about CONSULT, as USER may see it."""
     entries = list(consult.messages.select_related("author__staff_profile"))
     photos = list(consult.photos.all())
-    tasks = NurseTask.objects.select_related("completed_by").order_by("due_at", "pk")
+    tasks = NurseTask.objects.select_related("completed_by", "observation").order_by("due_at", "pk")
     orders = list(
         Order.objects.visible_to(user)
         .filter(consult=consult)

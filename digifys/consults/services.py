@@ -23,7 +23,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
@@ -38,6 +37,7 @@ from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation, Urgency
 
 from . import routing
+from .events import EVENTS
 from .models import Consult, ConsultMessage, ConsultPhoto, JournalNote, JournalNoteRevision
 
 SENDING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
@@ -75,20 +75,22 @@ def _changed(consult: Consult, *extra_physicians: int) -> None:
     )
 
 
-def _event(consult: Consult, text: str, *, actor=None) -> ConsultMessage:
+def event(consult_id: int, code: str, params: dict | None = None, *, actor=None) -> ConsultMessage:
+    """Record an event in a consult's thread as CODE (a key of events.EVENTS) + PARAMS: values,
+    never translated text; each reader sees it in their language (issue 12 §4 item 5)."""
+    if code not in EVENTS:
+        raise ValueError(f"unknown consult event {code!r}")
     return ConsultMessage.objects.create(
-        consult=consult, author=actor, kind=ConsultMessage.Kind.EVENT, body=text
+        consult_id=consult_id,
+        author=actor,
+        kind=ConsultMessage.Kind.EVENT,
+        code=code,
+        params=params or {},
     )
 
 
 def _link(consult: Consult) -> str:
     return reverse("consults:detail", args=[consult.pk])
-
-
-def _in_swedish(text_fn) -> str:
-    # Thread events are part of the record, which stays in Swedish (DESIGN §5.7).
-    with override("sv"):
-        return text_fn()
 
 
 def _lock(consult: Consult) -> Consult:
@@ -226,14 +228,10 @@ def send_consult(
     for photo in photos:
         ConsultPhoto.objects.create(consult=consult, image=photo, uploaded_by=actor)
     physician = candidate.physician
-    _event(
-        consult,
-        _in_swedish(
-            lambda: (
-                _("Sent to %(name)s (%(route)s).")
-                % {"name": physician.name, "route": Consult.RoutedTo(candidate.routed_to).label}
-            )
-        ),
+    event(
+        consult.pk,
+        "sent",
+        {"name": physician.name, "route": candidate.routed_to},
         actor=actor,
     )
     audit.record(
@@ -247,10 +245,8 @@ def send_consult(
     notify(
         recipients=[physician.user],
         kind=Notification.Kind.CONSULT_NEW,
-        text=lambda: (
-            _("New consult (%(urgency)s) from %(unit)s")
-            % {"urgency": Urgency(urgency).label, "unit": resident.unit.name}
-        ),
+        code="consult_new",
+        params={"urgency": urgency, "unit": resident.unit.name},
         link=_link(consult),
     )
     _changed(consult)
@@ -286,11 +282,7 @@ def accept_consult(*, actor, consult: Consult, request=None) -> Consult:
         consult.assigned_to = physician
     consult.updated_at = now
     consult.save()
-    _event(
-        consult,
-        _in_swedish(lambda: _("Accepted by %(name)s.") % {"name": physician.name}),
-        actor=actor,
-    )
+    event(consult.pk, "accepted", {"name": physician.name}, actor=actor)
     audit.record(
         actor=actor,
         action=audit.Action.UPDATE,
@@ -317,10 +309,8 @@ def mark_answered(consult: Consult, *, physician: StaffProfile, now=None) -> Non
         notify(
             recipients=[consult.created_by],
             kind=Notification.Kind.CONSULT_ANSWERED,
-            text=lambda: (
-                _("%(name)s answered a consult from %(unit)s")
-                % {"name": physician.name, "unit": consult.unit.name}
-            ),
+            code="consult_answered",
+            params={"name": physician.name, "unit": consult.unit.name},
             link=_link(consult),
         )
 
@@ -333,15 +323,20 @@ def post_message(
     if getattr(actor, "role", None) not in SENDING_ROLES:
         raise PermissionDenied(_("Only the care team writes in a consult."))
     body = body.strip()
-    if not body:
-        raise ValidationError({"body": _("Write a message before sending.")})
     if kind not in ConsultMessage.Kind.values or kind == ConsultMessage.Kind.EVENT:
         raise ValidationError({"kind": _("Choose a kind of message.")})
+    # A request for vital signs without a text of its own is stored as a code: each reader sees
+    # the standard request in their language.
+    code = "vitals_request" if kind == ConsultMessage.Kind.VITALS_REQUEST and not body else ""
+    if not body and not code:
+        raise ValidationError({"body": _("Write a message before sending.")})
     if kind == ConsultMessage.Kind.VITALS_REQUEST and actor.role != Role.PHYSICIAN:
         raise PermissionDenied(_("Only a physician asks for new vital signs."))
     consult = _lock(consult)
     _check_open(consult)
-    message = ConsultMessage.objects.create(consult=consult, author=actor, kind=kind, body=body)
+    message = ConsultMessage.objects.create(
+        consult=consult, author=actor, kind=kind, body=body, code=code
+    )
     if actor.role == Role.PHYSICIAN:
         if (
             consult.assigned_to_id != actor.staff_profile.pk
@@ -356,7 +351,8 @@ def post_message(
         notify(
             recipients=[consult.assigned_to.user],
             kind=Notification.Kind.MESSAGE,
-            text=lambda: _("New message in a consult from %(unit)s") % {"unit": consult.unit.name},
+            code="consult_message",
+            params={"unit": consult.unit.name},
             link=_link(consult),
         )
     audit.record(
@@ -396,14 +392,10 @@ def hand_over(*, actor, consult: Consult, to: StaffProfile, reason: str, request
         consult.accepted_at = None
     consult.updated_at = timezone.now()
     consult.save()
-    _event(
-        consult,
-        _in_swedish(
-            lambda: (
-                _("Handed over from %(from)s to %(to)s: %(reason)s")
-                % {"from": actor.staff_profile.name, "to": to.name, "reason": reason.strip()}
-            )
-        ),
+    event(
+        consult.pk,
+        "handed_over",
+        {"from": actor.staff_profile.name, "to": to.name, "reason": reason.strip()},
         actor=actor,
     )
     audit.record(
@@ -418,9 +410,8 @@ def hand_over(*, actor, consult: Consult, to: StaffProfile, reason: str, request
     notify(
         recipients=[to.user],
         kind=Notification.Kind.CONSULT_HANDED_OVER,
-        text=lambda: (
-            _("%(name)s handed a consult over to you") % {"name": actor.staff_profile.name}
-        ),
+        code="consult_handed_over",
+        params={"name": actor.staff_profile.name},
         link=_link(consult),
     )
     _changed(consult, previous)
@@ -444,7 +435,7 @@ def close_consult(*, actor, consult: Consult, reason: str, request=None) -> Cons
     consult.close_reason = reason
     consult.updated_at = now
     consult.save()
-    _event(consult, _in_swedish(lambda: _("Closed: %(reason)s") % {"reason": reason}), actor=actor)
+    event(consult.pk, "closed", {"reason": reason}, actor=actor)
     audit.record(
         actor=actor,
         action=audit.Action.UPDATE,
@@ -486,20 +477,9 @@ def escalate_if_overdue(*, consult_id: int, now: datetime.datetime | None = None
     consult.updated_at = now
     consult.save()
     if candidate is not None:
-        text = _in_swedish(
-            lambda: (
-                _("The deadline passed. Escalated from %(from)s to %(to)s.")
-                % {"from": previous.name, "to": candidate.physician.name}
-            )
-        )
+        event(consult.pk, "escalated", {"from": previous.name, "to": candidate.physician.name})
     else:
-        text = _in_swedish(
-            lambda: _(
-                "The deadline passed and no other physician is on duty. Follow the unit's routine "
-                "(on-call physician, 1177 or 112)."
-            )
-        )
-    _event(consult, text)
+        event(consult.pk, "escalated_nobody")
     audit.record(
         actor=None,
         action=audit.Action.UPDATE,
@@ -515,10 +495,8 @@ def escalate_if_overdue(*, consult_id: int, now: datetime.datetime | None = None
             *StaffProfile.objects.users_caring_on(consult.unit_id),
         ],
         kind=Notification.Kind.CONSULT_ESCALATED,
-        text=lambda: (
-            _("A consult from %(unit)s missed its deadline and was escalated")
-            % {"unit": consult.unit.name}
-        ),
+        code="consult_escalated",
+        params={"unit": consult.unit.name},
         link=_link(consult),
     )
     _changed(consult, previous.pk)

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, override
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -31,7 +31,7 @@ from digifys.vitals.models import Observation, Urgency
 
 from . import routing, selectors, services
 from .forms import CloseForm, ConsultForm, HandOverForm, MessageForm, NoteForm, SignNoteForm
-from .models import Consult, ConsultMessage, JournalNote
+from .models import Consult, JournalNote
 
 CLINICAL = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 
@@ -286,9 +286,6 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
     form = MessageForm(request.POST, prefix="message")
     if form.is_valid():
         kind, body = form.cleaned_data["kind"], form.cleaned_data["body"]
-        if kind == ConsultMessage.Kind.VITALS_REQUEST and not body:
-            with override("sv"):  # the thread is part of the record, which stays in Swedish
-                body = _("Please take new vital signs (NEWS2) and record them.")
         try:
             services.post_message(
                 actor=request.user, consult=consult, body=body, kind=kind, request=request

@@ -43,6 +43,7 @@ class StaffProfileAdminForm(forms.ModelForm):
             "user",
             "profession",
             "title",
+            "title_other",
             "hsa_id",
             "licence_number",
             "phone",

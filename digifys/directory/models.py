@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from digifys.accounts.models import Role
 from digifys.core.validators import image_upload_validators
@@ -132,6 +133,26 @@ class StaffProfile(models.Model):
         SWEDEN = "SE", _("Sweden")
         SPAIN = "ES", _("Spain")
 
+    class Title(models.TextChoices):
+        """Professional titles, stored as codes and shown in the reader's language."""
+
+        GENERAL_PRACTICE = "general_practice", _("Specialist in general practice")
+        GERIATRICS = "geriatrics", _("Specialist in geriatric medicine")
+        PHYSICIAN = "physician", _("Licensed physician")
+        LOCUM_PHYSICIAN = "locum_physician", _("Licensed physician, locum")
+        REGISTERED_NURSE = (
+            "registered_nurse",
+            pgettext_lazy("professional title", "Registered nurse"),
+        )
+        DISTRICT_NURSE = "district_nurse", _("District nurse")
+        SPECIALIST_NURSE_OLDER_PEOPLE = (
+            "specialist_nurse_older_people",
+            _("Specialist nurse in care of older people"),
+        )
+        ASSISTANT_NURSE = "assistant_nurse", _("Assistant nurse")
+        CARE_COORDINATOR = "care_coordinator", _("Care coordinator")
+        SYSTEM_ADMINISTRATOR = "system_administrator", _("System administrator")
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
@@ -139,7 +160,15 @@ class StaffProfile(models.Model):
         related_name="staff_profile",
     )
     profession = models.CharField(_("profession"), max_length=20, choices=Profession.choices)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(_("title"), max_length=100, blank=True, choices=Title.choices)
+    # A title that is none of TITLE's, shown as written (also what a data migration could not
+    # map to a code).
+    title_other = models.CharField(
+        _("other title"),
+        max_length=100,
+        blank=True,
+        help_text=_("Only when the title is none of the list's; shown as written."),
+    )
     hsa_id = models.CharField(_("HSA-id"), max_length=64, blank=True)
     licence_number = models.CharField(_("licence number"), max_length=20, blank=True)
     # E.164; the default call-back number of the consults this person sends.
@@ -204,6 +233,11 @@ class StaffProfile(models.Model):
     @property
     def name(self) -> str:
         return self.user.get_full_name()
+
+    @property
+    def title_display(self) -> str:
+        """The professional title in the reader's language (or as written when not a code)."""
+        return str(self.get_title_display()) if self.title else self.title_other
 
 
 class StaffLanguage(models.Model):

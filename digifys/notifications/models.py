@@ -8,6 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from digifys.core import codes
+from digifys.core.codes import Phrase
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -59,8 +63,7 @@ class Notification(models.Model):
     @property
     def display_text(self) -> str:
         """The text in the active language when stored as code + parameters, else as sent."""
-        render = MESSAGES.get(self.code)
-        return str(render(self.params)) if render else self.text
+        return codes.render(MESSAGES, self.code, self.params, self.text)
 
 
 def _registration_moved_out(params: dict) -> str:
@@ -78,8 +81,6 @@ def _registration_moved_out(params: dict) -> str:
     }
 
 
-# Messages stored as code + parameters (Notification.code): code -> renderer in the active
-# language. Texts name units, never residents (see services.notify).
 def _login_locked(params: dict) -> str:
     return _(
         "Login locked for %(username)s after %(failures)s failed passwords from %(address)s, "
@@ -87,7 +88,35 @@ def _login_locked(params: dict) -> str:
     ) % {key: params.get(key, "") for key in ("username", "failures", "address", "minutes")}
 
 
+def _urgency_choices():
+    from digifys.vitals.models import Urgency
+
+    return Urgency
+
+
+# Messages stored as code + parameters (Notification.code): code -> renderer in the active
+# language (issue 12 §4 item 5). Texts name units, never residents (see services.notify);
+# parameters are values (a unit's or a physician's name, a choice code), never translated text.
 MESSAGES = {
     "registration_moved_out": _registration_moved_out,
     "login_locked": _login_locked,
+    "consult_new": Phrase(
+        gettext_noop("New consult (%(urgency)s) from %(unit)s"),
+        choices={"urgency": _urgency_choices},
+    ),
+    "consult_answered": Phrase(gettext_noop("%(name)s answered a consult from %(unit)s")),
+    "consult_message": Phrase(gettext_noop("New message in a consult from %(unit)s")),
+    "consult_handed_over": Phrase(gettext_noop("%(name)s handed a consult over to you")),
+    "consult_escalated": Phrase(
+        gettext_noop("A consult from %(unit)s missed its deadline and was escalated")
+    ),
+    "task_new": Phrase(gettext_noop("New task on %(unit)s")),
+    "task_done": Phrase(gettext_noop("A task on %(unit)s is done")),
+    "task_overdue": Phrase(gettext_noop("A task on %(unit)s is overdue")),
+    "panel_named": Phrase(
+        gettext_noop("You are now the named physician of a resident at %(unit)s.")
+    ),
+    "panel_deputy": Phrase(
+        gettext_noop("You are now the deputy physician of a resident at %(unit)s.")
+    ),
 }

@@ -40,6 +40,8 @@ def notify(
     if code:
         render = MESSAGES[code]
         text = lambda: render(params)  # noqa: E731
+    elif text is None:
+        raise ValueError("a notification needs a code (or a text)")
     users = {user.pk: user for user in recipients if user is not None}
     rows = Notification.objects.bulk_create(
         [

@@ -17,6 +17,7 @@ from digifys.consults.models import Consult
 from digifys.directory.models import StaffProfile
 from digifys.residents.models import ClinicalRecord, ClinicalRecordQuerySet, Resident
 from digifys.vitals.models import Observation
+from digifys.vitals.summary import summary, values_of
 
 
 class Order(ClinicalRecord):
@@ -96,7 +97,6 @@ class NurseTask(ClinicalRecord):
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("resident")
     )
-    title = models.CharField(_("task"), max_length=200)
     due_at = models.DateTimeField(_("due"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
@@ -110,6 +110,8 @@ class NurseTask(ClinicalRecord):
         related_name="+",
         verbose_name=_("done by"),
     )
+    # What the nurse typed (or, for a cancelled task, the reason). The vital signs measured for
+    # the task are OBSERVATION, shown beside it in the reader's language and number formats.
     result = models.TextField(_("result"), blank=True)
     observation = models.ForeignKey(
         Observation,
@@ -133,7 +135,8 @@ class NurseTask(ClinicalRecord):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="done") | ~Q(result=""), name="done_task_has_result"
+                condition=~Q(status="done") | ~Q(result="") | Q(observation__isnull=False),
+                name="done_task_has_result",
             )
         ]
 
@@ -142,6 +145,18 @@ class NurseTask(ClinicalRecord):
         physician are told (services.report_if_overdue). A task due now is due, not overdue: it
         is never overdue when it is created (issue 12 §4 item 4)."""
         return self.status == self.Status.OPEN and now > self.due_at + overdue_grace()
+
+    @property
+    def title(self) -> str:
+        """What to do, in the reader's language: the order's kind and the physician's
+        instructions as written (issue 12 §4 item 5). Load `order` with the task."""
+        return f"{self.order.get_kind_display()}: {self.order.instructions}"
+
+    @property
+    def result_text(self) -> str:
+        """The result: the vital signs measured (in the reader's formats) and what was typed."""
+        measured = summary(values_of(self.observation)) if self.observation_id else ""
+        return ". ".join(part for part in (measured, self.result) if part)
 
     def __str__(self) -> str:
         return self.title

@@ -19,21 +19,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.consults import routing
-from digifys.consults.models import Consult, ConsultMessage
-from digifys.consults.services import mark_answered
+from digifys.consults.models import Consult
+from digifys.consults.services import event, mark_answered
 from digifys.core import live
 from digifys.directory.models import StaffProfile
 from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
 from digifys.residents.models import Resident
 from digifys.vitals.models import Observation
+from digifys.vitals.summary import summary, values_of
 
 from .models import NurseTask, Order
 
@@ -173,11 +172,9 @@ def place_order(
         for_days=for_days,
         created_at=now,
     )
-    with override("sv"):
-        title = f"{Order.Kind(kind).label}: {order.instructions}"[:200]
     tasks = NurseTask.objects.bulk_create(
         [
-            NurseTask(order=order, resident=resident, unit=resident.unit, title=title, due_at=when)
+            NurseTask(order=order, resident=resident, unit=resident.unit, due_at=when)
             for when in due_times(first_due_at, every_hours, for_days)
         ]
     )
@@ -194,26 +191,20 @@ def place_order(
     )
     if consult is not None:
         consult = Consult.objects.select_for_update().get(pk=consult.pk)
-        with override("sv"):
-            body = _("Order: %(title)s (%(count)s tasks)") % {
-                "title": title,
-                "count": len(tasks),
-            }
-        ConsultMessage.objects.create(
-            consult=consult, author=actor, kind=ConsultMessage.Kind.EVENT, body=body
+        event(
+            consult.pk,
+            "order_placed",
+            {"kind": kind, "instructions": order.instructions, "count": len(tasks)},
+            actor=actor,
         )
         if consult.assigned_to_id != actor.staff_profile.pk and consult.is_waiting:
             consult.assigned_to = actor.staff_profile
         mark_answered(consult, physician=actor.staff_profile, now=now)
-    unit_name = resident.unit.name
-
-    def text() -> str:
-        return _("New task on %(unit)s") % {"unit": unit_name}
-
     notify(
         recipients=StaffProfile.objects.users_caring_on(resident.unit_id),
         kind=Notification.Kind.TASK_NEW,
-        text=text,
+        code="task_new",
+        params={"unit": resident.unit.name},
         link=reverse("orders:tasks"),
     )
     live.publish(_groups(order), "task", resident=resident.pk)
@@ -237,9 +228,9 @@ def complete_task(
     if task.status != NurseTask.Status.OPEN:
         raise ValidationError(_("This task is already done or cancelled."))
     result = result.strip()
-    if not result and observation is not None:
-        result = observation_summary(observation)
-    if not result:
+    # The vital signs measured are stored as the observation, not as text: each reader sees
+    # them in their language and number formats (NurseTask.result_text).
+    if not result and observation is None:
         raise ValidationError({"result": _("Write the result, or what was done.")})
     if observation is not None and observation.resident_id != task.resident_id:
         raise ValidationError({"observation": _("These vital signs belong to another resident.")})
@@ -261,21 +252,16 @@ def complete_task(
     )
     order = task.order
     if order.consult_id:
-        with override("sv"):
-            body = _("Done: %(title)s — %(result)s") % {"title": task.title, "result": result}
-        ConsultMessage.objects.create(
-            consult_id=order.consult_id, author=actor, kind=ConsultMessage.Kind.EVENT, body=body
-        )
+        params = {"kind": order.kind, "instructions": order.instructions, "note": result}
+        if observation is not None:
+            params["vitals"] = values_of(observation)
+        event(order.consult_id, "task_done", params, actor=actor)
         Consult.objects.filter(pk=order.consult_id).update(updated_at=now)
-    unit_name = task.unit.name
-
-    def text() -> str:
-        return _("A task on %(unit)s is done") % {"unit": unit_name}
-
     notify(
         recipients=[order.ordered_by.user],
         kind=Notification.Kind.TASK_DONE,
-        text=text,
+        code="task_done",
+        params={"unit": task.unit.name},
         link=_link(order),
     )
     live.publish(_groups(order), "task", resident=task.resident_id)
@@ -283,22 +269,8 @@ def complete_task(
 
 
 def observation_summary(observation: Observation) -> str:
-    parts = []
-    if observation.news2_total is not None:
-        parts.append(f"NEWS2 {observation.news2_total}")
-    for label, value, unit in (
-        ("AF", observation.respiratory_rate, "/min"),
-        ("SpO2", observation.spo2, "%"),
-        ("BT", observation.systolic_bp, "mmHg"),
-        ("Puls", observation.pulse, "/min"),
-        ("Temp", observation.temperature, "°C"),
-    ):
-        if value is not None:
-            # The locale's decimal separator, as the rest of the page writes it ("37,0" in sv).
-            parts.append(f"{label} {number_format(value, use_l10n=True)} {unit}")
-    if observation.consciousness:
-        parts.append(f"ACVPU {observation.consciousness}")
-    return ", ".join(parts)
+    """The vital signs of OBSERVATION in one line, in the active language and formats."""
+    return summary(values_of(observation))
 
 
 @transaction.atomic
@@ -318,11 +290,7 @@ def cancel_order(*, actor, order: Order, reason: str, request=None) -> Order:
         status=NurseTask.Status.CANCELLED, result=reason.strip()[:2000]
     )
     if order.consult_id:
-        with override("sv"):
-            body = _("Order cancelled: %(reason)s") % {"reason": reason.strip()}
-        ConsultMessage.objects.create(
-            consult_id=order.consult_id, author=actor, kind=ConsultMessage.Kind.EVENT, body=body
-        )
+        event(order.consult_id, "order_cancelled", {"reason": reason.strip()}, actor=actor)
     audit.record(
         actor=actor,
         action=audit.Action.UPDATE,
@@ -357,20 +325,16 @@ def report_if_overdue(*, task_id: int, now: datetime.datetime | None = None) -> 
     task.save(update_fields=["overdue_notified_at"])
     order = task.order
     if order.consult_id:
-        with override("sv"):
-            body = _("Task overdue: %(title)s") % {"title": task.title}
-        ConsultMessage.objects.create(
-            consult_id=order.consult_id, kind=ConsultMessage.Kind.EVENT, body=body
+        event(
+            order.consult_id,
+            "task_overdue",
+            {"kind": order.kind, "instructions": order.instructions},
         )
-    unit_name = task.unit.name
-
-    def text() -> str:
-        return _("A task on %(unit)s is overdue") % {"unit": unit_name}
-
     notify(
         recipients=[order.ordered_by.user, *StaffProfile.objects.users_caring_on(task.unit_id)],
         kind=Notification.Kind.TASK_OVERDUE,
-        text=text,
+        code="task_overdue",
+        params={"unit": task.unit.name},
         link=_link(order),
     )
     live.publish(_groups(order), "task", resident=task.resident_id)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from digifys.consults.models import Consult, ConsultMessage, JournalNote
 from digifys.consults.routing import deadline_for
-from digifys.notifications.models import Notification
+from digifys.notifications.models import MESSAGES, Notification
 from digifys.orders.models import NurseTask, Order
-from digifys.orders.services import due_times, observation_summary
+from digifys.orders.services import due_times
 from digifys.residents.models import Diagnosis, Medication, Resident, TreatmentLimitation
 from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation, Urgency
+from digifys.vitals.summary import values_of
 
 from .tables import FICTION_PHONES
 
@@ -24,15 +26,26 @@ MINUTE = datetime.timedelta(minutes=1)
 BAND_SV = {"low": "låg", "low-medium": "låg–medel", "medium": "medel", "high": "hög"}
 
 
-def _sv(msgid: str, swedish: str) -> str:
-    """MSGID as the services would write it in a Swedish record, else our Swedish wording.
+def _event(consult, code: str, params: dict, *, author, when) -> ConsultMessage:
+    """A thread event as `consults.services.event` stores it: code + parameters."""
+    return ConsultMessage(
+        consult=consult,
+        author=author,
+        kind=ConsultMessage.Kind.EVENT,
+        code=code,
+        params=params,
+        created_at=when,
+    )
 
-    The services translate thread events with ``override("sv")``; until the catalogue has the
-    string, the synthetic record still reads Swedish.
-    """
-    with translation.override("sv"):
-        text = translation.gettext(msgid)
-    return swedish if text == msgid else text
+
+def _notification(recipient, kind: str, code: str, params: dict, **fields) -> Notification:
+    """A notification as `notifications.services.notify` stores it: code + parameters, and the
+    text rendered in the recipient's language (the delivery log)."""
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        text = MESSAGES[code](params)
+    return Notification(
+        recipient=recipient, kind=kind, code=code, params=params, text=text[:300], **fields
+    )
 
 
 def _link(pk: int) -> str:
@@ -202,24 +215,15 @@ class ScenarioBuilder:
             deadline_at=deadline_for(Urgency.SAME_DAY, start=sent),
             updated_at=sent,
         )
-        ConsultMessage.objects.create(
-            consult=consult,
-            author=self.nurse_user,
-            kind=ConsultMessage.Kind.EVENT,
-            body=_sent_event(physician),
-            created_at=sent,
-        )
-        Notification.objects.create(
-            recipient=physician.user,
-            kind=Notification.Kind.CONSULT_NEW,
-            text=_sv(
-                "New consult (%(urgency)s) from %(unit)s",
-                "Ny konsultation (%(urgency)s) från %(unit)s",
-            )
-            % {"urgency": _sv("Same day", "Samma dag"), "unit": resident.unit.name},
+        _sent_event(consult, physician, author=self.nurse_user, when=sent).save()
+        _notification(
+            physician.user,
+            Notification.Kind.CONSULT_NEW,
+            "consult_new",
+            {"urgency": Urgency.SAME_DAY, "unit": resident.unit.name},
             link=_link(consult.pk),
             created_at=sent,
-        )
+        ).save()
         self.summary.consults += 1
         consult_id, deadline = consult.pk, consult.deadline_at
 
@@ -281,71 +285,65 @@ class ScenarioBuilder:
             for_days=1,
             created_at=ordered,
         )
-        title = f"{_sv('Measure vital signs', 'Mät vitalparametrar')}: {instructions}"[:200]
         tasks = []
+        # What the nurse typed beside the vital signs measured (stored as the observation).
         results = [
-            ". Hostar fortfarande men dricker bra.",
+            "Hostar fortfarande men dricker bra.",
             "",
-            ". Piggare, har ätit och druckit bra.",
+            "Piggare, har ätit och druckit bra.",
             "",
         ]
         for number, (due, task_obs, by) in enumerate(done):
-            task = NurseTask(
-                order=order, resident=resident, unit_id=resident.unit_id, title=title, due_at=due
-            )
+            task = NurseTask(order=order, resident=resident, unit_id=resident.unit_id, due_at=due)
             if task_obs is not None:
                 task.status = NurseTask.Status.DONE
                 task.completed_at = due + 12 * MINUTE
                 task.completed_by = by
                 task.observation = task_obs
-                task.result = observation_summary(task_obs) + results[number % len(results)]
+                task.result = results[number % len(results)]
             tasks.append(task)
         NurseTask.objects.bulk_create(tasks)
         messages = [
-            (sent, self.nurse_user, ConsultMessage.Kind.EVENT, _sent_event(physician)),
-            (
-                accepted,
-                doctor,
-                ConsultMessage.Kind.EVENT,
-                _sv("Accepted by %(name)s.", "Mottagen av %(name)s.") % {"name": physician.name},
-            ),
-            (
-                answered,
-                doctor,
-                ConsultMessage.Kind.MESSAGE,
-                f"Tack för en tydlig SBAR. Jag bedömer det som en trolig virusorsakad "
+            _sent_event(consult, physician, author=self.nurse_user, when=sent),
+            _event(consult, "accepted", {"name": physician.name}, author=doctor, when=accepted),
+            ConsultMessage(
+                consult=consult,
+                author=doctor,
+                kind=ConsultMessage.Kind.MESSAGE,
+                created_at=answered,
+                body=f"Tack för en tydlig SBAR. Jag bedömer det som en trolig virusorsakad "
                 f"luftvägsinfektion utan tecken på sepsis just nu. Jag ordinerar kontroll av "
                 f"vitalparametrar var 4:e timme det närmaste dygnet. Paracetamol vid feber enligt "
                 f"ordination. Hör av dig direkt om NEWS2 blir 5 eller mer, om {she} blir "
                 f"andfådd i vila eller mer påverkad.",
             ),
-            (
-                ordered,
-                doctor,
-                ConsultMessage.Kind.EVENT,
-                _sv(
-                    "Order: %(title)s (%(count)s tasks)",
-                    "Ordination: %(title)s (%(count)s uppgifter)",
-                )
-                % {"title": title, "count": len(tasks)},
+            _event(
+                consult,
+                "order_placed",
+                {"kind": Order.Kind.VITALS, "instructions": instructions, "count": len(tasks)},
+                author=doctor,
+                when=ordered,
             ),
         ]
         for task in tasks:
             if task.status == NurseTask.Status.DONE:
-                body = _sv("Done: %(title)s — %(result)s", "Utfört: %(title)s — %(result)s") % {
-                    "title": title,
-                    "result": task.result,
+                params = {
+                    "kind": Order.Kind.VITALS,
+                    "instructions": instructions,
+                    "note": task.result,
+                    "vitals": values_of(task.observation),
                 }
-                messages.append((task.completed_at, task.completed_by, "event", body))
-        ConsultMessage.objects.bulk_create(
-            [
-                ConsultMessage(
-                    consult=consult, author=author, kind=kind, body=body, created_at=when
+                messages.append(
+                    _event(
+                        consult,
+                        "task_done",
+                        params,
+                        author=task.completed_by,
+                        when=task.completed_at,
+                    )
                 )
-                for when, author, kind, body in messages
-            ]
-        )
-        consult.updated_at = max(when for when, *_rest in messages)
+        ConsultMessage.objects.bulk_create(messages)
+        consult.updated_at = max(message.created_at for message in messages)
         consult.save(update_fields=["updated_at"])
         JournalNote.objects.create(
             resident=resident,
@@ -375,15 +373,12 @@ class ScenarioBuilder:
         )
         link = _link(consult.pk)
         notifications = [
-            Notification(
-                recipient=self.nurse_user,
-                kind=Notification.Kind.CONSULT_ANSWERED,
-                # The services' wording: units, never residents (docs/security.md).
-                text=_sv(
-                    "%(name)s answered a consult from %(unit)s",
-                    "%(name)s har besvarat en konsultation från %(unit)s",
-                )
-                % {"name": physician.name, "unit": resident.unit.name},
+            # The services' wording: units, never residents (docs/security.md).
+            _notification(
+                self.nurse_user,
+                Notification.Kind.CONSULT_ANSWERED,
+                "consult_answered",
+                {"name": physician.name, "unit": resident.unit.name},
                 link=link,
                 created_at=answered,
                 read_at=answered + 20 * MINUTE,
@@ -392,11 +387,11 @@ class ScenarioBuilder:
         finished = [task for task in tasks if task.status == NurseTask.Status.DONE]
         for task in finished:
             notifications.append(
-                Notification(
-                    recipient=doctor,
-                    kind=Notification.Kind.TASK_DONE,
-                    text=_sv("A task on %(unit)s is done", "En uppgift på %(unit)s är utförd")
-                    % {"unit": resident.unit.name},
+                _notification(
+                    doctor,
+                    Notification.Kind.TASK_DONE,
+                    "task_done",
+                    {"unit": resident.unit.name},
                     link=link,
                     created_at=task.completed_at,
                     read_at=None if task is finished[-1] else task.completed_at + 30 * MINUTE,
@@ -405,8 +400,6 @@ class ScenarioBuilder:
         Notification.objects.bulk_create(notifications)
         self.summary.consults += 1
         self.summary.tasks += len(tasks)
-        from django.conf import settings
-
         grace = datetime.timedelta(minutes=settings.TASK_OVERDUE_GRACE_MINUTES)
         plan = [(task.pk, task.due_at + grace) for task in tasks if task.status == "open"]
 
@@ -435,11 +428,9 @@ def _vitals(rr, spo2, sbp, dbp, pulse, temperature, consciousness="A") -> dict:
     }
 
 
-def _sent_event(physician) -> str:
-    return _sv("Sent to %(name)s (%(route)s).", "Skickad till %(name)s (%(route)s).") % {
-        "name": physician.name,
-        "route": _sv("Named physician", "Fast läkarkontakt"),
-    }
+def _sent_event(consult, physician, *, author, when) -> ConsultMessage:
+    params = {"name": physician.name, "route": Consult.RoutedTo.NAMED}
+    return _event(consult, "sent", params, author=author, when=when)
 
 
 def _vitals_line(obs: Observation) -> str:

@@ -103,7 +103,7 @@ def _hire_administration(b, hire: _Hiring) -> None:
         admin,
         [("sv", "native"), ("en", "fluent")],
         profession=Role.ADMINISTRATOR,
-        title="Systemförvaltare",
+        title=StaffProfile.Title.SYSTEM_ADMINISTRATOR,
         employer=b.region,
     )
     given, family = PERSONAS["samordnare"][1:]
@@ -112,7 +112,7 @@ def _hire_administration(b, hire: _Hiring) -> None:
         b.coordinator,
         [("sv", "native"), ("en", "fluent")],
         profession=Role.COORDINATOR,
-        title="Vårdsamordnare",
+        title=StaffProfile.Title.CARE_COORDINATOR,
         employer=b.region,
     )
     given, family = hire.swedish_name(rng.random() < 0.7)
@@ -120,7 +120,7 @@ def _hire_administration(b, hire: _Hiring) -> None:
         hire.person(None, given, family),
         [("sv", "native")],
         profession=Role.COORDINATOR,
-        title="Vårdsamordnare",
+        title=StaffProfile.Title.CARE_COORDINATOR,
         employer=b.region,
     )
 
@@ -181,7 +181,12 @@ def _hire_physicians(b, hire: _Hiring, count: int, licences) -> None:
             country, subdivision, city, zone = ("SE", "", employer.city, "Europe/Stockholm")
             langs = [("sv", "native"), ("en", "fluent")]
             where = f"på {employer.name} och digitalt"
-        title = "Specialist i geriatrik" if rng.random() < 0.3 else "Specialist i allmänmedicin"
+        geriatrician = rng.random() < 0.3
+        title = (
+            StaffProfile.Title.GERIATRICS if geriatrician else StaffProfile.Title.GENERAL_PRACTICE
+        )
+        # The physician's own presentation, written in Swedish.
+        title_sv = "Specialist i geriatrik" if geriatrician else "Specialist i allmänmedicin"
         b.physicians.append(
             hire.profile(
                 user,
@@ -195,7 +200,7 @@ def _hire_physicians(b, hire: _Hiring, count: int, licences) -> None:
                 work_city=city,
                 time_zone=zone,
                 presentation=(
-                    f"{title} med inriktning mot äldres hälsa. "
+                    f"{title_sv} med inriktning mot äldres hälsa. "
                     f"Arbetar {where} tillsammans med sjuksköterskorna på boendet."
                 ),
             )
@@ -236,7 +241,7 @@ def _hire_locums(b, hire: _Hiring, count: int, licences) -> None:
                 hire.person(None, given, family),
                 langs,
                 profession=Role.PHYSICIAN,
-                title="Legitimerad läkare, stafettläkare",
+                title=StaffProfile.Title.LOCUM_PHYSICIAN,
                 licence_number=str(next(licences)),
                 employer=b.agencies[index % len(b.agencies)],
                 work_country=country,
@@ -292,9 +297,9 @@ def _hire_carers(b, hire: _Hiring, carers, licences) -> None:
                     units = sorted(units)
                 title = rng.choice(
                     [
-                        "Legitimerad sjuksköterska",
-                        "Distriktssköterska",
-                        "Specialistsjuksköterska, vård av äldre",
+                        StaffProfile.Title.REGISTERED_NURSE,
+                        StaffProfile.Title.DISTRICT_NURSE,
+                        StaffProfile.Title.SPECIALIST_NURSE_OLDER_PEOPLE,
                     ]
                 )
                 licence = str(next(licences))
@@ -303,7 +308,11 @@ def _hire_carers(b, hire: _Hiring, carers, licences) -> None:
                 start = (j - nurses) % k
                 span = 1 if username or rng.random() < 0.8 else min(k, 2)
                 units = [unit_ids[(start + step) % k] for step in range(span)]
-                title, licence, profession = "Undersköterska", "", Role.ASSISTANT_NURSE
+                title, licence, profession = (
+                    StaffProfile.Title.ASSISTANT_NURSE,
+                    "",
+                    Role.ASSISTANT_NURSE,
+                )
             hire.profile(
                 hire.person(username, given, family),
                 langs,

@@ -396,7 +396,7 @@ def unit_worklist(
             ),
             Prefetch(
                 "tasks",
-                queryset=open_tasks.order_by("due_at", "pk")[:1],
+                queryset=open_tasks.select_related("order").order_by("due_at", "pk")[:1],
                 to_attr="open_tasks",
             ),
         )

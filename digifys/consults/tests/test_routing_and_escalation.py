@@ -148,7 +148,7 @@ def test_a_missed_deadline_escalates_to_the_next_in_line_through_the_worker(team
             )
         )
         assert {deputy.user.username, named.user.username, world.nurse_mala.username} <= notified
-        assert consult.messages.filter(kind="event", body__contains="Eskalerad").exists()
+        assert consult.messages.filter(kind="event", code="escalated").exists()
     with time_machine.travel(WEDNESDAY_10 + datetime.timedelta(minutes=62), tick=False):
         call_command("db_worker", batch=True, verbosity=0)
         consult.refresh_from_db()
@@ -200,7 +200,7 @@ def test_with_nobody_else_on_duty_the_consult_stays_and_the_unit_is_told(world):
     assert consult.assigned_to == world.physician_spain.staff_profile
     assert consult.escalation_count == 1 and consult.deadline_at > later
     assert Notification.objects.filter(recipient=world.nurse_mala, kind="consult_escalated")
-    assert consult.messages.filter(body__contains="ingen annan läkare").exists()
+    assert consult.messages.filter(code="escalated_nobody").exists()
 
 
 def test_no_consult_is_lost_under_repeated_escalation(world, team):

@@ -159,7 +159,7 @@ def test_the_physician_asks_for_new_vital_signs_and_the_nurse_sees_it(world, log
 
     assert response.status_code == 302
     request = consult.messages.get(kind=ConsultMessage.Kind.VITALS_REQUEST)
-    assert "NEWS2" in request.body
+    assert "NEWS2" in request.text and request.code == "vitals_request"
     assert _reload(consult).status == Consult.Status.ANSWERED
     html = login(world.nurse_mala, language="en").get(_url("detail", consult.pk))
     html = html.content.decode()
@@ -212,7 +212,9 @@ def test_the_physician_hands_over_to_another_physician(world, login, consult):
     consult = _reload(consult)
     assert consult.assigned_to == other
     assert consult.routed_to == Consult.RoutedTo.HANDOVER
-    assert consult.messages.filter(body__contains="Jag är på hembesök").exists()
+    assert consult.messages.filter(
+        code="handed_over", params__reason="Jag är på hembesök i eftermiddag."
+    ).exists()
     # The other physician now sees the consult (an open consult assigned to them).
     assert login(world.other_physician).get(_url("detail", consult.pk)).status_code == 200
 

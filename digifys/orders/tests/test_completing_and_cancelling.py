@@ -45,7 +45,7 @@ def test_the_nurse_completes_a_task_and_the_physician_sees_the_result(world, clo
         recipient=world.physician_spain, kind=Notification.Kind.TASK_DONE
     ).exists()
     event = order.consult.messages.filter(kind=ConsultMessage.Kind.EVENT).last()
-    assert "Omlagt. Sårkanter lätt rodnade, ingen vätska." in event.body
+    assert "Omlagt. Sårkanter lätt rodnade, ingen vätska." in event.text
     physician_page = login(world.physician_spain, language="en").get(reverse("orders:tasks"))
     assert "Omlagt. Sårkanter lätt rodnade, ingen vätska." in physician_page.content.decode()
 
@@ -101,7 +101,7 @@ def test_a_measuring_task_links_to_the_vitals_form_and_takes_the_vital_signs(wor
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.observation == measured
-    assert f"NEWS2 {measured.news2_total}" in task.result
+    assert f"NEWS2 {measured.news2_total}" in task.result_text
 
 
 def test_after_completing_the_nurse_goes_back_to_a_safe_next_page(world, clock, login):
@@ -143,7 +143,9 @@ def test_the_physician_cancels_an_order_with_a_reason(world, clock, login):
     response = client.post(url, {"reason": "Feberfri, kontrollerna behövs inte."})
     assert response.url == reverse("consults:detail", args=[order.consult_id])
     assert not order.tasks.filter(status=NurseTask.Status.OPEN).exists()
-    assert order.consult.messages.filter(body__contains="Feberfri").exists()
+    assert order.consult.messages.filter(
+        code="order_cancelled", params__reason="Feberfri, kontrollerna behövs inte."
+    ).exists()
 
 
 def test_only_physicians_cancel_orders(world, clock, login):

@@ -46,7 +46,7 @@ def test_an_overdue_task_notifies_the_unit_and_the_physician_once(world, clock):
     assert report_if_overdue(task_id=task.pk, now=after) is True
     assert _overdue_notified(world) == {world.nurse_mala.username, world.physician_spain.username}
     assert order.consult.messages.filter(
-        kind=ConsultMessage.Kind.EVENT, body__contains=task.title
+        kind=ConsultMessage.Kind.EVENT, code="task_overdue", params__kind=order.kind
     ).exists()
     count = Notification.objects.filter(kind=Notification.Kind.TASK_OVERDUE).count()
     # Reported once: running the check again (or the sweep) adds nothing.

@@ -41,7 +41,7 @@ def test_placing_an_order_from_a_consult_answers_it_and_creates_the_tasks(
     assert tasks[0].due_at == WEDNESDAY_10.replace(hour=11)
     consult.refresh_from_db()
     assert consult.status == Consult.Status.ANSWERED
-    assert consult.messages.filter(kind=ConsultMessage.Kind.EVENT, body__contains="12").exists()
+    assert consult.messages.filter(kind=ConsultMessage.Kind.EVENT, params__count=12).exists()
     assert Notification.objects.filter(recipient=world.nurse_mala, kind="task_new").exists()
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from digifys.accounts.models import User
 from digifys.consults.models import Consult, ConsultMessage, JournalNote
@@ -284,8 +284,10 @@ def test_the_persona_unit_has_an_open_sbar_consult_for_lakare_malaga(scale):
     assert "Diagnoser:" in consult.background and "Läkemedel" in consult.background
     assert f"NEWS2 {consult.observation.news2_total}" in consult.assessment
     assert consult.observation.resident_id == consult.resident_id
-    events = list(consult.messages.values_list("kind", "body"))
-    assert events == [("event", f"Skickad till {malaga.name} (Fast läkarkontakt).")]
+    events = list(consult.messages.values_list("kind", "code", "params"))
+    assert events == [("event", "sent", {"name": malaga.name, "route": "named"})]
+    with translation.override("sv"):
+        assert consult.messages.get().text == f"Skickad till {malaga.name} (Fast läkarkontakt)."
     assert malaga.user.notifications.filter(kind="consult_new", read_at=None).count() == 1
 
     physician = next(login for login in demo_logins() if login.username == "lakare.malaga")
@@ -312,17 +314,20 @@ def test_the_persona_unit_has_an_answered_consult_with_an_order_and_its_tasks():
     for task in done:
         assert task.due_at < task.completed_at < NOW
         assert task.observation.resident_id == consult.resident_id
-        assert f"NEWS2 {task.observation.news2_total}" in task.result
+        with translation.override("sv"):
+            assert f"NEWS2 {task.observation.news2_total}" in task.result_text
         assert task.completed_by.staff_profile.units.filter(pk=consult.unit_id).exists()
     assert NOW < still_open[0].due_at <= NOW + HOUR  # the next one is due soon
     thread = list(consult.messages.order_by("created_at", "pk"))
     kinds = [m.kind for m in thread]
     assert kinds.count("message") == 1
-    assert thread[0].body.startswith("Skickad till")
-    assert any(
-        m.body.startswith("Ordination:") and "(antal uppgifter: 6)" in m.body for m in thread
-    )
-    assert sum(m.body.startswith("Utförd:") for m in thread) == len(done)
+    with translation.override("sv"):
+        assert thread[0].text.startswith("Skickad till")
+        assert any(
+            m.text.startswith("Ordination:") and "(antal uppgifter: 6)" in m.text for m in thread
+        )
+        assert sum(m.text.startswith("Utförd:") for m in thread) == len(done)
+    assert all(m.code for m in thread if m.kind == "event")
     assert consult.updated_at == thread[-1].created_at
     note = JournalNote.objects.get(consult=consult)
     assert note.is_signed and note.author == consult.assigned_to

@@ -163,7 +163,7 @@ def loop_rows() -> list[str]:
         ),
         (ConsultMessage, ["consult__resident__identity_number", "created_at", "kind", "body"]),
         (Order, [resident, "kind", "instructions", "first_due_at", "every_hours", "for_days"]),
-        (NurseTask, [resident, "title", "due_at", "status", "completed_at", "result"]),
+        (NurseTask, [resident, "due_at", "status", "completed_at", "result"]),
         (JournalNote, [resident, "aktuellt", "status", "bedomning", "atgard", "signed_at"]),
         (Notification, ["recipient__username", "kind", "text", "created_at", "read_at"]),
     ]
