@@ -327,6 +327,14 @@ class Plan(models.Model):
         }
         return labels.get(self.method, self.method)
 
+    @property
+    def reason_text(self) -> str:
+        """Why it was re-planned, as typed; a re-plan after an absence without a typed reason
+        reads "Absence registered" in the reader's language (issue 12 §4 item 5)."""
+        if self.reason or not self.replanned_from_id:
+            return self.reason
+        return str(_("Absence registered"))
+
 
 class PlanItem(models.Model):
     """One work item of a plan and where the planner put it (times are UTC instants)."""

@@ -251,7 +251,7 @@ def replan_after_absence(*, actor, plan: Plan, reason: str, time_limit: float = 
             result=result,
             week_start=plan.week_start,
             replanned_from=plan,
-            reason=reason.strip() or _("Absence registered"),
+            reason=reason.strip(),
             previous=by_key,
         )
         PlanItem.objects.bulk_create([_copy_row(row, new_plan) for row in done])

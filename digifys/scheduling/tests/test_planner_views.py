@@ -100,6 +100,30 @@ def test_replan_from_the_page(login, planned, week):  # noqa: F811
     assert new.replanned_from == plan and new.reason == "Carmen ill"
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("sv", "Frånvaro registrerad"), ("en", "Absence registered"), ("es", "Ausencia registrada")],
+)
+def test_a_replan_without_a_typed_reason_reads_in_the_readers_language(
+    login,
+    planned,  # noqa: F811
+    week,  # noqa: F811
+    language,
+    text,
+):
+    """Issue 12 §4 item 5: the default reason is not stored in the coordinator's language."""
+    _request(planned, planned.resident_mala, week)
+    client = login(planned.coordinator, language="sv")
+    plan = _propose(client, week)
+    client.post(reverse("scheduling:plan_replan", kwargs={"pk": plan.pk}), {"reason": ""})
+    new = Plan.objects.latest("created_at")
+    assert new.replanned_from == plan and new.reason == ""
+    page = login(planned.coordinator, language=language).get(
+        reverse("scheduling:plan", kwargs={"pk": new.pk})
+    )
+    assert text in page.content.decode()
+
+
 def test_nurse_sends_a_planning_request(login, planned, week):  # noqa: F811
     client = login(planned.nurse_mala, language="en")
     url = reverse("scheduling:work_request_new", kwargs={"resident_pk": planned.resident_mala.pk})
