@@ -88,7 +88,9 @@ def now_for(user, resident: Resident, *, clinical: bool, now: datetime.datetime)
             total=Count("pk"), overdue=Count("pk", filter=Q(pk__in=tasks.late(now=now)))
         )
         state.open_task_count, state.overdue_task_count = counts["total"], counts["overdue"]
-        state.tasks = list(tasks.order_by("due_at", "pk")[:OPEN_TASKS_SHOWN])
+        state.tasks = list(
+            tasks.select_related("order").order_by("due_at", "pk")[:OPEN_TASKS_SHOWN]
+        )
         state.next_agenda_item = (
             AgendaItem.objects.visible_to(user)
             .filter(

@@ -64,7 +64,7 @@ def _sources(user, resident: Resident, now: datetime.datetime) -> dict[str, tupl
                 resident=resident, completed_at__isnull=False
             ),
             "completed_at",
-            ("completed_by",),
+            ("completed_by", "order", "observation"),
         ),
         "round": (
             AgendaItem.objects.visible_to(user).filter(
