@@ -144,7 +144,8 @@ INSTALLED_APPS = [
     "csp",
     "template_partials",
     "django_tasks",
-    "django_tasks_db",
+    # django-tasks-db under a translated name (its own AppConfig says "Tasks Database Backend").
+    "digifys.administration.apps.TasksDatabaseConfig",
     "digifys.core",
     "digifys.accounts",
     "digifys.directory",
@@ -162,6 +163,7 @@ INSTALLED_APPS = [
     "digifys.rounds",
     "digifys.visits",
     "digifys.insights",
+    "digifys.administration",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",
