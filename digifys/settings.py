@@ -378,10 +378,12 @@ def redis_channel_layer(url: str, **config) -> dict:
     socket's read timed out after ~5 s ("Timeout reading from …") and the socket was closed.
     The read timeout must be well above the 5 s blocking pop; a `socket_timeout` in REDIS_URL's
     query string would override this, so do not set one there (docs/operations.md).
+    The backend is channels_redis' layer with a receive that honours a cancellation lost in
+    the blocking pop, so a disconnected socket's consumer finishes (digifys/core/layers.py).
     """
     host = {"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "digifys.core.layers.RedisChannelLayer",
         "CONFIG": {"hosts": [host], **config},
     }
 
