@@ -144,7 +144,8 @@ INSTALLED_APPS = [
     "csp",
     "template_partials",
     "django_tasks",
-    "django_tasks_db",
+    # django-tasks-db under a translated name (its own AppConfig says "Tasks Database Backend").
+    "digifys.administration.apps.TasksDatabaseConfig",
     "digifys.core",
     "digifys.accounts",
     "digifys.directory",
@@ -162,6 +163,7 @@ INSTALLED_APPS = [
     "digifys.rounds",
     "digifys.visits",
     "digifys.insights",
+    "digifys.administration",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",
@@ -376,10 +378,12 @@ def redis_channel_layer(url: str, **config) -> dict:
     socket's read timed out after ~5 s ("Timeout reading from …") and the socket was closed.
     The read timeout must be well above the 5 s blocking pop; a `socket_timeout` in REDIS_URL's
     query string would override this, so do not set one there (docs/operations.md).
+    The backend is channels_redis' layer with a receive that honours a cancellation lost in
+    the blocking pop, so a disconnected socket's consumer finishes (digifys/core/layers.py).
     """
     host = {"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "digifys.core.layers.RedisChannelLayer",
         "CONFIG": {"hosts": [host], **config},
     }
 

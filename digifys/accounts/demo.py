@@ -120,7 +120,9 @@ def _persona_detail(user: User, role: str) -> str:
             )
         return detail
     if role == Role.ADMINISTRATOR:
-        return f"{profile.employer.name}; " + _("Django admin (/admin/)")
+        return f"{profile.employer.name}; " + _(
+            "administration (/administration/), Django admin (/admin/)"
+        )
     return profile.employer.name
 
 

@@ -9,7 +9,10 @@ A resident not (or no longer) eligible for the virtual clinic's care (not regist
 Västerbotten and no other documented basis) is still cared for at the bedside, and consults still
 escalate: only physicians working in Sweden may take them — the region's on-call route —
 because the virtual clinic abroad serves only Västerbotten's residents (domain-spec §3.5, §3.6;
-issue 19 item 2). `refusal_reason` says why a physician may not.
+issue 19 item 2). The same rule holds for every new care action of the virtual clinic — orders,
+medication reviews, bookings and video visits (issue 12 §4 item 17): `may_serve` is the rule,
+`refusal_reason` says why a physician may not take a consult, `care_refusal` why they may not
+take another care action.
 """
 
 import datetime
@@ -42,9 +45,18 @@ def deadline_for(urgency: str, *, start: datetime.datetime | None = None) -> dat
     return (start or timezone.now()) + datetime.timedelta(minutes=minutes)
 
 
+def may_serve(physician: StaffProfile, resident: Resident) -> bool:
+    """The one rule: may PHYSICIAN take new care actions for RESIDENT?
+
+    Yes for a resident eligible for the virtual clinic's care; for one who is not, only a
+    physician working in Sweden (the region's on-call route) may.
+    """
+    return resident.is_eligible or physician.work_country == StaffProfile.Country.SWEDEN
+
+
 def refusal_reason(physician: StaffProfile, resident: Resident) -> str | None:
     """Return why PHYSICIAN may not take consults for RESIDENT, or None if they may."""
-    if resident.is_eligible or physician.work_country == StaffProfile.Country.SWEDEN:
+    if may_serve(physician, resident):
         return None
     return _(
         "%(name)s is not registered in Västerbotten and has no other documented entitlement to "
@@ -52,6 +64,18 @@ def refusal_reason(physician: StaffProfile, resident: Resident) -> str | None:
         "goes to a physician working in Sweden (the region's on-call route); the care "
         "coordinator settles the care responsibility."
     ) % {"name": resident.full_name}
+
+
+def care_refusal(clinician: StaffProfile, resident: Resident) -> str | None:
+    """Return why CLINICIAN may not be booked for or hold a video visit with RESIDENT, or None."""
+    if may_serve(clinician, resident):
+        return None
+    return _(
+        "%(name)s is not registered in Västerbotten and has no other documented entitlement to "
+        "the virtual clinic's care, so %(clinician)s, who works abroad, may not be booked for "
+        "them or hold a video visit with them. Choose a physician working in Sweden (the "
+        "region's on-call route); the care coordinator settles the care responsibility."
+    ) % {"name": resident.full_name, "clinician": clinician.name}
 
 
 def restriction(resident: Resident) -> str | None:

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "digifys.core"
     label = "core"
+    verbose_name = _("Core")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_out

@@ -19,7 +19,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("residents:mine")
     if role == Role.COORDINATOR:
         return redirect("careteams:overview")
-    if role == Role.ADMINISTRATOR or request.user.is_staff:
+    if role == Role.ADMINISTRATOR:
+        return redirect("administration:home")
+    if request.user.is_staff:
         return redirect("admin:index")
     return render(request, "core/no_role.html", status=403)
 

@@ -29,9 +29,11 @@ from django.utils.translation import gettext as _
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
+from digifys.consults import routing
 from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_of
 from digifys.directory.models import StaffProfile
 from digifys.residents.models import Resident
+from digifys.residents.services import NotEligible
 
 from .availability import (
     _holiday_calendar,
@@ -198,6 +200,10 @@ def book(
         raise ValidationError({"clinician": _("Choose a physician or a nurse.")})
     if kind not in Booking.Kind.values:
         raise ValidationError({"kind": _("Choose a kind of booking.")})
+    # Digital care only for Västerbotten's residents: the rule of consults and orders (issue 19
+    # item 2) holds for bookings too (issue 12 §4 item 17).
+    if refusal := routing.care_refusal(clinician, resident):
+        raise NotEligible({"clinician": refusal})
     if resident.unit_id is None:
         raise ValidationError(_("The resident has no unit; register the move-in first."))
     _check_times(clinician, starts_at, ends_at)

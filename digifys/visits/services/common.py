@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from digifys.consults import routing
+from digifys.residents.services import NotEligible
 from digifys.visits.models import BEDSIDE_ROLES, CallEvent, Participant, Room
 
 GUEST_SESSION_KEY = "visits_guests"
@@ -40,6 +42,24 @@ NOT_LOGGED_IN, FORBIDDEN, NO_ROOM, NOT_OPEN = 4401, 4403, 4404, 4409
 
 def may_enter(user, room: Room) -> bool:
     return Room.objects.visible_to(user).filter(pk=room.pk).exists()
+
+
+def ensure_may_hold(host, resident) -> None:
+    """Refuse a video visit with HOST about RESIDENT where the virtual clinic may not serve them.
+
+    The rule of issue 19 item 2 (`consults.routing.may_serve`), applied to video visits (issue 12
+    §4 item 17): not with a physician abroad for a resident who is not eligible.
+    """
+    if resident is not None and (reason := routing.care_refusal(host, resident)):
+        raise NotEligible(reason)
+
+
+def join_refusal(user, room: Room) -> str | None:
+    """Why USER (staff) may not join ROOM about a resident the clinic abroad may not serve."""
+    staff = getattr(user, "staff_profile", None) if user is not None else None
+    if staff is None or room.resident_id is None:
+        return None
+    return routing.care_refusal(staff, room.resident)
 
 
 def _is_unit_nurse(user, unit_id: int) -> bool:

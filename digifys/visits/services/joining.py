@@ -18,6 +18,7 @@ from .common import (
     JoinRefused,
     Status,
     closed_message,
+    join_refusal,
     may_enter,
     room_group,
     setting,
@@ -28,7 +29,7 @@ from .rooms import participant_for_user
 
 def identify(*, room_id: int, user=None, guest_participants: dict | None = None) -> Participant:
     """Return who is connecting to ROOM_ID, or raise JoinRefused with the close code."""
-    room = Room.objects.select_related("host__user", "unit").filter(pk=room_id).first()
+    room = Room.objects.select_related("host__user", "unit", "resident").filter(pk=room_id).first()
     participant = None
     guest_id = (guest_participants or {}).get(str(room_id))
     staff = user is not None and user.is_authenticated
@@ -47,6 +48,8 @@ def identify(*, room_id: int, user=None, guest_participants: dict | None = None)
             raise JoinRefused(NOT_LOGGED_IN, _("Log in to join the video visit."), "login")
         if not may_enter(user, room):
             raise JoinRefused(FORBIDDEN, _("You are not invited to this video visit."), "forbidden")
+        if refusal := join_refusal(user, room):
+            raise JoinRefused(FORBIDDEN, refusal, "not_eligible")
         participant = participant_for_user(room=room, user=user)
     participant.room = room
     if participant.status == Status.REMOVED:

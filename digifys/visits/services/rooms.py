@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from digifys.audit import services as audit
 from digifys.visits.models import Participant, Room
 
-from .common import Status, _is_unit_nurse, _user_kind, setting
+from .common import Status, _is_unit_nurse, _user_kind, ensure_may_hold, setting
 
 
 def _window(starts_at, ends_at) -> tuple[datetime.datetime, datetime.datetime]:
@@ -39,6 +39,7 @@ def open_room_for_consult(*, actor, consult, request=None) -> Room:
     host_user_id = consult.assigned_to.user_id
     if actor.pk != host_user_id and not _is_unit_nurse(actor, consult.unit_id):
         raise PermissionDenied
+    ensure_may_hold(consult.assigned_to, consult.resident)
     now = timezone.now()
     room = (
         Room.objects.select_for_update(of=("self",))
@@ -70,6 +71,7 @@ def open_room_for_booking(*, actor, booking, request=None) -> Room:
     """Return the booking's room, creating it (open around the booked time)."""
     if actor.pk != booking.clinician.user_id and not _is_unit_nurse(actor, booking.unit_id):
         raise PermissionDenied
+    ensure_may_hold(booking.clinician, booking.resident)
     room = Room.objects.select_for_update(of=("self",)).filter(booking=booking).first()
     if room is not None:
         return room
