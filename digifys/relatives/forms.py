@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from digifys.core.forms import DateField
@@ -16,7 +17,9 @@ class ConsentForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=_("What the relative may see"),
-        choices=[(scope.value, f"{scope.label} – {SCOPE_HELP[scope]}") for scope in Scope],
+        choices=[
+            (scope.value, format_lazy("{} – {}", scope.label, SCOPE_HELP[scope])) for scope in Scope
+        ],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -197,9 +197,9 @@ def portal_cards(user) -> list[Card]:
             .order_by("starts_at")
         )
         open_rooms = set(
-            Room.objects.filter(booking__in=meetings, ended_at__isnull=True).values_list(
-                "booking_id", flat=True
-            )
+            Room.objects.filter(
+                booking__in=meetings, ended_at__isnull=True, opens_at__lte=now, closes_at__gt=now
+            ).values_list("booking_id", flat=True)
         )
         for booking in meetings:
             for card in meeting_cards:
@@ -209,8 +209,7 @@ def portal_cards(user) -> list[Card]:
                             starts_at=booking.starts_at,
                             ends_at=booking.ends_at,
                             clinician=booking.clinician.name,
-                            is_open=booking.pk in open_rooms
-                            and booking.starts_at - datetime.timedelta(minutes=15) <= now,
+                            is_open=booking.pk in open_rooms,
                         )
                     )
     return cards

@@ -78,10 +78,12 @@ def consents(request: HttpRequest, pk: int) -> HttpResponse:
     by_relative: dict[int, list[Consent]] = {}
     for row in history:
         by_relative.setdefault(row.relative_id, []).append(row)
-    rows = [
-        {"relative": relative, "history": by_relative.get(relative.pk, [])}
-        for relative in relatives
-    ]
+    today = stockholm_today()
+    rows = []
+    for relative in relatives:
+        rows_of = by_relative.get(relative.pk, [])
+        state = rows_of[0].state(today) if rows_of else "none"
+        rows.append({"relative": relative, "history": rows_of, "state": state})
     _log_read(request, resident, "relative_consents", resident.pk)
     return render(
         request,
@@ -89,7 +91,6 @@ def consents(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "resident": resident,
             "rows": rows,
-            "today": stockholm_today(),
             "may_record": services.may_record_consent(request.user),
         },
     )
