@@ -120,7 +120,9 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     """Register or change a relative's consent (a new row each time)."""
     require_role(request.user, *services.RECORDING_ROLES)
     relative = _relative_for_staff(request, pk)
-    form = ConsentForm(request.POST or None, initial=_initial(relative))
+    form = ConsentForm(
+        request.POST if request.method == "POST" else None, initial=_initial(relative)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.record_consent(
@@ -150,7 +152,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke a relative's consent, after a confirmation with the reason."""
     require_role(request.user, *services.RECORDING_ROLES)
     relative = _relative_for_staff(request, pk)
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.revoke_consent(

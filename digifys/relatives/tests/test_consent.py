@@ -353,3 +353,24 @@ def test_the_resident_page_section_lists_each_relatives_consent_and_logs_nothing
     assert AuditEvent.objects.count() == before
     assert _render_tag(world.relative_with_consent, world.resident_mala).strip() == ""
     assert "Gustav" not in _render_tag(world.nurse_storuman, world.resident_mala)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"given_on": "9999-12-31", "review_on": "0001-01-01"},
+        {"given_on": "٢٠٢٦-٠١-٠١", "scopes": ["care_team"], "basis": "resident"},
+        {"scopes": ["x" * 5000], "basis": "nobody", "valid_until": "2026-02-30"},
+        {"reason": "x" * 5000, "basis": "harm_assessment", "scopes": ["updates"]},
+        {},
+    ],
+)
+def test_hostile_consent_input_is_refused_with_a_message_never_a_server_error(world, login, data):
+    client = login(world.nurse_mala, language="en")
+    gustav = world.resident_mala.relatives.get(user=world.relative_with_consent)
+    before = Consent.objects.count()
+    response = client.post(reverse("relatives:record", args=[gustav.pk]), data)
+    assert response.status_code == 400
+    response = client.post(reverse("relatives:revoke", args=[gustav.pk]), {"reason": "y" * 5000})
+    assert response.status_code == 400
+    assert Consent.objects.count() == before
