@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "digifys.visits",
     "digifys.insights",
     "digifys.administration",
+    "digifys.relatives",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("visits/", include("digifys.visits.urls")),
     path("insights/", include("digifys.insights.urls")),
     path("administration/", include("digifys.administration.urls")),
+    path("relatives/", include("digifys.relatives.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

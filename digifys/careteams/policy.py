@@ -14,8 +14,8 @@ functions here:
 - clinical staff also see a resident they hold an active access grant for (emergency access or
   a block opened with consent); a grant is not a care relationship (`has_care_relationship`);
 - coordinators see organisation data of every resident, never clinical records;
-- relatives see the residents they are linked to with a recorded consent (the portal will
-  narrow what they see by the consent's scope);
+- relatives see the residents they are linked to with a consent in force
+  (`relatives.models.Consent`); `relatives.policy` narrows what they see by its scopes;
 - administrators see no resident data.
 
 Blocks (spärr, PDL 4 kap. 4 §) hide the records a unit holds from staff of other units unless a
@@ -31,6 +31,7 @@ from django.utils import timezone
 from digifys.accounts.models import Role
 from digifys.careteams.models import AccessGrant, Block, PhysicianAssignment
 from digifys.consults.models import Consult
+from digifys.relatives.models import Consent
 from digifys.residents.models import Resident
 from digifys.rounds.models import AgendaItem, Round
 from digifys.scheduling.models import Booking
@@ -100,7 +101,8 @@ def resident_filter_for(user, *, grants: bool = True) -> Q:
         # Coordinators manage units and panels: organisation data, never clinical notes.
         return ~NOTHING
     elif role == Role.RELATIVE:
-        consented = user.relative_links.exclude(consent="")
+        # Only through a consent in force (relatives.policy narrows it further, scope by scope).
+        consented = Consent.objects.in_force().of_user(user)
         return Q(pk__in=consented.values("resident"))
     else:
         # Administrators configure the system and see no resident data.

@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if role == Role.PHYSICIAN:
         return redirect("consults:inbox")
     if role == Role.RELATIVE:
-        return redirect("residents:mine")
+        return redirect("relatives:home")
     if role == Role.COORDINATOR:
         return redirect("careteams:overview")
     if role == Role.ADMINISTRATOR:

@@ -65,6 +65,14 @@ class Organisation(models.Model):
     country = models.CharField(_("country"), max_length=2, default="SE")
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
     is_active = models.BooleanField(_("active"), default=True)
+    # E.164; a unit's number is what relatives are told to call (the relatives' portal).
+    phone = models.CharField(
+        _("phone number"),
+        max_length=20,
+        blank=True,
+        validators=[phone_numbers.validate],
+        help_text=_("A Swedish or Spanish number, e.g. 070-123 45 67 or +34 612 34 56 78."),
+    )
     # A unit's numbered rooms (e.g. 101–114). Registration accepts only a room in this range
     # when both ends are set; units without them accept any room label.
     first_room = models.PositiveIntegerField(_("first room"), null=True, blank=True)
@@ -90,6 +98,8 @@ class Organisation(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        with contextlib.suppress(ValidationError):
+            self.phone = phone_numbers.normalise(self.phone)
         if (self.first_room is None) != (self.last_room is None) or (
             self.has_room_range and self.first_room > self.last_room
         ):

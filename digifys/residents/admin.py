@@ -63,6 +63,9 @@ class ResidentAdminForm(forms.ModelForm):
 class RelativeInline(admin.TabularInline):
     model = Relative
     extra = 0
+    # What a relative may see is their consent (relatives.Consent, recorded from the resident
+    # page with its history), not a field here.
+    exclude = ("consent", "consent_recorded_at")
     autocomplete_fields = ("user",)
 
 
@@ -133,6 +136,7 @@ class RelativeAdmin(AuditedAdmin):
     list_select_related = ("resident",)
     raw_id_fields = ("resident",)
     autocomplete_fields = ("user",)
+    exclude = ("consent", "consent_recorded_at")  # see RelativeInline
 
     def save_model(self, request, obj, form, change):
         # Logged with what changed, instead of AuditedAdmin's plain entry.
@@ -150,12 +154,13 @@ class RelativeAdmin(AuditedAdmin):
         super().delete_queryset(request, queryset)
 
 
-# What lets a relative's login see a resident: a change of either is logged (issue 20 item 5).
-RELATIVE_ACCESS_FIELDS = ["consent", "user"]
+# What links a relative's login to a resident: a change is logged (issue 20 item 5). What the
+# login may then see is the relative's consent (relatives.Consent, logged by its services).
+RELATIVE_ACCESS_FIELDS = ["user"]
 
 
 def log_relative_change(request, relative: Relative, action: str, changed) -> None:
-    """Write a relative's login link and consent, and which fields changed, to the access log."""
+    """Write a relative's login link, and which fields changed, to the access log."""
     audit.record(
         actor=request.user,
         action=action,
@@ -167,6 +172,5 @@ def log_relative_change(request, relative: Relative, action: str, changed) -> No
         details={
             "changed": sorted(set(changed) & set(RELATIVE_ACCESS_FIELDS)) or sorted(changed)[:10],
             "user": relative.user_id,
-            "consent": relative.consent,
         },
     )

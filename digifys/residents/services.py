@@ -355,7 +355,8 @@ def add_relative(
         object_type="relative",
         object_id=relative.pk,
         purpose="administration",
-        details={"user": relative.user_id, "consent": relative.consent},
+        # What the relative may see is their consent (relatives.services, logged there).
+        details={"user": relative.user_id},
     )
     return relative
 

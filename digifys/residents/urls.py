@@ -1,4 +1,6 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -7,7 +9,12 @@ app_name = "residents"
 urlpatterns = [
     path("", views.resident_list, name="list"),
     path("register/", views.register, name="register"),
-    path("mine/", views.my_residents, name="mine"),
+    # The relatives' portal moved to the relatives app (it reads by consent scope).
+    path(
+        "mine/",
+        login_required(RedirectView.as_view(pattern_name="relatives:home")),
+        name="mine",
+    ),
     path("<int:pk>/", views.resident_detail, name="detail"),
     path("<int:pk>/registration/", views.change_registration, name="change_registration"),
     path("<int:pk>/entitlement/", views.document_entitlement, name="entitlement"),

@@ -74,7 +74,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The resident's hub: who, now, actions, the vital-signs chart and the timeline."""
     if request.user.role == Role.RELATIVE:
-        return redirect("residents:mine")
+        return redirect("relatives:home")
     user = request.user
     try:
         resident = hub.load_resident(
@@ -102,7 +102,6 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "deputy": selectors.deputy(resident),
         "clinical": clinical,
         "emergency": emergency,
-        "relatives": resident.relatives.all(),
         "can_change_registration": user.role == Role.COORDINATOR,
         "can_manage_blocks": user.role in (Role.COORDINATOR, Role.NURSE, Role.ASSISTANT_NURSE),
         # Who the resident met, not what was said: staff who see the resident see this too.
@@ -252,31 +251,6 @@ def document_entitlement(request: HttpRequest, pk: int) -> HttpResponse:
         "residents/entitlement.html",
         {"form": form, "resident": resident},
         status=status,
-    )
-
-
-@login_required
-def my_residents(request: HttpRequest) -> HttpResponse:
-    """A relative's start page: their resident(s) and who the doctor is."""
-    require_role(request.user, Role.RELATIVE)
-    residents = selectors.with_care_team(
-        Resident.objects.visible_to(request.user), with_languages=True
-    )
-    cards = [
-        {"resident": r, "named": selectors.named_physician(r), "deputy": selectors.deputy(r)}
-        for r in residents
-    ]
-    audit.record_many(
-        actor=request.user,
-        action="read",
-        residents=[card["resident"] for card in cards],
-        object_type="relative_card",
-        purpose="patient_request",
-        request=request,
-    )
-    awaiting_consent = request.user.relative_links.filter(consent="").exists()
-    return render(
-        request, "residents/mine.html", {"cards": cards, "awaiting_consent": awaiting_consent}
     )
 
 

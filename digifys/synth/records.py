@@ -85,11 +85,7 @@ def create_resident_rows(b) -> None:
     for table in (diagnoses, medications, limitations, relatives, assignments, contacts):
         table.flush()
     b.relative_count = relatives.count
-    # The persona relative has the resident's consent (inserted rows default to none).
-    Relative.objects.filter(user=b.relative_user).update(
-        consent=Relative.Consent.RESIDENT,
-        consent_recorded_at=b.instant(b.model_start_k, 0),
-    )
+    # What relatives may see (their consents) is written by synth.consents.
     b.contact_count = contacts.count
 
 

@@ -68,7 +68,7 @@ from digifys.residents.models import Relative
 from digifys.rounds.demo import seed_round_slots
 from digifys.scheduling.demo import seed_work_requests
 
-from . import layout, records, residents, reviews, staff
+from . import consents, layout, records, residents, reviews, staff
 from .layout import REGION_NAME
 from .loop import LoopBuilder
 from .tables import Pick
@@ -279,6 +279,7 @@ class _Builder:
         staff.create_staff(self)
         residents.create_residents(self)
         records.create_resident_rows(self)
+        consents.create_consent_rows(self)
         medication_reviews = reviews.create_review_rows(self)
         loop = LoopBuilder(self).run()
         # Ward rounds go through their own service: a weekly slot per unit with its named

@@ -11,6 +11,14 @@ OK, FORBIDDEN, NOT_FOUND, REDIRECT, BAD_REQUEST = 200, 403, 404, 302, 400
 
 STAFF = {"nurse_mala", "nurse_storuman", "physician_spain", "other_physician", "coordinator"}
 CLINICAL = STAFF - {"coordinator"}
+RELATIVES = {
+    "relative_with_consent",
+    "relative_without",
+    "relative_scoped",
+    "relative_expired",
+    "relative_revoked",
+    "relative_other",
+}
 
 
 def row(default, **overrides) -> dict:

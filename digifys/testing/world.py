@@ -6,8 +6,12 @@ The personas, after healthchecks' Alice/Bob/Charlie:
 - physician_spain (Málaga) is the named physician of the Malå residents;
 - other_physician (Lycksele) has no panel at all;
 - coordinator sees organisation data; administrator sees no resident data;
-- relative_with_consent is linked to one Malå resident with consent; relative_without is
-  linked to another Malå resident without consent and sees nothing;
+- relative_with_consent is linked to one Malå resident with a consent in force that shares
+  everything; relative_without is linked to another Malå resident without consent and sees
+  nothing; relative_scoped has a consent for that other resident that shares only updates and
+  messages (no care team, no meetings); relative_expired's consent for the first resident ran
+  out yesterday; relative_revoked's consent for it was revoked; relative_other has a full consent
+  for Storuman's resident only;
 - an anonymous visitor is redirected to log in.
 """
 
@@ -20,6 +24,7 @@ from django.contrib.auth.hashers import make_password
 from digifys.accounts.models import Role, User
 from digifys.careteams.models import PhysicianAssignment
 from digifys.directory.models import Organisation, StaffProfile
+from digifys.relatives.models import Consent, Scope, stockholm_today
 from digifys.residents.identity import parse_identity_number
 from digifys.residents.models import Relative, Resident
 from digifys.residents.testnumbers import load_test_personnummer
@@ -115,6 +120,42 @@ def assign(resident: Resident, physician: StaffProfile, role: str = "named") -> 
     )
 
 
+def make_relative(
+    resident: Resident, username: str, given: str, family: str, relationship: str
+) -> Relative:
+    """A relative of RESIDENT with a login of their own (no consent yet)."""
+    user = make_user(username, first_name=given, last_name=family)
+    return Relative.objects.create(
+        resident=resident,
+        user=user,
+        given_name=given,
+        family_name=family,
+        relationship=relationship,
+    )
+
+
+def give_consent(
+    relative: Relative, recorded_by: User, scopes, *, valid_until=None, **extra
+) -> Consent:
+    """Register the resident's consent for RELATIVE sharing SCOPES (in force since 2020)."""
+    fields = {
+        "event": Consent.Event.GIVEN,
+        "basis": Consent.Basis.RESIDENT,
+        "given_on": datetime.date(2020, 1, 1),
+        "review_on": datetime.date(2027, 1, 1),
+    }
+    fields.update(extra)
+    return Consent.objects.create(
+        relative=relative,
+        resident=relative.resident,
+        valid_until=valid_until,
+        recorded_by=recorded_by,
+        recorded_at=datetime.datetime(2020, 1, 1, 9, tzinfo=datetime.UTC),
+        **{scope: scope in set(scopes) for scope in Scope.values},
+        **fields,
+    )
+
+
 @dataclass
 class World:
     region: Organisation
@@ -131,6 +172,10 @@ class World:
     administrator: User
     relative_with_consent: User
     relative_without: User
+    relative_scoped: User
+    relative_expired: User
+    relative_revoked: User
+    relative_other: User
     resident_mala: Resident
     resident_mala_2: Resident
     resident_storuman: Resident
@@ -148,6 +193,10 @@ PERSONAS = [
     "administrator",
     "relative_with_consent",
     "relative_without",
+    "relative_scoped",
+    "relative_expired",
+    "relative_revoked",
+    "relative_other",
     "anonymous",
 ]
 
@@ -199,24 +248,40 @@ def build_world() -> World:
     )
     for resident in (resident_mala, resident_mala_2):
         assign(resident, physician_spain)
-    relative_with = make_user("gustav.relative", first_name="Gustav", last_name="Lind")
-    Relative.objects.create(
-        resident=resident_mala,
-        user=relative_with,
-        given_name="Gustav",
-        family_name="Lind",
-        relationship=Relative.Relationship.CHILD,
-        consent=Relative.Consent.RESIDENT,
-        consent_recorded_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    recorder = nurse_mala.user
+    relative_with = make_relative(
+        resident_mala, "gustav.relative", "Gustav", "Lind", Relative.Relationship.CHILD
     )
-    relative_without = make_user("harriet.relative", first_name="Harriet", last_name="Ek")
-    Relative.objects.create(
-        resident=resident_mala_2,
-        user=relative_without,
-        given_name="Harriet",
-        family_name="Ek",
-        relationship=Relative.Relationship.NIECE_NEPHEW,
+    give_consent(relative_with, recorder, Scope.values)
+    relative_without = make_relative(
+        resident_mala_2, "harriet.relative", "Harriet", "Ek", Relative.Relationship.NIECE_NEPHEW
     )
+    relative_scoped = make_relative(
+        resident_mala_2, "jonas.relative", "Jonas", "Strand", Relative.Relationship.GRANDCHILD
+    )
+    give_consent(relative_scoped, recorder, [Scope.UPDATES, Scope.MESSAGES])
+    relative_expired = make_relative(
+        resident_mala, "karin.relative", "Karin", "Vik", Relative.Relationship.SIBLING
+    )
+    yesterday = stockholm_today() - datetime.timedelta(days=1)
+    give_consent(relative_expired, recorder, Scope.values, valid_until=yesterday)
+    relative_revoked = make_relative(
+        resident_mala, "lars.relative", "Lars", "Holm", Relative.Relationship.FRIEND
+    )
+    given = give_consent(relative_revoked, recorder, Scope.values)
+    Consent.objects.create(
+        relative=given.relative,
+        resident=given.resident,
+        event=Consent.Event.REVOKED,
+        basis=given.basis,
+        given_on=given.given_on,
+        reason="The resident asked for it.",
+        recorded_by=recorder,
+    )
+    relative_other = make_relative(
+        resident_storuman, "maja.relative", "Maja", "Dahl", Relative.Relationship.CHILD
+    )
+    give_consent(relative_other, nurse_storuman.user, Scope.values)
     return World(
         region=region,
         mala=mala,
@@ -230,8 +295,12 @@ def build_world() -> World:
         other_physician=other_physician.user,
         coordinator=coordinator.user,
         administrator=administrator.user,
-        relative_with_consent=relative_with,
-        relative_without=relative_without,
+        relative_with_consent=relative_with.user,
+        relative_without=relative_without.user,
+        relative_scoped=relative_scoped.user,
+        relative_expired=relative_expired.user,
+        relative_revoked=relative_revoked.user,
+        relative_other=relative_other.user,
         resident_mala=resident_mala,
         resident_mala_2=resident_mala_2,
         resident_storuman=resident_storuman,

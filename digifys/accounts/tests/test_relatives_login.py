@@ -33,7 +33,7 @@ def test_a_relative_logs_in_with_a_code_from_the_email(world, client):
     code = re.search(r"^([A-Z0-9-]{6,})$", mail.outbox[0].body, re.MULTILINE).group(1)
     response = client.post(reverse("account_confirm_login_code"), {"code": code})
     assert response.url == reverse("home")
-    assert client.get(reverse("residents:mine")).status_code == 200  # no TOTP for relatives
+    assert client.get(reverse("relatives:home")).status_code == 200  # no TOTP for relatives
 
 
 def test_a_wrong_login_code_is_refused(world, client):

@@ -135,7 +135,7 @@ def test_a_recovery_code_works_instead_of_the_app(world, client):
 def test_a_relative_is_not_asked_for_a_second_factor(world, client):
     response = _password_login(client, world.relative_with_consent)
     assert response.url == reverse("home")
-    assert client.get(reverse("residents:mine")).status_code == 200
+    assert client.get(reverse("relatives:home")).status_code == 200
 
 
 def test_a_staff_session_without_the_code_step_is_asked_for_the_code(world, client):

@@ -18,6 +18,7 @@ from digifys.testing.access_matrix import (
     NOT_FOUND,
     OK,
     REDIRECT,
+    RELATIVES,
     STAFF,
 )
 from digifys.testing.access_matrix import everyone as _everyone
@@ -39,6 +40,7 @@ APPS_WITH_ROWS = [
     "visits",
     "insights",
     "administration",
+    "relatives",
 ]
 
 
@@ -130,11 +132,8 @@ MATRIX = {
         _row(FORBIDDEN, **dict.fromkeys(STAFF, OK)),
     ),
     "residents:register": (lambda w: {}, "get", _row(FORBIDDEN, coordinator=OK)),
-    "residents:mine": (
-        lambda w: {},
-        "get",
-        _row(FORBIDDEN, relative_with_consent=OK, relative_without=OK),
-    ),
+    # The relatives' portal moved to relatives:home (relatives/tests/access_rows.py).
+    "residents:mine": (lambda w: {}, "get", _row(REDIRECT)),
     "residents:detail": (
         lambda w: {"pk": w.resident_mala.pk},
         "get",
@@ -143,8 +142,7 @@ MATRIX = {
             nurse_mala=OK,
             physician_spain=OK,
             coordinator=OK,
-            relative_with_consent=REDIRECT,
-            relative_without=REDIRECT,
+            **dict.fromkeys(RELATIVES, REDIRECT),
         ),
     ),
     "residents:change_registration": (

@@ -47,7 +47,7 @@ def test_a_physician_switches_to_spanish_and_it_sticks(world, browser_login, liv
         ("physician_spain", "/careteams/panel/"),
         ("coordinator", "/careteams/overview/"),
         ("coordinator", "/residents/register/"),
-        ("relative_with_consent", "/residents/mine/"),
+        ("relative_with_consent", "/relatives/"),
     ],
 )
 def test_pages_have_no_serious_accessibility_violations(

@@ -88,7 +88,7 @@ PAGES = [
     ("accounts:preferences", {}, "nurse_mala"),
     ("residents:list", {}, "nurse_mala"),
     ("residents:register", {}, "coordinator"),
-    ("residents:mine", {}, "relative_with_consent"),
+    ("relatives:home", {}, "relative_with_consent"),
     ("residents:detail", {"pk": "resident_mala"}, "physician_spain"),
     ("residents:change_registration", {"pk": "resident_mala"}, "coordinator"),
     ("residents:entitlement", {"pk": "resident_mala"}, "coordinator"),

@@ -22,7 +22,7 @@ def _pages(world, consult):
         (world.coordinator, reverse("audit:extract", args=[resident])),
         (world.coordinator, reverse("audit:extract_pdf", args=[resident])),
         (world.coordinator, reverse("audit:extract_csv", args=[resident])),
-        (world.relative_with_consent, reverse("residents:mine")),
+        (world.relative_with_consent, reverse("relatives:home")),
         (None, reverse("account_login")),
     ]
 

@@ -177,7 +177,7 @@ def test_the_coordinator_gets_no_clinical_actions_or_data(world, login, busy_res
 def test_a_relative_is_sent_to_their_own_page(world, login, busy_resident):
     client = login(world.relative_with_consent, language="en")
     response = client.get(reverse("residents:detail", args=[busy_resident["resident"].pk]))
-    assert response.status_code == 302 and response["Location"] == reverse("residents:mine")
+    assert response.status_code == 302 and response["Location"] == reverse("relatives:home")
 
 
 @pytest.mark.parametrize(

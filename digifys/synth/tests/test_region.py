@@ -374,6 +374,20 @@ def assert_continuity_improves():
     assert all(t.astimezone(STOCKHOLM).weekday() < 5 for t in occurred)
 
 
+def assert_consents(persona_user, persona_relative):
+    """The persona relative sees everything by consent; the unit shows every other kind."""
+    from digifys.relatives.models import Consent, Scope
+    from digifys.relatives.policy import scopes_for
+
+    assert scopes_for(persona_user, persona_relative.resident) == set(Scope.values)
+    current = Consent.objects.current().filter(resident__unit=persona_relative.resident.unit)
+    states = {consent.state(TODAY) for consent in current}
+    assert {"in_force", "expired", "revoked"} <= states
+    assert current.filter(basis="harm_assessment", assessed_by__isnull=False).exists()
+    assert current.filter(updates=True, messages=True, care_team=False).exists()
+    assert not Organisation.objects.units().filter(phone="").exists()
+
+
 def assert_relatives():
     with_relatives = Relative.objects.values("resident").distinct().count()
     assert 0.75 <= with_relatives / Resident.objects.count() <= 0.95
@@ -430,6 +444,7 @@ def assert_personas():
         PhysicianAssignment.objects.current().named().get(resident=relative.resident).physician
         == malaga
     )
+    assert_consents(users["anhorig"], relative)
     admin = users["admin"]
     assert admin.is_staff
     assert admin.is_superuser

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RelativesConfig(AppConfig):
+    name = "digifys.relatives"
+    label = "relatives"

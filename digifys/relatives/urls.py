@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "relatives"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("resident/<int:pk>/consents/", views.consents, name="consents"),
+    path("link/<int:pk>/consent/", views.record, name="record"),
+    path("link/<int:pk>/revoke/", views.revoke, name="revoke"),
+]
