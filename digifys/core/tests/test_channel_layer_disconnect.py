@@ -88,12 +88,13 @@ def test_abruptly_closed_live_sockets_finish_without_errors(world, redis_layer, 
             # 1006: the connection dropped without a closing handshake (browser killed).
             await socket.send_input({"type": "websocket.disconnect", "code": 1006})
         for socket in sockets:
-            await socket.wait(timeout=5)
+            await socket.wait(timeout=9)
         return time.monotonic() - started
 
     with caplog.at_level(logging.WARNING):
         elapsed = run_async(scenario)
-    assert elapsed < 5
+    # Well before daphne's application_close_timeout (10 s), even on a loaded machine.
+    assert elapsed < 9
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
