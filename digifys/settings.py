@@ -165,6 +165,7 @@ INSTALLED_APPS = [
     "digifys.insights",
     "digifys.administration",
     "digifys.relatives",
+    "digifys.accessibility",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",
@@ -286,6 +287,8 @@ LOGIN_LOCKOUT_MINUTES = _env_int("LOGIN_LOCKOUT_MINUTES", 15)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"20/m/ip,{LOGIN_LOCKOUT_ATTEMPTS}/{LOGIN_LOCKOUT_MINUTES}m/key"
 }
+# Reports of accessibility problems (digifys/accessibility) one client address may send an hour.
+ACCESSIBILITY_REPORTS_PER_HOUR = 10
 # Client addresses (for the access log and the per-address limits) are read from X-Forwarded-For
 # as appended by this many trusted reverse proxies: the entry that many places from the right.
 # 0 (no proxy) uses the peer address and ignores the header.

@@ -62,6 +62,10 @@ SECOND_FACTOR_EXEMPT_VIEWS = frozenset(
         "openid_connect_callback",
         "healthz",
         "javascript-catalog",
+        # The accessibility statement and its report form: also for someone stuck at the login.
+        "accessibility:statement",
+        "accessibility:report",
+        "accessibility:report_sent",
     }
 )
 

@@ -60,3 +60,18 @@ def complete_second_factor(client: Client, user: User) -> None:
     ]
     session[_RECORDS_USER_SESSION_KEY] = str(user.pk)
     session.save()
+
+
+def session_cookie(user: User, base_url: str) -> dict:
+    """A browser cookie for a fully logged-in session of USER (password and TOTP recorded).
+
+    For Playwright's `context.add_cookies([...])`: browser tests that are not about logging in
+    skip the login form this way (one context per user, no TOTP step to wait for).
+    """
+    from django.conf import settings
+
+    client = Client()
+    client.force_login(user)
+    complete_second_factor(client, user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    return {"name": cookie.key, "value": cookie.value, "url": base_url}
