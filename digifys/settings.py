@@ -179,6 +179,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "digifys.core.middleware.RequestMemoMiddleware",
     "digifys.accounts.middleware.SessionActivityMiddleware",
     "digifys.accounts.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -454,6 +455,8 @@ SESSION_COOKIE_AGE = _env_int("SESSION_COOKIE_AGE", 30 * 60)
 # Inactivity timeout rather than absolute: accounts.middleware.SessionActivityMiddleware renews
 # the session on every request the user makes (not on background refreshes).
 SESSION_SAVE_EVERY_REQUEST = False
+# ... at most once a minute (a write per page view cost more than the page's reads).
+SESSION_RENEW_AFTER_SECONDS = 60
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not (DEBUG or DEMO))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)
