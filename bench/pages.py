@@ -363,9 +363,14 @@ def main() -> None:
         # Warm-up: every worker imports, fills its template cache and opens connections.
         for name in chosen:
             cookie, path = targets[name]
-            wrk(binary, str(script), args.port, cookie, path, argparse.Namespace(
-                connections=args.connections, seconds=2
-            ))
+            wrk(
+                binary,
+                str(script),
+                args.port,
+                cookie,
+                path,
+                argparse.Namespace(connections=args.connections, seconds=2),
+            )
         watch = (server_pids(server), database_pids(database))
         runs: dict[str, list[dict]] = {name: [] for name in chosen}
         for _ in range(args.repeat):
