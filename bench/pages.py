@@ -22,6 +22,12 @@ time wrk itself used is reported too (it shares the 2 cores with the server).
 
     .venv/bin/python bench/pages.py [--repeat 3] [--seconds 10] [--connections 16] [--json]
     .venv/bin/python bench/pages.py --keep-database digifys_perf_bench   # seed once, reuse
+    .venv/bin/python bench/pages.py --keep-database digifys_perf_bench --profile 20
+
+`--profile N` starts no server: it requests each page N times in this process through Django's
+test client (same settings, same sessions) under cProfile and prints, per page, the SQL queries
+of one request, Python function calls per request (a measure that does not move with the load
+of a shared machine) and the functions with the most cumulative time.
 """
 
 import argparse
@@ -291,6 +297,42 @@ def wrk(binary: str, script: str, port: int, cookie: str, path: str, args, watch
     return result
 
 
+def profile(targets: dict, count: int) -> None:
+    """Where the time goes: queries, function calls and the costliest functions per page."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+
+    for name, (cookie, path) in targets.items():
+        client = Client()
+        if cookie:
+            client.cookies.load(cookie)
+        assert client.get(path).status_code == 200
+        queries: list[str] = []
+
+        def log(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(log):
+            client.get(path)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(count):
+            client.get(path)
+        profiler.disable()
+        stats = pstats.Stats(profiler, stream=(out := io.StringIO()))
+        print(f"== {name} {path}: {len(queries)} queries, ", end="")
+        print(f"{stats.total_calls // count} function calls per request")
+        for sql in queries:
+            print(f"   {sql[:150]}")
+        stats.sort_stats("cumulative").print_stats(r"digifys|django/template/base|psycopg", 25)
+        print("\n".join(out.getvalue().splitlines()[8:]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -314,9 +356,10 @@ def main() -> None:
         default="healthz,resident,inbox,worklist",
         help="comma-separated subset of healthz,resident,inbox,worklist",
     )
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    binary = require_wrk()
+    binary = None if args.profile else require_wrk()
 
     database = args.keep_database or f"digifys_bench_pages_{os.getpid()}"
     fresh = not (args.keep_database and database_exists(args.postgres, database))
@@ -329,7 +372,7 @@ def main() -> None:
         **{k: v for k, v in os.environ.items() if k not in ("DIGIFYS_DEMO", "DEBUG")},
         "DJANGO_SETTINGS_MODULE": "digifys.settings",
         "DATABASE_URL": args.postgres + database,
-        "DATABASE_POOL_SIZE": str(args.pool),
+        "DATABASE_POOL_SIZE": "0" if args.profile else str(args.pool),
         "REDIS_URL": args.redis,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
@@ -337,6 +380,7 @@ def main() -> None:
         "DIGIFYS_VAR_DIR": workdir,
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     }
     os.environ.update(env)
     os.environ.pop("DIGIFYS_DEMO", None)
@@ -357,6 +401,9 @@ def main() -> None:
         )
         targets = {"healthz": ("", "/healthz"), **sessions()}
         chosen = [name.strip() for name in args.targets.split(",") if name.strip()]
+        if args.profile:
+            profile({name: targets[name] for name in chosen}, args.profile)
+            return
         server = Server(args.workers, args.threads, args.port, env)
         server.wait()
         sizes = {name: check(args.port, *targets[name]) for name in chosen}
