@@ -261,8 +261,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # with a code sent by e-mail. RequireSecondFactorMiddleware holds staff at the two-factor setup
 # until it is done.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, loading the user with the staff profile (accounts/backends.py).
+    "digifys.accounts.backends.ModelBackend",
+    "digifys.accounts.backends.AuthenticationBackend",
 ]
 ACCOUNT_ADAPTER = "digifys.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}

@@ -110,8 +110,15 @@ class RequireSecondFactorMiddleware:
 
 
 BACKGROUND_HEADER = "X-Digifys-Background"
-# When SessionActivityMiddleware last renewed the session (seconds since the epoch).
+# When SessionActivityMiddleware last renewed the session (seconds since the epoch); logging in
+# starts a fresh session, which counts as renewed (accounts.apps connects `mark_renewed_at_login`).
 RENEWED_AT_KEY = "_digifys_renewed_at"
+
+
+def mark_renewed_at_login(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[RENEWED_AT_KEY] = int(time.time())
 
 
 class SessionActivityMiddleware:
