@@ -183,6 +183,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "digifys.core.middleware.RequestMemoMiddleware",
     "digifys.accounts.middleware.SessionActivityMiddleware",
     "digifys.accounts.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -264,8 +265,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # with a code sent by e-mail. RequireSecondFactorMiddleware holds staff at the two-factor setup
 # until it is done.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, loading the user with the staff profile (accounts/backends.py).
+    "digifys.accounts.backends.ModelBackend",
+    "digifys.accounts.backends.AuthenticationBackend",
 ]
 ACCOUNT_ADAPTER = "digifys.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
@@ -462,6 +464,8 @@ SESSION_COOKIE_AGE = _env_int("SESSION_COOKIE_AGE", 30 * 60)
 # Inactivity timeout rather than absolute: accounts.middleware.SessionActivityMiddleware renews
 # the session on every request the user makes (not on background refreshes).
 SESSION_SAVE_EVERY_REQUEST = False
+# ... at most once a minute (a write per page view cost more than the page's reads).
+SESSION_RENEW_AFTER_SECONDS = 60
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not (DEBUG or DEMO))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)

@@ -1,3 +1,4 @@
+import time
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -113,6 +114,15 @@ class RequireSecondFactorMiddleware:
 
 
 BACKGROUND_HEADER = "X-Digifys-Background"
+# When SessionActivityMiddleware last renewed the session (seconds since the epoch); logging in
+# starts a fresh session, which counts as renewed (accounts.apps connects `mark_renewed_at_login`).
+RENEWED_AT_KEY = "_digifys_renewed_at"
+
+
+def mark_renewed_at_login(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[RENEWED_AT_KEY] = int(time.time())
 
 
 class SessionActivityMiddleware:
@@ -121,6 +131,11 @@ class SessionActivityMiddleware:
     live.js marks the requests it makes on its own (live updates, polling) with the header
     X-Digifys-Background, so a worklist left open on an unattended tablet still times out.
     Must come after SessionMiddleware (it runs first on the way out).
+
+    Renewing means writing the session (an UPDATE and a commit); a page and the requests it makes
+    right after would write it several times a second. So the session is renewed at most once
+    per SESSION_RENEW_AFTER_SECONDS: it then ends between SESSION_COOKIE_AGE minus that interval
+    and SESSION_COOKIE_AGE after the last activity (29–30 minutes by default), never later.
     """
 
     def __init__(self, get_response):
@@ -135,5 +150,7 @@ class SessionActivityMiddleware:
             and not session.is_empty()
             and response.status_code != 500
         ):
-            session.modified = True
+            now = int(time.time())
+            if now - session.get(RENEWED_AT_KEY, 0) >= settings.SESSION_RENEW_AFTER_SECONDS:
+                session[RENEWED_AT_KEY] = now  # marks the session modified: saved, renewed
         return response

@@ -124,7 +124,7 @@ def demo_login(request: HttpRequest) -> HttpResponse:
     if form.cleaned_data["username"] not in usernames:
         raise Http404
     user = get_object_or_404(User, username=form.cleaned_data["username"], is_active=True)
-    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_login(request, user, backend="digifys.accounts.backends.ModelBackend")
     authentication.record_demo_login(request, user)
     return redirect("home")
 

@@ -31,6 +31,7 @@ from django.utils import timezone
 from digifys.accounts.models import Role
 from digifys.careteams.models import AccessGrant, Block, PhysicianAssignment
 from digifys.consults.models import Consult
+from digifys.core import request_memo
 from digifys.relatives.models import Consent
 from digifys.residents.models import Resident
 from digifys.rounds.models import AgendaItem, Round
@@ -59,44 +60,130 @@ def _active_grants(user):
     return AccessGrant.objects.active().filter(user=user)
 
 
+def _memoised(key: tuple, compute):
+    """COMPUTE() once per read-only request (core/request_memo.py); outside one, None."""
+    memo = request_memo.current()
+    if memo is None:
+        return None
+    key = ("careteams.policy", *key)
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _unit_ids(user):
+    """The pks of USER's units: a list within a read-only request, else a subquery."""
+    ids = _memoised(("units", user.pk), lambda: list(user.unit_ids().values_list("pk", flat=True)))
+    return user.unit_ids() if ids is None else ids
+
+
+def _granted_resident_ids(user):
+    """The residents USER holds an active grant for: a list within a request, else a subquery."""
+    ids = _memoised(
+        ("grants", user.pk),
+        lambda: list(_active_grants(user).values_list("resident_id", flat=True)),
+    )
+    return _active_grants(user).values("resident") if ids is None else ids
+
+
+def _visible_resident_ids(user, grants: bool) -> list[int] | None:
+    """Within a read-only request: the pks of the residents USER may see, resolved once.
+
+    The care relationships are one query (a UNION of the relationship's sources, not a scan of
+    every resident), the grants another; the set with grants is their union.
+    """
+    related = _memoised(("related", user.pk), lambda: list(_relationship_pks(user)))
+    if related is None or not grants or user.role == Role.RELATIVE:
+        return related
+    granted = _granted_resident_ids(user)
+    return _memoised(("visible", user.pk), lambda: sorted(set(related).union(granted)))
+
+
+def _may_see_some(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
 def resident_filter_for(user, *, grants: bool = True) -> Q:
     """Return a Q over Resident selecting the residents USER may see (without GRANTS: only the
-    care relationship itself)."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    care relationship itself).
+
+    Within a read-only request the answer is resolved once into a list of pks (the same rules,
+    asked of the database once instead of as subqueries in every query of the page).
+    """
+    if not _may_see_some(user) or user.role not in (*CLINICAL_ROLES, Role.RELATIVE):
+        return _resident_filter(user, grants=grants)
+    ids = _visible_resident_ids(user, grants)
+    if ids is None:
+        return _resident_filter(user, grants=grants)
+    return Q(pk__in=ids)
+
+
+def resident_field_filter_for(user, field: str = "resident") -> Q:
+    """Return a Q over rows with a foreign key FIELD to Resident that USER may see."""
+    if _may_see_some(user) and user.role in (*CLINICAL_ROLES, Role.RELATIVE):
+        ids = _visible_resident_ids(user, True)
+        if ids is not None:
+            return Q(**{f"{field}__in": ids})
+    return Q(**{f"{field}__in": Resident.objects.filter(_resident_filter(user, grants=True))})
+
+
+def _physician_sources(user) -> list:
+    """The physician's care relationships, each a queryset of rows with a `resident`."""
+    panel = PhysicianAssignment.objects.filter(physician__user=user, ended_at__isnull=True)
+    now = timezone.now()
+    # A consult assigned to the physician (on-duty or escalated) is a care relationship while
+    # it is open and for a follow-up period after it is closed.
+    follow_up = datetime.timedelta(days=settings.CONSULT_FOLLOW_UP_DAYS)
+    consults = Consult.objects.filter(
+        Q(status__in=Consult.OPEN_STATUSES) | Q(closed_at__gt=now - follow_up),
+        assigned_to__user=user,
+    )
+    # So is a booking with the resident (a visit the planner gave to a deputy or another
+    # physician), only around the visit: from some hours before it starts until some hours
+    # after it ends (issue #20: a booking in 2031 must not open the record today), ...
+    before, after = _booking_access_window()
+    bookings = Booking.objects.filter(
+        clinician__user=user,
+        cancelled_at__isnull=True,
+        starts_at__lt=now + before,
+        ends_at__gt=now - after,
+    )
+    # ... and a place on the agenda of a ward round the physician holds.
+    agenda = AgendaItem.objects.filter(
+        removed_at__isnull=True, round__in=Round.objects.open().filter(physician__user=user)
+    )
+    return [panel, consults, bookings, agenda]
+
+
+def _relationship_pks(user):
+    """The pks of the residents USER (a clinician or relative) has a care relationship with,
+    as one query."""
+    role = user.role
+    if role in NURSING_ROLES:
+        return Resident.objects.filter(unit__in=user.unit_ids()).values_list("pk", flat=True)
+    if role == Role.PHYSICIAN:
+        first, *others = (
+            source.order_by().values_list("resident", flat=True)
+            for source in _physician_sources(user)
+        )
+        return first.union(*others)
+    if role == Role.RELATIVE:
+        # Only through a consent in force, the same rule as `_resident_filter`.
+        return Consent.objects.in_force().of_user(user).values_list("resident", flat=True)
+    raise ValueError(f"no care relationships for the role {role!r}")
+
+
+def _resident_filter(user, *, grants: bool) -> Q:
+    """The policy's rules as one Q over Resident (subqueries, evaluated by the database)."""
+    if not _may_see_some(user):
         return NOTHING
     role = user.role
     if role in (Role.NURSE, Role.ASSISTANT_NURSE):
         relationship = Q(unit__in=user.unit_ids())
     elif role == Role.PHYSICIAN:
-        panel = PhysicianAssignment.objects.filter(physician__user=user, ended_at__isnull=True)
-        now = timezone.now()
-        # A consult assigned to the physician (on-duty or escalated) is a care relationship while
-        # it is open and for a follow-up period after it is closed.
-        follow_up = datetime.timedelta(days=settings.CONSULT_FOLLOW_UP_DAYS)
-        consults = Consult.objects.filter(
-            Q(status__in=Consult.OPEN_STATUSES) | Q(closed_at__gt=now - follow_up),
-            assigned_to__user=user,
-        )
-        # So is a booking with the resident (a visit the planner gave to a deputy or another
-        # physician), only around the visit: from some hours before it starts until some hours
-        # after it ends (issue #20: a booking in 2031 must not open the record today), ...
-        before, after = _booking_access_window()
-        bookings = Booking.objects.filter(
-            clinician__user=user,
-            cancelled_at__isnull=True,
-            starts_at__lt=now + before,
-            ends_at__gt=now - after,
-        )
-        # ... and a place on the agenda of a ward round the physician holds.
-        agenda = AgendaItem.objects.filter(
-            removed_at__isnull=True, round__in=Round.objects.open().filter(physician__user=user)
-        )
-        relationship = (
-            Q(pk__in=panel.values("resident"))
-            | Q(pk__in=consults.values("resident"))
-            | Q(pk__in=bookings.values("resident"))
-            | Q(pk__in=agenda.values("resident"))
-        )
+        relationship = Q()
+        for source in _physician_sources(user):
+            relationship |= Q(pk__in=source.values("resident"))
     elif role == Role.COORDINATOR:
         # Coordinators manage units and panels: organisation data, never clinical notes.
         return ~NOTHING
@@ -116,21 +203,52 @@ def record_filter_for(user) -> Q:
     """Return a Q over a clinical record (fields `resident`, `unit`) that USER may read."""
     if not can_see_clinical_data(user):
         return NOTHING
-    residents = Resident.objects.filter(resident_filter_for(user))
+    hidden = _hidden_by_blocks(user)
+    if hidden is not None:
+        # Within a read-only request: the blocks that hide something from USER, resolved once
+        # (usually none, so no condition at all).
+        visible = resident_field_filter_for(user)
+        for resident_id, unit_id in hidden:
+            visible &= ~Q(resident=resident_id, unit=unit_id)
+        return visible
     blocked = Exists(
         Block.objects.active().filter(resident=OuterRef("resident"), unit=OuterRef("unit"))
     )
-    opened = Exists(_active_grants(user).filter(resident=OuterRef("resident")))
-    own_units = Q(unit__in=user.unit_ids())
-    return Q(resident__in=residents) & (~blocked | own_units | opened)
+    opened = Q(resident__in=_granted_resident_ids(user))
+    own_units = Q(unit__in=_unit_ids(user))
+    return resident_field_filter_for(user) & (~blocked | own_units | opened)
+
+
+def _hidden_by_blocks(user) -> list[tuple[int, int]] | None:
+    """Within a read-only request: (resident, unit) of every active block that hides records of
+    a resident USER sees (not USER's own unit, no grant held for the resident)."""
+
+    def compute():
+        granted = _granted_resident_ids(user)
+        return list(
+            Block.objects.active()
+            .filter(resident__in=_visible_resident_ids(user, True))
+            .exclude(unit__in=_unit_ids(user))
+            .exclude(resident__in=granted)
+            .order_by("resident", "unit")
+            .values_list("resident", "unit")
+        )
+
+    return _memoised(("blocks", user.pk), compute)
 
 
 def blocked_units_for(user, resident) -> list:
     """Return the units whose records about RESIDENT are hidden from USER by a block."""
-    if _active_grants(user).filter(resident=resident).exists():
+    granted = _granted_resident_ids(user)
+    if (
+        resident.pk in granted
+        if isinstance(granted, list)
+        else granted.filter(resident=resident).exists()
+    ):
         return []
     blocks = Block.objects.active().filter(resident=resident).select_related("unit__parent")
-    own = set(user.unit_ids().values_list("pk", flat=True))
+    units = _unit_ids(user)
+    own = set(units if isinstance(units, list) else units.values_list("pk", flat=True))
     return [block.unit for block in blocks if block.unit_id not in own]
 
 
@@ -140,6 +258,10 @@ def has_care_relationship(user, resident) -> bool:
     A grant held besides the relationship (e.g. a unit's own nurse who opened another unit's
     blocked records with consent) does not make the ordinary reads "emergency" (issue #20).
     """
+    if _may_see_some(user) and user.role in (*CLINICAL_ROLES, Role.RELATIVE):
+        ids = _visible_resident_ids(user, False)
+        if ids is not None:
+            return resident.pk in ids
     return Resident.objects.filter(resident_filter_for(user, grants=False), pk=resident.pk).exists()
 
 
@@ -161,11 +283,15 @@ def read_purposes(user, residents) -> dict[int, str]:
         return dict.fromkeys(pks, "administration")
     if role not in CLINICAL_ROLES:
         return dict.fromkeys(pks, "care")
-    in_care = set(
-        Resident.objects.filter(resident_filter_for(user, grants=False), pk__in=pks).values_list(
-            "pk", flat=True
+    ids = _visible_resident_ids(user, False) if _may_see_some(user) else None
+    if ids is not None:
+        in_care = set(ids)
+    else:
+        in_care = set(
+            Resident.objects.filter(
+                resident_filter_for(user, grants=False), pk__in=pks
+            ).values_list("pk", flat=True)
         )
-    )
     return {pk: "care" if pk in in_care else "emergency" for pk in pks}
 
 

@@ -7,7 +7,7 @@ Swedish (DESIGN §5.7), so they are written under `override("sv")` whatever the 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
@@ -357,10 +357,16 @@ def inbox_for(user, *, now: datetime.datetime | None = None) -> Inbox:
     """
     now = now or timezone.now()
     profile = user.staff_profile
-    base = consults_for(user).unresolved().order_by("deadline_at", "pk")
-    mine = list(base.assigned_to(profile))
     panel = PhysicianAssignment.objects.current().filter(physician=profile).values("resident")
-    team = list(base.filter(resident__in=panel).exclude(assigned_to=profile))
+    # Mine and the panel's held by others, in one query, split here.
+    consults = list(
+        consults_for(user)
+        .unresolved()
+        .filter(Q(assigned_to=profile) | Q(resident__in=panel))
+        .order_by("deadline_at", "pk")
+    )
+    mine = [consult for consult in consults if consult.assigned_to_id == profile.pk]
+    team = [consult for consult in consults if consult.assigned_to_id != profile.pk]
     scores = latest_scores(user, {c.resident_id for c in mine + team})
 
     def row(consult: Consult) -> InboxRow:

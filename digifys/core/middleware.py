@@ -4,6 +4,8 @@ from django.http import HttpResponseBadRequest
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from . import request_memo
+
 
 class NoStoreMiddleware:
     """Tell browsers and proxies never to store a page or file this server renders.
@@ -47,3 +49,16 @@ class RefuseNullCharactersMiddleware:
                         _("The request contained a character that is not allowed.")
                     )
         return self.get_response(request)
+
+
+class RequestMemoMiddleware:
+    """Give each GET and HEAD request a fresh per-request memo (see core/request_memo.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in request_memo.SAFE_METHODS:
+            return self.get_response(request)
+        with request_memo.scope():
+            return self.get_response(request)

@@ -198,9 +198,9 @@ class ResidentDataQuerySet(models.QuerySet):
     """Base for every queryset of rows that belong to one resident."""
 
     def visible_to(self, user) -> "ResidentDataQuerySet":
-        from digifys.careteams.policy import resident_filter_for
+        from digifys.careteams.policy import resident_field_filter_for
 
-        return self.filter(resident__in=Resident.objects.filter(resident_filter_for(user)))
+        return self.filter(resident_field_filter_for(user))
 
 
 class ClinicalRecordQuerySet(ResidentDataQuerySet):

@@ -1,0 +1,484 @@
+"""Throughput of the busiest pages under load, beside /healthz on the same server.
+
+Production-like set-up on this machine (docs/operations.md): a fresh PostgreSQL database with
+the synthetic region (`synth_region --seed 1 --scale 450`, "now" = the current minute, so the
+persona unit's story is live); static files collected with the production storage
+(`CompressedManifestStaticFilesStorage`); **gunicorn** with the production worker count and
+threads, the psycopg pool, Redis as cache; production settings (no demo, no debug).
+
+Three logged-in sessions with the second factor recorded exactly as allauth records it after a
+password + TOTP login (`digifys.testing.accounts.complete_second_factor`):
+
+- the nurse `sjukskoterska.mala` → her unit's worklist `/worklist/units/<unit>/`;
+- the physician `lakare.malaga` → her inbox `/consults/inbox/` and the resident page
+  `/residents/<id>/` of her patient with the open consult on the nurse's unit.
+
+Load: `wrk` (Debian package `wrk`; `apt-get install wrk`), 1 thread, 16 connections, each target
+for `--seconds`, the targets one after another and the whole sequence `--repeat` times; medians
+over the repeats. Every response is checked to be 200 (a redirect to the login form would be
+fast and wrong). Baseline, measured in the same run on the same server: `/healthz` (no session,
+no database), so the ratio page / healthz stays comparable when the machine is busy. The CPU
+time wrk itself used is reported too (it shares the 2 cores with the server).
+
+    .venv/bin/python bench/pages.py [--repeat 3] [--seconds 10] [--connections 16] [--json]
+    .venv/bin/python bench/pages.py --keep-database digifys_perf_bench   # seed once, reuse
+    .venv/bin/python bench/pages.py --keep-database digifys_perf_bench --profile 20
+
+`--profile N` starts no server: it requests each page N times in this process through Django's
+test client (same settings, same sessions) under cProfile and prints, per page, the SQL queries
+of one request, Python function calls per request (a measure that does not move with the load
+of a shared machine) and the functions with the most cumulative time.
+"""
+
+import argparse
+import json
+import os
+import resource
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+NURSE = "sjukskoterska.mala"
+PHYSICIAN = "lakare.malaga"
+REQUIRED_RPS = 150
+REQUIRED_P95_MS = 150
+
+# wrk script: a fixed cookie, a count of responses that are not 200, and latency percentiles as
+# one JSON line at the end (wrk's own summary has no p95).
+WRK_SCRIPT = r"""
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  not_ok = 0
+  if args[1] ~= nil and args[1] ~= "" then
+    wrk.headers["Cookie"] = args[1]
+  end
+end
+function response(status, headers, body)
+  if status ~= 200 then
+    not_ok = not_ok + 1
+  end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do
+    bad = bad + thread:get("not_ok")
+  end
+  io.write(string.format(
+    'JSON {"requests": %d, "seconds": %.6f, "not_200": %d, "socket_errors": %d, ' ..
+    '"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "mean_ms": %.3f, "max_ms": %.3f}\n',
+    summary.requests, summary.duration / 1e6, bad,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.mean / 1000, latency.max / 1000))
+end
+"""
+
+
+def require_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit(
+            "bench/pages.py needs the load generator wrk: install the Debian package "
+            "(apt-get install wrk)."
+        )
+    return path
+
+
+def database_exists(admin_url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(admin_url + "postgres", autocommit=True) as connection:
+        row = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return row is not None
+
+
+def create_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url + "postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url + "postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed(fresh: bool) -> None:
+    from django.core.management import call_command
+
+    from digifys.synth.region import generate_region
+
+    call_command("migrate", verbosity=0)
+    if fresh:
+        generate_region(seed=1, scale=450)
+
+
+def sessions() -> dict:
+    """Log the nurse and the physician in (password + TOTP recorded); return cookies and URLs."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from digifys.accounts.models import User
+    from digifys.careteams.models import PhysicianAssignment
+    from digifys.consults.models import Consult
+    from digifys.testing.accounts import complete_second_factor
+
+    def login(username: str) -> tuple[User, str]:
+        user = User.objects.get(username=username)
+        client = Client()
+        client.force_login(user)
+        complete_second_factor(client, user)
+        return user, f"sessionid={client.cookies['sessionid'].value}"
+
+    nurse, nurse_cookie = login(NURSE)
+    physician, physician_cookie = login(PHYSICIAN)
+    unit = nurse.staff_profile.units.order_by("pk").first()
+    panel = PhysicianAssignment.objects.filter(
+        physician__user=physician, ended_at__isnull=True
+    ).values_list("resident_id", flat=True)
+    consult = (
+        Consult.objects.filter(resident_id__in=panel, resident__unit=unit)
+        .order_by("-created_at")
+        .values_list("resident_id", flat=True)
+        .first()
+    )
+    resident = consult or min(panel)
+    return {
+        "resident": (physician_cookie, reverse("residents:detail", args=[resident])),
+        "inbox": (physician_cookie, reverse("consults:inbox")),
+        "worklist": (nurse_cookie, reverse("worklist:unit", args=[unit.pk])),
+    }
+
+
+class Server:
+    def __init__(self, workers: int, threads: int, port: int, env: dict) -> None:
+        self.port = port
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "digifys.wsgi:application",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+
+    def wait(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit("gunicorn did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def check(port: int, cookie: str, path: str) -> int:
+    """GET PATH once; refuse anything but a 200 (e.g. a redirect to the login form)."""
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    if cookie:
+        request.add_header("Cookie", cookie)
+    try:
+        with opener.open(request) as response:
+            body = response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, b""
+    if status != 200:
+        raise SystemExit(f"{path} answered {status}, not 200: is the session logged in?")
+    return len(body)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes PIDS have used so far (from /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process has gone
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def server_pids(server: "Server") -> list[int]:
+    """The gunicorn master and its workers."""
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    return [server.process.pid, *map(int, children.read_text().split())]
+
+
+def database_pids(database: str) -> list[int]:
+    """The PostgreSQL backends connected to DATABASE (the server's pool), if this machine's."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def wrk(binary: str, script: str, port: int, cookie: str, path: str, args, watch=None) -> dict:
+    app_pids, db_pids = watch or ([], [])
+    app_before, db_before = cpu_seconds(app_pids), cpu_seconds(db_pids)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    completed = subprocess.run(
+        [
+            binary,
+            "-t1",
+            f"-c{args.connections}",
+            f"-d{args.seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            script,
+            f"http://127.0.0.1:{port}{path}",
+            "--",
+            cookie,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("JSON "))
+    result = json.loads(line[5:])
+    result["rps"] = result["requests"] / result["seconds"]
+    client_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result["client_cpu_share"] = client_cpu / result["seconds"]  # of one core
+    requests = max(result["requests"], 1)
+    result["app_cpu_ms"] = (cpu_seconds(app_pids) - app_before) * 1000 / requests
+    result["db_cpu_ms"] = (cpu_seconds(db_pids) - db_before) * 1000 / requests
+    return result
+
+
+def profile(targets: dict, count: int) -> None:
+    """Where the time goes: queries, function calls and the costliest functions per page."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+
+    for name, (cookie, path) in targets.items():
+        client = Client()
+        if cookie:
+            client.cookies.load(cookie)
+        assert client.get(path).status_code == 200
+        queries: list[str] = []
+
+        def log(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(log):
+            client.get(path)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(count):
+            client.get(path)
+        profiler.disable()
+        stats = pstats.Stats(profiler, stream=(out := io.StringIO()))
+        print(f"== {name} {path}: {len(queries)} queries, ", end="")
+        print(f"{stats.total_calls // count} function calls per request")
+        for sql in queries:
+            print(f"   {sql[:150]}")
+        stats.sort_stats("cumulative").print_stats(r"digifys|django/template/base|psycopg", 25)
+        print("\n".join(out.getvalue().splitlines()[8:]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--pool", type=int, default=10, help="DATABASE_POOL_SIZE per process")
+    parser.add_argument("--port", type=int, default=8831)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
+    parser.add_argument(
+        "--keep-database",
+        default="",
+        metavar="NAME",
+        help="seed database NAME once and keep it (reused when it exists); default: a "
+        "throw-away database",
+    )
+    parser.add_argument(
+        "--targets",
+        default="healthz,resident,inbox,worklist",
+        help="comma-separated subset of healthz,resident,inbox,worklist",
+    )
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    binary = None if args.profile else require_wrk()
+
+    database = args.keep_database or f"digifys_bench_pages_{os.getpid()}"
+    fresh = not (args.keep_database and database_exists(args.postgres, database))
+    if fresh:
+        create_database(args.postgres, database)
+    workdir = tempfile.mkdtemp(prefix="digifys-bench-pages-")
+    from cryptography.fernet import Fernet
+
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DIGIFYS_DEMO", "DEBUG")},
+        "DJANGO_SETTINGS_MODULE": "digifys.settings",
+        "DATABASE_URL": args.postgres + database,
+        "DATABASE_POOL_SIZE": "0" if args.profile else str(args.pool),
+        "REDIS_URL": args.redis,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
+        "SECURE_COOKIES": "0",
+        "DIGIFYS_VAR_DIR": workdir,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    }
+    os.environ.update(env)
+    os.environ.pop("DIGIFYS_DEMO", None)
+    os.environ.pop("DEBUG", None)
+    import django
+
+    django.setup()
+    server = None
+    script = Path(workdir) / "pages.lua"
+    script.write_text(WRK_SCRIPT)
+    try:
+        seed(fresh)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        targets = {"healthz": ("", "/healthz"), **sessions()}
+        chosen = [name.strip() for name in args.targets.split(",") if name.strip()]
+        if args.profile:
+            profile({name: targets[name] for name in chosen}, args.profile)
+            return
+        server = Server(args.workers, args.threads, args.port, env)
+        server.wait()
+        sizes = {name: check(args.port, *targets[name]) for name in chosen}
+        # Warm-up: every worker imports, fills its template cache and opens connections.
+        for name in chosen:
+            cookie, path = targets[name]
+            wrk(
+                binary,
+                str(script),
+                args.port,
+                cookie,
+                path,
+                argparse.Namespace(connections=args.connections, seconds=2),
+            )
+        watch = (server_pids(server), database_pids(database))
+        runs: dict[str, list[dict]] = {name: [] for name in chosen}
+        for _ in range(args.repeat):
+            for name in chosen:
+                cookie, path = targets[name]
+                result = wrk(binary, str(script), args.port, cookie, path, args, watch)
+                if result["not_200"] or result["socket_errors"]:
+                    raise SystemExit(f"{name}: {result}")
+                runs[name].append(result)
+    finally:
+        if server is not None:
+            server.stop()
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep_database:
+            drop_database(args.postgres, database)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    def median(name: str, key: str) -> float:
+        return statistics.median(run[key] for run in runs[name])
+
+    summary = {}
+    for name in chosen:
+        summary[name] = {
+            "path": targets[name][1],
+            "html_bytes": sizes[name],
+            "rps": round(median(name, "rps"), 1),
+            "rps_runs": [round(run["rps"], 1) for run in runs[name]],
+            "p50_ms": round(median(name, "p50_ms"), 1),
+            "p95_ms": round(median(name, "p95_ms"), 1),
+            "p99_ms": round(median(name, "p99_ms"), 1),
+            "client_cpu_share": round(median(name, "client_cpu_share"), 3),
+            "app_cpu_ms_per_request": round(median(name, "app_cpu_ms"), 2),
+            "db_cpu_ms_per_request": round(median(name, "db_cpu_ms"), 2),
+        }
+    if "healthz" in summary:
+        for name in chosen:
+            if name != "healthz":
+                summary[name]["ratio_to_healthz"] = round(
+                    summary[name]["rps"] / summary["healthz"]["rps"], 4
+                )
+    pages = [name for name in chosen if name != "healthz"]
+    result = {
+        "benchmark": "pages",
+        "workers": args.workers,
+        "threads": args.threads,
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "repeat": args.repeat,
+        "nproc": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "targets": summary,
+        "required": {"rps": REQUIRED_RPS, "p95_ms": REQUIRED_P95_MS},
+        "ok": all(
+            summary[name]["rps"] >= REQUIRED_RPS and summary[name]["p95_ms"] <= REQUIRED_P95_MS
+            for name in pages
+        ),
+    }
+    print(json.dumps(result, indent=None if args.json else 2))
+
+
+if __name__ == "__main__":
+    main()
