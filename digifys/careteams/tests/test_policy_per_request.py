@@ -90,3 +90,17 @@ def test_without_a_request_the_policy_asks_the_database_each_time(world):
     PhysicianAssignment.objects.filter(resident=world.resident_mala).update(ended_at=timezone.now())
     visible = Resident.objects.filter(resident_filter_for(world.physician_spain))
     assert set(visible) == {world.resident_mala_2}
+
+
+@pytest.mark.parametrize(
+    "persona", ["relative_with_consent", "relative_without", "relative_expired", "relative_revoked"]
+)
+def test_a_relatives_residents_within_a_request_follow_the_consent_in_force(world, persona):
+    """The memo path and the subquery path give a relative the same residents: those of a
+    consent in force, never a link without one (issue 13 §1)."""
+    relative = world.persona(persona)
+    outside = set(Resident.objects.visible_to(relative).values_list("pk", flat=True))
+    with request_memo.scope():
+        inside = set(Resident.objects.visible_to(relative).values_list("pk", flat=True))
+    assert inside == outside
+    assert bool(inside) == (persona == "relative_with_consent")
