@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "digifys.rounds",
     "digifys.visits",
     "digifys.insights",
+    "digifys.fhir",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",

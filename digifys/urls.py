@@ -30,6 +30,7 @@ urlpatterns = [
     path("rounds/", include("digifys.rounds.urls")),
     path("visits/", include("digifys.visits.urls")),
     path("insights/", include("digifys.insights.urls")),
+    path("fhir/", include("digifys.fhir.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

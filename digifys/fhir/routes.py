@@ -1,0 +1,77 @@
+"""The route table of the FHIR API: every interaction, its URL, method, handler and scope.
+
+The URL patterns (urls.py) and the CapabilityStatement (`/metadata`) are both generated from it,
+so what the server says it does is what it does.
+"""
+
+from dataclasses import dataclass, field
+
+from . import handlers
+
+
+@dataclass(frozen=True)
+class Route:
+    resource: str | None  # None: a system-level interaction
+    interaction: str  # FHIR interaction code (read, search-type, create, transaction, …)
+    method: str
+    pattern: str  # relative to the base, Django path syntax
+    handler: object
+    access: str | None  # scope needed: "read" or "write"; None: no token needed
+    search_params: dict = field(default_factory=dict)
+    conditional_create: bool = False
+
+
+COMMON = {
+    "_id": ("token", "Logical id (comma-separated for several)."),
+    "_count": ("number", "Results per page, 0–100 (default 20)."),
+    "_sort": ("special", "Sort keys, '-' for descending."),
+}
+
+ROUTES = (
+    Route(None, "capabilities", "GET", "metadata", handlers.capabilities, None),
+    Route(None, "transaction", "POST", "", handlers.transaction_bundle, "write"),
+    Route("Patient", "read", "GET", "Patient/<str:id>", handlers.patient_read, "read"),
+    Route(
+        "Patient",
+        "search-type",
+        "GET",
+        "Patient",
+        handlers.patient_search,
+        "read",
+        {
+            **COMMON,
+            "identifier": ("token", "Personnummer or samordningsnummer: system|value."),
+            "family": ("string", "Family name starts with."),
+            "active": ("token", "true: living in the nursing home now."),
+        },
+    ),
+    Route("Observation", "read", "GET", "Observation/<str:id>", handlers.observation_read, "read"),
+    Route(
+        "Observation",
+        "search-type",
+        "GET",
+        "Observation",
+        handlers.observation_search,
+        "read",
+        {
+            **COMMON,
+            "subject": ("reference", "Patient/<id>."),
+            "patient": ("reference", "Patient/<id>."),
+            "code": ("token", "LOINC, SNOMED CT (NEWS2) or digifys code: system|code."),
+            "date": ("date", "Time of measurement; prefixes eq, lt, le, gt, ge."),
+            "_lastUpdated": ("date", "Time recorded; prefixes eq, lt, le, gt, ge."),
+            "status": ("token", "Always final."),
+            "category": ("token", "vital-signs or survey (NEWS2)."),
+            "identifier": ("token", "An identifier the sending client gave: system|value."),
+        },
+    ),
+    Route(
+        "Observation",
+        "create",
+        "POST",
+        "Observation",
+        handlers.observation_create,
+        "write",
+        conditional_create=True,
+    ),
+)
