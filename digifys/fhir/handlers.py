@@ -22,10 +22,11 @@ from pydantic import ValidationError as PydanticError
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.residents.models import Resident
+from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 
 from . import codes, search, services
-from .errors import FhirError
+from .errors import FhirError, outcome
 from .mappers import observation as observation_mapper
 from .mappers import patient as patient_mapper
 
@@ -492,7 +493,9 @@ def observation_create(ctx: Context) -> Result:
     _require_role(ctx, CLINICAL)
     incoming = _incoming_observation(_parse_json(ctx), "Observation")
     resident = _resident_for(ctx, incoming, "Observation")
-    criteria = ctx.request.headers.get("If-None-Exist")
+    # Conditional create: the If-None-Exist header, or (as fhirpy sends it) the same criteria
+    # as the query string of the POST.
+    criteria = ctx.request.headers.get("If-None-Exist") or ctx.request.GET.urlencode()
     with transaction.atomic():
         if criteria:
             existing = _conditional(ctx, criteria)
@@ -511,6 +514,22 @@ def observation_create(ctx: Context) -> Result:
     vitals = Observation.objects.prefetch_related("fhir_identifiers").get(pk=vitals.pk)
     resource = observation_mapper.to_fhir(vitals, incoming.part, vitals.fhir_identifiers.all())
     return Result(201, resource, {"Location": f"{ctx.base}/Observation/{resource.id}"})
+
+
+def _escalation(vitals: Observation) -> dict | None:
+    """The unit's escalation response to a stored set, as an informational OperationOutcome."""
+    response = vitals_services.response_for(vitals)
+    if response.rule is None:
+        return None
+    text = _("%(band)s: %(response)s") % {
+        "band": vitals.band_label,
+        "response": response.rule.response,
+    }
+    if vitals.news2_total is not None:
+        text = _("NEWS2 %(total)s, %(text)s") % {"total": vitals.news2_total, "text": text}
+    return outcome([("informational", text, [])], severity="information").model_dump(
+        mode="json", exclude_none=True
+    )
 
 
 # --- transaction -----------------------------------------------------------------------------
@@ -559,7 +578,7 @@ def transaction_bundle(ctx: Context) -> Result:
         resource_data = entry.resource.model_dump(mode="json", exclude_none=True)
         incoming = _incoming_observation(resource_data, f"{path}.resource")
         incoming_entries.append((index, incoming, request.ifNoneExist, path))
-    results: dict[int, tuple[str, str]] = {}
+    results: dict[int, tuple] = {}
     read_back: list = []
     with transaction.atomic():
         groups: OrderedDict[tuple, list] = OrderedDict()
@@ -568,7 +587,7 @@ def transaction_bundle(ctx: Context) -> Result:
             if criteria:
                 existing = _conditional(ctx, criteria)
                 if existing is not None:
-                    results[index] = ("200 OK", f"{existing[0]}-{existing[1]}")
+                    results[index] = ("200 OK", f"{existing[0]}-{existing[1]}", None)
                     read_back.append(existing)
                     continue
             key = (resident.pk, incoming.measured_at)
@@ -581,8 +600,9 @@ def transaction_bundle(ctx: Context) -> Result:
                 for system, value in incoming.identifiers
             ]
             vitals = _store(ctx, merged, items[0][2], identifiers, items[0][3])
+            escalation = _escalation(vitals)
             for index, incoming, _r, _p in items:
-                results[index] = ("201 Created", f"{vitals.pk}-{incoming.part}")
+                results[index] = ("201 Created", f"{vitals.pk}-{incoming.part}", escalation)
         if read_back:
             _resources, residents = _observation_resources(ctx, read_back)
             _log_read(ctx, residents, "fhir_observation")
@@ -594,6 +614,7 @@ def transaction_bundle(ctx: Context) -> Result:
                 "response": {
                     "status": results[index][0],
                     "location": f"Observation/{results[index][1]}",
+                    **({"outcome": results[index][2]} if results[index][2] else {}),
                 }
             }
             for index in range(len(entries))
