@@ -25,7 +25,7 @@ from digifys.residents.models import Resident
 from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 
-from . import codes, search, services
+from . import auth, codes, search, services
 from .errors import FhirError, outcome
 from .mappers import observation as observation_mapper
 from .mappers import patient as patient_mapper
@@ -168,7 +168,7 @@ def patient_read(ctx: Context, id: str) -> Result:
 
 def patient_search(ctx: Context, params: QueryDict) -> Result:
     _require_role(ctx, STAFF)
-    search.check_known(params, PATIENT_PARAMS)
+    params = search.known(params, PATIENT_PARAMS, strict=search.is_strict(ctx.request))
     count, offset = search.count_and_offset(params)
     residents = Resident.objects.visible_to(ctx.user).select_related("unit")
     ids = search.single(params, "_id")
@@ -204,7 +204,7 @@ def patient_search(ctx: Context, params: QueryDict) -> Result:
     page = list(residents[offset : offset + count])
     _log_read(ctx, page, "fhir_patient")
     resources = [patient_mapper.to_fhir(r) for r in page]
-    bundle = search.searchset(ctx.request, f"{ctx.base}/Patient", resources, total, count, offset)
+    bundle = search.searchset(params, f"{ctx.base}/Patient", resources, total, count, offset)
     return Result(200, bundle)
 
 
@@ -377,14 +377,14 @@ def _observation_resources(ctx: Context, pairs) -> tuple[list, list]:
 
 def observation_search(ctx: Context, params: QueryDict) -> Result:
     _require_role(ctx, CLINICAL)
-    search.check_known(params, OBSERVATION_PARAMS)
+    params = search.known(params, OBSERVATION_PARAMS, strict=search.is_strict(ctx.request))
     count, offset = search.count_and_offset(params)
     pairs, _sets = _matching_parts(ctx, params)
     page = pairs[offset : offset + count]
     resources, residents = _observation_resources(ctx, page)
     _log_read(ctx, residents, "fhir_observation")
     bundle = search.searchset(
-        ctx.request, f"{ctx.base}/Observation", resources, len(pairs), count, offset
+        params, f"{ctx.base}/Observation", resources, len(pairs), count, offset
     )
     return Result(200, bundle)
 
@@ -450,7 +450,7 @@ def _conditional(ctx: Context, criteria: str) -> tuple[int, str] | None:
             params.setlist(key, values)
     except ValueError as error:
         raise search.bad(_("If-None-Exist must be a search query."), "If-None-Exist") from error
-    search.check_known(params, OBSERVATION_PARAMS - {"_sort", "_count", "_offset"})
+    search.known(params, OBSERVATION_PARAMS - {"_sort", "_count", "_offset"}, strict=True)
     pairs, _sets = _matching_parts(ctx, params)
     if len(pairs) > 1:
         raise FhirError(
@@ -555,6 +555,7 @@ def transaction_bundle(ctx: Context) -> Result:
             expression=["Bundle.type"],
         )
     _require_role(ctx, CLINICAL)
+    auth.require_scope(ctx.client, "Observation", "write")  # the only type a transaction takes
     entries = bundle.entry or []
     if not entries or len(entries) > 50:
         raise FhirError(

@@ -32,15 +32,29 @@ def bad(message: str, parameter: str) -> FhirError:
     return FhirError(400, "invalid", message, expression=[parameter])
 
 
-def check_known(params, allowed: set[str]) -> None:
-    for name in params:
-        if name not in allowed:
-            raise FhirError(
-                400,
-                "not-supported",
-                _("Unknown search parameter: %(name)s.") % {"name": name[:100]},
-                expression=[name[:100]],
-            )
+def known(params, allowed: set[str], *, strict: bool):
+    """Return PARAMS without the parameters this search does not know.
+
+    FHIR's default is lenient (unknown parameters are ignored and left out of the `self` link);
+    with `Prefer: handling=strict`, and always for conditional-create criteria, an unknown
+    parameter is refused (400), so a filter is never silently dropped.
+    """
+    unknown = [name for name in params if name not in allowed]
+    if unknown and strict:
+        raise FhirError(
+            400,
+            "not-supported",
+            _("Unknown search parameter: %(name)s.") % {"name": unknown[0][:100]},
+            expression=[unknown[0][:100]],
+        )
+    kept = params.copy()
+    for name in unknown:
+        del kept[name]
+    return kept
+
+
+def is_strict(request) -> bool:
+    return "handling=strict" in request.headers.get("Prefer", "").replace(" ", "")
 
 
 def single(params, name: str) -> str | None:
@@ -169,11 +183,11 @@ def sort_keys(params, allowed: dict[str, str], default: list[str]) -> list[str]:
     return fields
 
 
-def searchset(request, base: str, resources, total: int, count: int, offset: int) -> dict:
+def searchset(params, base: str, resources, total: int, count: int, offset: int) -> dict:
     """A searchset Bundle with `self` and, where there is more, `next` and `previous` links."""
 
     def link(relation: str, at: int) -> dict:
-        query = [(k, v) for k, values in request.GET.lists() for v in values if k != "_offset"]
+        query = [(k, v) for k, values in params.lists() for v in values if k != "_offset"]
         if at:
             query.append(("_offset", str(at)))
         return {"relation": relation, "url": f"{base}?{urlencode(query)}" if query else base}

@@ -55,7 +55,9 @@ def endpoint(routes):
                 if ctx.client.user.language in dict(settings.LANGUAGES):
                     # Messages in the user's saved language, as on the user's pages.
                     translation.activate(ctx.client.user.language)
-                auth.require_scope(ctx.client, route.resource or "*", route.access)
+                if route.resource is not None:
+                    # A system-level interaction (transaction) checks each entry's type itself.
+                    auth.require_scope(ctx.client, route.resource, route.access)
             if route.interaction == "search-type":
                 result = route.handler(ctx, request.GET)
             else:

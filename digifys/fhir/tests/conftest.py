@@ -1,6 +1,6 @@
 import pytest
 
-from digifys.fhir import services
+from digifys.fhir import codes, services
 
 ALL = "user/*.read user/*.write"
 
@@ -69,4 +69,72 @@ def vital(
             "code": unit,
         },
         **extra,
+    }
+
+
+def panel(patient_id, *, when="2026-12-04T10:00:00+01:00", tag="set-1"):
+    def entry(resource, identifier):
+        resource["identifier"] = [{"system": "urn:oid:1.2.3", "value": identifier}]
+        return {
+            "resource": resource,
+            "request": {
+                "method": "POST",
+                "url": "Observation",
+                "ifNoneExist": f"identifier=urn:oid:1.2.3|{identifier}",
+            },
+        }
+
+    """A transaction Bundle of a complete set: RR 22, SpO2 95, air, BP 105, pulse 95, A,
+    38.3 °C (NEWS2 6), each entry with an identifier and its If-None-Exist."""
+    category = vital(patient_id, "x", 0, "x")["category"]
+    common = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": category,
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "effectiveDateTime": when,
+    }
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            entry(vital(patient_id, "9279-1", 22, "/min", when=when), f"{tag}-rr"),
+            entry(vital(patient_id, "59408-5", 95, "%", when=when), f"{tag}-spo2"),
+            entry(
+                {
+                    **common,
+                    "code": {"coding": [{"system": codes.LOCAL, "code": "air-or-oxygen"}]},
+                    "valueBoolean": False,
+                },
+                f"{tag}-o2",
+            ),
+            entry(
+                {
+                    **common,
+                    "code": {"coding": [{"system": codes.LOINC, "code": "85354-9"}]},
+                    "component": [
+                        {
+                            "code": {"coding": [{"system": codes.LOINC, "code": "8480-6"}]},
+                            "valueQuantity": {
+                                "value": 105,
+                                "unit": "mm[Hg]",
+                                "system": codes.UCUM,
+                                "code": "mm[Hg]",
+                            },
+                        }
+                    ],
+                },
+                f"{tag}-bp",
+            ),
+            entry(vital(patient_id, "8867-4", 95, "/min", when=when), f"{tag}-hr"),
+            entry(
+                {
+                    **common,
+                    "code": {"coding": [{"system": codes.LOCAL, "code": "acvpu"}]},
+                    "valueCodeableConcept": {"coding": [{"system": codes.LOCAL, "code": "A"}]},
+                },
+                f"{tag}-acvpu",
+            ),
+            entry(vital(patient_id, "8310-5", 38.3, "Cel", when=when), f"{tag}-temp"),
+        ],
     }

@@ -14,7 +14,7 @@ from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 from digifys.vitals.parsing import LIMIT_MESSAGES
 
-from .conftest import vital
+from .conftest import panel, vital
 
 pytestmark = pytest.mark.django_db
 
@@ -337,7 +337,6 @@ def test_search_by_code_date_prefixes_sort_and_paging(world, fhir):
         "Observation?_count=-1",
         "Observation?_count=101",
         "Observation?_sort=name",
-        "Observation?whatever=1",
         "Observation?subject=Patient/%20",
         "Patient?_sort=date",
         "Patient?active=maybe",
@@ -346,6 +345,20 @@ def test_search_by_code_date_prefixes_sort_and_paging(world, fhir):
 def test_bad_search_parameters_are_400_naming_the_parameter(world, fhir, query):
     issue = _outcome(fhir(world.nurse_mala).get(query), 400)
     assert issue["expression"]
+
+
+def test_unknown_parameters_are_ignored_unless_the_client_asks_for_strict_handling(world, fhir):
+    _set(world)
+    api = fhir(world.nurse_mala)
+    lenient = api.get("Observation?whatever=1&code=8867-4").json()
+    assert lenient["total"] == 1
+    assert lenient["link"][0]["url"].endswith("/fhir/R4/Observation?code=8867-4")
+    issue = _outcome(api.get("Observation?whatever=1", {"Prefer": "handling=strict"}), 400)
+    assert issue["expression"] == ["whatever"]
+    # Conditional-create criteria are always strict: an unknown one must not match everything.
+    body = vital(world.resident_mala.pk, "8867-4", 72, "/min")
+    _outcome(api.post("Observation", body, {"If-None-Exist": "whatever=1"}), 400)
+    assert Observation.objects.count() == 1
 
 
 # --- Create ----------------------------------------------------------------------------------
@@ -467,75 +480,9 @@ def test_conditional_create_never_duplicates_a_retry(world, fhir):
 # --- Transaction -----------------------------------------------------------------------------
 
 
-def _panel(patient_id, *, when="2026-12-04T10:00:00+01:00", tag="set-1"):
-    def entry(resource, identifier):
-        resource["identifier"] = [{"system": "urn:oid:1.2.3", "value": identifier}]
-        return {
-            "resource": resource,
-            "request": {
-                "method": "POST",
-                "url": "Observation",
-                "ifNoneExist": f"identifier=urn:oid:1.2.3|{identifier}",
-            },
-        }
-
-    category = vital(patient_id, "x", 0, "x")["category"]
-    common = {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": category,
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "effectiveDateTime": when,
-    }
-    return {
-        "resourceType": "Bundle",
-        "type": "transaction",
-        "entry": [
-            entry(vital(patient_id, "9279-1", 22, "/min", when=when), f"{tag}-rr"),
-            entry(vital(patient_id, "59408-5", 95, "%", when=when), f"{tag}-spo2"),
-            entry(
-                {
-                    **common,
-                    "code": {"coding": [{"system": codes.LOCAL, "code": "air-or-oxygen"}]},
-                    "valueBoolean": False,
-                },
-                f"{tag}-o2",
-            ),
-            entry(
-                {
-                    **common,
-                    "code": {"coding": [{"system": codes.LOINC, "code": "85354-9"}]},
-                    "component": [
-                        {
-                            "code": {"coding": [{"system": codes.LOINC, "code": "8480-6"}]},
-                            "valueQuantity": {
-                                "value": 105,
-                                "unit": "mm[Hg]",
-                                "system": codes.UCUM,
-                                "code": "mm[Hg]",
-                            },
-                        }
-                    ],
-                },
-                f"{tag}-bp",
-            ),
-            entry(vital(patient_id, "8867-4", 95, "/min", when=when), f"{tag}-hr"),
-            entry(
-                {
-                    **common,
-                    "code": {"coding": [{"system": codes.LOCAL, "code": "acvpu"}]},
-                    "valueCodeableConcept": {"coding": [{"system": codes.LOCAL, "code": "A"}]},
-                },
-                f"{tag}-acvpu",
-            ),
-            entry(vital(patient_id, "8310-5", 38.3, "Cel", when=when), f"{tag}-temp"),
-        ],
-    }
-
-
 def test_a_transaction_panel_is_one_set_scored_and_escalated_like_the_form(world, fhir):
     api = fhir(world.nurse_mala)
-    response = api.post("", _panel(world.resident_mala.pk))
+    response = api.post("", panel(world.resident_mala.pk))
     assert response.status_code == 200, response.content
     bundle = response.json()
     assert bundle["type"] == "transaction-response"
@@ -550,7 +497,7 @@ def test_a_transaction_panel_is_one_set_scored_and_escalated_like_the_form(world
     expected = vitals_services.response_for(stored).rule.response
     assert expected in outcome["issue"][0]["diagnostics"]
     # The same bundle again (a device retrying): nothing new.
-    again = api.post("", _panel(world.resident_mala.pk)).json()
+    again = api.post("", panel(world.resident_mala.pk)).json()
     assert {e["response"]["status"] for e in again["entry"]} == {"200 OK"}
     assert Observation.objects.count() == 1
     # The NEWS2 Observation is readable with derivedFrom.
@@ -560,12 +507,12 @@ def test_a_transaction_panel_is_one_set_scored_and_escalated_like_the_form(world
 
 def test_a_transaction_is_all_or_nothing(world, fhir):
     api = fhir(world.nurse_mala)
-    bundle = _panel(world.resident_mala.pk)
+    bundle = panel(world.resident_mala.pk)
     bundle["entry"][4]["resource"]["valueQuantity"]["value"] = 400  # pulse out of range
     issue = _outcome(api.post("", bundle), 422)
     assert issue["expression"] == ["Bundle.entry[4].resource.valueQuantity.value"]
     # A business rule of the vitals service (diastolic ≥ systolic) refuses the whole set too.
-    bundle = _panel(world.resident_mala.pk)
+    bundle = panel(world.resident_mala.pk)
     bundle["entry"][3]["resource"]["component"].append(
         {
             "code": {"coding": [{"system": codes.LOINC, "code": "8462-4"}]},
