@@ -25,6 +25,8 @@ DATE = re.compile(
     r"(T(?P<hour>\d{2}):(?P<minute>\d{2})(:(?P<second>\d{2})(\.\d{1,9})?)?"
     r"(?P<zone>Z|[+-]\d{2}:\d{2})?)?)?)?"
 )
+EARLIEST = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)
 ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
@@ -127,7 +129,16 @@ def date_range(value: str, name: str) -> tuple[str, datetime.datetime, datetime.
             end = start.replace(year=start.year + 1)
     except (ValueError, OverflowError) as error:
         raise bad(_("%(name)s is not a valid date.") % {"name": name}, name) from error
-    return match["prefix"] or "eq", start, end
+    return match["prefix"] or "eq", _in_range(start), _in_range(end)
+
+
+def _in_range(moment: datetime.datetime) -> datetime.datetime:
+    """MOMENT in UTC, clamped to what the database can compare (year 1 +14:00 is before year 1
+    in UTC; 9999-12-31 -14:00 is after 9999)."""
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        return EARLIEST if moment.year < 2 else LATEST
 
 
 def date_filter(params, name: str, field: str) -> Q:

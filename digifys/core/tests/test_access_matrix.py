@@ -38,6 +38,7 @@ APPS_WITH_ROWS = [
     "rounds",
     "visits",
     "insights",
+    "fhir",
 ]
 
 
