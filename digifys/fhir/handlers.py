@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from fhir.resources.R4B.bundle import Bundle
@@ -29,6 +30,7 @@ from . import auth, codes, search, services
 from .errors import FhirError, outcome
 from .mappers import observation as observation_mapper
 from .mappers import patient as patient_mapper
+from .models import ObservationIdentifier
 
 CLINICAL = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 STAFF = (*CLINICAL, Role.COORDINATOR)
@@ -176,14 +178,11 @@ def patient_search(ctx: Context, params: QueryDict) -> Result:
         residents = residents.filter(pk__in=_digits(ids.split(",")))
     value = search.single(params, "identifier")
     if value is not None:
-        condition = None
+        condition = Q(pk__in=[])
         for system, code in search.tokens(value):
             kinds = [k for k, s in codes.IDENTIFIER_SYSTEMS.items() if system in (None, s)]
-            term = Resident.objects.none()
-            if kinds or system in (None, ""):
-                term = Resident.objects.filter(identity_number=code, identity_kind__in=kinds)
-            condition = term if condition is None else condition | term
-        residents = residents.filter(pk__in=condition.values("pk"))
+            condition |= Q(identity_number=code, identity_kind__in=kinds)
+        residents = residents.filter(condition)
     family = search.single(params, "family")
     if family is not None:
         residents = residents.filter(family_name__istartswith=family[:100])
@@ -302,14 +301,10 @@ def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, st
         )
     identifier = search.single(params, "identifier")
     if identifier is not None:
-        from .models import ObservationIdentifier
-
-        matches = ObservationIdentifier.objects.visible_to(ctx.user).none()
+        condition = Q(pk__in=[])
         for system, value in search.tokens(identifier):
-            term = ObservationIdentifier.objects.visible_to(ctx.user).filter(value=value)
-            if system is not None:
-                term = term.filter(system=system)
-            matches = matches | term
+            condition |= Q(value=value) & (Q() if system is None else Q(system=system))
+        matches = ObservationIdentifier.objects.visible_to(ctx.user).filter(condition)
         found: dict[int, set[str]] = {}
         for observation_id, part in matches.values_list("observation_id", "part"):
             found.setdefault(observation_id, set()).add(part)
@@ -321,8 +316,6 @@ def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, st
     if restrict is not None:
         sets = sets.filter(pk__in=list(restrict))
     if wanted_parts != set(codes.PARTS):
-        from django.db.models import Q
-
         condition = Q(pk__in=[])
         for part in wanted_parts:
             if part in ("panel", "acvpu"):
@@ -511,7 +504,11 @@ def observation_create(ctx: Context) -> Result:
             [(incoming.part, s, v) for s, v in incoming.identifiers],
             "Observation",
         )
-    vitals = Observation.objects.prefetch_related("fhir_identifiers").get(pk=vitals.pk)
+    vitals = (
+        Observation.objects.visible_to(ctx.user)
+        .prefetch_related("fhir_identifiers")
+        .get(pk=vitals.pk)
+    )
     resource = observation_mapper.to_fhir(vitals, incoming.part, vitals.fhir_identifiers.all())
     return Result(201, resource, {"Location": f"{ctx.base}/Observation/{resource.id}"})
 
