@@ -279,7 +279,10 @@ def from_fhir(resource: FhirObservation, path: str = "Observation") -> Incoming:
         measured_at=effective,
         part=part,
         values={name: value for name, (value, _p) in found.items()},
-        paths={name: p for name, (_v, p) in found.items()},
+        paths={
+            "measured_at": f"{path}.effectiveDateTime",
+            **{name: p for name, (_v, p) in found.items()},
+        },
         identifiers=[(i.system or "", i.value) for i in resource.identifier or [] if i.value],
     )
 

@@ -528,3 +528,34 @@ def test_a_transaction_is_all_or_nothing(world, fhir):
     assert issue["expression"] == ["Bundle.entry[3].resource.component[1].valueQuantity"]
     assert Observation.objects.count() == 0
     assert not AuditEvent.objects.filter(action="create").exists()
+
+
+def test_a_block_hides_the_units_records_from_the_api_as_from_pages(world, fhir):
+    from digifys.careteams.models import Block
+
+    vitals = _set(world)
+    api = fhir(world.physician_spain)
+    assert api.get(f"Observation/{vitals.pk}-hr").status_code == 200
+    Block.objects.create(
+        resident=world.resident_mala, unit=world.unit_mala, created_by=world.coordinator
+    )
+    _outcome(api.get(f"Observation/{vitals.pk}-hr"), 404)
+    assert api.get("Observation").json()["total"] == 0
+    # The unit's own nurse still sees them.
+    assert fhir(world.nurse_mala).get(f"Observation/{vitals.pk}-hr").status_code == 200
+
+
+def test_a_time_of_measurement_in_the_future_is_refused(world, fhir):
+    later = (timezone.now() + datetime.timedelta(hours=1)).isoformat()
+    body = vital(world.resident_mala.pk, "8867-4", 72, "/min", when=later)
+    issue = _outcome(fhir(world.nurse_mala).post("Observation", body), 422)
+    assert issue["expression"] == ["Observation.effectiveDateTime"]
+    assert Observation.objects.count() == 0
+
+
+def test_messages_follow_the_users_saved_language(world, fhir):
+    world.nurse_mala.language = "es"
+    world.nurse_mala.save()
+    body = vital(world.resident_mala.pk, "8867-4", 400, "/min")
+    issue = _outcome(fhir(world.nurse_mala).post("Observation", body), 422)
+    assert issue["diagnostics"].startswith("El pulso")
