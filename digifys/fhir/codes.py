@@ -70,3 +70,8 @@ PART_SEARCH_CODES = {part: {code} for part, (_system, code) in PART_CODES.items(
 for _part, _codes, _field, _unit in QUANTITIES:
     PART_SEARCH_CODES[_part] = set(_codes)
 PART_SEARCH_CODES["bp"] |= {SYSTOLIC, DIASTOLIC}
+
+# HSA-id of people and units (HL7 Sweden's current alias, domain-spec §8.4).
+HSA_ID = "urn:oid:1.2.752.29.4.19"
+# The clinician's IANA time zone (FHIR R4 extension "Timezone Code").
+TZ_CODE = "http://hl7.org/fhir/StructureDefinition/tz-code"

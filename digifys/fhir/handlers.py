@@ -22,6 +22,7 @@ from pydantic import ValidationError as PydanticError
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
 from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
@@ -29,7 +30,9 @@ from digifys.vitals.models import Observation
 from . import auth, codes, search, services
 from .errors import FhirError, outcome
 from .mappers import observation as observation_mapper
+from .mappers import organization as organization_mapper
 from .mappers import patient as patient_mapper
+from .mappers import practitioner as practitioner_mapper
 from .models import ObservationIdentifier
 
 CLINICAL = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
@@ -619,3 +622,137 @@ def transaction_bundle(ctx: Context) -> Result:
         ],
     }
     return Result(200, Bundle.model_validate(response))
+
+
+# --- Directory: Practitioner, PractitionerRole, Organization ------------------------------------
+# Staff and organisations are no resident data: any staff client with the scope reads them, and
+# no access-log entry is written.
+
+DIRECTORY_SORT = {"_id": "pk"}
+
+
+def _clinicians():
+    return StaffProfile.objects.filter(profession__in=CLINICAL).select_related("user", "employer")
+
+
+def _one(queryset, id: str, resource: str):
+    found = queryset.filter(pk__in=_digits([id])).first()
+    if found is None:
+        raise _not_found(resource, id)
+    return found
+
+
+def _directory_search(ctx, params, queryset, allowed, sort, default, base, mapper) -> Result:
+    _require_role(ctx, STAFF)
+    params = search.known(params, allowed, strict=search.is_strict(ctx.request))
+    count, offset = search.count_and_offset(params)
+    ids = search.single(params, "_id")
+    if ids is not None:
+        queryset = queryset.filter(pk__in=_digits(ids.split(",")))
+    queryset = queryset.order_by(*search.sort_keys(params, sort, default), "pk")
+    total = queryset.count()
+    resources = [mapper(row) for row in queryset[offset : offset + count]]
+    return Result(
+        200, search.searchset(params, f"{ctx.base}/{base}", resources, total, count, offset)
+    )
+
+
+def _identifier_filter(params, field: str) -> Q:
+    value = search.single(params, "identifier")
+    if value is None:
+        return Q()
+    condition = Q(pk__in=[])
+    for system, code in search.tokens(value):
+        if system in (None, codes.HSA_ID) and code:
+            condition |= Q(**{field: code})
+    return condition
+
+
+def practitioner_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, STAFF)
+    return Result(200, practitioner_mapper.practitioner(_one(_clinicians(), id, "Practitioner")))
+
+
+def practitioner_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, STAFF)
+    profiles = _clinicians().filter(_identifier_filter(params, "hsa_id"))
+    name = search.single(params, "name")
+    if name is not None:
+        name = name[:100]
+        profiles = profiles.filter(
+            Q(user__last_name__istartswith=name) | Q(user__first_name__istartswith=name)
+        )
+    return _directory_search(
+        ctx,
+        params,
+        profiles,
+        {"_id", "identifier", "name", "_count", "_sort", "_offset"},
+        {**DIRECTORY_SORT, "family": "user__last_name", "given": "user__first_name"},
+        ["user__last_name", "user__first_name"],
+        "Practitioner",
+        practitioner_mapper.practitioner,
+    )
+
+
+def practitioner_role_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, STAFF)
+    profile = _one(_clinicians(), id, "PractitionerRole")
+    return Result(200, practitioner_mapper.practitioner_role(profile))
+
+
+def practitioner_role_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, STAFF)
+    profiles = _clinicians()
+    for name, lookup in (("practitioner", "pk__in"), ("organization", "employer_id__in")):
+        ids = search.reference_ids(
+            params, name, "Practitioner" if name == "practitioner" else "Organization"
+        )
+        if ids is not None:
+            profiles = profiles.filter(**{lookup: _digits(ids)})
+    role = search.single(params, "role")
+    if role is not None:
+        profiles = profiles.filter(
+            profession__in=[c for s, c in search.tokens(role) if s in (None, codes.LOCAL)]
+        )
+    return _directory_search(
+        ctx,
+        params,
+        profiles,
+        {"_id", "practitioner", "organization", "role", "_count", "_sort", "_offset"},
+        DIRECTORY_SORT,
+        ["user__last_name", "user__first_name"],
+        "PractitionerRole",
+        practitioner_mapper.practitioner_role,
+    )
+
+
+def organization_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, STAFF)
+    organisation = _one(Organisation.objects.all(), id, "Organization")
+    return Result(200, organization_mapper.to_fhir(organisation))
+
+
+def organization_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, STAFF)
+    organisations = Organisation.objects.filter(_identifier_filter(params, "hsa_id"))
+    name = search.single(params, "name")
+    if name is not None:
+        organisations = organisations.filter(name__icontains=name[:100])
+    part_of = search.reference_ids(params, "partof", "Organization")
+    if part_of is not None:
+        organisations = organisations.filter(parent_id__in=_digits(part_of))
+    kind = search.single(params, "type")
+    if kind is not None:
+        organisations = organisations.filter(
+            kind__in=[c for s, c in search.tokens(kind) if s in (None, codes.LOCAL)]
+        )
+    return _directory_search(
+        ctx,
+        params,
+        organisations,
+        {"_id", "identifier", "name", "partof", "type", "_count", "_sort", "_offset"},
+        {**DIRECTORY_SORT, "name": "name"},
+        ["name"],
+        "Organization",
+        organization_mapper.to_fhir,
+    )

@@ -1,6 +1,6 @@
 """URL patterns generated from the route table (routes.py): one view per pattern."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 from .routes import ROUTES
@@ -27,5 +27,6 @@ urlpatterns = [
 ]
 urlpatterns += [
     path(f"{BASE}/", views.endpoint(_patterns[""]), name="base-slash"),
-    path(f"{BASE}/<path:rest>", views.unknown, name="unknown"),
+    # Everything else under /fhir/ (newlines included, which <path:> would not match).
+    re_path(r"^(?P<rest>[\s\S]*)\Z", views.unknown, name="unknown"),
 ]

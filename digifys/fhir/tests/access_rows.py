@@ -32,6 +32,15 @@ ROWS = {
         "get",
         everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED),
     ),
+    **{
+        f"fhir:{resource}-{kind}": (
+            (lambda w: {"id": str(w.unit_mala.pk)}) if kind == "instance" else _none,
+            "get",
+            everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED),
+        )
+        for resource in ("Practitioner", "PractitionerRole", "Organization")
+        for kind in ("type", "instance")
+    },
     "fhir:unknown": (
         lambda w: {"rest": "Practitioner"},
         "get",

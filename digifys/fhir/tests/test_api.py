@@ -559,3 +559,63 @@ def test_messages_follow_the_users_saved_language(world, fhir):
     body = vital(world.resident_mala.pk, "8867-4", 400, "/min")
     issue = _outcome(fhir(world.nurse_mala).post("Observation", body), 422)
     assert issue["diagnostics"].startswith("El pulso")
+
+
+# --- Directory -------------------------------------------------------------------------------
+
+
+def test_practitioners_and_roles_carry_hsa_id_profession_and_time_zone(world, fhir):
+    profile = world.physician_spain.staff_profile
+    profile.hsa_id = "SE2321000131-P000000123456"
+    profile.save()
+    api = fhir(world.nurse_mala)
+    before = _last_seq()
+    practitioner = api.get(f"Practitioner/{profile.pk}").json()
+    assert practitioner["identifier"] == [
+        {"system": "urn:oid:1.2.752.29.4.19", "value": "SE2321000131-P000000123456"}
+    ]
+    assert practitioner["name"][0]["family"] == world.physician_spain.last_name
+    role = api.get(f"PractitionerRole/{profile.pk}").json()
+    assert role["extension"] == [
+        {"url": "http://hl7.org/fhir/StructureDefinition/tz-code", "valueCode": "Europe/Madrid"}
+    ]
+    assert role["practitioner"] == {"reference": f"Practitioner/{profile.pk}"}
+    assert role["organization"]["reference"] == f"Organization/{world.clinic.pk}"
+    assert role["code"][0]["coding"][0]["code"] == "physician"
+    found = api.get("Practitioner?identifier=urn:oid:1.2.752.29.4.19|SE2321000131-P000000123456")
+    assert [e["resource"]["id"] for e in found.json()["entry"]] == [str(profile.pk)]
+    physicians = api.get("PractitionerRole?role=physician&_count=100").json()
+    assert physicians["total"] == 2
+    # Coordinators and administrators are no Practitioners.
+    _outcome(api.get(f"Practitioner/{world.coordinator.staff_profile.pk}"), 404)
+    # No resident data, no access-log entry.
+    assert _reads(before) == []
+
+
+def test_organizations_form_a_hierarchy(world, fhir):
+    api = fhir(world.coordinator)
+    unit = api.get(f"Organization/{world.unit_mala.pk}").json()
+    assert unit["name"] == "Avd 1 Björken"
+    assert unit["type"][0]["coding"][0]["code"] == "unit"
+    home = unit["partOf"]["reference"].removeprefix("Organization/")
+    children = api.get(f"Organization?partof=Organization/{home}").json()
+    assert [e["resource"]["id"] for e in children["entry"]] == [str(world.unit_mala.pk)]
+    units = api.get("Organization?type=unit&_sort=name").json()
+    assert [e["resource"]["name"] for e in units["entry"]] == ["Avd 1 Björken", "Avd 2 Tallen"]
+    # Relatives have no access to the directory through the API.
+    _outcome(fhir(world.relative_with_consent).get(f"Organization/{world.unit_mala.pk}"), 403)
+
+
+def test_a_nul_character_is_refused_with_an_operation_outcome(world, fhir):
+    # Found by the hypothesis test: the shared middleware that refuses NUL answered with HTML.
+    issue = _outcome(fhir(world.nurse_mala).get("Observation?_id=%00"), 400)
+    assert issue["code"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    "path", ["PractitionerRole/%2F%0A", "Nothing", "Patient/1/_history", "../R5/metadata"]
+)
+def test_an_unknown_path_is_a_404_operation_outcome(world, fhir, path):
+    # Found by the hypothesis test: a newline in the path fell through to Django's HTML 404.
+    issue = _outcome(fhir(world.nurse_mala).get(path), 404)
+    assert issue["code"] == "not-found"
