@@ -23,12 +23,14 @@ from pydantic import ValidationError as PydanticError
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.directory.models import Organisation, StaffProfile
+from digifys.residents import selectors as resident_selectors
 from digifys.residents.models import Resident
 from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 
 from . import auth, codes, search, services
 from .errors import FhirError, outcome
+from .mappers import careteam as careteam_mapper
 from .mappers import observation as observation_mapper
 from .mappers import organization as organization_mapper
 from .mappers import patient as patient_mapper
@@ -756,3 +758,44 @@ def organization_search(ctx: Context, params: QueryDict) -> Result:
         "Organization",
         organization_mapper.to_fhir,
     )
+
+
+# --- CareTeam: a resident's named physician and deputy ------------------------------------------
+
+
+def careteam_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, STAFF)
+    residents = resident_selectors.with_care_team(Resident.objects.visible_to(ctx.user))
+    resident = residents.filter(pk__in=_digits([id])).first()
+    if resident is None:
+        raise _not_found("CareTeam", id)
+    _log_read(ctx, [resident], "fhir_careteam", resident.pk)
+    return Result(200, careteam_mapper.to_fhir(resident))
+
+
+def careteam_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, STAFF)
+    allowed = {"_id", "patient", "subject", "participant", "_count", "_sort", "_offset"}
+    params = search.known(params, allowed, strict=search.is_strict(ctx.request))
+    count, offset = search.count_and_offset(params)
+    residents = Resident.objects.visible_to(ctx.user)
+    ids = search.single(params, "_id")
+    if ids is not None:
+        residents = residents.filter(pk__in=_digits(ids.split(",")))
+    for name in ("patient", "subject"):
+        patient_ids = search.reference_ids(params, name, "Patient")
+        if patient_ids is not None:
+            residents = residents.filter(pk__in=_digits(patient_ids))
+    members = search.reference_ids(params, "participant", "Practitioner")
+    if members is not None:
+        residents = residents.filter(
+            physician_assignments__ended_at__isnull=True,
+            physician_assignments__physician_id__in=_digits(members),
+        ).distinct()
+    residents = residents.order_by(*search.sort_keys(params, {"_id": "pk"}, ["pk"]), "pk")
+    total = residents.count()
+    page = list(resident_selectors.with_care_team(residents)[offset : offset + count])
+    _log_read(ctx, page, "fhir_careteam")
+    resources = [careteam_mapper.to_fhir(r) for r in page]
+    bundle = search.searchset(params, f"{ctx.base}/CareTeam", resources, total, count, offset)
+    return Result(200, bundle)

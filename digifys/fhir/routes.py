@@ -131,6 +131,21 @@ ROUTES = (
             "type": ("token", "region, municipality, nursing_home, unit, virtual_clinic, …"),
         },
     ),
+    Route("CareTeam", "read", "GET", "CareTeam/<str:id>", handlers.careteam_read, "read"),
+    Route(
+        "CareTeam",
+        "search-type",
+        "GET",
+        "CareTeam",
+        handlers.careteam_search,
+        "read",
+        {
+            **COMMON,
+            "patient": ("reference", "Patient/<id>."),
+            "subject": ("reference", "Patient/<id>."),
+            "participant": ("reference", "Practitioner/<id>: the residents of a panel."),
+        },
+    ),
     Route(
         "Observation",
         "create",

@@ -38,7 +38,7 @@ ROWS = {
             "get",
             everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED),
         )
-        for resource in ("Practitioner", "PractitionerRole", "Organization")
+        for resource in ("Practitioner", "PractitionerRole", "Organization", "CareTeam")
         for kind in ("type", "instance")
     },
     "fhir:unknown": (

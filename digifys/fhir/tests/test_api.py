@@ -619,3 +619,36 @@ def test_an_unknown_path_is_a_404_operation_outcome(world, fhir, path):
     # Found by the hypothesis test: a newline in the path fell through to Django's HTML 404.
     issue = _outcome(fhir(world.nurse_mala).get(path), 404)
     assert issue["code"] == "not-found"
+
+
+def test_a_care_team_names_the_named_physician_and_deputy(world, fhir):
+    from digifys.testing.world import assign, make_staff
+
+    deputy = make_staff("ines.doctor", "physician", world.clinic)
+    assign(world.resident_mala, deputy, role="deputy")
+    api = fhir(world.nurse_mala)
+    before = _last_seq()
+    team = api.get(f"CareTeam/{world.resident_mala.pk}").json()
+    assert team["subject"] == {"reference": f"Patient/{world.resident_mala.pk}"}
+    roles = {
+        p["role"][0]["coding"][0]["code"]: p["member"]["reference"] for p in team["participant"]
+    }
+    assert roles == {
+        "named": f"Practitioner/{world.physician_spain.staff_profile.pk}",
+        "deputy": f"Practitioner/{deputy.pk}",
+    }
+    assert [e.resident_id for e in _reads(before)] == [world.resident_mala.pk]
+    # The physician's panel: the care teams she is on, one log entry per resident shown.
+    before = _last_seq()
+    panel = fhir(world.physician_spain).get(
+        f"CareTeam?participant=Practitioner/{world.physician_spain.staff_profile.pk}"
+    )
+    assert {e["resource"]["id"] for e in panel.json()["entry"]} == {
+        str(world.resident_mala.pk),
+        str(world.resident_mala_2.pk),
+    }
+    assert sorted(e.resident_id for e in _reads(before)) == sorted(
+        [world.resident_mala.pk, world.resident_mala_2.pk]
+    )
+    _outcome(api.get(f"CareTeam/{world.resident_storuman.pk}"), 404)
+    _outcome(fhir(world.relative_with_consent).get(f"CareTeam/{world.resident_mala.pk}"), 403)
