@@ -219,6 +219,7 @@ def _digits(values) -> list[int]:
 # --- Observation -----------------------------------------------------------------------------
 
 _PART_FIELDS = {
+    "acvpu": (),
     "rr": ("respiratory_rate",),
     "spo2": ("spo2",),
     "o2": ("on_oxygen",),
@@ -323,11 +324,13 @@ def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, st
     if wanted_parts != set(codes.PARTS):
         condition = Q(pk__in=[])
         for part in wanted_parts:
-            if part in ("panel", "acvpu"):
-                condition |= ~Q(consciousness="") if part == "acvpu" else Q()
-            else:
-                for name in _PART_FIELDS[part]:
+            # The panel exists when any vital sign does.
+            members = [p for p in _PART_FIELDS if p != "news2"] if part == "panel" else [part]
+            for member in members:
+                for name in _PART_FIELDS[member]:
                     condition |= Q(**{f"{name}__isnull": False})
+            if part in ("panel", "acvpu"):
+                condition |= ~Q(consciousness="")
         sets = sets.filter(condition)
     order = search.sort_keys(params, OBSERVATION_SORT, ["-measured_at"])
     sets = sets.order_by(*order, "-pk")

@@ -323,6 +323,10 @@ def test_search_by_code_date_prefixes_sort_and_paging(world, fhir):
     news2 = api.get(f"Observation?code=http://snomed.info/sct|{codes.NEWS2_TOTAL}").json()
     assert news2["total"] == 3
     assert api.get("Observation?category=survey").json()["total"] == 3
+    assert api.get("Observation?code=http://loinc.org|85353-1").json()["total"] == 3
+    assert api.get("Observation?code=urn:digifys:fhir:codes|acvpu").json()["total"] == 3
+    assert api.get("Observation?code=8480-6").json()["total"] == 3  # the BP panel's component
+    assert api.get("Observation?code=29463-7").json()["total"] == 0  # no weight measured
     assert api.get("Observation?status=cancelled").json()["total"] == 0
     one = api.get(f"Observation?_id={sets[0].pk}-hr,{sets[1].pk}-temp").json()
     assert {e["resource"]["id"] for e in one["entry"]} == {f"{sets[0].pk}-hr", f"{sets[1].pk}-temp"}
