@@ -240,6 +240,13 @@ def from_fhir(resource: FhirObservation, path: str = "Observation") -> Incoming:
             _("effectiveDateTime must give the time of measurement with a time zone."),
             f"{path}.effectiveDateTime",
         )
+    try:
+        effective = effective.astimezone(datetime.UTC)
+    except OverflowError as error:  # year 1 at +14:00 is before year 1 in UTC
+        raise _invalid(
+            _("effectiveDateTime must give the time of measurement with a time zone."),
+            f"{path}.effectiveDateTime",
+        ) from error
     if any(
         getattr(resource, name) is not None
         for name in ("valueString", "valueInteger", "valueRange", "valuePeriod")

@@ -421,6 +421,8 @@ def test_create_a_vital_sign_stores_a_partial_set_from_a_device(world, fhir):
         ({"category": []}, "Observation.category", None),
         ({"status": "preliminary"}, "Observation.status", None),
         ({"effectiveDateTime": "2026-12-04"}, "Observation.effectiveDateTime", None),
+        # Year 1 at +14:00 lies before year 1 in UTC: refused, not a server error.
+        ({"effectiveDateTime": "0001-01-01T00:00:00+14:00"}, "Observation.effectiveDateTime", None),
         ({"dataAbsentReason": {"text": "x"}}, "Observation.dataAbsentReason", None),
         ({"subject": {"reference": "Group/1"}}, "Observation.subject", None),
     ],
