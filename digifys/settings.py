@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "digifys.administration",
     "digifys.relatives",
     "digifys.accessibility",
+    "digifys.fhir",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",

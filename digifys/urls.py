@@ -33,6 +33,7 @@ urlpatterns = [
     path("administration/", include("digifys.administration.urls")),
     path("relatives/", include("digifys.relatives.urls")),
     path("accessibility/", include("digifys.accessibility.urls")),
+    path("fhir/", include("digifys.fhir.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
 """Middleware shared by every app."""
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -45,9 +45,20 @@ class RefuseNullCharactersMiddleware:
         for data in sources:
             for key, values in data.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
-                    return HttpResponseBadRequest(
-                        _("The request contained a character that is not allowed.")
-                    )
+                    message = _("The request contained a character that is not allowed.")
+                    if request.path.startswith("/fhir/"):
+                        # The FHIR API answers every refusal with an OperationOutcome.
+                        return JsonResponse(
+                            {
+                                "resourceType": "OperationOutcome",
+                                "issue": [
+                                    {"severity": "error", "code": "invalid", "diagnostics": message}
+                                ],
+                            },
+                            status=400,
+                            content_type="application/fhir+json",
+                        )
+                    return HttpResponseBadRequest(message)
         return self.get_response(request)
 
 

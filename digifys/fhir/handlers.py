@@ -1,0 +1,804 @@
+"""One handler per interaction. Each takes the request context (`Context`) and the path's
+arguments and returns `Result`; refusals are raised as `FhirError` (errors.py).
+
+Every resident-linked row is fetched through `visible_to(user)` of the client's user, and every
+response that shows residents writes one access-log "read" entry per resident shown.
+"""
+
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.observation import Observation as FhirObservation
+from pydantic import ValidationError as PydanticError
+
+from digifys.accounts.models import Role
+from digifys.audit import services as audit
+from digifys.directory.models import Organisation, StaffProfile
+from digifys.residents import selectors as resident_selectors
+from digifys.residents.models import Resident
+from digifys.vitals import services as vitals_services
+from digifys.vitals.models import Observation
+
+from . import auth, codes, search, services
+from .errors import FhirError, outcome
+from .mappers import careteam as careteam_mapper
+from .mappers import observation as observation_mapper
+from .mappers import organization as organization_mapper
+from .mappers import patient as patient_mapper
+from .mappers import practitioner as practitioner_mapper
+from .models import ObservationIdentifier
+
+CLINICAL = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
+STAFF = (*CLINICAL, Role.COORDINATOR)
+OBSERVATION_ID = re.compile(r"(\d{1,18})-([a-z0-9]+)")
+
+
+@dataclass
+class Context:
+    request: object
+    client: object | None
+    base: str  # absolute URL of the FHIR base, no trailing slash
+    routes: tuple = ()
+
+    @property
+    def user(self):
+        return self.client.user if self.client else None
+
+
+@dataclass
+class Result:
+    status: int
+    resource: object
+    headers: dict = field(default_factory=dict)
+
+
+def _require_role(ctx: Context, roles) -> None:
+    if getattr(ctx.user, "role", None) not in roles:
+        raise FhirError(
+            403, "forbidden", _("This API client's user has no access to this resource type.")
+        )
+
+
+def _log_read(ctx: Context, residents, object_type: str, object_id=None) -> None:
+    unique = list({r.pk: r for r in residents}.values())
+    if not unique:
+        return
+    details = {"api_client": ctx.client.pk, "api_client_name": ctx.client.name}
+    if object_id is not None and len(unique) == 1:
+        audit.record_read(
+            actor=ctx.user,
+            residents=unique,
+            request=ctx.request,
+            object_type=object_type,
+            object_id=object_id,
+            details=details,
+        )
+    else:
+        audit.record_read(
+            actor=ctx.user,
+            residents=unique,
+            request=ctx.request,
+            object_type=object_type,
+            details=details,
+        )
+
+
+def _not_found(resource: str, id: str) -> FhirError:
+    return FhirError(
+        404,
+        "not-found",
+        _("%(resource)s/%(id)s is not known or not visible to this client.")
+        % {"resource": resource, "id": id[:64]},
+    )
+
+
+# --- CapabilityStatement ---------------------------------------------------------------------
+
+
+def capabilities(ctx: Context) -> Result:
+    """The CapabilityStatement, generated from the route table (ctx.routes)."""
+    by_type: OrderedDict[str, dict] = OrderedDict()
+    system = []
+    for route in ctx.routes:
+        if route.resource is None:
+            if route.interaction in ("transaction", "batch"):
+                system.append({"code": route.interaction})
+            continue
+        entry = by_type.setdefault(
+            route.resource,
+            {"type": route.resource, "interaction": [], "searchParam": []},
+        )
+        entry["interaction"].append({"code": route.interaction})
+        if route.conditional_create:
+            entry["conditionalCreate"] = True
+        for name, (kind, doc) in route.search_params.items():
+            entry["searchParam"].append({"name": name, "type": kind, "documentation": doc})
+    for entry in by_type.values():
+        if not entry["searchParam"]:
+            del entry["searchParam"]
+    statement = {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-12-04",
+        "kind": "instance",
+        "software": {"name": "digifys"},
+        "implementation": {"description": "digifys FHIR R4 API", "url": ctx.base},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "description": "Bearer token of a registered API client (docs/api.md)."
+                },
+                "resource": list(by_type.values()),
+                **({"interaction": system} if system else {}),
+            }
+        ],
+    }
+    return Result(200, CapabilityStatement.model_validate(statement))
+
+
+# --- Patient ---------------------------------------------------------------------------------
+
+PATIENT_SORT = {
+    "family": "family_name",
+    "given": "given_name",
+    "birthdate": "birth_date",
+    "_id": "pk",
+}
+PATIENT_PARAMS = {"_id", "identifier", "family", "active", "_sort", "_count", "_offset"}
+
+
+def patient_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, STAFF)
+    resident = (
+        Resident.objects.visible_to(ctx.user)
+        .select_related("unit")
+        .filter(pk=int(id) if id.isdigit() and len(id) < 19 else None)
+        .first()
+    )
+    if resident is None:
+        raise _not_found("Patient", id)
+    _log_read(ctx, [resident], "fhir_patient", resident.pk)
+    return Result(200, patient_mapper.to_fhir(resident))
+
+
+def patient_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, STAFF)
+    params = search.known(params, PATIENT_PARAMS, strict=search.is_strict(ctx.request))
+    count, offset = search.count_and_offset(params)
+    residents = Resident.objects.visible_to(ctx.user).select_related("unit")
+    ids = search.single(params, "_id")
+    if ids is not None:
+        residents = residents.filter(pk__in=_digits(ids.split(",")))
+    value = search.single(params, "identifier")
+    if value is not None:
+        condition = Q(pk__in=[])
+        for system, code in search.tokens(value):
+            kinds = [k for k, s in codes.IDENTIFIER_SYSTEMS.items() if system in (None, s)]
+            condition |= Q(identity_number=code, identity_kind__in=kinds)
+        residents = residents.filter(condition)
+    family = search.single(params, "family")
+    if family is not None:
+        residents = residents.filter(family_name__istartswith=family[:100])
+    active = search.single(params, "active")
+    if active is not None:
+        if active not in ("true", "false"):
+            raise search.bad(_("active takes true or false."), "active")
+        status = Resident.Status.ACTIVE
+        residents = (
+            residents.filter(status=status)
+            if active == "true"
+            else residents.exclude(status=status)
+        )
+    residents = residents.order_by(
+        *search.sort_keys(params, PATIENT_SORT, ["family_name", "given_name"]), "pk"
+    )
+    total = residents.count()
+    page = list(residents[offset : offset + count])
+    _log_read(ctx, page, "fhir_patient")
+    resources = [patient_mapper.to_fhir(r) for r in page]
+    bundle = search.searchset(params, f"{ctx.base}/Patient", resources, total, count, offset)
+    return Result(200, bundle)
+
+
+def _digits(values) -> list[int]:
+    return [int(v) for v in values if v.isdigit() and len(v) < 19]
+
+
+# --- Observation -----------------------------------------------------------------------------
+
+_PART_FIELDS = {
+    "acvpu": (),
+    "rr": ("respiratory_rate",),
+    "spo2": ("spo2",),
+    "o2": ("on_oxygen",),
+    "bp": ("systolic_bp", "diastolic_bp"),
+    "hr": ("pulse",),
+    "temp": ("temperature",),
+    "weight": ("weight",),
+    "news2": ("news2_total",),
+}
+_LIGHT_FIELDS = (
+    "id",
+    "respiratory_rate",
+    "spo2",
+    "on_oxygen",
+    "systolic_bp",
+    "diastolic_bp",
+    "pulse",
+    "consciousness",
+    "temperature",
+    "weight",
+    "news2_total",
+)
+OBSERVATION_SORT = {"date": "measured_at", "_lastUpdated": "recorded_at"}
+
+
+def observation_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, CLINICAL)
+    match = OBSERVATION_ID.fullmatch(id)
+    vitals = None
+    if match and match[2] in codes.PARTS:
+        vitals = (
+            Observation.objects.visible_to(ctx.user)
+            .select_related("resident")
+            .prefetch_related("fhir_identifiers")
+            .filter(pk=int(match[1]))
+            .first()
+        )
+    if vitals is None or match[2] not in observation_mapper.parts(vitals):
+        raise _not_found("Observation", id)
+    _log_read(ctx, [vitals.resident], "fhir_observation", id)
+    resource = observation_mapper.to_fhir(vitals, match[2], vitals.fhir_identifiers.all())
+    return Result(200, resource)
+
+
+def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, str]], object]:
+    """Run an Observation search: [(set id, part)] in order, and the sets' queryset."""
+    sets = Observation.objects.visible_to(ctx.user)
+    wanted_parts = set(codes.PARTS)
+    restrict: dict[int, set[str]] | None = None
+    ids = search.single(params, "_id")
+    if ids is not None:
+        restrict = {}
+        for item in ids.split(","):
+            match = OBSERVATION_ID.fullmatch(item)
+            if match:
+                restrict.setdefault(int(match[1]), set()).add(match[2])
+    patients = [
+        search.reference_ids(params, "subject", "Patient"),
+        search.reference_ids(params, "patient", "Patient"),
+    ]
+    for patient_ids in patients:
+        if patient_ids is not None:
+            sets = sets.filter(resident_id__in=_digits(patient_ids))
+    sets = sets.filter(search.date_filter(params, "date", "measured_at"))
+    sets = sets.filter(search.date_filter(params, "_lastUpdated", "recorded_at"))
+    status = search.single(params, "status")
+    if status is not None and "final" not in {code for _s, code in search.tokens(status)}:
+        sets = sets.none()
+    code = search.single(params, "code")
+    if code is not None:
+        wanted_parts = set()
+        for system, value in search.tokens(code):
+            for part, (part_system, _c) in codes.PART_CODES.items():
+                if system in (None, part_system) and value in codes.PART_SEARCH_CODES[part]:
+                    wanted_parts.add(part)
+    category = search.single(params, "category")
+    if category is not None:
+        categories = {
+            value
+            for system, value in search.tokens(category)
+            if system in (None, codes.OBSERVATION_CATEGORY)
+        }
+        wanted_parts &= (set(codes.PARTS) - {"news2"} if "vital-signs" in categories else set()) | (
+            {"news2"} if "survey" in categories else set()
+        )
+    identifier = search.single(params, "identifier")
+    if identifier is not None:
+        condition = Q(pk__in=[])
+        for system, value in search.tokens(identifier):
+            condition |= Q(value=value) & (Q() if system is None else Q(system=system))
+        matches = ObservationIdentifier.objects.visible_to(ctx.user).filter(condition)
+        found: dict[int, set[str]] = {}
+        for observation_id, part in matches.values_list("observation_id", "part"):
+            found.setdefault(observation_id, set()).add(part)
+        restrict = (
+            found
+            if restrict is None
+            else {k: v & found[k] for k, v in restrict.items() if k in found}
+        )
+    if restrict is not None:
+        sets = sets.filter(pk__in=list(restrict))
+    if wanted_parts != set(codes.PARTS):
+        condition = Q(pk__in=[])
+        for part in wanted_parts:
+            # The panel exists when any vital sign does.
+            members = [p for p in _PART_FIELDS if p != "news2"] if part == "panel" else [part]
+            for member in members:
+                for name in _PART_FIELDS[member]:
+                    condition |= Q(**{f"{name}__isnull": False})
+            if part in ("panel", "acvpu"):
+                condition |= ~Q(consciousness="")
+        sets = sets.filter(condition)
+    order = search.sort_keys(params, OBSERVATION_SORT, ["-measured_at"])
+    sets = sets.order_by(*order, "-pk")
+    found_parts = []
+    for vitals in sets.only(*_LIGHT_FIELDS):
+        allowed = restrict.get(vitals.pk, set()) if restrict is not None else wanted_parts
+        found_parts += [
+            (vitals.pk, part)
+            for part in observation_mapper.parts(vitals)
+            if part in allowed and part in wanted_parts
+        ]
+    return found_parts, sets
+
+
+OBSERVATION_PARAMS = {
+    "_id",
+    "subject",
+    "patient",
+    "code",
+    "date",
+    "status",
+    "category",
+    "identifier",
+    "_lastUpdated",
+    "_sort",
+    "_count",
+    "_offset",
+}
+
+
+def _observation_resources(ctx: Context, pairs) -> tuple[list, list]:
+    rows = {
+        v.pk: v
+        for v in Observation.objects.visible_to(ctx.user)
+        .select_related("resident")
+        .prefetch_related("fhir_identifiers")
+        .filter(pk__in={pk for pk, _part in pairs})
+    }
+    resources = [
+        observation_mapper.to_fhir(rows[pk], part, rows[pk].fhir_identifiers.all())
+        for pk, part in pairs
+    ]
+    return resources, [rows[pk].resident for pk, _part in pairs]
+
+
+def observation_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, CLINICAL)
+    params = search.known(params, OBSERVATION_PARAMS, strict=search.is_strict(ctx.request))
+    count, offset = search.count_and_offset(params)
+    pairs, _sets = _matching_parts(ctx, params)
+    page = pairs[offset : offset + count]
+    resources, residents = _observation_resources(ctx, page)
+    _log_read(ctx, residents, "fhir_observation")
+    bundle = search.searchset(
+        params, f"{ctx.base}/Observation", resources, len(pairs), count, offset
+    )
+    return Result(200, bundle)
+
+
+def _parse_json(ctx: Context) -> dict:
+    try:
+        data = json.loads(ctx.request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise FhirError(400, "structure", _("The body is not valid JSON.")) from error
+    if not isinstance(data, dict):
+        raise FhirError(400, "structure", _("The body must be a FHIR resource (a JSON object)."))
+    return data
+
+
+def _validate(model, data: dict, path: str):
+    try:
+        return model.model_validate(data)
+    except (PydanticError, ValueError, TypeError) as error:
+        expressions = []
+        if isinstance(error, PydanticError):
+            expressions = [
+                ".".join([path, *(str(p) for p in e["loc"])]) for e in error.errors()[:5]
+            ]
+        raise FhirError(
+            400,
+            "structure",
+            _("The resource does not follow the FHIR R4 structure: %(detail)s")
+            % {"detail": str(error).splitlines()[0][:300]},
+            expression=expressions,
+        ) from error
+
+
+def _incoming_observation(data: dict, path: str) -> observation_mapper.Incoming:
+    if data.get("resourceType") != "Observation":
+        raise FhirError(
+            400,
+            "structure",
+            _("Expected a resource of type Observation."),
+            expression=[f"{path}.resourceType"],
+        )
+    resource = _validate(FhirObservation, data, path.split(".")[0] if "." in path else path)
+    return observation_mapper.from_fhir(resource, "Observation" if path == "Observation" else path)
+
+
+def _resident_for(ctx: Context, incoming, path: str) -> Resident:
+    ids = _digits([incoming.patient_id])
+    resident = Resident.objects.visible_to(ctx.user).filter(pk__in=ids).first()
+    if resident is None:
+        raise FhirError(
+            422,
+            "invalid",
+            _("The subject is not a patient this client may see."),
+            expression=[f"{path}.subject"],
+        )
+    return resident
+
+
+def _conditional(ctx: Context, criteria: str) -> tuple[int, str] | None:
+    """Evaluate If-None-Exist CRITERIA: the one match, None for none; 412 for several."""
+    params = QueryDict(mutable=True)
+    try:
+        for key, values in parse_qs(criteria, keep_blank_values=True, strict_parsing=True).items():
+            params.setlist(key, values)
+    except ValueError as error:
+        raise search.bad(_("If-None-Exist must be a search query."), "If-None-Exist") from error
+    search.known(params, OBSERVATION_PARAMS - {"_sort", "_count", "_offset"}, strict=True)
+    pairs, _sets = _matching_parts(ctx, params)
+    if len(pairs) > 1:
+        raise FhirError(
+            412,
+            "multiple-matches",
+            _("The If-None-Exist criteria match more than one observation."),
+        )
+    return pairs[0] if pairs else None
+
+
+def _django_errors(error, incoming, path: str) -> FhirError:
+    messages = getattr(error, "message_dict", None) or {"": error.messages}
+    issues = [
+        (name, message) for name, message_list in messages.items() for message in message_list
+    ]
+    name, message = issues[0]
+    expression = incoming.paths.get(name, path)
+    return FhirError(422, "invalid", message, expression=[expression])
+
+
+def _store(ctx: Context, incoming, resident, identifiers, path: str) -> Observation:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    try:
+        return services.record_vitals(
+            actor=ctx.user,
+            resident=resident,
+            measured_at=incoming.measured_at,
+            values=incoming.values,
+            identifiers=identifiers,
+            request=ctx.request,
+        )
+    except ValidationError as error:
+        raise _django_errors(error, incoming, path) from error
+    except PermissionDenied as error:
+        raise FhirError(403, "forbidden", str(error) or _("Not allowed.")) from error
+
+
+def observation_create(ctx: Context) -> Result:
+    _require_role(ctx, CLINICAL)
+    incoming = _incoming_observation(_parse_json(ctx), "Observation")
+    resident = _resident_for(ctx, incoming, "Observation")
+    # Conditional create: the If-None-Exist header, or (as fhirpy sends it) the same criteria
+    # as the query string of the POST.
+    criteria = ctx.request.headers.get("If-None-Exist") or ctx.request.GET.urlencode()
+    with transaction.atomic():
+        if criteria:
+            existing = _conditional(ctx, criteria)
+            if existing is not None:
+                resources, residents = _observation_resources(ctx, [existing])
+                _log_read(ctx, residents, "fhir_observation", resources[0].id)
+                location = f"{ctx.base}/Observation/{resources[0].id}"
+                return Result(200, resources[0], {"Location": location})
+        vitals = _store(
+            ctx,
+            incoming,
+            resident,
+            [(incoming.part, s, v) for s, v in incoming.identifiers],
+            "Observation",
+        )
+    vitals = (
+        Observation.objects.visible_to(ctx.user)
+        .prefetch_related("fhir_identifiers")
+        .get(pk=vitals.pk)
+    )
+    resource = observation_mapper.to_fhir(vitals, incoming.part, vitals.fhir_identifiers.all())
+    return Result(201, resource, {"Location": f"{ctx.base}/Observation/{resource.id}"})
+
+
+def _escalation(vitals: Observation) -> dict | None:
+    """The unit's escalation response to a stored set, as an informational OperationOutcome."""
+    response = vitals_services.response_for(vitals)
+    if response.rule is None:
+        return None
+    text = _("%(band)s: %(response)s") % {
+        "band": vitals.band_label,
+        "response": response.rule.response,
+    }
+    if vitals.news2_total is not None:
+        text = _("NEWS2 %(total)s, %(text)s") % {"total": vitals.news2_total, "text": text}
+    return outcome([("informational", text, [])], severity="information").model_dump(
+        mode="json", exclude_none=True
+    )
+
+
+# --- transaction -----------------------------------------------------------------------------
+
+
+def transaction_bundle(ctx: Context) -> Result:
+    """A transaction Bundle of vital-sign Observations: all stored, or none (then the error).
+
+    Entries for the same patient and time of measurement become one set of vital signs (so a
+    complete set is scored with NEWS2 and escalated as if typed into the vitals form).
+    """
+    data = _parse_json(ctx)
+    if data.get("resourceType") != "Bundle":
+        raise FhirError(
+            400, "structure", _("Expected a Bundle."), expression=["Bundle.resourceType"]
+        )
+    bundle = _validate(Bundle, data, "Bundle")
+    if bundle.type != "transaction":
+        raise FhirError(
+            400,
+            "not-supported",
+            _("Only transaction Bundles are accepted."),
+            expression=["Bundle.type"],
+        )
+    _require_role(ctx, CLINICAL)
+    auth.require_scope(ctx.client, "Observation", "write")  # the only type a transaction takes
+    entries = bundle.entry or []
+    if not entries or len(entries) > 50:
+        raise FhirError(
+            400, "invalid", _("A transaction needs 1 to 50 entries."), expression=["Bundle.entry"]
+        )
+    incoming_entries = []
+    for index, entry in enumerate(entries):
+        path = f"Bundle.entry[{index}]"
+        request = entry.request
+        if request is None or request.method != "POST" or request.url != "Observation":
+            raise FhirError(
+                400,
+                "not-supported",
+                _("Each entry must be a POST of an Observation (request.url Observation)."),
+                expression=[f"{path}.request"],
+            )
+        if entry.resource is None:
+            raise FhirError(
+                422, "required", _("The entry has no resource."), expression=[f"{path}.resource"]
+            )
+        resource_data = entry.resource.model_dump(mode="json", exclude_none=True)
+        incoming = _incoming_observation(resource_data, f"{path}.resource")
+        incoming_entries.append((index, incoming, request.ifNoneExist, path))
+    results: dict[int, tuple] = {}
+    read_back: list = []
+    with transaction.atomic():
+        groups: OrderedDict[tuple, list] = OrderedDict()
+        for index, incoming, criteria, path in incoming_entries:
+            resident = _resident_for(ctx, incoming, f"{path}.resource")
+            if criteria:
+                existing = _conditional(ctx, criteria)
+                if existing is not None:
+                    results[index] = ("200 OK", f"{existing[0]}-{existing[1]}", None)
+                    read_back.append(existing)
+                    continue
+            key = (resident.pk, incoming.measured_at)
+            groups.setdefault(key, []).append((index, incoming, resident, path))
+        for items in groups.values():
+            merged = observation_mapper.merge([item[1] for item in items])
+            identifiers = [
+                (incoming.part, system, value)
+                for _i, incoming, _r, _p in items
+                for system, value in incoming.identifiers
+            ]
+            vitals = _store(ctx, merged, items[0][2], identifiers, items[0][3])
+            escalation = _escalation(vitals)
+            for index, incoming, _r, _p in items:
+                results[index] = ("201 Created", f"{vitals.pk}-{incoming.part}", escalation)
+        if read_back:
+            _resources, residents = _observation_resources(ctx, read_back)
+            _log_read(ctx, residents, "fhir_observation")
+    response = {
+        "resourceType": "Bundle",
+        "type": "transaction-response",
+        "entry": [
+            {
+                "response": {
+                    "status": results[index][0],
+                    "location": f"Observation/{results[index][1]}",
+                    **({"outcome": results[index][2]} if results[index][2] else {}),
+                }
+            }
+            for index in range(len(entries))
+        ],
+    }
+    return Result(200, Bundle.model_validate(response))
+
+
+# --- Directory: Practitioner, PractitionerRole, Organization ------------------------------------
+# Staff and organisations are no resident data: any staff client with the scope reads them, and
+# no access-log entry is written.
+
+DIRECTORY_SORT = {"_id": "pk"}
+
+
+def _clinicians():
+    return StaffProfile.objects.filter(profession__in=CLINICAL).select_related("user", "employer")
+
+
+def _one(queryset, id: str, resource: str):
+    found = queryset.filter(pk__in=_digits([id])).first()
+    if found is None:
+        raise _not_found(resource, id)
+    return found
+
+
+def _directory_search(ctx, params, queryset, allowed, sort, default, base, mapper) -> Result:
+    _require_role(ctx, STAFF)
+    params = search.known(params, allowed, strict=search.is_strict(ctx.request))
+    count, offset = search.count_and_offset(params)
+    ids = search.single(params, "_id")
+    if ids is not None:
+        queryset = queryset.filter(pk__in=_digits(ids.split(",")))
+    queryset = queryset.order_by(*search.sort_keys(params, sort, default), "pk")
+    total = queryset.count()
+    resources = [mapper(row) for row in queryset[offset : offset + count]]
+    return Result(
+        200, search.searchset(params, f"{ctx.base}/{base}", resources, total, count, offset)
+    )
+
+
+def _identifier_filter(params, field: str) -> Q:
+    value = search.single(params, "identifier")
+    if value is None:
+        return Q()
+    condition = Q(pk__in=[])
+    for system, code in search.tokens(value):
+        if system in (None, codes.HSA_ID) and code:
+            condition |= Q(**{field: code})
+    return condition
+
+
+def practitioner_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, STAFF)
+    return Result(200, practitioner_mapper.practitioner(_one(_clinicians(), id, "Practitioner")))
+
+
+def practitioner_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, STAFF)
+    profiles = _clinicians().filter(_identifier_filter(params, "hsa_id"))
+    name = search.single(params, "name")
+    if name is not None:
+        name = name[:100]
+        profiles = profiles.filter(
+            Q(user__last_name__istartswith=name) | Q(user__first_name__istartswith=name)
+        )
+    return _directory_search(
+        ctx,
+        params,
+        profiles,
+        {"_id", "identifier", "name", "_count", "_sort", "_offset"},
+        {**DIRECTORY_SORT, "family": "user__last_name", "given": "user__first_name"},
+        ["user__last_name", "user__first_name"],
+        "Practitioner",
+        practitioner_mapper.practitioner,
+    )
+
+
+def practitioner_role_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, STAFF)
+    profile = _one(_clinicians(), id, "PractitionerRole")
+    return Result(200, practitioner_mapper.practitioner_role(profile))
+
+
+def practitioner_role_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, STAFF)
+    profiles = _clinicians()
+    for name, lookup in (("practitioner", "pk__in"), ("organization", "employer_id__in")):
+        ids = search.reference_ids(
+            params, name, "Practitioner" if name == "practitioner" else "Organization"
+        )
+        if ids is not None:
+            profiles = profiles.filter(**{lookup: _digits(ids)})
+    role = search.single(params, "role")
+    if role is not None:
+        profiles = profiles.filter(
+            profession__in=[c for s, c in search.tokens(role) if s in (None, codes.LOCAL)]
+        )
+    return _directory_search(
+        ctx,
+        params,
+        profiles,
+        {"_id", "practitioner", "organization", "role", "_count", "_sort", "_offset"},
+        DIRECTORY_SORT,
+        ["user__last_name", "user__first_name"],
+        "PractitionerRole",
+        practitioner_mapper.practitioner_role,
+    )
+
+
+def organization_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, STAFF)
+    organisation = _one(Organisation.objects.all(), id, "Organization")
+    return Result(200, organization_mapper.to_fhir(organisation))
+
+
+def organization_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, STAFF)
+    organisations = Organisation.objects.filter(_identifier_filter(params, "hsa_id"))
+    name = search.single(params, "name")
+    if name is not None:
+        organisations = organisations.filter(name__icontains=name[:100])
+    part_of = search.reference_ids(params, "partof", "Organization")
+    if part_of is not None:
+        organisations = organisations.filter(parent_id__in=_digits(part_of))
+    kind = search.single(params, "type")
+    if kind is not None:
+        organisations = organisations.filter(
+            kind__in=[c for s, c in search.tokens(kind) if s in (None, codes.LOCAL)]
+        )
+    return _directory_search(
+        ctx,
+        params,
+        organisations,
+        {"_id", "identifier", "name", "partof", "type", "_count", "_sort", "_offset"},
+        {**DIRECTORY_SORT, "name": "name"},
+        ["name"],
+        "Organization",
+        organization_mapper.to_fhir,
+    )
+
+
+# --- CareTeam: a resident's named physician and deputy ------------------------------------------
+
+
+def careteam_read(ctx: Context, id: str) -> Result:
+    _require_role(ctx, STAFF)
+    residents = resident_selectors.with_care_team(Resident.objects.visible_to(ctx.user))
+    resident = residents.filter(pk__in=_digits([id])).first()
+    if resident is None:
+        raise _not_found("CareTeam", id)
+    _log_read(ctx, [resident], "fhir_careteam", resident.pk)
+    return Result(200, careteam_mapper.to_fhir(resident))
+
+
+def careteam_search(ctx: Context, params: QueryDict) -> Result:
+    _require_role(ctx, STAFF)
+    allowed = {"_id", "patient", "subject", "participant", "_count", "_sort", "_offset"}
+    params = search.known(params, allowed, strict=search.is_strict(ctx.request))
+    count, offset = search.count_and_offset(params)
+    residents = Resident.objects.visible_to(ctx.user)
+    ids = search.single(params, "_id")
+    if ids is not None:
+        residents = residents.filter(pk__in=_digits(ids.split(",")))
+    for name in ("patient", "subject"):
+        patient_ids = search.reference_ids(params, name, "Patient")
+        if patient_ids is not None:
+            residents = residents.filter(pk__in=_digits(patient_ids))
+    members = search.reference_ids(params, "participant", "Practitioner")
+    if members is not None:
+        residents = residents.filter(
+            physician_assignments__ended_at__isnull=True,
+            physician_assignments__physician_id__in=_digits(members),
+        ).distinct()
+    residents = residents.order_by(*search.sort_keys(params, {"_id": "pk"}, ["pk"]), "pk")
+    total = residents.count()
+    page = list(resident_selectors.with_care_team(residents)[offset : offset + count])
+    _log_read(ctx, page, "fhir_careteam")
+    resources = [careteam_mapper.to_fhir(r) for r in page]
+    bundle = search.searchset(params, f"{ctx.base}/CareTeam", resources, total, count, offset)
+    return Result(200, bundle)

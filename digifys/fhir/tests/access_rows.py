@@ -1,0 +1,49 @@
+"""Access-matrix rows for the FHIR API (collected by core/tests/test_access_matrix.py).
+
+The matrix logs personas in with a browser session; the API does not take a session as a
+credential (only a client's bearer token), so every data route answers 401 to everybody, and a
+session can never be used to read resident data through the API. What each persona's token may
+read is tested per persona in fhir/tests/test_api.py
+(`test_every_persona_gets_what_the_policy_gives_on_pages`). The CapabilityStatement is public.
+"""
+
+from digifys.testing.access_matrix import NOT_FOUND, OK, everyone
+
+UNAUTHORIZED = 401
+
+
+def _none(w):
+    return {}
+
+
+def _patient(w):
+    return {"id": str(w.resident_mala.pk)}
+
+
+ROWS = {
+    "fhir:metadata-type": (_none, "get", everyone(OK, anonymous=OK)),
+    "fhir:base": (_none, "post", everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED)),
+    "fhir:base-slash": (_none, "post", everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED)),
+    "fhir:Patient-type": (_none, "get", everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED)),
+    "fhir:Patient-instance": (_patient, "get", everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED)),
+    "fhir:Observation-type": (_none, "get", everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED)),
+    "fhir:Observation-instance": (
+        lambda w: {"id": "1-hr"},
+        "get",
+        everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED),
+    ),
+    **{
+        f"fhir:{resource}-{kind}": (
+            (lambda w: {"id": str(w.unit_mala.pk)}) if kind == "instance" else _none,
+            "get",
+            everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED),
+        )
+        for resource in ("Practitioner", "PractitionerRole", "Organization", "CareTeam")
+        for kind in ("type", "instance")
+    },
+    "fhir:unknown": (
+        lambda w: {"rest": "Practitioner"},
+        "get",
+        everyone(NOT_FOUND, anonymous=NOT_FOUND),
+    ),
+}
