@@ -164,7 +164,7 @@ def patient_read(ctx: Context, id: str) -> Result:
     resident = (
         Resident.objects.visible_to(ctx.user)
         .select_related("unit")
-        .filter(pk=int(id) if id.isdigit() and len(id) < 19 else None)
+        .filter(pk=int(id) if id.isascii() and id.isdigit() and len(id) < 19 else None)
         .first()
     )
     if resident is None:
@@ -213,7 +213,7 @@ def patient_search(ctx: Context, params: QueryDict) -> Result:
 
 
 def _digits(values) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) < 19]
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19]
 
 
 # --- Observation -----------------------------------------------------------------------------

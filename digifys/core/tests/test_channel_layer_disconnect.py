@@ -13,7 +13,6 @@ import time
 import uuid
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
 
 from digifys.core.tests.test_consumers import communicator, run_async
@@ -67,7 +66,7 @@ def test_a_receive_whose_cancellation_was_lost_stops_instead_of_polling_redis(re
             await asyncio.gather(task, return_exceptions=True)
         return bool(done) and task.cancelled(), elapsed
 
-    stopped, elapsed = async_to_sync(scenario)()
+    stopped, elapsed = run_async(scenario)
     assert stopped, "the receive kept polling Redis after its task was cancelled"
     assert elapsed < 1
 
@@ -108,7 +107,7 @@ def test_a_real_redis_failure_is_still_raised(settings):
             await layer.receive(await layer.new_channel())
 
         with pytest.raises(Exception) as caught:
-            async_to_sync(scenario)()
+            run_async(scenario)
         assert "Connect" in type(caught.value).__name__ or "connect" in str(caught.value)
     finally:
         channel_layers.backends.clear()

@@ -627,6 +627,16 @@ def test_an_unknown_path_is_a_404_operation_outcome(world, fhir, path):
     assert issue["code"] == "not-found"
 
 
+@pytest.mark.parametrize("path", ["Patient/%C2%B2", "Observation?_id=%C2%B2", "Patient?_id=%D9%A3"])
+def test_a_digit_that_is_not_ascii_is_no_id_and_no_server_error(world, fhir, path):
+    # Found by the hypothesis test in the full run: "²".isdigit() is True but int("²") fails.
+    response = fhir(world.nurse_mala).get(path)
+    assert response.status_code in (200, 404)
+    assert response.json()["resourceType"] in ("Bundle", "OperationOutcome")
+    if response.status_code == 200:
+        assert response.json()["total"] == 0
+
+
 def test_a_care_team_names_the_named_physician_and_deputy(world, fhir):
     from digifys.testing.world import assign, make_staff
 
