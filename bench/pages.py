@@ -40,12 +40,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from loop_latency import Server  # noqa: E402  (the same gunicorn launcher as the loop benchmark)
 
 NURSE = "sjukskoterska.mala"
 PHYSICIAN = "lakare.malaga"
@@ -164,48 +165,6 @@ def sessions() -> dict:
         "inbox": (physician_cookie, reverse("consults:inbox")),
         "worklist": (nurse_cookie, reverse("worklist:unit", args=[unit.pk])),
     }
-
-
-class Server:
-    def __init__(self, workers: int, threads: int, port: int, env: dict) -> None:
-        self.port = port
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "digifys.wsgi:application",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise SystemExit("gunicorn did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -404,7 +363,7 @@ def main() -> None:
         if args.profile:
             profile({name: targets[name] for name in chosen}, args.profile)
             return
-        server = Server(args.workers, args.threads, args.port, env)
+        server = Server.wsgi(args.workers, args.threads, args.port, env)
         server.wait()
         sizes = {name: check(args.port, *targets[name]) for name in chosen}
         # Warm-up: every worker imports, fills its template cache and opens connections.
