@@ -32,6 +32,19 @@ class Notification(models.Model):
         PANEL_ASSIGNED = "panel_assigned", _("New panel assignment")
         CARE_RESPONSIBILITY = "care_responsibility", _("Care responsibility to settle")
         LOGIN_LOCKED = "login_locked", _("Login locked")
+        # Relatives and residents (issue #13).
+        RELATIVE_UPDATE = "relative_update", _("New update")
+        RELATIVE_MESSAGE = "relative_message", _("New message from a relative")
+        MESSAGE_ANSWERED = "message_answered", _("Message answered")
+        MESSAGE_ESCALATED = "message_escalated", _("Message not answered in time")
+        MEETING_INVITATION = "meeting_invitation", _("Meeting invitation")
+        CONDITION_NOTICE = "condition_notice", _("Condition notice")
+        SURVEY = "survey", _("Survey")
+        # The virtual clinic's clinicians (issue #15).
+        LICENCE_ALERT = "licence_alert", _("Licence needs attention")
+        DOCUMENT_EXPIRING = "document_expiring", _("Document expiring")
+        COUNTERSIGNATURE = "countersignature", _("Awaiting countersignature")
+        SHIFT_SWAP = "shift_swap", _("Shift swap")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
