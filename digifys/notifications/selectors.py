@@ -3,6 +3,7 @@
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from digifys.core.time import STOCKHOLM_NAME
+from digifys.directory import phone
 
 from . import topics
 from .models import Delivery, DeliverySettings, Notification, NotificationPreference
@@ -45,7 +46,7 @@ def delivery_preferences(user) -> dict:
     own = DeliverySettings.objects.filter(user=user).first()
     if own is not None:
         initial.update(
-            mobile=own.mobile,
+            mobile=phone.display(own.mobile),
             quiet_from=own.quiet_from,
             quiet_until=own.quiet_until,
             time_zone=own.time_zone or STOCKHOLM_NAME,
