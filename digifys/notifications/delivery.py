@@ -353,9 +353,9 @@ def attempt(*, delivery_id: int) -> str:
     if not claimed:  # sent, given up, not yet due, or another worker has it
         return Delivery.objects.filter(pk=delivery.pk).values_list("status", flat=True).first()
     delivery.refresh_from_db(fields=["attempts", "status"])
-    subject, body = compose(delivery)
     mine = Delivery.objects.filter(pk=delivery.pk, claim=claim)
     try:
+        subject, body = compose(delivery)
         channels.send(channel=delivery.channel, to=delivery.to, subject=subject, body=body)
     except Exception as exc:
         problem, permanent, reason = _classify(exc)

@@ -1,7 +1,6 @@
 import zoneinfo
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from digifys.core.time import STOCKHOLM_NAME
@@ -99,12 +98,13 @@ class DeliveryPreferencesForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("quiet_from"), data.get("quiet_until")
-        if (start is None) != (end is None) and not (
-            self.has_error("quiet_from") or self.has_error("quiet_until")
-        ):
-            raise ValidationError(
-                _("Give both the start and the end of quiet hours, or leave both empty.")
-            )
+        if (start is None) != (end is None):
+            missing = "quiet_until" if end is None else "quiet_from"
+            if not self.has_error(missing):
+                self.add_error(
+                    missing,
+                    _("Give both the start and the end of quiet hours, or leave both empty."),
+                )
         if start is not None and start == end:
             self.add_error(
                 "quiet_until", _("Quiet hours must end at another time than they start.")
