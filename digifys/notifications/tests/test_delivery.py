@@ -377,3 +377,14 @@ def test_landlines_and_nonsense_are_no_mobile_numbers(typed):
 def test_addresses_are_masked():
     assert delivery.mask(Channel.EMAIL, "gustav@example.se") == "g•••@example.se"
     assert delivery.mask(Channel.SMS, "+46701234567") == "+46•••67"
+
+
+def test_the_sweep_command_sends_what_is_due_once(world, relative, site, settings):
+    """A job lost between commit and enqueue: the cron sweep sends the row, and only once."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    _update_for(relative)  # a rolled-back test transaction: no job was ever enqueued
+    call_command("deliver_notifications", verbosity=0)
+    call_command("deliver_notifications", verbosity=0)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["gustav@example.se"]
+    assert Delivery.objects.get().status == "sent"

@@ -157,3 +157,18 @@ def test_the_pages_render_in_every_language(world, login, language):
     client = login(world.relative_with_consent, language=language)
     for name in ("notifications:preferences", "notifications:deliveries"):
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_the_admins_delivery_log_never_shows_the_notification_text(world, login):
+    (notification,) = notify(
+        recipients=[world.relative_with_consent], kind="relative_update", text="About Greta Lind"
+    )
+    row = Delivery.objects.get(notification=notification)
+    client = login(world.administrator, language="en")
+    for url in (
+        reverse("admin:notifications_delivery_changelist"),
+        reverse("admin:notifications_delivery_change", args=[row.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Greta" not in response.content.decode()
