@@ -456,10 +456,27 @@ VIDEO_CLOSE_AFTER_MINUTES = _env_int("VIDEO_CLOSE_AFTER_MINUTES", 30)
 VIDEO_CONSULT_ROOM_MINUTES = _env_int("VIDEO_CONSULT_ROOM_MINUTES", 60)
 VIDEO_AUTO_ADMIT_STAFF = _env_bool("VIDEO_AUTO_ADMIT_STAFF", False)
 VIDEO_GUEST_LINK_MINUTES = _env_int("VIDEO_GUEST_LINK_MINUTES", 24 * 60)
-# Where guests' codes are sent: Django's e-mail backend (EMAIL_BACKEND) and an SMS backend.
+# Where guests' codes and notifications are sent: Django's e-mail backend (EMAIL_BACKEND) and
+# an SMS backend (docs/operations.md, "Notification delivery").
 NOTIFICATION_SMS_BACKEND = _env_str(
     "NOTIFICATION_SMS_BACKEND", "digifys.notifications.channels.ConsoleSmsBackend"
 )
+# The HTTP SMS provider (NOTIFICATION_SMS_BACKEND=digifys.notifications.channels.HttpSmsBackend).
+NOTIFICATION_SMS_URL = _env_str("NOTIFICATION_SMS_URL", "")
+NOTIFICATION_SMS_TOKEN = _env_str("NOTIFICATION_SMS_TOKEN", "")
+NOTIFICATION_SMS_SENDER = _env_str("NOTIFICATION_SMS_SENDER", "Digifys")
+NOTIFICATION_SMS_TIMEOUT = _env_int("NOTIFICATION_SMS_TIMEOUT", 10)
+# Retries of a failed e-mail or SMS: wait NOTIFICATION_RETRY_SECONDS, doubled after each failed
+# attempt (at most NOTIFICATION_RETRY_MAX_SECONDS), and give up after NOTIFICATION_MAX_ATTEMPTS.
+NOTIFICATION_MAX_ATTEMPTS = _env_int("NOTIFICATION_MAX_ATTEMPTS", 6)
+NOTIFICATION_RETRY_SECONDS = _env_int("NOTIFICATION_RETRY_SECONDS", 60)
+NOTIFICATION_RETRY_MAX_SECONDS = _env_int("NOTIFICATION_RETRY_MAX_SECONDS", 3600)
+# A worker's claim on a delivery it is sending; after this long another worker may try again.
+NOTIFICATION_SEND_LEASE_SECONDS = _env_int("NOTIFICATION_SEND_LEASE_SECONDS", 300)
+# Who notifications say they are from when no home or unit is known.
+NOTIFICATION_SENDER_NAME = _env_str("NOTIFICATION_SENDER_NAME", "digifys")
+# The address people reach digifys at: links in e-mails and SMS start with it.
+SITE_URL = _env_str("SITE_URL", "")
 
 SESSION_COOKIE_AGE = _env_int("SESSION_COOKIE_AGE", 30 * 60)
 # Inactivity timeout rather than absolute: accounts.middleware.SessionActivityMiddleware renews
@@ -496,6 +513,14 @@ if _env_bool("BEHIND_TLS_PROXY", False):
 
 EMAIL_BACKEND = _env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = _env_str("DEFAULT_FROM_EMAIL", "digifys <noreply@digifys.invalid>")
+# Django's SMTP backend (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = _env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 30)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from digifys.notifications.selectors import can_review_deliveries
+
 from . import authentication, services
 from .forms import DemoLoginForm, EnrolmentCodeForm, LanguageForm
 from .models import User
@@ -75,6 +77,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "can_issue_enrolment_codes": services.can_issue_enrolment_codes(request.user),
+            "can_review_deliveries": can_review_deliveries(request.user),
         },
     )
 

@@ -1,10 +1,12 @@
-"""Notifications to staff: stored (the delivery log) and pushed live to the recipient's browser.
+"""Notifications: stored, pushed live to the recipient's browser and delivered by e-mail or SMS.
 
 Notifications carry no clinical detail beyond what the recipient may already see; the link leads
-to the page, which checks access again.
+to the page, which checks access again. What leaves the platform (e-mail, SMS) carries even less:
+only that there is something new, from which home or unit, and the link (see `delivery.py`).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +79,161 @@ class Notification(models.Model):
     def display_text(self) -> str:
         """The text in the active language when stored as code + parameters, else as sent."""
         return codes.render(MESSAGES, self.code, self.params, self.text)
+
+
+class Channel(models.TextChoices):
+    """How a notification reaches a person outside the platform (or not at all)."""
+
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    NONE = "none", _("Only in digifys")
+
+
+class NotificationPreference(models.Model):
+    """A person's chosen channel for one kind of notification (absent: the topic's default)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Notification.Kind.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}: {self.channel}"
+
+
+class DeliverySettings(models.Model):
+    """A person's mobile number for SMS and quiet hours (in their own time zone).
+
+    Staff keep their time zone on their staff profile; TIME_ZONE here is for relatives and
+    residents (blank: the staff profile's zone, else Europe/Stockholm).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delivery_settings",
+        verbose_name=_("user"),
+    )
+    mobile = models.CharField(_("mobile number"), max_length=20, blank=True)
+    quiet_from = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery settings")
+        verbose_name_plural = _("delivery settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quiet_from__isnull=True, quiet_until__isnull=True)
+                | models.Q(quiet_from__isnull=False, quiet_until__isnull=False),
+                name="delivery_settings_quiet_hours_both_or_neither",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.quiet_from is None) != (self.quiet_until is None):
+            raise ValidationError(_("Give both the start and the end of quiet hours, or neither."))
+        if self.quiet_from is not None and self.quiet_from == self.quiet_until:
+            raise ValidationError(_("Quiet hours must start and end at different times."))
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def due(self, at) -> "DeliveryQuerySet":
+        """Deliveries a worker should attempt at AT (including ones whose sender vanished)."""
+        return self.filter(
+            models.Q(status__in=Delivery.WAITING, next_attempt_at__lte=at)
+            | models.Q(status=Delivery.Status.SENDING, claimed_until__lt=at)
+        )
+
+    def failed(self) -> "DeliveryQuerySet":
+        return self.filter(status__in=[Delivery.Status.FAILED, Delivery.Status.GIVEN_UP])
+
+
+class Delivery(models.Model):
+    """One notification sent (or to be sent) over one channel: the delivery log.
+
+    A row is sent at most once per successful attempt: a worker claims it with a conditional
+    update (queued/retrying and due → sending) before sending, so a retried or doubled job finds
+    nothing to do once the row is sent or claimed. A worker that dies mid-send leaves the claim
+    to expire (`claimed_until`), after which the row is tried again: at least once.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Failed, will try again")
+        FAILED = "failed", _("Failed")
+        GIVEN_UP = "given_up", _("Given up after several attempts")
+
+    class Problem(models.TextChoices):
+        NONE = "", _("None")
+        NO_ADDRESS = "no_address", _("No e-mail address")
+        NO_MOBILE = "no_mobile", _("No mobile number")
+        REFUSED = "refused", _("The address or number was refused")
+        TEMPORARY = "temporary", _("The mail or SMS service did not accept it for now")
+        TIMEOUT = "timeout", _("The mail or SMS service did not answer in time")
+        CONNECTION = "connection", _("The mail or SMS service could not be reached")
+
+    WAITING = ("queued", "retrying")
+
+    notification = models.ForeignKey(
+        Notification,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("notification"),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=[c for c in Channel.choices if c[0] != "none"]
+    )
+    to = models.CharField(_("to"), max_length=254, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    problem = models.CharField(
+        _("problem"), max_length=12, choices=Problem.choices, blank=True, default=""
+    )
+    # The technical reason of the last failure (SMTP reply, HTTP status), for operators.
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # Why the first attempt waits: the recipient's quiet hours.
+    held_for_quiet_hours = models.BooleanField(_("held for quiet hours"), default=False)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    claim = models.CharField(_("claim"), max_length=32, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="delivery_once_per_channel"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.channel}: {self.status}"
 
 
 def _registration_moved_out(params: dict) -> str:

@@ -1,15 +1,28 @@
-"""Writes for notifications: store them (the delivery log) and push them live."""
+"""Writes for notifications: store them, push them live and plan their delivery.
+
+Every notification stored here is also planned for delivery by e-mail or SMS according to the
+recipient's preferences (`delivery.plan_deliveries`, in the same transaction; sent after commit).
+"""
 
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from digifys.core import live
 
-from .models import MESSAGES, Notification
+from . import delivery, selectors, topics
+from .models import (
+    MESSAGES,
+    Channel,
+    DeliverySettings,
+    Notification,
+    NotificationPreference,
+)
 
 
 def _in_language_of(user, text: str | Callable[[], str]) -> str:
@@ -29,7 +42,9 @@ def notify(
     code: str = "",
     params: dict | None = None,
 ) -> list[Notification]:
-    """Store one notification per recipient (users, deduplicated) and push it after commit.
+    """Store one notification per recipient (users, deduplicated), push it and deliver it.
+
+    Deliveries by e-mail or SMS follow each recipient's preferences and leave after commit.
 
     TEXT may be a callable returning a translated string: it is rendered in each recipient's
     language. Texts name units, never residents: the page behind the link checks access and
@@ -56,6 +71,7 @@ def notify(
             for pk, user in users.items()
         ]
     )
+    delivery.plan_deliveries(notifications=rows, users=users)
     live.publish([live.user_group(pk) for pk in users], "notification", kind=kind, link=link)
     return rows
 
@@ -67,3 +83,43 @@ def mark_read(*, actor, notification_ids: Iterable[int] | None = None) -> int:
     if notification_ids is not None:
         rows = rows.filter(pk__in=list(notification_ids))
     return rows.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def save_delivery_preferences(
+    *,
+    actor,
+    channels: dict[str, str],
+    mobile: str,
+    quiet_from,
+    quiet_until,
+    time_zone: str = "",
+) -> DeliverySettings:
+    """Save how each topic of the actor's audience reaches them, their mobile and quiet hours.
+
+    CHANNELS maps topic keys to a channel; every kind of a topic gets the same channel. A topic
+    marked required cannot be switched off, and SMS needs a mobile number.
+    """
+    audience = selectors.audience_of(actor)
+    offered = {topic.key: topic for topic in topics.topics_for(audience)}
+    if set(channels) - set(offered):
+        raise ValidationError(_("Choose among the offered kinds of notification."))
+    for key, channel in channels.items():
+        if channel not in Channel.values or (channel == Channel.NONE and offered[key].required):
+            raise ValidationError(_("Choose how you want to get these."))
+    mobile = delivery.normalise_mobile(mobile)
+    if Channel.SMS in channels.values() and not mobile:
+        raise ValidationError(_("Enter your mobile number to get SMS."))
+    own, _created = DeliverySettings.objects.get_or_create(user=actor)
+    own.mobile = mobile
+    own.quiet_from, own.quiet_until = quiet_from, quiet_until
+    if audience == topics.CITIZEN:
+        own.time_zone = time_zone
+    own.full_clean(exclude=["user"])
+    own.save()
+    for key, channel in channels.items():
+        for kind in offered[key].kinds:
+            NotificationPreference.objects.update_or_create(
+                user=actor, kind=kind, defaults={"channel": channel}
+            )
+    return own

@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.notification_list, name="list"),
     path("read/", views.read, name="read"),
     path("badge/", views.badge, name="badge"),
+    path("settings/", views.preferences, name="preferences"),
+    path("deliveries/", views.deliveries, name="deliveries"),
+    path("deliveries/failed/", views.failed_deliveries, name="failed_deliveries"),
 ]

@@ -1,17 +1,20 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from digifys.core.forms import parse_id
 
-from . import selectors, services
+from . import selectors, services, topics
+from .delivery import mask
+from .forms import DeliveryPreferencesForm
 
 
 def _safe_link(request: HttpRequest, link: str) -> str:
@@ -78,4 +81,75 @@ def badge(request: HttpRequest) -> HttpResponse:
         request,
         "notifications/_header_badge.html#badge",
         {"unread": selectors.unread_count(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """How the user's notifications reach them: per topic e-mail, SMS or only in digifys."""
+    audience = selectors.audience_of(request.user)
+    form = DeliveryPreferencesForm(
+        request.POST or None,
+        audience=audience,
+        initial=selectors.delivery_preferences(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.save_delivery_preferences(
+                actor=request.user,
+                channels=form.channels(),
+                mobile=data["mobile"],
+                quiet_from=data["quiet_from"],
+                quiet_until=data["quiet_until"],
+                time_zone=data.get("time_zone", ""),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your notification settings were saved."))
+            return redirect("notifications:preferences")
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "form": form,
+            "is_staff": audience == topics.STAFF,
+            "staff_zone": selectors.staff_time_zone(request.user)
+            if audience == topics.STAFF
+            else "",
+            "email": request.user.email,
+        },
+    )
+
+
+def _log_rows(page) -> list[dict]:
+    return [
+        {"delivery": d, "to": mask(d.channel, d.to), "notification": d.notification}
+        for d in page.object_list
+    ]
+
+
+@login_required
+@require_GET
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """The user's own delivery log: what was sent where, when, or why not."""
+    page = Paginator(selectors.deliveries_for(request.user), settings.DIGIFYS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/deliveries.html", {"page": page, "rows": _log_rows(page)})
+
+
+@login_required
+@require_GET
+def failed_deliveries(request: HttpRequest) -> HttpResponse:
+    """Coordinators and administrators: e-mails and SMS that failed or were given up."""
+    if not selectors.can_review_deliveries(request.user):
+        raise PermissionDenied
+    page = Paginator(selectors.failed_deliveries(), settings.DIGIFYS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "notifications/failed_deliveries.html", {"page": page, "rows": _log_rows(page)}
     )

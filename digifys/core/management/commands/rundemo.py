@@ -36,6 +36,8 @@ class Command(BaseCommand):
         if not settings.DEMO:
             raise CommandError("rundemo is for demo mode only: set DIGIFYS_DEMO=1.")
         env = os.environ.copy()
+        # Links in e-mailed and texted notifications (printed by the worker) lead here.
+        env.setdefault("SITE_URL", f"http://{host}:{port}")
         python = sys.executable
         # The task worker (escalations, overdue tasks) runs in its own process; its live updates
         # reach browsers only through a shared channel layer. Use a local Redis when there is one.
