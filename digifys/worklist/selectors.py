@@ -17,6 +17,7 @@ import datetime
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
@@ -100,7 +101,12 @@ def duration_text(delta: datetime.timedelta, *, round_up: bool = False) -> str:
 
 @dataclass
 class Row:
-    """One resident on the worklist, as of NOW."""
+    """One resident on the worklist, as of NOW.
+
+    The derived figures (when the next set is due, why the row needs attention, …) are computed
+    once per row: the template asks for most of them several times. A row is complete when it
+    is read (`observation_row`, `unit_worklist` fill it in before anything asks).
+    """
 
     resident: Resident
     now: datetime.datetime
@@ -119,7 +125,7 @@ class Row:
     latest_order_at: datetime.datetime | None = None  # when the newest open task was ordered
     limitations: list = field(default_factory=list)
 
-    @property
+    @cached_property
     def named(self):
         return named_physician(self.resident)
 
@@ -132,7 +138,7 @@ class Row:
         """True when the latest set had no NEWS2 total (a partial set, domain-spec §1.6)."""
         return self.latest is not None and not self.latest.is_complete
 
-    @property
+    @cached_property
     def trend(self) -> str | None:
         """'up' (worse), 'down' (better) or 'same' against the previous score; None without one.
 
@@ -164,7 +170,7 @@ class Row:
             return _("falling from %(before)s") % values
         return _("unchanged since the previous score")
 
-    @property
+    @cached_property
     def due_at(self) -> datetime.datetime | None:
         """When the next full set is due: the last score's time plus the unit's frequency.
 
@@ -202,7 +208,7 @@ class Row:
         """Open tasks beyond the one shown."""
         return max(self.open_task_count - len(self.tasks), 0)
 
-    @property
+    @cached_property
     def attention_reasons(self) -> list[str]:
         """Why this resident needs attention now (empty when nothing does)."""
         reasons = []
@@ -222,7 +228,7 @@ class Row:
     def needs_attention(self) -> bool:
         return bool(self.attention_reasons)
 
-    @property
+    @cached_property
     def changed_at(self) -> datetime.datetime | None:
         """The latest change shown on the row: a new set, a consult change, a new order."""
         times = [self.latest.recorded_at] if self.latest else []
