@@ -25,9 +25,20 @@ time wrk itself used is reported too (it shares the 2 cores with the server).
     .venv/bin/python bench/pages.py --keep-database digifys_perf_bench --profile 20
 
 `--profile N` starts no server: it requests each page N times in this process through Django's
-test client (same settings, same sessions) under cProfile and prints, per page, the SQL queries
-of one request, Python function calls per request (a measure that does not move with the load
-of a shared machine) and the functions with the most cumulative time.
+WSGI handler (same settings, same sessions; see `wsgi_get`) under cProfile and prints, per page,
+the SQL queries of one request, Python function calls per request (a measure that does not move
+with the load of a shared machine) and the functions with the most cumulative time.
+
+`--cpu N` starts no server either: it serves each page N times per round through Django's WSGI
+handler in this process (the production middleware, settings, pool and sessions; no test
+client, no profiler), `--repeat` rounds with the pages interleaved, and reports per page the
+median CPU time per request of this process (`time.process_time`: the Python side) and of the
+PostgreSQL backend serving it (from /proc), the queries per request and the Python function calls
+per request (counted by cProfile in separate requests; they do not move with the machine's
+load). CPU time per request is what the throughput of a saturated 2-core server is made of, and
+it moves far less than requests/s when other jobs share the machine.
+
+    .venv/bin/python bench/pages.py --keep-database digifys_perf_bench --cpu 40 --repeat 7
 """
 
 import argparse
@@ -262,14 +273,12 @@ def profile(targets: dict, count: int) -> None:
     import io
     import pstats
 
+    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
-    from django.test import Client
 
+    handler = WSGIHandler()
     for name, (cookie, path) in targets.items():
-        client = Client()
-        if cookie:
-            client.cookies.load(cookie)
-        assert client.get(path).status_code == 200
+        assert wsgi_get(handler, cookie, path)[0] == 200
         queries: list[str] = []
 
         def log(execute, sql, params, many, context, queries=queries):
@@ -277,11 +286,11 @@ def profile(targets: dict, count: int) -> None:
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(log):
-            client.get(path)
+            wsgi_get(handler, cookie, path)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(count):
-            client.get(path)
+            wsgi_get(handler, cookie, path)
         profiler.disable()
         stats = pstats.Stats(profiler, stream=(out := io.StringIO()))
         print(f"== {name} {path}: {len(queries)} queries, ", end="")
@@ -289,7 +298,134 @@ def profile(targets: dict, count: int) -> None:
         for sql in queries:
             print(f"   {sql[:150]}")
         stats.sort_stats("cumulative").print_stats(r"digifys|django/template/base|psycopg", 25)
+        stats.sort_stats("tottime").print_stats(25)
         print("\n".join(out.getvalue().splitlines()[8:]))
+
+
+def wsgi_get(handler, cookie: str, path: str) -> tuple[int, int]:
+    """GET PATH through the WSGI HANDLER as gunicorn would call it; (status, body bytes)."""
+    import io
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_USER_AGENT": "bench/pages.py",
+        "HTTP_ACCEPT": "text/html",
+        "HTTP_ACCEPT_LANGUAGE": "sv",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    status = []
+    body = handler(environ, lambda code, headers, exc_info=None: status.append(code))
+    size = sum(len(chunk) for chunk in body)
+    if hasattr(body, "close"):
+        body.close()
+    return int(status[0].split()[0]), size
+
+
+def backend_cpu_seconds() -> dict[int, float]:
+    """{pid: CPU seconds so far} of every PostgreSQL backend connected to this database (the
+    pool's connections; this machine's server, read from /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend'"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    return {pid: cpu_seconds([pid]) for pid in pids}
+
+
+def backend_cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the backends used between two `backend_cpu_seconds` readings (a backend
+    that appeared between them counts from zero)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def cpu(targets: dict, count: int, repeat: int) -> dict:
+    """CPU milliseconds per request of each page, in this process and in its database backend.
+
+    The pages are served through Django's WSGI handler (what gunicorn calls); rounds of COUNT
+    requests per page, interleaved, REPEAT rounds; medians of the rounds. The database's CPU is
+    that of every backend connected to the benchmark's database (only this process is), from
+    /proc.
+    """
+    import cProfile
+    import pstats
+    import time
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    handler = WSGIHandler()
+    for _name, (cookie, path) in targets.items():  # warm-up: imports, template cache, pool
+        for _ in range(3):
+            status, _size = wsgi_get(handler, cookie, path)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}, not 200: is the session logged in?")
+    rounds: dict[str, list[dict]] = {name: [] for name in targets}
+    queries: dict[str, int] = {}
+    calls: dict[str, int] = {}
+    for name, (cookie, path) in targets.items():
+        with CaptureQueriesContext(connection) as captured:
+            wsgi_get(handler, cookie, path)
+        queries[name] = len(captured.captured_queries)
+        reset_queries()
+        # Python function calls per request: deterministic, whatever else runs on the machine.
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(5):
+            wsgi_get(handler, cookie, path)
+        profiler.disable()
+        calls[name] = pstats.Stats(profiler).total_calls // 5
+    for _ in range(repeat):
+        for name, (cookie, path) in targets.items():
+            postgres = connection.vendor == "postgresql"
+            db_before = backend_cpu_seconds() if postgres else {}
+            wall_before, cpu_before = time.perf_counter(), time.process_time()
+            for _ in range(count):
+                wsgi_get(handler, cookie, path)
+            cpu_after, wall_after = time.process_time(), time.perf_counter()
+            db_after = backend_cpu_seconds() if postgres else {}
+            rounds[name].append(
+                {
+                    "app_cpu_ms": (cpu_after - cpu_before) * 1000 / count,
+                    "db_cpu_ms": backend_cpu_used(db_before, db_after) * 1000 / count,
+                    "wall_ms": (wall_after - wall_before) * 1000 / count,
+                }
+            )
+
+    def median(name: str, key: str) -> float:
+        return round(statistics.median(run[key] for run in rounds[name]), 2)
+
+    return {
+        name: {
+            "path": path,
+            "queries": queries[name],
+            "function_calls_per_request": calls[name],
+            "app_cpu_ms_per_request": median(name, "app_cpu_ms"),
+            "db_cpu_ms_per_request": median(name, "db_cpu_ms"),
+            "wall_ms_per_request": median(name, "wall_ms"),
+            "app_cpu_ms_rounds": [round(run["app_cpu_ms"], 2) for run in rounds[name]],
+        }
+        for name, (_cookie, path) in targets.items()
+    }
 
 
 def main() -> None:
@@ -316,9 +452,16 @@ def main() -> None:
         help="comma-separated subset of healthz,resident,inbox,worklist",
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        metavar="N",
+        help="no server: CPU ms per request of each page, N requests per round, --repeat rounds",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    binary = None if args.profile else require_wrk()
+    binary = None if (args.profile or args.cpu) else require_wrk()
 
     database = args.keep_database or f"digifys_bench_pages_{os.getpid()}"
     fresh = not (args.keep_database and database_exists(args.postgres, database))
@@ -332,6 +475,9 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "digifys.settings",
         "DATABASE_URL": args.postgres + database,
         "DATABASE_POOL_SIZE": "0" if args.profile else str(args.pool),
+        # --profile and --cpu serve every request from this thread: one persistent connection
+        # (with --cpu the pool, as in production, unless --pool 0).
+        "DATABASE_CONN_MAX_AGE": "600",
         "REDIS_URL": args.redis,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
@@ -362,6 +508,17 @@ def main() -> None:
         chosen = [name.strip() for name in args.targets.split(",") if name.strip()]
         if args.profile:
             profile({name: targets[name] for name in chosen}, args.profile)
+            return
+        if args.cpu:
+            result = {
+                "benchmark": "pages-cpu",
+                "requests_per_round": args.cpu,
+                "repeat": args.repeat,
+                "nproc": os.cpu_count(),
+                "load_average": [round(x, 2) for x in os.getloadavg()],
+                "targets": cpu({name: targets[name] for name in chosen}, args.cpu, args.repeat),
+            }
+            print(json.dumps(result, indent=None if args.json else 2))
             return
         server = Server.wsgi(args.workers, args.threads, args.port, env)
         server.wait()

@@ -32,6 +32,7 @@ from digifys.accounts.models import Role
 from digifys.careteams.models import AccessGrant, Block, PhysicianAssignment
 from digifys.consults.models import Consult
 from digifys.core import request_memo
+from digifys.core.idsets import IdSet
 from digifys.relatives.models import Consent
 from digifys.residents.models import Resident
 from digifys.rounds.models import AgendaItem, Round
@@ -71,32 +72,33 @@ def _memoised(key: tuple, compute):
     return memo[key]
 
 
-def _unit_ids(user):
-    """The pks of USER's units: a list within a read-only request, else a subquery."""
-    ids = _memoised(("units", user.pk), lambda: list(user.unit_ids().values_list("pk", flat=True)))
-    return user.unit_ids() if ids is None else ids
-
-
-def _granted_resident_ids(user):
-    """The residents USER holds an active grant for: a list within a request, else a subquery."""
-    ids = _memoised(
-        ("grants", user.pk),
-        lambda: list(_active_grants(user).values_list("resident_id", flat=True)),
+def _unit_ids(user) -> IdSet | None:
+    """The pks of USER's units within a read-only request (resolved once), else None."""
+    return _memoised(
+        ("units", user.pk), lambda: IdSet(user.unit_ids().values_list("pk", flat=True))
     )
-    return _active_grants(user).values("resident") if ids is None else ids
 
 
-def _visible_resident_ids(user, grants: bool) -> list[int] | None:
+def _granted_resident_ids(user) -> IdSet | None:
+    """The residents USER holds an active grant for within a read-only request, else None."""
+    return _memoised(
+        ("grants", user.pk),
+        lambda: IdSet(_active_grants(user).values_list("resident_id", flat=True)),
+    )
+
+
+def _visible_resident_ids(user, grants: bool) -> IdSet | None:
     """Within a read-only request: the pks of the residents USER may see, resolved once.
 
     The care relationships are one query (a UNION of the relationship's sources, not a scan of
-    every resident), the grants another; the set with grants is their union.
+    every resident), the grants another; the set with grants is their union. Queries filter by
+    the set as one parameter (`field__in_idset`, core/idsets.py), however many residents it holds.
     """
-    related = _memoised(("related", user.pk), lambda: list(_relationship_pks(user)))
+    related = _memoised(("related", user.pk), lambda: IdSet(_relationship_pks(user)))
     if related is None or not grants or user.role == Role.RELATIVE:
         return related
     granted = _granted_resident_ids(user)
-    return _memoised(("visible", user.pk), lambda: sorted(set(related).union(granted)))
+    return _memoised(("visible", user.pk), lambda: related.union(granted))
 
 
 def _may_see_some(user) -> bool:
@@ -115,7 +117,7 @@ def resident_filter_for(user, *, grants: bool = True) -> Q:
     ids = _visible_resident_ids(user, grants)
     if ids is None:
         return _resident_filter(user, grants=grants)
-    return Q(pk__in=ids)
+    return Q(pk__in_idset=ids)
 
 
 def resident_field_filter_for(user, field: str = "resident") -> Q:
@@ -123,7 +125,7 @@ def resident_field_filter_for(user, field: str = "resident") -> Q:
     if _may_see_some(user) and user.role in (*CLINICAL_ROLES, Role.RELATIVE):
         ids = _visible_resident_ids(user, True)
         if ids is not None:
-            return Q(**{f"{field}__in": ids})
+            return Q(**{f"{field}__in_idset": ids})
     return Q(**{f"{field}__in": Resident.objects.filter(_resident_filter(user, grants=True))})
 
 
@@ -214,8 +216,8 @@ def record_filter_for(user) -> Q:
     blocked = Exists(
         Block.objects.active().filter(resident=OuterRef("resident"), unit=OuterRef("unit"))
     )
-    opened = Q(resident__in=_granted_resident_ids(user))
-    own_units = Q(unit__in=_unit_ids(user))
+    opened = Q(resident__in=_active_grants(user).values("resident"))
+    own_units = Q(unit__in=user.unit_ids())
     return resident_field_filter_for(user) & (~blocked | own_units | opened)
 
 
@@ -224,12 +226,11 @@ def _hidden_by_blocks(user) -> list[tuple[int, int]] | None:
     a resident USER sees (not USER's own unit, no grant held for the resident)."""
 
     def compute():
-        granted = _granted_resident_ids(user)
         return list(
             Block.objects.active()
-            .filter(resident__in=_visible_resident_ids(user, True))
-            .exclude(unit__in=_unit_ids(user))
-            .exclude(resident__in=granted)
+            .filter(resident__in_idset=_visible_resident_ids(user, True))
+            .exclude(unit__in_idset=_unit_ids(user))
+            .exclude(resident__in_idset=_granted_resident_ids(user))
             .order_by("resident", "unit")
             .values_list("resident", "unit")
         )
@@ -242,13 +243,13 @@ def blocked_units_for(user, resident) -> list:
     granted = _granted_resident_ids(user)
     if (
         resident.pk in granted
-        if isinstance(granted, list)
-        else granted.filter(resident=resident).exists()
+        if granted is not None
+        else _active_grants(user).filter(resident=resident).exists()
     ):
         return []
     blocks = Block.objects.active().filter(resident=resident).select_related("unit__parent")
     units = _unit_ids(user)
-    own = set(units if isinstance(units, list) else units.values_list("pk", flat=True))
+    own = set(units if units is not None else user.unit_ids().values_list("pk", flat=True))
     return [block.unit for block in blocks if block.unit_id not in own]
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from digifys.accounts.models import Role
 from digifys.consults.models import Consult
-from digifys.orders.models import NurseTask
+from digifys.orders.models import NurseTask, overdue_grace
 from digifys.rounds.models import AgendaItem, Round
 from digifys.scheduling.models import Booking
 from digifys.vitals.models import Consciousness, Observation
@@ -84,9 +84,9 @@ def now_for(user, resident: Resident, *, clinical: bool, now: datetime.datetime)
             .order_by("deadline_at", "pk")
         )
         tasks = NurseTask.objects.visible_to(user).open().filter(resident=resident)
-        counts = tasks.aggregate(
-            total=Count("pk"), overdue=Count("pk", filter=Q(pk__in=tasks.late(now=now)))
-        )
+        # Overdue as `TaskQuerySet.late` says (TASKS are open already): no second subquery.
+        late = Q(due_at__lt=now - overdue_grace())
+        counts = tasks.aggregate(total=Count("pk"), overdue=Count("pk", filter=late))
         state.open_task_count, state.overdue_task_count = counts["total"], counts["overdue"]
         state.tasks = list(
             tasks.select_related("order").order_by("due_at", "pk")[:OPEN_TASKS_SHOWN]

@@ -5,10 +5,10 @@ is due by the unit's escalation table (driven by the LAST score, domain-spec §1
 and open tasks. `unit_worklist` loads a whole unit in a constant number of queries however long
 the history: the latest observations (the latest set, the two latest scores and the latest
 incomplete set with a single-parameter red score) come from `Subquery` annotations (one small
-JSON value each, so no history is loaded), limitation decisions from `Exists` annotations,
-consults and the next open task from `Prefetch` (a sliced prefetch: one task per resident however
-many an order made, issue 12 §4 item 1), the counts of open and overdue tasks from `Subquery`
-annotations, and the unit's escalation table is annotated onto the unit
+JSON value each, so no history is loaded), consults, the limitation decisions in force and the
+next open task from `Prefetch` (a sliced prefetch: one task per resident however many an order
+made, issue 12 §4 item 1), the counts of open and overdue tasks and the newest order's time from
+one `Subquery` (one JSON value), and the unit's escalation table is annotated onto the unit
 (`unit_for`).
 """
 
@@ -17,10 +17,11 @@ import datetime
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -29,7 +30,7 @@ from django.utils.translation import gettext as _
 from digifys.accounts.models import Role
 from digifys.consults.models import Consult
 from digifys.directory.models import Organisation
-from digifys.orders.models import NurseTask
+from digifys.orders.models import NurseTask, overdue_grace
 from digifys.residents.models import Resident, TreatmentLimitation
 from digifys.residents.selectors import named_physician, with_care_team
 from digifys.vitals.models import EscalationRule, Level, Observation
@@ -100,7 +101,12 @@ def duration_text(delta: datetime.timedelta, *, round_up: bool = False) -> str:
 
 @dataclass
 class Row:
-    """One resident on the worklist, as of NOW."""
+    """One resident on the worklist, as of NOW.
+
+    The derived figures (when the next set is due, why the row needs attention, …) are computed
+    once per row: the template asks for most of them several times. A row is complete when it
+    is read (`observation_row`, `unit_worklist` fill it in before anything asks).
+    """
 
     resident: Resident
     now: datetime.datetime
@@ -119,7 +125,7 @@ class Row:
     latest_order_at: datetime.datetime | None = None  # when the newest open task was ordered
     limitations: list = field(default_factory=list)
 
-    @property
+    @cached_property
     def named(self):
         return named_physician(self.resident)
 
@@ -132,7 +138,7 @@ class Row:
         """True when the latest set had no NEWS2 total (a partial set, domain-spec §1.6)."""
         return self.latest is not None and not self.latest.is_complete
 
-    @property
+    @cached_property
     def trend(self) -> str | None:
         """'up' (worse), 'down' (better) or 'same' against the previous score; None without one.
 
@@ -164,7 +170,7 @@ class Row:
             return _("falling from %(before)s") % values
         return _("unchanged since the previous score")
 
-    @property
+    @cached_property
     def due_at(self) -> datetime.datetime | None:
         """When the next full set is due: the last score's time plus the unit's frequency.
 
@@ -202,7 +208,7 @@ class Row:
         """Open tasks beyond the one shown."""
         return max(self.open_task_count - len(self.tasks), 0)
 
-    @property
+    @cached_property
     def attention_reasons(self) -> list[str]:
         """Why this resident needs attention now (empty when nothing does)."""
         reasons = []
@@ -222,7 +228,7 @@ class Row:
     def needs_attention(self) -> bool:
         return bool(self.attention_reasons)
 
-    @property
+    @cached_property
     def changed_at(self) -> datetime.datetime | None:
         """The latest change shown on the row: a new set, a consult change, a new order."""
         times = [self.latest.recorded_at] if self.latest else []
@@ -273,16 +279,24 @@ def _latest(observations: QuerySet[Observation], offset: int = 0) -> Subquery:
     return Subquery(rows.values(data=data)[offset : offset + 1])
 
 
-def _task_count(tasks: QuerySet[NurseTask]) -> Coalesce:
-    """The number of TASKS of each resident, as one subquery."""
-    counted = (
-        tasks.filter(resident=OuterRef("pk"))
+def _task_summary(open_tasks: QuerySet[NurseTask], now: datetime.datetime) -> Subquery:
+    """Each resident's open tasks as one small JSON value: how many, how many shown as overdue
+    at NOW (`TaskQuerySet.late`) and when the newest was ordered (one subquery, not three)."""
+    late = Q(due_at__lt=now - overdue_grace())
+    summary = (
+        open_tasks.filter(resident=OuterRef("pk"))
         .order_by()
         .values("resident")
-        .annotate(count=Count("pk"))
-        .values("count")
+        .annotate(
+            data=JSONObject(
+                count=Count("pk"),
+                overdue=Count("pk", filter=late),
+                latest=Max("order__created_at"),
+            )
+        )
+        .values("data")
     )
-    return Coalesce(Subquery(counted), Value(0))
+    return Subquery(summary)
 
 
 def _instant(value) -> datetime.datetime:
@@ -370,22 +384,15 @@ def unit_worklist(
         with_care_team(Resident.objects.visible_to(user).in_care().filter(unit=unit).search(search))
         .annotate(
             **observation_annotations(user),
-            open_task_count=_task_count(open_tasks),
-            overdue_task_count=_task_count(open_tasks.late(now=now)),
-            latest_order_at=Subquery(
-                open_tasks.filter(resident=OuterRef("pk"))
-                .order_by()
-                .values("resident")
-                .annotate(latest=Max("order__created_at"))
-                .values("latest")
-            ),
-            # Which kinds of limitation decision are in force (a marker, not the decision).
-            **{
-                f"limitation_{kind}": Exists(limitations.filter(resident=OuterRef("pk"), kind=kind))
-                for kind in TreatmentLimitation.Kind.values
-            },
+            task_data=_task_summary(open_tasks, now),
         )
         .prefetch_related(
+            # Which kinds of limitation decision are in force (a marker, not the decision).
+            Prefetch(
+                "treatment_limitations",
+                queryset=limitations.only("resident_id", "kind"),
+                to_attr="active_limitations",
+            ),
             Prefetch(
                 "consults",
                 queryset=Consult.objects.visible_to(user)
@@ -404,17 +411,19 @@ def unit_worklist(
     table = _escalation_table(unit)
     rows = []
     for resident in sorted(residents, key=_room_key):
+        tasks = resident.task_data or {}
+        kinds = {limitation.kind for limitation in resident.active_limitations}
         row = dataclasses.replace(
             observation_row(resident, table=table, now=now),
             consults=resident.open_consults,
             tasks=resident.open_tasks,
-            open_task_count=resident.open_task_count,
-            overdue_task_count=resident.overdue_task_count,
-            latest_order_at=resident.latest_order_at,
+            open_task_count=tasks.get("count") or 0,
+            overdue_task_count=tasks.get("overdue") or 0,
+            latest_order_at=_instant(tasks["latest"]) if tasks.get("latest") else None,
             limitations=[
                 TreatmentLimitation.Kind(kind).label
                 for kind in TreatmentLimitation.Kind.values
-                if getattr(resident, f"limitation_{kind}")
+                if kind in kinds
             ],
         )
         rows.append(row)

@@ -18,6 +18,7 @@ from digifys.consults.services import send_consult
 from digifys.core import request_memo
 from digifys.core.middleware import RequestMemoMiddleware
 from digifys.residents.models import Resident
+from digifys.testing.world import assign, make_resident
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,37 @@ def test_a_page_asks_the_access_policy_once(world, login, page):
     # carried them as a subquery (and the care relationships with them).
     asking = [q["sql"] for q in queries if "careteams_accessgrant" in q["sql"]]
     assert len(asking) == 1, asking
+
+
+def _parameters_per_query(client, url) -> list[int]:
+    counts = []
+
+    def count(execute, sql, params, many, context):
+        if not sql.startswith("INSERT"):  # the access log: one row per resident shown
+            counts.append(len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        assert client.get(url).status_code == 200
+    return counts
+
+
+@pytest.mark.parametrize("page", ["inbox", "resident"])
+def test_the_queries_do_not_grow_with_the_residents_the_user_sees(world, login, page):
+    """The ids the policy resolved reach each query as one parameter (core/idsets.py): before,
+    a physician's panel of ~90 residents was ~90 parameters in every query of a page."""
+    _consult(world, world.resident_mala)
+    user, url = _pages(world)[page]
+    client = login(user)
+    few = _parameters_per_query(client, url)
+    for room in range(30):  # 30 more residents on the physician's panel (not on these pages)
+        assign(
+            make_resident(world.unit_mala, room=str(200 + room)),
+            world.physician_spain.staff_profile,
+        )
+    many = _parameters_per_query(client, url)
+    assert len(many) == len(few)
+    assert max(many) == max(few) and sum(many) == sum(few), (few, many)
 
 
 def test_what_a_request_resolved_is_gone_in_the_next(world, login):

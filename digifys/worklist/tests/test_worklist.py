@@ -463,3 +463,43 @@ def test_a_task_due_now_is_not_overdue_on_the_worklist(world, login):
     helge = row_html(html, world.resident_mala_2)
     assert "overdue since" not in helge and 'class="overdue"' not in helge
     assert "overdue task" not in helge
+
+
+def test_task_counts_are_those_of_the_task_queryset(world):
+    """The worklist's one task summary per resident (and the hub's counts) say what
+    `NurseTask.objects.open()` and `.late()` say: how many open, how many overdue, and when the
+    newest was ordered (issue 12 §3: one subquery instead of three)."""
+    from digifys.orders.models import NurseTask
+    from digifys.residents import hub
+
+    with time_machine.travel(T0, tick=False):
+        order = orders.place_order(
+            actor=world.physician_spain,
+            resident=world.resident_mala_2,
+            kind="vitals",
+            instructions="Kontrollera vitalparametrar.",
+            first_due_at=T0,
+            every_hours=1,
+            for_days=1,
+        )
+    resident = world.resident_mala_2
+    for minutes in (0, 61, 150, 24 * 60 + 30):
+        now = T0 + minutes * MINUTE
+        with time_machine.travel(now, tick=False):
+            worklist = selectors.unit_worklist(unit=world.unit_mala, user=world.nurse_mala, now=now)
+            (row,) = [r for r in worklist.rows if r.resident == resident]
+            state = hub.now_for(
+                world.nurse_mala,
+                hub.load_resident(world.nurse_mala, resident.pk, resident.__class__.objects),
+                clinical=True,
+                now=now,
+            )
+            tasks = NurseTask.objects.filter(resident=resident)
+            open_count = tasks.open().count()
+            late_count = tasks.late(now=now).count()
+        assert open_count > 0
+        assert (row.open_task_count, row.overdue_task_count) == (open_count, late_count)
+        assert (state.open_task_count, state.overdue_task_count) == (open_count, late_count)
+        assert row.latest_order_at == order.created_at
+    assert late_count > 1  # the last instant has several overdue tasks
+    assert row.limitations == []
