@@ -261,7 +261,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     """A supervisor's drafts to countersign by deadline, and a supervised clinician's own drafts."""
     waiting = list(selectors.queue_for(request.user))
     sent = list(selectors.sent_by(request.user)[:50])
-    residents = [d.resident for d in waiting + sent]
+    residents = list({d.resident_id: d.resident for d in waiting + sent}.values())
     if residents:
         audit.record_read(
             actor=request.user,
@@ -273,14 +273,23 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "clinicians/queue.html", context)
 
 
-def _draft_context(request, draft, **forms) -> dict:
-    return {
+def _render_draft(request, draft, *, status: int = 200, **forms) -> HttpResponse:
+    """The draft page; showing it is a read of the resident's data (logged)."""
+    audit.record_read(
+        actor=request.user,
+        residents=[draft.resident],
+        object_type="supervised_draft",
+        object_id=draft.pk,
+        request=request,
+    )
+    context = {
         "draft": draft,
         "content": selectors.draft_content(draft),
         "is_supervisor": draft.supervisor.user_id == request.user.pk,
         "confirm_form": forms.get("confirm_form") or ConfirmForm(prefix="sign"),
         "return_form": forms.get("return_form") or ReturnForm(prefix="return"),
     }
+    return render(request, "clinicians/draft.html", context, status=status)
 
 
 def _draft_or_404(request, pk: int):
@@ -295,15 +304,7 @@ def _draft_or_404(request, pk: int):
 @require_GET
 def draft(request: HttpRequest, pk: int) -> HttpResponse:
     """One draft: its content, and for the supervisor the countersign and return forms."""
-    found = _draft_or_404(request, pk)
-    audit.record_read(
-        actor=request.user,
-        residents=[found.resident],
-        object_type="supervised_draft",
-        object_id=found.pk,
-        request=request,
-    )
-    return render(request, "clinicians/draft.html", _draft_context(request, found))
+    return _render_draft(request, _draft_or_404(request, pk))
 
 
 @login_required
@@ -321,8 +322,7 @@ def countersign(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Countersigned. It is now in effect."))
             return redirect("clinicians:queue")
-    context = _draft_context(request, found, confirm_form=form)
-    return render(request, "clinicians/draft.html", context, status=400)
+    return _render_draft(request, found, status=400, confirm_form=form)
 
 
 @login_required
@@ -345,5 +345,4 @@ def return_draft(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Returned to the author with your comment."))
             return redirect("clinicians:queue")
-    context = _draft_context(request, found, return_form=form)
-    return render(request, "clinicians/draft.html", context, status=400)
+    return _render_draft(request, found, status=400, return_form=form)

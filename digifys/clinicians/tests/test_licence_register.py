@@ -34,7 +34,7 @@ ANSWERS = {
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the http.server API
+    def do_GET(self):
         number = self.path.rsplit("/", 1)[-1]
         if not self.path.startswith("/licences/"):
             self.send_error(400)
@@ -130,9 +130,7 @@ def test_a_timeout_keeps_the_previous_status_and_alerts(world, register, before)
     assert (check.status_before, check.status_after) == (before, before)
     assert Clinician.objects.get(pk=clinician.pk).licence_status == before  # never granted
     assert list(
-        Notification.objects.filter(code="licence_check_failed").values_list(
-            "recipient", flat=True
-        )
+        Notification.objects.filter(code="licence_check_failed").values_list("recipient", flat=True)
     ) == [world.coordinator.pk]
 
 
