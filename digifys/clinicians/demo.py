@@ -61,6 +61,8 @@ RECRUITS = [
     ("lakare.slutat", "Carmen", "Vega Lozano", R.LEFT, L.VALID, "granted", "C1", False),
 ]
 
+RECRUIT_USERNAMES = [recruit[0] for recruit in RECRUITS]
+
 # A minimal, valid one-page PDF (the demo's uploaded documents).
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -71,7 +73,7 @@ DEMO_PDF = (
 
 
 def _licence_number(rng: random.Random) -> str:
-    return f"{rng.randrange(100000, 999999)}"
+    return f"{rng.randrange(9000000, 9999999)}"  # 7 digits, above the hired staff's
 
 
 def seed_clinicians(*, now: datetime.datetime, rng: random.Random) -> int:
