@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from digifys.accounts.models import Role
@@ -9,10 +10,10 @@ from .models import ChecklistTick, Clinician, ClinicianDocument, ClinicianLangua
 
 
 class ClinicianForm(forms.ModelForm):
-    contract_until = DateField(label=_("contract until"), required=False)
-    licence_date = DateField(label=_("licence date"), required=False)
-    licence_valid_until = DateField(label=_("licence valid until"), required=False)
-    specialist_date = DateField(label=_("specialist since"), required=False)
+    contract_until = DateField(label=capfirst(_("contract until")), required=False)
+    licence_date = DateField(label=capfirst(_("licence date")), required=False)
+    licence_valid_until = DateField(label=capfirst(_("licence valid until")), required=False)
+    specialist_date = DateField(label=capfirst(_("specialist since")), required=False)
 
     class Meta:
         model = Clinician
@@ -31,9 +32,6 @@ class ClinicianForm(forms.ModelForm):
             "eu_recognition",
             "supervisor",
         ]
-        widgets = {
-            "contract_until": forms.DateInput(attrs={"type": "date"}),
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,9 +48,9 @@ class ClinicianForm(forms.ModelForm):
 
 
 class WorkPlaceForm(forms.Form):
-    work_city = forms.CharField(label=_("work location"), max_length=100, required=False)
+    work_city = forms.CharField(label=capfirst(_("work location")), max_length=100, required=False)
     time_zone = forms.ChoiceField(
-        label=_("time zone"),
+        label=capfirst(_("time zone")),
         choices=[
             ("Europe/Stockholm", "Europe/Stockholm"),
             ("Europe/Madrid", "Europe/Madrid"),
@@ -62,7 +60,7 @@ class WorkPlaceForm(forms.Form):
 
 
 class LanguageForm(forms.ModelForm):
-    course_until = DateField(label=_("language course ends"), required=False)
+    course_until = DateField(label=capfirst(_("language course ends")), required=False)
 
     class Meta:
         model = ClinicianLanguage
@@ -77,7 +75,7 @@ class LanguageForm(forms.ModelForm):
 
 
 class DocumentForm(forms.ModelForm):
-    expires_on = DateField(label=_("expires on"), required=False)
+    expires_on = DateField(label=capfirst(_("expires on")), required=False)
 
     class Meta:
         model = ClinicianDocument
@@ -97,11 +95,13 @@ class TickForm(forms.Form):
 
 class ReturnForm(forms.Form):
     comment = forms.CharField(
-        label=_("Comment to the author"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label=capfirst(_("Comment to the author")),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
     )
 
 
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("I have read the draft and take responsibility for it."), required=True
+        label=capfirst(_("I have read the draft and take responsibility for it.")), required=True
     )
