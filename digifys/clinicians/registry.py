@@ -16,6 +16,7 @@ status and alerts; an unanswered look-up never grants a licence.
 """
 
 import datetime
+import http.client
 import json
 import urllib.error
 import urllib.parse

@@ -174,3 +174,21 @@ def test_the_order_form_shows_the_reason(world, login):
     assert response.status_code == 400
     assert "licence has been withdrawn" in response.content.decode()
     assert not Order.objects.exists()
+
+
+def test_the_assignment_page_shows_why_a_physician_cannot_be_named(world, login):
+    from django.urls import reverse
+
+    _withdrawn(world)
+    client = login(world.coordinator, language="en")
+    response = client.post(
+        reverse("careteams:assign", args=[world.resident_storuman.pk]),
+        {
+            "physician": world.physician_spain.staff_profile.pk,
+            "role": "named",
+            "reason": "Ny läkare",
+        },
+    )
+    assert response.status_code in (200, 400)
+    assert "Swedish licence has been withdrawn" in response.content.decode()
+    assert not PhysicianAssignment.objects.filter(resident=world.resident_storuman).exists()
