@@ -63,7 +63,7 @@ class HttpLicenceRegister:
             if exc.code == 404:
                 return LicenceAnswer(status=UNKNOWN)
             raise RegisterUnavailable(f"HTTP {exc.code}") from exc
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
+        except (OSError, http.client.HTTPException) as exc:  # timeouts, refusals, resets
             raise RegisterUnavailable(str(exc) or exc.__class__.__name__) from exc
         return _parse(body)
 
