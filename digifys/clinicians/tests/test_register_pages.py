@@ -114,3 +114,23 @@ def test_a_supervisor_without_a_valid_licence_is_refused(world, login):
     assert "must hold a valid Swedish licence" in response.content.decode()
     clinician.refresh_from_db()
     assert clinician.supervisor is None
+
+
+def test_the_register_page_makes_a_bounded_number_of_queries(
+    world, login, django_assert_max_num_queries
+):
+    from digifys.testing.world import make_staff
+
+    for number in range(30):
+        staff = make_staff(f"recruit{number}.doctor", "physician", world.clinic)
+        Clinician.objects.create(
+            staff=staff,
+            licence_status="withdrawn" if number % 2 else "valid",
+            recruitment_status="active",
+        )
+    client = login(world.coordinator, language="en")
+    client.get(reverse("clinicians:register"))  # warm the session and caches
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse("clinicians:register"))
+    assert response.status_code == 200
+    assert response.content.decode().count("licence has been withdrawn") >= 15
