@@ -29,6 +29,8 @@ from .models import ROUTINE_DEADLINE, URGENT_DEADLINE, SupervisedDraft
 
 URGENT_LEVELS = ("emergency", "urgent")
 NOTE_FIELDS = ("aktuellt", "status", "bedomning", "atgard")
+# The notification each decision sends its author (notifications.models.MESSAGES).
+DECISION_MESSAGES = {"countersigned": "countersign_done", "returned": "countersign_returned"}
 _ACTIONS = {
     SupervisedDraft.Kind.NOTE: rules.SIGN_NOTE,
     SupervisedDraft.Kind.ORDER: rules.PLACE_ORDERS,
@@ -173,7 +175,7 @@ def _log_decision(actor, draft: SupervisedDraft, decision: str, request) -> None
     notify(
         recipients=[draft.author.user],
         kind=Notification.Kind.COUNTERSIGNATURE,
-        code="countersign_done" if decision == "countersigned" else "countersign_returned",
+        code=DECISION_MESSAGES[decision],
         params={
             "name": draft.supervisor.name,
             "kind": draft.kind,
