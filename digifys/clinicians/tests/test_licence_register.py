@@ -192,3 +192,14 @@ def test_expiry_reminders_come_60_and_14_days_ahead_once_each(world):
     assert recipients == {world.coordinator.pk, world.physician_spain.pk}
     assert Notification.objects.filter(code="document_expiring").count() == 4
     assert Notification.objects.filter(code="language_course_ending").count() == 2
+
+
+def test_the_nightly_chain_is_started_once(db):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    call_command("schedule_licence_checks")
+    call_command("schedule_licence_checks")
+    queued = DBTaskResult.objects.filter(task_path=tasks.nightly_register_check.module_path)
+    assert queued.count() == 1
+    assert queued.get().run_after == tasks.next_run(queued.get().enqueued_at)

@@ -205,3 +205,24 @@ def test_another_physician_cannot_open_the_draft(world, supervised, login):
     draft.save()
     client = login(world.other_physician)
     assert client.get(reverse("clinicians:draft", args=[draft.pk])).status_code == 404
+
+
+def test_an_order_countersigned_after_its_due_time_starts_now(world, supervised):
+    import datetime
+
+    import time_machine
+
+    start = timezone.now() + datetime.timedelta(minutes=10)
+    order = place_order(
+        actor=world.physician_spain,
+        resident=world.resident_mala,
+        kind="vitals",
+        instructions="Kontrollera vitalparametrar.",
+        first_due_at=start,
+    )
+    draft = SupervisedDraft.objects.get(kind="order")
+    later = start + datetime.timedelta(hours=3)
+    with time_machine.travel(later, tick=False):
+        supervision.countersign(actor=world.other_physician, draft=draft)
+    task = NurseTask.objects.get(order=order)
+    assert task.due_at == later
