@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "digifys.relatives",
     "digifys.accessibility",
     "digifys.fhir",
+    "digifys.clinicians",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",
@@ -429,6 +430,11 @@ CONSULT_DEADLINE_MINUTES = {
 }
 # A nurse task is reported overdue this long after its due time.
 TASK_OVERDUE_GRACE_MINUTES = _env_int("TASK_OVERDUE_GRACE_MINUTES", 30)
+
+# The professional-licence register's JSON gateway (HOSP in production; see
+# digifys/clinicians/registry.py for the assumed interface). Empty: no nightly look-ups.
+LICENCE_REGISTER_URL = _env_str("LICENCE_REGISTER_URL", "") or ""
+LICENCE_REGISTER_TIMEOUT = _env_int("LICENCE_REGISTER_TIMEOUT_SECONDS", 5)
 # Days within which a medication review brought forward by drug-related problems is due: a simple
 # review after the flag, an in-depth review when problems remain after a simple review
 # (HSLF-FS 2017:37 sets no number; the region decides).

@@ -34,6 +34,7 @@ urlpatterns = [
     path("relatives/", include("digifys.relatives.urls")),
     path("accessibility/", include("digifys.accessibility.urls")),
     path("fhir/", include("digifys.fhir.urls")),
+    path("clinicians/", include("digifys.clinicians.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.audit.models import AuditEvent
+from digifys.clinicians import rules as clinician_rules
 from digifys.directory.models import Organisation
 from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
@@ -256,6 +257,8 @@ def assign_physician(*, actor, resident: Resident, physician, role: str, reason:
         raise ValidationError({"role": _("Choose named physician or deputy.")})
     if physician is None or physician.profession != Role.PHYSICIAN or not physician.user.is_active:
         raise ValidationError({"physician": _("Choose an active physician.")})
+    # Only a physician with a valid Swedish licence is named or deputy (issue #15 §1).
+    clinician_rules.require(physician, clinician_rules.NAMED, field="physician")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("State why the assignment changes.")})

@@ -39,6 +39,13 @@ class TaskPhrase(Phrase):
 
 ORDER_KIND = {"kind": _order_kinds}
 
+
+def _draft_kinds():
+    return apps.get_model("clinicians", "SupervisedDraft").Kind
+
+
+DRAFT_KIND = {"kind": _draft_kinds}
+
 EVENTS = {
     "sent": Phrase(gettext_noop("Sent to %(name)s (%(route)s)."), choices={"route": _routes}),
     "accepted": Phrase(gettext_noop("Accepted by %(name)s.")),
@@ -50,6 +57,22 @@ EVENTS = {
             "The deadline passed and no other physician is on duty. Follow the unit's routine "
             "(on-call physician, 1177 or 112)."
         )
+    ),
+    # Supervised clinicians' drafts (issue #15 §2): the nurse sees what awaits countersignature.
+    "countersign_awaiting": Phrase(
+        gettext_noop("%(name)s's %(kind)s awaits countersignature by %(supervisor)s."),
+        choices=DRAFT_KIND,
+    ),
+    "countersign_escalated": Phrase(
+        gettext_noop("Urgent: sent at once to the supervisor %(supervisor)s.")
+    ),
+    "countersigned": Phrase(
+        gettext_noop("%(supervisor)s countersigned %(name)s's %(kind)s; it is now in effect."),
+        choices=DRAFT_KIND,
+    ),
+    "countersign_returned": Phrase(
+        gettext_noop("%(supervisor)s returned %(name)s's %(kind)s: %(comment)s"),
+        choices=DRAFT_KIND,
     ),
     "vitals_request": Phrase(gettext_noop("Please take new vital signs (NEWS2) and record them.")),
     "order_placed": Phrase(

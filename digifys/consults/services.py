@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
+from digifys.clinicians import rules as clinician_rules
 from digifys.core import live
 from digifys.directory import phone
 from digifys.directory.models import StaffProfile
@@ -584,9 +585,15 @@ def save_note(
 
 
 @transaction.atomic
-def sign_note(*, actor, note: JournalNote, request=None) -> JournalNote:
-    """Sign a draft note; it is read-only afterwards."""
+def sign_note(*, actor, note: JournalNote, request=None, countersigned_by=None) -> JournalNote:
+    """Sign a draft note; it is read-only afterwards.
+
+    A clinician without a valid licence may not sign (clinicians.rules); one under supervision
+    sends the note to the supervisor instead, and it is signed when the supervisor countersigns
+    (clinicians.supervision calls this again with COUNTERSIGNED_BY).
+    """
     physician = _require_physician(actor)
+    clinician_rules.require(physician, clinician_rules.SIGN_NOTE)
     note = JournalNote.objects.select_for_update().get(pk=note.pk)
     if note.author_id != physician.pk:
         raise PermissionDenied(_("Only the author signs a journal note."))
@@ -594,6 +601,19 @@ def sign_note(*, actor, note: JournalNote, request=None) -> JournalNote:
         raise ValidationError(_("The note is already signed. Write an amendment instead."))
     if not any(getattr(note, name).strip() for name in NOTE_FIELDS):
         raise ValidationError(_("An empty note cannot be signed."))
+    if countersigned_by is None and clinician_rules.under_supervision(physician):
+        from digifys.clinicians import supervision
+
+        supervision.submit(
+            author=physician,
+            kind="note",
+            resident=note.resident,
+            consult=note.consult,
+            object_id=note.pk,
+            payload={name: getattr(note, name) for name in NOTE_FIELDS},
+            request=request,
+        )
+        return note
     note.signed_at = timezone.now()
     note.save(update_fields=["signed_at"])
     audit.record(
@@ -603,7 +623,8 @@ def sign_note(*, actor, note: JournalNote, request=None) -> JournalNote:
         object_type="journal_note",
         object_id=note.pk,
         request=request,
-        details={"change": "signed"},
+        details={"change": "signed"}
+        | ({"countersigned_by": countersigned_by.pk} if countersigned_by else {}),
     )
     if note.consult_id:
         consult = Consult.objects.get(pk=note.consult_id)

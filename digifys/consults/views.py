@@ -391,11 +391,16 @@ def sign_note(request: HttpRequest, pk: int) -> HttpResponse:
     form = SignNoteForm(request.POST, prefix="sign")
     if form.is_valid():
         try:
-            services.sign_note(actor=request.user, note=journal_note, request=request)
+            signed = services.sign_note(actor=request.user, note=journal_note, request=request)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("The note was signed."))
+            if signed.is_signed:
+                messages.success(request, _("The note was signed."))
+            else:  # a supervised clinician's note waits for the countersignature
+                messages.success(
+                    request, _("The note was sent to your supervisor for countersignature.")
+                )
             return _back(request, consult, "#notes")
     return _render_detail(request, consult, status=400, sign_form=form)
 

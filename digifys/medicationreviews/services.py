@@ -7,6 +7,8 @@ Rules enforced here:
   reviewed only by physicians working in Sweden, as for consults (consults/routing.py);
 - the findings are required; the date is not in the future and not before the resident moved in;
 - every review writes one entry in the access log;
+- only a clinician with a valid licence documents a review; one under supervision sends it to the
+  supervisor, and it is documented when countersigned (clinicians.rules, clinicians.supervision);
 - documenting a review releases the medication-review time the week planner booked for the
   resident and that has not begun (`scheduling.services.release_planned_review_bookings`, which
   logs each cancellation with its reason).
@@ -24,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.clinicians import rules as clinician_rules
 from digifys.consults import routing
 from digifys.residents.models import Resident
 from digifys.residents.services import NotEligible
@@ -43,8 +46,14 @@ def record_review(
     changes: str = "",
     drug_related_problems: bool = False,
     request=None,
-) -> MedicationReview:
-    """Document a medication review (enkel or fördjupad) made by the acting physician."""
+    countersigned_by=None,
+):
+    """Document a medication review (enkel or fördjupad) made by the acting physician.
+
+    Returns the MedicationReview; for a clinician under supervision (clinicians.rules) the
+    SupervisedDraft sent to the supervisor instead — documented when countersigned
+    (clinicians.supervision calls this again with COUNTERSIGNED_BY).
+    """
     if getattr(actor, "role", None) != Role.PHYSICIAN:
         raise PermissionDenied(_("Only a physician can document a medication review."))
     if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
@@ -67,6 +76,24 @@ def record_review(
         ) % {"date": resident.moved_in_on.isoformat()}
     if errors:
         raise ValidationError(errors)
+    staff = actor.staff_profile
+    clinician_rules.require(staff, clinician_rules.MEDICATION_REVIEW)
+    if countersigned_by is None and clinician_rules.under_supervision(staff):
+        from digifys.clinicians import supervision
+
+        return supervision.submit(
+            author=staff,
+            kind="review",
+            resident=resident,
+            payload={
+                "kind": kind,
+                "performed_on": performed_on.isoformat(),
+                "findings": findings.strip(),
+                "changes": changes.strip(),
+                "drug_related_problems": drug_related_problems,
+            },
+            request=request,
+        )
     review = MedicationReview.objects.create(
         resident=resident,
         unit_id=resident.unit_id,

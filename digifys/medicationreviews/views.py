@@ -67,13 +67,19 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_review(
+            review = services.record_review(
                 actor=request.user, resident=resident, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("The medication review was documented."))
+            if isinstance(review, MedicationReview):
+                messages.success(request, _("The medication review was documented."))
+            else:  # a supervised clinician's review waits for the countersignature
+                messages.success(
+                    request,
+                    _("The medication review was sent to your supervisor for countersignature."),
+                )
             return redirect("medicationreviews:history", resident_pk=resident.pk)
     audit.record_read(
         actor=request.user,

@@ -258,6 +258,29 @@ def _login_locked(params: dict) -> str:
     ) % {key: params.get(key, "") for key in ("username", "failures", "address", "minutes")}
 
 
+def _document_kinds():
+    from digifys.clinicians.models import ClinicianDocument
+
+    return ClinicianDocument.Kind
+
+
+def _clinician_draft_kinds():
+    from digifys.clinicians.models import SupervisedDraft
+
+    return SupervisedDraft.Kind
+
+
+def _iso_date(value) -> str:
+    import datetime
+
+    from django.utils.formats import date_format
+
+    try:
+        return date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    except (TypeError, ValueError):
+        return str(value or "")
+
+
 def _urgency_choices():
     from digifys.vitals.models import Urgency
 
@@ -288,5 +311,42 @@ MESSAGES = {
     ),
     "panel_deputy": Phrase(
         gettext_noop("You are now the deputy physician of a resident at %(unit)s.")
+    ),
+    # The clinician register (issue #15): names are staff, never residents.
+    "licence_withdrawn": Phrase(
+        gettext_noop("The licence register says %(name)s's licence is withdrawn.")
+    ),
+    "licence_expired": Phrase(gettext_noop("%(name)s's Swedish licence has expired.")),
+    "licence_unknown": Phrase(
+        gettext_noop("%(name)s's licence number was not found in the licence register.")
+    ),
+    "licence_check_failed": Phrase(
+        gettext_noop(
+            "The licence register did not answer for %(name)s; the previous status is kept."
+        )
+    ),
+    "document_expiring": Phrase(
+        gettext_noop("%(name)s: the document %(what)s expires on %(date)s."),
+        choices={"what": _document_kinds},
+        formats={"date": _iso_date},
+    ),
+    "language_course_ending": Phrase(
+        gettext_noop("%(name)s: the language course (%(what)s) ends on %(date)s."),
+        formats={"date": _iso_date},
+    ),
+    "countersign_new": Phrase(
+        gettext_noop("%(name)s sent a %(kind)s for your countersignature (%(unit)s)."),
+        choices={"kind": _clinician_draft_kinds},
+    ),
+    "countersign_urgent": Phrase(
+        gettext_noop("Urgent: %(name)s needs your countersignature now (%(unit)s)."),
+    ),
+    "countersign_done": Phrase(
+        gettext_noop("%(name)s countersigned your %(kind)s (%(unit)s)."),
+        choices={"kind": _clinician_draft_kinds},
+    ),
+    "countersign_returned": Phrase(
+        gettext_noop("%(name)s returned your %(kind)s with a comment (%(unit)s)."),
+        choices={"kind": _clinician_draft_kinds},
     ),
 }

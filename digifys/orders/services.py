@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.clinicians import rules as clinician_rules
 from digifys.consults import routing
 from digifys.consults.models import Consult
 from digifys.consults.services import event, mark_answered
@@ -136,6 +137,8 @@ def place_order(
     # on-call route); physicians abroad may not (issue 19 item 2).
     if reason := routing.refusal_reason(actor.staff_profile, resident):
         raise PermissionDenied(reason)
+    # Only a clinician with a valid licence orders; one under supervision orders a draft.
+    clinician_rules.require(actor.staff_profile, clinician_rules.PLACE_ORDERS)
     now = timezone.now()
     first_due_at = first_due_at or now
     errors = {}
@@ -172,6 +175,37 @@ def place_order(
         for_days=for_days,
         created_at=now,
     )
+    if clinician_rules.under_supervision(actor.staff_profile):
+        # A draft without tasks until the supervisor countersigns (issue #15 §2).
+        from digifys.clinicians import supervision
+
+        supervision.submit(
+            author=actor.staff_profile,
+            kind="order",
+            resident=resident,
+            consult=consult,
+            object_id=order.pk,
+            request=request,
+        )
+        return order
+    return put_order_into_effect(order=order, actor=actor, request=request)
+
+
+@transaction.atomic
+def put_order_into_effect(*, order: Order, actor, request=None) -> Order:
+    """Make the order's tasks, log it, answer its consult and tell the unit (the order's effect).
+
+    Called by place_order, or by clinicians.supervision when a supervisor countersigns a
+    supervised clinician's order (a first due time that has passed by then moves to now).
+    """
+    resident = order.resident
+    consult = order.consult
+    kind = order.kind
+    now = timezone.now()
+    first_due_at = order.first_due_at
+    if first_due_at < now - datetime.timedelta(minutes=5):
+        first_due_at = now
+    every_hours, for_days = order.every_hours, order.for_days
     tasks = NurseTask.objects.bulk_create(
         [
             NurseTask(order=order, resident=resident, unit=resident.unit, due_at=when)

@@ -110,15 +110,20 @@ def new_order(request: HttpRequest, consult_pk: int) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             count = order.tasks.count()
-            messages.success(
-                request,
-                ngettext(
-                    "The order was placed: %(count)s task on the unit.",
-                    "The order was placed: %(count)s tasks on the unit.",
-                    count,
+            if count == 0:  # a supervised clinician's order waits for the countersignature
+                messages.success(
+                    request, _("The order was sent to your supervisor for countersignature.")
                 )
-                % {"count": count},
-            )
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "The order was placed: %(count)s task on the unit.",
+                        "The order was placed: %(count)s tasks on the unit.",
+                        count,
+                    )
+                    % {"count": count},
+                )
             target = reverse("consults:detail", args=[consult.pk])
             if request.htmx:
                 return HttpResponseClientRedirect(target)

@@ -61,6 +61,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from digifys.accounts.demo import DEMO_PASSWORD, Login, demo_logins
+from digifys.clinicians.demo import seed_clinicians
 from digifys.core.time import STOCKHOLM
 from digifys.directory import geography
 from digifys.directory.models import Organisation
@@ -287,6 +288,9 @@ class _Builder:
         seed_round_slots(now=self.now)
         # Open planning requests (family meetings, follow-ups) for the coordinator's week planner.
         seed_work_requests(now=self.now, rng=random.Random(f"planning-{self.seed}"))
+        # The clinician register: every physician, and recruits in every recruitment and
+        # licence state (one under supervision).
+        seed_clinicians(now=self.now, rng=random.Random(f"clinicians-{self.seed}"))
         return RegionSummary(
             seed=self.seed,
             scale=self.scale,

@@ -51,6 +51,7 @@ SKIPPED = {
     "audit:extract_pdf": "PDF download of a log extract",
     "scheduling:ics": "iCalendar feed",
     "consults:photo": "image file",
+    "clinicians:document": "PDF download of a clinician's document",
     "visits:ice": "JSON (the video room's ICE servers)",
     "worklist:rows": "htmx fragment of worklist:unit (swept as part of that page)",
     "consults:inbox_rows": "htmx fragment of consults:inbox (swept as part of that page)",
