@@ -165,6 +165,7 @@ INSTALLED_APPS = [
     "digifys.insights",
     "digifys.administration",
     "digifys.relatives",
+    "digifys.trust",
     "digifys.accessibility",
     "digifys.fhir",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
