@@ -99,11 +99,7 @@ def own_resident(user) -> Resident | None:
     """The resident USER is, when USER is a resident's own (active) login; else None."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    login = (
-        ResidentLogin.objects.filter(user=user)
-        .select_related("resident__unit__parent")
-        .first()
-    )
+    login = ResidentLogin.objects.filter(user=user).select_related("resident__unit__parent").first()
     return login.resident if login is not None else None
 
 
@@ -117,6 +113,10 @@ def own_resident_or_404(user) -> Resident:
 def own_link(resident: Resident) -> Link:
     """The resident's own view of themselves, shaped like a relative's link."""
     return Link(
-        relative=None, unit=resident.unit, state="in_force", consent=None, resident=resident,
+        relative=None,
+        unit=resident.unit,
+        state="in_force",
+        consent=None,
+        resident=resident,
         own=True,
     )

@@ -285,9 +285,7 @@ def _why(purpose: str, *, own: bool) -> str:
     Purpose = AuditEvent.Purpose
     words = {
         Purpose.CARE: _("for your care") if own else _("for the resident's care"),
-        Purpose.EMERGENCY: _(
-            "emergency access, which is always checked afterwards"
-        ),
+        Purpose.EMERGENCY: _("emergency access, which is always checked afterwards"),
         Purpose.ADMINISTRATION: _("for the administration of the care"),
         Purpose.REVIEW: _("to check that the access log is followed"),
         Purpose.PATIENT_REQUEST: _("at your own request")

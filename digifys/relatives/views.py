@@ -70,9 +70,7 @@ def _log_page(request: HttpRequest, resident: Resident, *, own: bool, object_typ
             "until": until.isoformat() if until else "",
         },
     )
-    lines = selectors.access_log(
-        resident, since=since, until=until, own=own, user=request.user
-    )
+    lines = selectors.access_log(resident, since=since, until=until, own=own, user=request.user)
     page = Paginator(lines, settings.DIGIFYS_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

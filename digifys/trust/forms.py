@@ -45,10 +45,6 @@ class ResultsFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = []
         if municipalities:
-            choices.append(
-                (_("Municipalities"), [(f"m{m.pk}", m.name) for m in municipalities])
-            )
-        choices.append(
-            (_("Units"), [(f"u{u.pk}", f"{u.parent.name} – {u.name}") for u in units])
-        )
+            choices.append((_("Municipalities"), [(f"m{m.pk}", m.name) for m in municipalities]))
+        choices.append((_("Units"), [(f"u{u.pk}", f"{u.parent.name} – {u.name}") for u in units]))
         self.fields["where"].choices = choices

@@ -109,7 +109,7 @@ def comments(*, unit=None, municipality=None, cells: list[Cell]) -> list[tuple]:
     if not shown:
         return []
     answers = Answer.objects.filter(month__in=shown).exclude(comment="")
-    answers = answers.filter(unit=unit) if unit is not None else answers.filter(
-        municipality=municipality
+    answers = (
+        answers.filter(unit=unit) if unit is not None else answers.filter(municipality=municipality)
     )
     return list(answers.order_by("-month", "comment").values_list("month", "comment"))

@@ -41,7 +41,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def current_round(anchor: datetime.date, today: datetime.date) -> datetime.date | None:
-    """The start of the latest round that has begun by TODAY (None before the first, at 3 months)."""
+    """The start of the latest round begun by TODAY (None before the first, at 3 months)."""
     months = (today.year - anchor.year) * 12 + today.month - anchor.month
     rounds = months // ROUND_MONTHS
     while rounds >= 1:
@@ -131,9 +131,7 @@ def open_invitation(user, pk: int, today: datetime.date | None = None) -> Invita
     """USER's own unanswered invitation PK if it is still open, else None."""
     today = today or stockholm_today()
     return (
-        Invitation.objects.filter(
-            pk=pk, recipient=user, answered=False, closes_on__gte=today
-        )
+        Invitation.objects.filter(pk=pk, recipient=user, answered=False, closes_on__gte=today)
         .select_related("unit")
         .first()
     )

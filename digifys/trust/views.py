@@ -1,4 +1,4 @@
-"""The trust survey: answering (relatives and residents) and the results (coordinators, unit staff)."""
+"""The trust survey: answering (relatives, residents) and results (coordinators, unit staff)."""
 
 import csv
 import io
@@ -63,9 +63,7 @@ def _results_context(request: HttpRequest) -> dict:
             initial={"where": f"u{unit.pk}"}, units=units, municipalities=municipalities
         )
     cells = (
-        selectors.results(unit=unit, municipality=municipality)
-        if (unit or municipality)
-        else []
+        selectors.results(unit=unit, municipality=municipality) if (unit or municipality) else []
     )
     return {
         "form": form,

@@ -8,8 +8,8 @@ from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
 
 
 def _invitation(world):
-    from digifys.trust.models import Invitation
     from digifys.relatives.models import stockholm_today
+    from digifys.trust.models import Invitation
 
     relative = world.resident_mala.relatives.get(user=world.relative_with_consent)
     today = stockholm_today()
