@@ -93,31 +93,31 @@ def test_the_home_page_links_to_it_only_with_the_scope(world, login):
 
 def test_entries_read_in_plain_words_newest_first(world, login):
     stockholm = datetime.timezone(datetime.timedelta(hours=1))
-    _read(
-        world.nurse_mala,
-        world.resident_mala,
-        when=datetime.datetime(2026, 12, 3, 14, 5, tzinfo=stockholm),
-    )
+    # Logged in this order, so the 3rd is the newer entry (the log is ordered by sequence).
     _read(
         world.coordinator,
         world.resident_mala,
         when=datetime.datetime(2026, 12, 1, 9, 0, tzinfo=stockholm),
         purpose="administration",
     )
+    _read(
+        world.nurse_mala,
+        world.resident_mala,
+        when=datetime.datetime(2026, 12, 3, 14, 5, tzinfo=stockholm),
+    )
     _read(world.nurse_mala, world.resident_mala_2)  # someone else's: never shown
     page = login(world.resident_self, language="sv").get(reverse("relatives:own_access_log"))
     text = page.content.decode()
     assert page.status_code == 200
     nurse = world.nurse_mala.get_full_name() or world.nurse_mala.username
-    line = (
-        f"Legitimerad sjuksköterska {nurse}</strong>, Malåhemmet – Avd 1 Björken, läste din journal"
-    )
+    line = f"Sjuksköterska {nurse}</strong>, Malåhemmet – Avd 1 Björken, läste din journal"
     assert line in text
     assert "3 december 2026 14:05" in text and "för vård av dig" in text
     assert "för administrationen av vården" in text
     assert text.index("3 december 2026") < text.index("1 december 2026")  # newest first
     assert text.count("<li") - text.count("<li><a") >= 3  # the two reads and the page's own
-    assert "Du</strong>" in text  # opening the page is itself an entry, shown as "You"
+    # Opening the page is itself an entry, shown as "You".
+    assert "<strong>Du</strong> läste din journal" in text and "på din egen begäran" in text
 
 
 def test_the_period_filter_and_pagination(world, login, settings):
