@@ -198,3 +198,35 @@ def test_a_resident_sees_no_staff_page_and_no_one_elses_data(world, login):
     assert detail.status_code in (403, 404)
     assert client.get(reverse("relatives:home")).status_code == 403
     assert client.get(_url(world)).status_code == 403
+
+
+def test_an_administrator_links_a_residents_login_in_the_admin_site(world, login):
+    from digifys.relatives.models import ResidentLogin
+    from digifys.testing.world import make_user
+
+    user = make_user("helge.resident")
+    client = login(world.administrator)
+    before = AuditEvent.objects.count()
+    response = client.post(
+        reverse("admin:relatives_residentlogin_add"),
+        {
+            "user": user.pk,
+            "resident": world.resident_mala_2.pk,
+            "created_at_0": "2026-12-01",
+            "created_at_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ResidentLogin.objects.get(user=user).resident == world.resident_mala_2
+    event = AuditEvent.objects.order_by("seq")[before:].get()
+    assert (event.action, event.resident_id) == ("create", world.resident_mala_2.pk)
+    assert login(user).get(reverse("relatives:me")).status_code == 200
+
+
+def test_the_residents_sso_login_links_by_the_verified_email(world):
+    """A resident's first login through the region's IdP (BankID) finds their user by e-mail."""
+    from digifys.accounts.adapters import user_for_verified_emails
+
+    world.resident_self.email = "greta.lind@example.com"
+    world.resident_self.save()
+    assert user_for_verified_emails(["Greta.Lind@example.com"]) == world.resident_self
