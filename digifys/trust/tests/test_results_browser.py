@@ -13,6 +13,8 @@ from digifys.trust.models import Answer, Invitation, Item
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FITS = "document.documentElement.scrollWidth <= window.innerWidth"
+WIDEST = """[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right
+  > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className)"""
 
 
 def _answers(unit, month, count, score):
@@ -45,8 +47,8 @@ def test_the_results_page_shows_the_chart_and_the_table(world, chromium, live_se
         assert page.locator("td.trust-suppressed").count() >= 1
         for width in (390, 768, 1366):
             page.set_viewport_size({"width": width, "height": 900})
-            assert page.evaluate(FITS), width
             page.screenshot(path=str(SCREENS / "trust" / f"results-{width}.png"), full_page=True)
+            assert page.evaluate(FITS), (width, page.evaluate(WIDEST))
             if width in (390, 1366):
                 assert _axe_findings(page) == [], width
     finally:

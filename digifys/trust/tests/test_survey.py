@@ -280,3 +280,9 @@ def test_make_resident_unused_guard(world):
         .exclude(recipient=world.resident_self)
         .exists()
     )
+
+
+def test_month_names_are_month_names(world, login):
+    # "May" the permission (administration's roles page) once overrode Django's month name.
+    page = login(world.coordinator, language="sv").get(reverse("trust:results")).content.decode()
+    assert "maj 20" in page and "Får 20" not in page
