@@ -329,11 +329,20 @@ def access_log(resident, *, since=None, until=None, own: bool, user=None):
             who = f"{role} {event.actor_name}"
         else:
             who = event.actor_name
+        # Relatives and residents themselves read only what the portal shares, never the record.
+        if by_self:
+            what = _("looked at this page or the portal")
+        elif event.actor_role == Role.RELATIVE:
+            what = _("looked at what is shared in the relatives' portal")
+        elif event.actor_id and not event.actor_role and event.purpose == "patient_request":
+            what = _("looked at their own page")
+        else:
+            what = _what(event.action, own=own)
         return LogLine(
             when=event.occurred_at,
             who=who,
             where=event.organisation_name,
-            what=_what(event.action, own=own),
+            what=what,
             why=_why(event.purpose, own=own),
             by_self=by_self,
         )

@@ -117,7 +117,8 @@ def test_entries_read_in_plain_words_newest_first(world, login):
     assert text.index("3 december 2026") < text.index("1 december 2026")  # newest first
     assert text.count("<li") - text.count("<li><a") >= 3  # the two reads and the page's own
     # Opening the page is itself an entry, shown as "You".
-    assert "<strong>Du</strong> läste din journal" in text and "på din egen begäran" in text
+    assert "<strong>Du</strong> tittade på den här sidan eller portalen" in text
+    assert "på din egen begäran" in text
 
 
 def test_the_period_filter_and_pagination(world, login, settings):
@@ -230,3 +231,11 @@ def test_the_residents_sso_login_links_by_the_verified_email(world):
     world.resident_self.email = "greta.lind@example.com"
     world.resident_self.save()
     assert user_for_verified_emails(["Greta.Lind@example.com"]) == world.resident_self
+
+
+def test_a_relatives_look_at_the_portal_is_not_called_reading_the_record(world, login):
+    login(world.relative_with_consent).get(reverse("relatives:home"))
+    page = login(world.resident_self, language="en").get(reverse("relatives:own_access_log"))
+    text = page.content.decode()
+    assert "looked at what is shared in the relatives&#x27; portal" in text
+    assert "Relative " in text
