@@ -32,7 +32,7 @@ PERSONAS: dict[str, tuple[str, str, str]] = {
     "lakare.grancanaria": (Role.PHYSICIAN, "Alejandro", "Suárez Déniz"),
     "lakare.lycksele": (Role.PHYSICIAN, "Ingrid", "Marklund"),
     "anhorig": (Role.RELATIVE, "Eva", ""),  # family name: the resident's
-    "boende": (RESIDENT, "", ""),  # a resident logging in herself: her own names
+    "boende": (RESIDENT, "", ""),  # a resident logging in themself: their own names
     "samordnare": (Role.COORDINATOR, "Karin", "Öhman"),
     "admin": (Role.ADMINISTRATOR, "Per", "Åström"),
 }
@@ -84,7 +84,7 @@ def _persona_detail(user: User, role: str) -> str:
         if login is None:
             return ""
         resident = login.resident
-        return _("resident herself, %(home)s %(unit)s; logs in with BankID in production") % {
+        return _("the resident's own login, %(home)s %(unit)s; BankID in production") % {
             "home": resident.unit.parent.name,
             "unit": resident.unit.name,
         }

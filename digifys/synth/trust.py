@@ -1,8 +1,8 @@
 """The resident who logs in herself, and trust-survey answers, in the synthetic region.
 
-The persona ``boende`` is an active resident of the persona nurse's unit without dementia (her
-cognitive baseline names none); her login is 100 days old, so this quarter's survey round is open
-for her. The persona relative (``anhorig``) gets this round's invitation too.
+The persona ``boende`` is an active resident of the persona nurse's unit without dementia (their
+cognitive baseline names none); the login is 100 days old, so this quarter's survey round is open
+for them. The persona relative (``anhorig``) gets this round's invitation too.
 
 Survey answers (`trust.Answer`, no respondent) for the last six months: the first half of the units
 (by pk) get five or more answers a month, so their results show; the others get one to four, so
