@@ -1,4 +1,4 @@
-"""The resident who logs in herself, and trust-survey answers, in the synthetic region.
+"""The resident who logs in themself, and trust-survey answers, in the synthetic region.
 
 The persona ``boende`` is an active resident of the persona nurse's unit without dementia (their
 cognitive baseline names none); the login is 100 days old, so this quarter's survey round is open
