@@ -113,3 +113,15 @@ def comments(*, unit=None, municipality=None, cells: list[Cell]) -> list[tuple]:
         answers.filter(unit=unit) if unit is not None else answers.filter(municipality=municipality)
     )
     return list(answers.order_by("-month", "comment").values_list("month", "comment"))
+
+
+def units_with_results(unit_ids, today=None) -> set[int]:
+    """Of UNIT_IDS, those with at least one month shown (MIN_CELL answers) in the period."""
+    first = months(today)[0]
+    return set(
+        Answer.objects.filter(unit__in=unit_ids, month__gte=first)
+        .values("unit", "month")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=MIN_CELL)
+        .values_list("unit", flat=True)
+    )

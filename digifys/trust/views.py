@@ -58,7 +58,9 @@ def _results_context(request: HttpRequest) -> dict:
     elif where.startswith("u"):
         unit = next((u for u in units if f"u{u.pk}" == where), None)
     if unit is None and municipality is None and units:
-        unit = units[0]
+        # The first unit with something to show, else the first unit.
+        shown = selectors.units_with_results([u.pk for u in units])
+        unit = next((u for u in units if u.pk in shown), units[0])
         form = ResultsFilterForm(
             initial={"where": f"u{unit.pk}"}, units=units, municipalities=municipalities
         )

@@ -286,3 +286,15 @@ def test_month_names_are_month_names(world, login):
     # "May" the permission (administration's roles page) once overrode Django's month name.
     page = login(world.coordinator, language="sv").get(reverse("trust:results")).content.decode()
     assert "maj 20" in page and "Får 20" not in page
+
+
+def test_the_results_open_on_a_unit_with_something_to_show(world, login):
+    month = selectors.months()[-1]
+    _answers(world.unit_storuman, month, MIN_CELL)  # Blå Vägen sorts before Malåhemmet
+    _answers(world.unit_mala, month, 2)
+    page = login(world.coordinator, language="en").get(reverse("trust:results")).content.decode()
+    assert "<h2>Blå Vägen – Avd 2 Tallen</h2>" in page
+    Answer.objects.filter(unit=world.unit_storuman).delete()
+    _answers(world.unit_mala, month, 3)
+    page = login(world.coordinator, language="en").get(reverse("trust:results")).content.decode()
+    assert "<h2>Malåhemmet – Avd 1 Björken</h2>" in page
