@@ -165,6 +165,7 @@ INSTALLED_APPS = [
     "digifys.insights",
     "digifys.administration",
     "digifys.relatives",
+    "digifys.trust",
     "digifys.accessibility",
     "digifys.fhir",
     "digifys.clinicians",

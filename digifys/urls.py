@@ -32,6 +32,7 @@ urlpatterns = [
     path("insights/", include("digifys.insights.urls")),
     path("administration/", include("digifys.administration.urls")),
     path("relatives/", include("digifys.relatives.urls")),
+    path("trust/", include("digifys.trust.urls")),
     path("accessibility/", include("digifys.accessibility.urls")),
     path("fhir/", include("digifys.fhir.urls")),
     path("clinicians/", include("digifys.clinicians.urls")),

@@ -18,6 +18,9 @@ from digifys.vitals.models import Observation
 
 from .models import Role, User
 
+# A resident's own login has no Role (User.role is None): staff pages show them nothing.
+RESIDENT = "resident"
+
 DEMO_PASSWORD = "digifys-demo-2026"  # noqa: S105 — the public demo password, printed by the demo
 
 # Fixed personas: username → (role, given name, family name). Later features rely on these.
@@ -29,6 +32,7 @@ PERSONAS: dict[str, tuple[str, str, str]] = {
     "lakare.grancanaria": (Role.PHYSICIAN, "Alejandro", "Suárez Déniz"),
     "lakare.lycksele": (Role.PHYSICIAN, "Ingrid", "Marklund"),
     "anhorig": (Role.RELATIVE, "Eva", ""),  # family name: the resident's
+    "boende": (RESIDENT, "", ""),  # a resident logging in themself: their own names
     "samordnare": (Role.COORDINATOR, "Karin", "Öhman"),
     "admin": (Role.ADMINISTRATOR, "Per", "Åström"),
 }
@@ -47,7 +51,7 @@ def demo_logins() -> list[Login]:
     users = {
         user.username: user
         for user in User.objects.filter(username__in=list(PERSONAS)).select_related(
-            "staff_profile__employer"
+            "staff_profile__employer", "resident_login__resident__unit__parent"
         )
     }
     logins = []
@@ -67,7 +71,23 @@ def demo_logins() -> list[Login]:
     return logins
 
 
+def role_label(role: str) -> str:
+    """The persona's role as a label in the active language (a resident has no Role)."""
+    if role == RESIDENT:
+        return _("Resident")
+    return str(Role(role).label)
+
+
 def _persona_detail(user: User, role: str) -> str:
+    if role == RESIDENT:
+        login = getattr(user, "resident_login", None)
+        if login is None:
+            return ""
+        resident = login.resident
+        return _("the resident's own login, %(home)s %(unit)s; BankID in production") % {
+            "home": resident.unit.parent.name,
+            "unit": resident.unit.name,
+        }
     if role == Role.RELATIVE:
         link = user.relative_links.select_related("resident__unit__parent").first()
         if link is None:

@@ -23,6 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("administration:home")
     if request.user.is_staff:
         return redirect("admin:index")
+    if hasattr(request.user, "resident_login"):
+        return redirect("relatives:me")
     return render(request, "core/no_role.html", status=403)
 
 

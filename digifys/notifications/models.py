@@ -304,6 +304,10 @@ MESSAGES = {
         gettext_noop("A consult from %(unit)s missed its deadline and was escalated")
     ),
     "task_new": Phrase(gettext_noop("New task on %(unit)s")),
+    # Trust survey (trust.services): the unit's name only, never anything about the resident.
+    "trust_survey": Phrase(
+        gettext_noop("A short question from %(unit)s: how do you find the care? (2 minutes)")
+    ),
     "task_done": Phrase(gettext_noop("A task on %(unit)s is done")),
     "task_overdue": Phrase(gettext_noop("A task on %(unit)s is overdue")),
     "panel_named": Phrase(

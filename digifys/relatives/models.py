@@ -182,3 +182,35 @@ class Consent(models.Model):
     def review_due(self, today: datetime.date | None = None) -> bool:
         today = today or stockholm_today()
         return self.review_on is not None and self.review_on <= today
+
+
+class ResidentLogin(models.Model):
+    """A resident's own login: the user sees their own card, visits and who has looked.
+
+    A resident is not staff and not a relative: `User.role` stays None, so every staff page and
+    every policy that reads `role` shows them nothing (403 or 404). Their own pages ask
+    `relatives.policy.own_resident`. In production they log in through the region's identity
+    provider (BankID, settings.OIDC_*), linked to this user on first login by the verified e-mail
+    address like staff; in demo mode the persona ``boende`` has a quick login.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="resident_login",
+        verbose_name=_("login"),
+    )
+    resident = models.OneToOneField(
+        Resident,
+        on_delete=models.CASCADE,
+        related_name="own_login",
+        verbose_name=_("resident"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("resident's own login")
+        verbose_name_plural = _("residents' own logins")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.resident}"

@@ -14,7 +14,7 @@ from django.http import Http404
 from digifys.directory.models import Organisation
 from digifys.residents.models import Relative, Resident
 
-from .models import Consent, Scope, stockholm_today
+from .models import Consent, ResidentLogin, Scope, stockholm_today
 
 # What a relative without a consent in force is told about: only the unit to call, never the
 # resident's name or anything else about them.
@@ -30,9 +30,12 @@ class Link:
     state: str  # "in_force", or one of NO_CONSENT_STATES
     consent: Consent | None  # the current row (its revocation too), None if never registered
     resident: Resident | None  # only when a consent is in force
+    own: bool = False  # the resident's own login: everything about themselves, no consent
 
     @property
     def scopes(self) -> frozenset[str]:
+        if self.own:
+            return frozenset(Scope.values)
         return self.consent.scopes if self.state == "in_force" else frozenset()
 
     def allows(self, scope: str) -> bool:
@@ -90,3 +93,30 @@ def resident_with_scope(user, resident_id: int, scope: str) -> Resident:
     if resident is None:
         raise Http404
     return resident
+
+
+def own_resident(user) -> Resident | None:
+    """The resident USER is, when USER is a resident's own (active) login; else None."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    login = ResidentLogin.objects.filter(user=user).select_related("resident__unit__parent").first()
+    return login.resident if login is not None else None
+
+
+def own_resident_or_404(user) -> Resident:
+    resident = own_resident(user)
+    if resident is None:
+        raise Http404
+    return resident
+
+
+def own_link(resident: Resident) -> Link:
+    """The resident's own view of themselves, shaped like a relative's link."""
+    return Link(
+        relative=None,
+        unit=resident.unit,
+        state="in_force",
+        consent=None,
+        resident=resident,
+        own=True,
+    )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from digifys.directory.models import Organisation, StaffLanguage
 from digifys.residents import selectors as resident_selectors
+from digifys.residents.models import Resident
 from digifys.rounds.models import AgendaItem, Round
 from digifys.scheduling.models import Booking
 from digifys.visits.models import Room
@@ -115,8 +116,14 @@ class Card:
         return self.link.allows(Scope.MEETINGS)
 
     @property
+    def shows_access_log(self) -> bool:
+        return self.link.allows(Scope.ACCESS_LOG)
+
+    @property
     def shared(self) -> list[str]:
-        return self.link.consent.scope_labels() if self.link.state == "in_force" else []
+        if self.link.own or self.link.state != "in_force":
+            return []
+        return self.link.consent.scope_labels()
 
     @property
     def unit(self) -> Organisation:
@@ -125,8 +132,20 @@ class Card:
 
 def portal_cards(user) -> list[Card]:
     """The portal home's cards for USER, by each link's own consent (constant queries)."""
-    links = policy.links_for(user)
-    cards = [Card(link=link) for link in links]
+    cards = [Card(link=link) for link in policy.links_for(user)]
+    _fill(cards, lambda: policy.residents_with_scope(user, Scope.CARE_TEAM))
+    return cards
+
+
+def own_card(resident) -> Card:
+    """A resident's own card (their own login): everything a full consent would show."""
+    card = Card(link=policy.own_link(resident))
+    _fill([card], lambda: Resident.objects.filter(pk=resident.pk))
+    return card
+
+
+def _fill(cards: list[Card], care_gate) -> None:
+    """Read what each card shows, by its link's scopes; CARE_GATE() is the residents' gate."""
     care = [card for card in cards if card.link.allows(Scope.CARE_TEAM)]
     meeting_cards = [card for card in cards if card.link.allows(Scope.MEETINGS)]
     now = timezone.now()
@@ -136,7 +155,7 @@ def portal_cards(user) -> list[Card]:
         residents = {
             r.pk: r
             for r in resident_selectors.with_care_team(
-                policy.residents_with_scope(user, Scope.CARE_TEAM).filter(pk__in=ids),
+                care_gate().filter(pk__in=ids),
                 with_languages=True,
             )
         }
@@ -212,4 +231,138 @@ def portal_cards(user) -> list[Card]:
                             is_open=booking.pk in open_rooms,
                         )
                     )
-    return cards
+
+
+# --- Who has looked (the resident's own log extract, PDL 8 kap. 5 §) ---------------------------
+
+
+@dataclass
+class LogLine:
+    """One access-log entry in plain words: who, from where, what, when, why."""
+
+    when: datetime.datetime
+    who: str
+    where: str
+    what: str
+    why: str
+    by_self: bool
+
+
+def _what(action: str, *, own: bool) -> str:
+    from digifys.audit.models import AuditEvent
+
+    Action = AuditEvent.Action
+    if own:
+        words = {
+            Action.READ: _("read your record"),
+            Action.CREATE: _("wrote in your record"),
+            Action.UPDATE: _("changed your record"),
+            Action.DELETE: _("removed something from your record"),
+            Action.EXPORT: _("exported data from your record"),
+            Action.PRINT: _("printed data from your record"),
+            Action.EMERGENCY: _("opened your record with emergency access"),
+            Action.BLOCK: _("blocked or unblocked parts of your record"),
+            Action.REVIEW: _("checked the access log"),
+        }
+    else:
+        words = {
+            Action.READ: _("read the record"),
+            Action.CREATE: _("wrote in the record"),
+            Action.UPDATE: _("changed the record"),
+            Action.DELETE: _("removed something from the record"),
+            Action.EXPORT: _("exported data from the record"),
+            Action.PRINT: _("printed data from the record"),
+            Action.EMERGENCY: _("opened the record with emergency access"),
+            Action.BLOCK: _("blocked or unblocked parts of the record"),
+            Action.REVIEW: _("checked the access log"),
+        }
+    return str(words.get(action, action))
+
+
+def _why(purpose: str, *, own: bool) -> str:
+    from digifys.audit.models import AuditEvent
+
+    Purpose = AuditEvent.Purpose
+    words = {
+        Purpose.CARE: _("for your care") if own else _("for the resident's care"),
+        Purpose.EMERGENCY: _("emergency access, which is always checked afterwards"),
+        Purpose.ADMINISTRATION: _("for the administration of the care"),
+        Purpose.REVIEW: _("to check that the access log is followed"),
+        Purpose.PATIENT_REQUEST: _("at your own request")
+        if own
+        else _("at the request of the resident or a relative"),
+    }
+    return str(words.get(purpose, purpose))
+
+
+def access_log(resident, *, since=None, until=None, own: bool, user=None):
+    """The entries about RESIDENT, newest first, as a lazy sequence of `LogLine`s for a page.
+
+    Read by the resident's own login (OWN) or a relative whose consent covers the access log;
+    the caller has checked that. USER's own entries read "You".
+    """
+    from digifys.accounts.models import Role
+    from digifys.audit.selectors import extract_for
+
+    entries = extract_for(resident, since=since, until=until).only(
+        "seq",
+        "occurred_at",
+        "actor_id",
+        "actor_name",
+        "actor_role",
+        "organisation_name",
+        "action",
+        "purpose",
+    )
+
+    def line(event) -> LogLine:
+        by_self = user is not None and event.actor_id == user.pk
+        if by_self:
+            who = _("You")
+        elif not event.actor_name:
+            who = _("The system")
+        elif event.actor_role:
+            try:
+                role = str(Role(event.actor_role).label)
+            except ValueError:
+                role = event.actor_role
+            who = f"{role} {event.actor_name}"
+        else:
+            who = event.actor_name
+        # Relatives and residents themselves read only what the portal shares, never the record.
+        if by_self:
+            what = _("looked at this page or the portal")
+        elif event.actor_role == Role.RELATIVE:
+            what = _("looked at what is shared in the relatives' portal")
+        elif event.actor_id and not event.actor_role and event.purpose == "patient_request":
+            what = _("looked at their own page")
+        else:
+            what = _what(event.action, own=own)
+        return LogLine(
+            when=event.occurred_at,
+            who=who,
+            where=event.organisation_name,
+            what=what,
+            why=_why(event.purpose, own=own),
+            by_self=by_self,
+        )
+
+    return _Lines(entries, line)
+
+
+class _Lines:
+    """A queryset mapped to lines, sliceable for the paginator (one query per page)."""
+
+    def __init__(self, queryset, mapper) -> None:
+        self.queryset, self.mapper = queryset, mapper
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.mapper(event) for event in self.queryset[index]]
+        return self.mapper(self.queryset[index])

@@ -6,9 +6,11 @@ request, so what a relative sees follows the consent in force at that moment.
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,12 +18,14 @@ from django.utils.translation import gettext as _
 from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.audit.forms import ExtractFilterForm
 from digifys.core.forms import add_service_errors
 from digifys.residents.models import Relative, Resident
+from digifys.trust import selectors as trust_selectors
 
-from . import selectors, services
+from . import policy, selectors, services
 from .forms import ConsentForm, RevokeForm
-from .models import Consent, stockholm_today
+from .models import Consent, Scope, stockholm_today
 
 STAFF_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN, Role.COORDINATOR)
 
@@ -40,7 +44,78 @@ def home(request: HttpRequest) -> HttpResponse:
         purpose="patient_request",
         request=request,
     )
-    return render(request, "relatives/home.html", {"cards": cards})
+    surveys = trust_selectors.open_invitations(request.user)
+    return render(request, "relatives/home.html", {"cards": cards, "surveys": surveys})
+
+
+# --- Who has looked, and the resident's own login --------------------------------------------
+
+
+def _log_page(request: HttpRequest, resident: Resident, *, own: bool, object_type: str):
+    """Log the reading of the extract (first, so it shows itself), then one page of lines."""
+    form = ExtractFilterForm(request.GET or None)
+    since = until = None
+    if form.is_bound and form.is_valid():
+        since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    audit.record(
+        actor=request.user,
+        action="read",
+        resident=resident,
+        object_type=object_type,
+        object_id=resident.pk,
+        purpose="patient_request",
+        request=request,
+        details={
+            "since": since.isoformat() if since else "",
+            "until": until.isoformat() if until else "",
+        },
+    )
+    lines = selectors.access_log(resident, since=since, until=until, own=own, user=request.user)
+    page = Paginator(lines, settings.DIGIFYS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"form": form, "page": page, "query": query.urlencode(), "own": own}
+
+
+@login_required
+def access_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """A relative: who has read the resident's record, if the consent in force shares it."""
+    require_role(request.user, Role.RELATIVE)
+    resident = policy.resident_with_scope(request.user, pk, Scope.ACCESS_LOG)
+    context = _log_page(request, resident, own=False, object_type="relative_access_log")
+    context["resident"] = resident
+    status = 400 if context["form"].errors else 200
+    return render(request, "relatives/access_log.html", context, status=status)
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """A resident's own start page: their card, what is coming up, links to who has looked."""
+    resident = policy.own_resident_or_404(request.user)
+    card = selectors.own_card(resident)
+    audit.record(
+        actor=request.user,
+        action="read",
+        resident=resident,
+        object_type="own_portal",
+        object_id=resident.pk,
+        purpose="patient_request",
+        request=request,
+    )
+    surveys = trust_selectors.open_invitations(request.user)
+    return render(
+        request, "relatives/me.html", {"card": card, "resident": resident, "surveys": surveys}
+    )
+
+
+@login_required
+def own_access_log(request: HttpRequest) -> HttpResponse:
+    """A resident's own log extract: who read their record, when and why (PDL 8 kap. 5 §)."""
+    resident = policy.own_resident_or_404(request.user)
+    context = _log_page(request, resident, own=True, object_type="own_access_log")
+    context["resident"] = resident
+    status = 400 if context["form"].errors else 200
+    return render(request, "relatives/access_log.html", context, status=status)
 
 
 # --- Staff: consent from the resident page ----------------------------------------------------

@@ -65,7 +65,6 @@ class RelativeInline(admin.TabularInline):
     extra = 0
     # What a relative may see is their consent (relatives.Consent, recorded from the resident
     # page with its history), not a field here.
-    exclude = ("consent", "consent_recorded_at")
     autocomplete_fields = ("user",)
 
 
@@ -136,7 +135,6 @@ class RelativeAdmin(AuditedAdmin):
     list_select_related = ("resident",)
     raw_id_fields = ("resident",)
     autocomplete_fields = ("user",)
-    exclude = ("consent", "consent_recorded_at")  # see RelativeInline
 
     def save_model(self, request, obj, form, change):
         # Logged with what changed, instead of AuditedAdmin's plain entry.

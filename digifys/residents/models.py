@@ -344,12 +344,6 @@ class Relative(models.Model):
         FRIEND = "friend", _("Friend")
         OTHER = "other", _("Other")
 
-    class Consent(models.TextChoices):
-        NONE = "", _("No consent")
-        RESIDENT = "resident", _("Consent from the resident")
-        REPRESENTATIVE = "representative", _("Consent from the legal representative")
-        PRESUMED = "presumed", _("Presumed consent, documented (resident lacks capacity)")
-
     class Representative(models.TextChoices):
         NONE = "", _("Not a legal representative")
         GOOD_MAN = "god_man", _("Guardian (god man)")
@@ -374,17 +368,7 @@ class Relative(models.Model):
     legal_representative = models.CharField(
         _("legal representative"), max_length=20, choices=Representative.choices, blank=True
     )
-    # What lets this relative see anything at all (OSL 25 kap. 1 §, domain-spec §3.2). The
-    # relatives' portal will narrow what is shared; without consent they see nothing.
-    consent = models.CharField(
-        _("consent to share"),
-        max_length=20,
-        choices=Consent.choices,
-        default=Consent.NONE,
-        db_default=Consent.NONE,
-        blank=True,
-    )
-    consent_recorded_at = models.DateTimeField(_("consent recorded"), null=True, blank=True)
+    # What a relative may see is their consent (relatives.Consent, with its history).
 
     objects = ResidentDataQuerySet.as_manager()
 

@@ -69,7 +69,7 @@ from digifys.residents.models import Relative
 from digifys.rounds.demo import seed_round_slots
 from digifys.scheduling.demo import seed_work_requests
 
-from . import consents, layout, records, residents, reviews, staff
+from . import consents, layout, records, residents, reviews, staff, trust
 from .layout import REGION_NAME
 from .loop import LoopBuilder
 from .tables import Pick
@@ -281,6 +281,7 @@ class _Builder:
         residents.create_residents(self)
         records.create_resident_rows(self)
         consents.create_consent_rows(self)
+        trust.create_trust_rows(self)
         medication_reviews = reviews.create_review_rows(self)
         loop = LoopBuilder(self).run()
         # Ward rounds go through their own service: a weekly slot per unit with its named

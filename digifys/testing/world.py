@@ -12,6 +12,8 @@ The personas, after healthchecks' Alice/Bob/Charlie:
   messages (no care team, no meetings); relative_expired's consent for the first resident ran
   out yesterday; relative_revoked's consent for it was revoked; relative_other has a full consent
   for Storuman's resident only;
+- resident_self is Greta (resident_mala) logging in herself: her own card and who has looked,
+  nothing of anyone else and no staff page;
 - an anonymous visitor is redirected to log in.
 """
 
@@ -24,7 +26,7 @@ from django.contrib.auth.hashers import make_password
 from digifys.accounts.models import Role, User
 from digifys.careteams.models import PhysicianAssignment
 from digifys.directory.models import Organisation, StaffProfile
-from digifys.relatives.models import Consent, Scope, stockholm_today
+from digifys.relatives.models import Consent, ResidentLogin, Scope, stockholm_today
 from digifys.residents.identity import parse_identity_number
 from digifys.residents.models import Relative, Resident
 from digifys.residents.testnumbers import load_test_personnummer
@@ -176,6 +178,7 @@ class World:
     relative_expired: User
     relative_revoked: User
     relative_other: User
+    resident_self: User
     resident_mala: Resident
     resident_mala_2: Resident
     resident_storuman: Resident
@@ -197,6 +200,7 @@ PERSONAS = [
     "relative_expired",
     "relative_revoked",
     "relative_other",
+    "resident_self",
     "anonymous",
 ]
 
@@ -282,6 +286,10 @@ def build_world() -> World:
         resident_storuman, "maja.relative", "Maja", "Dahl", Relative.Relationship.CHILD
     )
     give_consent(relative_other, nurse_storuman.user, Scope.values)
+    # Greta herself logs in (BankID in production): her own card and who has looked.
+    # No name on the login: pages name her through her resident record.
+    resident_self = make_user("greta.resident")
+    ResidentLogin.objects.create(user=resident_self, resident=resident_mala)
     return World(
         region=region,
         mala=mala,
@@ -301,6 +309,7 @@ def build_world() -> World:
         relative_expired=relative_expired.user,
         relative_revoked=relative_revoked.user,
         relative_other=relative_other.user,
+        resident_self=resident_self,
         resident_mala=resident_mala,
         resident_mala_2=resident_mala_2,
         resident_storuman=resident_storuman,

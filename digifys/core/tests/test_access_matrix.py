@@ -41,6 +41,7 @@ APPS_WITH_ROWS = [
     "insights",
     "administration",
     "relatives",
+    "trust",
     "accessibility",
     "fhir",
     "clinicians",

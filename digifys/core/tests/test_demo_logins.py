@@ -66,3 +66,54 @@ def test_the_readme_says_where_the_demo_nurse_lands():
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     assert "share the password" not in readme
     assert "Demo: logga in som …" in readme
+
+
+def test_the_printed_logins_include_a_relative_and_a_resident():
+    from digifys.synth.management.commands.synth_region import Command
+
+    logins = [
+        *LOGINS,
+        Login(role="relative", username="anhorig", name="Eva Lind", detail="Barn – Greta Lind"),
+        Login(role="resident", username="boende", name="Greta Lind", detail="Malåhemmet"),
+    ]
+    command = Command(stdout=StringIO())
+    command._print_logins(logins)
+    rows = command.stdout._out.getvalue().splitlines()
+    assert any(" anhorig " in row and row.strip().startswith("Närstående") for row in rows)
+    assert any(" boende " in row and row.strip().startswith("Boende") for row in rows)
+
+
+def _demo_personas(world):
+    from digifys.relatives.models import ResidentLogin
+
+    world.relative_with_consent.username = "anhorig"
+    world.relative_with_consent.save()
+    world.resident_self.username = "boende"
+    world.resident_self.save()
+    assert ResidentLogin.objects.filter(user=world.resident_self).exists()
+
+
+def test_the_login_page_has_demo_buttons_for_a_relative_and_a_resident(world, client, settings):
+    from digifys.accounts.demo import demo_logins
+
+    settings.DEMO = True
+    _demo_personas(world)
+    by_name = {login.username: login for login in demo_logins()}
+    assert by_name["anhorig"].role == "relative"
+    assert by_name["boende"].role == "resident"
+    assert "Malåhemmet" in by_name["boende"].detail
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert 'value="anhorig"' in page and 'value="boende"' in page
+
+
+@pytest.mark.parametrize(
+    ("username", "lands_on"), [("anhorig", "relatives:home"), ("boende", "relatives:me")]
+)
+def test_the_demo_buttons_log_a_relative_and_a_resident_in(
+    world, client, settings, username, lands_on
+):
+    settings.DEMO = True
+    _demo_personas(world)
+    response = client.post(reverse("accounts:demo_login"), {"username": username}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(lands_on)
+    assert response.status_code == 200

@@ -49,6 +49,7 @@ SKIPPED = {
     "javascript-catalog": "JavaScript translation catalogue",
     "audit:extract_csv": "CSV download of a log extract",
     "audit:extract_pdf": "PDF download of a log extract",
+    "trust:results_csv": "CSV download of the trust survey's results",
     "scheduling:ics": "iCalendar feed",
     "consults:photo": "image file",
     "clinicians:document": "PDF download of a clinician's document",

@@ -14,6 +14,15 @@ def _gustav(world):
 
 ROWS = {
     "relatives:home": (lambda w: {}, "get", row(FORBIDDEN, **dict.fromkeys(RELATIVES, OK))),
+    # Who has looked: a relative only through a consent in force that shares the access log.
+    "relatives:access_log": (
+        lambda w: {"pk": w.resident_mala.pk},
+        "get",
+        row(FORBIDDEN, **(dict.fromkeys(RELATIVES, NOT_FOUND) | {"relative_with_consent": OK})),
+    ),
+    # The resident's own pages: only a resident's own login.
+    "relatives:me": (lambda w: {}, "get", row(NOT_FOUND, resident_self=OK)),
+    "relatives:own_access_log": (lambda w: {}, "get", row(NOT_FOUND, resident_self=OK)),
     "relatives:consents": (
         lambda w: {"pk": w.resident_mala.pk},
         "get",

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import translation
 
+from digifys.accounts.demo import role_label
 from digifys.accounts.models import Role, User
 from digifys.careteams.models import CareContact, PhysicianAssignment
 from digifys.clinicians.demo import RECRUIT_USERNAMES
@@ -46,6 +47,7 @@ PERSONAS = {
     "lakare.grancanaria": Role.PHYSICIAN,
     "lakare.lycksele": Role.PHYSICIAN,
     "anhorig": Role.RELATIVE,
+    "boende": None,  # a resident's own login: no Role
     "samordnare": Role.COORDINATOR,
     "admin": Role.ADMINISTRATOR,
 }
@@ -512,7 +514,7 @@ def test_command_generates_then_reuses_with_if_empty():
     for username, role in PERSONAS.items():
         row = next(line for line in rows if f" {username} " in line)
         with translation.override("sv"):
-            assert row.split(f" {username} ")[0].strip() == str(Role(role).label)
+            assert row.split(f" {username} ")[0].strip() == role_label(role or "resident")
     count = Resident.objects.count()
 
     out = io.StringIO()

@@ -7,8 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from digifys.accounts.demo import DEMO_PASSWORD, demo_logins
-from digifys.accounts.models import Role
+from digifys.accounts.demo import DEMO_PASSWORD, demo_logins, role_label
 from digifys.core.time import STOCKHOLM
 from digifys.synth.region import RegionExistsError, generate_region, region_exists
 
@@ -107,8 +106,7 @@ class Command(BaseCommand):
         self.stdout.write(how_to_log_in())
         rows = [(_("Role"), _("Username"), _("Name"), _("Detail"))]
         rows += [
-            (str(Role(login.role).label), login.username, login.name, login.detail)
-            for login in logins
+            (role_label(login.role), login.username, login.name, login.detail) for login in logins
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         self.stdout.write("")
