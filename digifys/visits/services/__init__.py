@@ -43,6 +43,7 @@ from .joining import (
     remove,
     waiting_list,
 )
+from .meetings import Candidate, candidates, invite_relative, invited_relative
 from .record import AUDIT_ACTIONS, log_event
 from .rooms import (
     open_room_for_booking,
@@ -50,6 +51,7 @@ from .rooms import (
     open_room_for_round,
     participant_for_user,
 )
+from .sfu import SFU_LIMIT, capacity_for, join_info, uses_sfu
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -60,11 +62,15 @@ __all__ = [
     "NOT_LOGGED_IN",
     "NOT_OPEN",
     "NO_ROOM",
+    "SFU_LIMIT",
+    "Candidate",
     "Event",
     "JoinRefused",
     "Status",
     "admit",
     "admitted_others",
+    "candidates",
+    "capacity_for",
     "channel_of",
     "closed_message",
     "end_room",
@@ -73,7 +79,10 @@ __all__ = [
     "identify",
     "invite_for_token",
     "invite_guest",
+    "invite_relative",
+    "invited_relative",
     "is_admitted",
+    "join_info",
     "leave",
     "link_problem",
     "log_event",
@@ -89,5 +98,6 @@ __all__ = [
     "room_group",
     "setting",
     "turn_credentials",
+    "uses_sfu",
     "waiting_list",
 ]
