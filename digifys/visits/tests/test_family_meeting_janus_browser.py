@@ -35,7 +35,7 @@ def family_meeting(world, *, minutes_before: int = 5):
         resident=world.resident_mala,
         unit=world.resident_mala.unit,
         starts_at=now - datetime.timedelta(minutes=minutes_before),
-        ends_at=now + datetime.timedelta(minutes=55),
+        ends_at=now + datetime.timedelta(minutes=60 - minutes_before),
         created_by=world.nurse_mala,
     )
     return visits.open_room_for_booking(actor=world.physician_spain, booking=booking)
@@ -64,7 +64,9 @@ def more_relatives(world, count: int):
 VIDEO_FROM_EACH = """async () => {
   const stats = await window.digifysCall.stats();
   const out = {};
-  for (const [id, s] of Object.entries(stats)) { out[id] = [s.framesDecoded, s.audioPacketsReceived]; }
+  for (const [id, s] of Object.entries(stats)) {
+    out[id] = [s.framesDecoded, s.audioPacketsReceived];
+  }
   return out;
 }"""
 
