@@ -177,6 +177,9 @@ def ensure_room(room_id: int, *, publishers: int, allowed: list[str]) -> int:
                 "audiocodec": "opus",
                 "videocodec": "vp8",
                 "require_pvtid": True,
+                # Nothing is recorded; participants cannot switch recording on either.
+                "record": False,
+                "lock_record": True,
                 "notify_joining": False,
             }
         )
