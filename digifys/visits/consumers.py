@@ -133,7 +133,9 @@ class JanusSignalling(SignallingBackend):
     async def join_info(self, participant_id: int) -> dict | None:
         """The Janus details for an admitted participant; None (logged) if Janus is down."""
         try:
-            return await database_sync_to_async(_janus_join_info)(self.room_id, participant_id)
+            return await database_sync_to_async(services.join_info_for)(
+                self.room_id, participant_id
+            )
         except janus.JanusError:
             log.warning("Janus is not reachable for room %s", self.room_id, exc_info=True)
             return None
@@ -145,11 +147,6 @@ class JanusSignalling(SignallingBackend):
         await self.to_channel(
             participant.channel_name, "visit.admitted", participants=peers, sfu=info
         )
-
-
-def _janus_join_info(room_id: int, participant_id: int) -> dict:
-    participant = Participant.objects.select_related("room").get(pk=participant_id)
-    return services.join_info(participant.room, participant)
 
 
 def signalling_for(channel_layer, room_id: int, *, sfu: bool = False) -> SignallingBackend:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from digifys.accounts.decorators import require_role, role_required
+from digifys.accounts.decorators import role_required
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
@@ -27,6 +27,7 @@ from . import services
 from .access import (
     CALL_ROLES,
     access_guest_participant,
+    access_meeting_as_relative,
     access_room_as_host,
     access_room_by_id,
     access_room_record_by_id,
@@ -220,10 +221,7 @@ def ice(request: HttpRequest, room_pk: int) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if request.user.role == Role.RELATIVE:
-            room = get_object_or_404(Room, pk=room_pk)
-            participant = services.invited_relative(request.user, room)
-            if participant is None:
-                raise Http404
+            _room, participant = access_meeting_as_relative(request.user, room_pk)
         else:
             room = access_room_by_id(request.user, room_pk)
             participant = services.participant_for_user(room=room, user=request.user)
@@ -320,13 +318,7 @@ def invite_relative(request: HttpRequest, room_pk: int) -> HttpResponse:
 @require_GET
 def relative_room(request: HttpRequest, room_pk: int) -> HttpResponse:
     """A family meeting for an invited relative (own login, no guest code; no resident data)."""
-    require_role(request.user, Role.RELATIVE)
-    room_ = get_object_or_404(
-        Room.objects.select_related("host__user", "unit", "booking", "resident"), pk=room_pk
-    )
-    participant = services.invited_relative(request.user, room_)
-    if participant is None:
-        raise Http404
+    room_, participant = access_meeting_as_relative(request.user, room_pk)
     audit.record_many(
         actor=request.user,
         action="read",

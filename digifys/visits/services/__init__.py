@@ -51,7 +51,7 @@ from .rooms import (
     open_room_for_round,
     participant_for_user,
 )
-from .sfu import SFU_LIMIT, capacity_for, join_info, uses_sfu
+from .sfu import SFU_LIMIT, capacity_for, join_info, join_info_for, uses_sfu
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -83,6 +83,7 @@ __all__ = [
     "invited_relative",
     "is_admitted",
     "join_info",
+    "join_info_for",
     "leave",
     "link_problem",
     "log_event",

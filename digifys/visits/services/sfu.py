@@ -55,6 +55,12 @@ def join_info(room: Room, participant: Participant) -> dict:
     }
 
 
+def join_info_for(room_id: int, participant_id: int) -> dict:
+    """`join_info` by ids (the consumer's admitted participant in its own room)."""
+    participant = Participant.objects.select_related("room").get(pk=participant_id, room_id=room_id)
+    return join_info(participant.room, participant)
+
+
 def revoke(room_id: int, participant_id: int) -> None:
     """The participant is no longer in the call: out of the ACL, their feed dropped."""
     janus.disallow(room_id, participant_id)
