@@ -175,6 +175,13 @@ def test_six_people_in_a_family_meeting_over_janus_all_decode_each_other(
     )
     # The media went through Janus: six publishers in the room.
     assert len(janus.participants(room.pk)) == 6
+    # The room's chat reaches everybody, relatives included.
+    gustav = pages[relatives[0].username]
+    gustav.fill("#call-chat-input", "Tack för att vi fick vara med.")
+    gustav.locator("#call-chat-send").click()
+    for page in pages.values():
+        page.locator("#call-chat-log li", has_text="Tack för att vi fick vara med.").wait_for()
+    assert "Gustav Lind" in host.locator("#call-chat-log li").last.inner_text()
     for width in (390, 768, 1366):
         host.set_viewport_size({"width": width, "height": 900})
         host.wait_for_timeout(300)
