@@ -1,8 +1,9 @@
 """Video rooms: who may enter, who is in the room, guest invitations and the record of a call.
 
 Only the bookkeeping of a call is stored (who was invited, joined, waited, was admitted, left,
-when, and for how long). No audio or video is ever recorded or passes through the server: media
-flows browser to browser (WebRTC), the server only relays signalling messages.
+when, and for how long). No audio or video is ever recorded or passes through the application
+server: media flows browser to browser (WebRTC mesh) or, in rooms of more than four, through
+the SFU (Janus, which records nothing); the application only relays signalling messages.
 """
 
 from django.conf import settings

@@ -1,7 +1,8 @@
-// Video room client: lobby with camera/microphone check, waiting room, host's admit list and a
-// WebRTC mesh (one RTCPeerConnection per other participant, up to 4 in a room) signalled over
-// the room's WebSocket (the frames are listed in visits/consumers.py; docs/architecture.md
-// "Video visits").
+// Video room client: lobby with camera/microphone check, waiting room, host's admit list, the
+// room's text chat and either a WebRTC mesh (one RTCPeerConnection per other participant, up to
+// 4 in a room) signalled over the room's WebSocket, or — in larger rooms (family meetings) — the
+// SFU: one published stream and one subscription per other participant on Janus's VideoRoom
+// (the frames are listed in visits/consumers.py; docs/operations.md "Janus").
 // Built for weak rural links: low-bandwidth mode, automatic audio-only fallback when the
 // bandwidth estimate stays low, ICE restart after a blip, WebSocket reconnect without reload,
 // and a one-click way on to the consult's message thread when video fails entirely.
