@@ -2,6 +2,7 @@
 one's own login, the consent checked again on every request, the room's chat, and Janus's
 access control (signed session tokens, the room's PIN and ACL)."""
 
+import asyncio
 import json
 import urllib.parse
 import urllib.request
@@ -323,3 +324,66 @@ def test_janus_lets_in_only_admitted_participants(janus_settings):
         settings.JANUS_TOKEN_SECRET = janus_settings["JANUS_TOKEN_SECRET"]
     finally:
         janus.destroy(room_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sfu_details_only_for_the_admitted_and_removal_closes_janus(world, janus_settings):
+    """Over our socket: the host gets the Janus details at once, a waiting participant none,
+    an admitted one their own; the host's removal takes the join token out of Janus's ACL."""
+    meeting = family_meeting(world)
+    assert meeting.max_participants == 8
+    host_cookie = session_cookie(world.physician_spain)
+    nurse_cookie = session_cookie(world.nurse_mala)
+    seen = {}
+
+    async def scenario():
+        host = await open_socket(meeting.pk, host_cookie)
+        welcome = await hello(host)
+        assert welcome["status"] == "admitted"
+        sfu = welcome["sfu"]
+        assert sfu["url"] == janus_settings["JANUS_PUBLIC_URL"]
+        assert sfu["room"] == janus.janus_room_id(meeting.pk)
+        assert sfu["feed"] == welcome["self"]["id"]
+        assert sfu["join"] == janus.join_token(meeting.pk, welcome["self"]["id"])
+        await host.receive_json_from(timeout=5)  # waiting list
+        nurse = await open_socket(meeting.pk, nurse_cookie)
+        waiting = await hello(nurse)
+        assert waiting["status"] == "waiting" and waiting["sfu"] is None
+        nurse_id = waiting["self"]["id"]
+        await host.receive_json_from(timeout=5)
+        await host.send_json_to({"type": "admit", "participant": nurse_id})
+        await host.receive_json_from(timeout=5)  # joined
+        admitted = await nurse.receive_json_from(timeout=5)
+        assert admitted["type"] == "admitted"
+        assert admitted["sfu"]["join"] == janus.join_token(meeting.pk, nurse_id)
+        assert admitted["sfu"]["pin"] == sfu["pin"]
+        # Signalling is not relayed in an SFU room.
+        await nurse.send_json_to({"type": "signal", "to": welcome["self"]["id"], "data": {}})
+        assert (await nurse.receive_json_from(timeout=5))["code"] == "unknown_participant"
+        seen["nurse"] = nurse_id
+        seen["pin"] = sfu["pin"]
+        # Admitted: Janus lets the nurse's join token in (a second feed id, the first is free).
+        joined = await asyncio.to_thread(
+            _janus_join,
+            janus_settings,
+            meeting.pk,
+            900_000 + nurse_id,
+            admitted["sfu"]["join"],
+            sfu["pin"],
+        )
+        assert joined["videoroom"] == "joined", joined
+        await host.send_json_to({"type": "remove", "participant": nurse_id})
+        frames = []
+        while True:
+            output = await nurse.receive_output(timeout=5)
+            if output["type"] == "websocket.close":
+                break
+            frames.append(output)
+        await host.disconnect()
+
+    run_async(scenario)
+    pid = seen["nurse"]
+    token = janus.join_token(meeting.pk, pid)
+    refused = _janus_join(janus_settings, meeting.pk, pid, token, seen["pin"])
+    assert refused.get("error_code"), refused
+    janus.destroy(meeting.pk)
