@@ -6,10 +6,11 @@ a call), `rooms` (opening rooms), `joining` (the waiting room, host actions, lea
 family meetings) and `sfu` (rooms on Janus). Callers import the names from here.
 
 No audio or video is ever recorded: media flows browser to browser (WebRTC mesh, through a TURN
-relay when needed) or, in rooms of more than four, through the SFU (`sfu`, Janus), and the server stores only the bookkeeping of a call — who was invited,
-joined, waited, was admitted, removed or left, when, and for how long. Each such event is a
-`CallEvent` on the room and an entry in the access log (object type "video_call", the event in
-`details`), so the log shows who took part in a call about which resident.
+relay when needed) or, in rooms of more than four, through the SFU (`sfu`, Janus), and the
+server stores only the bookkeeping of a call — who was invited, joined, waited, was admitted,
+removed or left, when, and for how long. Each such event is a `CallEvent` on the room and an
+entry in the access log (object type "video_call", the event in `details`), so the log shows
+who took part in a call about which resident.
 """
 
 from .common import (
