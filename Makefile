@@ -9,13 +9,15 @@ STAMP := $(VENV)/.installed
 .PHONY: install system-packages demo test test-fast check lint format messages clean
 
 # Debian packages the suite needs: Chromium for browser tests, gettext for the catalogues,
-# Node for the test OpenID Connect provider, DejaVu fonts for PDF extracts.
+# Node for the test OpenID Connect provider, DejaVu fonts for PDF extracts, Janus (the SFU of
+# family meetings; the tests start their own instance, `make demo` one when installed).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	command -v janus >/dev/null 2>&1 || missing="$$missing janus"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

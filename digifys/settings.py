@@ -463,6 +463,17 @@ VIDEO_CLOSE_AFTER_MINUTES = _env_int("VIDEO_CLOSE_AFTER_MINUTES", 30)
 VIDEO_CONSULT_ROOM_MINUTES = _env_int("VIDEO_CONSULT_ROOM_MINUTES", 60)
 VIDEO_AUTO_ADMIT_STAFF = _env_bool("VIDEO_AUTO_ADMIT_STAFF", False)
 VIDEO_GUEST_LINK_MINUTES = _env_int("VIDEO_GUEST_LINK_MINUTES", 24 * 60)
+# The SFU for rooms of more than four (family meetings): Janus's VideoRoom plugin. JANUS_URL is
+# its HTTP API for this server only (e.g. http://127.0.0.1:8088/janus), JANUS_PUBLIC_URL its
+# WebSocket for browsers (e.g. wss://video.example.se/janus). Empty: no SFU, every room holds
+# at most four. JANUS_TOKEN_SECRET is Janus's `token_auth_secret`, JANUS_ADMIN_KEY the
+# VideoRoom plugin's `admin_key` (docs/operations.md "Janus").
+JANUS_URL = _env_str("JANUS_URL", "")
+JANUS_PUBLIC_URL = _env_str("JANUS_PUBLIC_URL", "")
+JANUS_TOKEN_SECRET = _env_str("JANUS_TOKEN_SECRET", "")
+JANUS_ADMIN_KEY = _env_str("JANUS_ADMIN_KEY", "")
+JANUS_TOKEN_TTL = _env_int("JANUS_TOKEN_TTL", 6 * 60 * 60)
+JANUS_BITRATE = _env_int("JANUS_BITRATE", 512_000)
 # Where guests' codes and notifications are sent: Django's e-mail backend (EMAIL_BACKEND) and
 # an SMS backend (docs/operations.md, "Notification delivery").
 NOTIFICATION_SMS_BACKEND = _env_str(

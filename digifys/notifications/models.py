@@ -310,6 +310,9 @@ MESSAGES = {
     ),
     "task_done": Phrase(gettext_noop("A task on %(unit)s is done")),
     "task_overdue": Phrase(gettext_noop("A task on %(unit)s is overdue")),
+    "meeting_invitation": Phrase(
+        gettext_noop("You are invited to a family meeting by video with %(unit)s")
+    ),
     "panel_named": Phrase(
         gettext_noop("You are now the named physician of a resident at %(unit)s.")
     ),

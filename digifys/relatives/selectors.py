@@ -10,6 +10,7 @@ listed here leave this module.
 import datetime
 from dataclasses import dataclass, field
 
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from digifys.residents import selectors as resident_selectors
 from digifys.residents.models import Resident
 from digifys.rounds.models import AgendaItem, Round
 from digifys.scheduling.models import Booking
-from digifys.visits.models import Room
+from digifys.visits.models import Participant, Room
 
 from . import policy
 from .models import Scope
@@ -90,6 +91,9 @@ class Meeting:
     ends_at: datetime.datetime
     clinician: str
     is_open: bool
+    # The family meeting's video room, when the user is invited by name and it is open now.
+    join_url: str = ""
+    invited: bool = False
 
 
 @dataclass
@@ -215,10 +219,18 @@ def _fill(cards: list[Card], care_gate) -> None:
             .select_related("clinician__user")
             .order_by("starts_at")
         )
-        open_rooms = set(
+        open_rooms = dict(
             Room.objects.filter(
                 booking__in=meetings, ended_at__isnull=True, opens_at__lte=now, closes_at__gt=now
-            ).values_list("booking_id", flat=True)
+            ).values_list("booking_id", "pk")
+        )
+        # Invited by name (visits.services.meetings): the consent was checked above.
+        invited = dict(
+            Participant.objects.filter(
+                room__booking__in=meetings, user=user, role=Participant.Role.RELATIVE
+            )
+            .exclude(status=Participant.Status.REMOVED)
+            .values_list("room__booking_id", "room_id")
         )
         for booking in meetings:
             for card in meeting_cards:
@@ -229,6 +241,10 @@ def _fill(cards: list[Card], care_gate) -> None:
                             ends_at=booking.ends_at,
                             clinician=booking.clinician.name,
                             is_open=booking.pk in open_rooms,
+                            invited=booking.pk in invited,
+                            join_url=reverse("visits:relative_room", args=[open_rooms[booking.pk]])
+                            if booking.pk in open_rooms and booking.pk in invited
+                            else "",
                         )
                     )
 

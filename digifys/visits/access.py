@@ -70,3 +70,21 @@ def access_own_participant(*, participant_id: int, room_id: int) -> Participant:
     if participant is None:
         raise Http404
     return participant
+
+
+def access_meeting_as_relative(user, room_id: int) -> tuple[Room, Participant]:
+    """Return ROOM_ID and USER's participant row if USER is a relative invited to it by name
+    whose consent in force still covers family meetings (visits.services.invited_relative);
+    403 for other roles, 404 otherwise (a room they may not enter does not exist for them)."""
+    from .services import invited_relative
+
+    require_role(user, Role.RELATIVE)
+    room = (
+        Room.objects.select_related("host__user", "unit", "booking", "resident")
+        .filter(pk=room_id)
+        .first()
+    )
+    participant = invited_relative(user, room) if room is not None else None
+    if participant is None:
+        raise Http404
+    return room, participant

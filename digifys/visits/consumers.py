@@ -6,11 +6,14 @@ signalling messages (SDP offers/answers, ICE candidates) between admitted partic
 nothing is recorded.
 
 The signalling seam: `RoomConsumer` parses frames and checks who may do what; everything about
-how participants are connected goes through a `SignallingBackend`. `MeshSignalling`, the only
-implementation, relays SDP between browsers over the channel layer (a full mesh, fine for up to
-four participants). An SFU adapter (e.g. LiveKit) would implement the same interface: on
-admission hand out an SFU access token instead of a list of peers to offer to, and turn `relay`
-into a no-op — the waiting room, host checks and the call record stay as they are.
+how participants are connected goes through a `SignallingBackend`. `MeshSignalling` relays SDP
+between browsers over the channel layer (a full mesh, fine for up to four participants).
+`JanusSignalling` (rooms of more than four: family meetings) hands an admitted participant the
+details to publish to and subscribe on the Janus VideoRoom (visits/janus.py) and relays
+nothing — the waiting room, host checks and the call record stay as they are.
+
+Chat: admitted participants (staff, relatives, guests) may send short text messages to the
+room; they go to the admitted participants only and are not stored.
 
 Close codes: 4401 no valid login or guest session, 4403 not invited (or removed), 4404 no such
 room, 4409 room not open or ended. The socket is accepted first and then closed with the code,
@@ -30,13 +33,14 @@ from django.utils.translation import gettext as _
 
 from digifys.core.consumers import has_full_login
 
-from . import services
+from . import janus, services
 from .access import access_own_participant, access_room_as_host
 from .models import Participant
 from .services import JoinRefused, room_group
 
 log = logging.getLogger(__name__)
 SESSION_RENEW_SECONDS = 60
+CHAT_MAX_LENGTH = 1000
 
 
 def _message(error) -> str:
@@ -47,6 +51,8 @@ def _message(error) -> str:
 
 class SignallingBackend:
     """How admitted participants are connected to each other (the SFU seam)."""
+
+    sfu = False
 
     def __init__(self, channel_layer, room_id: int):
         self.channel_layer = channel_layer
@@ -70,6 +76,10 @@ class SignallingBackend:
 
     async def announce_admitted(self, participant: Participant) -> None:
         raise NotImplementedError
+
+    async def join_info(self, participant_id: int) -> dict | None:
+        """What an admitted browser needs besides the peer list (the SFU's details)."""
+        return None
 
     async def announce_left(self, participant_id: int) -> None:
         await self.to_group("visit.left", participant=participant_id)
@@ -102,7 +112,47 @@ class MeshSignalling(SignallingBackend):
         await self.to_channel(participant.channel_name, "visit.admitted", participants=peers)
 
 
-def signalling_for(channel_layer, room_id: int) -> SignallingBackend:
+class JanusSignalling(SignallingBackend):
+    """The SFU (Janus VideoRoom): every browser publishes once and subscribes to the others.
+
+    Our socket keeps the waiting room, the host's decisions and the names; media and SDP go
+    between each browser and Janus. An admitted participant gets what it needs to publish and
+    subscribe (a signed Janus session token, the room, its PIN and the participant's own join
+    token, which is in the room's ACL only while the participant is admitted). Nothing is
+    relayed between browsers.
+    """
+
+    sfu = True
+
+    async def peers_for(self, participant_id: int) -> list[dict]:
+        return await database_sync_to_async(services.admitted_others)(self.room_id, participant_id)
+
+    async def relay(self, *, sender_id: int, target_id, data) -> bool:
+        return False
+
+    async def join_info(self, participant_id: int) -> dict | None:
+        """The Janus details for an admitted participant; None (logged) if Janus is down."""
+        try:
+            return await database_sync_to_async(services.join_info_for)(
+                self.room_id, participant_id
+            )
+        except janus.JanusError:
+            log.warning("Janus is not reachable for room %s", self.room_id, exc_info=True)
+            return None
+
+    async def announce_admitted(self, participant: Participant) -> None:
+        await self.to_group("visit.joined", participant=participant.as_json())
+        peers = await self.peers_for(participant.pk)
+        info = await self.join_info(participant.pk)
+        await self.to_channel(
+            participant.channel_name, "visit.admitted", participants=peers, sfu=info
+        )
+
+
+def signalling_for(channel_layer, room_id: int, *, sfu: bool = False) -> SignallingBackend:
+    """The mesh for rooms of up to four, Janus for larger ones (visits.services.sfu)."""
+    if sfu:
+        return JanusSignalling(channel_layer, room_id)
     return MeshSignalling(channel_layer, room_id)
 
 
@@ -183,9 +233,12 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse(refused)
             return
         self.participant_id = participant.pk
+        self.display_name = participant.display_name
         self.is_host = participant.is_host
         self.user = user
-        self.signalling = signalling_for(self.channel_layer, self.room_id)
+        self.signalling = signalling_for(
+            self.channel_layer, self.room_id, sfu=services.uses_sfu(participant.room)
+        )
         await self.channel_layer.group_add(room_group(self.room_id), self.channel_name)
 
     async def refuse(self, refused: JoinRefused) -> None:
@@ -244,11 +297,37 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             "leave": self.on_leave,
             "state": self.on_state,
             "ping": self.on_ping,
+            "chat": self.on_chat,
         }.get(kind)
         if handler is None:
             await self.error("bad_request", _("The message was not understood."))
             return
         await handler(content)
+
+    async def on_chat(self, content):
+        """A text message to everybody admitted (not stored: nothing of a call is recorded)."""
+        if not self.admitted:
+            await self.error("not_admitted", _("Wait until the host lets you in."))
+            return
+        text = content.get("text")
+        text = text.strip() if isinstance(text, str) else ""
+        if not text or len(text) > CHAT_MAX_LENGTH:
+            await self.error(
+                "bad_chat",
+                _("A message has 1 to %(max)d characters.") % {"max": CHAT_MAX_LENGTH},
+            )
+            return
+        # Still admitted now? (removed by the host a moment ago: nothing goes out.)
+        if not await database_sync_to_async(services.is_admitted)(self.participant_id):
+            await self.error("not_admitted", _("Wait until the host lets you in."))
+            return
+        await self.signalling.to_group(
+            "visit.chat",
+            sender=self.participant_id,
+            name=self.display_name,
+            text=text,
+            at=int(time.time() * 1000),
+        )
 
     async def on_ping(self, content):
         await self.send_json({"type": "pong"})
@@ -265,9 +344,16 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             return
         self.admitted = participant.status == Participant.Status.ADMITTED
         peers = await self.signalling.peers_for(participant.pk)
+        sfu = await self.signalling.join_info(participant.pk) if self.admitted else None
+        if self.admitted and self.signalling.sfu and sfu is None:
+            await self.error(
+                "sfu_unavailable",
+                _("The video server cannot be reached. Try again in a minute, or call the unit."),
+            )
         await self.send_json(
             {
                 "type": "welcome",
+                "sfu": sfu,
                 "self": {
                     "id": participant.pk,
                     "name": participant.display_name,
@@ -391,6 +477,19 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if self.admitted and state["participant"] != self.participant_id:
             await self.send_json({"type": "state", **state})
 
+    async def visit_chat(self, message):
+        if self.admitted and self.participant_id is not None:
+            await self.send_json(
+                {
+                    "type": "chat",
+                    "from": message["sender"],
+                    "name": message["name"],
+                    "text": message["text"],
+                    "at": message["at"],
+                    "self": message["sender"] == self.participant_id,
+                }
+            )
+
     async def visit_signal(self, message):
         if self.admitted:
             await self.send_json(
@@ -401,7 +500,13 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if self.participant_id is None:
             return
         self.admitted = True
-        await self.send_json({"type": "admitted", "participants": message["participants"]})
+        await self.send_json(
+            {
+                "type": "admitted",
+                "participants": message["participants"],
+                "sfu": message.get("sfu"),
+            }
+        )
 
     async def visit_removed(self, message):
         if message.get("participant") != self.participant_id:

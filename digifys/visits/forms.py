@@ -21,6 +21,15 @@ class InviteForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
 
+    def __init__(self, *args, interpreter_only: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if interpreter_only:
+            # Family meetings: relatives are invited by name (InviteRelativeForm).
+            self.fields["kind"].choices = [
+                (GuestInvite.Kind.INTERPRETER, GuestInvite.Kind.INTERPRETER.label)
+            ]
+            self.fields["kind"].initial = GuestInvite.Kind.INTERPRETER
+
     def clean(self):
         data = super().clean()
         if not data.get("phone") and not data.get("email") and "email" not in self.errors:
@@ -43,3 +52,7 @@ class EndForm(forms.Form):
         label=_("Yes, end the video visit for everybody"),
         error_messages={"required": _("Confirm that you want to end the video visit.")},
     )
+
+
+class InviteRelativeForm(forms.Form):
+    relative = forms.IntegerField(widget=forms.HiddenInput)

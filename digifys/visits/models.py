@@ -1,8 +1,9 @@
 """Video rooms: who may enter, who is in the room, guest invitations and the record of a call.
 
 Only the bookkeeping of a call is stored (who was invited, joined, waited, was admitted, left,
-when, and for how long). No audio or video is ever recorded or passes through the server: media
-flows browser to browser (WebRTC), the server only relays signalling messages.
+when, and for how long). No audio or video is ever recorded or passes through the application
+server: media flows browser to browser (WebRTC mesh) or, in rooms of more than four, through
+the SFU (Janus, which records nothing); the application only relays signalling messages.
 """
 
 from django.conf import settings
@@ -88,6 +89,8 @@ class Room(models.Model):
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # More than four (visits.services.common.MESH_LIMIT) runs on the SFU (Janus).
+    max_participants = models.PositiveSmallIntegerField(_("participants at most"), default=4)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -147,6 +150,10 @@ class Room(models.Model):
             "unit": self.unit.name,
         }
 
+    @property
+    def is_family_meeting(self) -> bool:
+        return self.booking_id is not None and self.booking.kind == "family_meeting"
+
     def state(self, at=None) -> str:
         """Return "early", "open", "closed" or "ended"."""
         at = at or timezone.now()
@@ -179,6 +186,7 @@ class Participant(models.Model):
         HOST = "host", _("Host")
         STAFF = "staff", _("Staff")
         GUEST = "guest", _("Guest")
+        RELATIVE = "relative", _("Relative")
 
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
@@ -205,6 +213,15 @@ class Participant(models.Model):
         blank=True,
         related_name="participant",
         verbose_name=_("guest invitation"),
+    )
+    # A registered relative invited by name (a family meeting): joins with their own login.
+    relative = models.ForeignKey(
+        "residents.Relative",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relative"),
     )
     display_name = models.CharField(_("name"), max_length=200)
     role = models.CharField(_("role in the call"), max_length=10, choices=Role.choices)

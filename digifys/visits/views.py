@@ -1,5 +1,6 @@
 """Pages of video visits: opening a room, the room page, guest links and the call record."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -26,11 +27,12 @@ from . import services
 from .access import (
     CALL_ROLES,
     access_guest_participant,
+    access_meeting_as_relative,
     access_room_as_host,
     access_room_by_id,
     access_room_record_by_id,
 )
-from .forms import EndForm, GuestCodeForm, InviteForm
+from .forms import EndForm, GuestCodeForm, InviteForm, InviteRelativeForm
 from .models import BEDSIDE_ROLES, Participant, Room
 
 
@@ -138,6 +140,25 @@ def _panel(request: HttpRequest, room: Room) -> tuple[dict, list]:
     return panel, shown
 
 
+def _sfu_csp(response: HttpResponse, room: Room) -> HttpResponse:
+    """Let the page's scripts reach the video server (Janus) of a large room."""
+    if services.uses_sfu(room) and settings.JANUS_PUBLIC_URL:
+        response._csp_update = {"connect-src": [settings.JANUS_PUBLIC_URL]}
+    return response
+
+
+def _meeting_context(room: Room) -> dict:
+    """The host's family-meeting panel: the resident's relatives, who can be invited and why not."""
+    if not room.is_family_meeting:
+        return {}
+    return {
+        "meeting": True,
+        "candidates": services.candidates(room),
+        "sfu_missing": not services.uses_sfu(room),
+        "mesh_limit": services.MESH_LIMIT,
+    }
+
+
 def _render_room(
     request: HttpRequest,
     room: Room,
@@ -162,7 +183,10 @@ def _render_room(
     if is_host:
         panel, shown = _panel(request, room)
         context.update(panel)
-        context["invite_form"] = invite_form or InviteForm(prefix="invite")
+        context["invite_form"] = invite_form or InviteForm(
+            prefix="invite", interpreter_only=room.is_family_meeting
+        )
+        context.update(_meeting_context(room))
         context["end_form"] = end_form or EndForm()
         if room.consult_id is not None and user.role == Role.PHYSICIAN:
             context.update(_note_context(request, room, form=note_form))
@@ -179,7 +203,7 @@ def _render_room(
             object_id=room.pk,
             request=request,
         )
-    return render(request, "visits/room.html", context, status=status)
+    return _sfu_csp(render(request, "visits/room.html", context, status=status), room)
 
 
 @login_required
@@ -196,8 +220,11 @@ def ice(request: HttpRequest, room_pk: int) -> HttpResponse:
     if participant is None:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        room = access_room_by_id(request.user, room_pk)
-        participant = services.participant_for_user(room=room, user=request.user)
+        if request.user.role == Role.RELATIVE:
+            _room, participant = access_meeting_as_relative(request.user, room_pk)
+        else:
+            room = access_room_by_id(request.user, room_pk)
+            participant = services.participant_for_user(room=room, user=request.user)
     response = JsonResponse(services.ice_servers(participant=participant))
     response["Cache-Control"] = "no-store"
     return response
@@ -208,7 +235,7 @@ def ice(request: HttpRequest, room_pk: int) -> HttpResponse:
 def invite(request: HttpRequest, room_pk: int) -> HttpResponse:
     """The host invites a relative or an interpreter by SMS or e-mail."""
     room = access_room_as_host(request.user, room_pk)
-    form = InviteForm(request.POST, prefix="invite")
+    form = InviteForm(request.POST, prefix="invite", interpreter_only=room.is_family_meeting)
     if form.is_valid():
         try:
             guest = services.invite_guest(
@@ -224,14 +251,88 @@ def invite(request: HttpRequest, room_pk: int) -> HttpResponse:
                 return render(
                     request,
                     "visits/room.html#invite",
-                    {"room": room, "invite_form": InviteForm(prefix="invite"), "sent": sent},
+                    {
+                        "room": room,
+                        "invite_form": InviteForm(
+                            prefix="invite", interpreter_only=room.is_family_meeting
+                        ),
+                        "sent": sent,
+                        **_meeting_context(room),
+                    },
                 )
             messages.success(request, sent)
             return redirect("visits:room", room_pk=room.pk)
     if request.htmx:
         # htmx swaps only successful responses: the refused form comes back as 200.
-        return render(request, "visits/room.html#invite", {"room": room, "invite_form": form})
+        return render(
+            request,
+            "visits/room.html#invite",
+            {"room": room, "invite_form": form, **_meeting_context(room)},
+        )
     return _render_room(request, room, status=400, invite_form=form)
+
+
+@login_required
+@require_POST
+def invite_relative(request: HttpRequest, room_pk: int) -> HttpResponse:
+    """The host invites a registered relative by name to a family meeting."""
+    room = access_room_as_host(request.user, room_pk)
+    form = InviteRelativeForm(request.POST)
+    error = ""
+    if not form.is_valid():
+        error = _("Choose a relative.")
+    else:
+        try:
+            participant = services.invite_relative(
+                actor=request.user,
+                room=room,
+                relative_id=form.cleaned_data["relative"],
+                request=request,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    if error:
+        if request.htmx:
+            return render(
+                request,
+                "visits/room.html#relatives",
+                {"room": room, "relatives_error": error, **_meeting_context(room)},
+            )
+        messages.error(request, error)
+        return redirect("visits:room", room_pk=room.pk)
+    sent = _(
+        "%(name)s is invited. They join from the relatives' portal with their own login; "
+        "you let them in from the waiting room."
+    ) % {"name": participant.display_name}
+    if request.htmx:
+        return render(
+            request,
+            "visits/room.html#relatives",
+            {"room": room, "relatives_sent": sent, **_meeting_context(room)},
+        )
+    messages.success(request, sent)
+    return redirect("visits:room", room_pk=room.pk)
+
+
+@login_required
+@require_GET
+def relative_room(request: HttpRequest, room_pk: int) -> HttpResponse:
+    """A family meeting for an invited relative (own login, no guest code; no resident data)."""
+    room_, participant = access_meeting_as_relative(request.user, room_pk)
+    audit.record_many(
+        actor=request.user,
+        action="read",
+        residents=[room_.resident],
+        object_type="video_room",
+        purpose="patient_request",
+        request=request,
+        details={"room": room_.pk},
+    )
+    context = _call_context(room_, is_host=False, self_name=participant.display_name, thread_url="")
+    context["zone"] = STOCKHOLM
+    context["removed"] = participant.status == Participant.Status.REMOVED
+    response = render(request, "visits/relative_room.html", context)
+    return _sfu_csp(response, room_)
 
 
 @login_required
@@ -386,4 +487,4 @@ def guest_room(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "visits/guest_join.html", context, status=403)
     context = _call_context(room_, is_host=False, self_name=participant.display_name, thread_url="")
     context["zone"] = STOCKHOLM
-    return render(request, "visits/guest_room.html", context)
+    return _sfu_csp(render(request, "visits/guest_room.html", context), room_)

@@ -2,13 +2,15 @@
 
 One module per part: `common` (settings, close codes, who may enter), `record` (the record of
 a call), `rooms` (opening rooms), `joining` (the waiting room, host actions, leaving, ending),
-`ice` (STUN/TURN) and `guests` (links and codes). Callers import the names from here.
+`ice` (STUN/TURN), `guests` (links and codes), `meetings` (relatives invited by name to
+family meetings) and `sfu` (rooms on Janus). Callers import the names from here.
 
 No audio or video is ever recorded: media flows browser to browser (WebRTC mesh, through a TURN
-relay when needed), and the server stores only the bookkeeping of a call — who was invited,
-joined, waited, was admitted, removed or left, when, and for how long. Each such event is a
-`CallEvent` on the room and an entry in the access log (object type "video_call", the event in
-`details`), so the log shows who took part in a call about which resident.
+relay when needed) or, in rooms of more than four, through the SFU (`sfu`, Janus), and the
+server stores only the bookkeeping of a call — who was invited, joined, waited, was admitted,
+removed or left, when, and for how long. Each such event is a `CallEvent` on the room and an
+entry in the access log (object type "video_call", the event in `details`), so the log shows
+who took part in a call about which resident.
 """
 
 from .common import (
@@ -43,6 +45,7 @@ from .joining import (
     remove,
     waiting_list,
 )
+from .meetings import Candidate, candidates, invite_relative, invited_relative
 from .record import AUDIT_ACTIONS, log_event
 from .rooms import (
     open_room_for_booking,
@@ -50,6 +53,7 @@ from .rooms import (
     open_room_for_round,
     participant_for_user,
 )
+from .sfu import SFU_LIMIT, capacity_for, join_info, join_info_for, uses_sfu
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -60,11 +64,15 @@ __all__ = [
     "NOT_LOGGED_IN",
     "NOT_OPEN",
     "NO_ROOM",
+    "SFU_LIMIT",
+    "Candidate",
     "Event",
     "JoinRefused",
     "Status",
     "admit",
     "admitted_others",
+    "candidates",
+    "capacity_for",
     "channel_of",
     "closed_message",
     "end_room",
@@ -73,7 +81,11 @@ __all__ = [
     "identify",
     "invite_for_token",
     "invite_guest",
+    "invite_relative",
+    "invited_relative",
     "is_admitted",
+    "join_info",
+    "join_info_for",
     "leave",
     "link_problem",
     "log_event",
@@ -89,5 +101,6 @@ __all__ = [
     "room_group",
     "setting",
     "turn_credentials",
+    "uses_sfu",
     "waiting_list",
 ]

@@ -61,6 +61,11 @@ def invite_guest(
         errors["name"] = _("Write the guest's name.")
     if kind not in GuestInvite.Kind.values:
         errors["kind"] = _("Choose relative or interpreter.")
+    elif kind == GuestInvite.Kind.RELATIVE and room.is_family_meeting:
+        errors["kind"] = _(
+            "Relatives are invited by name to a family meeting, from the list of the "
+            "resident's relatives."
+        )
     if not email and not phone:
         errors["email"] = _("Give an e-mail address or a mobile number for the link and code.")
     if room.state() in ("ended", "closed"):

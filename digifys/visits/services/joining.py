@@ -1,16 +1,20 @@
 """Joining, the waiting room, the host's actions, leaving and ending (used by the consumer)."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from digifys.accounts.models import Role
 from digifys.core import live
+from digifys.visits import janus
 from digifys.visits.models import GuestInvite, Participant, Room
 
+from . import sfu
 from .common import (
     FORBIDDEN,
-    MESH_LIMIT,
     NO_ROOM,
     NOT_LOGGED_IN,
     NOT_OPEN,
@@ -23,8 +27,11 @@ from .common import (
     room_group,
     setting,
 )
+from .meetings import invited_relative
 from .record import _seconds, log_event
 from .rooms import participant_for_user
+
+log = logging.getLogger(__name__)
 
 
 def identify(*, room_id: int, user=None, guest_participants: dict | None = None) -> Participant:
@@ -43,6 +50,10 @@ def identify(*, room_id: int, user=None, guest_participants: dict | None = None)
         if staff or guest_participants:
             raise JoinRefused(NO_ROOM, _("There is no such video visit."), "no_room")
         raise JoinRefused(NOT_LOGGED_IN, _("Log in to join the video visit."), "login")
+    if participant is None and staff and getattr(user, "role", None) == Role.RELATIVE:
+        participant = invited_relative(user, room)
+        if participant is None:
+            raise JoinRefused(FORBIDDEN, _("You are not invited to this video visit."), "forbidden")
     if participant is None:
         if not staff:
             raise JoinRefused(NOT_LOGGED_IN, _("Log in to join the video visit."), "login")
@@ -88,7 +99,7 @@ def hello(*, participant_id: int, channel_name: str) -> Participant:
     events = []
     if auto_admit and participant.status != Status.ADMITTED:
         # A full room: the staff member waits for the host like everybody else.
-        auto_admit = _admitted_count(room.pk) < MESH_LIMIT
+        auto_admit = _admitted_count(room.pk) < room.max_participants
     if participant.is_host or (auto_admit and participant.status != Status.ADMITTED):
         if participant.status != Status.ADMITTED:
             participant.status = Status.ADMITTED
@@ -141,13 +152,14 @@ def admit(*, actor: Participant, participant_id) -> Participant:
         return target
     if target.status != Status.WAITING or not target.connected:
         raise ValidationError(_("%(name)s is not waiting.") % {"name": target.display_name})
-    if _admitted_count(target.room_id) >= MESH_LIMIT:
+    limit = target.room.max_participants
+    if _admitted_count(target.room_id) >= limit:
         raise ValidationError(
             _(
                 "A video visit holds at most %(limit)d participants. Remove someone before "
                 "letting %(name)s in."
             )
-            % {"limit": MESH_LIMIT, "name": target.display_name}
+            % {"limit": limit, "name": target.display_name}
         )
     target.status = Status.ADMITTED
     target.admitted_at = timezone.now()
@@ -171,6 +183,8 @@ def remove(*, actor: Participant, participant_id) -> Participant:
     target.connected = False
     target.left_at = now
     target.save(update_fields=["status", "connected", "left_at"])
+    if sfu.uses_sfu(target.room):
+        _on_commit_janus(sfu.revoke, target.room_id, target.pk)
     if target.guest_id is not None:
         # A removed guest's link must not work again either.
         GuestInvite.objects.filter(pk=target.guest_id, used_at__isnull=True).update(used_at=now)
@@ -210,7 +224,21 @@ def end_room(*, actor, room: Room, request=None) -> Room:
     # Every connected browser is told once the end is committed, whether the host ended the
     # room from the page or from the call (the consumer closes its socket on "ended").
     live.publish([room_group(room.pk)], "visit.ended", room=room.pk)
+    if sfu.uses_sfu(room):
+        _on_commit_janus(sfu.close, room.pk)
     return room
+
+
+def _on_commit_janus(action, *args) -> None:
+    """Tell Janus after the commit; our database stays the truth if Janus is down."""
+
+    def run():
+        try:
+            action(*args)
+        except janus.JanusError:
+            log.warning("Janus could not be told (%s%s)", action.__name__, args, exc_info=True)
+
+    transaction.on_commit(run)
 
 
 def _leave(participant: Participant, now, *, explicit: bool = True) -> None:
@@ -221,6 +249,9 @@ def _leave(participant: Participant, now, *, explicit: bool = True) -> None:
     if explicit:
         participant.status = Status.LEFT
         fields.append("status")
+        if sfu.uses_sfu(participant.room):
+            # Back only through the waiting room: the join token is re-added on admission.
+            _on_commit_janus(sfu.revoke, participant.room_id, participant.pk)
     participant.save(update_fields=fields)
     detail = {"duration_seconds": duration} if duration is not None else {}
     if not explicit:

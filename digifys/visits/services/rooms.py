@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from digifys.audit import services as audit
+from digifys.scheduling.models import Booking
 from digifys.visits.models import Participant, Room
 
-from .common import Status, _is_unit_nurse, _user_kind, ensure_may_hold, setting
+from .common import MESH_LIMIT, Status, _is_unit_nurse, _user_kind, ensure_may_hold, setting
+from .sfu import SFU_LIMIT, capacity_for
 
 
 def _window(starts_at, ends_at) -> tuple[datetime.datetime, datetime.datetime]:
@@ -78,9 +80,13 @@ def open_room_for_booking(*, actor, booking, request=None) -> Room:
     if booking.cancelled_at is not None:
         raise ValidationError(_("The booking is cancelled."))
     opens_at, closes_at = _window(booking.starts_at, booking.ends_at)
+    # A family meeting (physician, nurse, resident, several relatives, interpreter) runs on the
+    # SFU when there is one; everything else is a mesh of at most four.
+    wants = SFU_LIMIT if booking.kind == Booking.Kind.FAMILY_MEETING else MESH_LIMIT
     return _create_room(
         actor=actor,
         request=request,
+        max_participants=capacity_for(wants),
         kind=Room.Kind.BOOKING,
         booking=booking,
         resident=booking.resident,

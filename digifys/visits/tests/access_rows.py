@@ -6,7 +6,15 @@ resident's unit (nurse_mala); other clinicians get 404, other roles 403. Host-on
 Guest pages are public: the link's token is the key (the code is asked on the next step).
 """
 
-from digifys.testing.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, REDIRECT, row
+from digifys.testing.access_matrix import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_FOUND,
+    OK,
+    REDIRECT,
+    RELATIVES,
+    row,
+)
 
 
 def _a_consult(w):
@@ -78,6 +86,49 @@ def _room_kwargs(w) -> dict:
     return {"room_pk": _a_room(w).pk}
 
 
+def _a_meeting(w):
+    """A family meeting open now; relative_with_consent invited by name. relative_expired and
+    relative_revoked have participant rows as if invited before their consent lapsed: the
+    consent is checked again on every request."""
+    import datetime
+
+    from django.utils import timezone
+
+    from digifys.residents.models import Relative
+    from digifys.scheduling.models import Booking
+    from digifys.visits.models import Participant
+    from digifys.visits.services import invite_relative, open_room_for_booking
+
+    start = timezone.now() - datetime.timedelta(minutes=5)
+    booking = Booking.objects.create(
+        kind=Booking.Kind.FAMILY_MEETING,
+        clinician=w.physician_spain.staff_profile,
+        resident=w.resident_mala,
+        unit=w.unit_mala,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=45),
+        created_by=w.nurse_mala,
+    )
+    room = open_room_for_booking(actor=w.physician_spain, booking=booking)
+    invited = Relative.objects.get(user=w.relative_with_consent, resident=w.resident_mala)
+    invite_relative(actor=w.physician_spain, room=room, relative_id=invited.pk)
+    for user in (w.relative_expired, w.relative_revoked):
+        relative = Relative.objects.get(user=user, resident=w.resident_mala)
+        Participant.objects.create(
+            room=room,
+            user=user,
+            relative=relative,
+            display_name=user.get_full_name(),
+            role=Participant.Role.RELATIVE,
+            kind="relative",
+        )
+    return room
+
+
+def _meeting_kwargs(w) -> dict:
+    return {"room_pk": _a_meeting(w).pk}
+
+
 def _opening(status_for_allowed) -> dict:
     return row(
         FORBIDDEN,
@@ -93,7 +144,29 @@ ROWS = {
     "visits:booking_room": (lambda w: {"booking_pk": _a_booking(w).pk}, "post", _opening(REDIRECT)),
     "visits:round_room": (lambda w: {"round_pk": _a_round(w).pk}, "post", _opening(REDIRECT)),
     "visits:room": (_room_kwargs, "get", _opening(OK)),
-    "visits:ice": (_room_kwargs, "get", _opening(OK)),
+    # Relatives reach a room only as invited participants of a family meeting (404 otherwise).
+    "visits:ice": (
+        _room_kwargs,
+        "get",
+        {**_opening(OK), **dict.fromkeys(RELATIVES, NOT_FOUND)},
+    ),
+    # Only the invited relative with a consent in force that covers family meetings.
+    "visits:relative_room": (
+        _meeting_kwargs,
+        "get",
+        row(FORBIDDEN, **{**dict.fromkeys(RELATIVES, NOT_FOUND), "relative_with_consent": OK}),
+    ),
+    # The host invites by name (an empty form: back to the room with the error).
+    "visits:invite_relative": (
+        _meeting_kwargs,
+        "post",
+        row(
+            FORBIDDEN,
+            physician_spain=REDIRECT,
+            other_physician=NOT_FOUND,
+            nurse_storuman=NOT_FOUND,
+        ),
+    ),
     "visits:thread": (_room_kwargs, "get", _opening(REDIRECT)),
     "visits:invite": (
         _room_kwargs,

@@ -131,3 +131,87 @@ def guest_context(chromium, asgi_live_server):
     yield _new
     for context in contexts:
         context.close()
+
+
+# --- Janus (the SFU of family meetings) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def janus_server(tmp_path_factory):
+    """A private Janus (Debian's package) on random ports with its own secrets, per test session.
+
+    Skipped where Janus is not installed (CI installs it: .ci/run). Only the VideoRoom plugin
+    and the HTTP and WebSocket transports are loaded (visits.janus.write_config).
+    """
+    import random
+    import secrets
+    import shutil
+    import socket
+    import subprocess
+    import urllib.request
+
+    binary = shutil.which("janus")
+    if binary is None:
+        pytest.skip("Janus is not installed (apt-get install janus); CI installs it")
+    from digifys.visits import janus
+
+    def free_port() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
+    folder = tmp_path_factory.mktemp("janus")
+    http_port, ws_port = free_port(), free_port()
+    rtp = random.randrange(42000, 58000, 500)
+    config = {
+        "token_secret": secrets.token_hex(16),
+        "admin_key": secrets.token_hex(16),
+    }
+    jcfg = janus.write_config(
+        folder,
+        http_port=http_port,
+        ws_port=ws_port,
+        rtp_ports=f"{rtp}-{rtp + 499}",
+        ws_bind="127.0.0.1",
+        **config,
+    )
+    log = open(folder / "janus.log", "w")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(  # noqa: S603 (Debian's janus, our own config)
+        [binary, "-C", jcfg, "-F", str(folder)], stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{http_port}/janus"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url + "/info", timeout=1).read()  # noqa: S310
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                log.close()
+                raise AssertionError(
+                    "Janus did not start: " + (folder / "janus.log").read_text()[-2000:]
+                ) from None
+            time.sleep(0.2)
+    yield {
+        "JANUS_URL": url,
+        "JANUS_PUBLIC_URL": f"ws://127.0.0.1:{ws_port}",
+        "JANUS_TOKEN_SECRET": config["token_secret"],
+        "JANUS_ADMIN_KEY": config["admin_key"],
+        "log": folder / "janus.log",
+    }
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture
+def janus_settings(janus_server, settings):
+    """Point the application at the private Janus for this test."""
+    for name, value in janus_server.items():
+        if name.startswith("JANUS_"):
+            setattr(settings, name, value)
+    return janus_server

@@ -51,6 +51,7 @@ class Command(BaseCommand):
                 "made in the browser appear live; escalations by the background worker appear "
                 "at the pages' next refresh (within a minute)."
             )
+        janus = _start_janus(env, host, python, self.stdout)
         worker = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [python, "manage.py", "db_worker", "--interval", "1", "--no-reload"], env=env
         )
@@ -70,16 +71,56 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            for process in (server, worker):
+            processes = [p for p in (server, worker, janus) if p is not None]
+            for process in processes:
                 if process.poll() is None:
                     process.send_signal(signal.SIGINT)
-            for process in (server, worker):
+            for process in processes:
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
         if server.returncode not in (0, None, -signal.SIGINT, 130):
             raise CommandError(f"The web server stopped with exit code {server.returncode}.")
+
+
+def _start_janus(env: dict, host: str, python: str, out):
+    """Start Janus (family meetings of more than four) when it is installed and not set up.
+
+    The secrets are made up for this run and handed to the web server through ENV.
+    """
+    import secrets
+    import shutil
+
+    if env.get("JANUS_URL") or shutil.which("janus") is None:
+        if not env.get("JANUS_URL"):
+            out.write(
+                "Family meetings: no Janus (apt-get install janus): at most four per meeting."
+            )
+        return None
+    http_port = int(env.get("JANUS_HTTP_PORT", "8088"))
+    ws_port = int(env.get("JANUS_WS_PORT", "8188"))
+    env["JANUS_TOKEN_SECRET"] = env.get("JANUS_TOKEN_SECRET") or secrets.token_hex(16)
+    env["JANUS_ADMIN_KEY"] = env.get("JANUS_ADMIN_KEY") or secrets.token_hex(16)
+    process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        [
+            python,
+            "manage.py",
+            "runjanus",
+            "--http-port",
+            str(http_port),
+            "--ws-port",
+            str(ws_port),
+            "--ws-bind",
+            host,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    env["JANUS_URL"] = f"http://127.0.0.1:{http_port}/janus"
+    env["JANUS_PUBLIC_URL"] = f"ws://{host}:{ws_port}"
+    out.write(f"Family meetings: Janus on {env['JANUS_PUBLIC_URL']} (up to eight per meeting).")
+    return process
 
 
 def _local_redis_answers() -> bool:

@@ -1,7 +1,8 @@
-// Video room client: lobby with camera/microphone check, waiting room, host's admit list and a
-// WebRTC mesh (one RTCPeerConnection per other participant, up to 4 in a room) signalled over
-// the room's WebSocket (the frames are listed in visits/consumers.py; docs/architecture.md
-// "Video visits").
+// Video room client: lobby with camera/microphone check, waiting room, host's admit list, the
+// room's text chat and either a WebRTC mesh (one RTCPeerConnection per other participant, up to
+// 4 in a room) signalled over the room's WebSocket, or — in larger rooms (family meetings) — the
+// SFU: one published stream and one subscription per other participant on Janus's VideoRoom
+// (the frames are listed in visits/consumers.py; docs/operations.md "Janus").
 // Built for weak rural links: low-bandwidth mode, automatic audio-only fallback when the
 // bandwidth estimate stays low, ICE restart after a blip, WebSocket reconnect without reload,
 // and a one-click way on to the consult's message thread when video fails entirely.
@@ -242,6 +243,7 @@
     notify("");
     alertUser("", false);
     stopStatsLoop();
+    stopSfu();
     peers.forEach(function (peer) {
       closePeer(peer);
     });
@@ -426,7 +428,10 @@
         renderWaiting(message.participants || []);
         break;
       case "admitted":
-        onAdmitted(message.participants || []);
+        onAdmitted(message.participants || [], message.sfu);
+        break;
+      case "chat":
+        onChat(message);
         break;
       case "joined":
         onJoined(message.participant);
@@ -466,7 +471,7 @@
       ui.endButton.hidden = false;
     }
     if (message.status === "admitted") {
-      enterCall(message.participants || [], true);
+      enterCall(message.participants || [], true, message.sfu);
     } else {
       state.status = "waiting";
       root.dataset.status = "waiting";
@@ -474,12 +479,12 @@
     }
   }
 
-  function onAdmitted(participants) {
-    enterCall(participants, true);
+  function onAdmitted(participants, sfuInfo) {
+    enterCall(participants, true, sfuInfo);
   }
 
   // We are in: offer to everybody listed (the newcomer offers, so no glare on first contact).
-  function enterCall(participants, offer) {
+  function enterCall(participants, offer, sfuInfo) {
     var wasAdmitted = state.status === "admitted";
     state.status = "admitted";
     root.dataset.status = "admitted";
@@ -488,6 +493,21 @@
     startStatsLoop();
     if (!wasAdmitted) {
       notify(gettext("You are in the call."));
+    }
+    if (sfuInfo) {
+      // A large room: media goes through the video server (Janus), not browser to browser.
+      participants.forEach(function (info) {
+        known.set(String(info.id), info);
+        var peer = peers.get(String(info.id));
+        if (peer) {
+          peer.info = info;
+          keepPeer(peer);
+          updateTileName(peer);
+        }
+      });
+      startSfu(sfuInfo);
+      sendState();
+      return;
     }
     var listed = new Set();
     participants.forEach(function (info) {
@@ -538,6 +558,9 @@
     }
     var name = peer.info.name || "";
     notify(fmt(gettext("%(name)s left the call."), { name: name }));
+    if (peer.sfu) {
+      return; // the video server tells when their media stops
+    }
     var connected = peer.pc.connectionState === "connected";
     if (connected && !peer.leftTimer) {
       // Maybe only their socket dropped: keep the media for a while, they may come back.
@@ -892,10 +915,18 @@
 
   function applyAllSenders() {
     peers.forEach(function (peer) {
+      if (peer.sfu) {
+        return;
+      }
       peer.chain = peer.chain.then(function () {
         return applySenders(peer);
       });
     });
+    if (sfu && sfu.pub) {
+      sfu.pub.chain = sfu.pub.chain.then(function () {
+        return applySenders(sfu.pub);
+      });
+    }
     sendState();
     renderControls();
   }
@@ -1254,11 +1285,22 @@
             }
             peer.qualityLabel.textContent = QUALITY_TEXT[quality]();
             peer.qualityLabel.className = "call-peer-quality quality-" + quality;
-            watchBandwidth(peer, now.availableOutgoingBitrate);
+            if (!peer.sfu) {
+              watchBandwidth(peer, now.availableOutgoingBitrate);
+            }
           })
           .catch(function () {})
       );
     });
+    if (sfu && sfu.pub && sfu.pub.pc.connectionState === "connected") {
+      work.push(
+        readStats(sfu.pub)
+          .then(function (now) {
+            watchBandwidth(sfu.pub, now.availableOutgoingBitrate);
+          })
+          .catch(function () {})
+      );
+    }
     Promise.all(work).then(function () {
       var worst = "good";
       peers.forEach(function (peer) {
@@ -1297,6 +1339,373 @@
     } else if (peer.lowSamples >= LOW_SAMPLES && state.mode === "normal") {
       setMode("low", gettext("The connection is weak: switched to low-bandwidth mode."));
     }
+  }
+
+  // ---------------------------------------------------------------- SFU (Janus VideoRoom)
+  // Rooms of more than four: every browser publishes its camera and microphone once to the
+  // video server and subscribes to each other participant's feed (one RTCPeerConnection
+  // each). Our server admitted us and handed over a signed session token, the room, its PIN and
+  // our own join token; feeds are participant ids, names come from our own socket.
+  var sfu = null;
+  var SFU_KEEPALIVE_MS = 25000;
+
+  function janusSend(message, expect) {
+    // EXPECT: "success" (session and handle requests) or "event" (plugin requests answered
+    // asynchronously, after an "ack").
+    return new Promise(function (resolve, reject) {
+      if (!sfu || !sfu.ws || sfu.ws.readyState !== WebSocket.OPEN) {
+        reject(new Error("closed"));
+        return;
+      }
+      var transaction = Math.random().toString(36).slice(2) + Date.now().toString(36);
+      message.transaction = transaction;
+      message.token = sfu.info.token;
+      if (sfu.session && message.janus !== "create") {
+        message.session_id = sfu.session;
+      }
+      sfu.tx.set(transaction, { resolve: resolve, reject: reject, expect: expect || "success" });
+      sfu.ws.send(JSON.stringify(message));
+    });
+  }
+
+  function onJanusMessage(event) {
+    var message;
+    try {
+      message = JSON.parse(event.data);
+    } catch (error) {
+      return;
+    }
+    var pending = message.transaction ? sfu.tx.get(message.transaction) : null;
+    if (pending) {
+      if (message.janus === "ack" && pending.expect === "event") {
+        return;
+      }
+      sfu.tx.delete(message.transaction);
+      var data = message.plugindata ? message.plugindata.data : null;
+      if (message.janus === "error" || (data && data.error_code)) {
+        pending.reject(new Error((message.error && message.error.reason) || (data && data.error) || "error"));
+      } else {
+        pending.resolve(message);
+      }
+      if (message.janus !== "event" || !message.sender) {
+        return;
+      }
+    }
+    if (message.janus === "event" && message.sender && sfu.pub && message.sender === sfu.pub.handle) {
+      onPublisherEvent(message.plugindata ? message.plugindata.data : {});
+    } else if (message.janus === "hangup" && message.sender) {
+      sfu.subs.forEach(function (peer) {
+        if (peer.handle === message.sender) {
+          dropSubscriber(peer.id);
+        }
+      });
+    }
+  }
+
+  function attachHandle() {
+    return janusSend({ janus: "attach", plugin: "janus.plugin.videoroom" }).then(function (answer) {
+      return answer.data.id;
+    });
+  }
+
+  function handleSend(handle, body, jsep) {
+    var message = { janus: "message", handle_id: handle, body: body };
+    if (jsep) {
+      message.jsep = jsep;
+    }
+    return janusSend(message, "event");
+  }
+
+  function trickle(handle, pc) {
+    pc.addEventListener("icecandidate", function (event) {
+      var candidate = event.candidate ? event.candidate.toJSON() : { completed: true };
+      janusSend({ janus: "trickle", handle_id: handle, candidate: candidate }, "ack").catch(function () {});
+    });
+  }
+
+  function startSfu(info) {
+    if (sfu && sfu.info.room === info.room && sfu.ws && sfu.ws.readyState <= 1) {
+      sfu.info = info; // a reconnect of our socket: the media flows on
+      return;
+    }
+    stopSfu();
+    root.dataset.backend = "sfu";
+    sfu = { info: info, ws: null, tx: new Map(), subs: new Map(), session: null, pub: null, keepalive: null, privateId: null };
+    var current = sfu;
+    var ws = new WebSocket(info.url, "janus-protocol");
+    sfu.ws = ws;
+    ws.addEventListener("message", function (event) {
+      if (sfu === current) {
+        onJanusMessage(event);
+      }
+    });
+    ws.addEventListener("close", function () {
+      if (sfu !== current || state.status !== "admitted") {
+        return;
+      }
+      // The video server went away: our socket's next welcome starts over.
+      alertUser(gettext("The connection to the video server was lost. Reconnecting…"), true);
+      stopSfu();
+      if (state.socket) {
+        state.socket.close(4000);
+      }
+    });
+    ws.addEventListener("open", function () {
+      janusSend({ janus: "create" })
+        .then(function (answer) {
+          current.session = answer.data.id;
+          current.keepalive = setInterval(function () {
+            janusSend({ janus: "keepalive" }, "ack").catch(function () {});
+          }, SFU_KEEPALIVE_MS);
+          return publish(current);
+        })
+        .catch(function () {
+          if (sfu === current) {
+            alertUser(gettext("The video server refused the connection. Leave and join again, or call the unit."), true);
+          }
+        });
+    });
+  }
+
+  function publish(current) {
+    return attachHandle().then(function (handle) {
+      var pub = {
+        handle: handle,
+        pc: new RTCPeerConnection({ iceServers: state.iceServers, bundlePolicy: "max-bundle" }),
+        chain: Promise.resolve(),
+        lowSamples: 0,
+        veryLowSamples: 0,
+        connectedAt: null,
+      };
+      current.pub = pub;
+      pub.pc.addEventListener("connectionstatechange", function () {
+        if (pub.pc.connectionState === "connected") {
+          pub.connectedAt = pub.connectedAt || Date.now();
+        }
+      });
+      trickle(handle, pub.pc);
+      return handleSend(handle, {
+        request: "join",
+        ptype: "publisher",
+        room: current.info.room,
+        id: current.info.feed,
+        display: String(current.info.feed),
+        pin: current.info.pin,
+        token: current.info.join,
+      }).then(function (answer) {
+        var data = answer.plugindata.data;
+        current.privateId = data.private_id;
+        ["audio", "video"].forEach(function (kind) {
+          var track = localTrack(kind);
+          var init = { direction: "sendonly" };
+          if (track) {
+            init.streams = [state.localStream];
+            if (kind === "video" && state.mode === "low") {
+              init.sendEncodings = [Object.assign({}, LOW_PARAMS)];
+            }
+          }
+          pub.pc.addTransceiver(track && wantedTrack(kind) ? track : kind, init);
+        });
+        return pub.pc
+          .createOffer()
+          .then(function (offer) {
+            return pub.pc.setLocalDescription(offer);
+          })
+          .then(function () {
+            return handleSend(handle, { request: "publish" }, pub.pc.localDescription.toJSON());
+          })
+          .then(function (published) {
+            if (published.jsep) {
+              return pub.pc.setRemoteDescription(published.jsep);
+            }
+            return null;
+          })
+          .then(function () {
+            (data.publishers || []).forEach(function (publisher) {
+              subscribe(current, publisher.id);
+            });
+          });
+      });
+    });
+  }
+
+  function onPublisherEvent(data) {
+    if (!data || data.videoroom === "joined") {
+      return; // the join's own list is subscribed to once we have our private id
+    }
+    (data.publishers || []).forEach(function (publisher) {
+      subscribe(sfu, publisher.id);
+    });
+    var gone = data.unpublished || data.leaving;
+    if (gone && gone !== "ok") {
+      dropSubscriber(String(gone));
+    }
+  }
+
+  function subscribe(current, feed) {
+    var id = String(feed);
+    if (!current || current !== sfu || !current.privateId || id === String(current.info.feed) || current.subs.has(id)) {
+      return;
+    }
+    var existing = peers.get(id);
+    if (existing) {
+      dropPeer(existing);
+    }
+    var peer = {
+      id: id,
+      sfu: true,
+      info: known.get(id) || { id: feed, name: "", role: "" },
+      pc: new RTCPeerConnection({ iceServers: state.iceServers, bundlePolicy: "max-bundle" }),
+      chain: Promise.resolve(),
+      stream: new MediaStream(),
+      disconnectedTimer: null,
+      leftTimer: null,
+      restarts: 0,
+      quality: "good",
+      lowSamples: 0,
+      veryLowSamples: 0,
+      connectedAt: null,
+      lastStats: null,
+      handle: null,
+    };
+    current.subs.set(id, peer);
+    buildTile(peer);
+    peers.set(id, peer);
+    peer.pc.addEventListener("track", function (event) {
+      if (peer.stream.getTracks().indexOf(event.track) === -1) {
+        peer.stream.addTrack(event.track);
+      }
+      if (peer.video.srcObject !== peer.stream) {
+        peer.video.srcObject = peer.stream;
+      }
+      playVideo(peer.video);
+    });
+    peer.pc.addEventListener("connectionstatechange", function () {
+      var connectionState = peer.pc.connectionState;
+      peer.tile.dataset.connection = connectionState;
+      if (connectionState === "connected") {
+        peer.connectedAt = peer.connectedAt || Date.now();
+        peer.status.textContent = "";
+      } else if (connectionState === "disconnected" || connectionState === "failed") {
+        peer.status.textContent = gettext("Reconnecting…");
+      }
+    });
+    attachHandle()
+      .then(function (handle) {
+        peer.handle = handle;
+        trickle(handle, peer.pc);
+        return handleSend(handle, {
+          request: "join",
+          ptype: "subscriber",
+          room: current.info.room,
+          streams: [{ feed: Number(feed) }],
+          private_id: current.privateId,
+          pin: current.info.pin,
+          token: current.info.join,
+        });
+      })
+      .then(function (answer) {
+        return peer.pc
+          .setRemoteDescription(answer.jsep)
+          .then(function () {
+            return peer.pc.createAnswer();
+          })
+          .then(function (description) {
+            return peer.pc.setLocalDescription(description);
+          })
+          .then(function () {
+            return handleSend(peer.handle, { request: "start" }, peer.pc.localDescription.toJSON());
+          });
+      })
+      .catch(function () {
+        if (sfu === current) {
+          dropSubscriber(id);
+        }
+      });
+  }
+
+  function dropSubscriber(id) {
+    if (!sfu) {
+      return;
+    }
+    var peer = sfu.subs.get(id);
+    if (!peer) {
+      return;
+    }
+    sfu.subs.delete(id);
+    if (peer.handle) {
+      janusSend({ janus: "detach", handle_id: peer.handle }).catch(function () {});
+    }
+    dropPeer(peer);
+  }
+
+  function stopSfu() {
+    if (!sfu) {
+      return;
+    }
+    var old = sfu;
+    sfu = null;
+    clearInterval(old.keepalive);
+    old.subs.forEach(function (peer) {
+      dropPeer(peer);
+    });
+    if (old.pub) {
+      try {
+        old.pub.pc.close();
+      } catch (error) {
+        // already closed
+      }
+    }
+    old.tx.forEach(function (pending) {
+      pending.reject(new Error("closed"));
+    });
+    if (old.ws && old.ws.readyState <= 1) {
+      if (old.ws.readyState === WebSocket.OPEN && old.session) {
+        old.ws.send(JSON.stringify({ janus: "destroy", session_id: old.session, transaction: "bye", token: old.info.token }));
+      }
+      old.ws.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- chat
+  // Short text messages to everybody in the call (staff, relatives, guests); not stored.
+  ui.chat = el("section", { className: "call-chat", "aria-labelledby": "call-chat-title" });
+  ui.chatLog = el("ol", { className: "call-chat-log", id: "call-chat-log", "aria-live": "polite" });
+  ui.chatInput = el("input", { type: "text", id: "call-chat-input", maxlength: "1000", autocomplete: "off" });
+  ui.chatForm = el("form", { className: "call-chat-form" }, [
+    el("label", { for: "call-chat-input", text: gettext("Message") }),
+    ui.chatInput,
+    el("button", { type: "submit", id: "call-chat-send", text: gettext("Send") }),
+  ]);
+  ui.chatForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = ui.chatInput.value.trim();
+    if (!text) {
+      return;
+    }
+    if (send({ type: "chat", text: text })) {
+      ui.chatInput.value = "";
+    } else {
+      alertUser(gettext("The message could not be sent. Check your connection."), false);
+    }
+  });
+  ui.chat.appendChild(el("h2", { id: "call-chat-title", text: gettext("Chat") }));
+  ui.chat.appendChild(ui.chatLog);
+  ui.chat.appendChild(ui.chatForm);
+  ui.stage.appendChild(ui.chat);
+
+  function onChat(message) {
+    var when = new Date(message.at || Date.now());
+    var time = when.toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
+    var who = message.self ? gettext("You") : message.name || gettext("Participant");
+    ui.chatLog.appendChild(
+      el("li", { className: message.self ? "call-chat-own" : "" }, [
+        el("span", { className: "call-chat-meta", text: who + " " + time }),
+        " ",
+        el("span", { className: "call-chat-text", text: message.text }),
+      ])
+    );
+    ui.chatLog.scrollTop = ui.chatLog.scrollHeight;
   }
 
   // ---------------------------------------------------------------- join
@@ -1364,6 +1773,7 @@
         }),
         waiting: state.waiting.slice(),
         peers: peerStates,
+        backend: sfu ? "sfu" : "mesh",
         mode: state.mode,
         quality: state.quality,
         socket: state.socketState,
