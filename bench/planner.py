@@ -6,6 +6,8 @@ each planned alone, one after the other) it plans the week with
 
 * first_available - how a locum pool works today (earliest free slot, anyone),
 * greedy          - the continuity heuristic (earliest deadline first, best tier that fits),
+* count_optimiser - `engine.optimise` with the objective before issue 15 (every item counts one,
+                    nothing may wait): the baseline of the new objective, in the same run,
 * optimiser       - `engine.optimise` (exact per-physician subproblems, see its docstring),
 
 and reports the share of items done by the resident's named physician against `upper_bound`,
@@ -34,6 +36,7 @@ No Django: only the planner package (pure Python + OR-Tools) is imported.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -48,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 from digifys.scheduling.planner import engine  # noqa: E402
 from digifys.scheduling.planner.instances import make_instance  # noqa: E402
 
-METHODS = ("first_available", "greedy", "optimiser")
+METHODS = ("first_available", "greedy", "count_optimiser", "optimiser")
 
 
 def run(method: str, items, clinicians, *, time_limit: float, workers: int) -> engine.Plan:
@@ -56,6 +59,13 @@ def run(method: str, items, clinicians, *, time_limit: float, workers: int) -> e
         return engine.first_available(items, clinicians)
     if method == "greedy":
         return engine.greedy(items, clinicians)
+    if method == "count_optimiser":
+        # The objective before issue 15, as the baseline of the same run: every item counts
+        # one and nothing may wait for a later week.
+        flat = [dataclasses.replace(i, weight=1, deferrable=False) for i in items]
+        plan = engine.optimise(flat, clinicians, time_limit=time_limit, workers=workers)
+        plan.method, plan.contact_bound = "count_optimiser", 0.0
+        return plan
     return engine.optimise(items, clinicians, time_limit=time_limit, workers=workers)
 
 
