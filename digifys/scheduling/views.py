@@ -480,7 +480,8 @@ def plan_accept(request: HttpRequest, pk: int) -> HttpResponse:
         "bookings": items.exclude(kind=PlanItem.Kind.ROUND).filter(booking__isnull=True).count(),
         "rounds": items.filter(kind=PlanItem.Kind.ROUND).count(),
         "kept": items.filter(booking__isnull=False).count(),
-        "unassigned": plan.items.filter(clinician__isnull=True).count(),
+        "unassigned": plan.items.filter(clinician__isnull=True, deferred=False).count(),
+        "deferred": plan.items.filter(deferred=True).count(),
     }
     return render(request, "scheduling/plan_accept.html", context, status=400 if errors else 200)
 
