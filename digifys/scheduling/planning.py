@@ -234,6 +234,7 @@ def _item_from_row(engine, row: PlanItem, horizon_start, staff_by_id):
         language=row.language,
         fixed_start=start if row.kind == PlanItem.Kind.ROUND else None,
         resident=str(row.resident_id) if row.resident_id else None,
+        weight=row.weight,
     )
 
 
@@ -412,6 +413,7 @@ def edit_item(
     item.tier = _tier_for(item, clinician)
     item.interpreter = not _speaks(clinician, item.language)
     item.kept = False
+    item.deferred = False  # placed by hand this week after all
     item.booking = None  # a moved item is booked anew on acceptance; the old booking goes
     item.edited_by = actor
     item.save()

@@ -207,11 +207,12 @@ def test_the_explanation_names_the_holiday_in_the_readers_language(world, decemb
     assert "Inmaculada Concepción" in line and "not working" not in line
 
 
-@pytest.mark.django_db
-def test_a_request_with_slack_moves_to_next_week_to_keep_the_round(world, december):
+def _round_and_a_meeting_with_slack(world, december):
+    """Carmen works Wednesday 09-11 only; her round fills 09:30-11; a family meeting about
+    Greta is due in ten days. Returns the proposed plan."""
     from digifys.rounds.models import RoundSlot
-    from digifys.scheduling import plan_explanations, planning
-    from digifys.scheduling.models import PlanItem, WorkRequest
+    from digifys.scheduling import planning
+    from digifys.scheduling.models import WorkRequest
     from digifys.testing.world import assign, give_hours
 
     carmen = world.physician_spain.staff_profile
@@ -228,7 +229,32 @@ def test_a_request_with_slack_moves_to_next_week_to_keep_the_round(world, decemb
         duration_minutes=60, earliest_on=december, deadline_on=december + datetime.timedelta(10),
         requested_by=world.nurse_mala,
     )  # fmt: skip
-    plan = planning.propose_plan(actor=world.coordinator, week_start=december, time_limit=2)
+    return planning.propose_plan(actor=world.coordinator, week_start=december, time_limit=2)
+
+
+@pytest.mark.django_db
+def test_the_coordinator_may_still_place_a_deferred_item_this_week(world, december):
+    from digifys.scheduling import planning
+    from digifys.scheduling.models import PlanItem
+
+    plan = _round_and_a_meeting_with_slack(world, december)
+    meeting = plan.items.get(kind=PlanItem.Kind.FAMILY_MEETING)
+    assert meeting.deferred
+    david = world.other_physician.staff_profile
+    tuesday_10 = planning.horizon_start_of(december) + datetime.timedelta(days=1, hours=10)
+    moved = planning.edit_item(
+        actor=world.coordinator, item=meeting, clinician=david, starts_at=tuesday_10
+    )
+    assert (moved.deferred, moved.clinician, moved.tier) == (False, david, PlanItem.Tier.DEPUTY)
+
+
+@pytest.mark.django_db
+def test_a_request_with_slack_moves_to_next_week_to_keep_the_round(world, december):
+    from digifys.scheduling import plan_explanations, planning
+    from digifys.scheduling.models import PlanItem, WorkRequest
+
+    carmen = world.physician_spain.staff_profile
+    plan = _round_and_a_meeting_with_slack(world, december)
     rnd = plan.items.get(kind=PlanItem.Kind.ROUND)
     meeting = plan.items.get(kind=PlanItem.Kind.FAMILY_MEETING)
     assert (rnd.clinician, rnd.tier) == (carmen, PlanItem.Tier.NAMED)
