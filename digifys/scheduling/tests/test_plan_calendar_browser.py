@@ -131,3 +131,12 @@ def test_the_week_calendar_fits_and_says_the_tier_in_words(world, browser_login,
     page.set_viewport_size({"width": 1366, "height": 900})
     page.wait_for_timeout(300)
     assert page.evaluate("() => document.documentElement.scrollHeight") < 4000
+    # Inline edit inside a day's cell: the form opens in place and the page still fits.
+    page.locator("table.plan-calendar [data-plan-entry].tier-locum").first.get_by_role(
+        "link", name="Edit"
+    ).click()
+    form = page.locator("table.plan-calendar form.plan-edit")
+    form.wait_for()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1366
+    form.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENS / "plan-calendar-edit-1366.png"))
