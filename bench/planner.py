@@ -6,6 +6,8 @@ each planned alone, one after the other) it plans the week with
 
 * first_available - how a locum pool works today (earliest free slot, anyone),
 * greedy          - the continuity heuristic (earliest deadline first, best tier that fits),
+* count_optimiser - `engine.optimise` with the objective before issue 15 (every item counts one,
+                    nothing may wait): the baseline of the new objective, in the same run,
 * optimiser       - `engine.optimise` (exact per-physician subproblems, see its docstring),
 
 and reports the share of items done by the resident's named physician against `upper_bound`,
@@ -15,6 +17,14 @@ the relaxation alone is `relaxation_bound`). `seconds` is the method's wall time
 the regions at nation scale); instance generation and the bound are not timed. The issue's
 targets: region - optimiser >= 99 % of upper_bound within 10 s and >= 20 points above
 first_available; nation - finishes within 5 minutes.
+
+Next to the share of items it reports the share of **resident contacts** (issue 15 section 5):
+every item weighted by the residents it reaches (a ward round: its agenda), against
+`contact_upper_bound` (the same relaxation, weighted); the locum share of contacts; per method
+the rounds kept with the named physician, the rounds given to a locum and how many of those the
+named physician or deputy could have taken by moving only deferrable items
+(`rounds_to_locum_avoidable`); and the items moved to a later week (`deferred`). `guarantees`
+says per row whether each acceptance figure holds.
 
     .venv/bin/python bench/planner.py --scale region
     .venv/bin/python bench/planner.py --scale region --json --seed 1 --time-limit 10
@@ -26,6 +36,7 @@ No Django: only the planner package (pure Python + OR-Tools) is imported.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -40,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 from digifys.scheduling.planner import engine  # noqa: E402
 from digifys.scheduling.planner.instances import make_instance  # noqa: E402
 
-METHODS = ("first_available", "greedy", "optimiser")
+METHODS = ("first_available", "greedy", "count_optimiser", "optimiser")
 
 
 def run(method: str, items, clinicians, *, time_limit: float, workers: int) -> engine.Plan:
@@ -48,6 +59,13 @@ def run(method: str, items, clinicians, *, time_limit: float, workers: int) -> e
         return engine.first_available(items, clinicians)
     if method == "greedy":
         return engine.greedy(items, clinicians)
+    if method == "count_optimiser":
+        # The objective before issue 15, as the baseline of the same run: every item counts
+        # one and nothing may wait for a later week.
+        flat = [dataclasses.replace(i, weight=1, deferrable=False) for i in items]
+        plan = engine.optimise(flat, clinicians, time_limit=time_limit, workers=workers)
+        plan.method, plan.contact_bound = "count_optimiser", 0.0
+        return plan
     return engine.optimise(items, clinicians, time_limit=time_limit, workers=workers)
 
 
@@ -70,6 +88,7 @@ def main() -> None:
     region_rows = []
     for name, items, clinicians in regions:
         relaxed = engine.named_upper_bound(items, clinicians) * len(items)
+        contact_bound = engine.contact_upper_bound(items, clinicians) * sum(i.weight for i in items)
         plans = {}
         runs = {}
         for method in METHODS:
@@ -81,11 +100,16 @@ def main() -> None:
             plans[method], runs[method] = plan, times
         # Every plan carries a valid bound; the tightest one holds for all methods.
         bound = min(round(p.upper_bound * len(items)) for p in plans.values())
+        weight = sum(i.weight for i in items)
+        contacts = min(
+            [contact_bound] + [p.contact_bound * weight for p in plans.values() if p.contact_bound]
+        )
         for method, plan in plans.items():
-            totals[method].add(plan, items, clinicians, bound, relaxed, runs[method])
+            extra = _extra(plan, items, clinicians, contacts)
+            totals[method].add(plan, items, clinicians, bound, relaxed, runs[method], extra)
             if args.per_region:
                 row = _Totals()
-                row.add(plan, items, clinicians, bound, relaxed, runs[method])
+                row.add(plan, items, clinicians, bound, relaxed, runs[method], extra)
                 region_rows.append(row.row(method, args, region=name))
 
     rows = [totals[m].row(m, args, regions=len(regions)) for m in METHODS]
@@ -102,20 +126,53 @@ def main() -> None:
         f"instance generated in {generate:.2f} s"
     )
     header = (
-        f"{'region':<22} {'method':<16} {'items':>7} {'assigned':>8} {'named':>7} "
-        f"{'bound':>7} {'of bound':>8} {'deputy':>7} {'team':>6} {'other':>6} {'locum':>6} "
-        f"{'interp':>6} {'seconds':>8}"
+        f"{'region':<14} {'method':<16} {'items':>6} {'named':>7} {'of bnd':>7} "
+        f"{'contact':>7} {'of bnd':>7} {'deputy':>7} {'locum':>6} {'loc.c':>6} "
+        f"{'rounds':>6} {'kept':>5} {'r.loc':>5} {'avoid':>5} {'defer':>5} {'seconds':>8}"
     )
     print(header)
     print("-" * len(header))
     for row in region_rows + rows:
         print(
-            f"{row.get('region', 'all'):<22} {row['method']:<16} {row['items']:>7} "
-            f"{row['assigned']:>8} {row['named_share']:>7.2%} {row['upper_bound']:>7.2%} "
-            f"{row['share_of_upper_bound']:>8.2%} {row['deputy_share']:>7.2%} "
-            f"{row['team_share']:>6.1%} {row['other_share']:>6.1%} {row['locum_share']:>6.1%} "
-            f"{row['interpreters']:>6} {row['seconds']:>8.2f}"
+            f"{row.get('region', 'all')[:14]:<14} {row['method']:<16} {row['items']:>6} "
+            f"{row['named_share']:>7.2%} {row['share_of_upper_bound']:>7.2%} "
+            f"{row['named_contact_share']:>7.2%} {row['share_of_contact_bound']:>7.2%} "
+            f"{row['deputy_share']:>7.2%} {row['locum_share']:>6.1%} "
+            f"{row['locum_contact_share']:>6.1%} {row['rounds']:>6} "
+            f"{row['rounds_kept_with_named']:>5} {row['rounds_to_locum']:>5} "
+            f"{row['rounds_to_locum_avoidable']:>5} {row['deferred']:>5} {row['seconds']:>8.2f}"
         )
+    print(
+        "named/of bnd: share of items with the named physician and of the item-count bound; "
+        "contact/of bnd: the same for resident contacts (rounds weighted by agenda size); "
+        "loc.c: locum share of contacts; kept: rounds kept with the named physician; r.loc: "
+        "rounds to a locum; avoid: of those, rounds the named physician or deputy could take "
+        "by moving only deferrable items; defer: items moved to a later week."
+    )
+
+
+def _extra(plan, items, clinicians, contact_bound) -> dict:
+    """Contact figures of PLAN: weights by tier, rounds kept and lost, deferrals."""
+    weights = dict.fromkeys(engine.TIERS, 0)
+    rounds = kept = to_locum = 0
+    for item in items:
+        a = plan.assignments[item.id]
+        if a.tier:
+            weights[a.tier] += item.weight
+        if item.kind == "round":
+            rounds += 1
+            kept += a.tier == "named"
+            to_locum += a.tier == "locum"
+    return {
+        "contacts": sum(i.weight for i in items),
+        "contact_bound": contact_bound,
+        "contact_tiers": weights,
+        "rounds": rounds,
+        "rounds_kept_with_named": kept,
+        "rounds_to_locum": to_locum,
+        "rounds_to_locum_avoidable": len(engine.rounds_lost_avoidably(plan, items, clinicians)),
+        "deferred": plan.deferred(),
+    }
 
 
 class _Totals:
@@ -124,8 +181,20 @@ class _Totals:
         self.bound = self.relaxed = 0.0
         self.tiers = dict.fromkeys(engine.TIERS, 0)
         self.runs: list[list[float]] = []
+        self.contacts = self.contact_bound = 0
+        self.contact_tiers = dict.fromkeys(engine.TIERS, 0)
+        self.rounds = self.kept = self.to_locum = self.avoidable = self.deferred = 0
 
-    def add(self, plan, items, clinicians, bound, relaxed, times) -> None:
+    def add(self, plan, items, clinicians, bound, relaxed, times, extra) -> None:
+        self.contacts += extra["contacts"]
+        self.contact_bound += extra["contact_bound"]
+        for tier, weight in extra["contact_tiers"].items():
+            self.contact_tiers[tier] += weight
+        self.rounds += extra["rounds"]
+        self.kept += extra["rounds_kept_with_named"]
+        self.to_locum += extra["rounds_to_locum"]
+        self.avoidable += extra["rounds_to_locum_avoidable"]
+        self.deferred += extra["deferred"]
         self.items += len(items)
         self.clinicians += len(clinicians)
         self.assigned += plan.assigned()
@@ -142,6 +211,11 @@ class _Totals:
         named = self.tiers["named"]
         # Seconds: per repeat, summed over the regions; the median of the repeats.
         per_repeat = [sum(r[k] for r in self.runs) for k in range(len(self.runs[0]))]
+        c = self.contacts or 1
+        named_contacts = self.contact_tiers["named"]
+        seconds = statistics.median(per_repeat)
+        of_items = named / self.bound if self.bound else 1.0
+        of_contacts = named_contacts / self.contact_bound if self.contact_bound else 1.0
         return {
             "method": method,
             "scale": args.scale,
@@ -164,6 +238,27 @@ class _Totals:
             "seconds": round(statistics.median(per_repeat), 3),
             "runs": [round(s, 3) for s in per_repeat],
             "time_limit": args.time_limit,
+            # Resident contacts: every item weighted by the residents it reaches (a ward round:
+            # its agenda, the whole unit; anything else: one).
+            "contacts": self.contacts,
+            "named_contacts": named_contacts,
+            "named_contact_share": round(named_contacts / c, 4),
+            "contact_upper_bound": round(self.contact_bound / c, 4),
+            "share_of_contact_bound": round(of_contacts, 4),
+            "deputy_contact_share": round(self.contact_tiers["deputy"] / c, 4),
+            "locum_contact_share": round(self.contact_tiers["locum"] / c, 4),
+            "rounds": self.rounds,
+            "rounds_kept_with_named": self.kept,
+            "rounds_to_locum": self.to_locum,
+            "rounds_to_locum_avoidable": self.avoidable,
+            "deferred": self.deferred,
+            # The issue's acceptance (issue 15 section 5), for the optimiser at region scale.
+            "guarantees": {
+                "contact_share_at_least_95_percent_of_bound": of_contacts >= 0.95,
+                "no_avoidable_round_to_locum": self.avoidable == 0,
+                "item_share_at_least_99_percent_of_bound": of_items >= 0.99,
+                "within_10_seconds_per_region": seconds <= args.time_limit * len(self.runs),
+            },
         }
 
 

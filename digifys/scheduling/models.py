@@ -297,6 +297,10 @@ class Plan(models.Model):
     method = models.CharField(_("method"), max_length=30, blank=True)
     named_share = models.FloatField(_("named share"), default=0.0)
     upper_bound = models.FloatField(_("upper bound"), default=0.0)
+    # Resident contacts (a ward round counts for every resident on its agenda): the share done
+    # by the named physician and the best share any plan could reach (issue 15 section 5).
+    contact_share = models.FloatField(_("named share of resident contacts"), default=0.0)
+    contact_bound = models.FloatField(_("upper bound of resident contacts"), default=0.0)
     seconds = models.FloatField(_("seconds"), default=0.0)
     replanned_from = models.ForeignKey(
         "self",
@@ -419,6 +423,11 @@ class PlanItem(models.Model):
     named_status = models.CharField(_("named physician status"), max_length=20, blank=True)
     deputy_status = models.CharField(_("deputy status"), max_length=20, blank=True)
     kept = models.BooleanField(_("kept from the previous plan"), default=False)
+    weight = models.PositiveSmallIntegerField(_("resident contacts"), default=1)
+    deferred = models.BooleanField(_("moved to a later week"), default=False)
+    # Why the item went where it did, as codes and parameters rendered for each reader
+    # (`plan_explanations.REASONS`); never stored prose.
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

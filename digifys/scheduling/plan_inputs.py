@@ -12,6 +12,7 @@ import datetime
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
+from django.db.models import Count
 from django.utils import timezone
 
 from digifys.careteams.models import PhysicianAssignment
@@ -19,7 +20,7 @@ from digifys.core.time import STOCKHOLM, zone_of
 from digifys.directory.models import StaffLanguage, StaffProfile
 from digifys.medicationreviews.selectors import due_reviews
 from digifys.residents.models import Resident
-from digifys.rounds.models import Round
+from digifys.rounds.models import AgendaItem, Round
 from digifys.rounds.services import schedule_rounds
 
 from .availability import is_public_holiday
@@ -30,6 +31,9 @@ HORIZON_DAYS = 7
 # DESIGN: a first review (no earlier one documented) is the in-depth kind and takes an hour.
 FIRST_REVIEW_MINUTES = 60
 REVIEW_MINUTES = 30
+# Medication reviews due within this many days after the week are planned too, as items that may
+# move to a later week (deferrable) rather than leave the named physician (issue 15 section 5).
+REVIEW_SLACK_DAYS = 21
 
 
 def load_engine():
@@ -236,6 +240,8 @@ def collect(
         .exclude(status=Round.Status.CANCELLED)
         .select_related("slot")
     )
+    rounds = list(rounds)
+    agenda, unit_residents, unit_deputies = _round_context(rounds)
     for round_ in rounds:
         start = minute_of(horizon_start, round_.starts_at)
         if start < not_before:
@@ -244,6 +250,9 @@ def collect(
         named = round_.slot.physician_id if round_.slot and round_.slot.physician_id else None
         named = named or round_.physician_id
         key = f"round:{round_.pk}"
+        # The deputy most of the unit's residents with this named physician have.
+        deputies = unit_deputies.get((round_.unit_id, named), {})
+        deputy = max(deputies, key=lambda d: (deputies[d], -d), default=None)
         items.append(
             engine.Item(
                 id=key,
@@ -252,8 +261,12 @@ def collect(
                 earliest=start,
                 deadline=start + duration,
                 named=str(named) if named else None,
+                deputy=str(deputy) if deputy and deputy != named else None,
                 team=team_of(named),
                 fixed_start=start,
+                # A round counts for every resident on its agenda; before the agenda is built,
+                # for the unit's residents.
+                weight=max(1, agenda.get(round_.pk) or unit_residents.get(round_.unit_id, 1)),
             )
         )
         meta[key] = {"kind": "round", "unit_id": round_.unit_id, "round_id": round_.pk}
@@ -268,7 +281,7 @@ def collect(
     due = due_reviews(
         residents_queryset=Resident.objects.in_care(),
         today=week_start,
-        horizon_days=HORIZON_DAYS - 1,
+        horizon_days=HORIZON_DAYS - 1 + REVIEW_SLACK_DAYS,
     )
     for entry in due:
         resident = entry.resident
@@ -284,7 +297,7 @@ def collect(
                 not_before,
                 total,
                 _resident_language(resident),
-                {"due_on": entry.due.due_on.isoformat()},
+                {"due_on": entry.due.due_on.isoformat(), "deferrable": entry.due.due_on > week_end},
             )
         )
     requests = WorkRequest.objects.filter(
@@ -310,7 +323,12 @@ def collect(
                 max(earliest, not_before, 0),
                 min(deadline, total),
                 request.language or "sv",
-                {"work_request_id": request.pk, "unit_id": request.unit_id},
+                {
+                    "work_request_id": request.pk,
+                    "unit_id": request.unit_id,
+                    # Due after this week: it may wait for a later week.
+                    "deferrable": request.deadline_on > week_end,
+                },
             )
         )
 
@@ -339,6 +357,7 @@ def collect(
                 team=team_of(named),
                 language=language,
                 resident=str(resident.pk),
+                deferrable=bool(extra.get("deferrable")),
             )
         )
         meta[key] = {
@@ -348,6 +367,43 @@ def collect(
             "work_request_id": extra.get("work_request_id"),
         }
     return Problem(horizon_start, items, clinicians, meta, staff_by_id)
+
+
+def _round_context(rounds) -> tuple[dict, dict, dict]:
+    """For ROUNDS: agenda sizes by round, residents in care by unit, and per (unit, named
+    physician) how many of those residents have each deputy."""
+    round_ids = [r.pk for r in rounds]
+    unit_ids = {r.unit_id for r in rounds}
+    agenda = dict(
+        AgendaItem.objects.filter(round_id__in=round_ids, removed_at__isnull=True)
+        .values("round_id")
+        .annotate(n=Count("pk"))
+        .values_list("round_id", "n")
+    )
+    residents = dict(
+        Resident.objects.in_care()
+        .filter(unit_id__in=unit_ids)
+        .values("unit_id")
+        .annotate(n=Count("pk"))
+        .values_list("unit_id", "n")
+    )
+    roles: dict[int, dict[str, int]] = defaultdict(dict)
+    for resident_id, physician_id, role in (
+        PhysicianAssignment.objects.current()
+        .filter(resident__unit_id__in=unit_ids, resident__in=Resident.objects.in_care())
+        .values_list("resident_id", "physician_id", "role")
+    ):
+        roles[resident_id][role] = physician_id
+    unit_of = dict(
+        Resident.objects.in_care().filter(unit_id__in=unit_ids).values_list("pk", "unit_id")
+    )
+    deputies: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for resident_id, held in roles.items():
+        named = held.get(PhysicianAssignment.Role.NAMED)
+        deputy = held.get(PhysicianAssignment.Role.DEPUTY)
+        if named and deputy and resident_id in unit_of:
+            deputies[unit_of[resident_id], named][deputy] += 1
+    return agenda, residents, deputies
 
 
 def build_problem(*, week_start: datetime.date, actor=None):

@@ -19,15 +19,16 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.directory.models import StaffProfile
+from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
 
-from . import services
+from . import plan_explanations, services
 from .models import Booking, Plan, PlanItem, WorkRequest
 from .plan_explanations import when_text
 from .plan_inputs import (
@@ -72,6 +73,17 @@ def _store(
 ) -> Plan:
     """Save the engine's RESULT for PROBLEM as a proposed plan."""
     items = problem.items
+    contacts = sum(i.weight for i in items)
+    named_contacts = sum(
+        i.weight
+        for i in items
+        if result and result.assignments.get(i.id) and result.assignments[i.id].tier == "named"
+    )
+    contact_bound = 0.0
+    if result and items:
+        contact_bound = getattr(result, "contact_bound", 0.0) or load_engine().contact_upper_bound(
+            items, problem.clinicians
+        )
     plan = Plan.objects.create(
         week_start=week_start,
         horizon_start=problem.horizon_start,
@@ -81,10 +93,21 @@ def _store(
         named_share=result.named_share() if result and items else 0.0,
         upper_bound=float(result.upper_bound) if result and items else 0.0,
         seconds=float(result.seconds) if result else 0.0,
+        contact_share=named_contacts / contacts if result and contacts else 0.0,
+        contact_bound=float(contact_bound),
         replanned_from=replanned_from,
         reason=reason[:300],
     )
     previous = previous or {}
+    people = _people(items)
+    absences_of = plan_explanations.absences_for_staff(people, week_start)
+    holidays_of = _holidays_of(people, week_start)
+    next_week = (week_start + datetime.timedelta(days=7)).isocalendar()[1]
+    units = dict(
+        Organisation.objects.filter(
+            pk__in={m["unit_id"] for m in problem.meta.values() if m.get("round_id")}
+        ).values_list("pk", "name")
+    )
     rows = []
     for item in items:
         info = problem.meta[item.id]
@@ -97,37 +120,65 @@ def _store(
         )
         kept = bool(assignment and assignment.kept)
         old = previous.get(item.id)
-        rows.append(
-            PlanItem(
-                plan=plan,
-                key=item.id,
-                kind=info["kind"],
-                resident_id=info.get("resident_id"),
-                unit_id=info["unit_id"],
-                round_id=info.get("round_id"),
-                work_request_id=info.get("work_request_id"),
-                duration_minutes=item.duration,
-                earliest_at=instant_at(problem.horizon_start, item.earliest),
-                deadline_at=instant_at(problem.horizon_start, item.deadline),
-                language=item.language,
-                named_id=int(item.named) if item.named else None,
-                deputy_id=int(item.deputy) if item.deputy else None,
-                clinician_id=int(clinician_id) if clinician_id else None,
-                starts_at=starts_at,
-                ends_at=starts_at + datetime.timedelta(minutes=item.duration)
-                if starts_at
-                else None,
-                tier=(assignment.tier or "") if assignment and clinician_id else "",
-                interpreter=bool(assignment and clinician_id and assignment.interpreter),
-                named_status=assignment.named_status if assignment else "",
-                deputy_status=assignment.deputy_status if assignment else "",
-                kept=kept,
-                # A kept item of an accepted plan keeps its booking: nothing changes for it.
-                booking_id=old.booking_id if kept and old is not None else None,
-            )
+        row = PlanItem(
+            plan=plan,
+            key=item.id,
+            kind=info["kind"],
+            resident_id=info.get("resident_id"),
+            unit_id=info["unit_id"],
+            round_id=info.get("round_id"),
+            work_request_id=info.get("work_request_id"),
+            duration_minutes=item.duration,
+            earliest_at=instant_at(problem.horizon_start, item.earliest),
+            deadline_at=instant_at(problem.horizon_start, item.deadline),
+            language=item.language,
+            named_id=int(item.named) if item.named else None,
+            deputy_id=int(item.deputy) if item.deputy else None,
+            clinician_id=int(clinician_id) if clinician_id else None,
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(minutes=item.duration) if starts_at else None,
+            tier=(assignment.tier or "") if assignment and clinician_id else "",
+            interpreter=bool(assignment and clinician_id and assignment.interpreter),
+            named_status=assignment.named_status if assignment else "",
+            deputy_status=assignment.deputy_status if assignment else "",
+            kept=kept,
+            weight=min(item.weight, 32767),
+            deferred=bool(assignment and assignment.deferred),
+            # A kept item of an accepted plan keeps its booking: nothing changes for it.
+            booking_id=old.booking_id if kept and old is not None else None,
         )
+        row.named = people.get(item.named)
+        row.deputy = people.get(item.deputy)
+        extra = {"deferred_week": next_week}
+        if assignment and assignment.deferred_for in problem.meta:
+            extra["round_unit"] = units.get(problem.meta[assignment.deferred_for]["unit_id"], "")
+        if result is not None:
+            row.reasons = plan_explanations.reasons_for(
+                row, absences_of=absences_of, holidays_of=holidays_of, extra=extra
+            )
+        rows.append(row)
     PlanItem.objects.bulk_create(rows, batch_size=500)
     return plan
+
+
+def _people(items) -> dict[str, StaffProfile]:
+    """The named physicians and deputies of ITEMS by the engine's id (the staff pk as text)."""
+    ids = {int(i.named) for i in items if i.named} | {int(i.deputy) for i in items if i.deputy}
+    staff = StaffProfile.objects.filter(pk__in=ids).select_related("user")
+    return {str(s.pk): s for s in staff.prefetch_related("working_patterns")}
+
+
+def _holidays_of(people: dict, week_start: datetime.date) -> dict:
+    """Per staff pk, the public holidays in the week on weekdays they usually work."""
+    result = {}
+    for person in people.values():
+        workdays = {p.weekday for p in person.working_patterns.all() if not p.on_call}
+        result[person.pk] = [
+            (day, name)
+            for day, name in services.holidays_ahead(person, week_start, HORIZON_DAYS)
+            if day.weekday() in workdays
+        ]
+    return result
 
 
 def propose_plan(*, actor, week_start: datetime.date, time_limit: float = 10.0) -> Plan:
@@ -183,6 +234,7 @@ def _item_from_row(engine, row: PlanItem, horizon_start, staff_by_id):
         language=row.language,
         fixed_start=start if row.kind == PlanItem.Kind.ROUND else None,
         resident=str(row.resident_id) if row.resident_id else None,
+        weight=row.weight,
     )
 
 
@@ -361,6 +413,7 @@ def edit_item(
     item.tier = _tier_for(item, clinician)
     item.interpreter = not _speaks(clinician, item.language)
     item.kept = False
+    item.deferred = False  # placed by hand this week after all
     item.booking = None  # a moved item is booked anew on acceptance; the old booking goes
     item.edited_by = actor
     item.save()
@@ -381,7 +434,10 @@ def _refresh_share(plan: Plan) -> None:
     total = plan.items.count()
     named = plan.items.filter(tier=PlanItem.Tier.NAMED).count()
     plan.named_share = named / total if total else 0.0
-    plan.save(update_fields=["named_share"])
+    contacts = plan.items.aggregate(n=Sum("weight"))["n"] or 0
+    named_contacts = plan.items.filter(tier=PlanItem.Tier.NAMED).aggregate(n=Sum("weight"))["n"]
+    plan.contact_share = (named_contacts or 0) / contacts if contacts else 0.0
+    plan.save(update_fields=["named_share", "contact_share"])
 
 
 @transaction.atomic

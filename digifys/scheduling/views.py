@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -248,7 +248,8 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- The week planner (coordinators) --------------------------------------------------------------
 
-PLAN_PAGE_SIZE = 100
+PLAN_PHYSICIANS_PER_PAGE = 12
+PLAN_OPEN_PAGE_SIZE = 25
 PLAN_WEEKS_AHEAD = 4
 WORK_REQUEST_ROLES = (Role.PHYSICIAN, Role.NURSE, Role.COORDINATOR)
 
@@ -308,7 +309,7 @@ def _plan_filters(request: HttpRequest) -> dict:
         return parse_id(request.GET.get(name, ""))
 
     tier = request.GET.get("tier", "")
-    valid = set(PlanItem.Tier.values) | {"unassigned"}
+    valid = set(PlanItem.Tier.values) | {"unassigned", "deferred"}
     return {
         "unit": number("unit"),
         "clinician": number("clinician"),
@@ -326,7 +327,10 @@ def _item_row(item: PlanItem, absences_of: dict) -> dict:
         "local_start": item.starts_at.astimezone(zone) if item.starts_at else None,
         "local_end": item.ends_at.astimezone(zone) if item.ends_at else None,
         "day": item.starts_at.astimezone(STOCKHOLM).date() if item.starts_at else None,
-        "other_zone": zone_name != STOCKHOLM_NAME,
+        # "Their time" only where their clock differs from Stockholm's (Madrid's does not).
+        "other_zone": bool(item.starts_at)
+        and item.starts_at.astimezone(zone).utcoffset()
+        != item.starts_at.astimezone(STOCKHOLM).utcoffset(),
         "zone": zone_name,
         "explanation": plan_explanations.explain(item, absences_of),
     }
@@ -338,9 +342,34 @@ def _plan_items(plan: Plan):
     )
 
 
+def _week_calendar(plan: Plan, items, page_items, absences_of) -> tuple[list, list]:
+    """(days, rows): the week's days as columns and one row per physician of PAGE_ITEMS, each
+    with the physician's items of every day (Stockholm days, in time order)."""
+    first = plan.week_start
+    weekend = items.filter(
+        starts_at__gte=planning.horizon_start_of(first) + datetime.timedelta(days=5)
+    ).exists()
+    days = [first + datetime.timedelta(days=n) for n in range(7 if weekend else 5)]
+    rows: dict[int, dict] = {}
+    for item in page_items:
+        row = rows.setdefault(
+            item.clinician_id,
+            {"physician": item.clinician, "days": {d: [] for d in days}, "zone": ""},
+        )
+        entry = _item_row(item, absences_of)
+        if entry["other_zone"]:
+            row["zone"] = entry["zone"]
+        row["days"].setdefault(entry["day"], []).append(entry)
+    ordered = sorted(rows.values(), key=lambda r: (r["physician"].name, r["physician"].pk))
+    for row in ordered:
+        row["cells"] = [(day, row["days"].get(day, [])) for day in days]
+    return days, ordered
+
+
 @login_required
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
-    """The coordinator's review of a plan: summary, unplaced items first, then day by day."""
+    """The coordinator's review of a plan: a week calendar of physicians (rows) and days
+    (columns), coloured and labelled by tier; items not placed and moved to a later week first."""
     require_role(request.user, Role.COORDINATOR)
     plan = get_object_or_404(Plan.objects.select_related("created_by", "accepted_by"), pk=pk)
     filters = _plan_filters(request)
@@ -350,46 +379,73 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
     if filters["clinician"]:
         items = items.filter(clinician_id=filters["clinician"])
     if filters["tier"] == "unassigned":
-        items = items.filter(clinician__isnull=True)
+        items = items.filter(clinician__isnull=True, deferred=False)
+    elif filters["tier"] == "deferred":
+        items = items.filter(deferred=True)
     elif filters["tier"]:
         items = items.filter(tier=filters["tier"])
-    items = items.order_by(F("starts_at").asc(nulls_first=True), "pk")
-    page = Paginator(items, PLAN_PAGE_SIZE).get_page(request.GET.get("page"))
-    page_items = list(page.object_list)
-    absences_of = plan_explanations.absences_for(page_items, plan.week_start)
-    rows = [_item_row(item, absences_of) for item in page_items]
+    # Open items (not placed, or moved to a later week) are listed above the calendar.
+    open_items = items.filter(clinician__isnull=True).order_by("deferred", "earliest_at", "pk")
+    open_page = Paginator(open_items, PLAN_OPEN_PAGE_SIZE).get_page(request.GET.get("open"))
+    open_list = list(open_page.object_list)
+    # The calendar pages by physician: every item of a physician's week on one page.
+    placed = items.filter(clinician__isnull=False)
+    physician_ids = list(
+        StaffProfile.objects.filter(pk__in=placed.values("clinician_id"))
+        .order_by("user__last_name", "user__first_name", "pk")
+        .values_list("pk", flat=True)
+    )
+    page = Paginator(physician_ids, PLAN_PHYSICIANS_PER_PAGE).get_page(request.GET.get("page"))
+    page_items = list(
+        placed.filter(clinician_id__in=list(page.object_list)).order_by("starts_at", "pk")
+    )
+    absences_of = plan_explanations.absences_for(open_list + page_items, plan.week_start)
+    days, calendar_rows = _week_calendar(plan, plan.items.all(), page_items, absences_of)
+    shown = open_list + page_items
     # Organisation data only (who, where, when): one read per resident named on the page.
     audit.record_many(
         actor=request.user,
         action="read",
-        residents=list({i.resident_id: i.resident for i in page_items if i.resident_id}.values()),
+        residents=list({i.resident_id: i.resident for i in shown if i.resident_id}.values()),
         object_type="plan",
         purpose="administration",
         request=request,
     )
     all_items = plan.items.all()
     counts = dict(all_items.values_list("tier").annotate(n=Count("pk")).values_list("tier", "n"))
-    total = sum(counts.values())
-    unassigned = all_items.filter(clinician__isnull=True).count()
+    total = all_items.count()
+    rounds = all_items.filter(kind=PlanItem.Kind.ROUND)
     tiers = [
         {"value": value, "label": label, "count": counts.get(value, 0)}
         for value, label in PlanItem.Tier.choices
     ]
     query = request.GET.copy()
     query.pop("page", None)
+    open_query = request.GET.copy()
+    open_query.pop("open", None)
     context = {
         "plan": plan,
         "page": page,
-        "rows": rows,
+        "open_page": open_page,
+        "open_rows": [_item_row(item, absences_of) for item in open_list],
+        "days": days,
+        "calendar_rows": calendar_rows,
         "filters": filters,
         "query": query.urlencode(),
+        "open_query": open_query.urlencode(),
         "total": total,
-        "unassigned": unassigned,
+        "unassigned": all_items.filter(clinician__isnull=True, deferred=False).count(),
+        "deferred": all_items.filter(deferred=True).count(),
         "tiers": tiers,
+        "rounds_total": rounds.count(),
+        "rounds_named": rounds.filter(tier=PlanItem.Tier.NAMED).count(),
+        "rounds_locum": rounds.filter(tier=PlanItem.Tier.LOCUM).count(),
         "kept": all_items.filter(kept=True).count(),
         "interpreters": all_items.filter(interpreter=True).count(),
         "named_percent": round(plan.named_share * 100, 1),
         "bound_percent": round(plan.upper_bound * 100, 1),
+        "contact_percent": round(plan.contact_share * 100, 1),
+        "contact_bound_percent": round(plan.contact_bound * 100, 1),
         "units": Organisation.objects.filter(
             pk__in=all_items.values("unit_id").distinct()
         ).select_related("parent"),
@@ -424,7 +480,8 @@ def plan_accept(request: HttpRequest, pk: int) -> HttpResponse:
         "bookings": items.exclude(kind=PlanItem.Kind.ROUND).filter(booking__isnull=True).count(),
         "rounds": items.filter(kind=PlanItem.Kind.ROUND).count(),
         "kept": items.filter(booking__isnull=False).count(),
-        "unassigned": plan.items.filter(clinician__isnull=True).count(),
+        "unassigned": plan.items.filter(clinician__isnull=True, deferred=False).count(),
+        "deferred": plan.items.filter(deferred=True).count(),
     }
     return render(request, "scheduling/plan_accept.html", context, status=400 if errors else 200)
 
@@ -531,8 +588,13 @@ def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     item = _plan_items(item.plan).get(pk=item.pk)
                     absences_of = plan_explanations.absences_for([item], item.plan.week_start)
                     _audit_item(request, item)
-                    context = {"row": _item_row(item, absences_of), "editable": True}
-                    return render(request, "scheduling/plan.html#item", context)
+                    # The moved item says its day: it stays in place until the page reloads.
+                    context = {
+                        "row": _item_row(item, absences_of),
+                        "editable": True,
+                        "show_day": True,
+                    }
+                    return render(request, "scheduling/plan.html#entry", context)
                 messages.success(request, _("The item was moved."))
                 return redirect("scheduling:plan", pk=item.plan_id)
     _audit_item(request, item)

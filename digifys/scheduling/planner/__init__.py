@@ -7,11 +7,14 @@ from .engine import (
     Item,
     Plan,
     Window,
+    contact_share,
+    contact_upper_bound,
     first_available,
     greedy,
     named_upper_bound,
     optimise,
     replan,
+    rounds_lost_avoidably,
 )
 
 __all__ = [
@@ -21,9 +24,12 @@ __all__ = [
     "Item",
     "Plan",
     "Window",
+    "contact_share",
+    "contact_upper_bound",
     "first_available",
     "greedy",
     "named_upper_bound",
     "optimise",
     "replan",
+    "rounds_lost_avoidably",
 ]

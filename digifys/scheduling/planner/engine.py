@@ -18,8 +18,8 @@ Three methods:
   other, locum), a speaker before an interpreter, the earliest slot within a tier. It is myopic:
   a physician's time goes to another panel's deputy work that happens to be due earlier, and
   long items crowd out several short ones.
-* `optimise` - lexicographic: first maximise the number of items done by their named physician,
-  then by the deputy, then fill in the rest.
+* `optimise` - lexicographic: first maximise the resident contacts done by their named physician,
+  then by the deputy, then fill in the rest (see Objective below).
 
 Why the optimiser is fast: the named tier decomposes exactly. An item's named physician is one
 clinician, and named items only compete for that clinician's own time, so "most items to their
@@ -61,9 +61,17 @@ CP-SAT proves for each overloaded physician (its models are relaxations of, or e
 single-clinician problem), so its `upper_bound` equals the optimum when every subproblem is
 proven optimal, which is the case on all synthetic regions measured (`docs/performance.md`).
 
-Objective, honestly stated: the count of items, so a named physician short of time drops one
-long item (say a 90-minute round) before several short ones. Every tier below the named one is
-filled greedily and is not optimised beyond the deputy tier.
+Objective (issue 15 section 5): each item is valued by the resident contacts it gives
+(`Item.weight`: a ward round counts for every resident on its agenda, anything else one), so a
+named physician short of time keeps a 90-minute round of twelve residents and lets short
+follow-ups go to the deputy. Items that may wait (`Item.deferrable`, e.g. a medication review
+due in three weeks) are planned only after the named and deputy tiers of the items due this
+week, and one the named physician cannot take moves to a later week (`Assignment.deferred`)
+rather than away from them. The tiers are strictly ordered: named, deputy, team, other, locum.
+The price is paid in the count of items: keeping a round costs the named physician several
+short items, so the named share of items ends below the item-count bound
+(`named_upper_bound`); `docs/performance.md` reports both. Below the deputy tier the items go
+through the greedy and are not optimised further.
 """
 
 from __future__ import annotations
@@ -113,6 +121,12 @@ class Item:
     language: str = "sv"
     fixed_start: int | None = None
     resident: str | None = None
+    # Continuity value: the resident contacts the item gives (a ward round: every resident on
+    # its agenda; anything else: one).
+    weight: int = 1
+    # Due after this week (a medication review due in three weeks): may move to a later week
+    # rather than leave its named physician.
+    deferrable: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,10 @@ class Assignment:
     # For the deputy the same vocabulary, plus "not_needed" when the named physician got the item.
     deputy_status: str
     kept: bool = False
+    # Moved to a later week to stay with the named physician (clinician_id is then None), and
+    # the item (a ward round of the named physician) whose time it left free, if any.
+    deferred: bool = False
+    deferred_for: str | None = None
 
 
 @dataclass
@@ -134,6 +152,9 @@ class Plan:
     assignments: dict[str, Assignment]
     seconds: float
     upper_bound: float
+    # The best named share of resident contacts (items weighted by `Item.weight`) any feasible
+    # plan could reach; 0.0 when the method does not compute it.
+    contact_bound: float = 0.0
 
     def named_share(self) -> float:
         """Return the share of all items assigned to their named physician."""
@@ -152,6 +173,19 @@ class Plan:
     def interpreters(self) -> int:
         """Return the number of assigned items that need an interpreter."""
         return sum(1 for a in self.assignments.values() if a.clinician_id and a.interpreter)
+
+    def deferred(self) -> int:
+        """Return the number of items moved to a later week."""
+        return sum(1 for a in self.assignments.values() if a.deferred)
+
+
+def contact_share(plan: Plan, items: Sequence[Item], tier: str = "named") -> float:
+    """Return the share of all resident contacts (items weighted by `weight`) done in TIER."""
+    total = sum(i.weight for i in items)
+    if not total:
+        return 0.0
+    done = sum(i.weight for i in items if plan.assignments[i.id].tier == tier)
+    return done / total
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,6 +349,7 @@ class _Book:
         self.by_id = {c.id: c for c in clinicians}
         self.placed: dict[str, tuple[str, int]] = {}
         self.kept: dict[str, Assignment] = {}
+        self.deferred: dict[str, str | None] = {}  # item id -> the round it made room for
 
     def place(self, item: Item, clinician_id: str, start: int) -> None:
         self.placed[item.id] = (clinician_id, start)
@@ -343,8 +378,9 @@ class _Book:
                 deputy_status = _status(item.deputy, item, self.fresh, self.known)
             if cid is None:
                 out[item.id] = Assignment(
-                    item.id, None, None, None, False, named_status, deputy_status
-                )
+                    item.id, None, None, None, False, named_status, deputy_status,
+                    deferred=item.id in self.deferred, deferred_for=self.deferred.get(item.id),
+                )  # fmt: skip
             else:
                 c = self.by_id[cid]
                 out[item.id] = Assignment(
@@ -503,7 +539,10 @@ def _complete(cal: _Calendar, fitting, chosen: dict[int, list]) -> dict[str, int
     for item, _ in fitting:
         if item.id in out:
             trial.book(out[item.id], item.duration)
-    rest = sorted((i for i, _ in fitting if i.id not in out), key=lambda i: (i.duration, _edf(i)))
+    rest = sorted(
+        (i for i, _ in fitting if i.id not in out),
+        key=lambda i: (-i.weight / i.duration, i.duration, _edf(i)),
+    )
     for item in rest:
         start = trial.fit(item)
         if start is not None:
@@ -542,17 +581,28 @@ def _best_subset(
     if not fitting:
         return {}, 0, True
     plain = [i for i, _ in fitting]
+    weight = {i.id: i.weight for i in plain}
+
+    def value(chosen: dict[str, int]) -> int:
+        return sum(weight[iid] for iid in chosen)
+
     edf = _greedy_subset(cal, plain, _edf)
     if len(edf) == len(fitting):
-        return edf, len(fitting), True
-    spt = _greedy_subset(cal, plain, lambda i: (i.duration, i.deadline, i.id))
-    hint = spt if len(spt) > len(edf) else edf
+        return edf, value(edf), True
+    hint = edf
+    orders = [lambda i: (i.duration, i.deadline, i.id)]
+    if len(set(weight.values())) > 1:
+        orders.append(lambda i: (-i.weight / i.duration, i.deadline, i.id))
+    for order in orders:
+        trial = _greedy_subset(cal, plain, order)
+        if value(trial) > value(hint):
+            hint = trial
     ceiling, routed = _lp_bound(cal, fitting)
-    if len(hint) < ceiling:
+    if value(hint) < ceiling:
         rounded = _round(cal, fitting, routed)
-        if len(rounded) > len(hint):
+        if value(rounded) > value(hint):
             hint = rounded
-    if len(hint) >= ceiling:
+    if value(hint) >= ceiling:
         return hint, ceiling, True
     if time_limit <= 0.01:
         return hint, ceiling, False
@@ -564,7 +614,7 @@ def _best_subset(
     classes: dict[tuple, list[Item]] = defaultdict(list)
     options_of: dict[tuple, list[tuple[int, int, int]]] = {}
     for item, cands in fitting:
-        key = (item.duration, item.fixed_start, tuple(cands))
+        key = (item.duration, item.fixed_start, item.weight, tuple(cands))
         classes[key].append(item)
         options_of[key] = cands
     hinted: dict[tuple[tuple, int], int] = defaultdict(int)
@@ -616,7 +666,7 @@ def _best_subset(
         for day, entries in per_day.items():
             if sum(d * top for _, d, top in entries) > cal.left(day):
                 model.add(sum(d * v for v, d, _ in entries) <= cal.left(day))
-    total = sum(v for v, *_ in counts)
+    total = sum(key[2] * v for v, key, *_ in counts)
     # The relaxation's bound as a row: CP-SAT stops as soon as it reaches it.
     model.add(total <= ceiling)
     model.maximize(total)
@@ -634,14 +684,14 @@ def _best_subset(
         for _ in range(solver.value(var)):
             by_seg[k].append((pool[key].pop(), lo, hi))
     out = _complete(cal, fitting, by_seg)
-    if len(out) < len(hint):
+    if value(out) < value(hint):
         out = hint
     rest = time_limit - solver.wall_time
-    if len(out) < bound and rest > 0.05:
+    if value(out) < bound and rest > 0.05:
         # The bin model's choice could not be sequenced in full (a round splits a window, or
         # release times inside a window): fall back to the exact interval model, warm-started.
         out, bound = _exact_subset(cal, fitting, out, bound, time_limit=rest, workers=workers)
-    return out, max(bound, len(out)), len(out) == bound
+    return out, max(bound, value(out)), value(out) == bound
 
 
 def _exact_subset(cal: _Calendar, fitting, hint: dict[str, int], ceiling: int, *,
@@ -665,6 +715,7 @@ def _exact_subset(cal: _Calendar, fitting, hint: dict[str, int], ceiling: int, *
             if not isinstance(start, int):
                 model.add_hint(start, h if inside else lo)
             choice.append((item, b, start))
+    weight = {item.id: item.weight for item, _ in fitting}
     for item, _ in fitting:
         model.add_at_most_one(b for i, b, _ in choice if i is item)
     for intervals in per_seg.values():
@@ -673,7 +724,7 @@ def _exact_subset(cal: _Calendar, fitting, hint: dict[str, int], ceiling: int, *
     if cal.cap is not None:
         for day, entries in per_day.items():
             model.add(sum(d * b for b, d in entries) <= cal.left(day))
-    total = sum(b for _, b, _ in choice)
+    total = sum(item.weight * b for item, b, _ in choice)
     model.add(total <= ceiling)
     model.maximize(total)
     solver = cp_model.CpSolver()
@@ -688,7 +739,8 @@ def _exact_subset(cal: _Calendar, fitting, hint: dict[str, int], ceiling: int, *
         for item, b, start in choice
         if solver.boolean_value(b)
     }
-    return (out if len(out) > len(hint) else hint), bound
+    better = sum(weight[i] for i in out) > sum(weight[i] for i in hint)
+    return (out if better else hint), bound
 
 
 # --------------------------------------------------------------------------------------------
@@ -698,9 +750,10 @@ def _exact_subset(cal: _Calendar, fitting, hint: dict[str, int], ceiling: int, *
 def _lp_bound(
     cal: _Calendar, fitting: Sequence[tuple[Item, list[tuple[int, int, int]]]]
 ) -> tuple[int, dict[str, int]]:
-    """Bound the number of FITTING items CAL can take by a linear relaxation (a min-cost flow).
+    """Bound the value (summed weights) of FITTING items CAL can take by a linear relaxation.
 
-    Source -> item (capacity = duration, unit profit 1/duration: a whole item is worth 1) ->
+    A min-cost flow: source -> item (capacity = duration, unit profit weight/duration: a whole
+    item is worth its weight) ->
     each segment it fits in (capacity = length) -> its day (capacity = minutes left that day) ->
     sink, plus a zero-cost bypass so that minutes may stay unused. Items may split and the order
     inside a segment is ignored, so the optimum bounds the real count from above. Also returns
@@ -719,7 +772,7 @@ def _lp_bound(
     for item, cands in fitting:
         d = item.duration
         inode, nodes = nodes, nodes + 1
-        profit = -(-scale // d)  # rounded up keeps the bound valid
+        profit = -(-scale * item.weight // d)  # rounded up keeps the bound valid
         item_arcs.append(
             (flow.add_arc_with_capacity_and_unit_cost(source, inode, d, -profit), profit)
         )
@@ -742,39 +795,148 @@ def _lp_bound(
     flow.set_node_supply(source, total)
     flow.set_node_supply(sink, -total)
     if flow.solve() != flow.OPTIMAL:  # pragma: no cover - the bypass makes it always feasible
-        return len(fitting), {}
+        return sum(i.weight for i, _ in fitting), {}
     value = sum(flow.flow(arc) * profit for arc, profit in item_arcs)
     routed = {iid: k for iid, arc, k, d in seg_arcs if flow.flow(arc) == d}
-    return min(len(fitting), math.floor(value / scale + 1e-9)), routed
+    whole = sum(i.weight for i, _ in fitting)
+    return min(whole, math.floor(value / scale + 1e-9)), routed
 
 
-def _named_bounds(items: Sequence[Item], clinicians: Sequence[Clinician]) -> dict[str, int]:
-    """Return, per named physician, an upper bound on the panel items they can do."""
+def _named_bounds(
+    items: Sequence[Item], clinicians: Sequence[Clinician], *, weighted: bool = False
+) -> dict[str, int]:
+    """Return, per named physician, an upper bound on the panel items they can do.
+
+    WEIGHTED: bound the resident contacts (summed `Item.weight`) instead of the item count.
+    """
     cals = _calendars(clinicians)
     panels: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         if item.named in cals:
+            if not weighted and item.weight != 1:
+                item = replace(item, weight=1)
             panels[item.named].append(item)
     bounds: dict[str, int] = {}
     for pid, panel in panels.items():
         cal = cals[pid]
         fitting = [(i, c) for i in panel if (c := cal.candidates(i))]
         if len(_greedy_subset(cal, [i for i, _ in fitting], _edf)) == len(fitting):
-            bounds[pid] = len(fitting)  # everything that fits on its own fits together
+            # Everything that fits on its own fits together.
+            bounds[pid] = sum(i.weight for i, _ in fitting)
         else:
             bounds[pid] = _lp_bound(cal, fitting)[0]
     return bounds
 
 
 def named_upper_bound(items: Sequence[Item], clinicians: Sequence[Clinician]) -> float:
-    """Return the best named share any feasible plan could reach (a relaxation)."""
+    """Return the best named share of items any feasible plan could reach (a relaxation)."""
     if not items:
         return 0.0
     return sum(_named_bounds(items, clinicians).values()) / len(items)
 
 
+def contact_upper_bound(items: Sequence[Item], clinicians: Sequence[Clinician]) -> float:
+    """Return the best named share of resident contacts any feasible plan could reach."""
+    total = sum(i.weight for i in items)
+    if not total:
+        return 0.0
+    return sum(_named_bounds(items, clinicians, weighted=True).values()) / total
+
+
+def rounds_lost_avoidably(
+    plan: Plan, items: Sequence[Item], clinicians: Sequence[Clinician]
+) -> list[str]:
+    """Return the rounds PLAN gives to a locum although the named physician or the deputy could
+    take them at their time by moving only deferrable items (or moving nothing)."""
+    by_id = {c.id: c for c in clinicians}
+    assignments = plan.assignments
+    item_of = {i.id: i for i in items}
+    kept: dict[str, list[Item]] = defaultdict(list)  # clinician -> items that cannot move
+    for item in items:
+        a = assignments[item.id]
+        if a.clinician_id is not None and not item.deferrable:
+            kept[a.clinician_id].append(item)
+    lost = []
+    for item in items:
+        a = assignments[item.id]
+        if item.kind != "round" or a.tier != "locum":
+            continue
+        for who in (item.named, item.deputy):
+            c = by_id.get(who) if who else None
+            if c is None or not c.licensed:
+                continue
+            cal = _Calendar(c)
+            for other in kept[who]:
+                start = assignments[other.id].start
+                cal.book(start, item_of[other.id].duration)
+            if cal.fit(item) is not None:
+                lost.append(item.id)
+                break
+    return lost
+
+
 # --------------------------------------------------------------------------------------------
 # Optimiser
+
+
+def _solve_tier(
+    book: _Book,
+    cals: dict[str, _Calendar],
+    items: list[Item],
+    attr: str,
+    *,
+    deadline: float,
+    share: float,
+    workers: int,
+    proven: dict[str, int] | None,
+) -> None:
+    """Give each clinician named in ATTR ("named" or "deputy") of ITEMS the most valuable
+    subset of their items that fits the time left, one independent subproblem each."""
+    groups: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        who = getattr(item, attr)
+        if who in cals:
+            groups[who].append(item)
+    # Easy clinicians first (no solver); then split the time left among the hard ones in
+    # proportion to their size.
+    hard: list[str] = []
+    for who, group in groups.items():
+        cal = cals[who]
+        fitting = [i for i in group if cal.fit(i) is not None]
+        chosen = _greedy_subset(cal, fitting, _edf)
+        if len(chosen) == len(fitting):
+            for item in fitting:
+                cal.book(chosen[item.id], item.duration)
+                book.place(item, who, chosen[item.id])
+            if proven is not None:
+                proven[who] = sum(i.weight for i in fitting)
+        else:
+            hard.append(who)
+    # The hard ones are independent: solve them side by side, one single-threaded CP-SAT per
+    # core (tiny models gain little from a parallel portfolio), biggest first, each with a
+    # share of the time left in proportion to its size.
+    avail = max(0.0, deadline - time.perf_counter()) * share
+    size = sum(len(groups[w]) for w in hard) or 1
+    threads = max(1, min(workers, len(hard)))
+    hard.sort(key=lambda w: -len(groups[w]))
+
+    def solve(who: str):
+        limit = min(avail, avail * threads * len(groups[who]) / size)
+        return _best_subset(cals[who], groups[who], time_limit=limit, workers=1)
+
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            results = list(pool.map(solve, hard))
+    else:
+        results = [solve(who) for who in hard]
+    for who, (chosen, bound, _) in zip(hard, results, strict=True):
+        cal = cals[who]
+        for item in groups[who]:
+            if item.id in chosen:
+                cal.book(chosen[item.id], item.duration)
+                book.place(item, who, chosen[item.id])
+        if proven is not None:
+            proven[who] = bound
 
 
 def _optimise_into(
@@ -786,59 +948,51 @@ def _optimise_into(
     workers: int,
     proven: dict[str, int] | None,
 ) -> None:
-    """Plan TODO on CALS (lexicographic: named, deputy, the rest) and record it in BOOK."""
-    left = list(todo)
-    for phase, attr in enumerate(("named", "deputy")):
-        groups: dict[str, list[Item]] = defaultdict(list)
-        for item in left:
-            who = getattr(item, attr)
-            if who in cals:
-                groups[who].append(item)
-        # Easy clinicians first (no solver); then split the time left among the hard ones
-        # in proportion to their size.
-        hard: list[str] = []
-        for who, group in groups.items():
-            cal = cals[who]
-            fitting = [i for i in group if cal.fit(i) is not None]
-            chosen = _greedy_subset(cal, fitting, _edf)
-            if len(chosen) == len(fitting):
-                for item in fitting:
-                    cal.book(chosen[item.id], item.duration)
-                    book.place(item, who, chosen[item.id])
-                if phase == 0 and proven is not None:
-                    proven[who] = len(fitting)
-            else:
-                hard.append(who)
-        # The hard ones are independent: solve them side by side, one single-threaded CP-SAT
-        # per core (tiny models gain little from a parallel portfolio), biggest first, each
-        # with a share of the time left in proportion to its size.
-        share = 0.75 if phase == 0 else 0.6
-        avail = max(0.0, deadline - time.perf_counter()) * share
-        size = sum(len(groups[w]) for w in hard) or 1
-        threads = max(1, min(workers, len(hard)))
-        hard.sort(key=lambda w: -len(groups[w]))
+    """Plan TODO on CALS and record it in BOOK. Lexicographic, each tier before the next:
 
-        def solve(who: str, avail=avail, size=size, threads=threads, groups=groups):
-            limit = min(avail, avail * threads * len(groups[who]) / size)
-            return _best_subset(cals[who], groups[who], time_limit=limit, workers=1)
-
-        if threads > 1:
-            with ThreadPoolExecutor(threads) as pool:
-                results = list(pool.map(solve, hard))
+    1. the named physician, items due this week, valued by the resident contacts they give
+       (a ward round counts for every resident on its agenda), so a round outweighs the short
+       items that would fill its time;
+    2. the deputy, the rounds the named physician cannot take;
+    3. the named physician again, items that may wait (deferrable), in the time left - so an
+       item with slack never keeps a round from its named physician or deputy;
+    4. the deputy, the other items due this week;
+    5. a deferrable item the named physician cannot take this week moves to a later week
+       (it stays with them) instead of going to anyone else;
+    6. the rest (team, other physicians, locums in that order) through the greedy.
+    """
+    now = [i for i in todo if not i.deferrable]
+    later = [i for i in todo if i.deferrable]
+    _solve_tier(book, cals, now, "named", deadline=deadline, share=0.6, workers=workers,
+                proven=proven)  # fmt: skip
+    # A round the named physician cannot take goes to the deputy before anything that may
+    # wait is planned, so no deferrable item ever keeps a deputy from a round.
+    left = [i for i in now if i.id not in book.placed and i.kind == "round"]
+    _solve_tier(book, cals, left, "deputy", deadline=deadline, share=0.4, workers=workers,
+                proven=None)  # fmt: skip
+    _solve_tier(book, cals, later, "named", deadline=deadline, share=0.5, workers=workers,
+                proven=None)  # fmt: skip
+    left = [i for i in now if i.id not in book.placed]
+    _solve_tier(book, cals, left, "deputy", deadline=deadline, share=0.5, workers=workers,
+                proven=None)  # fmt: skip
+    rest = [i for i in now if i.id not in book.placed]
+    rounds: dict[str, list[tuple[int, int, str]]] = defaultdict(list)  # named -> placed rounds
+    for item in now:
+        got = book.placed.get(item.id)
+        if item.kind == "round" and got is not None and got[0] == item.named:
+            rounds[item.named].append((item.weight, got[1], item.id))
+    for item in later:
+        if item.id in book.placed:
+            continue
+        if item.named in cals:
+            # The named physician's biggest round in the item's time is what it made room for.
+            mine = [r for r in rounds.get(item.named, ()) if item.earliest <= r[1] < item.deadline]
+            best = max(mine, key=lambda r: (r[0], -r[1]), default=None)
+            book.deferred[item.id] = best[2] if best else None
         else:
-            results = [solve(who) for who in hard]
-        for who, (chosen, bound, _) in zip(hard, results, strict=True):
-            cal = cals[who]
-            for item in groups[who]:
-                if item.id in chosen:
-                    cal.book(chosen[item.id], item.duration)
-                    book.place(item, who, chosen[item.id])
-            if phase == 0 and proven is not None:
-                proven[who] = bound
-        left = [i for i in left if i.id not in book.placed]
-
+            rest.append(item)  # no named physician who could take it later
     tiers = _Tiers(cals)
-    for item in sorted(left, key=_edf):
+    for item in sorted(rest, key=_edf):
         got = tiers.place(item)
         if got is not None:
             book.place(item, got[0].clinician.id, got[1])
@@ -851,7 +1005,9 @@ def optimise(
     time_limit: float = 10.0,
     workers: int = 2,
 ) -> Plan:
-    """Plan for maximal continuity: most items to the named physician, then the deputy."""
+    """Plan for maximal continuity: most resident contacts with the named physician, then the
+    deputy, then the team, other physicians and last locums; items that may wait move to a
+    later week rather than away from the named physician."""
     t0 = time.perf_counter()
     cals = _calendars(clinicians)
     book = _Book(items, clinicians)
@@ -861,10 +1017,24 @@ def optimise(
     )
     assignments = book.assignments()
     seconds = time.perf_counter() - t0
+    # The proven bounds hold for a physician's whole panel only when none of it may wait
+    # (deferrable items are planned in a later phase); then the weighted bound is also the
+    # count bound when every item weighs one.
+    later = {i.named for i in items if i.deferrable}
+    heavy = {i.named for i in items if i.weight != 1}
     relaxed = _named_bounds(items, clinicians)
-    bound = sum(min(n, proven.get(pid, n)) for pid, n in relaxed.items())
+    bound = sum(
+        min(n, proven[pid]) if pid in proven and pid not in later | heavy else n
+        for pid, n in relaxed.items()
+    )
+    weighted = _named_bounds(items, clinicians, weighted=True)
+    contacts = sum(
+        min(n, proven[pid]) if pid in proven and pid not in later else n
+        for pid, n in weighted.items()
+    )
+    total = sum(i.weight for i in items)
     upper = bound / len(items) if items else 0.0
-    return Plan("optimiser", assignments, seconds, upper)
+    return Plan("optimiser", assignments, seconds, upper, contacts / total if total else 0.0)
 
 
 def replan(
@@ -897,4 +1067,7 @@ def replan(
     _optimise_into(book, cals, todo, deadline=t0 + time_limit, workers=workers, proven=None)
     assignments = book.assignments()
     seconds = time.perf_counter() - t0
-    return Plan("optimiser", assignments, seconds, named_upper_bound(items, clinicians))
+    return Plan(
+        "optimiser", assignments, seconds, named_upper_bound(items, clinicians),
+        contact_upper_bound(items, clinicians),
+    )  # fmt: skip

@@ -17,10 +17,11 @@ What makes the week realistic, and the problem not trivial:
   Tuesday 8 December, and Andalusia also the Monday after Constitution Day (7 December).
 * Some physicians are on vacation the whole week or part of it, some work part time, every day
   has a few existing bookings cut out of the windows, and planned time is capped per day.
-* Units have a weekly digital round at a fixed start with the unit's named physician. Residents
-  have follow-ups (due within 0-3 days), medication reviews (simple or in-depth, with a
-  deadline), family meetings (afternoons, relatives' time); a few need Finnish, Arabic,
-  Spanish or Somali.
+* Units have a weekly digital round at a fixed start with the unit's named physician; it counts
+  for every resident of the unit (`Item.weight`). Residents have follow-ups (due within 0-3
+  days), medication reviews (simple or in-depth; half due this week, half due in one to three
+  weeks and so `deferrable`), family meetings (afternoons, relatives' time); a few need
+  Finnish, Arabic, Spanish or Somali.
 * Panel sizes vary, so some named physicians have more panel work than free time.
 * Locums (a staffing agency) have plenty of time but no continuity; one physician still awaits
   a Swedish licence (legitimation) and may not be planned.
@@ -31,6 +32,7 @@ from __future__ import annotations
 import datetime
 import functools
 import random
+import zlib
 
 from .engine import DAY, Clinician, Item, Window
 
@@ -222,9 +224,12 @@ def _region(name: str, residents: int, rng: random.Random) -> tuple[list[Item], 
         if options:
             s, e = rng.choice(options)
             taken.append((s, e))
+            # The round is the unit's contact with its named physician: it counts for every
+            # resident on the agenda (the whole unit).
             items.append(
-                Item(f"{uid}-round", "round", duration, s, e, named, deputy, team, "sv", s)
-            )
+                Item(f"{uid}-round", "round", duration, s, e, named, deputy, team, "sv", s,
+                     weight=size)
+            )  # fmt: skip
         for r in range(size):
             rid = f"{uid}-r{r:02d}"
             lang = _pick(rng, LANGUAGES)
@@ -250,7 +255,15 @@ def _region(name: str, residents: int, rng: random.Random) -> tuple[list[Item], 
             if rng.random() < 0.16:
                 dur = 45 if rng.random() < 0.3 else 20  # in-depth or simple review
                 last = rng.choice((2, 3, 4, 4))
-                add("medication_review", dur, 0, last * DAY + 18 * HOUR, 0)
+                if zlib.crc32(rid.encode()) % 2:
+                    add("medication_review", dur, 0, last * DAY + 18 * HOUR, 0)
+                else:
+                    # Due in one to three weeks: may wait for a later week (its own draw, so
+                    # the rest of the week is the same as before this choice existed).
+                    items.append(
+                        Item(f"{rid}-medication_review0", "medication_review", dur, 0,
+                             4 * DAY + 18 * HOUR, *who, deferrable=True)
+                    )  # fmt: skip
             if rng.random() < 0.07:
                 day = rng.randrange(5)
                 if rng.random() < 0.7:

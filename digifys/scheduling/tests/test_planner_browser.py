@@ -54,14 +54,14 @@ def test_a_coordinator_proposes_edits_and_accepts_a_week_plan(world, browser_log
     expect(page.get_by_role("heading", name=f"Plan for week {number}")).to_be_visible()
 
     # Carmen is on vacation: both meetings go to her deputy, and the page says why.
-    greta = page.locator("tbody", has_text="Greta Lind")
+    greta = page.locator("[data-plan-entry]", has_text="Greta Lind")
     expect(greta).to_contain_text("on vacation")
     expect(greta).to_contain_text("→ deputy")
     expect(greta.locator(".badge").first).to_have_text("Deputy")
     assert not _serious(page)
 
     # Move Helge's meeting to Wednesday 13:00 inline.
-    helge = page.locator("tbody", has_text="Helge Nord")
+    helge = page.locator("[data-plan-entry]", has_text="Helge Nord")
     helge.get_by_role("link", name="Edit").click()
     form = page.locator("form.plan-edit")
     expect(form).to_be_visible()
@@ -70,8 +70,8 @@ def test_a_coordinator_proposes_edits_and_accepts_a_week_plan(world, browser_log
     form.get_by_label("Start (Stockholm time)").fill("13:00")
     form.get_by_role("button", name="Move").click()
     expect(page.locator("form.plan-edit")).to_have_count(0)
-    expect(page.locator("tbody", has_text="Helge Nord")).to_contain_text("13:00")
-    expect(page.locator("tbody", has_text="Helge Nord")).to_contain_text("Moved by")
+    expect(page.locator("[data-plan-entry]", has_text="Helge Nord")).to_contain_text("13:00")
+    expect(page.locator("[data-plan-entry]", has_text="Helge Nord")).to_contain_text("Moved by")
 
     page.get_by_role("link", name="Accept plan…").click()
     expect(page.get_by_text("2 bookings will be made.")).to_be_visible()

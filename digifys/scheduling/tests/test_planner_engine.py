@@ -474,7 +474,11 @@ def test_region_scale_acceptance():
     plan = optimise(items, clinicians, time_limit=10)
     assert_feasible(plan, items, clinicians)
     assert_feasible(baseline, items, clinicians)
-    assert plan.named_share() >= 0.99 * plan.upper_bound
+    # Issue 15: the objective is resident contacts, not items. Keeping rounds with their named
+    # physician costs short items and defers reviews, so the item share stays below the
+    # item-count bound (94 % on seed 1; docs/performance.md); the contacts reach their bound.
+    assert plan.named_share() >= 0.93 * plan.upper_bound
+    assert engine.contact_share(plan, items) >= 0.99 * plan.contact_bound
     assert plan.upper_bound <= named_upper_bound(items, clinicians) + 1e-9
     assert plan.named_share() >= baseline.named_share() + 0.20
     assert plan.seconds < 10
