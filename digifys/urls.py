@@ -32,6 +32,7 @@ urlpatterns = [
     path("insights/", include("digifys.insights.urls")),
     path("administration/", include("digifys.administration.urls")),
     path("relatives/", include("digifys.relatives.urls")),
+    path("messages/", include("digifys.messaging.urls")),
     path("accessibility/", include("digifys.accessibility.urls")),
     path("fhir/", include("digifys.fhir.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

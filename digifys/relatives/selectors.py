@@ -115,6 +115,14 @@ class Card:
         return self.link.allows(Scope.MEETINGS)
 
     @property
+    def shows_updates(self) -> bool:
+        return self.link.allows(Scope.UPDATES)
+
+    @property
+    def shows_messages(self) -> bool:
+        return self.link.allows(Scope.MESSAGES)
+
+    @property
     def shared(self) -> list[str]:
         return self.link.consent.scope_labels() if self.link.state == "in_force" else []
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from digifys.accounts.models import Role
 from digifys.consults.models import Consult
 from digifys.directory.models import Organisation
+from digifys.messaging.selectors import unread_count_subquery
 from digifys.orders.models import NurseTask
 from digifys.residents.models import Resident, TreatmentLimitation
 from digifys.residents.selectors import named_physician, with_care_team
@@ -118,6 +119,7 @@ class Row:
     overdue_task_count: int = 0
     latest_order_at: datetime.datetime | None = None  # when the newest open task was ordered
     limitations: list = field(default_factory=list)
+    unread_messages: int = 0  # relatives' messages about the resident not yet read
 
     @property
     def named(self):
@@ -244,6 +246,7 @@ class Worklist:
     attention: int  # of those, rows that need attention
     show: str
     search: str
+    unread_messages: int = 0  # relatives' unread messages about the rows matching the search
 
 
 def _room_key(resident: Resident) -> tuple:
@@ -372,6 +375,7 @@ def unit_worklist(
             **observation_annotations(user),
             open_task_count=_task_count(open_tasks),
             overdue_task_count=_task_count(open_tasks.late(now=now)),
+            unread_messages=unread_count_subquery(user),
             latest_order_at=Subquery(
                 open_tasks.filter(resident=OuterRef("pk"))
                 .order_by()
@@ -411,6 +415,7 @@ def unit_worklist(
             open_task_count=resident.open_task_count,
             overdue_task_count=resident.overdue_task_count,
             latest_order_at=resident.latest_order_at,
+            unread_messages=resident.unread_messages,
             limitations=[
                 TreatmentLimitation.Kind(kind).label
                 for kind in TreatmentLimitation.Kind.values
@@ -427,4 +432,5 @@ def unit_worklist(
         attention=len(attention),
         show=show,
         search=search,
+        unread_messages=sum(row.unread_messages for row in rows),
     )

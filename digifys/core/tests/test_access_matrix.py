@@ -41,6 +41,7 @@ APPS_WITH_ROWS = [
     "insights",
     "administration",
     "relatives",
+    "messaging",
     "accessibility",
     "fhir",
 ]
