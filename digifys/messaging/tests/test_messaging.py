@@ -185,7 +185,7 @@ def test_a_message_goes_to_the_unit_read_answered_and_the_relative_sees_it(world
     nurse.get(reverse("messaging:message", kwargs={"pk": message.pk}))
     message.refresh_from_db()
     assert message.read_by == world.nurse_mala
-    assert "Read" in relative.get(url).content.decode()
+    assert "Read by the unit" in relative.get(url).content.decode()
     html = nurse.get(reverse("worklist:unit", kwargs={"unit_pk": world.unit_mala.pk}))
     assert "unread-badge" not in html.content.decode()
 
