@@ -64,6 +64,7 @@ from digifys.accounts.demo import DEMO_PASSWORD, Login, demo_logins
 from digifys.core.time import STOCKHOLM
 from digifys.directory import geography
 from digifys.directory.models import Organisation
+from digifys.messaging.demo import seed_messages
 from digifys.residents.models import Relative
 from digifys.rounds.demo import seed_round_slots
 from digifys.scheduling.demo import seed_work_requests
@@ -287,6 +288,8 @@ class _Builder:
         seed_round_slots(now=self.now)
         # Open planning requests (family meetings, follow-ups) for the coordinator's week planner.
         seed_work_requests(now=self.now, rng=random.Random(f"planning-{self.seed}"))
+        # Relatives' updates and a conversation with the persona relative (messaging.demo).
+        seed_messages(now=self.now)
         return RegionSummary(
             seed=self.seed,
             scale=self.scale,
