@@ -73,6 +73,7 @@ def seed(relatives: int, nurses: int, units: int) -> dict:
     )
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages name hashed files
     region = make_org(Organisation.Kind.REGION, "Region Västerbotten")
     mala = make_org(Organisation.Kind.MUNICIPALITY, "Malå", region, municipality_code="2418")
     home = make_org(Organisation.Kind.NURSING_HOME, "Malåhemmet", mala, municipality=mala)

@@ -161,7 +161,11 @@ def approve_update(*, actor, update: Update, request=None) -> Update:
     """Approve and publish a pending update (licensed staff who see the resident)."""
     require_role(actor, *APPROVING_ROLES)
     _visible_resident(actor, update.resident_id)
-    update = Update.objects.select_for_update().select_related("unit__parent").get(pk=update.pk)
+    update = (
+        Update.objects.select_for_update(of=("self",))
+        .select_related("unit__parent")
+        .get(pk=update.pk)
+    )
     if update.is_published:
         raise ValidationError(_("This update has already been published."), code="published")
     _publish(actor, update, request)
@@ -237,7 +241,7 @@ def _schedule_deadline_check(message: Message) -> None:
 def _locked_message(actor, message: Message) -> Message:
     _visible_resident(actor, message.resident_id)
     return (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .select_related("unit__parent", "relative__user")
         .get(pk=message.pk)
     )
@@ -366,7 +370,7 @@ def escalate_if_overdue(*, message_id: int, now: datetime.datetime | None = None
     """Escalate an unanswered message past its deadline to the unit's coordinators, once."""
     now = now or timezone.now()
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .select_related("unit__parent")
         .filter(pk=message_id)
         .first()

@@ -197,7 +197,7 @@ def test_a_message_goes_to_the_unit_read_answered_and_the_relative_sees_it(world
     assert "Answered" in page and "Hon har det bra." in page
     note = Notification.objects.get(kind=Notification.Kind.MESSAGE_ANSWERED)
     assert note.recipient == world.relative_with_consent
-    assert note.text == "Your message to Malåhemmet has been answered"
+    assert note.text == "Ditt meddelande till Malåhemmet har besvarats"  # the reader's language
     with pytest.raises(ValidationError):
         services.answer_message(actor=world.nurse_mala, message=message, text="Igen")
 
