@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "digifys.administration",
     "digifys.relatives",
     "digifys.trust",
+    "digifys.messaging",
     "digifys.accessibility",
     "digifys.fhir",
     "digifys.clinicians",
@@ -449,6 +450,11 @@ BOOKING_ACCESS_BEFORE_HOURS = _env_int("BOOKING_ACCESS_BEFORE_HOURS", 12)
 BOOKING_ACCESS_AFTER_HOURS = _env_int("BOOKING_ACCESS_AFTER_HOURS", 24)
 BOOKING_MAX_DAYS_AHEAD = _env_int("BOOKING_MAX_DAYS_AHEAD", 365)
 CONSULT_FOLLOW_UP_DAYS = _env_int("CONSULT_FOLLOW_UP_DAYS", 3)
+
+# A relative's message to a unit is to be answered within this many working days in the unit's
+# calendar (weekends and the unit's public and local holidays are not counted); when it slips, the
+# unit's coordinator is told once (issue #13 §2).
+RELATIVE_MESSAGE_ANSWER_WORKING_DAYS = _env_int("RELATIVE_MESSAGE_ANSWER_WORKING_DAYS", 2)
 
 # Video visits (issue #6). With no STUN/TURN servers the browsers use host candidates, which is
 # enough for the demo on one machine; production sets a TURN server (docs/operations.md).

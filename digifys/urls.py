@@ -33,6 +33,7 @@ urlpatterns = [
     path("administration/", include("digifys.administration.urls")),
     path("relatives/", include("digifys.relatives.urls")),
     path("trust/", include("digifys.trust.urls")),
+    path("messages/", include("digifys.messaging.urls")),
     path("accessibility/", include("digifys.accessibility.urls")),
     path("fhir/", include("digifys.fhir.urls")),
     path("clinicians/", include("digifys.clinicians.urls")),

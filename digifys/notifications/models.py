@@ -356,4 +356,14 @@ MESSAGES = {
         gettext_noop("%(name)s returned your %(kind)s with a comment (%(unit)s)."),
         choices={"kind": _clinician_draft_kinds},
     ),
+    # Relatives' updates and messages (messaging app): the home or unit only, never the resident.
+    "relative_update": Phrase(gettext_noop("There is a new update from %(home)s")),
+    "relative_message": Phrase(gettext_noop("New message from a relative at %(unit)s")),
+    "relative_message_handed": Phrase(
+        gettext_noop("A message from a relative at %(unit)s was handed to you")
+    ),
+    "message_answered": Phrase(gettext_noop("Your message to %(home)s has been answered")),
+    "relative_message_escalated": Phrase(
+        gettext_noop("A message from a relative at %(unit)s was not answered in time")
+    ),
 }

@@ -124,6 +124,14 @@ class Card:
         return self.link.allows(Scope.ACCESS_LOG)
 
     @property
+    def shows_updates(self) -> bool:
+        return self.link.allows(Scope.UPDATES)
+
+    @property
+    def shows_messages(self) -> bool:
+        return self.link.allows(Scope.MESSAGES)
+
+    @property
     def shared(self) -> list[str]:
         if self.link.own or self.link.state != "in_force":
             return []
@@ -137,7 +145,7 @@ class Card:
 def portal_cards(user) -> list[Card]:
     """The portal home's cards for USER, by each link's own consent (constant queries)."""
     cards = [Card(link=link) for link in policy.links_for(user)]
-    _fill(cards, lambda: policy.residents_with_scope(user, Scope.CARE_TEAM))
+    _fill(cards, lambda: policy.residents_with_scope(user, Scope.CARE_TEAM), user=user)
     return cards
 
 
@@ -148,8 +156,12 @@ def own_card(resident) -> Card:
     return card
 
 
-def _fill(cards: list[Card], care_gate) -> None:
-    """Read what each card shows, by its link's scopes; CARE_GATE() is the residents' gate."""
+def _fill(cards: list[Card], care_gate, user=None) -> None:
+    """Read what each card shows, by its link's scopes; CARE_GATE() is the residents' gate.
+
+    USER (a relative) is who may have been invited by name to a family meeting; without one no
+    meeting shows a Join button.
+    """
     care = [card for card in cards if card.link.allows(Scope.CARE_TEAM)]
     meeting_cards = [card for card in cards if card.link.allows(Scope.MEETINGS)]
     now = timezone.now()
@@ -225,12 +237,16 @@ def _fill(cards: list[Card], care_gate) -> None:
             ).values_list("booking_id", "pk")
         )
         # Invited by name (visits.services.meetings): the consent was checked above.
-        invited = dict(
-            Participant.objects.filter(
-                room__booking__in=meetings, user=user, role=Participant.Role.RELATIVE
+        invited = (
+            dict(
+                Participant.objects.filter(
+                    room__booking__in=meetings, user=user, role=Participant.Role.RELATIVE
+                )
+                .exclude(status=Participant.Status.REMOVED)
+                .values_list("room__booking_id", "room_id")
             )
-            .exclude(status=Participant.Status.REMOVED)
-            .values_list("room__booking_id", "room_id")
+            if user is not None
+            else {}
         )
         for booking in meetings:
             for card in meeting_cards:

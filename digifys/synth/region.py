@@ -65,6 +65,7 @@ from digifys.clinicians.demo import seed_clinicians
 from digifys.core.time import STOCKHOLM
 from digifys.directory import geography
 from digifys.directory.models import Organisation
+from digifys.messaging.demo import seed_messages
 from digifys.residents.models import Relative
 from digifys.rounds.demo import seed_round_slots
 from digifys.scheduling.demo import seed_work_requests
@@ -292,6 +293,8 @@ class _Builder:
         # The clinician register: every physician, and recruits in every recruitment and
         # licence state (one under supervision).
         seed_clinicians(now=self.now, rng=random.Random(f"clinicians-{self.seed}"))
+        # Relatives' updates and a conversation with the persona relative (messaging.demo).
+        seed_messages(now=self.now)
         return RegionSummary(
             seed=self.seed,
             scale=self.scale,

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from digifys.accounts.models import Role
 from digifys.consults.models import Consult
 from digifys.directory.models import Organisation
+from digifys.messaging.selectors import unread_count_subquery
 from digifys.orders.models import NurseTask, overdue_grace
 from digifys.residents.models import Resident, TreatmentLimitation
 from digifys.residents.selectors import named_physician, with_care_team
@@ -124,6 +125,7 @@ class Row:
     overdue_task_count: int = 0
     latest_order_at: datetime.datetime | None = None  # when the newest open task was ordered
     limitations: list = field(default_factory=list)
+    unread_messages: int = 0  # relatives' messages about the resident not yet read
 
     @cached_property
     def named(self):
@@ -250,6 +252,7 @@ class Worklist:
     attention: int  # of those, rows that need attention
     show: str
     search: str
+    unread_messages: int = 0  # relatives' unread messages about the rows matching the search
 
 
 def _room_key(resident: Resident) -> tuple:
@@ -385,6 +388,7 @@ def unit_worklist(
         .annotate(
             **observation_annotations(user),
             task_data=_task_summary(open_tasks, now),
+            unread_messages=unread_count_subquery(user),
         )
         .prefetch_related(
             # Which kinds of limitation decision are in force (a marker, not the decision).
@@ -420,6 +424,7 @@ def unit_worklist(
             open_task_count=tasks.get("count") or 0,
             overdue_task_count=tasks.get("overdue") or 0,
             latest_order_at=_instant(tasks["latest"]) if tasks.get("latest") else None,
+            unread_messages=resident.unread_messages,
             limitations=[
                 TreatmentLimitation.Kind(kind).label
                 for kind in TreatmentLimitation.Kind.values
@@ -436,4 +441,5 @@ def unit_worklist(
         attention=len(attention),
         show=show,
         search=search,
+        unread_messages=sum(row.unread_messages for row in rows),
     )

@@ -42,6 +42,7 @@ APPS_WITH_ROWS = [
     "administration",
     "relatives",
     "trust",
+    "messaging",
     "accessibility",
     "fhir",
     "clinicians",

@@ -1,0 +1,507 @@
+"""Relatives and nurses at once: a relative's message to the unit's worklist badge, portal reads.
+
+Production-like set-up on this machine (docs/operations.md), as bench/loop_latency.py: a fresh
+PostgreSQL database; HTTP served by gunicorn (WSGI, worker processes with threads) and `/ws/` by
+uvicorn (ASGI); the Redis channel layer between all processes.
+
+Seeded: UNITS units, each with RESIDENTS_PER_UNIT residents; every resident has one relative
+with a consent in force that shares everything (500 relatives by default), and the 50 nurses are
+spread over the units. Every simulated person runs at once:
+
+- a relative reads the portal home, sometimes the updates page, sometimes writes a message to the
+  unit (the real form), then thinks for `--think` seconds (uniformly ±50 %);
+- a nurse has the unit's worklist open as the browser does: a WebSocket on `/ws/units/<unit>/`,
+  and on each event the rows are re-fetched over HTTP (`/worklist/units/<unit>/rows/`, one
+  request at a time, a new event during a fetch queues one more fetch — htmx's behaviour);
+- every `--nurse-think` seconds a nurse opens one of the unit's unanswered messages (which marks
+  it read) and answers it through the real form; now and then they publish an update, which
+  notifies the resident's relatives.
+
+The latency measured is from the start of the relative's message POST to the end of the first
+worklist re-fetch, started after the event arrived, whose HTML shows the unread badge on that
+resident's row — for every nurse of the unit (so 2-3 measurements per message). A message
+whose event never reaches a nurse, or whose badge never shows, counts as lost. Portal home
+latency is the relative's GET of `/relatives/`.
+
+Baseline, measured in the same run: one relative and one nurse, nothing else running.
+
+    .venv/bin/python bench/relatives.py [--relatives 500] [--nurses 50] [--seconds 180] [--json]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from loop_latency import (  # noqa: E402  (the same launchers and helpers as the loop benchmark)
+    Server,
+    create_database,
+    drop_database,
+    percentile,
+)
+
+DRAIN = 120  # seconds to wait after the run for fetches still queued on a slow server
+ROW = re.compile(r'<tr id="resident-(\d+)"(.*?)</tr>', re.S)
+
+
+def seed(relatives: int, nurses: int, units: int) -> dict:
+    """Create units, residents with one consenting relative each, and nurses; return sessions."""
+    from django.core.management import call_command
+    from django.test import Client
+
+    from digifys.accounts.models import Role
+    from digifys.directory.models import Organisation
+    from digifys.relatives.models import Scope
+    from digifys.testing.accounts import complete_second_factor
+    from digifys.testing.world import (
+        give_consent,
+        make_org,
+        make_relative,
+        make_resident,
+        make_staff,
+    )
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages name hashed files
+    region = make_org(Organisation.Kind.REGION, "Region Västerbotten")
+    mala = make_org(Organisation.Kind.MUNICIPALITY, "Malå", region, municipality_code="2418")
+    home = make_org(Organisation.Kind.NURSING_HOME, "Malåhemmet", mala, municipality=mala)
+
+    def session(user) -> str:
+        client = Client()
+        client.force_login(user)
+        complete_second_factor(client, user)
+        return client.cookies["sessionid"].value
+
+    unit_rows = [
+        make_org(Organisation.Kind.UNIT, f"Avd {index}", home, municipality=mala)
+        for index in range(units)
+    ]
+    staff = [
+        make_staff(f"ssk.{index}", Role.NURSE, home, units=[unit_rows[index % units]])
+        for index in range(nurses)
+    ]
+    people = []
+    for index in range(relatives):
+        unit = unit_rows[index % units]
+        resident = make_resident(unit, room=str(index // units + 1))
+        relative = make_relative(resident, f"anhorig.{index}", "Anna", f"Anhörig{index}", "child")
+        give_consent(relative, staff[0].user, Scope.values)
+        people.append({"session": session(relative.user), "resident": resident.pk, "unit": unit.pk})
+    residents_of: dict[int, list[int]] = {}
+    for person in people:
+        residents_of.setdefault(person["unit"], []).append(person["resident"])
+    return {
+        "relatives": people,
+        "nurses": [
+            {
+                "session": session(profile.user),
+                "unit": unit_rows[index % units].pk,
+                "residents": residents_of[unit_rows[index % units].pk],
+            }
+            for index, profile in enumerate(staff)
+        ],
+    }
+
+
+class Shared:
+    """What the simulated people of one run share: sends, badge times, messages to answer."""
+
+    def __init__(self) -> None:
+        self.sends: dict[int, list[float]] = {}  # resident -> message POST start times
+        self.badges: dict[tuple[int, int], float] = {}  # (message, nurse) -> badge seen
+        self.message_resident: dict[int, int] = {}  # message -> resident
+        self.no_badge: set[tuple[int, int]] = set()  # fetched, but the badge was not there
+        self.events: dict[tuple[int, int], float] = {}  # (message, nurse) -> event arrived
+        self.unanswered: dict[int, list[int]] = {}  # unit -> message ids seen, not taken
+        self.taken: set[int] = set()
+        self.portal_ms: list[float] = []
+        self.updates_ms: list[float] = []
+        self.send_ms: list[float] = []
+        self.rows_ms: list[float] = []
+        self.answers = 0
+        self.updates_published = 0
+        self.errors: list[str] = []
+        self.stop = False
+
+
+def _client(port: int, session: str, limits):
+    import httpx
+
+    csrf = secrets.token_hex(16)
+    client = httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}",
+        cookies={"sessionid": session, "csrftoken": csrf},
+        limits=limits or httpx.Limits(max_connections=4),
+        timeout=60,
+    )
+    client.headers.update({"X-CSRFToken": csrf, "Referer": f"http://127.0.0.1:{port}/"})
+    return client
+
+
+async def relative_flow(client, person: dict, think: float, share: dict, shared: Shared):
+    resident = person["resident"]
+    await asyncio.sleep(random.uniform(0, think))
+    while not shared.stop:
+        started = time.perf_counter()
+        response = await client.get("/relatives/")
+        shared.portal_ms.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            shared.errors.append(f"portal home {response.status_code}")
+        if random.random() < share["updates"]:
+            started = time.perf_counter()
+            response = await client.get(f"/messages/relative/{resident}/updates/")
+            shared.updates_ms.append((time.perf_counter() - started) * 1000)
+        if random.random() < share["message"] and not shared.stop:
+            started = time.perf_counter()
+            response = await client.post(
+                f"/messages/relative/{resident}/",
+                data={"text": "Hej! Hur har mamma det i dag? Vi kommer på lördag."},
+            )
+            if response.status_code != 302:
+                shared.errors.append(f"message form {response.status_code}")
+            else:
+                shared.sends.setdefault(resident, []).append(started)
+                shared.send_ms.append((time.perf_counter() - started) * 1000)
+        await asyncio.sleep(random.uniform(think / 2, think * 1.5))
+
+
+async def worklist(port: int, ws_port: int, nurse_id: int, person: dict, shared: Shared, ready):
+    """One nurse's open worklist: the unit socket, and a rows re-fetch per event (queued)."""
+    import websockets
+
+    client = _client(port, person["session"], None)
+    awaiting: dict[int, tuple[int, float]] = {}  # message -> (resident, event arrival)
+    wake = asyncio.Event()
+
+    async def fetcher() -> None:
+        while True:
+            await wake.wait()
+            wake.clear()
+            started = time.perf_counter()
+            pending = dict(awaiting)
+            response = await client.get(f"/worklist/units/{person['unit']}/rows/")
+            done = time.perf_counter()
+            shared.rows_ms.append((done - started) * 1000)
+            badged = {int(pk) for pk, body in ROW.findall(response.text) if "unread-badge" in body}
+            for message, (resident, _arrived) in pending.items():
+                key = (message, nurse_id)
+                if resident in badged:
+                    shared.badges.setdefault(key, done)
+                else:
+                    shared.no_badge.add(key)
+                awaiting.pop(message, None)
+
+    task = asyncio.create_task(fetcher())
+    try:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{ws_port}/ws/units/{person['unit']}/",
+            additional_headers={"Cookie": f"sessionid={person['session']}"},
+            origin=f"http://127.0.0.1:{ws_port}",
+        ) as socket:
+            ready.set()
+            async for raw in socket:
+                event = json.loads(raw)
+                message = event.get("message")
+                if event.get("event") == "relative_message" and message:
+                    first = message not in shared.message_resident
+                    shared.message_resident.setdefault(message, event["resident"])
+                    if first:
+                        shared.unanswered.setdefault(person["unit"], []).append(message)
+                    shared.events.setdefault((message, nurse_id), time.perf_counter())
+                    if (message, nurse_id) not in shared.badges and message not in awaiting:
+                        awaiting[message] = (event["resident"], time.perf_counter())
+                wake.set()
+    finally:
+        task.cancel()
+        await client.aclose()
+
+
+async def nurse_work(client, person: dict, think: float, update_share: float, shared: Shared):
+    """Now and then: answer one of the unit's messages; sometimes publish an update."""
+    await asyncio.sleep(random.uniform(0, think))
+    while not shared.stop:
+        queue = shared.unanswered.get(person["unit"], [])
+        # Each message stays unread 10 s, so every nurse's badge can be measured.
+        while queue and queue[0] in shared.taken:
+            queue.pop(0)
+        if queue:
+            message = queue.pop(0)
+            shared.taken.add(message)
+            await asyncio.sleep(10)
+            response = await client.get(f"/messages/{message}/")
+            if response.status_code != 200:
+                shared.errors.append(f"message page {response.status_code}")
+            response = await client.post(
+                f"/messages/{message}/", data={"answer": "Hej! Hon mår bra. Välkomna!"}
+            )
+            if response.status_code == 302:
+                shared.answers += 1
+            else:
+                shared.errors.append(f"answer form {response.status_code}")
+        if random.random() < update_share:
+            resident = random.choice(person["residents"])
+            response = await client.post(
+                f"/messages/resident/{resident}/update/",
+                data={"text": "Vi har varit ute en sväng i dag.", "publish": "1"},
+            )
+            if response.status_code == 302:
+                shared.updates_published += 1
+            else:
+                shared.errors.append(f"update form {response.status_code}")
+        await asyncio.sleep(random.uniform(think / 2, think * 1.5))
+
+
+async def run(http_port, ws_port, data, *, relatives, nurses, seconds, think, nurse_think, share):
+    import httpx
+
+    shared = Shared()
+    limits = httpx.Limits(max_connections=4)
+    chosen_relatives = data["relatives"][:relatives]
+    units = {person["unit"] for person in chosen_relatives}
+    chosen_nurses = [n for n in data["nurses"] if n["unit"] in units][:nurses]
+    listeners = []
+    for nurse_id, person in enumerate(chosen_nurses):
+        ready = asyncio.Event()
+        listeners.append(
+            asyncio.create_task(worklist(http_port, ws_port, nurse_id, person, shared, ready))
+        )
+        await asyncio.wait_for(ready.wait(), 20)
+    relative_clients = [_client(http_port, p["session"], limits) for p in chosen_relatives]
+    nurse_clients = [_client(http_port, p["session"], limits) for p in chosen_nurses]
+    workers = [
+        asyncio.create_task(relative_flow(client, person, think, share, shared))
+        for client, person in zip(relative_clients, chosen_relatives, strict=True)
+    ] + [
+        asyncio.create_task(nurse_work(client, person, nurse_think, share["update"], shared))
+        for client, person in zip(nurse_clients, chosen_nurses, strict=True)
+    ]
+    began = time.perf_counter()
+    await asyncio.sleep(seconds)
+    shared.stop = True
+    await asyncio.gather(*workers, return_exceptions=True)
+    elapsed = time.perf_counter() - began
+    # Let the last events arrive and the worklist fetches they started finish (at most DRAIN s).
+    await asyncio.sleep(5)
+    drain_until = time.perf_counter() + DRAIN
+    while time.perf_counter() < drain_until and any(
+        key not in shared.badges and key not in shared.no_badge for key in shared.events
+    ):
+        await asyncio.sleep(0.5)
+    for listener in listeners:
+        listener.cancel()
+    for client in relative_clients + nurse_clients:
+        await client.aclose()
+
+    # Match each resident's message ids (ascending) to its sends (in order).
+    by_resident: dict[int, list[int]] = {}
+    for message, resident in shared.message_resident.items():
+        by_resident.setdefault(resident, []).append(message)
+    nurses_of: dict[int, list[int]] = {}
+    for nurse_id, person in enumerate(chosen_nurses):
+        nurses_of.setdefault(person["unit"], []).append(nurse_id)
+    unit_of = {p["resident"]: p["unit"] for p in chosen_relatives}
+    latencies, first_nurse, lost, not_shown, unfinished = [], [], 0, 0, 0
+    sent = sum(len(times) for times in shared.sends.values())
+    for resident, times in shared.sends.items():
+        ids = sorted(by_resident.get(resident, []))
+        lost += max(0, len(times) - len(ids))
+        for started, message in zip(sorted(times), ids, strict=False):
+            seen = []
+            for nurse_id in nurses_of[unit_of[resident]]:
+                badge = shared.badges.get((message, nurse_id))
+                if badge is not None:
+                    seen.append((badge - started) * 1000)
+                elif (message, nurse_id) in shared.no_badge:
+                    not_shown += 1  # already read by a colleague when this nurse's fetch ran
+                elif (message, nurse_id) in shared.events:
+                    unfinished += 1  # the event arrived; the fetch did not finish in time
+                else:
+                    lost += 1  # the event never reached this nurse's worklist
+            latencies += seen
+            if seen:
+                first_nurse.append(min(seen))
+
+    def summary(values: list[float]) -> dict:
+        if not values:
+            return {"n": 0}
+        return {
+            "n": len(values),
+            "median": round(statistics.median(values), 1),
+            "p95": round(percentile(values, 0.95), 1),
+            "max": round(max(values), 1),
+        }
+
+    return {
+        "relatives": len(chosen_relatives),
+        "nurses": len(chosen_nurses),
+        "seconds": round(elapsed, 1),
+        "messages_sent": sent,
+        "answers": shared.answers,
+        "updates_published": shared.updates_published,
+        "requests_per_second": round(
+            (
+                len(shared.portal_ms)
+                + len(shared.updates_ms)
+                + len(shared.send_ms)
+                + len(shared.rows_ms)
+                + 2 * shared.answers
+                + shared.updates_published
+            )
+            / elapsed,
+            1,
+        ),
+        "lost": lost,
+        "badge_already_gone": not_shown,
+        "fetch_unfinished_after_drain": unfinished,
+        "errors": shared.errors[:10],
+        "error_count": len(shared.errors),
+        "message_to_badge_ms": summary(latencies),
+        "message_to_first_nurse_badge_ms": summary(first_nurse),
+        "portal_home_ms": summary(shared.portal_ms),
+        "updates_page_ms": summary(shared.updates_ms),
+        "message_post_ms": summary(shared.send_ms),
+        "worklist_rows_ms": summary(shared.rows_ms),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--relatives", type=int, default=500)
+    parser.add_argument("--nurses", type=int, default=50)
+    parser.add_argument("--units", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--think", type=float, default=60.0, help="a relative's think time")
+    parser.add_argument("--nurse-think", type=float, default=20.0)
+    parser.add_argument("--message-share", type=float, default=0.25)
+    parser.add_argument("--updates-share", type=float, default=0.5)
+    parser.add_argument("--update-share", type=float, default=0.05, help="nurse publishes")
+    parser.add_argument("--baseline-seconds", type=float, default=40)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--ws-workers", type=int, default=1, help="uvicorn processes for /ws/")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8865)))
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    from cryptography.fernet import Fernet
+
+    database = create_database(args.postgres)
+    workdir = tempfile.mkdtemp(prefix="digifys-bench-relatives-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "digifys.settings",
+        "DATABASE_URL": args.postgres + database,
+        "DATABASE_POOL_SIZE": "10",
+        "REDIS_URL": args.redis,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
+        "SECURE_COOKIES": "0",
+        "DIGIFYS_VAR_DIR": workdir,
+        "LOG_LEVEL": "WARNING",
+        # Deadline checks would be queued for a task worker this run does not start.
+        "TASKS_BACKEND": "database",
+    }
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    share = {
+        "message": args.message_share,
+        "updates": args.updates_share,
+        "update": args.update_share,
+    }
+    servers = []
+    try:
+        started = time.perf_counter()
+        data = seed(args.relatives, args.nurses, args.units)
+        seeded = time.perf_counter() - started
+        http_port, ws_port = args.port, args.port + 1
+        servers.append(Server.wsgi(args.workers, args.threads, http_port, env))
+        servers.append(Server.asgi(args.ws_workers, ws_port, env))
+        for server in servers:
+            server.wait()
+        common = {"nurse_think": args.nurse_think, "share": share}
+        # Warm-up: every worker process opens its connections and imports.
+        asyncio.run(
+            run(http_port, ws_port, data, relatives=40, nurses=4, seconds=10, think=2, **common)
+        )
+        baseline = asyncio.run(
+            run(
+                http_port,
+                ws_port,
+                data,
+                relatives=1,
+                nurses=1,
+                seconds=args.baseline_seconds,
+                think=2,
+                nurse_think=4,
+                share={"message": 0.5, "updates": args.updates_share, "update": 0.1},
+            )
+        )
+        loaded = asyncio.run(
+            run(
+                http_port,
+                ws_port,
+                data,
+                relatives=args.relatives,
+                nurses=args.nurses,
+                seconds=args.seconds,
+                think=args.think,
+                **common,
+            )
+        )
+    finally:
+        for server in servers:
+            server.stop()
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(args.postgres, database)
+    badge_p95 = loaded["message_to_badge_ms"].get("p95")
+    home_p95 = loaded["portal_home_ms"].get("p95")
+    result = {
+        "benchmark": "relatives",
+        "seed_seconds": round(seeded, 1),
+        "http_workers": args.workers,
+        "threads": args.threads,
+        "ws_workers": args.ws_workers,
+        "relative_think_seconds": args.think,
+        "baseline_one_relative_one_nurse": baseline,
+        "loaded": loaded,
+        "badge_p95_ratio_vs_baseline": round(badge_p95 / baseline["message_to_badge_ms"]["p95"], 2)
+        if badge_p95 and baseline["message_to_badge_ms"].get("p95")
+        else None,
+        "home_p95_ratio_vs_baseline": round(home_p95 / baseline["portal_home_ms"]["p95"], 2)
+        if home_p95 and baseline["portal_home_ms"].get("p95")
+        else None,
+        "limits": {"message_to_badge_p95_ms": 1000, "portal_home_p95_ms": 200},
+        "ok": bool(
+            badge_p95 is not None
+            and badge_p95 <= 1000
+            and home_p95 is not None
+            and home_p95 <= 200
+            and loaded["lost"] == 0
+            and loaded["fetch_unfinished_after_drain"] == 0
+            and loaded["error_count"] == 0
+        ),
+    }
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
