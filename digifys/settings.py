@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "digifys.relatives",
     "digifys.accessibility",
     "digifys.fhir",
+    "digifys.workforce",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",
