@@ -1,9 +1,9 @@
 """Will there be enough physicians? A six-month forecast of panel hours needed against hours had.
 
 Need, per unit and month (physician hours):
-* history - over the last `HISTORY_MONTHS` full months: consults from the unit's residents
-  (`CONSULT_MINUTES` each), booked contacts (video, physical visits, family meetings, reviews;
-  their booked length) and held or planned ward rounds (their length), as a monthly mean;
+* history - over the last `HISTORY_MONTHS` full months: the unit's recorded physician contacts
+  (`CareContact`: video and physical visits, phone calls, ward-round contacts, consult answers;
+  `CONTACT_MINUTES` each, documentation included), as a monthly mean;
 * growth - the unit's residents in care now against `HISTORY_MONTHS` ago, as a monthly rate
   (bounded to -5 %..+10 %), compounding the history month by month;
 * medication reviews - each review the rules make due in the month (`due_reviews`; overdue ones
@@ -27,23 +27,31 @@ import datetime
 import math
 from collections import defaultdict
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count
 from django.utils import timezone
 
-from digifys.consults.models import Consult
+from digifys.careteams.models import CareContact
 from digifys.directory.models import StaffLanguage, StaffProfile
 from digifys.medicationreviews.selectors import due_reviews
 from digifys.residents.models import Resident
-from digifys.rounds.models import Round
 from digifys.scheduling.availability import is_public_holiday
-from digifys.scheduling.models import Absence, Booking, WorkingPattern
+from digifys.scheduling.models import Absence, WorkingPattern
 
 from . import licences
 from .models import HourPreference
 
 HISTORY_MONTHS = 6
 HORIZON_MONTHS = 6
-CONSULT_MINUTES = 15
+# Physician minutes per recorded contact, documentation included (DESIGN: estimates; a ward
+# round contact is one resident's share of the round).
+CONTACT_MINUTES = {
+    CareContact.Kind.VIDEO: 30,
+    CareContact.Kind.PHYSICAL: 60,
+    CareContact.Kind.PHONE: 15,
+    CareContact.Kind.ROUND: 20,
+    CareContact.Kind.CONSULT: 20,
+}
+DEFAULT_CONTACT_MINUTES = 20
 REVIEW_MINUTES = 30
 FIRST_REVIEW_MINUTES = 60
 # 40 hours a week, 52 weeks, less 25 vacation days and about 10 public holidays (35 days).
@@ -126,25 +134,13 @@ def unit_needs(today: datetime.date):
     start_at = datetime.datetime.combine(start, datetime.time(0), tzinfo=datetime.UTC)
     end_at = datetime.datetime.combine(this_month, datetime.time(0), tzinfo=datetime.UTC)
     minutes = defaultdict(float)
-    for unit_id, count in (
-        Consult.objects.filter(created_at__gte=start_at, created_at__lt=end_at)
-        .values("resident__unit_id")
+    for unit_id, kind, count in (
+        CareContact.objects.filter(occurred_at__gte=start_at, occurred_at__lt=end_at)
+        .values("unit_id", "kind")
         .annotate(n=Count("id"))
-        .values_list("resident__unit_id", "n")
+        .values_list("unit_id", "kind", "n")
     ):
-        if unit_id:
-            minutes[unit_id] += count * CONSULT_MINUTES
-    for model, filters in (
-        (Booking, {"cancelled_at__isnull": True}),
-        (Round, {}),
-    ):
-        for unit_id, duration in (
-            model.objects.filter(starts_at__gte=start_at, starts_at__lt=end_at, **filters)
-            .values("unit_id")
-            .annotate(total=Sum(F("ends_at") - F("starts_at")))
-            .values_list("unit_id", "total")
-        ):
-            minutes[unit_id] += duration.total_seconds() / 60
+        minutes[unit_id] += count * CONTACT_MINUTES.get(kind, DEFAULT_CONTACT_MINUTES)
     residents = list(Resident.objects.in_care().filter(unit__isnull=False))
     now_count, then_count = defaultdict(int), defaultdict(int)
     languages = defaultdict(lambda: defaultdict(int))

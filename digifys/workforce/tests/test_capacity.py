@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
+from digifys.careteams.models import CareContact
 from digifys.directory.models import StaffLanguage
-from digifys.scheduling.models import Absence, Booking
+from digifys.scheduling.models import Absence
 from digifys.testing.world import give_hours, make_resident
 from digifys.workforce import capacity, licences
 from digifys.workforce.models import HourPreference
@@ -31,17 +32,25 @@ def small_world(world, monkeypatch):
     )
     world.resident_storuman.moved_in_on = datetime.date(2020, 1, 1)
     world.resident_storuman.save()
-    # History: 120 booked hours in Malå over the six months (20 hours a month).
-    for i in range(120):
-        starts = datetime.datetime(2026, 7, 1, 9, tzinfo=datetime.UTC) + datetime.timedelta(days=i)
-        Booking.objects.create(
-            kind=Booking.Kind.VIDEO,
-            clinician=carmen,
+    # History: 150 physical visits (60 minutes each) in Malå over the six months, 25 hours a
+    # month, and 90 phone calls (15 minutes each) in Storuman, 3.75 hours a month.
+    for i in range(150):
+        CareContact.objects.create(
             resident=world.resident_mala,
+            clinician=carmen,
             unit=world.unit_mala,
-            starts_at=starts,
-            ends_at=starts + datetime.timedelta(hours=1),
-            created_by=world.coordinator,
+            kind=CareContact.Kind.PHYSICAL,
+            occurred_at=datetime.datetime(2026, 7, 1, 9, tzinfo=datetime.UTC)
+            + datetime.timedelta(days=i, hours=i % 5),
+        )
+    for i in range(90):
+        CareContact.objects.create(
+            resident=world.resident_storuman,
+            clinician=carmen,
+            unit=world.unit_storuman,
+            kind=CareContact.Kind.PHONE,
+            occurred_at=datetime.datetime(2026, 8, 1, 9, tzinfo=datetime.UTC)
+            + datetime.timedelta(days=i),
         )
     # Carmen: one hour every weekday (also on holidays), away 1-5 February, cannot Mondays
     # 08-10 (one hour of her hour), speaks Swedish; her licence ends after 19 June 2027.
@@ -73,9 +82,10 @@ def test_the_forecast_matches_a_direct_computation(small_world):
     ]
     growth = 1.5 ** (1 / 6)  # Malå: 2 residents six months ago, 3 now
     february, june = result.months[0], result.months[4]
-    need_february = 20 * growth  # 20 hours a month of history, one month of growth
+    need_mala = 25 * growth  # 25 hours a month of history, one month of growth
+    need_february = need_mala + 3.75  # Storuman: no growth
     assert february.need_hours == pytest.approx(need_february, abs=0.1)
-    assert june.need_hours == pytest.approx(20 * growth**5, abs=0.1)
+    assert june.need_hours == pytest.approx(25 * growth**5 + 3.75, abs=0.1)
     # February 2027: 20 weekdays, 5 away, Mondays 8, 15 and 22 she cannot: 12 hours.
     assert february.available_hours == 12.0
     # June 2027: licensed 1-19 June: 14 weekdays, Mondays 7 and 14 she cannot: 12 hours.
@@ -84,10 +94,11 @@ def test_the_forecast_matches_a_direct_computation(small_world):
     assert result.months[5].available_hours == 0.0
     assert february.shortfall_hours == pytest.approx(need_february - 12, abs=0.1)
     assert february.recruit == 1
-    # Languages: Malå's need is two thirds Swedish, one third Finnish; nobody speaks Finnish.
-    assert february.by_language["sv"]["need"] == pytest.approx(need_february * 2 / 3, abs=0.1)
+    # Languages: Malå's need is two thirds Swedish, one third Finnish (Storuman: Swedish);
+    # nobody speaks Finnish.
+    assert february.by_language["sv"]["need"] == pytest.approx(need_mala * 2 / 3 + 3.75, abs=0.1)
     assert february.by_language["fi"]["available"] == 0.0
-    assert february.by_language["fi"]["shortfall"] == pytest.approx(need_february / 3, abs=0.1)
+    assert february.by_language["fi"]["shortfall"] == pytest.approx(need_mala / 3, abs=0.1)
     assert result.recruit["fi"] == 1
     assert result.has_shortfall
 
