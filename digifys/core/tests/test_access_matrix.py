@@ -43,6 +43,7 @@ APPS_WITH_ROWS = [
     "relatives",
     "accessibility",
     "fhir",
+    "workforce",
 ]
 
 
