@@ -67,6 +67,7 @@ from digifys.directory.models import Organisation
 from digifys.residents.models import Relative
 from digifys.rounds.demo import seed_round_slots
 from digifys.scheduling.demo import seed_work_requests
+from digifys.workforce.demo import seed_flexible_work
 
 from . import consents, layout, records, residents, reviews, staff
 from .layout import REGION_NAME
@@ -287,6 +288,8 @@ class _Builder:
         seed_round_slots(now=self.now)
         # Open planning requests (family meetings, follow-ups) for the coordinator's week planner.
         seed_work_requests(now=self.now, rng=random.Random(f"planning-{self.seed}"))
+        # Flexible work: preferences, work from Spain, the on-duty rota and a pending swap.
+        seed_flexible_work(now=self.now, rng=random.Random(f"workforce-{self.seed}"))
         return RegionSummary(
             seed=self.seed,
             scale=self.scale,

@@ -5,7 +5,8 @@ nights the clocks change the night shift lasts 7 or 9 real hours). Who can take 
 virtual clinic's active physicians. A shift is out of reach while they are away (`Absence`) or
 without a valid licence (`licences.licence_valid`); hours they cannot or prefer to work
 (`HourPreference`, in the zone they work in that day, see `location.place_of`) and their weekly
-maximum (`Preference`) shape the rest. Shifts that have begun are kept as they are.
+maximum (`Preference`) shape the rest. Shifts that have begun are kept as they are; one in
+progress that nobody holds is staffed like the coming ones.
 """
 
 import datetime
@@ -168,7 +169,12 @@ def engine_inputs(month: datetime.date, *, required: int = 1, now=None):
                 held_before[shift.staff_id].append(slot)
     if fixed or now > intervals[0][0]:
         # Begun shifts are not re-solved; what they imply for rest and weekly hours stays.
-        future = [s for s, (start, _e) in zip(slots, intervals, strict=True) if start > now]
+        # A shift in progress that nobody holds yet is still staffed (from now on).
+        future = [
+            s
+            for s, (_start, end) in zip(slots, intervals, strict=True)
+            if end > now and s.id not in fixed
+        ]
         blocked = defaultdict(set)
         for pid, held in held_before.items():
             for a, b in rota_engine.conflicts(held + future):

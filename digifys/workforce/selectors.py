@@ -144,7 +144,9 @@ def month_rota(month: datetime.date, *, now=None) -> dict:
                 [s for s in held if s.staff_id and s.pk not in problems]
             )
             problem = ""
-            if rota_month and missing > 0:
+            # Gaps count from now on ("before they happen"); a past cell was either worked or
+            # lies before the rota was built.
+            if rota_month and missing > 0 and end > now:
                 problem = "gap"
                 gaps += 1
                 future_gaps += start > now

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,7 +175,7 @@ def build_rota(
             "status": result.status,
         },
     )
-    rota_month.shifts.filter(starts_at__gt=now).delete()
+    rota_month.shifts.filter(Q(starts_at__gt=now) | Q(staff__isnull=True, ends_at__gt=now)).delete()
     rows = []
     for slot in slots:
         start, end = intervals[slot.id]
