@@ -191,14 +191,22 @@ def upcoming_shifts(staff, *, now=None):
     return list(Shift.objects.filter(staff=staff, starts_at__gt=now).order_by("starts_at")[:200])
 
 
+SWAP_HORIZON_DAYS = 70
+
+
 def swappable_shifts(staff, *, now=None):
     """Colleagues' upcoming shifts STAFF could take in return (held, not yet begun)."""
     now = now or timezone.now()
+    # Not sliced: the form validates a choice by filtering this queryset.
     return (
-        Shift.objects.filter(starts_at__gt=now, staff__isnull=False)
+        Shift.objects.filter(
+            starts_at__gt=now,
+            starts_at__lt=now + datetime.timedelta(days=SWAP_HORIZON_DAYS),
+            staff__isnull=False,
+        )
         .exclude(staff=staff)
         .select_related("staff__user")
-        .order_by("starts_at")[:500]
+        .order_by("starts_at")
     )
 
 
