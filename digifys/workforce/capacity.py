@@ -104,7 +104,11 @@ class Forecast:
 
     @property
     def has_shortfall(self) -> bool:
-        return any(m.shortfall_hours > 0 for m in self.months)
+        """A shortfall in total hours or in any language, in any month."""
+        return any(
+            m.shortfall_hours > 0 or any(row["shortfall"] > 0 for row in m.by_language.values())
+            for m in self.months
+        )
 
 
 def _add_months(month: datetime.date, count: int) -> datetime.date:
