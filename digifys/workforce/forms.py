@@ -23,6 +23,8 @@ def shift_label(shift, *, with_name: bool = True) -> str:
 
 
 class PreferenceForm(forms.Form):
+    """UNITS: the units to choose among (the clinician's own, see `views.preferences`)."""
+
     max_hours = forms.IntegerField(
         label=_("At most on-duty hours per week"), min_value=0, max_value=168
     )
@@ -32,6 +34,11 @@ class PreferenceForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["units"].queryset = units
 
 
 class HourRowForm(forms.Form):

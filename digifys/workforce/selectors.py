@@ -66,6 +66,24 @@ def planner_preferences(staff_ids) -> dict[int, PlannerPreferences]:
     }
 
 
+def own_units(staff):
+    """Units a clinician can prefer: assigned units, units of their panel, those already chosen;
+    every active unit when they have none."""
+    from digifys.careteams.models import PhysicianAssignment
+    from digifys.directory.models import Organisation
+
+    ids = set(staff.units.values_list("pk", flat=True))
+    ids |= set(
+        PhysicianAssignment.objects.filter(physician=staff, ended_at__isnull=True).values_list(
+            "resident__unit_id", flat=True
+        )
+    )
+    ids |= set(Preference.objects.filter(staff=staff).values_list("preferred_units__pk", flat=True))
+    ids.discard(None)
+    units = Organisation.objects.units().active().select_related("parent")
+    return (units.filter(pk__in=ids) if ids else units).order_by("parent__name", "name")
+
+
 def calendar_shifts(staff, since: datetime.datetime):
     """STAFF's on-duty shifts ending after SINCE (the iCalendar feed and the calendar)."""
     return (

@@ -63,7 +63,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         for h in me.hour_preferences.all()
     ]
     rows += [{}] * max(0, HOUR_ROWS - len(rows))
-    form = PreferenceForm(request.POST or None, initial=initial)
+    form = PreferenceForm(request.POST or None, initial=initial, units=selectors.own_units(me))
     hours = HourFormSet(request.POST or None, initial=rows, prefix="hours")
     if request.method == "POST" and form.is_valid() and hours.is_valid():
         chosen = [
