@@ -24,7 +24,7 @@ from .models import HourPreference, Preference, Shift, WorkElsewhere
 
 
 @transaction.atomic
-def seed_flexible_work(*, now: datetime.datetime, rng: random.Random, solver_seconds=5.0):
+def seed_flexible_work(*, now: datetime.datetime, rng: random.Random, solver_seconds=2.0):
     coordinator = (
         StaffProfile.objects.filter(profession=Role.COORDINATOR).select_related("user").first()
     )

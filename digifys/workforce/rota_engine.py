@@ -146,8 +146,13 @@ def solve(
     seconds: float = 20.0,
     workers: int = 2,
     hint: Result | None = None,
+    deterministic: bool = False,
 ) -> Result:
-    """The CP-SAT rota: full cover first, then no impossible hours, a fair spread, preferences."""
+    """The CP-SAT rota: full cover first, then no impossible hours, a fair spread, preferences.
+
+    DETERMINISTIC (the demo data): one worker and a deterministic time limit of SECONDS, so the
+    same inputs give the same rota on any machine, however busy.
+    """
     from ortools.sat.python import cp_model
 
     started = time.perf_counter()
@@ -204,8 +209,13 @@ def solve(
                 if (person.id, slot_id) in x:
                     model.AddHint(x[(person.id, slot_id)], person.id in holders)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = workers
+    if deterministic:
+        solver.parameters.num_workers = 1
+        solver.parameters.max_deterministic_time = seconds
+        solver.parameters.max_time_in_seconds = seconds * 20
+    else:
+        solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.num_workers = workers
     solver.parameters.random_seed = 1
     status = solver.Solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -154,6 +154,7 @@ def build_rota(
     required: int = 1,
     seconds: float = 10.0,
     now: datetime.datetime | None = None,
+    deterministic: bool = False,
 ) -> tuple[RotaMonth, rota_engine.Result]:
     """Build (or rebuild the not yet begun part of) MONTH's on-duty rota with CP-SAT."""
     now = now or timezone.now()
@@ -164,7 +165,11 @@ def build_rota(
         raise ValidationError({"required": _("Give from 1 to 5 clinicians on duty at a time.")})
     slots, people, intervals, _staff, _fixed = rota.engine_inputs(month, required=required, now=now)
     base = rota_engine.greedy(slots, people)
-    result = rota_engine.solve(slots, people, seconds=seconds, hint=base) if people else base
+    result = (
+        rota_engine.solve(slots, people, seconds=seconds, hint=base, deterministic=deterministic)
+        if people
+        else base
+    )
     rota_month, _created = RotaMonth.objects.update_or_create(
         month=month,
         defaults={
