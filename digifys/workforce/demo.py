@@ -18,6 +18,7 @@ from django.db import transaction
 
 from digifys.accounts.models import Role
 from digifys.directory.models import Organisation, StaffProfile
+from digifys.notifications.models import Notification
 
 from . import checks, rota, services
 from .models import HourPreference, Preference, Shift, WorkElsewhere
@@ -92,7 +93,13 @@ def seed_flexible_work(*, now: datetime.datetime, rng: random.Random, solver_sec
             )
     this_month = today.replace(day=1)
     for month in (this_month, rota.next_month(this_month)):
-        services.build_rota(actor=coordinator.user, month=month, seconds=solver_seconds, now=now)
+        services.build_rota(
+            actor=coordinator.user,
+            month=month,
+            seconds=solver_seconds,
+            now=now,
+            deterministic=True,
+        )
     return _seed_swap(now)
 
 
@@ -122,6 +129,12 @@ def _seed_swap(now):
                 shift=mine,
                 counter_shift=theirs,
                 note="Family dinner that evening",
+                now=now,
             )
-            return services.respond_swap(staff=theirs.staff, swap=swap, accept=True)
+            swap = services.respond_swap(staff=theirs.staff, swap=swap, accept=True, now=now)
+            # The synthetic region's clock, not the wall clock: the same seed gives the same data.
+            Notification.objects.filter(code__in=("swap_proposed", "swap_to_approve")).update(
+                created_at=now
+            )
+            return swap
     return None

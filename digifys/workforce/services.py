@@ -219,10 +219,18 @@ def propose_swap(
     shift: Shift,
     counter_shift: Shift | None = None,
     note: str = "",
+    now: datetime.datetime | None = None,
 ) -> SwapRequest:
-    """PROPOSER offers SHIFT (for COUNTER_SHIFT, or as a hand-over); checked at once."""
+    """PROPOSER offers SHIFT (for COUNTER_SHIFT, or as a hand-over); checked at once.
+
+    NOW (default the clock) is when the rules are judged; the synthetic region passes its own.
+    """
     problem = checks.check_swap(
-        proposer=proposer, counterpart=counterpart, shift=shift, counter_shift=counter_shift
+        proposer=proposer,
+        counterpart=counterpart,
+        shift=shift,
+        counter_shift=counter_shift,
+        now=now,
     )
     if problem:
         raise ValidationError(problem.text, code=problem.code)
@@ -261,7 +269,9 @@ def _locked(swap: SwapRequest) -> SwapRequest:
 
 
 @transaction.atomic
-def respond_swap(*, staff: StaffProfile, swap: SwapRequest, accept: bool) -> SwapRequest:
+def respond_swap(
+    *, staff: StaffProfile, swap: SwapRequest, accept: bool, now: datetime.datetime | None = None
+) -> SwapRequest:
     """The colleague accepts (checked again; then the coordinator is asked) or declines."""
     swap = _locked(swap)
     if swap.counterpart_id != staff.pk or swap.status != SwapRequest.Status.PROPOSED:
@@ -283,6 +293,7 @@ def respond_swap(*, staff: StaffProfile, swap: SwapRequest, accept: bool) -> Swa
         counterpart=swap.counterpart,
         shift=swap.shift,
         counter_shift=swap.counter_shift,
+        now=now,
     )
     link = reverse("workforce:swap", args=[swap.pk])
     if problem:
