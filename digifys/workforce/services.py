@@ -163,6 +163,12 @@ def build_rota(
         raise ValidationError(_("This month is over; its rota can no longer be built."))
     if not 1 <= required <= 5:
         raise ValidationError({"required": _("Give from 1 to 5 clinicians on duty at a time.")})
+    if SwapRequest.objects.filter(
+        status__in=SwapRequest.OPEN, shift__rota__month=month, shift__starts_at__gt=now
+    ).exists():
+        raise ValidationError(
+            _("Swaps in this month are waiting; decide them before the rota is rebuilt.")
+        )
     slots, people, intervals, _staff, _fixed = rota.engine_inputs(month, required=required, now=now)
     base = rota_engine.greedy(slots, people)
     result = (

@@ -146,3 +146,14 @@ def test_the_ical_feed_follows_an_approved_swap(pair, world, client):
     after_david = client.get(f"/scheduling/ics/{feed_for(david).token}.ics").content.decode()
     assert f"shift-{mine.pk}@digifys" not in after_carmen
     assert f"shift-{mine.pk}@digifys" in after_david
+
+
+def test_the_rota_is_not_rebuilt_over_a_waiting_swap(pair, world):
+    carmen, david, rota = pair
+    mine = shift(rota, carmen, day_ahead(), 7)
+    services.propose_swap(proposer=carmen, counterpart=david, shift=mine)
+
+    with pytest.raises(ValidationError, match="waiting"):
+        services.build_rota(actor=world.coordinator, month=rota.month, seconds=1)
+
+    assert SwapRequest.objects.get().status == SwapRequest.Status.PROPOSED
