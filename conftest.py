@@ -36,6 +36,17 @@ def _media_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _no_work_places_from_earlier_tests():
+    """Each test's database starts without periods of work from elsewhere: forget those an
+    earlier (rolled-back) test left in this process's memory (digifys/workforce/location.py)."""
+    from digifys.workforce import location
+
+    location.forget(known_empty=True)
+    yield
+    location.forget(known_empty=True)
+
+
 @pytest.fixture
 def world(db) -> World:
     """A small region with every persona (see digifys/testing/world.py)."""

@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "digifys.accessibility",
     "digifys.fhir",
     "digifys.clinicians",
+    "digifys.workforce",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",

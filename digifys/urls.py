@@ -26,6 +26,7 @@ urlpatterns = [
     path("worklist/", include("digifys.worklist.urls")),
     path("notifications/", include("digifys.notifications.urls")),
     path("scheduling/", include("digifys.scheduling.urls")),
+    path("workforce/", include("digifys.workforce.urls")),
     path("medication-reviews/", include("digifys.medicationreviews.urls")),
     path("rounds/", include("digifys.rounds.urls")),
     path("visits/", include("digifys.visits.urls")),

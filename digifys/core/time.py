@@ -15,11 +15,24 @@ STOCKHOLM_NAME = "Europe/Stockholm"
 STOCKHOLM = ZoneInfo(STOCKHOLM_NAME)
 
 
-def zone_of(person) -> ZoneInfo:
-    """Return the own time zone of PERSON (a User or a StaffProfile); Stockholm if unset."""
+def zone_name_of(person, day: datetime.date | None = None) -> str:
+    """Return the IANA name of PERSON's zone on DAY (default today).
+
+    For a staff member this is where they work that day: an approved period of working from
+    elsewhere (`digifys.workforce.location.place_of`) overrides the profile's own zone.
+    """
     profile = getattr(person, "staff_profile", person)
+    if hasattr(profile, "work_country"):
+        from digifys.workforce.location import place_of  # workforce imports core at load
+
+        return place_of(profile, day).time_zone
+    return getattr(profile, "time_zone", "") or STOCKHOLM_NAME
+
+
+def zone_of(person, day: datetime.date | None = None) -> ZoneInfo:
+    """Return the own time zone of PERSON (a User or a StaffProfile) on DAY; Stockholm if unset."""
     try:
-        return ZoneInfo(getattr(profile, "time_zone", "") or STOCKHOLM_NAME)
+        return ZoneInfo(zone_name_of(person, day) or STOCKHOLM_NAME)
     except (ZoneInfoNotFoundError, ValueError):
         return STOCKHOLM
 

@@ -366,4 +366,16 @@ MESSAGES = {
     "relative_message_escalated": Phrase(
         gettext_noop("A message from a relative at %(unit)s was not answered in time")
     ),
+    # Shift swaps of the virtual clinic's on-duty rota (issue 15 §3, digifys.workforce).
+    "swap_proposed": Phrase(gettext_noop("%(name)s proposes a swap of on-duty shifts")),
+    "swap_declined": Phrase(gettext_noop("%(name)s declined your shift swap")),
+    "swap_to_approve": Phrase(
+        gettext_noop("%(proposer)s and %(counterpart)s ask you to approve a shift swap")
+    ),
+    "swap_approved": Phrase(
+        gettext_noop("The shift swap of %(proposer)s and %(counterpart)s was approved")
+    ),
+    "swap_refused": Phrase(
+        gettext_noop("Your shift swap with %(name)s was refused; the reason is on the page")
+    ),
 }

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from digifys.core.time import STOCKHOLM_NAME, local_to_utc
 from digifys.directory.models import StaffProfile
+from digifys.workforce.location import place_of
 
 from .models import Absence, LocalHoliday, WorkingPattern, place_key
 
@@ -67,9 +68,13 @@ def _islands() -> dict[str, tuple[str, ...]]:
     }
 
 
-def work_places(staff: StaffProfile) -> list[str]:
-    """The place keys whose local holidays apply to STAFF: the work city and its island."""
-    city = place_key(staff.work_city)
+def work_places(staff: StaffProfile, day: datetime.date | None = None) -> list[str]:
+    """The place keys whose local holidays apply to STAFF (on DAY): the work city and its island.
+
+    The place is `workforce.location.place_of`'s: a period of work from elsewhere whose contract
+    makes the place's holidays apply moves the calendar with the clinician.
+    """
+    city = place_key(place_of(staff, day).city)
     if not city:
         return []
     return [city, *_islands().get(city, ())]
@@ -79,11 +84,11 @@ def local_holidays(
     staff: StaffProfile, start: datetime.date, end: datetime.date
 ) -> dict[datetime.date, str]:
     """Return {date: name} of the local and island holidays at STAFF's work place in START..END."""
-    places = work_places(staff)
+    places = work_places(staff, start)
     if not places:
         return {}
     rows = LocalHoliday.objects.filter(
-        country=staff.work_country or "SE", place_key__in=places, date__range=(start, end)
+        country=place_of(staff, start).country, place_key__in=places, date__range=(start, end)
     ).values_list("date", "name")
     found: dict[datetime.date, str] = {}
     for day, name in rows:
@@ -98,8 +103,9 @@ def is_public_holiday(staff: StaffProfile, day: datetime.date) -> bool:
     falls back to the country's national holidays. Local and island days at the work city come
     on top (one query, only when the package has no holiday that day).
     """
-    country = staff.work_country or "SE"
-    subdivision = (staff.work_subdivision or "").strip().upper()
+    place = place_of(staff, day)
+    country = place.country
+    subdivision = (place.subdivision or "").strip().upper()
     try:
         if day in _holiday_calendar(country, subdivision, day.year):
             return True
@@ -136,7 +142,8 @@ def is_working(
     at = at or timezone.now()
     if timezone.is_naive(at):
         raise ValueError("is_working needs an aware datetime (an instant), not a naive one")
-    local = at.astimezone(ZoneInfo(staff.time_zone or STOCKHOLM_NAME))
+    zone = place_of(staff, at.astimezone(datetime.UTC).date()).time_zone
+    local = at.astimezone(ZoneInfo(zone or STOCKHOLM_NAME))
     today = local.date()
     if absences is None:
         absences = staff.absences.filter(starts_on__lte=today, ends_on__gte=today)

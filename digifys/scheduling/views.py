@@ -19,9 +19,10 @@ from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors, parse_date, parse_id
-from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_of
+from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME, local_to_utc, zone_name_of, zone_of
 from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
+from digifys.workforce.selectors import calendar_shifts
 
 from . import plan_explanations, planning, services
 from .forms import BookingForm, PlanItemForm, WorkRequestForm
@@ -80,7 +81,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     context = {
         "me": me,
         "rows": rows,
-        "zone": me.time_zone or STOCKHOLM_NAME,
+        "zone": zone_name_of(me) or STOCKHOLM_NAME,
         "patterns": me.working_patterns.all(),
         "absences": me.absences.filter(ends_on__gte=today),
         "holidays": services.holidays_ahead(me, today, HOLIDAY_HORIZON_DAYS),
@@ -196,7 +197,7 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None or not token:
         raise Http404
     clinician = feed.clinician
-    zone_name = clinician.time_zone or STOCKHOLM_NAME
+    zone_name = zone_name_of(clinician) or STOCKHOLM_NAME
     since = timezone.now() - datetime.timedelta(days=30)
     bookings = (
         Booking.objects.active()
@@ -219,6 +220,16 @@ def ics(request: HttpRequest, token: str) -> HttpResponse:
             # No resident names or identity numbers: whoever has the link can read the feed.
             event.add("summary", f"{booking.get_kind_display()} – {booking.unit.name}")
             event.add("url", link)
+            cal.add_component(event)
+        # The virtual clinic's on-duty shifts (digifys/workforce): a swap moves them between feeds.
+        for shift in calendar_shifts(clinician, since):
+            event = icalendar.Event()
+            event.add("uid", f"shift-{shift.pk}@digifys")
+            event.add("dtstamp", shift.rota.built_at)
+            event.add("dtstart", shift.starts_at.astimezone(datetime.UTC))
+            event.add("dtend", shift.ends_at.astimezone(datetime.UTC))
+            event.add("summary", _("On duty, virtual clinic"))
+            event.add("url", request.build_absolute_uri(reverse("workforce:shifts")))
             cal.add_component(event)
     response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"

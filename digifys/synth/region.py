@@ -69,6 +69,7 @@ from digifys.messaging.demo import seed_messages
 from digifys.residents.models import Relative
 from digifys.rounds.demo import seed_round_slots
 from digifys.scheduling.demo import seed_work_requests
+from digifys.workforce.demo import seed_flexible_work
 
 from . import consents, layout, records, residents, reviews, staff, trust
 from .layout import REGION_NAME
@@ -295,6 +296,8 @@ class _Builder:
         seed_clinicians(now=self.now, rng=random.Random(f"clinicians-{self.seed}"))
         # Relatives' updates and a conversation with the persona relative (messaging.demo).
         seed_messages(now=self.now)
+        # Flexible work: preferences, work from Spain, the on-duty rota and a pending swap.
+        seed_flexible_work(now=self.now, rng=random.Random(f"workforce-{self.seed}"))
         return RegionSummary(
             seed=self.seed,
             scale=self.scale,

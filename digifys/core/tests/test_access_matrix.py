@@ -46,6 +46,7 @@ APPS_WITH_ROWS = [
     "accessibility",
     "fhir",
     "clinicians",
+    "workforce",
 ]
 
 

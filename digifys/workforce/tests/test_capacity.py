@@ -1,0 +1,111 @@
+"""The capacity forecast (issue 15 §4) against a direct computation on a hand-made world."""
+
+import datetime
+
+import pytest
+
+from digifys.careteams.models import CareContact
+from digifys.directory.models import StaffLanguage
+from digifys.scheduling.models import Absence
+from digifys.testing.world import give_hours, make_resident
+from digifys.workforce import capacity, licences
+from digifys.workforce.models import HourPreference
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2027, 1, 15)  # history: July-December 2026; forecast: February-July 2027
+
+
+@pytest.fixture
+def small_world(world, monkeypatch):
+    carmen = world.physician_spain.staff_profile
+    # Residents of Malå: two Swedish speakers since 2020 and one Finnish speaker since October.
+    for resident in (world.resident_mala, world.resident_mala_2):
+        resident.moved_in_on = datetime.date(2020, 1, 1)
+        resident.preferred_languages = ["sv"]
+        resident.save()
+    make_resident(
+        world.unit_mala,
+        room="3",
+        moved_in_on=datetime.date(2026, 10, 1),
+        preferred_languages=["fi"],
+    )
+    world.resident_storuman.moved_in_on = datetime.date(2020, 1, 1)
+    world.resident_storuman.save()
+    # History: 150 physical visits (60 minutes each) in Malå over the six months, 25 hours a
+    # month, and 90 phone calls (15 minutes each) in Storuman, 3.75 hours a month.
+    for i in range(150):
+        CareContact.objects.create(
+            resident=world.resident_mala,
+            clinician=carmen,
+            unit=world.unit_mala,
+            kind=CareContact.Kind.PHYSICAL,
+            occurred_at=datetime.datetime(2026, 7, 1, 9, tzinfo=datetime.UTC)
+            + datetime.timedelta(days=i, hours=i % 5),
+        )
+    for i in range(90):
+        CareContact.objects.create(
+            resident=world.resident_storuman,
+            clinician=carmen,
+            unit=world.unit_storuman,
+            kind=CareContact.Kind.PHONE,
+            occurred_at=datetime.datetime(2026, 8, 1, 9, tzinfo=datetime.UTC)
+            + datetime.timedelta(days=i),
+        )
+    # Carmen: one hour every weekday (also on holidays), away 1-5 February, cannot Mondays
+    # 08-10 (one hour of her hour), speaks Swedish; her licence ends after 19 June 2027.
+    give_hours(carmen, datetime.time(8), datetime.time(9), weekdays=range(5))
+    Absence.objects.create(
+        staff=carmen,
+        kind=Absence.Kind.VACATION,
+        starts_on=datetime.date(2027, 2, 1),
+        ends_on=datetime.date(2027, 2, 5),
+    )
+    HourPreference.objects.create(
+        staff=carmen, kind="cannot", weekday=0, starts=datetime.time(8), ends=datetime.time(10)
+    )
+    StaffLanguage.objects.create(staff=carmen, language="sv", proficiency="professional")
+    monkeypatch.setattr(
+        licences,
+        "licence_valid",
+        lambda staff, on=None: staff.pk != carmen.pk or on <= datetime.date(2027, 6, 19),
+    )
+    return carmen
+
+
+def test_the_forecast_matches_a_direct_computation(small_world):
+    result = capacity.forecast(today=TODAY)
+
+    assert [m.month for m in result.months][:2] == [
+        datetime.date(2027, 2, 1),
+        datetime.date(2027, 3, 1),
+    ]
+    growth = 1.5 ** (1 / 6)  # Malå: 2 residents six months ago, 3 now
+    february, june = result.months[0], result.months[4]
+    need_mala = 25 * growth  # 25 hours a month of history, one month of growth
+    need_february = need_mala + 3.75  # Storuman: no growth
+    assert february.need_hours == pytest.approx(need_february, abs=0.1)
+    assert june.need_hours == pytest.approx(25 * growth**5 + 3.75, abs=0.1)
+    # February 2027: 20 weekdays, 5 away, Mondays 8, 15 and 22 she cannot: 12 hours.
+    assert february.available_hours == 12.0
+    # June 2027: licensed 1-19 June: 14 weekdays, Mondays 7 and 14 she cannot: 12 hours.
+    assert june.available_hours == 12.0
+    # July: no licence, no hours.
+    assert result.months[5].available_hours == 0.0
+    assert february.shortfall_hours == pytest.approx(need_february - 12, abs=0.1)
+    assert february.recruit == 1
+    # Languages: Malå's need is two thirds Swedish, one third Finnish (Storuman: Swedish);
+    # nobody speaks Finnish.
+    assert february.by_language["sv"]["need"] == pytest.approx(need_mala * 2 / 3 + 3.75, abs=0.1)
+    assert february.by_language["fi"]["available"] == 0.0
+    assert february.by_language["fi"]["shortfall"] == pytest.approx(need_mala / 3, abs=0.1)
+    assert result.recruit["fi"] == 1
+    assert result.has_shortfall
+
+
+def test_no_shortfall_when_the_hours_suffice(small_world):
+    give_hours(small_world, datetime.time(10), datetime.time(12), weekdays=range(5))
+    result = capacity.forecast(today=TODAY)
+    february = result.months[0]
+    assert february.available_hours == 12.0 + 15 * 2
+    assert february.by_language["sv"]["shortfall"] == 0.0
