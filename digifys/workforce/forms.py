@@ -4,6 +4,7 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from digifys.core.forms import ModelMultipleChoiceField
 from digifys.core.time import STOCKHOLM
 from digifys.directory.models import Organisation
 from digifys.scheduling.models import WorkingPattern
@@ -28,7 +29,7 @@ class PreferenceForm(forms.Form):
     max_hours = forms.IntegerField(
         label=_("At most on-duty hours per week"), min_value=0, max_value=168
     )
-    units = forms.ModelMultipleChoiceField(
+    units = ModelMultipleChoiceField(
         label=_("Preferred units"),
         queryset=Organisation.objects.units().active().order_by("name"),
         required=False,
