@@ -135,6 +135,11 @@ def _render_reason(code: str, params: dict) -> str:
             ),
             "day": formats.date_format(day, "j F"),
         }  # fmt: skip
+    if code == "cannot":
+        return _("%(role)s %(name)s has said they cannot work then") % {
+            "role": role,
+            "name": name,
+        }
     if code == "off":
         return _("%(role)s %(name)s not working then") % {"role": role, "name": name}
     if code == "full":
@@ -157,8 +162,9 @@ def _render_reason(code: str, params: dict) -> str:
     return ""
 
 
-def _unavailable_reason(role, person, item, absences, holiday_days) -> dict:
-    """Why PERSON has no free time in ITEM's window: an absence, a public holiday, or hours."""
+def _unavailable_reason(role, person, item, absences, holiday_days, cannot=()) -> dict:
+    """Why PERSON has no free time in ITEM's window: an absence, a public holiday, the hours
+    they stated they cannot work (CANNOT: [(start, end)] instants), or their working hours."""
     params = {"role": role, "name": person.name}
     first = item.earliest_at.astimezone(STOCKHOLM).date()
     last = (item.deadline_at - datetime.timedelta(minutes=1)).astimezone(STOCKHOLM).date()
@@ -185,15 +191,21 @@ def _unavailable_reason(role, person, item, absences, holiday_days) -> dict:
                     "holiday": name,
                 },
             }
+    if any(start < item.deadline_at and end > item.earliest_at for start, end in cannot):
+        return {"code": "cannot", "params": params}
     return {"code": "off", "params": params}
 
 
-def reasons_for(item: PlanItem, *, absences_of: dict, holidays_of: dict, extra=None) -> list:
+def reasons_for(
+    item: PlanItem, *, absences_of: dict, holidays_of: dict, extra=None, cannot_of=None
+) -> list:
     """The codes and parameters that say why ITEM (not yet saved) went where it did.
 
     ABSENCES_OF and HOLIDAYS_OF: by staff pk, the absences and the [(date, name)] public
     holidays around the week. EXTRA: {"deferred_week": n, "round_unit": name} for a deferral.
+    CANNOT_OF: by staff pk, the [(start, end)] instants they stated they cannot work.
     """
+    cannot_of = cannot_of or {}
     reasons = []
     for role, person, status in (
         ("named", item.named, item.named_status),
@@ -206,7 +218,11 @@ def reasons_for(item: PlanItem, *, absences_of: dict, holidays_of: dict, extra=N
         if status == "unavailable":
             absences = absences_of.get(person.pk, ())
             days_off = holidays_of.get(person.pk, ())
-            reasons.append(_unavailable_reason(role, person, item, absences, days_off))
+            reasons.append(
+                _unavailable_reason(
+                    role, person, item, absences, days_off, cannot_of.get(person.pk, ())
+                )
+            )
         elif status in ("full", "unlicensed"):
             # A ward round has its time: "full" then means busy at that time, not all week.
             code = "busy" if status == "full" and item.kind == PlanItem.Kind.ROUND else status

@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from digifys.careteams.models import PhysicianAssignment
+from digifys.clinicians.rules import NAMED, why_blocked
 from digifys.core.time import STOCKHOLM, zone_of
 from digifys.directory.models import StaffLanguage, StaffProfile
 from digifys.medicationreviews.selectors import due_reviews
@@ -110,6 +111,34 @@ class Problem:
     clinicians: list  # engine.Clinician
     meta: dict[str, dict]  # by item id: kind, resident_id, unit_id, round_id, work_request_id
     staff: dict[str, StaffProfile]
+    # By engine id: the minutes of the week each physician stated they cannot work (issue 15
+    # section 3), left out of their free time; the explanations name them.
+    cannot: dict[str, list[tuple[int, int]]] = dataclasses.field(default_factory=dict)
+
+
+def _cannot_windows(
+    preferences, *, staff, horizon_start: datetime.datetime, week_start: datetime.date
+) -> list[tuple[int, int]]:
+    """The minutes of the week STAFF cannot work by their PREFERENCES (their own zone, which a
+    work-from-elsewhere period changes per day)."""
+    if preferences is None or not preferences.cannot:
+        return []
+    total = HORIZON_DAYS * 1440
+    windows = []
+    for offset in range(-1, HORIZON_DAYS + 1):
+        day = week_start + datetime.timedelta(days=offset)
+        zone = zone_of(staff, day)
+        for weekday, starts, ends in preferences.cannot:
+            if weekday != day.weekday():
+                continue
+            start = _local_instant(day, starts, zone)
+            end_day = day + datetime.timedelta(days=1) if ends == datetime.time(0) else day
+            end = _local_instant(end_day, ends, zone)
+            s = max(minute_of(horizon_start, start), 0)
+            e = min(minute_of(horizon_start, end), total)
+            if e > s:
+                windows.append((s, e))
+    return _merge(windows)
 
 
 def _free_windows(
@@ -121,8 +150,10 @@ def _free_windows(
     absences,
     busy: list[tuple[int, int]],
     not_before: int,
+    cannot: list[tuple[int, int]] = (),
 ) -> list[tuple[int, int]]:
-    zone = zone_of(staff)
+    """STAFF's free minutes in the week: working patterns in their own zone on each day (a
+    work-from-elsewhere period changes it), less absences, holidays, bookings and CANNOT."""
     total = HORIZON_DAYS * 1440
     windows = []
     # Local days one either side: a clinician's local day may straddle Stockholm's midnight.
@@ -130,6 +161,7 @@ def _free_windows(
         day = week_start + datetime.timedelta(days=offset)
         if any(a.starts_on <= day <= a.ends_on for a in absences):
             continue
+        zone = zone_of(staff, day)
         holiday = None
         for pattern in patterns:
             if pattern.weekday != day.weekday() or pattern.on_call:
@@ -148,7 +180,7 @@ def _free_windows(
             e = min(minute_of(horizon_start, end), total)
             if e > s:
                 windows.append((s, e))
-    return _subtract(_merge(windows), busy)
+    return _subtract(_merge(windows), list(busy) + list(cannot))
 
 
 def _resident_language(resident: Resident) -> str:
@@ -175,7 +207,7 @@ def collect(
     physicians = list(
         StaffProfile.objects.physicians()
         .filter(user__is_active=True)
-        .select_related("user")
+        .select_related("user", "clinician")
         .prefetch_related("working_patterns")
     )
     absences = defaultdict(list)
@@ -200,8 +232,17 @@ def collect(
     ):
         languages[staff_id].add(language.lower())
 
-    clinicians, staff_by_id = [], {}
+    from digifys.workforce.selectors import planner_preferences  # workforce reads scheduling
+
+    preferences = planner_preferences([s.pk for s in physicians])
+    clinicians, staff_by_id, cannot_of = [], {}, {}
     for staff in physicians:
+        prefs = preferences.get(staff.pk)
+        cannot = _cannot_windows(
+            prefs, staff=staff, horizon_start=horizon_start, week_start=week_start
+        )
+        if cannot:
+            cannot_of[str(staff.pk)] = cannot
         windows = _free_windows(
             staff,
             horizon_start=horizon_start,
@@ -210,6 +251,7 @@ def collect(
             absences=absences[staff.pk],
             busy=busy[staff.pk],
             not_before=not_before,
+            cannot=cannot,
         )
         staff_by_id[str(staff.pk)] = staff
         clinicians.append(
@@ -220,8 +262,12 @@ def collect(
                 languages=frozenset(languages[staff.pk] or {"sv"}),
                 windows=tuple(engine.Window(s, e) for s, e in windows),
                 is_locum=staff.is_locum,
-                # Physicians are registered with their Swedish licence (legitimation).
-                licensed=True,
+                # A physician whose licence does not let them be named physician or deputy
+                # (withdrawn, expired, in process) is not planned at all (issue 15 section 1).
+                licensed=why_blocked(staff, NAMED, week_start) is None,
+                preferred_units=frozenset(
+                    str(u) for u in (prefs.preferred_unit_ids if prefs else ())
+                ),
             )
         )
 
@@ -264,6 +310,7 @@ def collect(
                 deputy=str(deputy) if deputy and deputy != named else None,
                 team=team_of(named),
                 fixed_start=start,
+                unit=str(round_.unit_id),
                 # A round counts for every resident on its agenda; before the agenda is built,
                 # for the unit's residents.
                 weight=max(1, agenda.get(round_.pk) or unit_residents.get(round_.unit_id, 1)),
@@ -357,6 +404,7 @@ def collect(
                 team=team_of(named),
                 language=language,
                 resident=str(resident.pk),
+                unit=str(extra.get("unit_id") or resident.unit_id),
                 deferrable=bool(extra.get("deferrable")),
             )
         )
@@ -366,7 +414,7 @@ def collect(
             "unit_id": extra.get("unit_id", resident.unit_id),
             "work_request_id": extra.get("work_request_id"),
         }
-    return Problem(horizon_start, items, clinicians, meta, staff_by_id)
+    return Problem(horizon_start, items, clinicians, meta, staff_by_id, cannot_of)
 
 
 def _round_context(rounds) -> tuple[dict, dict, dict]:

@@ -102,6 +102,13 @@ def _store(
     people = _people(items)
     absences_of = plan_explanations.absences_for_staff(people, week_start)
     holidays_of = _holidays_of(people, week_start)
+    cannot_of = {
+        int(pid): [
+            (instant_at(problem.horizon_start, s), instant_at(problem.horizon_start, e))
+            for s, e in spans
+        ]
+        for pid, spans in problem.cannot.items()
+    }
     next_week = (week_start + datetime.timedelta(days=7)).isocalendar()[1]
     units = dict(
         Organisation.objects.filter(
@@ -154,7 +161,11 @@ def _store(
             extra["round_unit"] = units.get(problem.meta[assignment.deferred_for]["unit_id"], "")
         if result is not None:
             row.reasons = plan_explanations.reasons_for(
-                row, absences_of=absences_of, holidays_of=holidays_of, extra=extra
+                row,
+                absences_of=absences_of,
+                holidays_of=holidays_of,
+                extra=extra,
+                cannot_of=cannot_of,
             )
         rows.append(row)
     PlanItem.objects.bulk_create(rows, batch_size=500)

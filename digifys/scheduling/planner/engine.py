@@ -106,6 +106,9 @@ class Clinician:
     is_locum: bool = False
     licensed: bool = True
     daily_capacity: int | None = None  # max planned minutes per day index
+    # Units the clinician prefers: within a tier below the named physician and deputy, a
+    # clinician who prefers the item's unit goes before one who does not (never across tiers).
+    preferred_units: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class Item:
     # Due after this week (a medication review due in three weeks): may move to a later week
     # rather than leave its named physician.
     deferrable: bool = False
+    unit: str | None = None  # the unit the item is for (preferred units weigh in within a tier)
 
 
 @dataclass(frozen=True)
@@ -452,11 +456,12 @@ class _Tiers:
             for cal in group:
                 s = cal.fit(item)
                 if s is not None:
-                    key = (_interpreter(item, cal.clinician), s)
+                    elsewhere = item.unit is None or item.unit not in cal.clinician.preferred_units
+                    key = (_interpreter(item, cal.clinician), elsewhere, s)
                     if best is None or key < best[0]:
                         best = (key, cal)
             if best is not None:
-                start, cal = best[0][1], best[1]
+                start, cal = best[0][2], best[1]
                 cal.book(start, item.duration)
                 return cal, start
         return None
