@@ -1,8 +1,8 @@
 """The rules a shift swap must keep: cover, at least 11 hours of daily rest, licences.
 
 `check_swap` returns None when the swap may go ahead, else a `Reason` (a code and parameters)
-that `reasons.render_reason` turns into words in the reader's language. Parameters are values (names,
-ISO instants, numbers), never translated text (see `core.codes`).
+that `reasons.render_reason` turns into words in the reader's language. Parameters are values
+(names, ISO instants, numbers), never translated text (see `core.codes`).
 """
 
 import datetime
