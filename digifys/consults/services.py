@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams import policy
+from digifys.clinicians import drafts
 from digifys.clinicians import rules as clinician_rules
 from digifys.core import live
 from digifys.directory import phone
@@ -38,8 +39,8 @@ from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation, Urgency
 
 from . import routing
-from .events import EVENTS
 from .models import Consult, ConsultMessage, ConsultPhoto, JournalNote, JournalNoteRevision
+from .thread import event
 
 SENDING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 MAX_PHOTOS = 5
@@ -73,20 +74,6 @@ def _changed(consult: Consult, *extra_physicians: int) -> None:
         "consult",
         consult=consult.pk,
         resident=consult.resident_id,
-    )
-
-
-def event(consult_id: int, code: str, params: dict | None = None, *, actor=None) -> ConsultMessage:
-    """Record an event in a consult's thread as CODE (a key of events.EVENTS) + PARAMS: values,
-    never translated text; each reader sees it in their language (issue 12 §4 item 5)."""
-    if code not in EVENTS:
-        raise ValueError(f"unknown consult event {code!r}")
-    return ConsultMessage.objects.create(
-        consult_id=consult_id,
-        author=actor,
-        kind=ConsultMessage.Kind.EVENT,
-        code=code,
-        params=params or {},
     )
 
 
@@ -602,9 +589,7 @@ def sign_note(*, actor, note: JournalNote, request=None, countersigned_by=None) 
     if not any(getattr(note, name).strip() for name in NOTE_FIELDS):
         raise ValidationError(_("An empty note cannot be signed."))
     if countersigned_by is None and clinician_rules.under_supervision(physician):
-        from digifys.clinicians import supervision
-
-        supervision.submit(
+        drafts.submit(
             author=physician,
             kind="note",
             resident=note.resident,

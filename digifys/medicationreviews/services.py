@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.clinicians import drafts
 from digifys.clinicians import rules as clinician_rules
 from digifys.consults import routing
 from digifys.residents.models import Resident
@@ -79,9 +80,7 @@ def record_review(
     staff = actor.staff_profile
     clinician_rules.require(staff, clinician_rules.MEDICATION_REVIEW)
     if countersigned_by is None and clinician_rules.under_supervision(staff):
-        from digifys.clinicians import supervision
-
-        return supervision.submit(
+        return drafts.submit(
             author=staff,
             kind="review",
             resident=resident,

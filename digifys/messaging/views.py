@@ -223,19 +223,19 @@ def write_update(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _staff_resident(request, pk)
     form = UpdateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        publish = "publish" in request.POST
+        at_once = "publish" in request.POST  # "Approve and publish", not "Send for approval"
         try:
             services.write_update(
                 actor=request.user,
                 resident=resident,
                 text=form.cleaned_data["text"],
-                publish=publish,
+                publish=at_once,
                 request=request,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            if publish:
+            if at_once:
                 flash.success(request, _("The update was published and the relatives notified."))
             else:
                 flash.success(request, _("The update waits for a nurse or physician to approve."))

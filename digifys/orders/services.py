@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
+from digifys.clinicians import drafts
 from digifys.clinicians import rules as clinician_rules
 from digifys.consults import routing
 from digifys.consults.models import Consult
@@ -177,9 +178,7 @@ def place_order(
     )
     if clinician_rules.under_supervision(actor.staff_profile):
         # A draft without tasks until the supervisor countersigns (issue #15 §2).
-        from digifys.clinicians import supervision
-
-        supervision.submit(
+        drafts.submit(
             author=actor.staff_profile,
             kind="order",
             resident=resident,

@@ -1,95 +1,23 @@
 """The rules a shift swap must keep: cover, at least 11 hours of daily rest, licences.
 
 `check_swap` returns None when the swap may go ahead, else a `Reason` (a code and parameters)
-that `render_reason` turns into words in the reader's language. Parameters are values (names,
-ISO instants, numbers), never translated text (see `core.codes`).
+that `reasons.render_reason` turns into words in the reader's language. Parameters are values
+(names, ISO instants, numbers), never translated text (see `core.codes`).
 """
 
-import dataclasses
 import datetime
 import itertools
 
-from django.utils import formats, timezone
-from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext_noop
+from django.utils import timezone
 
-from digifys.core.codes import Phrase, render
-from digifys.core.time import STOCKHOLM
 from digifys.scheduling.models import Absence
 
 from . import licences
 from .models import Shift
+from .reasons import Reason
 
 MIN_REST = datetime.timedelta(hours=11)
 NEIGHBOURS = datetime.timedelta(days=2)
-
-
-def _when(value) -> str:
-    instant = parse_datetime(value) if isinstance(value, str) else value
-    if instant is None:
-        return str(value)
-    return formats.date_format(instant.astimezone(STOCKHOLM), "DATETIME_FORMAT")
-
-
-def _number(value) -> str:
-    return formats.localize(value)
-
-
-REASONS = {
-    "not_yours": Phrase(
-        gettext_noop("%(name)s does not hold the shift starting %(start)s."),
-        formats={"start": _when},
-    ),
-    "started": Phrase(
-        gettext_noop("The shift starting %(start)s has already begun; it cannot be swapped."),
-        formats={"start": _when},
-    ),
-    "same_person": Phrase(gettext_noop("A swap needs two different clinicians.")),
-    "absent": Phrase(
-        gettext_noop(
-            "Cover would break: %(name)s is registered as away on %(day)s and cannot take the "
-            "shift starting %(start)s."
-        ),
-        formats={"start": _when},
-    ),
-    "licence": Phrase(
-        gettext_noop(
-            "%(name)s has no valid licence on %(day)s and may not take the shift starting "
-            "%(start)s."
-        ),
-        formats={"start": _when},
-    ),
-    "rest": Phrase(
-        gettext_noop(
-            "Daily rest would break: %(name)s would have only %(hours)s hours between the shift "
-            "ending %(end)s and the one starting %(start)s; at least 11 hours are required."
-        ),
-        formats={"end": _when, "start": _when, "hours": _number},
-    ),
-    "overlap": Phrase(
-        gettext_noop(
-            "%(name)s would hold two shifts at once: the one ending %(end)s and the one "
-            "starting %(start)s."
-        ),
-        formats={"end": _when, "start": _when},
-    ),
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class Reason:
-    code: str
-    params: dict
-
-    @property
-    def text(self) -> str:
-        return render_reason(self.code, self.params)
-
-
-def render_reason(code: str, params: dict | None) -> str:
-    if not code:
-        return ""
-    return render(REASONS, code, params or {}, "")
 
 
 def rest_problem(staff, shifts: list) -> Reason | None:

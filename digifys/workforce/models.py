@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from digifys.directory.models import Organisation, StaffProfile
 from digifys.scheduling.models import WorkingPattern
 
+from .reasons import render_reason
+
 
 class Preference(models.Model):
     """A clinician's limits and wishes for rota and planner."""
@@ -277,6 +279,4 @@ class SwapRequest(models.Model):
 
     @property
     def refusal_text(self) -> str:
-        from .checks import render_reason
-
         return render_reason(self.refusal_code, self.refusal_params) or self.decision_reason

@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]  # the digifys package
 ALLOWED = {
     ("digifys.consults.services", "digifys.consults.tasks"),
     ("digifys.orders.services", "digifys.orders.tasks"),
+    ("digifys.messaging.services", "digifys.messaging.tasks"),
+    # notifications' service module for sending is `delivery` (services.notify writes the rows).
+    ("digifys.notifications.delivery", "digifys.notifications.tasks"),
 }
 
 

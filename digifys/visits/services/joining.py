@@ -12,7 +12,6 @@ from digifys.core import live
 from digifys.visits import janus
 from digifys.visits.models import GuestInvite, Participant, Room
 
-from . import sfu
 from .common import (
     FORBIDDEN,
     NO_ROOM,
@@ -30,6 +29,9 @@ from .common import (
 from .meetings import invited_relative
 from .record import _seconds, log_event
 from .rooms import participant_for_user
+from .sfu import close as close_sfu_room
+from .sfu import revoke as revoke_sfu_access
+from .sfu import uses_sfu
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +185,8 @@ def remove(*, actor: Participant, participant_id) -> Participant:
     target.connected = False
     target.left_at = now
     target.save(update_fields=["status", "connected", "left_at"])
-    if sfu.uses_sfu(target.room):
-        _on_commit_janus(sfu.revoke, target.room_id, target.pk)
+    if uses_sfu(target.room):
+        _on_commit_janus(revoke_sfu_access, target.room_id, target.pk)
     if target.guest_id is not None:
         # A removed guest's link must not work again either.
         GuestInvite.objects.filter(pk=target.guest_id, used_at__isnull=True).update(used_at=now)
@@ -224,8 +226,8 @@ def end_room(*, actor, room: Room, request=None) -> Room:
     # Every connected browser is told once the end is committed, whether the host ended the
     # room from the page or from the call (the consumer closes its socket on "ended").
     live.publish([room_group(room.pk)], "visit.ended", room=room.pk)
-    if sfu.uses_sfu(room):
-        _on_commit_janus(sfu.close, room.pk)
+    if uses_sfu(room):
+        _on_commit_janus(close_sfu_room, room.pk)
     return room
 
 
@@ -249,9 +251,9 @@ def _leave(participant: Participant, now, *, explicit: bool = True) -> None:
     if explicit:
         participant.status = Status.LEFT
         fields.append("status")
-        if sfu.uses_sfu(participant.room):
+        if uses_sfu(participant.room):
             # Back only through the waiting room: the join token is re-added on admission.
-            _on_commit_janus(sfu.revoke, participant.room_id, participant.pk)
+            _on_commit_janus(revoke_sfu_access, participant.room_id, participant.pk)
     participant.save(update_fields=fields)
     detail = {"duration_seconds": duration} if duration is not None else {}
     if not explicit:

@@ -124,11 +124,12 @@ def invite_relative(*, actor, room: Room, relative_id, request=None) -> Particip
         request=request,
         detail={"kind": "relative", "relative": found.relative.pk},
     )
-    _notify(room, participant)
+    _send_invitation(room, participant)
     return participant
 
 
-def _notify(room: Room, participant: Participant) -> None:
+def _send_invitation(room: Room, participant: Participant) -> None:
+    """Tell the invited relative, as a notification stored as a code and parameters."""
     from django.urls import reverse
 
     from digifys.notifications.models import Notification
