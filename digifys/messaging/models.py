@@ -33,7 +33,20 @@ class UpdateQuerySet(ResidentDataQuerySet):
 
 
 class Update(models.Model):
-    """A plain-language update for a resident's relatives, published once approved."""
+    """A plain-language update for a resident's relatives, published once approved.
+
+    A condition notice is an update with NOTICE set and no text: a fixed sentence rendered in
+    the reader's language, shown only to relatives whose consent covers condition notices.
+    """
+
+    class Notice(models.TextChoices):
+        DOCTOR_CONTACTED = (
+            "doctor_contacted",
+            _(
+                "The staff have contacted the doctor about your relative. "
+                "Call the unit if you want to know more."
+            ),
+        )
 
     resident = models.ForeignKey(
         Resident,
@@ -44,7 +57,10 @@ class Update(models.Model):
     unit = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
     )
-    text = models.TextField(_("text"), max_length=UPDATE_MAX_LENGTH)
+    text = models.TextField(_("text"), max_length=UPDATE_MAX_LENGTH, blank=True)
+    notice = models.CharField(
+        _("condition notice"), max_length=30, choices=Notice.choices, blank=True, default=""
+    )
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -82,6 +98,11 @@ class Update(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def display_text(self) -> str:
+        """What the reader sees: the written text, or the notice in the reader's language."""
+        return self.get_notice_display() if self.notice else self.text
 
 
 class MessageQuerySet(ResidentDataQuerySet):

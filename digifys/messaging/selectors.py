@@ -12,7 +12,7 @@ from django.http import Http404
 
 from digifys.accounts.models import Role
 from digifys.relatives import policy
-from digifys.relatives.models import Scope
+from digifys.relatives.models import Consent, Scope
 from digifys.residents.models import Resident
 
 from .models import Message, Update
@@ -38,9 +38,13 @@ def resident_for_relative(user, resident_id: int, scope: str) -> Resident:
 
 def published_updates(user, resident: Resident) -> QuerySet[Update]:
     """RESIDENT's published updates, if USER's consent in force covers updates (else none)."""
-    if Scope.UPDATES not in policy.scopes_for(user, resident):
+    scopes = policy.scopes_for(user, resident)
+    if Scope.UPDATES not in scopes:
         return Update.objects.none()
-    return Update.objects.published().filter(resident=resident).order_by("-published_at", "-pk")
+    updates = Update.objects.published().filter(resident=resident)
+    if Scope.CONDITION not in scopes:  # condition notices only with that scope
+        updates = updates.filter(notice="")
+    return updates.order_by("-published_at", "-pk")
 
 
 def own_messages(user, resident: Resident) -> QuerySet[Message]:
@@ -176,4 +180,13 @@ def pending_updates(user) -> QuerySet[Update]:
         .pending()
         .select_related("resident__unit__parent", "written_by")
         .order_by("written_at", "pk")
+    )
+
+
+def condition_notice_recipients(resident: Resident) -> int:
+    """How many relatives a condition notice about RESIDENT would reach (consent in force)."""
+    return (
+        Consent.objects.in_force()
+        .filter(resident=resident, condition=True, relative__user__is_active=True)
+        .count()
     )

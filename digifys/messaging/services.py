@@ -409,3 +409,49 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     ids = list(Message.objects.overdue(now).values_list("pk", flat=True))
     return sum(escalate_if_overdue(message_id=pk, now=now) for pk in ids)
+
+
+# --- Condition notices ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def send_condition_notice(*, actor, resident: Resident, request=None) -> Update:
+    """Tell RESIDENT's relatives that the doctor has been contacted (no text, no clinical detail).
+
+    Licensed staff (nurse or physician) who see the resident. Recorded as a published update
+    with a fixed notice; notifies every relative whose consent in force covers condition notices.
+    """
+    require_role(actor, *APPROVING_ROLES)
+    resident = _visible_resident(actor, resident.pk)
+    now = timezone.now()
+    update = Update.objects.create(
+        resident=resident,
+        unit=resident.unit,
+        notice=Update.Notice.DOCTOR_CONTACTED,
+        written_by=actor,
+        written_at=now,
+        approved_by=actor,
+        published_at=now,
+    )
+    audit.record(
+        actor=actor,
+        action=audit.Action.CREATE,
+        resident=resident,
+        object_type="condition_notice",
+        object_id=update.pk,
+        request=request,
+    )
+    readers = (
+        Consent.objects.in_force()
+        .filter(resident=resident, condition=True, relative__user__is_active=True)
+        .select_related("relative__user")
+    )
+    notify(
+        recipients=[consent.relative.user for consent in readers],
+        kind=Notification.Kind.CONDITION_NOTICE,
+        code="condition_notice",
+        params={"home": _home_name(update.unit)},
+        link=reverse("messaging:relative_updates", kwargs={"resident_pk": resident.pk}),
+    )
+    _unit_changed(update.unit_id, resident.pk, "relative_update")
+    return update

@@ -23,6 +23,7 @@ from digifys.relatives.models import Scope
 
 from . import selectors, services
 from .forms import AnswerForm, HandOverForm, MessageForm, UpdateForm
+from .models import Update
 
 STAFF_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN, Role.COORDINATOR)
 
@@ -299,4 +300,25 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request,
         "messaging/inbox.html",
         {"page": page, "pending": pending, "now": timezone.now()},
+    )
+
+
+@login_required
+def condition_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tell the relatives that the doctor has been contacted (confirmation first)."""
+    require_role(request.user, *services.APPROVING_ROLES)
+    resident = _staff_resident(request, pk)
+    if request.method == "POST":
+        services.send_condition_notice(actor=request.user, resident=resident, request=request)
+        flash.success(request, _("The relatives have been told that the doctor was contacted."))
+        return redirect("messaging:resident", pk=resident.pk)
+    _log_read(request, resident, "condition_notice", "")
+    return render(
+        request,
+        "messaging/condition_notice.html",
+        {
+            "resident": resident,
+            "recipients": selectors.condition_notice_recipients(resident),
+            "notice": Update.Notice.DOCTOR_CONTACTED.label,
+        },
     )

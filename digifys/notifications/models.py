@@ -363,6 +363,9 @@ MESSAGES = {
         gettext_noop("A message from a relative at %(unit)s was handed to you")
     ),
     "message_answered": Phrase(gettext_noop("Your message to %(home)s has been answered")),
+    "condition_notice": Phrase(
+        gettext_noop("%(home)s has contacted the doctor about your relative")
+    ),
     "relative_message_escalated": Phrase(
         gettext_noop("A message from a relative at %(unit)s was not answered in time")
     ),

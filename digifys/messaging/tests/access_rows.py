@@ -85,6 +85,11 @@ ROWS = {
         "get",
         row(FORBIDDEN, **(_SEES_RESIDENT | {"coordinator": FORBIDDEN})),
     ),
+    "messaging:condition_notice": (
+        lambda w: {"pk": w.resident_mala.pk},
+        "get",
+        row(FORBIDDEN, **(_SEES_RESIDENT | {"coordinator": FORBIDDEN})),
+    ),
     "messaging:message": (_a_message, "get", row(FORBIDDEN, **_SEES_RESIDENT)),
     # An empty hand-over form is refused with the page and its errors.
     "messaging:hand_over": (
