@@ -268,7 +268,7 @@ def propose_swap(
 
 def _locked(swap: SwapRequest) -> SwapRequest:
     return (
-        SwapRequest.objects.select_for_update()
+        SwapRequest.objects.select_for_update(of=("self",))
         .select_related("proposer__user", "counterpart__user", "shift", "counter_shift")
         .get(pk=swap.pk)
     )

@@ -4,6 +4,7 @@ view of it only through a consent in force that shares the access-log scope."""
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,13 +17,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _read(actor, resident, *, when=None, purpose="care"):
-    event = audit.record(
-        actor=actor, action="read", resident=resident, object_type="resident", purpose=purpose
-    )
-    if when is not None:
-        # Test data only: the chain is not verified here.
-        AuditEvent.objects.filter(seq=event.seq).update(occurred_at=when)
-    return event
+    """Record a read, at WHEN if given (the clock is moved: the log itself is append-only)."""
+    if when is None:
+        return audit.record(
+            actor=actor, action="read", resident=resident, object_type="resident", purpose=purpose
+        )
+    with time_machine.travel(when, tick=False):
+        return audit.record(
+            actor=actor, action="read", resident=resident, object_type="resident", purpose=purpose
+        )
 
 
 def _url(world):

@@ -96,9 +96,19 @@ def _a_meeting(w):
 
     from digifys.residents.models import Relative
     from digifys.scheduling.models import Booking
-    from digifys.visits.models import Participant
+    from digifys.visits.models import Participant, Room
     from digifys.visits.services import invite_relative, open_room_for_booking
 
+    # One meeting per world: a second booking of the same physician at the same time would
+    # break PostgreSQL's no-overlap constraint when several rows build their arguments.
+    existing = Room.objects.filter(
+        booking__kind=Booking.Kind.FAMILY_MEETING,
+        booking__resident=w.resident_mala,
+        booking__clinician=w.physician_spain.staff_profile,
+        ended_at__isnull=True,
+    ).first()
+    if existing is not None:
+        return existing
     start = timezone.now() - datetime.timedelta(minutes=5)
     booking = Booking.objects.create(
         kind=Booking.Kind.FAMILY_MEETING,
