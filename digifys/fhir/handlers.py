@@ -120,6 +120,14 @@ def capabilities(ctx: Context) -> Result:
         entry["interaction"].append({"code": route.interaction})
         if route.conditional_create:
             entry["conditionalCreate"] = True
+        if route.history:
+            entry["documentation"] = route.history
+        if route.interaction == "vread":
+            entry["versioning"] = "versioned"
+            entry["readHistory"] = True
+        if route.interaction == "update":
+            entry["updateCreate"] = False
+            entry["conditionalUpdate"] = False
         for name, (kind, doc) in route.search_params.items():
             entry["searchParam"].append({"name": name, "type": kind, "documentation": doc})
     for entry in by_type.values():
@@ -443,6 +451,12 @@ def _resident_for(ctx: Context, incoming, path: str) -> Resident:
     return resident
 
 
+def _lock_residents(pks) -> None:
+    """Serialise writes for these residents until the transaction ends (in pk order, so two
+    writers never wait for each other crosswise). SQLite serialises writers itself."""
+    list(Resident.objects.select_for_update().filter(pk__in=pks).order_by("pk").values("pk"))
+
+
 def _conditional(ctx: Context, criteria: str) -> tuple[int, str] | None:
     """Evaluate If-None-Exist CRITERIA: the one match, None for none; 412 for several."""
     params = QueryDict(mutable=True)
@@ -498,6 +512,9 @@ def observation_create(ctx: Context) -> Result:
     # as the query string of the POST.
     criteria = ctx.request.headers.get("If-None-Exist") or ctx.request.GET.urlencode()
     with transaction.atomic():
+        # Creates for one resident are serialised (a row lock on PostgreSQL), so two retries of
+        # a device arriving at once see each other: the second finds the first (If-None-Exist).
+        _lock_residents([resident.pk])
         if criteria:
             existing = _conditional(ctx, criteria)
             if existing is not None:
@@ -588,8 +605,13 @@ def transaction_bundle(ctx: Context) -> Result:
     read_back: list = []
     with transaction.atomic():
         groups: OrderedDict[tuple, list] = OrderedDict()
+        residents_of = {
+            index: _resident_for(ctx, incoming, f"{path}.resource")
+            for index, incoming, _criteria, path in incoming_entries
+        }
+        _lock_residents(sorted({r.pk for r in residents_of.values()}))
         for index, incoming, criteria, path in incoming_entries:
-            resident = _resident_for(ctx, incoming, f"{path}.resource")
+            resident = residents_of[index]
             if criteria:
                 existing = _conditional(ctx, criteria)
                 if existing is not None:
@@ -802,3 +824,246 @@ def careteam_search(ctx: Context, params: QueryDict) -> Result:
     resources = [careteam_mapper.to_fhir(r) for r in page]
     bundle = search.searchset(params, f"{ctx.base}/CareTeam", resources, total, count, offset)
     return Result(200, bundle)
+
+
+# --- Task: a nurse task's status (update, If-Match) ---------------------------------------------
+
+TASK_RESULT_MAX = 2000
+
+
+def _task_result(user, resource, row) -> tuple[str, Observation | None]:
+    """The result text and the vital signs of a Task sent as completed (Task.output)."""
+    texts, observation = [], None
+    for index, output in enumerate(resource.output or []):
+        path = f"Task.output[{index}]"
+        if output.valueString is not None:
+            texts.append(output.valueString.strip())
+        elif output.valueReference is not None:
+            match = OBSERVATION_ID.fullmatch(
+                (output.valueReference.reference or "").removeprefix("Observation/")
+            )
+            observation = (
+                Observation.objects.visible_to(user)
+                .filter(pk=int(match[1]), resident_id=row.resident_id)
+                .first()
+                if match
+                else None
+            )
+            if observation is None:
+                raise FhirError(
+                    422,
+                    "invalid",
+                    _("The output must reference vital signs of this patient the client may see."),
+                    expression=[f"{path}.valueReference"],
+                )
+        else:
+            raise FhirError(
+                422,
+                "invalid",
+                _("An output is a valueString (the result) or a valueReference (Observation)."),
+                expression=[f"{path}.value[x]"],
+            )
+    text = "\n".join(t for t in texts if t)
+    if len(text) > TASK_RESULT_MAX:
+        raise FhirError(
+            422,
+            "too-long",
+            _("The result is longer than %(max)s characters.") % {"max": TASK_RESULT_MAX},
+            expression=["Task.output.valueString"],
+        )
+    if not text and observation is None:
+        raise FhirError(
+            422,
+            "required",
+            _("A completed task needs its result: an output with valueString or vital signs."),
+            expression=["Task.output"],
+        )
+    return text, observation
+
+
+def task_update(ctx: Context, id: str) -> Result:
+    """PUT Task/<id>: a nurse documents the task as done (status ready -> completed, with the
+    result in Task.output). Held to If-Match; everything else of the task is the order's."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from fhir.resources.R4B.task import Task as FhirTask
+
+    from digifys.orders import services as order_services
+    from digifys.orders.models import NurseTask
+
+    from . import kinds, versions
+    from .resources import TASK
+
+    _require_role(ctx, CLINICAL)
+    data = _parse_json(ctx)
+    if data.get("resourceType") != "Task":
+        raise FhirError(
+            400,
+            "structure",
+            _("Expected a resource of type Task."),
+            expression=["Task.resourceType"],
+        )
+    resource = _validate(FhirTask, data, "Task")
+    if resource.id != id:
+        raise FhirError(
+            400, "invalid", _("Task.id must be the id in the URL."), expression=["Task.id"]
+        )
+    with transaction.atomic():
+        row = (
+            NurseTask.objects.visible_to(ctx.user)
+            .select_for_update(of=("self",))
+            .select_related("order", "resident")
+            .filter(pk__in=_digits([id]))
+            .first()
+        )
+        if row is None:
+            raise _not_found("Task", id)
+        current = kinds._versions(TASK, row)[-1]
+        versions.check_if_match(ctx.request, current.meta.versionId)
+        reference = resource.for_fhir.reference if resource.for_fhir else None
+        if reference is not None and reference != f"Patient/{row.resident_id}":
+            raise FhirError(
+                422, "invalid", _("Task.for cannot be changed."), expression=["Task.for"]
+            )
+        if resource.status == current.status:
+            return Result(200, current, versions.etag(current))  # nothing to change
+        if row.status != NurseTask.Status.OPEN:
+            raise FhirError(
+                409,
+                "conflict",
+                _("This task is already done or cancelled."),
+                expression=["Task.status"],
+            )
+        if resource.status != "completed":
+            raise FhirError(
+                422,
+                "code-invalid",
+                _("A task's status can only be set to completed through the API."),
+                expression=["Task.status"],
+            )
+        text, observation = _task_result(ctx.user, resource, row)
+        try:
+            order_services.complete_task(
+                actor=ctx.user, task=row, result=text, observation=observation, request=ctx.request
+            )
+        except ValidationError as error:
+            raise FhirError(
+                422, "invalid", error.messages[0], expression=["Task.output"]
+            ) from error
+        except PermissionDenied as error:
+            raise FhirError(403, "forbidden", str(error) or _("Not allowed.")) from error
+    row = TASK.rows(ctx.user).get(pk=row.pk)
+    updated = kinds._versions(TASK, row)[-1]
+    return Result(200, updated, versions.etag(updated))
+
+
+# --- Communication: a message in a consult's thread (create) ------------------------------------
+
+MESSAGE_MAX = 5000
+
+
+def communication_create(ctx: Context) -> Result:
+    """POST Communication: a message to a consult's thread (partOf the consult by identifier,
+    the text as payload.contentString), through the same service as the consult page."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from fhir.resources.R4B.communication import Communication as FhirCommunication
+
+    from digifys.consults import services as consult_services
+    from digifys.consults.models import Consult, ConsultMessage
+
+    from . import kinds
+    from .mappers import communication as communication_mapper
+    from .resources import COMMUNICATION
+
+    _require_role(ctx, CLINICAL)
+    data = _parse_json(ctx)
+    if data.get("resourceType") != "Communication":
+        raise FhirError(
+            400,
+            "structure",
+            _("Expected a resource of type Communication."),
+            expression=["Communication.resourceType"],
+        )
+    resource = _validate(FhirCommunication, data, "Communication")
+    if resource.status not in ("completed", "in-progress"):
+        raise FhirError(
+            422,
+            "code-invalid",
+            _("A message is sent with status completed."),
+            expression=["Communication.status"],
+        )
+    consult_ids = [
+        part.identifier.value
+        for part in resource.partOf or []
+        if part.identifier is not None and part.identifier.system == communication_mapper.CONSULT
+    ]
+    if len(consult_ids) != 1:
+        raise FhirError(
+            422,
+            "required",
+            _("Name the consult once: partOf.identifier with system %(system)s.")
+            % {"system": communication_mapper.CONSULT},
+            expression=["Communication.partOf"],
+        )
+    consult = (
+        Consult.objects.visible_to(ctx.user)
+        .filter(pk__in=_digits([consult_ids[0] or ""]))
+        .select_related("resident")
+        .first()
+    )
+    if consult is None:
+        raise FhirError(
+            422,
+            "invalid",
+            _("The consult is not one this client may see."),
+            expression=["Communication.partOf[0].identifier.value"],
+        )
+    subject = resource.subject.reference if resource.subject else None
+    if subject is not None and subject != f"Patient/{consult.resident_id}":
+        raise FhirError(
+            422,
+            "invalid",
+            _("The subject must be the consult's patient."),
+            expression=["Communication.subject"],
+        )
+    payloads = resource.payload or []
+    texts = [p.contentString for p in payloads if p.contentString is not None]
+    if len(payloads) != 1 or len(texts) != 1 or not texts[0].strip():
+        raise FhirError(
+            422,
+            "required",
+            _("A message has exactly one payload with the text as contentString."),
+            expression=["Communication.payload"],
+        )
+    if len(texts[0]) > MESSAGE_MAX:
+        raise FhirError(
+            422,
+            "too-long",
+            _("The message is longer than %(max)s characters.") % {"max": MESSAGE_MAX},
+            expression=["Communication.payload[0].contentString"],
+        )
+    try:
+        with transaction.atomic():
+            message = consult_services.post_message(
+                actor=ctx.user,
+                consult=consult,
+                body=texts[0],
+                kind=ConsultMessage.Kind.MESSAGE,
+                request=ctx.request,
+            )
+    except ValidationError as error:
+        raise FhirError(
+            422, "invalid", error.messages[0], expression=["Communication.payload"]
+        ) from error
+    except PermissionDenied as error:
+        raise FhirError(403, "forbidden", str(error) or _("Not allowed.")) from error
+    row = COMMUNICATION.rows(ctx.user).get(pk=message.pk)
+    created = kinds._versions(COMMUNICATION, row)[-1]
+    return Result(
+        201, created, {"Location": f"{ctx.base}/Communication/{message.pk}", **_etag(created)}
+    )
+
+
+def _etag(resource) -> dict:
+    from . import versions
+
+    return versions.etag(resource)

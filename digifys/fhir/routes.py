@@ -6,7 +6,8 @@ so what the server says it does is what it does.
 
 from dataclasses import dataclass, field
 
-from . import handlers
+from . import handlers, kinds
+from .resources import KINDS
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,13 @@ class Route:
     access: str | None  # scope needed: "read" or "write"; None: no token needed
     search_params: dict = field(default_factory=dict)
     conditional_create: bool = False
+    history: str = ""  # resource-level: what its versions are (CapabilityStatement documentation)
 
+
+NO_HISTORY = (
+    "digifys keeps no history of this resource: vread and _history give the current version "
+    "only, as version 1."
+)
 
 COMMON = {
     "_id": ("token", "Logical id (comma-separated for several)."),
@@ -154,5 +161,95 @@ ROUTES = (
         handlers.observation_create,
         "write",
         conditional_create=True,
+    ),
+)
+
+
+def _current_only(resource: str, read) -> tuple:
+    vread, history = kinds.current_only(resource, read)
+    return (
+        Route(
+            resource,
+            "vread",
+            "GET",
+            f"{resource}/<str:id>/_history/<str:vid>",
+            vread,
+            "read",
+            history=NO_HISTORY,
+        ),
+        Route(
+            resource,
+            "history-instance",
+            "GET",
+            f"{resource}/<str:id>/_history",
+            history,
+            "read",
+            history=NO_HISTORY,
+        ),
+    )
+
+
+def _kind_routes(kind: kinds.Kind) -> tuple:
+    history = kind.history_doc if kind.versioned else NO_HISTORY
+    return (
+        Route(
+            kind.resource,
+            "read",
+            "GET",
+            f"{kind.resource}/<str:id>",
+            kinds.make_read(kind),
+            "read",
+            history=history,
+        ),
+        Route(
+            kind.resource,
+            "vread",
+            "GET",
+            f"{kind.resource}/<str:id>/_history/<str:vid>",
+            kinds.make_vread(kind),
+            "read",
+            history=history,
+        ),
+        Route(
+            kind.resource,
+            "history-instance",
+            "GET",
+            f"{kind.resource}/<str:id>/_history",
+            kinds.make_history(kind),
+            "read",
+            history=history,
+        ),
+        Route(
+            kind.resource,
+            "search-type",
+            "GET",
+            kind.resource,
+            kinds.make_search(kind),
+            "read",
+            {name: (param.type, param.doc) for name, param in kind.params.items()}
+            | {
+                "_count": COMMON["_count"],
+                "_sort": (
+                    "special",
+                    "Sort keys: " + ", ".join(sorted(kind.sort)) + "; '-' for descending.",
+                ),
+            },
+            history=history,
+        ),
+    )
+
+
+ROUTES = (
+    *ROUTES,
+    *_current_only("Patient", handlers.patient_read),
+    *_current_only("Observation", handlers.observation_read),
+    *_current_only("Practitioner", handlers.practitioner_read),
+    *_current_only("PractitionerRole", handlers.practitioner_role_read),
+    *_current_only("Organization", handlers.organization_read),
+    *_current_only("CareTeam", handlers.careteam_read),
+    *(route for kind in KINDS for route in _kind_routes(kind)),
+    Route("Task", "update", "PUT", "Task/<str:id>", handlers.task_update, "write"),
+    Route(
+        "Communication", "create", "POST", "Communication", handlers.communication_create, "write"
     ),
 )

@@ -15,6 +15,7 @@ from fhir.resources.R4B.bundle import Bundle
 from digifys.core.time import STOCKHOLM
 
 from .errors import FhirError
+from .versions import stamp
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
@@ -208,6 +209,8 @@ def searchset(params, base: str, resources, total: int, count: int, offset: int)
         links.append(link("next", offset + count))
     if offset > 0:
         links.append(link("previous", max(offset - count, 0)))
+    for resource in resources:
+        stamp(resource)
     bundle = {
         "resourceType": "Bundle",
         "type": "searchset",

@@ -11,6 +11,10 @@ app_name = "fhir"
 def _name(pattern: str) -> str:
     if not pattern:
         return "base"
+    if "_history/<" in pattern:
+        return pattern.split("/")[0] + "-vread"
+    if pattern.endswith("/_history"):
+        return pattern.split("/")[0] + "-history"
     return pattern.split("/")[0] + ("-instance" if "<" in pattern else "-type")
 
 

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from . import auth
+from . import auth, versions
 from .errors import FhirError
 from .handlers import Context
 from .routes import ROUTES
@@ -68,7 +68,12 @@ def endpoint(routes):
             return _error(FhirError(403, "forbidden", _("Not allowed.")))
         except Http404:
             return _error(FhirError(404, "not-found", _("Not found.")))
-        return _response(result.status, result.resource, result.headers)
+        headers = result.headers
+        if route.interaction in ("read", "vread", "create", "update") and result.status < 300:
+            # Resources without history of their own are at version 1 (versions.py).
+            versions.stamp(result.resource)
+            headers = {**versions.etag(result.resource), **headers}
+        return _response(result.status, result.resource, headers)
 
     return view
 

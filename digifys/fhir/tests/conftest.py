@@ -39,6 +39,16 @@ def fhir(client, token_for):
                 headers={**self.headers, **(headers or {})},
             )
 
+        def put(self, path, data, headers=None):
+            import json
+
+            return client.put(
+                f"/fhir/R4/{path}",
+                data=json.dumps(data),
+                content_type="application/fhir+json",
+                headers={**self.headers, **(headers or {})},
+            )
+
     return lambda user, scopes=ALL: Api(user, scopes)
 
 
