@@ -7,6 +7,7 @@ read is tested per persona in fhir/tests/test_api.py
 (`test_every_persona_gets_what_the_policy_gives_on_pages`). The CapabilityStatement is public.
 """
 
+from digifys.fhir.routes import ROUTES
 from digifys.testing.access_matrix import NOT_FOUND, OK, everyone
 
 UNAUTHORIZED = 401
@@ -20,7 +21,33 @@ def _patient(w):
     return {"id": str(w.resident_mala.pk)}
 
 
+def _kwargs(pattern: str):
+    def build(w):
+        kwargs = {"id": str(w.resident_mala.pk)} if "<str:id>" in pattern else {}
+        return {**kwargs, "vid": "1"} if "<str:vid>" in pattern else kwargs
+
+    return build
+
+
+def _suffix(pattern: str) -> str:
+    if "_history/<" in pattern:
+        return "vread"
+    if pattern.endswith("/_history"):
+        return "history"
+    return "instance" if "<" in pattern else "type"
+
+
 ROWS = {
+    # Every GET route of the route table (the explicit rows below replace some of these).
+    **{
+        f"fhir:{route.pattern.split('/')[0]}-{_suffix(route.pattern)}": (
+            _kwargs(route.pattern),
+            "get",
+            everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED),
+        )
+        for route in ROUTES
+        if route.resource and route.method == "GET"
+    },
     "fhir:metadata-type": (_none, "get", everyone(OK, anonymous=OK)),
     "fhir:base": (_none, "post", everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED)),
     "fhir:base-slash": (_none, "post", everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED)),

@@ -19,6 +19,8 @@ HUGE = "9" * 25
 HOSTILE = [
     "",
     "0",
+    "1",
+    "2",
     "-1",
     HUGE,
     "1e309",
@@ -80,12 +82,33 @@ FIELDS = [
     "dataAbsentReason",
     "type",
     "entry",
+    "partOf",
+    "payload",
+    "output",
+    "for",
+    "id",
 ]
 
 
 def _bodies(patient_id):
     """Valid resources with one element replaced by anything, or any JSON at all."""
-    valid = [vital(patient_id, "8867-4", 72, "/min"), panel(patient_id)]
+    valid = [
+        vital(patient_id, "8867-4", 72, "/min"),
+        panel(patient_id),
+        {
+            "resourceType": "Communication",
+            "status": "completed",
+            "partOf": [{"identifier": {"system": "urn:digifys:fhir:consult", "value": "1"}}],
+            "payload": [{"contentString": "Hej"}],
+        },
+        {
+            "resourceType": "Task",
+            "id": "1",
+            "status": "completed",
+            "intent": "order",
+            "output": [{"type": {"text": "result"}, "valueString": "Klart"}],
+        },
+    ]
     mutated = st.builds(
         lambda base, field, value: json.dumps({**base, field: value}),
         st.sampled_from(valid),
@@ -123,6 +146,28 @@ def _url(route, data):
     return f"/fhir/R4/{path}", query
 
 
+def _some_records(world):
+    """An order (ServiceRequest, Task) and a consult (Communication) for the routes to find."""
+    from digifys.consults.services import send_consult
+    from digifys.orders.services import place_order
+
+    place_order(
+        actor=world.physician_spain,
+        resident=world.resident_mala,
+        kind="vitals",
+        instructions="Kontrollera vitalparametrar.",
+    )
+    send_consult(
+        actor=world.nurse_mala,
+        resident=world.resident_mala,
+        urgency="same_day",
+        situation="Trött.",
+        background="Demens.",
+        assessment="NEWS2 3.",
+        recommendation="Bedömning.",
+    )
+
+
 @pytest.mark.parametrize(
     "route", ROUTES, ids=[f"{r.method} {r.pattern or '[base]'}" for r in ROUTES]
 )
@@ -135,8 +180,13 @@ def _url(route, data):
 def test_no_input_gives_a_server_error_and_every_refusal_is_an_operation_outcome(
     world, client, token_for, route, data
 ):
-    token = getattr(world, "_fhir_token", None) or token_for(world.nurse_mala)
-    world._fhir_token = token
+    if not hasattr(world, "_fhir_tokens"):
+        _some_records(world)
+        world._fhir_tokens = {
+            "nurse": token_for(world.nurse_mala),
+            "coordinator": token_for(world.coordinator),
+        }
+    token = world._fhir_tokens["coordinator" if route.resource == "AuditEvent" else "nurse"]
     path, query = _url(route, data)
     headers = {"Authorization": data.draw(st.sampled_from([f"Bearer {token}"] * 4 + ["", "x"]))}
     if data.draw(st.booleans()):
@@ -155,9 +205,13 @@ def test_no_input_gives_a_server_error_and_every_refusal_is_an_operation_outcome
         headers["Prefer"] = "handling=strict"
     url = path + ("?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in query) if query else "")
     method = data.draw(st.sampled_from([route.method, route.method, "PUT", "DELETE"]))
-    if method == "POST":
+    if data.draw(st.booleans()):
+        headers["If-Match"] = data.draw(st.sampled_from(['W/"1"', '"2"', "x", "", 'W/"1e9"']))
+    if method in ("POST", "PUT"):
         body = data.draw(_bodies(world.resident_mala.pk))
-        response = client.post(url, body, content_type="application/fhir+json", headers=headers)
+        response = client.generic(
+            method, url, body.encode(), content_type="application/fhir+json", headers=headers
+        )
     else:
         response = client.generic(method, url, headers=headers)
     assert response.status_code < 500, (method, url, response.content[:500])
@@ -166,12 +220,9 @@ def test_no_input_gives_a_server_error_and_every_refusal_is_an_operation_outcome
         assert body["resourceType"] == "OperationOutcome", body
         assert body["issue"] and body["issue"][0]["severity"] == "error"
     else:
-        assert body["resourceType"] in (
-            "CapabilityStatement",
-            "Patient",
-            "Observation",
-            "Bundle",
-        )
+        assert body["resourceType"] in {"CapabilityStatement", "Bundle"} | {
+            r.resource for r in ROUTES if r.resource
+        }
 
 
 SEARCHES = [r for r in ROUTES if r.search_params]
