@@ -91,3 +91,81 @@ def test_fhirpy_creates_reads_and_searches_through_the_live_server(world, live_s
     assert "valueQuantity.value" in str(refused.value)
     # Patients of another unit stay invisible.
     assert client.resources("Patient").search(_id=str(world.resident_storuman.pk)).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fhirpy_versions_updates_and_the_new_resources_through_the_live_server(world, live_server):
+    """vread and _history, an If-Match update of a Task (412 on a stale version), a Communication
+    created in a consult, and searches of the resources added in this part of issue 14 §1."""
+    from fhirpy.base.exceptions import ForbiddenError, MultipleResourcesFound
+
+    from digifys.consults.models import ConsultMessage
+    from digifys.consults.services import send_consult
+    from digifys.orders.models import NurseTask
+    from digifys.orders.services import place_order
+
+    order = place_order(
+        actor=world.physician_spain,
+        resident=world.resident_mala,
+        kind="vitals",
+        instructions="Kontrollera vitalparametrar.",
+    )
+    consult = send_consult(
+        actor=world.nurse_mala,
+        resident=world.resident_mala,
+        urgency="same_day",
+        situation="Trött.",
+        background="Demens.",
+        assessment="NEWS2 3.",
+        recommendation="Bedömning.",
+    )
+    token = _register(
+        world, world.nurse_mala, "user/*.read user/Task.write user/Communication.write"
+    )
+    base = f"{live_server.url}/fhir/R4"
+    client = SyncFHIRClient(base, authorization=f"Bearer {token}")
+    resident = world.resident_mala
+
+    # A task found by search, read at version 1.
+    tasks = client.resources("Task").search(patient=f"Patient/{resident.pk}", status="ready")
+    task = tasks.first()
+    assert task["basedOn"][0]["reference"] == f"ServiceRequest/{order.pk}"
+    assert task["meta"]["versionId"] == "1"
+
+    # Completed with the version it was read at: version 2.
+    task["status"] = "completed"
+    task["output"] = [{"type": {"text": "result"}, "valueString": "Puls 72."}]
+    holding_1 = SyncFHIRClient(
+        base, authorization=f"Bearer {token}", extra_headers={"If-Match": 'W/"1"'}
+    )
+    holding_1.resource("Task", **task).save()
+    saved = client.reference("Task", task.id).to_resource()
+    assert (saved["status"], saved["meta"]["versionId"]) == ("completed", "2")
+    assert NurseTask.objects.get(pk=task.id).status == "done"
+    # A second client still holding version 1 is refused (412; fhirpy names it so).
+    with pytest.raises(MultipleResourcesFound):
+        holding_1.resource("Task", **task).save()
+    # vread and _history.
+    first = client.execute(f"Task/{task.id}/_history/1", method="get")
+    assert first["status"] == "ready"
+    history = client.execute(f"Task/{task.id}/_history", method="get")
+    assert [e["resource"]["meta"]["versionId"] for e in history["entry"]] == ["2", "1"]
+
+    # A message in the consult's thread.
+    message = client.resource(
+        "Communication",
+        status="completed",
+        partOf=[{"identifier": {"system": "urn:digifys:fhir:consult", "value": str(consult.pk)}}],
+        payload=[{"contentString": "Mår bättre nu."}],
+    )
+    message.save()
+    assert ConsultMessage.objects.get(pk=message.id).body == "Mår bättre nu."
+    found = client.resources("Communication").search(patient=f"Patient/{resident.pk}").fetch_all()
+    assert [m["payload"][0]["contentString"] for m in found] == ["Mår bättre nu."]
+
+    # The other new resources answer searches; a nurse cannot read the access log.
+    assert client.resources("ServiceRequest").search(status="active").count() == 1
+    assert client.resources("Location").search(type="unit").count() == 2
+    assert client.resources("RelatedPerson").search(patient=f"Patient/{resident.pk}").count() >= 1
+    with pytest.raises(ForbiddenError):
+        client.resources("AuditEvent").fetch()
