@@ -1067,3 +1067,199 @@ def _etag(resource) -> dict:
     from . import versions
 
     return versions.etag(resource)
+
+
+# --- Appointment: book (create) and cancel (update, If-Match) -----------------------------------
+
+APPOINTMENT_FIELDS = {
+    "clinician": "Appointment.participant",
+    "kind": "Appointment.appointmentType",
+    "starts_at": "Appointment.start",
+    "ends_at": "Appointment.end",
+    "reason": "Appointment.reasonCode",
+    "note": "Appointment.comment",
+}
+
+
+def _service_error(error, fields: dict, default: str) -> FhirError:
+    """A domain ValidationError as a 422 naming the element of the field it is about."""
+    messages = getattr(error, "message_dict", None) or {"": error.messages}
+    name, message_list = next(iter(messages.items()))
+    return FhirError(422, "invalid", message_list[0], expression=[fields.get(name, default)])
+
+
+def _appointment_resource(ctx: Context, data: dict):
+    from fhir.resources.R4B.appointment import Appointment as FhirAppointment
+
+    if data.get("resourceType") != "Appointment":
+        raise FhirError(
+            400,
+            "structure",
+            _("Expected a resource of type Appointment."),
+            expression=["Appointment.resourceType"],
+        )
+    return _validate(FhirAppointment, data, "Appointment")
+
+
+def _participant(resource, prefix: str) -> list[str]:
+    return [
+        p.actor.reference.removeprefix(prefix)
+        for p in resource.participant or []
+        if p.actor is not None and (p.actor.reference or "").startswith(prefix)
+    ]
+
+
+def appointment_create(ctx: Context) -> Result:
+    """POST Appointment: book a clinician for a patient, through the booking service (who may
+    book whom, working hours, no double bookings, the reason booking someone else needs)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from digifys.scheduling import services as scheduling
+    from digifys.scheduling.models import Booking
+
+    from . import kinds
+    from .resources import APPOINTMENT
+
+    _require_role(ctx, STAFF)
+    resource = _appointment_resource(ctx, _parse_json(ctx))
+    if resource.status != "booked":
+        raise FhirError(
+            422,
+            "code-invalid",
+            _("A new appointment is sent with status booked."),
+            expression=["Appointment.status"],
+        )
+    if resource.start is None or resource.end is None:
+        raise FhirError(
+            422,
+            "required",
+            _("An appointment needs its start and end."),
+            expression=["Appointment.start" if resource.start is None else "Appointment.end"],
+        )
+    kinds_given = [
+        coding.code
+        for coding in (resource.appointmentType.coding or [] if resource.appointmentType else [])
+        if coding.system == codes.LOCAL and coding.code in Booking.Kind.values
+    ]
+    if len(kinds_given) != 1:
+        raise FhirError(
+            422,
+            "code-invalid",
+            _("appointmentType needs one digifys booking kind: %(kinds)s.")
+            % {"kinds": ", ".join(Booking.Kind.values)},
+            expression=["Appointment.appointmentType"],
+        )
+    patients, practitioners = (
+        _participant(resource, "Patient/"),
+        _participant(resource, "Practitioner/"),
+    )
+    resident = (
+        Resident.objects.visible_to(ctx.user).filter(pk__in=_digits(patients)).first()
+        if len(patients) == 1
+        else None
+    )
+    clinician = (
+        _clinicians().filter(pk__in=_digits(practitioners)).first()
+        if len(practitioners) == 1
+        else None
+    )
+    if resident is None or clinician is None:
+        raise FhirError(
+            422,
+            "invalid",
+            _("Name one Patient the client may see and one Practitioner as participants."),
+            expression=["Appointment.participant"],
+        )
+    reason = " ".join(
+        concept.text or "" for concept in resource.reasonCode or [] if concept.text
+    ).strip()
+    try:
+        with transaction.atomic():
+            booking = scheduling.book(
+                actor=ctx.user,
+                clinician=clinician,
+                resident=resident,
+                kind=kinds_given[0],
+                starts_at=resource.start,
+                ends_at=resource.end,
+                note=(resource.comment or "")[:500],
+                reason=reason,
+                request=ctx.request,
+            )
+    except ValidationError as error:
+        raise _service_error(error, APPOINTMENT_FIELDS, "Appointment") from error
+    except PermissionDenied as error:
+        raise FhirError(403, "forbidden", str(error) or _("Not allowed.")) from error
+    created = kinds._versions(APPOINTMENT, APPOINTMENT.rows(ctx.user).get(pk=booking.pk))[-1]
+    return Result(
+        201, created, {"Location": f"{ctx.base}/Appointment/{booking.pk}", **_etag(created)}
+    )
+
+
+def appointment_update(ctx: Context, id: str) -> Result:
+    """PUT Appointment/<id>: cancel the booking (status cancelled, cancelationReason.text), held
+    to If-Match. Moving a booking is a new booking; nothing else changes through the API."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from digifys.scheduling import services as scheduling
+    from digifys.scheduling.models import Booking
+
+    from . import kinds, versions
+    from .resources import APPOINTMENT
+
+    _require_role(ctx, STAFF)
+    resource = _appointment_resource(ctx, _parse_json(ctx))
+    if resource.id != id:
+        raise FhirError(
+            400,
+            "invalid",
+            _("Appointment.id must be the id in the URL."),
+            expression=["Appointment.id"],
+        )
+    with transaction.atomic():
+        booking = (
+            Booking.objects.visible_to(ctx.user)
+            .select_for_update(of=("self",))
+            .filter(pk__in=_digits([id]))
+            .first()
+        )
+        if booking is None:
+            raise _not_found("Appointment", id)
+        current = kinds._versions(APPOINTMENT, booking)[-1]
+        versions.check_if_match(ctx.request, current.meta.versionId)
+        if resource.status == current.status:
+            return Result(200, current, versions.etag(current))
+        if booking.cancelled_at is not None:
+            raise FhirError(
+                409,
+                "conflict",
+                _("The booking is already cancelled."),
+                expression=["Appointment.status"],
+            )
+        if resource.status != "cancelled":
+            raise FhirError(
+                422,
+                "code-invalid",
+                _("An appointment's status can only be set to cancelled through the API."),
+                expression=["Appointment.status"],
+            )
+        reason = (resource.cancelationReason.text or "") if resource.cancelationReason else ""
+        if not reason.strip():
+            raise FhirError(
+                422,
+                "required",
+                _("Say why the booking is cancelled: cancelationReason.text."),
+                expression=["Appointment.cancelationReason"],
+            )
+        try:
+            scheduling.cancel_booking(
+                actor=ctx.user, booking=booking, reason=reason[:200], request=ctx.request
+            )
+        except ValidationError as error:
+            raise _service_error(
+                error, {"reason": "Appointment.cancelationReason"}, "Appointment"
+            ) from error
+        except PermissionDenied as error:
+            raise FhirError(403, "forbidden", str(error) or _("Not allowed.")) from error
+    updated = kinds._versions(APPOINTMENT, APPOINTMENT.rows(ctx.user).get(pk=booking.pk))[-1]
+    return Result(200, updated, versions.etag(updated))

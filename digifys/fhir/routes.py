@@ -252,4 +252,8 @@ ROUTES = (
     Route(
         "Communication", "create", "POST", "Communication", handlers.communication_create, "write"
     ),
+    Route("Appointment", "create", "POST", "Appointment", handlers.appointment_create, "write"),
+    Route(
+        "Appointment", "update", "PUT", "Appointment/<str:id>", handlers.appointment_update, "write"
+    ),
 )

@@ -401,3 +401,69 @@ def test_units_and_the_virtual_clinic_are_locations(world, fhir):
     assert clinic["mode"] == "kind"
     _outcome(api.get(f"Location/{world.region.pk}"), 404)  # a region is no place
     assert api.get("Location?type=virtual_clinic").json()["total"] == 1
+
+
+def test_an_appointment_is_booked_and_cancelled_with_if_match(world, fhir):
+    carmen = world.physician_spain.staff_profile
+    give_hours(carmen, datetime.time(8), datetime.time(17))
+    api = fhir(world.nurse_mala)
+    appointment = {
+        "resourceType": "Appointment",
+        "status": "booked",
+        "appointmentType": {"coding": [{"system": "urn:digifys:fhir:codes", "code": "video"}]},
+        "start": TUESDAY_8.isoformat(),
+        "end": (TUESDAY_8 + datetime.timedelta(minutes=30)).isoformat(),
+        "reasonCode": [{"text": "Uppföljning efter fall"}],
+        "participant": [
+            {"actor": {"reference": f"Patient/{world.resident_mala.pk}"}, "status": "accepted"},
+            {"actor": {"reference": f"Practitioner/{carmen.pk}"}, "status": "accepted"},
+        ],
+    }
+    for broken, element in (
+        ({**appointment, "status": "proposed"}, "Appointment.status"),
+        ({**appointment, "appointmentType": {"text": "x"}}, "Appointment.appointmentType"),
+        ({**appointment, "participant": appointment["participant"][:1]}, "Appointment.participant"),
+        ({**appointment, "reasonCode": []}, "Appointment.reasonCode"),
+        (
+            {
+                **appointment,
+                "start": "2026-06-02T03:00:00+00:00",
+                "end": "2026-06-02T03:30:00+00:00",
+            },
+            None,
+        ),
+    ):
+        issue = _outcome(api.post("Appointment", broken), 422)
+        if element:
+            assert issue["expression"] == [element], issue
+    assert not Booking.objects.exists()
+    # Another unit's nurse cannot book for this resident.
+    _outcome(fhir(world.nurse_storuman).post("Appointment", appointment), 422)
+
+    response = api.post("Appointment", appointment)
+    assert response.status_code == 201, response.content
+    created = response.json()
+    booking = Booking.objects.get()
+    assert (created["id"], booking.clinician, booking.kind) == (str(booking.pk), carmen, "video")
+    # The same time again is a double booking: refused.
+    _outcome(api.post("Appointment", appointment), 422)
+
+    cancel = {**created, "status": "cancelled", "cancelationReason": {"text": "Sjuk."}}
+    _outcome(api.put(f"Appointment/{booking.pk}", cancel, {"If-Match": 'W/"2"'}), 412)
+    issue = _outcome(
+        api.put(
+            f"Appointment/{booking.pk}",
+            {**created, "status": "cancelled"},
+            {"If-Match": 'W/"1"'},
+        ),
+        422,
+    )
+    assert issue["expression"] == ["Appointment.cancelationReason"]
+    booking.refresh_from_db()
+    assert booking.cancelled_at is None
+    response = api.put(f"Appointment/{booking.pk}", cancel, {"If-Match": 'W/"1"'})
+    assert response.status_code == 200, response.content
+    assert (response["ETag"], response.json()["status"]) == ('W/"2"', "cancelled")
+    booking.refresh_from_db()
+    assert booking.cancel_reason == "Sjuk."
+    _outcome(api.put(f"Appointment/{booking.pk}", cancel, {"If-Match": 'W/"1"'}), 412)
