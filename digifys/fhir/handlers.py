@@ -8,7 +8,6 @@ response that shows residents writes one access-log "read" entry per resident sh
 import json
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from django.db import transaction
@@ -21,7 +20,6 @@ from fhir.resources.R4B.observation import Observation as FhirObservation
 from pydantic import ValidationError as PydanticError
 
 from digifys.accounts.models import Role
-from digifys.audit import services as audit
 from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents import selectors as resident_selectors
 from digifys.residents.models import Resident
@@ -29,6 +27,8 @@ from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 
 from . import auth, codes, search, services
+from .context import Context, Result
+from .context import log_read as _log_read
 from .errors import FhirError, outcome
 from .mappers import careteam as careteam_mapper
 from .mappers import observation as observation_mapper
@@ -42,53 +42,10 @@ STAFF = (*CLINICAL, Role.COORDINATOR)
 OBSERVATION_ID = re.compile(r"(\d{1,18})-([a-z0-9]+)")
 
 
-@dataclass
-class Context:
-    request: object
-    client: object | None
-    base: str  # absolute URL of the FHIR base, no trailing slash
-    routes: tuple = ()
-
-    @property
-    def user(self):
-        return self.client.user if self.client else None
-
-
-@dataclass
-class Result:
-    status: int
-    resource: object
-    headers: dict = field(default_factory=dict)
-
-
 def _require_role(ctx: Context, roles) -> None:
     if getattr(ctx.user, "role", None) not in roles:
         raise FhirError(
             403, "forbidden", _("This API client's user has no access to this resource type.")
-        )
-
-
-def _log_read(ctx: Context, residents, object_type: str, object_id=None) -> None:
-    unique = list({r.pk: r for r in residents}.values())
-    if not unique:
-        return
-    details = {"api_client": ctx.client.pk, "api_client_name": ctx.client.name}
-    if object_id is not None and len(unique) == 1:
-        audit.record_read(
-            actor=ctx.user,
-            residents=unique,
-            request=ctx.request,
-            object_type=object_type,
-            object_id=object_id,
-            details=details,
-        )
-    else:
-        audit.record_read(
-            actor=ctx.user,
-            residents=unique,
-            request=ctx.request,
-            object_type=object_type,
-            details=details,
         )
 
 
@@ -451,12 +408,6 @@ def _resident_for(ctx: Context, incoming, path: str) -> Resident:
     return resident
 
 
-def _lock_residents(pks) -> None:
-    """Serialise writes for these residents until the transaction ends (in pk order, so two
-    writers never wait for each other crosswise). SQLite serialises writers itself."""
-    list(Resident.objects.select_for_update().filter(pk__in=pks).order_by("pk").values("pk"))
-
-
 def _conditional(ctx: Context, criteria: str) -> tuple[int, str] | None:
     """Evaluate If-None-Exist CRITERIA: the one match, None for none; 412 for several."""
     params = QueryDict(mutable=True)
@@ -514,7 +465,7 @@ def observation_create(ctx: Context) -> Result:
     with transaction.atomic():
         # Creates for one resident are serialised (a row lock on PostgreSQL), so two retries of
         # a device arriving at once see each other: the second finds the first (If-None-Exist).
-        _lock_residents([resident.pk])
+        services.lock_residents([resident.pk])
         if criteria:
             existing = _conditional(ctx, criteria)
             if existing is not None:
@@ -609,7 +560,7 @@ def transaction_bundle(ctx: Context) -> Result:
             index: _resident_for(ctx, incoming, f"{path}.resource")
             for index, incoming, _criteria, path in incoming_entries
         }
-        _lock_residents(sorted({r.pk for r in residents_of.values()}))
+        services.lock_residents(sorted({r.pk for r in residents_of.values()}))
         for index, incoming, criteria, path in incoming_entries:
             resident = residents_of[index]
             if criteria:

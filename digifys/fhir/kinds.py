@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from fhir.resources.R4B import get_fhir_model_class
 
 from . import search, versions
+from .context import Result, log_read
 from .errors import FhirError
 
 
@@ -144,9 +145,7 @@ def _row(ctx, kind: Kind, id: str):
 def _log(ctx, kind: Kind, rows, object_id=None) -> None:
     if kind.log_type is None or kind.resident is None:
         return
-    from .handlers import _log_read
-
-    _log_read(ctx, [kind.resident(row) for row in rows], kind.log_type, object_id)
+    log_read(ctx, [kind.resident(row) for row in rows], kind.log_type, object_id)
 
 
 def current(ctx, kind: Kind, id: str):
@@ -156,8 +155,6 @@ def current(ctx, kind: Kind, id: str):
 
 def make_read(kind: Kind):
     def read(ctx, id: str):
-        from .handlers import Result
-
         _require_role(ctx, kind)
         row = _row(ctx, kind, id)
         resource = _versions(kind, row)[-1]
@@ -170,8 +167,6 @@ def make_read(kind: Kind):
 
 def make_vread(kind: Kind):
     def vread(ctx, id: str, vid: str):
-        from .handlers import Result
-
         _require_role(ctx, kind)
         row = _row(ctx, kind, id)
         found = _versions(kind, row)
@@ -187,8 +182,6 @@ def make_vread(kind: Kind):
 
 def make_history(kind: Kind):
     def history(ctx, id: str):
-        from .handlers import Result
-
         _require_role(ctx, kind)
         row = _row(ctx, kind, id)
         found = _versions(kind, row)
@@ -203,8 +196,6 @@ def make_search(kind: Kind):
     allowed = {*kind.params, "_count", "_sort", "_offset"}
 
     def run(ctx, params):
-        from .handlers import Result
-
         _require_role(ctx, kind)
         params = search.known(params, allowed, strict=search.is_strict(ctx.request))
         count, offset = search.count_and_offset(params)
@@ -239,8 +230,6 @@ def current_only(resource_type: str, read):
         return read(ctx, id)
 
     def history(ctx, id: str):
-        from .handlers import Result
-
         resource = versions.stamp(read(ctx, id).resource)
         return Result(200, versions.history_bundle(ctx.base, resource_type, [resource]))
 

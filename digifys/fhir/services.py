@@ -61,6 +61,14 @@ def revoke_client(*, actor, client: ApiClient) -> ApiClient:
     return client
 
 
+def lock_residents(pks) -> None:
+    """Serialise API writes for these (already policy-checked) residents until the transaction
+    ends, so that simultaneous retries of a conditional create see each other. Locked in pk
+    order, so two writers never wait for each other crosswise; SQLite serialises writers itself.
+    """
+    list(Resident.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
+
+
 @transaction.atomic
 def record_vitals(
     *,

@@ -87,6 +87,9 @@ FIELDS = [
     "output",
     "for",
     "id",
+    "start",
+    "participant",
+    "appointmentType",
 ]
 
 
@@ -100,6 +103,20 @@ def _bodies(patient_id):
             "status": "completed",
             "partOf": [{"identifier": {"system": "urn:digifys:fhir:consult", "value": "1"}}],
             "payload": [{"contentString": "Hej"}],
+        },
+        {
+            "resourceType": "Appointment",
+            "id": "1",
+            "status": "booked",
+            "appointmentType": {"coding": [{"system": "urn:digifys:fhir:codes", "code": "video"}]},
+            "start": "2026-12-08T09:00:00+01:00",
+            "end": "2026-12-08T09:30:00+01:00",
+            "reasonCode": [{"text": "Uppföljning"}],
+            "participant": [
+                {"actor": {"reference": f"Patient/{patient_id}"}, "status": "accepted"},
+                {"actor": {"reference": "Practitioner/1"}, "status": "accepted"},
+            ],
+            "cancelationReason": {"text": "Sjuk"},
         },
         {
             "resourceType": "Task",

@@ -1,0 +1,50 @@
+"""The request context every handler gets, the result it returns, and the access-log entry of an
+API read (a lower layer shared by handlers.py and kinds.py)."""
+
+from dataclasses import dataclass, field
+
+from digifys.audit import services as audit
+
+
+@dataclass
+class Context:
+    request: object
+    client: object | None
+    base: str  # absolute URL of the FHIR base, no trailing slash
+    routes: tuple = ()
+
+    @property
+    def user(self):
+        return self.client.user if self.client else None
+
+
+@dataclass
+class Result:
+    status: int
+    resource: object
+    headers: dict = field(default_factory=dict)
+
+
+def log_read(ctx: Context, residents, object_type: str, object_id=None) -> None:
+    """Log that the client's user read RESIDENTS (one entry each), naming the client."""
+    unique = list({r.pk: r for r in residents}.values())
+    if not unique:
+        return
+    details = {"api_client": ctx.client.pk, "api_client_name": ctx.client.name}
+    if object_id is not None and len(unique) == 1:
+        audit.record_read(
+            actor=ctx.user,
+            residents=unique,
+            request=ctx.request,
+            object_type=object_type,
+            object_id=object_id,
+            details=details,
+        )
+    else:
+        audit.record_read(
+            actor=ctx.user,
+            residents=unique,
+            request=ctx.request,
+            object_type=object_type,
+            details=details,
+        )
