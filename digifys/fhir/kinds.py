@@ -148,11 +148,6 @@ def _log(ctx, kind: Kind, rows, object_id=None) -> None:
     log_read(ctx, [kind.resident(row) for row in rows], kind.log_type, object_id)
 
 
-def current(ctx, kind: Kind, id: str):
-    """The row's current version as a resource (for updates: the version If-Match is held to)."""
-    return _versions(kind, _row(ctx, kind, id))[-1]
-
-
 def make_read(kind: Kind):
     def read(ctx, id: str):
         _require_role(ctx, kind)
