@@ -188,6 +188,7 @@ async def relative_flow(client, person: dict, think: float, share: dict, shared:
 
 async def worklist(port: int, ws_port: int, nurse_id: int, person: dict, shared: Shared, ready):
     """One nurse's open worklist: the unit socket, and a rows re-fetch per event (queued)."""
+    import httpx
     import websockets
 
     client = _client(port, person["session"], None)
@@ -200,7 +201,12 @@ async def worklist(port: int, ws_port: int, nurse_id: int, person: dict, shared:
             wake.clear()
             started = time.perf_counter()
             pending = dict(awaiting)
-            response = await client.get(f"/worklist/units/{person['unit']}/rows/")
+            try:
+                response = await client.get(f"/worklist/units/{person['unit']}/rows/")
+            except httpx.HTTPError as error:
+                shared.errors.append(f"worklist fetch {type(error).__name__}")
+                wake.set()  # try again
+                continue
             done = time.perf_counter()
             shared.rows_ms.append((done - started) * 1000)
             badged = {int(pk) for pk, body in ROW.findall(response.text) if "unread-badge" in body}
@@ -214,10 +220,13 @@ async def worklist(port: int, ws_port: int, nurse_id: int, person: dict, shared:
 
     task = asyncio.create_task(fetcher())
     try:
+        # No client-side keepalive pings: a browser sends none (the page's own JSON ping every
+        # 25 s is an ordinary frame), and on a starved machine they closed sockets by timeout.
         async with websockets.connect(
             f"ws://127.0.0.1:{ws_port}/ws/units/{person['unit']}/",
             additional_headers={"Cookie": f"sessionid={person['session']}"},
             origin=f"http://127.0.0.1:{ws_port}",
+            ping_interval=None,
         ) as socket:
             ready.set()
             async for raw in socket:
@@ -232,6 +241,10 @@ async def worklist(port: int, ws_port: int, nurse_id: int, person: dict, shared:
                     if (message, nurse_id) not in shared.badges and message not in awaiting:
                         awaiting[message] = (event["resident"], time.perf_counter())
                 wake.set()
+            if not shared.stop:  # the server closed the socket during the run
+                shared.errors.append(f"socket closed {socket.close_code}")
+    except websockets.ConnectionClosed as closed:
+        shared.errors.append(f"socket closed {closed.rcvd.code if closed.rcvd else 'abnormally'}")
     finally:
         task.cancel()
         await client.aclose()
