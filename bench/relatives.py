@@ -26,6 +26,14 @@ latency is the relative's GET of `/relatives/`.
 Baseline, measured in the same run: one relative and one nurse, nothing else running.
 
     .venv/bin/python bench/relatives.py [--relatives 500] [--nurses 50] [--seconds 180] [--json]
+    .venv/bin/python bench/relatives.py --profile 20 [--relatives 50 --nurses 6 --units 2]
+
+`--profile N` starts no server: it seeds the same way, then serves the portal home, the updates
+page, the unit's worklist rows (what every open worklist fetches on each event) and the
+relative's message POST N times each in this process through Django's WSGI handler (production
+settings, the same sessions) and prints, per request, the SQL queries and the Python function
+calls (cProfile) — figures that do not move with the load of a shared machine — and the
+functions with the most cumulative time.
 """
 
 import argparse
@@ -180,6 +188,7 @@ async def relative_flow(client, person: dict, think: float, share: dict, shared:
 
 async def worklist(port: int, ws_port: int, nurse_id: int, person: dict, shared: Shared, ready):
     """One nurse's open worklist: the unit socket, and a rows re-fetch per event (queued)."""
+    import httpx
     import websockets
 
     client = _client(port, person["session"], None)
@@ -192,7 +201,12 @@ async def worklist(port: int, ws_port: int, nurse_id: int, person: dict, shared:
             wake.clear()
             started = time.perf_counter()
             pending = dict(awaiting)
-            response = await client.get(f"/worklist/units/{person['unit']}/rows/")
+            try:
+                response = await client.get(f"/worklist/units/{person['unit']}/rows/")
+            except httpx.HTTPError as error:
+                shared.errors.append(f"worklist fetch {type(error).__name__}")
+                wake.set()  # try again
+                continue
             done = time.perf_counter()
             shared.rows_ms.append((done - started) * 1000)
             badged = {int(pk) for pk, body in ROW.findall(response.text) if "unread-badge" in body}
@@ -206,10 +220,13 @@ async def worklist(port: int, ws_port: int, nurse_id: int, person: dict, shared:
 
     task = asyncio.create_task(fetcher())
     try:
+        # No client-side keepalive pings: a browser sends none (the page's own JSON ping every
+        # 25 s is an ordinary frame), and on a starved machine they closed sockets by timeout.
         async with websockets.connect(
             f"ws://127.0.0.1:{ws_port}/ws/units/{person['unit']}/",
             additional_headers={"Cookie": f"sessionid={person['session']}"},
             origin=f"http://127.0.0.1:{ws_port}",
+            ping_interval=None,
         ) as socket:
             ready.set()
             async for raw in socket:
@@ -224,6 +241,10 @@ async def worklist(port: int, ws_port: int, nurse_id: int, person: dict, shared:
                     if (message, nurse_id) not in shared.badges and message not in awaiting:
                         awaiting[message] = (event["resident"], time.perf_counter())
                 wake.set()
+            if not shared.stop:  # the server closed the socket during the run
+                shared.errors.append(f"socket closed {socket.close_code}")
+    except websockets.ConnectionClosed as closed:
+        shared.errors.append(f"socket closed {closed.rcvd.code if closed.rcvd else 'abnormally'}")
     finally:
         task.cancel()
         await client.aclose()
@@ -377,6 +398,101 @@ async def run(http_port, ws_port, data, *, relatives, nurses, seconds, think, nu
     }
 
 
+def profile_requests(data: dict, count: int) -> dict:
+    """Queries and function calls per request of the benchmark's requests (see --profile)."""
+    import cProfile
+    import io
+    import pstats
+    from urllib.parse import urlencode
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    handler = WSGIHandler()
+    relative, nurse = data["relatives"][0], data["nurses"][0]
+    csrf = secrets.token_hex(16)
+
+    def call(person: dict, method: str, path: str, form: dict | None = None) -> int:
+        body = urlencode(form or {}).encode()
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_ACCEPT_LANGUAGE": "sv",
+            "HTTP_COOKIE": f"sessionid={person['session']}; csrftoken={csrf}",
+            "HTTP_X_CSRFTOKEN": csrf,
+            "HTTP_REFERER": "http://127.0.0.1/",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        status = []
+        response = handler(environ, lambda code, headers, exc_info=None: status.append(code))
+        for _chunk in response:
+            pass
+        if hasattr(response, "close"):
+            response.close()
+        return int(status[0].split()[0])
+
+    message = {"text": "Hej! Hur har mamma det i dag? Vi kommer på lördag."}
+    targets = {
+        "portal home": (relative, "GET", "/relatives/", None, 200),
+        "updates page": (
+            relative,
+            "GET",
+            f"/messages/relative/{relative['resident']}/updates/",
+            None,
+            200,
+        ),
+        "worklist rows": (nurse, "GET", f"/worklist/units/{nurse['unit']}/rows/", None, 200),
+        "message POST": (
+            relative,
+            "POST",
+            f"/messages/relative/{relative['resident']}/",
+            message,
+            302,
+        ),
+    }
+    figures = {}
+    for name, (person, method, path, form, expected) in targets.items():
+        assert call(person, method, path, form) == expected, name
+        queries: list[str] = []
+
+        def log(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(log):
+            call(person, method, path, form)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(count):
+            call(person, method, path, form)
+        profiler.disable()
+        stats = pstats.Stats(profiler, stream=(out := io.StringIO()))
+        figures[name] = {"queries": len(queries), "function_calls": stats.total_calls // count}
+        print(f"== {name} {method} {path}: {len(queries)} queries, ", end="")
+        print(f"{stats.total_calls // count} function calls per request")
+        for sql in queries:
+            print(f"   {sql[:160]}")
+        stats.sort_stats("cumulative").print_stats(r"digifys", 30)
+        stats.sort_stats("tottime").print_stats(20)
+        print("\n".join(out.getvalue().splitlines()[8:]))
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--relatives", type=int, default=500)
@@ -396,6 +512,7 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
 
     from cryptography.fernet import Fernet
@@ -426,6 +543,16 @@ def main() -> None:
         "update": args.update_share,
     }
     servers = []
+    if args.profile:
+        try:
+            figures = profile_requests(seed(args.relatives, args.nurses, args.units), args.profile)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(args.postgres, database)
+        print(json.dumps({"benchmark": "relatives --profile", "per_request": figures}, indent=2))
+        return
     try:
         started = time.perf_counter()
         data = seed(args.relatives, args.nurses, args.units)

@@ -322,6 +322,23 @@ SOCIALACCOUNT_STORE_TOKENS = False
 # Single sign-on through the region's OpenID Connect identity provider, which authenticates with
 # SITHS card or BankID (strong authentication, so no TOTP afterwards). No OIDC_SERVER_URL, no SSO.
 OIDC_PROVIDER_ID = "region"  # in the callback URL: /accounts/oidc/region/login/callback/
+# Claims in which the provider sends the Swedish identity number (personnummer or
+# samordningsnummer), read from the ID token and the userinfo answer. A resident who logs in
+# themselves (BankID) is matched on it, normalised to 12 digits, never on name. Defaults: the
+# Swedish OpenID Connect profile's claims; brokers name theirs differently (for example
+# `personal_number` or `ssn`). Empty: identity numbers are not read, only verified e-mails.
+OIDC_IDENTITY_NUMBER_CLAIMS = _env_list(
+    "OIDC_IDENTITY_NUMBER_CLAIMS",
+    [
+        "https://id.oidc.se/claim/personalIdentityNumber",
+        "https://id.oidc.se/claim/coordinationNumber",
+    ],
+)
+# Scopes asked of the provider; the Swedish profile releases the identity number under
+# https://id.oidc.se/scope/naturalPersonNumber.
+OIDC_SCOPES = _env_list(
+    "OIDC_SCOPES", ["openid", "profile", "email", "https://id.oidc.se/scope/naturalPersonNumber"]
+)
 _OIDC_SERVER_URL = _env_str("OIDC_SERVER_URL")
 _OIDC_APPS = []
 if _OIDC_SERVER_URL:
@@ -338,7 +355,11 @@ if _OIDC_SERVER_URL:
             "name": _env_str("OIDC_PROVIDER_NAME", "Region IdP"),
             "client_id": _OIDC_CLIENT_ID,
             "secret": _OIDC_CLIENT_SECRET,
-            "settings": {"server_url": _OIDC_SERVER_URL, "oauth_pkce_enabled": True},
+            "settings": {
+                "server_url": _OIDC_SERVER_URL,
+                "oauth_pkce_enabled": True,
+                "scope": OIDC_SCOPES,
+            },
         }
     )
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": _OIDC_APPS}}

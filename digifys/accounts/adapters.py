@@ -1,15 +1,18 @@
 """digifys's rules for allauth: no self-signup, SSO links to existing users only, clear lockout.
 
 Accounts are created by administrators (staff) or by staff linking a relative. Single sign-on
-logs in an existing user whose e-mail address, set by an administrator, equals the e-mail the
-identity provider vouches for (`email_verified`); it never creates users. See settings.py for the
-configuration and docs in README.md.
+logs in an existing user: a resident by the identity number the identity provider vouches for
+(their own login, `relatives.ResidentLogin`), anyone else whose e-mail address, set by an
+administrator, equals the e-mail the provider vouches for (`email_verified`); it never creates
+users and refuses, with the reason, a login that could be more than one person. See settings.py
+for the configuration and docs/operations.md.
 """
 
 import math
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
@@ -18,8 +21,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from digifys.relatives.logins import users_for_identity_number
+from digifys.residents.identity import InvalidIdentityNumber, parse_identity_number
 
 from . import authentication, crypto, lockout
 from .models import User
@@ -141,14 +148,84 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return False
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        """Link a first SSO login to the one active user with the provider's verified e-mail."""
+        """Link a first SSO login to one user: by the identity number, else the verified e-mail.
+
+        A resident logging in themselves (BankID) is found by the identity number the provider
+        sends (settings.OIDC_IDENTITY_NUMBER_CLAIMS), staff by their verified e-mail. The login is
+        refused, with the reason, when the number cannot be read, when the number and the
+        e-mail point to different users, and when a number matches nobody and no e-mail does.
+        A returning login whose number now names another user is refused too.
+        """
+        try:
+            numbers = identity_numbers_from_claims(sociallogin.account.extra_data)
+        except InvalidIdentityNumber:
+            raise ImmediateHttpResponse(_refusal(request, "unreadable")) from None
+        if len(numbers) > 1:
+            raise ImmediateHttpResponse(_refusal(request, "several"))
+        by_number = users_for_identity_number(numbers[0]) if numbers else []
+        if len(by_number) > 1:
+            raise ImmediateHttpResponse(_refusal(request, "several"))
         if sociallogin.is_existing:
+            if by_number and by_number[0].pk != sociallogin.user.pk:
+                raise ImmediateHttpResponse(_refusal(request, "several"))
             return
-        user = user_for_verified_emails(
+        by_email = user_for_verified_emails(
             [address.email for address in sociallogin.email_addresses if address.verified]
         )
+        if by_number and by_email is not None and by_email.pk != by_number[0].pk:
+            raise ImmediateHttpResponse(_refusal(request, "several"))
+        user = by_number[0] if by_number else by_email
+        if user is None and numbers:
+            raise ImmediateHttpResponse(_refusal(request, "no_match"))
         if user is not None:
             sociallogin.connect(request, user)
+
+
+REFUSALS = {
+    "unreadable": _(
+        "The login service sent an identity number we cannot read, so nobody has been logged "
+        "in. Try again; if it happens again, call the unit."
+    ),
+    "several": _(
+        "Your login matches more than one digifys account, so we cannot tell which one is "
+        "yours and nobody has been logged in. Call the unit (or, if you are staff, your "
+        "administrator) so that they can correct the accounts."
+    ),
+    "no_match": _(
+        "No digifys login is registered for the personal identity number you logged in with. "
+        "A resident's own login is set up by the nursing home: ask the unit to register yours."
+    ),
+}
+
+
+def _refusal(request: HttpRequest, reason: str):
+    return render(request, "account/sso_refused.html", {"message": REFUSALS[reason]}, status=403)
+
+
+def identity_numbers_from_claims(data: dict) -> list[str]:
+    """The distinct identity numbers, 12 digits each, in the configured claims of DATA.
+
+    DATA is the provider's answer as allauth stores it (`{"id_token": …, "userinfo": …}`).
+    Raises InvalidIdentityNumber when a claim holds something that is not a personnummer or
+    samordningsnummer.
+    """
+    sources = [data.get("id_token"), data.get("userinfo")]
+    if not any(isinstance(source, dict) for source in sources):
+        sources = [data]  # allauth before 65.11 stored the claims flat
+    numbers: list[str] = []
+    for source in sources:
+        if not isinstance(source, dict):
+            continue
+        for claim in settings.OIDC_IDENTITY_NUMBER_CLAIMS:
+            value = source.get(claim)
+            if value in (None, ""):
+                continue
+            if not isinstance(value, str | int):
+                raise InvalidIdentityNumber(claim)
+            canonical = parse_identity_number(str(value)).canonical
+            if canonical not in numbers:
+                numbers.append(canonical)
+    return numbers
 
 
 def user_for_verified_emails(emails: list[str]) -> User | None:

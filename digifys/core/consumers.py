@@ -56,12 +56,20 @@ def session_valid_until(session_key: str | None, user_id: int) -> datetime.datet
     if not session_key:
         return None
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    if str(store.load().get(SESSION_KEY)) != str(user_id):
-        return None
     model = getattr(store, "model", None)  # database-backed stores know the exact expiry
     if model is not None:
-        rows = model.objects.filter(session_key=session_key).values_list("expire_date", flat=True)
-        return rows.first()
+        # One query for the login and its expiry: this runs for every socket on every event,
+        # in the one thread channels gives database work (bench/relatives.py).
+        row = (
+            model.objects.filter(session_key=session_key, expire_date__gt=timezone.now())
+            .values_list("session_data", "expire_date")
+            .first()
+        )
+        if row is None or str(store.decode(row[0]).get(SESSION_KEY)) != str(user_id):
+            return None
+        return row[1]
+    if str(store.load().get(SESSION_KEY)) != str(user_id):
+        return None
     return timezone.now() + SESSION_RECHECK
 
 

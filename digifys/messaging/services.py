@@ -87,12 +87,30 @@ def _visible_resident(actor, resident_id: int) -> Resident:
 
 
 def _unit_changed(unit_id: int, resident_id: int, event: str, **data) -> None:
+    """A message's unread count changed: the unit's worklists and the resident page follow."""
     live.publish(
         [live.unit_group(unit_id), live.resident_group(resident_id)],
         event,
         resident=resident_id,
         **data,
     )
+
+
+def _message_changed(message: Message, *, unread_changed: bool) -> None:
+    if unread_changed:
+        _unit_changed(message.unit_id, message.resident_id, "relative_message", message=message.pk)
+    else:
+        _resident_changed(message.resident_id, "relative_message", message=message.pk)
+
+
+def _resident_changed(resident_id: int, event: str, **data) -> None:
+    """Something only the resident page shows changed (an update, an answer, a hand-over).
+
+    The unit's group is left out on purpose: its listeners (the worklist's rows, the task list)
+    show the unread count only, and every event there makes every open worklist of the unit
+    fetch its rows again (bench/relatives.py, docs/performance.md).
+    """
+    live.publish([live.resident_group(resident_id)], event, resident=resident_id, **data)
 
 
 # --- Updates --------------------------------------------------------------------------------
@@ -123,7 +141,7 @@ def write_update(*, actor, resident: Resident, text: str, publish: bool = False,
     if publish:
         _publish(actor, update, request)
     else:
-        _unit_changed(resident.unit_id, resident.pk, "relative_update")
+        _resident_changed(resident.pk, "relative_update")
     return update
 
 
@@ -153,7 +171,7 @@ def _publish(actor, update: Update, request) -> None:
         params={"home": _home_name(update.unit)},
         link=reverse("messaging:relative_updates", kwargs={"resident_pk": update.resident_id}),
     )
-    _unit_changed(update.unit_id, update.resident_id, "relative_update")
+    _resident_changed(update.resident_id, "relative_update")
 
 
 @transaction.atomic
@@ -274,7 +292,8 @@ def answer_message(*, actor, message: Message, text: str, request=None) -> Messa
     message.answer = text
     message.answered_at = now
     message.answered_by = actor
-    if message.read_at is None:
+    was_unread = message.read_at is None
+    if was_unread:
         message.read_at, message.read_by = now, actor
     message.save()
     audit.record(
@@ -293,7 +312,7 @@ def answer_message(*, actor, message: Message, text: str, request=None) -> Messa
         params={"home": _home_name(message.unit)},
         link=reverse("messaging:relative_messages", kwargs={"resident_pk": message.resident_id}),
     )
-    _unit_changed(message.unit_id, message.resident_id, "relative_message", message=message.pk)
+    _message_changed(message, unread_changed=was_unread)
     if message.handed_to_id:
         live.publish([live.physician_group(message.handed_to_id)], "relative_message")
     return message
@@ -324,7 +343,8 @@ def hand_over(*, actor, message: Message, physician: StaffProfile, request=None)
     message.handed_to = physician
     message.handed_at = now
     message.handed_by = actor
-    if message.read_at is None:
+    was_unread = message.read_at is None
+    if was_unread:
         message.read_at, message.read_by = now, actor
     message.save()
     audit.record(
@@ -343,7 +363,7 @@ def hand_over(*, actor, message: Message, physician: StaffProfile, request=None)
         params={"unit": message.unit.name},
         link=reverse("messaging:message", kwargs={"pk": message.pk}),
     )
-    _unit_changed(message.unit_id, message.resident_id, "relative_message", message=message.pk)
+    _message_changed(message, unread_changed=was_unread)
     live.publish([live.physician_group(physician.pk)], "relative_message")
     return message
 
@@ -399,7 +419,7 @@ def escalate_if_overdue(*, message_id: int, now: datetime.datetime | None = None
         params={"unit": message.unit.name},
         link=reverse("messaging:message", kwargs={"pk": message.pk}),
     )
-    _unit_changed(message.unit_id, message.resident_id, "relative_message", message=message.pk)
+    _message_changed(message, unread_changed=False)
     return True
 
 
@@ -453,5 +473,5 @@ def send_condition_notice(*, actor, resident: Resident, request=None) -> Update:
         params={"home": _home_name(update.unit)},
         link=reverse("messaging:relative_updates", kwargs={"resident_pk": resident.pk}),
     )
-    _unit_changed(update.unit_id, resident.pk, "relative_update")
+    _resident_changed(resident.pk, "relative_update")
     return update

@@ -190,8 +190,9 @@ class ResidentLogin(models.Model):
     A resident is not staff and not a relative: `User.role` stays None, so every staff page and
     every policy that reads `role` shows them nothing (403 or 404). Their own pages ask
     `relatives.policy.own_resident`. In production they log in through the region's identity
-    provider (BankID, settings.OIDC_*), linked to this user on first login by the verified e-mail
-    address like staff; in demo mode the persona ``boende`` has a quick login.
+    provider (BankID, settings.OIDC_*), linked to this user on first login by the identity number
+    the provider vouches for (settings.OIDC_IDENTITY_NUMBER_CLAIMS, accounts.adapters); in demo
+    mode the persona ``boende`` has a quick login.
     """
 
     user = models.OneToOneField(

@@ -166,6 +166,22 @@ def _fill(cards: list[Card], care_gate, user=None) -> None:
     meeting_cards = [card for card in cards if card.link.allows(Scope.MEETINGS)]
     now = timezone.now()
     horizon = now + datetime.timedelta(days=UPCOMING_DAYS)
+    # Visits and family meetings in one read, split by kind below.
+    booked = {card.resident.pk for card in care} | {card.resident.pk for card in meeting_cards}
+    upcoming = (
+        list(
+            Booking.objects.filter(
+                resident__in=booked,
+                cancelled_at__isnull=True,
+                ends_at__gt=now,
+                starts_at__lt=horizon,
+            )
+            .select_related("clinician__user")
+            .order_by("starts_at", "pk")
+        )
+        if booked
+        else []
+    )
     if care:
         ids = [card.resident.pk for card in care]
         residents = {
@@ -175,17 +191,11 @@ def _fill(cards: list[Card], care_gate, user=None) -> None:
                 with_languages=True,
             )
         }
-        bookings = (
-            Booking.objects.filter(
-                resident__in=ids,
-                cancelled_at__isnull=True,
-                ends_at__gt=now,
-                starts_at__lt=horizon,
-            )
-            .exclude(kind=Booking.Kind.FAMILY_MEETING)
-            .select_related("clinician__user")
-            .order_by("starts_at")
-        )
+        bookings = [
+            booking
+            for booking in upcoming
+            if booking.kind != Booking.Kind.FAMILY_MEETING and booking.resident_id in ids
+        ]
         agenda = (
             AgendaItem.objects.filter(
                 resident__in=ids,
@@ -220,17 +230,11 @@ def _fill(cards: list[Card], care_gate, user=None) -> None:
                     card.rounds.append(item.round.starts_at)
     if meeting_cards:
         ids = [card.resident.pk for card in meeting_cards]
-        meetings = list(
-            Booking.objects.filter(
-                resident__in=ids,
-                kind=Booking.Kind.FAMILY_MEETING,
-                cancelled_at__isnull=True,
-                ends_at__gt=now,
-                starts_at__lt=horizon,
-            )
-            .select_related("clinician__user")
-            .order_by("starts_at")
-        )
+        meetings = [
+            booking
+            for booking in upcoming
+            if booking.kind == Booking.Kind.FAMILY_MEETING and booking.resident_id in ids
+        ]
         open_rooms = dict(
             Room.objects.filter(
                 booking__in=meetings, ended_at__isnull=True, opens_at__lte=now, closes_at__gt=now

@@ -69,6 +69,7 @@ from digifys.messaging.demo import seed_messages
 from digifys.residents.models import Relative
 from digifys.rounds.demo import seed_round_slots
 from digifys.scheduling.demo import seed_work_requests
+from digifys.visits.demo import seed_family_meeting
 from digifys.workforce.demo import seed_flexible_work
 
 from . import consents, layout, records, residents, reviews, staff, trust
@@ -296,6 +297,8 @@ class _Builder:
         seed_clinicians(now=self.now, rng=random.Random(f"clinicians-{self.seed}"))
         # Relatives' updates and a conversation with the persona relative (messaging.demo).
         seed_messages(now=self.now)
+        # Today's family meeting, with the persona relative invited by name (the Join button).
+        seed_family_meeting(now=self.now)
         # Flexible work: preferences, work from Spain, the on-duty rota and a pending swap.
         seed_flexible_work(now=self.now, rng=random.Random(f"workforce-{self.seed}"))
         return RegionSummary(

@@ -118,7 +118,11 @@ def region_idp(oidc_provider, settings):
                     "name": PROVIDER_NAME,
                     "client_id": oidc_provider.client_id,
                     "secret": oidc_provider.client_secret,
-                    "settings": {"server_url": oidc_provider.issuer, "oauth_pkce_enabled": True},
+                    "settings": {
+                        "server_url": oidc_provider.issuer,
+                        "oauth_pkce_enabled": True,
+                        "scope": settings.OIDC_SCOPES,
+                    },
                 }
             ]
         }

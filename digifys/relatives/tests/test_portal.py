@@ -141,3 +141,38 @@ def test_a_relatives_settings_offer_only_what_applies(world, login):
 
     staff = login(world.nurse_mala, language="en").get(reverse("accounts:preferences"))
     assert reverse("mfa_index") in staff.content.decode()
+
+
+def test_the_portal_home_reads_a_second_resident_and_meetings_without_more_queries(
+    world, login, django_assert_num_queries
+):
+    """No query per linked resident, visits and family meetings in one booking read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from digifys.relatives.models import Relative, Scope
+    from digifys.testing.world import give_consent
+
+    carmen, _ = _care_team(world)
+    soon = timezone.now() + datetime.timedelta(days=1)
+    _booking(world, Booking.Kind.VIDEO, soon, carmen)
+    _booking(world, Booking.Kind.FAMILY_MEETING, soon + datetime.timedelta(hours=2), carmen)
+    client = login(world.relative_with_consent, language="en")
+    client.get(reverse("relatives:home"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("relatives:home"))
+    bookings = [q for q in one.captured_queries if 'FROM "scheduling_booking"' in q["sql"]]
+    assert len(bookings) == 1, [q["sql"][:200] for q in bookings]
+    # The same relative linked to a second resident, with a consent sharing everything.
+    second = Relative.objects.create(
+        resident=world.resident_mala_2,
+        user=world.relative_with_consent,
+        given_name="Gustav",
+        family_name="Lind",
+        relationship="child",
+    )
+    give_consent(second, world.nurse_mala, Scope.values)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("relatives:home")).content.decode()
+    assert page.count('<section class="card portal-card"') == 2
+    assert world.resident_mala_2.given_name in page

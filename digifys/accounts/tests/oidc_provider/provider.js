@@ -9,8 +9,15 @@
 //
 // The login name typed at the provider becomes `sub`; it is also the e-mail claim (marked
 // verified), so a test logs in as `anna@example.test` to act as the digifys user with that address.
+// A login `pnr:<number>` acts as a BankID login instead: the number, exactly as typed, is sent in
+// the Swedish profile's claim https://id.oidc.se/claim/personalIdentityNumber (scope
+// https://id.oidc.se/scope/naturalPersonNumber) and there is no e-mail; `pnr:<number>,<e-mail>`
+// sends both.
 // Prints "listening <issuer>" on stdout once ready.
 import Provider from 'oidc-provider';
+
+const NATURAL_PERSON_NUMBER = 'https://id.oidc.se/scope/naturalPersonNumber';
+const PERSONAL_IDENTITY_NUMBER = 'https://id.oidc.se/claim/personalIdentityNumber';
 
 const port = Number(process.env.OIDC_TEST_PORT);
 const issuer = `http://127.0.0.1:${port}`;
@@ -30,6 +37,7 @@ const configuration = {
     openid: ['sub'],
     email: ['email', 'email_verified'],
     profile: ['name'],
+    [NATURAL_PERSON_NUMBER]: [PERSONAL_IDENTITY_NUMBER],
   },
   features: {
     devInteractions: { enabled: true },
@@ -39,6 +47,15 @@ const configuration = {
     return {
       accountId: sub,
       async claims() {
+        if (sub.startsWith('pnr:')) {
+          const [number, email] = sub.slice(4).split(',');
+          return {
+            sub,
+            name: 'BankID test',
+            [PERSONAL_IDENTITY_NUMBER]: number,
+            ...(email ? { email, email_verified: true } : {}),
+          };
+        }
         return { sub, email: sub, email_verified: true, name: sub };
       },
     };
