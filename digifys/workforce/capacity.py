@@ -103,6 +103,9 @@ class Forecast:
     history_from: datetime.date
     history_to: datetime.date
     growth: dict[int, float]  # unit id -> monthly rate
+    # Any recorded work of the profession in the history window: without it the need is
+    # unknown (not zero), and the page says so instead of "no shortfall".
+    has_history: bool = True
 
     @property
     def recruit(self) -> dict[str, int]:
@@ -357,6 +360,7 @@ def forecast(
         history_from=window[0],
         history_to=window[1],
         growth=growth,
+        has_history=any(history.values()),
     )
 
 

@@ -173,3 +173,18 @@ def test_the_capacity_page_shows_both_professions(nurse_world, world, login):
     assert 'id="capacity-chart-physician"' in html and 'id="capacity-chart-nurse"' in html
     assert 'data-recruit-total-nurse="1"' in html
     assert "Nurses" in html and "Physicians" in html
+
+
+def test_without_recorded_nursing_work_the_need_is_unknown_not_zero(small_world, world, login):
+    """Physicians' history only: the nurse forecast has no history, and the page says the need
+    cannot be estimated instead of promising no shortfall."""
+    import time_machine
+    from django.urls import reverse
+
+    physicians, nurses = capacity.forecasts(today=TODAY)
+    assert physicians.has_history and not nurses.has_history
+    with time_machine.travel(datetime.datetime(2027, 1, 15, 12, tzinfo=datetime.UTC)):
+        client = login(world.coordinator, language="en")
+        html = client.get(reverse("workforce:capacity")).content.decode()
+    assert 'data-recruit-total-nurse=""' in html
+    assert "cannot be estimated yet" in html
