@@ -72,6 +72,12 @@ The price is paid in the count of items: keeping a round costs the named physici
 short items, so the named share of items ends below the item-count bound
 (`named_upper_bound`); `docs/performance.md` reports both. Below the deputy tier the items go
 through the greedy and are not optimised further.
+
+The two aims conflict, and not only for this objective: `bench/planner_pareto.py` proves an
+upper bound on the contacts of any plan with a given named item count, and on the synthetic
+region no plan has both 99 % of the item bound and 95 % of the contact bound. `optimise(...,
+item_floor=f)` is the lexicographic alternative (items first, then contacts among the subsets
+with at least f of the most items) for when the item count must rule.
 """
 
 from __future__ import annotations
