@@ -157,3 +157,32 @@ def test_the_named_physician_on_a_rota_shift_gets_it_as_named(world, clinic):
         consult = _send(world)
     assert (consult.assigned_to, consult.routed_to) == (named, Consult.RoutedTo.NAMED)
     assert _reason(consult).code == routing.REASON_ROTA
+
+
+def test_working_from_elsewhere_moves_the_named_physicians_hours_next_to_the_rota(world, clinic):
+    """Carmen works 08-17 on the clock of her place; an approved period on Gran Canaria (one
+    hour behind Stockholm) means at 08:30 Stockholm she has not started and the rota's on-duty
+    physician gets the consult; at 09:30 she does."""
+    from digifys.workforce.models import WorkElsewhere
+
+    named, _olga, pablo, _quentin = clinic
+    day = day_ahead()
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    rota = rota_for(world.coordinator)
+    shift(rota, pablo, day, 7)
+    WorkElsewhere.objects.create(
+        staff=named, place=WorkElsewhere.Place.HOME, starts_on=day, ends_on=day,
+        time_zone="Atlantic/Canary", country="ES", subdivision="CN",
+        status=WorkElsewhere.Status.APPROVED,
+    )  # fmt: skip
+    with time_machine.travel(at(day, 8) + datetime.timedelta(minutes=30), tick=False):
+        first = routing.route(world.resident_mala)
+    assert (first.physician, first.routed_to, first.reason) == (
+        pablo, Consult.RoutedTo.ON_DUTY, routing.REASON_ROTA,
+    )  # fmt: skip
+    with time_machine.travel(at(day, 9) + datetime.timedelta(minutes=30), tick=False):
+        second = routing.route(world.resident_mala)
+    assert (second.physician, second.routed_to, second.reason) == (
+        named, Consult.RoutedTo.NAMED, "",
+    )  # fmt: skip
