@@ -47,12 +47,8 @@ def curves(items, clinicians, *, time_limit: float):
     for pid, panel in panels.items():
         cal = cals[pid]
         flat = [dataclasses.replace(i, weight=1) for i in panel]
-        count_best, count_ub, _ = engine._best_subset(
-            cal, flat, time_limit=time_limit, workers=1
-        )
-        free_best, contact_ub, _ = engine._best_subset(
-            cal, panel, time_limit=time_limit, workers=1
-        )
+        count_best, count_ub, _ = engine._best_subset(cal, flat, time_limit=time_limit, workers=1)
+        free_best, contact_ub, _ = engine._best_subset(cal, panel, time_limit=time_limit, workers=1)
         ladder = []
         for step in STEPS:
             floor = count_ub - step

@@ -49,6 +49,7 @@ def _draft_kinds():
 
 DRAFT_KIND = {"kind": _draft_kinds}
 
+
 def _when(value) -> str:
     """An ISO instant in the reader's date and time format, on Stockholm's clock."""
     instant = parse_datetime(value) if isinstance(value, str) else value

@@ -197,18 +197,20 @@ def _duty_reason(physician: StaffProfile, duty: DutyAt) -> tuple[str, dict]:
     return REASON_WEEKLY, {"name": physician.name, "day": duty.day.isoformat()}
 
 
-def _available(physician: StaffProfile, at: datetime.datetime, duty: DutyAt) -> tuple[bool, bool]:
-    """(works at AT, by being on duty): ordinary hours, or on duty per the rota of the day (or,
-    without a rota that day, per the weekly on-duty pattern)."""
-    if not duty.has_rota:
-        if is_working(physician, at, on_call=False):
-            return True, False
+def _available(physician: StaffProfile, at: datetime.datetime, duty) -> tuple[bool, bool]:
+    """(works at AT, by being on duty): ordinary hours, else on duty per the rota of the day
+    (or, without a rota that day, per the weekly on-duty pattern). DUTY returns the `DutyAt`
+    (read only when ordinary hours do not answer)."""
+    if is_working(physician, at, on_call=False):
+        return True, False
+    rota = duty()
+    if not rota.has_rota:
         return is_working(physician, at, on_call=True), True
-    if duty.shift_of(physician.pk) is not None:
+    if rota.shift_of(physician.pk) is not None:
         return not physician.absences.filter(
-            starts_on__lte=duty.day, ends_on__gte=duty.day
+            starts_on__lte=rota.day, ends_on__gte=rota.day
         ).exists(), True
-    return is_working(physician, at, on_call=False), False
+    return False, False
 
 
 def _weekdays_around(at: datetime.datetime) -> list[int]:
@@ -221,24 +223,26 @@ def _in_order(at: datetime.datetime, team, resident: Resident) -> Iterator[Candi
     """Yield who could take a consult, best first; the on-duty rota is read only if reached."""
     named, deputy = team
     seen = set()
-    duty = duty_at(at)
+    read: list[DutyAt] = []
+
+    def duty() -> DutyAt:
+        if not read:
+            read.append(duty_at(at))
+        return read[0]
+
     for physician, routed_to in ((named, RoutedTo.NAMED), (deputy, RoutedTo.DEPUTY)):
-        if (
-            physician
-            and physician.user.is_active
-            and refusal_reason(physician, resident) is None
-        ):
+        if physician and physician.user.is_active and refusal_reason(physician, resident) is None:
             works, on_duty = _available(physician, at, duty)
             if works:
                 seen.add(physician.pk)
-                reason, params = _duty_reason(physician, duty) if on_duty else ("", {})
+                reason, params = _duty_reason(physician, duty()) if on_duty else ("", {})
                 yield Candidate(physician, routed_to, reason, params)
     for physician in on_duty_clinic_physicians(
-        at, in_sweden_only=not resident.is_eligible, duty=duty
+        at, in_sweden_only=not resident.is_eligible, duty=duty()
     ):
         if physician.pk not in seen:
             seen.add(physician.pk)
-            yield Candidate(physician, RoutedTo.ON_DUTY, *_duty_reason(physician, duty))
+            yield Candidate(physician, RoutedTo.ON_DUTY, *_duty_reason(physician, duty()))
 
 
 def candidates(resident: Resident, *, at: datetime.datetime | None = None) -> list[Candidate]:

@@ -305,7 +305,10 @@ def available_minutes(first: datetime.date, months: int, profession: str = PHYSI
 
 
 def forecast(
-    *, today: datetime.date | None = None, months: int = HORIZON_MONTHS, profession: str = PROFESSION
+    *,
+    today: datetime.date | None = None,
+    months: int = HORIZON_MONTHS,
+    profession: str = PROFESSION,
 ) -> Forecast:
     """The forecast of one profession (physicians: contacts and medication reviews; nurses:
     vital signs, tasks and consults)."""
@@ -364,7 +367,9 @@ def forecast(
     )
 
 
-def forecasts(*, today: datetime.date | None = None, months: int = HORIZON_MONTHS) -> list[Forecast]:
+def forecasts(
+    *, today: datetime.date | None = None, months: int = HORIZON_MONTHS
+) -> list[Forecast]:
     """The forecast of every profession in `PROFESSIONS`, in that order."""
     today = today or timezone.localdate()
     return [forecast(today=today, months=months, profession=p) for p in PROFESSIONS]

@@ -33,8 +33,14 @@ def clinic(world):
     named = world.physician_spain.staff_profile
     give_hours(named, *DAY, weekdays=range(5), works_on_holidays=False)
     olga, pablo, quentin = (
-        make_staff(name, Role.PHYSICIAN, world.clinic, time_zone="Europe/Madrid",
-                   work_country="ES", work_subdivision="AN")  # fmt: skip
+        make_staff(
+            name,
+            Role.PHYSICIAN,
+            world.clinic,
+            time_zone="Europe/Madrid",
+            work_country="ES",
+            work_subdivision="AN",
+        )
         for name in ("olga.weekly", "pablo.rota", "quentin.rota")
     )
     give_hours(olga, datetime.time(0, 0), datetime.time(0, 0), on_call=True)
@@ -140,11 +146,10 @@ def test_a_rota_physician_registered_as_away_is_passed_over(world, clinic):
     rota = rota_for(world.coordinator)
     shift(rota, pablo, day, 23)
     shift(rota, quentin, day, 23)
-    Absence.objects.create(
-        staff=pablo, kind="sick", starts_on=night.date(), ends_on=night.date()
-    )
+    Absence.objects.create(staff=pablo, kind="sick", starts_on=night.date(), ends_on=night.date())
     with time_machine.travel(night, tick=False):
-        assert [c.physician for c in routing.candidates(world.resident_mala)][0] == quentin
+        candidates = routing.candidates(world.resident_mala)
+    assert [c.physician for c in candidates] == [quentin]
 
 
 def test_the_named_physician_on_a_rota_shift_gets_it_as_named(world, clinic):

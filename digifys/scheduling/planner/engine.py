@@ -767,9 +767,7 @@ def _exact_subset(cal: _Calendar, fitting, hint: dict[str, int], ceiling: int, *
         for item, b, start in choice
         if solver.boolean_value(b)
     }
-    better = len(out) >= min_count and sum(weight[i] for i in out) > sum(
-        weight[i] for i in hint
-    )
+    better = len(out) >= min_count and sum(weight[i] for i in out) > sum(weight[i] for i in hint)
     return (out if better else hint), bound
 
 
