@@ -9,6 +9,10 @@ each planned alone, one after the other) it plans the week with
 * count_optimiser - `engine.optimise` with the objective before issue 15 (every item counts one,
                     nothing may wait): the baseline of the new objective, in the same run,
 * optimiser       - `engine.optimise` (exact per-physician subproblems, see its docstring),
+* items_first     - `engine.optimise(item_floor=...)`: lexicographic the other way round - each
+                    named physician short of time keeps at least `--item-floor` (default 1.0)
+                    of the most items of the due work they could do, and within that the most
+                    resident contacts,
 
 and reports the share of items done by the resident's named physician against `upper_bound`,
 the best named share any feasible plan could reach (the tightest proven bound: the linear
@@ -29,6 +33,8 @@ says per row whether each acceptance figure holds.
     .venv/bin/python bench/planner.py --scale region
     .venv/bin/python bench/planner.py --scale region --json --seed 1 --time-limit 10
     .venv/bin/python bench/planner.py --scale nation --json --per-region
+
+Whether any plan can meet the item and the contact target together: `bench/planner_pareto.py`.
 
 No Django: only the planner package (pure Python + OR-Tools) is imported.
 """
@@ -51,10 +57,12 @@ sys.path.insert(0, str(ROOT))
 from digifys.scheduling.planner import engine  # noqa: E402
 from digifys.scheduling.planner.instances import make_instance  # noqa: E402
 
-METHODS = ("first_available", "greedy", "count_optimiser", "optimiser")
+METHODS = ("first_available", "greedy", "count_optimiser", "optimiser", "items_first")
 
 
-def run(method: str, items, clinicians, *, time_limit: float, workers: int) -> engine.Plan:
+def run(
+    method: str, items, clinicians, *, time_limit: float, workers: int, item_floor: float = 1.0
+) -> engine.Plan:
     if method == "first_available":
         return engine.first_available(items, clinicians)
     if method == "greedy":
@@ -66,6 +74,12 @@ def run(method: str, items, clinicians, *, time_limit: float, workers: int) -> e
         plan = engine.optimise(flat, clinicians, time_limit=time_limit, workers=workers)
         plan.method, plan.contact_bound = "count_optimiser", 0.0
         return plan
+    if method == "items_first":
+        plan = engine.optimise(
+            items, clinicians, time_limit=time_limit, workers=workers, item_floor=item_floor
+        )
+        plan.method = "items_first"
+        return plan
     return engine.optimise(items, clinicians, time_limit=time_limit, workers=workers)
 
 
@@ -75,6 +89,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=10.0, help="optimiser, per region")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--item-floor", type=float, default=1.0, help="items_first: share kept")
     parser.add_argument("--repeat", type=int, default=1, help="runs per method; median seconds")
     parser.add_argument("--per-region", action="store_true", help="also one row per region")
     parser.add_argument("--json", action="store_true")
@@ -95,7 +110,7 @@ def main() -> None:
             times = []
             for _ in range(max(1, args.repeat)):
                 plan = run(method, items, clinicians, time_limit=args.time_limit,
-                           workers=args.workers)  # fmt: skip
+                           workers=args.workers, item_floor=args.item_floor)  # fmt: skip
                 times.append(plan.seconds)
             plans[method], runs[method] = plan, times
         # Every plan carries a valid bound; the tightest one holds for all methods.

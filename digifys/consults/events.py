@@ -8,9 +8,12 @@ the consult's thread.
 """
 
 from django.apps import apps
+from django.utils import formats
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_noop
 
 from digifys.core.codes import Phrase
+from digifys.core.time import STOCKHOLM
 from digifys.vitals.summary import summary
 
 
@@ -46,8 +49,35 @@ def _draft_kinds():
 
 DRAFT_KIND = {"kind": _draft_kinds}
 
+
+def _when(value) -> str:
+    """An ISO instant in the reader's date and time format, on Stockholm's clock."""
+    instant = parse_datetime(value) if isinstance(value, str) else value
+    if instant is None:
+        return str(value or "")
+    return formats.date_format(instant.astimezone(STOCKHOLM), "DATETIME_FORMAT")
+
+
+def _day(value) -> str:
+    day = parse_date(value) if isinstance(value, str) else value
+    return formats.date_format(day, "DATE_FORMAT") if day else str(value or "")
+
+
 EVENTS = {
     "sent": Phrase(gettext_noop("Sent to %(name)s (%(route)s)."), choices={"route": _routes}),
+    # Why the on-duty physician was chosen (consults.routing): the dated rota, or the weekly
+    # pattern on a day without a rota.
+    "route_rota": Phrase(
+        gettext_noop("%(name)s is on duty per the rota (shift %(start)s – %(end)s)."),
+        formats={"start": _when, "end": _when},
+    ),
+    "route_weekly_pattern": Phrase(
+        gettext_noop(
+            "There is no rota for %(day)s, so the weekly on-duty pattern was used: %(name)s is "
+            "on duty."
+        ),
+        formats={"day": _day},
+    ),
     "accepted": Phrase(gettext_noop("Accepted by %(name)s.")),
     "handed_over": Phrase(gettext_noop("Handed over from %(from)s to %(to)s: %(reason)s")),
     "closed": Phrase(gettext_noop("Closed: %(reason)s")),

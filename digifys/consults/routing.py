@@ -5,6 +5,14 @@ zone), else the deputy when on duty, else an on-duty physician of the virtual cl
 the fewest consults waiting). When nobody is on duty the consult still goes to the named physician
 (or deputy) so that it is never without an owner; the unit is told to follow its local routine.
 
+Who is on duty comes from the dated rota (`workforce`: the month's shifts built by CP-SAT, with
+the swaps the coordinator approved already in them) for the instant's day: a physician holding
+the shift that covers the instant, unless registered as away that day. Only for a day without
+any rota shift does the weekly on-duty pattern (`WorkingPattern.on_call`) stand in, and the
+consult's thread says so (`Candidate.reason`, a code + parameters rendered per reader). Ordinary
+working hours (not on duty) are read as before, in the clinician's zone of the day (working from
+elsewhere moves it).
+
 A resident not (or no longer) eligible for the virtual clinic's care (not registered in
 Västerbotten and no other documented basis) is still cared for at the bedside, and consults still
 escalate: only physicians working in Sweden may take them — the region's on-call route —
@@ -17,7 +25,7 @@ take another care action.
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -27,16 +35,25 @@ from django.utils.translation import gettext as _
 from digifys.directory.models import Organisation, StaffProfile
 from digifys.residents.models import Resident
 from digifys.scheduling.availability import is_working
+from digifys.workforce.selectors import DutyAt, duty_at
 
 from .models import Consult
 
 RoutedTo = Consult.RoutedTo
+
+# Why an on-duty physician was chosen (consult thread event codes, see events.EVENTS).
+REASON_ROTA = "route_rota"
+REASON_WEEKLY = "route_weekly_pattern"
 
 
 @dataclass(frozen=True)
 class Candidate:
     physician: StaffProfile
     routed_to: str
+    # On duty per the dated rota or, without a rota that day, per the weekly pattern: an event
+    # code + parameters for the consult's thread; empty for ordinary working hours.
+    reason: str = ""
+    params: dict = field(default_factory=dict)
 
 
 def deadline_for(urgency: str, *, start: datetime.datetime | None = None) -> datetime.datetime:
@@ -98,17 +115,21 @@ def _team(resident: Resident) -> tuple[StaffProfile | None, StaffProfile | None]
 
 
 def on_duty_clinic_physicians(
-    at: datetime.datetime, *, in_sweden_only: bool = False
+    at: datetime.datetime, *, in_sweden_only: bool = False, duty: DutyAt | None = None
 ) -> list[StaffProfile]:
     """Physicians of the virtual clinic on duty at AT, fewest waiting consults first.
 
-    IN_SWEDEN_ONLY: the region's on-call route for a resident the clinic abroad may not serve —
-    on-call physicians of any employer who work in Sweden.
+    From the dated rota when one exists for AT's day (DUTY, read if not given), else from the
+    weekly on-duty pattern. IN_SWEDEN_ONLY: the region's on-call route for a resident the
+    clinic abroad may not serve — on-call physicians of any employer who work in Sweden.
     """
+    duty = duty or duty_at(at)
     if in_sweden_only:
         where = Q(work_country=StaffProfile.Country.SWEDEN)
     else:
         where = Q(employer__kind=Organisation.Kind.VIRTUAL_CLINIC)
+    if duty.has_rota:
+        return _rota_physicians(at, where, duty)
     physicians = (
         StaffProfile.objects.filter(
             where,
@@ -140,6 +161,58 @@ def on_duty_clinic_physicians(
     ]
 
 
+def _rota_physicians(at: datetime.datetime, where: Q, duty: DutyAt) -> list[StaffProfile]:
+    """The holders of the rota's shifts at AT who match WHERE and are not away that day."""
+    holders = {s.staff_id for s in duty.shifts}
+    if not holders:
+        return []
+    physicians = (
+        StaffProfile.objects.filter(
+            where,
+            pk__in=holders,
+            profession=StaffProfile.Profession.PHYSICIAN,
+            user__is_active=True,
+        )
+        .exclude(absences__starts_on__lte=duty.day, absences__ends_on__gte=duty.day)
+        .select_related("user")
+        .annotate(
+            waiting=Count(
+                "consults", filter=Q(consults__status__in=Consult.WAITING_STATUSES), distinct=True
+            )
+        )
+        .order_by("waiting", "pk")
+    )
+    return list(physicians)
+
+
+def _duty_reason(physician: StaffProfile, duty: DutyAt) -> tuple[str, dict]:
+    """The routing reason (event code, parameters) of an on-duty physician."""
+    if duty.has_rota:
+        shift = duty.shift_of(physician.pk)
+        return REASON_ROTA, {
+            "name": physician.name,
+            "start": shift.starts_at.isoformat() if shift else "",
+            "end": shift.ends_at.isoformat() if shift else "",
+        }
+    return REASON_WEEKLY, {"name": physician.name, "day": duty.day.isoformat()}
+
+
+def _available(physician: StaffProfile, at: datetime.datetime, duty) -> tuple[bool, bool]:
+    """(works at AT, by being on duty): ordinary hours, else on duty per the rota of the day
+    (or, without a rota that day, per the weekly on-duty pattern). DUTY returns the `DutyAt`
+    (read only when ordinary hours do not answer)."""
+    if is_working(physician, at, on_call=False):
+        return True, False
+    rota = duty()
+    if not rota.has_rota:
+        return is_working(physician, at, on_call=True), True
+    if rota.shift_of(physician.pk) is not None:
+        return not physician.absences.filter(
+            starts_on__lte=rota.day, ends_on__gte=rota.day
+        ).exists(), True
+    return False, False
+
+
 def _weekdays_around(at: datetime.datetime) -> list[int]:
     # Local weekdays differ from UTC's by at most one day either side.
     day = at.weekday()
@@ -150,19 +223,26 @@ def _in_order(at: datetime.datetime, team, resident: Resident) -> Iterator[Candi
     """Yield who could take a consult, best first; the on-duty rota is read only if reached."""
     named, deputy = team
     seen = set()
+    read: list[DutyAt] = []
+
+    def duty() -> DutyAt:
+        if not read:
+            read.append(duty_at(at))
+        return read[0]
+
     for physician, routed_to in ((named, RoutedTo.NAMED), (deputy, RoutedTo.DEPUTY)):
-        if (
-            physician
-            and physician.user.is_active
-            and refusal_reason(physician, resident) is None
-            and is_working(physician, at)
-        ):
-            seen.add(physician.pk)
-            yield Candidate(physician, routed_to)
-    for physician in on_duty_clinic_physicians(at, in_sweden_only=not resident.is_eligible):
+        if physician and physician.user.is_active and refusal_reason(physician, resident) is None:
+            works, on_duty = _available(physician, at, duty)
+            if works:
+                seen.add(physician.pk)
+                reason, params = _duty_reason(physician, duty()) if on_duty else ("", {})
+                yield Candidate(physician, routed_to, reason, params)
+    for physician in on_duty_clinic_physicians(
+        at, in_sweden_only=not resident.is_eligible, duty=duty()
+    ):
         if physician.pk not in seen:
             seen.add(physician.pk)
-            yield Candidate(physician, RoutedTo.ON_DUTY)
+            yield Candidate(physician, RoutedTo.ON_DUTY, *_duty_reason(physician, duty()))
 
 
 def candidates(resident: Resident, *, at: datetime.datetime | None = None) -> list[Candidate]:

@@ -222,6 +222,8 @@ def send_consult(
         {"name": physician.name, "route": candidate.routed_to},
         actor=actor,
     )
+    if candidate.reason:
+        event(consult.pk, candidate.reason, candidate.params, actor=actor)
     audit.record(
         actor=actor,
         action=audit.Action.CREATE,
@@ -466,6 +468,8 @@ def escalate_if_overdue(*, consult_id: int, now: datetime.datetime | None = None
     consult.save()
     if candidate is not None:
         event(consult.pk, "escalated", {"from": previous.name, "to": candidate.physician.name})
+        if candidate.reason:
+            event(consult.pk, candidate.reason, candidate.params)
     else:
         event(consult.pk, "escalated_nobody")
     audit.record(

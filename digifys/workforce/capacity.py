@@ -1,25 +1,31 @@
-"""Will there be enough physicians? A six-month forecast of panel hours needed against hours had.
+"""Will there be enough clinicians? A six-month forecast of hours needed against hours had,
+per profession (physicians and nurses) and per language.
 
-Need, per unit and month (physician hours):
-* history - over the last `HISTORY_MONTHS` full months: the unit's recorded physician contacts
-  (`CareContact`: video and physical visits, phone calls, ward-round contacts, consult answers;
-  `CONTACT_MINUTES` each, documentation included), as a monthly mean;
+Need, per unit and month (hours of the profession):
+* history - over the last `HISTORY_MONTHS` full months, as a monthly mean:
+  - physicians: the unit's recorded physician contacts (`CareContact`: video and physical
+    visits, phone calls, ward-round contacts, consult answers; `CONTACT_MINUTES` each,
+    documentation included);
+  - nurses: the unit's recorded nursing work the system sees (`NURSE_MINUTES`): vital-sign
+    sets measured (NEWS2, `Observation`), nurse tasks done (`NurseTask`, ordered by a
+    physician) and consults sent (`Consult`: the SBAR, the call and the follow-up);
 * growth - the unit's residents in care now against `HISTORY_MONTHS` ago, as a monthly rate
   (bounded to -5 %..+10 %), compounding the history month by month;
-* medication reviews - each review the rules make due in the month (`due_reviews`; overdue ones
-  count in the first month): `REVIEW_MINUTES`, the first (in-depth) one `FIRST_REVIEW_MINUTES`.
+* medication reviews (physicians only) - each review the rules make due in the month
+  (`due_reviews`; overdue ones count in the first month): `REVIEW_MINUTES`, the first
+  (in-depth) one `FIRST_REVIEW_MINUTES`.
 The hours are split over the languages the unit's residents need (interpreter language, else
 first preferred language, else Swedish), in proportion to how many residents need each.
 
-Available, per physician and month: the ordinary weekly working hours (`WorkingPattern`, not
-on duty: the contract) on each day of the month, less days away (`Absence`), public holidays of
-their place that day (`location.place_of`, unless the pattern works on holidays), hours they
-said they cannot work (`HourPreference`), and days without a valid licence
-(`licences.licence_valid`: a licence that expires stops the hours). A physician's hours count
-for every language they speak at professional level or better.
+Available, per clinician of the profession and month: the ordinary weekly working hours
+(`WorkingPattern`, not on duty: the contract) on each day of the month, less days away
+(`Absence`), public holidays of their place that day (`location.place_of`, unless the pattern
+works on holidays), hours they said they cannot work (`HourPreference`), and days without a
+valid licence (`licences.licence_valid`: a licence that expires stops the hours). A clinician's
+hours count for every language they speak at professional level or better.
 
 Shortfall = need - available (total and per language); recruit = shortfall / `FTE_MONTH_HOURS`
-rounded up: full-time physicians to recruit, per language.
+rounded up: full-time clinicians of the profession to recruit, per language.
 """
 
 import dataclasses
@@ -31,11 +37,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from digifys.careteams.models import CareContact
+from digifys.consults.models import Consult
 from digifys.directory.models import StaffLanguage, StaffProfile
 from digifys.medicationreviews.selectors import due_reviews
+from digifys.orders.models import NurseTask
 from digifys.residents.models import Resident
 from digifys.scheduling.availability import is_public_holiday
 from digifys.scheduling.models import Absence, WorkingPattern
+from digifys.vitals.models import Observation
 
 from . import licences
 from .models import HourPreference
@@ -62,7 +71,13 @@ SPEAKS = (
     StaffLanguage.Proficiency.FLUENT,
     StaffLanguage.Proficiency.PROFESSIONAL,
 )
-PROFESSION = StaffProfile.Profession.PHYSICIAN
+PHYSICIAN = StaffProfile.Profession.PHYSICIAN
+NURSE = StaffProfile.Profession.NURSE
+PROFESSIONS = (PHYSICIAN, NURSE)
+PROFESSION = PHYSICIAN  # the default of `forecast`
+# Nurse minutes per recorded piece of nursing work (DESIGN: estimates): a vital-sign set with
+# its NEWS2 and note, a task a physician ordered, a consult (SBAR, call, follow-up).
+NURSE_MINUTES = {"observation": 10, "task": 15, "consult": 20}
 
 
 @dataclasses.dataclass
@@ -88,10 +103,13 @@ class Forecast:
     history_from: datetime.date
     history_to: datetime.date
     growth: dict[int, float]  # unit id -> monthly rate
+    # Any recorded work of the profession in the history window: without it the need is
+    # unknown (not zero), and the page says so instead of "no shortfall".
+    has_history: bool = True
 
     @property
     def recruit(self) -> dict[str, int]:
-        """Full-time physicians to recruit per language: the worst month of the horizon."""
+        """Full-time clinicians to recruit per language: the worst month of the horizon."""
         worst: dict[str, int] = defaultdict(int)
         for month in self.months:
             for language, row in month.by_language.items():
@@ -131,13 +149,27 @@ def _in_care_on(resident, day: datetime.date) -> bool:
     )
 
 
-def unit_needs(today: datetime.date):
-    """Return (monthly history minutes by unit, growth by unit, languages by unit, window)."""
-    this_month = today.replace(day=1)
-    start = _add_months(this_month, -HISTORY_MONTHS)
-    start_at = datetime.datetime.combine(start, datetime.time(0), tzinfo=datetime.UTC)
-    end_at = datetime.datetime.combine(this_month, datetime.time(0), tzinfo=datetime.UTC)
+def _history_minutes(profession: str, start_at, end_at) -> dict[int, float]:
+    """{unit id: minutes of PROFESSION's recorded work in START_AT..END_AT}."""
     minutes = defaultdict(float)
+    if profession == NURSE:
+        sources = (
+            (Observation.objects.filter(measured_at__gte=start_at, measured_at__lt=end_at),
+             "unit_id", NURSE_MINUTES["observation"]),
+            (NurseTask.objects.filter(completed_at__gte=start_at, completed_at__lt=end_at),
+             "unit_id", NURSE_MINUTES["task"]),
+            (Consult.objects.filter(created_at__gte=start_at, created_at__lt=end_at),
+             "unit_id", NURSE_MINUTES["consult"]),
+        )  # fmt: skip
+        for queryset, unit, each in sources:
+            for unit_id, count in (
+                queryset.filter(**{f"{unit}__isnull": False})
+                .values(unit)
+                .annotate(n=Count("id"))
+                .values_list(unit, "n")
+            ):
+                minutes[unit_id] += count * each
+        return minutes
     for unit_id, kind, count in (
         CareContact.objects.filter(occurred_at__gte=start_at, occurred_at__lt=end_at)
         .values("unit_id", "kind")
@@ -145,6 +177,16 @@ def unit_needs(today: datetime.date):
         .values_list("unit_id", "kind", "n")
     ):
         minutes[unit_id] += count * CONTACT_MINUTES.get(kind, DEFAULT_CONTACT_MINUTES)
+    return minutes
+
+
+def unit_needs(today: datetime.date, profession: str = PHYSICIAN):
+    """Return (monthly history minutes by unit, growth by unit, languages by unit, window)."""
+    this_month = today.replace(day=1)
+    start = _add_months(this_month, -HISTORY_MONTHS)
+    start_at = datetime.datetime.combine(start, datetime.time(0), tzinfo=datetime.UTC)
+    end_at = datetime.datetime.combine(this_month, datetime.time(0), tzinfo=datetime.UTC)
+    minutes = _history_minutes(profession, start_at, end_at)
     residents = list(Resident.objects.in_care().filter(unit__isnull=False))
     now_count, then_count = defaultdict(int), defaultdict(int)
     languages = defaultdict(lambda: defaultdict(int))
@@ -209,10 +251,10 @@ def _licensed_until(staff, first: datetime.date, last: datetime.date) -> datetim
     return low
 
 
-def available_minutes(first: datetime.date, months: int):
-    """{(staff id, month index): minutes} and {staff id: languages} of the physicians."""
+def available_minutes(first: datetime.date, months: int, profession: str = PHYSICIAN):
+    """{(staff id, month index): minutes} and {staff id: languages} of PROFESSION's clinicians."""
     physicians = list(
-        StaffProfile.objects.filter(profession=PROFESSION, user__is_active=True)
+        StaffProfile.objects.filter(profession=profession, user__is_active=True)
         .select_related("user")
         .order_by("pk")
     )
@@ -262,12 +304,19 @@ def available_minutes(first: datetime.date, months: int):
     return out, speaks, physicians
 
 
-def forecast(*, today: datetime.date | None = None, months: int = HORIZON_MONTHS) -> Forecast:
+def forecast(
+    *,
+    today: datetime.date | None = None,
+    months: int = HORIZON_MONTHS,
+    profession: str = PROFESSION,
+) -> Forecast:
+    """The forecast of one profession (physicians: contacts and medication reviews; nurses:
+    vital signs, tasks and consults)."""
     today = today or timezone.localdate()
     first = _add_months(today.replace(day=1), 1)
-    history, growth, languages, window = unit_needs(today)
-    reviews = review_minutes(today, first, months)
-    available, speaks, _physicians = available_minutes(first, months)
+    history, growth, languages, window = unit_needs(today, profession)
+    reviews = review_minutes(today, first, months) if profession == PHYSICIAN else {}
+    available, speaks, _physicians = available_minutes(first, months, profession)
     units = set(history) | set(languages) | {u for u, _i in reviews}
     result = []
     for index in range(months):
@@ -310,8 +359,17 @@ def forecast(*, today: datetime.date | None = None, months: int = HORIZON_MONTHS
         )
     return Forecast(
         months=result,
-        profession=PROFESSION,
+        profession=profession,
         history_from=window[0],
         history_to=window[1],
         growth=growth,
+        has_history=any(history.values()),
     )
+
+
+def forecasts(
+    *, today: datetime.date | None = None, months: int = HORIZON_MONTHS
+) -> list[Forecast]:
+    """The forecast of every profession in `PROFESSIONS`, in that order."""
+    today = today or timezone.localdate()
+    return [forecast(today=today, months=months, profession=p) for p in PROFESSIONS]

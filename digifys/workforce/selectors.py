@@ -252,3 +252,39 @@ def elsewhere_requests():
     return WorkElsewhere.objects.select_related("staff__user", "branch", "decided_by").order_by(
         "status", "starts_on"
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class DutyAt:
+    """The dated rota at one instant, for consult routing (issue 15 §3: the rota, not the
+    weekly on-duty pattern, says who is on duty)."""
+
+    has_rota: bool  # some shift of a built rota falls on the instant's (Stockholm) day
+    day: datetime.date  # that day
+    shifts: tuple  # the staffed shifts that hold the instant (swaps approved are in)
+
+    def shift_of(self, staff_id: int) -> Shift | None:
+        return next((s for s in self.shifts if s.staff_id == staff_id), None)
+
+
+def duty_at(at: datetime.datetime) -> DutyAt:
+    """Who the dated rota puts on duty at instant AT, and whether a rota exists for that day.
+
+    A shift swap approved by the coordinator has already moved the shift (`Shift.staff`), so the
+    answer includes it; a day whose shifts all lack a holder is a gap in the rota (has_rota is
+    still True: nobody is on duty, the weekly pattern does not step in).
+    """
+    day = at.astimezone(STOCKHOLM).date()
+    start = datetime.datetime.combine(day, datetime.time(0), tzinfo=STOCKHOLM)
+    end = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time(0), tzinfo=STOCKHOLM
+    )
+    has_rota = Shift.objects.filter(starts_at__lt=end, ends_at__gt=start).exists()
+    shifts = ()
+    if has_rota:
+        shifts = tuple(
+            Shift.objects.filter(starts_at__lte=at, ends_at__gt=at, staff__isnull=False)
+            .select_related("staff__user")
+            .order_by("starts_at", "pk")
+        )
+    return DutyAt(has_rota=has_rota, day=day, shifts=shifts)

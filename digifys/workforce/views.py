@@ -389,20 +389,27 @@ def rota_build(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def capacity_forecast(request: HttpRequest) -> HttpResponse:
-    """Coordinators: physician hours needed against hours had, six months ahead."""
+    """Coordinators: hours needed against hours had, per profession and language, six months
+    ahead."""
     require_role(request.user, Role.COORDINATOR)
-    result = capacity.forecast()
-    chart = {
-        "labels": [m.month.isoformat() for m in result.months],
-        "need": [m.need_hours for m in result.months],
-        "available": [m.available_hours for m in result.months],
-        "shortfall": [m.shortfall_hours for m in result.months],
-    }
-    languages = sorted({lang for m in result.months for lang in m.by_language})
+    sections = []
+    for result in capacity.forecasts():
+        sections.append(
+            {
+                "forecast": result,
+                "chart": {
+                    "labels": [m.month.isoformat() for m in result.months],
+                    "need": [m.need_hours for m in result.months],
+                    "available": [m.available_hours for m in result.months],
+                    "shortfall": [m.shortfall_hours for m in result.months],
+                },
+                "chart_id": f"capacity-data-{result.profession}",
+            }
+        )
     context = {
-        "forecast": result,
-        "chart": chart,
-        "languages": languages,
+        "sections": sections,
+        "history_from": sections[0]["forecast"].history_from,
+        "history_to": sections[0]["forecast"].history_to,
         "fte_hours": capacity.FTE_MONTH_HOURS,
         "chart_labels": {
             "need": _("Hours needed"),

@@ -72,6 +72,12 @@ The price is paid in the count of items: keeping a round costs the named physici
 short items, so the named share of items ends below the item-count bound
 (`named_upper_bound`); `docs/performance.md` reports both. Below the deputy tier the items go
 through the greedy and are not optimised further.
+
+The two aims conflict, and not only for this objective: `bench/planner_pareto.py` proves an
+upper bound on the contacts of any plan with a given named item count, and on the synthetic
+region no plan has both 99 % of the item bound and 95 % of the contact bound. `optimise(...,
+item_floor=f)` is the lexicographic alternative (items first, then contacts among the subsets
+with at least f of the most items) for when the item count must rule.
 """
 
 from __future__ import annotations
@@ -569,7 +575,13 @@ def _round(cal: _Calendar, fitting, routed: dict[str, int]) -> dict[str, int]:
 
 
 def _best_subset(
-    cal: _Calendar, items: Sequence[Item], *, time_limit: float, workers: int
+    cal: _Calendar,
+    items: Sequence[Item],
+    *,
+    time_limit: float,
+    workers: int,
+    min_count: int = 0,
+    floor: dict[str, int] | None = None,
 ) -> tuple[dict[str, int], int, bool]:
     """Return (item id -> start, proven upper bound on the count, whether it is optimal).
 
@@ -589,12 +601,17 @@ def _best_subset(
     weight = {i.id: i.weight for i in plain}
 
     def value(chosen: dict[str, int]) -> int:
+        # Below MIN_COUNT items a choice is not allowed (lexicographic: the count comes first).
+        if len(chosen) < min_count:
+            return -1
         return sum(weight[iid] for iid in chosen)
 
     edf = _greedy_subset(cal, plain, _edf)
     if len(edf) == len(fitting):
         return edf, value(edf), True
     hint = edf
+    if floor is not None and value(floor) > value(hint):
+        hint = floor
     orders = [lambda i: (i.duration, i.deadline, i.id)]
     if len(set(weight.values())) > 1:
         orders.append(lambda i: (-i.weight / i.duration, i.deadline, i.id))
@@ -672,6 +689,8 @@ def _best_subset(
             if sum(d * top for _, d, top in entries) > cal.left(day):
                 model.add(sum(d * v for v, d, _ in entries) <= cal.left(day))
     total = sum(key[2] * v for v, key, *_ in counts)
+    if min_count:
+        model.add(sum(v for v, *_ in counts) >= min_count)
     # The relaxation's bound as a row: CP-SAT stops as soon as it reaches it.
     model.add(total <= ceiling)
     model.maximize(total)
@@ -695,12 +714,14 @@ def _best_subset(
     if value(out) < bound and rest > 0.05:
         # The bin model's choice could not be sequenced in full (a round splits a window, or
         # release times inside a window): fall back to the exact interval model, warm-started.
-        out, bound = _exact_subset(cal, fitting, out, bound, time_limit=rest, workers=workers)
+        out, bound = _exact_subset(cal, fitting, out, bound, time_limit=rest, workers=workers,
+                                   min_count=min_count)  # fmt: skip
     return out, max(bound, value(out)), value(out) == bound
 
 
 def _exact_subset(cal: _Calendar, fitting, hint: dict[str, int], ceiling: int, *,
-                  time_limit: float, workers: int) -> tuple[dict[str, int], int]:  # fmt: skip
+                  time_limit: float, workers: int,
+                  min_count: int = 0) -> tuple[dict[str, int], int]:  # fmt: skip
     """Solve the single-clinician problem exactly: one optional interval per (item, segment)."""
     from ortools.sat.python import cp_model
 
@@ -730,6 +751,8 @@ def _exact_subset(cal: _Calendar, fitting, hint: dict[str, int], ceiling: int, *
         for day, entries in per_day.items():
             model.add(sum(d * b for b, d in entries) <= cal.left(day))
     total = sum(item.weight * b for item, b, _ in choice)
+    if min_count:
+        model.add(sum(b for _, b, _ in choice) >= min_count)
     model.add(total <= ceiling)
     model.maximize(total)
     solver = cp_model.CpSolver()
@@ -744,7 +767,7 @@ def _exact_subset(cal: _Calendar, fitting, hint: dict[str, int], ceiling: int, *
         for item, b, start in choice
         if solver.boolean_value(b)
     }
-    better = sum(weight[i] for i in out) > sum(weight[i] for i in hint)
+    better = len(out) >= min_count and sum(weight[i] for i in out) > sum(weight[i] for i in hint)
     return (out if better else hint), bound
 
 
@@ -894,9 +917,14 @@ def _solve_tier(
     share: float,
     workers: int,
     proven: dict[str, int] | None,
+    item_floor: float | None = None,
 ) -> None:
     """Give each clinician named in ATTR ("named" or "deputy") of ITEMS the most valuable
-    subset of their items that fits the time left, one independent subproblem each."""
+    subset of their items that fits the time left, one independent subproblem each.
+
+    ITEM_FLOOR (lexicographic, items first): a clinician short of time first gets the most
+    items they can do (count only), then the most resident contacts among the subsets with at
+    least ITEM_FLOOR times that many items. None: contacts only."""
     groups: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         who = getattr(item, attr)
@@ -927,7 +955,19 @@ def _solve_tier(
 
     def solve(who: str):
         limit = min(avail, avail * threads * len(groups[who]) / size)
-        return _best_subset(cals[who], groups[who], time_limit=limit, workers=1)
+        group = groups[who]
+        if item_floor is None or all(i.weight == 1 for i in group):
+            return _best_subset(cals[who], group, time_limit=limit, workers=1)
+        t0 = time.perf_counter()
+        flat = [replace(i, weight=1) for i in group]
+        most, _, _ = _best_subset(cals[who], flat, time_limit=limit / 3, workers=1)
+        floor = math.ceil(item_floor * len(most) - 1e-9)
+        rest = max(0.0, limit - (time.perf_counter() - t0))
+        chosen, _, optimal = _best_subset(
+            cals[who], group, time_limit=rest, workers=1, min_count=floor, floor=most
+        )
+        # The bound under the floor is no bound on the contacts without it: report none.
+        return chosen, None, optimal
 
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
@@ -940,7 +980,7 @@ def _solve_tier(
             if item.id in chosen:
                 cal.book(chosen[item.id], item.duration)
                 book.place(item, who, chosen[item.id])
-        if proven is not None:
+        if proven is not None and bound is not None:
             proven[who] = bound
 
 
@@ -952,6 +992,7 @@ def _optimise_into(
     deadline: float,
     workers: int,
     proven: dict[str, int] | None,
+    item_floor: float | None = None,
 ) -> None:
     """Plan TODO on CALS and record it in BOOK. Lexicographic, each tier before the next:
 
@@ -969,7 +1010,7 @@ def _optimise_into(
     now = [i for i in todo if not i.deferrable]
     later = [i for i in todo if i.deferrable]
     _solve_tier(book, cals, now, "named", deadline=deadline, share=0.6, workers=workers,
-                proven=proven)  # fmt: skip
+                proven=proven, item_floor=item_floor)  # fmt: skip
     # A round the named physician cannot take goes to the deputy before anything that may
     # wait is planned, so no deferrable item ever keeps a deputy from a round.
     left = [i for i in now if i.id not in book.placed and i.kind == "round"]
@@ -1009,17 +1050,24 @@ def optimise(
     *,
     time_limit: float = 10.0,
     workers: int = 2,
+    item_floor: float | None = None,
 ) -> Plan:
     """Plan for maximal continuity: most resident contacts with the named physician, then the
     deputy, then the team, other physicians and last locums; items that may wait move to a
-    later week rather than away from the named physician."""
+    later week rather than away from the named physician.
+
+    ITEM_FLOOR (e.g. 0.99): lexicographic instead - each named physician short of time keeps at
+    least that share of the most items of the week's due work they could do, and within that
+    the most resident contacts (see `_solve_tier`). The two aims conflict: `bench/planner_pareto.py`
+    bounds the contacts any plan can keep at a given item share."""
     t0 = time.perf_counter()
     cals = _calendars(clinicians)
     book = _Book(items, clinicians)
     proven: dict[str, int] = {}
     _optimise_into(
-        book, cals, list(items), deadline=t0 + time_limit, workers=workers, proven=proven
-    )
+        book, cals, list(items), deadline=t0 + time_limit, workers=workers, proven=proven,
+        item_floor=item_floor,
+    )  # fmt: skip
     assignments = book.assignments()
     seconds = time.perf_counter() - t0
     # The proven bounds hold for a physician's whole panel only when none of it may wait

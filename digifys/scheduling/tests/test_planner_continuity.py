@@ -309,3 +309,67 @@ def test_the_demo_week_50_keeps_rounds_from_locums_and_uses_deputies():
             assert codes and codes <= {"absent", "holiday", "off", "busy", "unlicensed"}, codes
     holidays = [r for i in rounds for r in i.reasons if r["code"] == "holiday"]
     assert {r["params"]["date"] for r in holidays} >= {"2026-12-08"}
+
+
+# --------------------------------------------------------------------------------------------
+# Items first, then contacts (item_floor): the lexicographic alternative and its price
+
+
+def follow_up(iid, *, deadline=DAY, named="anna", deputy="bo"):
+    return Item(iid, "follow_up", 30, 0, deadline, named, deputy, "north")
+
+
+def test_item_floor_keeps_the_most_items_which_the_contact_objective_gives_up():
+    """Anna has Monday 08-10: her 90-minute round at 08:30 (twelve residents) or three
+    follow-ups due today. Valuing contacts keeps the round and one follow-up (two items);
+    items first keeps all three follow-ups and the round goes elsewhere."""
+    clinicians = [
+        doc("anna", day_window(0, 8, 10)),
+        doc("bo"),
+        doc("locum", day_window(0, 8, 18), team="agency", is_locum=True),
+    ]
+    items = [round_item("round", 8 * H + 30), *(follow_up(f"f{n}") for n in range(3))]
+    contacts_first = engine.optimise(items, clinicians, time_limit=2)
+    assert contacts_first.assignments["round"].tier == "named"
+    assert contacts_first.tier_share("named") == pytest.approx(2 / 4)
+
+    items_first = engine.optimise(items, clinicians, time_limit=2, item_floor=1.0)
+    assert items_first.tier_share("named") == pytest.approx(3 / 4) == items_first.upper_bound
+    assert items_first.assignments["round"].tier == "locum"
+    # The round's time went to work due today, nothing deferrable: not an avoidable loss.
+    assert engine.rounds_lost_avoidably(items_first, items, clinicians) == []
+
+
+def test_item_floor_keeps_the_round_among_plans_with_the_most_items():
+    """Anna has 08:00-10:30; her one-hour round is at 09:30; four follow-ups due today. Four
+    items is the most either way (four follow-ups, or three and the round): among those the
+    plan keeps the round."""
+    clinicians = [doc("anna", day_window(0, 8, 10.5)), doc("bo", day_window(1, 8, 10))]
+    items = [round_item("round", 9 * H + 30, duration=60, weight=10),
+             *(follow_up(f"f{n}", deadline=2 * DAY) for n in range(4))]  # fmt: skip
+    plan = engine.optimise(items, clinicians, time_limit=2, item_floor=1.0)
+    assert plan.assignments["round"].tier == "named"
+    assert plan.tier_share("named") == pytest.approx(4 / 5) == plan.upper_bound
+
+
+def test_no_plan_beats_the_proven_item_contact_frontier():
+    """bench/planner_pareto.py bounds the contacts of any plan with a given named item count;
+    every plan the optimiser makes (any item floor) lies on or under that bound."""
+    import importlib.util
+    from pathlib import Path
+
+    from digifys.scheduling.planner.instances import make_instance
+
+    path = Path(__file__).resolve().parents[3] / "bench" / "planner_pareto.py"
+    spec = importlib.util.spec_from_file_location("planner_pareto", path)
+    pareto = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pareto)
+    ((_, items, clinicians),) = make_instance("unit", seed=3)
+    per = pareto.curves(items, clinicians, time_limit=2)
+    # The proven per-physician item bounds are at most the relaxation's.
+    relaxed = engine.named_upper_bound(items, clinicians) * len(items)
+    assert sum(c for c, _, _ in per.values()) <= relaxed + 1e-9
+    for floor in (None, 1.0, 0.9):
+        plan = engine.optimise(items, clinicians, time_limit=2, item_floor=floor)
+        named = [i for i in items if plan.assignments[i.id].tier == "named"]
+        assert sum(i.weight for i in named) <= pareto.best_contacts(per, len(named))

@@ -109,3 +109,82 @@ def test_no_shortfall_when_the_hours_suffice(small_world):
     february = result.months[0]
     assert february.available_hours == 12.0 + 15 * 2
     assert february.by_language["sv"]["shortfall"] == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Nurses (issue 15 §4: per profession and language)
+
+
+@pytest.fixture
+def nurse_world(small_world, world):
+    """Anna, Malå's nurse: half an hour every weekday, speaks Swedish and Finnish. History: 360
+    vital-sign sets measured in Malå over the six months (10 minutes each): 10 hours a month."""
+    from digifys.vitals.models import Observation
+
+    anna = world.nurse_mala.staff_profile
+    give_hours(anna, datetime.time(8), datetime.time(8, 30), weekdays=range(5))
+    for language in ("sv", "fi"):
+        StaffLanguage.objects.create(staff=anna, language=language, proficiency="professional")
+    Observation.objects.bulk_create(
+        Observation(
+            resident=world.resident_mala,
+            unit=world.unit_mala,
+            recorded_by=world.nurse_mala,
+            measured_at=datetime.datetime(2026, 7, 1, 8, tzinfo=datetime.UTC)
+            + datetime.timedelta(hours=12 * i),
+        )
+        for i in range(360)
+    )
+    return anna
+
+
+def test_the_nurse_forecast_matches_a_direct_computation(nurse_world, world):
+    physicians, nurses = capacity.forecasts(today=TODAY)
+    assert (physicians.profession, nurses.profession) == ("physician", "nurse")
+    growth = 1.5 ** (1 / 6)
+    february = nurses.months[0]
+    need = 10 * growth  # Malå only; no medication reviews for nurses; Storuman has no history
+    assert february.need_hours == pytest.approx(need, abs=0.1)
+    # February 2027: 20 weekdays of half an hour (no absence, no preference): 10 hours.
+    assert february.available_hours == 10.0
+    assert february.shortfall_hours == pytest.approx(need - 10, abs=0.1)
+    assert february.recruit == 1
+    # Per language: two thirds Swedish, one third Finnish; Anna speaks both, so neither falls
+    # short - unlike the physicians, none of whom speaks Finnish.
+    assert february.by_language["sv"]["need"] == pytest.approx(need * 2 / 3, abs=0.1)
+    assert february.by_language["fi"]["available"] == 10.0
+    assert february.by_language["fi"]["shortfall"] == 0.0
+    assert nurses.recruit == {"fi": 0, "sv": 0}
+    assert physicians.recruit["fi"] == 1
+    # The professions do not mix: the physician forecast is the one computed above.
+    assert physicians.months[0].available_hours == 12.0
+    assert physicians.months[0].need_hours == pytest.approx(25 * growth + 3.75, abs=0.1)
+
+
+def test_the_capacity_page_shows_both_professions(nurse_world, world, login):
+    import time_machine
+    from django.urls import reverse
+
+    with time_machine.travel(datetime.datetime(2027, 1, 15, 12, tzinfo=datetime.UTC)):
+        client = login(world.coordinator, language="en")
+        page = client.get(reverse("workforce:capacity"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="capacity-chart-physician"' in html and 'id="capacity-chart-nurse"' in html
+    assert 'data-recruit-total-nurse="1"' in html
+    assert "Nurses" in html and "Physicians" in html
+
+
+def test_without_recorded_nursing_work_the_need_is_unknown_not_zero(small_world, world, login):
+    """Physicians' history only: the nurse forecast has no history, and the page says the need
+    cannot be estimated instead of promising no shortfall."""
+    import time_machine
+    from django.urls import reverse
+
+    physicians, nurses = capacity.forecasts(today=TODAY)
+    assert physicians.has_history and not nurses.has_history
+    with time_machine.travel(datetime.datetime(2027, 1, 15, 12, tzinfo=datetime.UTC)):
+        client = login(world.coordinator, language="en")
+        html = client.get(reverse("workforce:capacity")).content.decode()
+    assert 'data-recruit-total-nurse=""' in html
+    assert "cannot be estimated yet" in html

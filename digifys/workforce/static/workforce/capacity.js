@@ -3,12 +3,16 @@
 (function () {
   "use strict";
   function start() {
-    var canvas = document.getElementById("capacity-chart");
-    var data = document.getElementById("capacity-data");
     var labels = document.getElementById("capacity-labels");
-    if (!canvas || !data || !labels || !window.Chart) return;
-    data = JSON.parse(data.textContent);
+    if (!labels || !window.Chart) return;
     labels = JSON.parse(labels.textContent);
+    // One chart per profession: each canvas names the JSON block that holds its figures.
+    document.querySelectorAll("canvas[data-capacity-data]").forEach(function (canvas) {
+      var data = document.getElementById(canvas.getAttribute("data-capacity-data"));
+      if (data) draw(canvas, JSON.parse(data.textContent), labels);
+    });
+  }
+  function draw(canvas, data, labels) {
     var lang = document.documentElement.lang || "sv";
     var months = data.labels.map(function (iso) {
       return new Date(iso + "T12:00:00").toLocaleDateString(lang, { month: "short", year: "numeric" });
