@@ -38,3 +38,58 @@ class GoLive(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}: {self.went_live_on.isoformat()}"
+
+
+class HospitalTransfer(ClinicalRecord):
+    """A resident's transfer to hospital or visit to an emergency department.
+
+    The nurse records when, where to, why and whether a digital consult came first; a physician
+    judges afterwards whether it was avoidable (`avoidable` stays None until then).
+    """
+
+    class Kind(models.TextChoices):
+        ADMISSION = "admission", _("Hospital admission")
+        EMERGENCY = "emergency", _("Emergency department visit")
+
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        related_name="hospital_transfers",
+        verbose_name=_("resident"),
+    )
+    occurred_at = models.DateTimeField(_("left the unit at"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    destination = models.CharField(_("where to"), max_length=200)
+    reason = models.TextField(_("why"))
+    consult_first = models.BooleanField(_("a digital consult happened first"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    avoidable = models.BooleanField(_("avoidable"), null=True, blank=True)
+    judgement = models.TextField(_("physician's comment"), blank=True)
+    judged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("judged by"),
+    )
+    judged_at = models.DateTimeField(_("judged at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last change"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hospital transfer")
+        verbose_name_plural = _("hospital transfers")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["resident", "occurred_at"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import transfer_views, views
 
 app_name = "insights"
 
@@ -8,4 +8,10 @@ urlpatterns = [
     path("continuity/", views.continuity, name="continuity"),
     path("continuity/units/<int:unit_pk>/", views.unit, name="unit"),
     path("continuity/mine/", views.mine, name="mine"),
+    path(
+        "transfers/residents/<int:resident_pk>/",
+        transfer_views.resident_transfers,
+        name="transfers",
+    ),
+    path("transfers/<int:pk>/judge/", transfer_views.judge, name="transfer_judge"),
 ]
