@@ -28,7 +28,9 @@ class GoLive(models.Model):
     )
     went_live_on = models.DateField(
         _("went live on"),
-        help_text=_("The first day the unit worked with digifys. Figures compare before and after."),
+        help_text=_(
+            "The first day the unit worked with digifys. Figures compare before and after."
+        ),
     )
 
     class Meta:
@@ -93,3 +95,54 @@ class HospitalTransfer(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class DailyFact(models.Model):
+    """One measure of one unit on one day (Stockholm calendar day), optionally split by DIMENSION.
+
+    `numerator`/`denominator` carry the counts (or hours) a figure divides; `resident_ids` the
+    residents behind the row, so a figure over many days and units can count distinct residents
+    for suppression; `samples` what a median or p90 needs (minutes), or for physician contacts the
+    chronological [resident, clinician] pairs the continuity indices are computed from. Written
+    only by `facts.refresh_facts` (delete and re-insert per day), read only by `figures`.
+    """
+
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+    )
+    day = models.DateField(_("day"))
+    measure = models.CharField(_("measure"), max_length=40)
+    dimension = models.CharField(_("dimension"), max_length=40, blank=True, default="")
+    numerator = models.FloatField(_("numerator"), default=0)
+    denominator = models.FloatField(_("denominator"), default=0)
+    residents = models.PositiveIntegerField(_("residents"), default=0)
+    resident_ids = models.JSONField(_("residents behind the figure"), default=list)
+    samples = models.JSONField(_("samples"), default=list)
+
+    class Meta:
+        verbose_name = _("daily fact")
+        verbose_name_plural = _("daily facts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "day", "measure", "dimension"], name="dailyfact_unique_cell"
+            )
+        ]
+        indexes = [models.Index(fields=["measure", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day} {self.measure}:{self.dimension}"
+
+
+class FactWatermark(models.Model):
+    """When the last complete refresh of the fact tables started (one row, key "facts")."""
+
+    key = models.CharField(max_length=20, primary_key=True)
+    refreshed_at = models.DateTimeField()
+    first_day = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fact table watermark")
+        verbose_name_plural = _("fact table watermarks")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.refreshed_at.isoformat()}"

@@ -49,13 +49,10 @@ def record_transfer(
         errors["occurred_at"] = _("Give the date and time the resident left the unit.")
     elif occurred_at > now + FUTURE_TOLERANCE:
         errors["occurred_at"] = _("The transfer cannot be in the future.")
-    elif (
-        resident.moved_in_on
-        and occurred_at.astimezone(STOCKHOLM).date() < resident.moved_in_on
-    ):
-        errors["occurred_at"] = _(
-            "The time is before the resident moved in (%(date)s)."
-        ) % {"date": resident.moved_in_on.isoformat()}
+    elif resident.moved_in_on and occurred_at.astimezone(STOCKHOLM).date() < resident.moved_in_on:
+        errors["occurred_at"] = _("The time is before the resident moved in (%(date)s).") % {
+            "date": resident.moved_in_on.isoformat()
+        }
     if kind not in HospitalTransfer.Kind.values:
         errors["kind"] = _("Choose a hospital admission or an emergency department visit.")
     if not destination.strip():
@@ -114,9 +111,7 @@ def judge_transfer(
     transfer.judged_by = actor
     transfer.judged_at = now
     transfer.updated_at = now
-    transfer.save(
-        update_fields=["avoidable", "judgement", "judged_by", "judged_at", "updated_at"]
-    )
+    transfer.save(update_fields=["avoidable", "judgement", "judged_by", "judged_at", "updated_at"])
     audit.record(
         actor=actor,
         action=audit.Action.UPDATE,

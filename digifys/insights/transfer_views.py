@@ -84,13 +84,14 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
     )
     initial = None
     if transfer.avoidable is not None:
-        initial = {"avoidable": "yes" if transfer.avoidable else "no", "comment": transfer.judgement}
+        initial = {
+            "avoidable": "yes" if transfer.avoidable else "no",
+            "comment": transfer.judgement,
+        }
     form = JudgementForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.judge_transfer(
-                actor=user, transfer=transfer, request=request, **form.values()
-            )
+            services.judge_transfer(actor=user, transfer=transfer, request=request, **form.values())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

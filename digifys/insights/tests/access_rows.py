@@ -11,6 +11,7 @@ policy; others 404); judging one: physicians who see it.
 
 from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
 
+
 def _transfer(w):
     import datetime
 

@@ -126,9 +126,7 @@ def test_physician_judges_afterwards(world, login, mala):
     with pytest.raises(ValidationError):
         services.judge_transfer(actor=world.physician_spain, transfer=transfer, avoidable=None)
     # Nurses see the judgement; they cannot judge.
-    page = login(world.nurse_mala, language="en").get(
-        reverse("insights:transfers", args=[mala.pk])
-    )
+    page = login(world.nurse_mala, language="en").get(reverse("insights:transfers", args=[mala.pk]))
     assert "Could have been treated at home" in page.content.decode()
     assert reverse("insights:transfer_judge", args=[transfer.pk]) not in page.content.decode()
 
