@@ -1,18 +1,19 @@
 """Chromium: a nurse records a hospital transfer with the keyboard only; the physician judges it.
 
-Screenshots of both pages at 390, 768 and 1366 px go to /tmp/shots-wt-insights/.
+Screenshots of both pages at 390, 768 and 1366 px go to test-results/screens/insights/.
 """
 
 import datetime
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from digifys.insights.models import HospitalTransfer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/tmp/shots-wt-insights")
+SHOTS = Path(settings.BASE_DIR) / "test-results" / "screens" / "insights"
 
 
 def _no_sideways_scroll(page):
@@ -20,7 +21,7 @@ def _no_sideways_scroll(page):
 
 
 def test_nurse_records_with_the_keyboard_and_physician_judges(world, browser_login, live_server):
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     world.resident_mala.moved_in_on = datetime.date(2025, 1, 1)
     world.resident_mala.save()
     page = browser_login(world.nurse_mala, language="en")
