@@ -5,7 +5,8 @@ for coordinators (all units) and the unit's nurses (other units: 404); a physici
 figures and panel for physicians. Everyone else gets 403. The unit page and the physician's
 page name residents, so the matrix checks one access-log read per resident shown.
 
-A resident's hospital transfers: the resident's nurses and physicians (through the access
+Figures over time (no resident shown): coordinators every level, physicians their own and
+their panel's units. A resident's hospital transfers: the resident's nurses and physicians (through the access
 policy; others 404); judging one: physicians who see it.
 """
 
@@ -59,5 +60,11 @@ ROWS = {
         _transfer,
         "get",
         row(FORBIDDEN, physician_spain=OK, other_physician=NOT_FOUND),
+    ),
+    # Figures over time: coordinators (the first region by default), physicians their own.
+    "insights:figures": (
+        lambda w: {},
+        "get",
+        row(FORBIDDEN, coordinator=OK, physician_spain=OK, other_physician=OK),
     ),
 }
