@@ -46,7 +46,11 @@ FIGURE_LIST = [
     ("channel_share:chat", gettext_lazy("Share of contacts as consult answers"), "share"),
     ("channel_share:on_site", gettext_lazy("Share of contacts on site"), "share"),
     ("country_share:ES", gettext_lazy("Share of contacts by physicians working in Spain"), "share"),
-    ("consult_within:urgent", gettext_lazy("Urgent consults answered within 30 minutes"), "share"),
+    (
+        "consult_within:urgent",
+        gettext_lazy("Urgent consults answered within their deadline"),
+        "share",
+    ),
     ("consult_median:urgent", gettext_lazy("Urgent consults: median answer time"), "minutes"),
     ("consult_p90:urgent", gettext_lazy("Urgent consults: 90th percentile answer time"), "minutes"),
     ("escalations", gettext_lazy("Escalated consults"), "count"),
