@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import figure_views, transfer_views, views
 
 app_name = "insights"
 
@@ -8,4 +8,11 @@ urlpatterns = [
     path("continuity/", views.continuity, name="continuity"),
     path("continuity/units/<int:unit_pk>/", views.unit, name="unit"),
     path("continuity/mine/", views.mine, name="mine"),
+    path("figures/", figure_views.dashboard, name="figures"),
+    path(
+        "transfers/residents/<int:resident_pk>/",
+        transfer_views.resident_transfers,
+        name="transfers",
+    ),
+    path("transfers/<int:pk>/judge/", transfer_views.judge, name="transfer_judge"),
 ]

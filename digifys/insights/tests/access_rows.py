@@ -4,9 +4,34 @@ The dashboard (organisation-level figures, no names) is for coordinators; a unit
 for coordinators (all units) and the unit's nurses (other units: 404); a physician's own
 figures and panel for physicians. Everyone else gets 403. The unit page and the physician's
 page name residents, so the matrix checks one access-log read per resident shown.
+
+Figures over time (no resident shown): coordinators every level, physicians their own and
+their panel's units. A resident's hospital transfers: the resident's nurses and physicians
+(through the access policy; others 404); judging one: physicians who see it.
 """
 
 from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
+
+
+def _transfer(w):
+    import datetime
+
+    from django.utils import timezone
+
+    from digifys.insights.models import HospitalTransfer
+
+    transfer = HospitalTransfer.objects.create(
+        resident=w.resident_mala,
+        unit=w.unit_mala,
+        occurred_at=timezone.now() - datetime.timedelta(days=1),
+        kind=HospitalTransfer.Kind.EMERGENCY,
+        destination="Skellefteå lasarett",
+        reason="Fall, suspected hip fracture",
+        consult_first=True,
+        recorded_by=w.nurse_mala,
+    )
+    return {"pk": transfer.pk}
+
 
 ROWS = {
     "insights:continuity": (lambda w: {}, "get", row(FORBIDDEN, coordinator=OK)),
@@ -19,5 +44,27 @@ ROWS = {
         lambda w: {},
         "get",
         row(FORBIDDEN, physician_spain=OK, other_physician=OK),
+    ),
+    "insights:transfers": (
+        lambda w: {"resident_pk": w.resident_mala.pk},
+        "get",
+        row(
+            FORBIDDEN,
+            nurse_mala=OK,
+            physician_spain=OK,
+            nurse_storuman=NOT_FOUND,
+            other_physician=NOT_FOUND,
+        ),
+    ),
+    "insights:transfer_judge": (
+        _transfer,
+        "get",
+        row(FORBIDDEN, physician_spain=OK, other_physician=NOT_FOUND),
+    ),
+    # Figures over time: coordinators (the first region by default), physicians their own.
+    "insights:figures": (
+        lambda w: {},
+        "get",
+        row(FORBIDDEN, coordinator=OK, physician_spain=OK, other_physician=OK),
     ),
 }

@@ -1,0 +1,440 @@
+"""Figures from the daily fact tables: series per week or month at every level (issue #16 §1–§2).
+
+`figure(code, level, key, period, start, end)` returns a `Series`: one `Point` per calendar week
+(Monday–Sunday) or month that overlaps START..END (both inclusive, clipped to them), each with
+the value over all units of the level and the same figure split into **before** and **after**
+go-live (each unit's facts are "before" on days before its `GoLive.went_live_on` and "after" from
+that day; a unit without a go-live date is in neither). `Series.before` and `Series.after` are the
+whole range's before/after values.
+
+Levels and KEY: `region`, `care_area`, `municipality`, `nursing_home` (SÄBO), `unit` — an
+`Organisation` pk, its units are those below it in the tree (a unit of a municipality: every unit
+whose `municipality` is it); `physician` — a `StaffProfile` pk, for the contact figures only
+(`PHYSICIAN_CODES`): the physician's own contacts, the share of them with residents whose
+named physician they were, and the continuity of the residents they saw (all of those residents'
+contacts in the period, wherever they live).
+
+Figure codes (`FIGURES`; a code with a part after ":" takes a dimension, e.g.
+`consult_within:urgent`):
+
+    contacts, resident_days, physician_hours, locum_hours, transfers,
+    escalations[:reason], news2_events:5|7                                  counts
+    named_share, locum_share, locum_hours_share, messages_within, tasks_on_time,
+    reviews_on_time, consult_within:URGENCY, news2_reviewed:5|7,
+    transfers_consult_first, transfers_avoidable                            shares (0–1)
+    channel_share:CHANNEL, country_share:COUNTRY                           share of contacts
+    hours_country_share:COUNTRY                                            share of hours
+    consult_median:U, consult_p90:U, messages_median, news2_review_median:5|7   minutes
+    transfers_per_1000                     transfers per 1,000 resident-days
+    upc, coc, secon, mmci                  mean over residents with ≥ 2 contacts in the period
+
+Percentiles: the median is `statistics.median`; p90 is the nearest-rank value (the
+⌈0.9·n⌉-th smallest). Continuity: each resident's contacts in the period, in chronological
+order, go through `continuity.indices`; the figure is the mean over residents with at least two
+contacts (as `selectors.aggregate` does).
+
+**Suppression** (privacy, issue §2): every value — of a point, of its before/after parts and of
+the range — is computed over a set of residents (the residents behind the facts it uses; for
+continuity the residents with ≥ 2 contacts). When fewer than `SUPPRESS_BELOW` (5) distinct
+residents are behind it, the value, numerator and denominator are withheld (`suppressed=True`).
+Every page and export reads figures through here, so all of them get it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from digifys.directory.models import Organisation, StaffProfile
+
+from . import facts as f
+from .continuity import indices
+from .models import DailyFact, GoLive
+
+SUPPRESS_BELOW = 5
+LEVELS = ("region", "care_area", "municipality", "nursing_home", "unit", "physician")
+PERIODS = ("week", "month")
+
+# code -> (kind, fact measures it reads)
+FIGURES = {
+    "contacts": ("count", f.CONTACTS),
+    "resident_days": ("count", f.RESIDENT_DAYS),
+    "physician_hours": ("den_sum", f.PHYSICIAN_HOURS),
+    "locum_hours": ("count", f.PHYSICIAN_HOURS),
+    "transfers": ("count", f.TRANSFERS),
+    "escalations": ("count", f.ESCALATIONS),
+    "news2_events": ("den_sum", f.NEWS2_EVENTS),
+    "named_share": ("ratio", f.NAMED_CONTACTS),
+    "locum_share": ("ratio", f.LOCUM_CONTACTS),
+    "locum_hours_share": ("ratio", f.PHYSICIAN_HOURS),
+    "messages_within": ("ratio", f.RELATIVE_MESSAGES),
+    "tasks_on_time": ("ratio", f.TASKS_ON_TIME),
+    "reviews_on_time": ("ratio", f.MEDICATION_REVIEWS_ON_TIME),
+    "consult_within": ("ratio", f.CONSULT_RESPONSE),
+    "news2_reviewed": ("ratio", f.NEWS2_EVENTS),
+    "transfers_consult_first": ("ratio", f.TRANSFERS_CONSULT_FIRST),
+    "transfers_avoidable": ("ratio", f.TRANSFERS_AVOIDABLE),
+    "channel_share": ("share_of_contacts", f.CONTACTS_BY_CHANNEL),
+    "country_share": ("share_of_contacts", f.CONTACTS_BY_COUNTRY),
+    "hours_country_share": ("share_of_hours", f.HOURS_BY_COUNTRY),
+    "consult_median": ("median", f.CONSULT_RESPONSE),
+    "consult_p90": ("p90", f.CONSULT_RESPONSE),
+    "messages_median": ("median", f.RELATIVE_MESSAGES),
+    "news2_review_median": ("median", f.NEWS2_EVENTS),
+    "transfers_per_1000": ("per_1000_resident_days", f.TRANSFERS),
+    "upc": ("continuity", f.CONTACTS),
+    "coc": ("continuity", f.CONTACTS),
+    "secon": ("continuity", f.CONTACTS),
+    "mmci": ("continuity", f.CONTACTS),
+}
+# Codes whose fact has a dimension that must be given (the others take an optional one).
+NEEDS_DIMENSION = {
+    "consult_within",
+    "consult_median",
+    "consult_p90",
+    "news2_events",
+    "news2_reviewed",
+    "news2_review_median",
+    "channel_share",
+    "country_share",
+    "hours_country_share",
+}
+PHYSICIAN_CODES = ("contacts", "named_share", "upc", "coc", "secon", "mmci")
+
+
+@dataclass(frozen=True)
+class Value:
+    """One figure over one set of facts; None where undefined or suppressed."""
+
+    value: float | None
+    numerator: float | None = None
+    denominator: float | None = None
+    residents: int = 0
+    suppressed: bool = False
+
+
+EMPTY = Value(None)
+
+
+@dataclass(frozen=True)
+class Point:
+    start: datetime.date  # first day (inclusive)
+    end: datetime.date  # last day (inclusive)
+    all: Value
+    before: Value
+    after: Value
+
+
+@dataclass(frozen=True)
+class Series:
+    code: str
+    level: str
+    key: int
+    period: str
+    start: datetime.date
+    end: datetime.date
+    points: list[Point]
+    all: Value
+    before: Value
+    after: Value
+    go_live: dict[int, datetime.date] = field(default_factory=dict)  # unit -> went live on
+
+
+# --- periods and levels ---------------------------------------------------------------------------
+
+
+def periods(period: str, start: datetime.date, end: datetime.date):
+    """(first, last) day pairs of the weeks or months overlapping START..END, clipped to them."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {PERIODS}, not {period!r}")
+    if start > end:
+        return []
+    result = []
+    if period == "week":
+        first = start - datetime.timedelta(days=start.weekday())
+    else:
+        first = start.replace(day=1)
+    while first <= end:
+        if period == "week":
+            following = first + datetime.timedelta(days=7)
+        else:
+            following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        result.append((max(first, start), min(following - datetime.timedelta(days=1), end)))
+        first = following
+    return result
+
+
+def units_of(level: str, key: int) -> list[int]:
+    """The units (pks) a LEVEL's KEY covers."""
+    units = Organisation.objects.units()
+    if level == "unit":
+        return list(units.filter(pk=key).values_list("pk", flat=True))
+    if level == "nursing_home":
+        return list(units.filter(parent_id=key).values_list("pk", flat=True))
+    if level == "municipality":
+        return list(units.filter(municipality_id=key).values_list("pk", flat=True))
+    if level in ("region", "care_area"):
+        children: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
+        for pk, parent, kind in Organisation.objects.values_list("pk", "parent_id", "kind"):
+            children[parent].append((pk, kind))
+        found, stack = [], [key]
+        while stack:
+            node = stack.pop()
+            for child, kind in children.get(node, []):
+                if kind == Organisation.Kind.UNIT:
+                    found.append(child)
+                stack.append(child)
+        return sorted(found)
+    raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+
+
+def go_live_dates(unit_ids) -> dict[int, datetime.date]:
+    return dict(GoLive.objects.filter(unit_id__in=unit_ids).values_list("unit_id", "went_live_on"))
+
+
+# --- computing one value --------------------------------------------------------------------------
+
+
+def _percentile90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+def _guard(value, numerator, denominator, residents: set) -> Value:
+    if value is None and numerator is None:
+        return EMPTY
+    if len(residents) < SUPPRESS_BELOW:
+        return Value(None, None, None, len(residents), suppressed=True)
+    return Value(value, numerator, denominator, len(residents))
+
+
+def _continuity(code: str, samples: list) -> tuple[float | None, set, int]:
+    visits: dict[int, list[str]] = defaultdict(list)
+    for sample in samples:
+        visits[sample[0]].append(str(sample[1]))
+    values, residents = [], set()
+    for resident, providers in visits.items():
+        if len(providers) < 2:
+            continue
+        got = getattr(indices(providers), code)
+        if got is not None:
+            values.append(got)
+            residents.add(resident)
+    return (statistics.fmean(values) if values else None), residents, len(values)
+
+
+def _value(kind: str, code: str, rows: dict[str, list], dimension: str) -> Value:
+    """ROWS: measure -> [(dimension, numerator, denominator, resident_ids, samples, day)]."""
+
+    def pick(measure, dim=None):
+        return [row for row in rows.get(measure, []) if dim is None or row[0] == dim]
+
+    def residents_of(selected):
+        found = set()
+        for row in selected:
+            found.update(row[3])
+        return found
+
+    measure = FIGURES[code][1]
+    dim = dimension or None
+    selected = pick(measure, dim)
+    if kind == "count":
+        if not selected:
+            return EMPTY
+        total = sum(row[1] for row in selected)
+        return _guard(total, total, None, residents_of(selected))
+    if kind == "den_sum":
+        if not selected:
+            return EMPTY
+        total = sum(row[2] for row in selected)
+        return _guard(total, total, None, residents_of(selected))
+    if kind == "ratio":
+        numerator = sum(row[1] for row in selected)
+        denominator = sum(row[2] for row in selected)
+        if not denominator:
+            return EMPTY
+        return _guard(numerator / denominator, numerator, denominator, residents_of(selected))
+    if kind in ("share_of_contacts", "share_of_hours"):
+        base = pick(f.CONTACTS if kind == "share_of_contacts" else f.PHYSICIAN_HOURS)
+        numerator = sum(row[1] for row in selected)
+        index = 1 if kind == "share_of_contacts" else 2
+        denominator = sum(row[index] for row in base)
+        if not denominator:
+            return EMPTY
+        return _guard(numerator / denominator, numerator, denominator, residents_of(base))
+    if kind in ("median", "p90"):
+        samples = [sample for row in selected for sample in row[4] if sample is not None]
+        if not samples:
+            return EMPTY
+        value = statistics.median(samples) if kind == "median" else _percentile90(samples)
+        return _guard(value, None, len(samples), residents_of(selected))
+    if kind == "per_1000_resident_days":
+        days = pick(f.RESIDENT_DAYS)
+        denominator = sum(row[1] for row in days)
+        if not denominator:
+            return EMPTY
+        numerator = sum(row[1] for row in selected)
+        return _guard(1000 * numerator / denominator, numerator, denominator, residents_of(days))
+    if kind == "continuity":
+        # Chronological across units and eras (rows of one day keep their order).
+        ordered = sorted(selected, key=lambda row: row[5])
+        samples = [sample for row in ordered for sample in row[4]]
+        value, residents, count = _continuity(code, samples)
+        if value is None:
+            return EMPTY
+        return _guard(value, None, count, residents)
+    raise ValueError(kind)
+
+
+def _measures_for(code: str) -> set[str]:
+    kind, measure = FIGURES[code]
+    needed = {measure}
+    if kind == "share_of_contacts":
+        needed.add(f.CONTACTS)
+    elif kind == "share_of_hours":
+        needed.add(f.PHYSICIAN_HOURS)
+    elif kind == "per_1000_resident_days":
+        needed.add(f.RESIDENT_DAYS)
+    return needed
+
+
+def parse_code(figure_code: str) -> tuple[str, str]:
+    code, _sep, dimension = figure_code.partition(":")
+    if code not in FIGURES:
+        raise ValueError(f"unknown figure {code!r}")
+    if code in NEEDS_DIMENSION and not dimension:
+        raise ValueError(f"figure {code!r} needs a dimension, e.g. {code}:…")
+    return code, dimension
+
+
+# --- the series -----------------------------------------------------------------------------------
+
+
+def _fact_rows(units, measures, start, end):
+    return (
+        DailyFact.objects.filter(
+            unit_id__in=units, measure__in=measures, day__gte=start, day__lte=end
+        )
+        .order_by("day", "unit_id", "pk")
+        .values_list(
+            "unit_id",
+            "day",
+            "measure",
+            "dimension",
+            "numerator",
+            "denominator",
+            "resident_ids",
+            "samples",
+        )
+    )
+
+
+def _physician_rows(physician: int, code: str, start, end) -> list[tuple]:
+    """Contact facts reduced to PHYSICIAN, as fact rows of the measure CODE reads.
+
+    `contacts`: the physician's own contacts; `named_share`: how many of them were with residents
+    whose named physician they were; continuity: every contact of the residents they saw.
+    """
+    rows = list(
+        DailyFact.objects.filter(measure=f.CONTACTS, day__gte=start, day__lte=end)
+        .order_by("day", "unit_id", "pk")
+        .values_list("unit_id", "day", "samples")
+    )
+    seen = {s[0] for _u, _d, samples in rows for s in samples if s[1] == physician}
+    result = []
+    for unit, day, samples in rows:
+        if code in ("contacts", "named_share"):
+            own = [s for s in samples if s[1] == physician]
+            if not own:
+                continue
+            ids = sorted({s[0] for s in own})
+            if code == "contacts":
+                result.append((unit, day, f.CONTACTS, "", len(own), len(own), ids, own))
+            else:
+                named = sum(s[2] for s in own)
+                result.append((unit, day, f.NAMED_CONTACTS, "", named, len(own), ids, []))
+        else:
+            theirs = [s for s in samples if s[0] in seen]
+            if theirs:
+                ids = sorted({s[0] for s in theirs})
+                result.append((unit, day, f.CONTACTS, "", len(theirs), len(theirs), ids, theirs))
+    return result
+
+
+def figure(
+    code: str,
+    level: str,
+    key: int,
+    period: str,
+    start: datetime.date,
+    end: datetime.date,
+) -> Series:
+    """The series of figure CODE for LEVEL's KEY per PERIOD from START to END (see above)."""
+    code, dimension = parse_code(code)
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    spans = periods(period, start, end)
+    kind = FIGURES[code][0]
+    if level == "physician":
+        if code not in PHYSICIAN_CODES:
+            raise ValueError(f"figure {code!r} is not available per physician")
+        raw = _physician_rows(int(key), code, start, end)
+        go_live: dict[int, datetime.date] = go_live_dates({row[0] for row in raw})
+    else:
+        units = units_of(level, int(key))
+        raw = list(_fact_rows(units, _measures_for(code), start, end))
+        go_live = go_live_dates(units)
+
+    # Bucket: (period index, era) -> measure -> rows; era "before"/"after"/"" (no go-live).
+    buckets: dict[tuple[int, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    span_index = 0
+    for unit, day, measure, dim, numerator, denominator, ids, samples in raw:
+        while span_index < len(spans) and day > spans[span_index][1]:
+            span_index += 1
+        live = go_live.get(unit)
+        era = "" if live is None else ("before" if day < live else "after")
+        buckets[(span_index, era)][measure].append((dim, numerator, denominator, ids, samples, day))
+
+    def merged(parts):
+        out: dict[str, list] = defaultdict(list)
+        for part in parts:
+            for measure, rows in part.items():
+                out[measure].extend(rows)
+        return out
+
+    points = []
+    for number, (first, last) in enumerate(spans):
+        eras = {era: buckets.get((number, era), {}) for era in ("", "before", "after")}
+        points.append(
+            Point(
+                start=first,
+                end=last,
+                all=_value(kind, code, merged(eras.values()), dimension),
+                before=_value(kind, code, eras["before"], dimension),
+                after=_value(kind, code, eras["after"], dimension),
+            )
+        )
+    by_era = {
+        era: merged(rows for (_n, e), rows in buckets.items() if e == era)
+        for era in ("", "before", "after")
+    }
+    return Series(
+        code=code if not dimension else f"{code}:{dimension}",
+        level=level,
+        key=int(key),
+        period=period,
+        start=start,
+        end=end,
+        points=points,
+        all=_value(kind, code, merged(by_era.values()), dimension),
+        before=_value(kind, code, by_era["before"], dimension),
+        after=_value(kind, code, by_era["after"], dimension),
+        go_live=go_live,
+    )
+
+
+def physician_exists(pk: int) -> bool:
+    return StaffProfile.objects.filter(pk=pk, profession=StaffProfile.Profession.PHYSICIAN).exists()

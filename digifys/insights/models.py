@@ -1,0 +1,148 @@
+"""Insights tables: go-live dates, hospital transfers and the daily fact tables (issue #16).
+
+- `GoLive`: the day a unit started working with digifys; every figure is split before/after it.
+- `HospitalTransfer`: a nurse's record of a transfer to hospital or an emergency visit, with the
+  physician's later judgement whether it was avoidable.
+- `DailyFact` and `FactWatermark`: one row per unit × day × measure (× dimension), rebuilt by
+  `facts.refresh_facts`; the dashboards read only these (see facts.py for every measure).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from digifys.directory.models import Organisation
+from digifys.residents.models import ClinicalRecord, Resident
+
+
+class GoLive(models.Model):
+    """When a unit went live with digifys (admin-editable; one per unit)."""
+
+    unit = models.OneToOneField(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="go_live",
+        verbose_name=_("unit"),
+        limit_choices_to={"kind": Organisation.Kind.UNIT},
+    )
+    went_live_on = models.DateField(
+        _("went live on"),
+        help_text=_(
+            "The first day the unit worked with digifys. Figures compare before and after."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("go-live date")
+        verbose_name_plural = _("go-live dates")
+        ordering = ["unit__name"]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.went_live_on.isoformat()}"
+
+
+class HospitalTransfer(ClinicalRecord):
+    """A resident's transfer to hospital or visit to an emergency department.
+
+    The nurse records when, where to, why and whether a digital consult came first; a physician
+    judges afterwards whether it was avoidable (`avoidable` stays None until then).
+    """
+
+    class Kind(models.TextChoices):
+        ADMISSION = "admission", _("Hospital admission")
+        EMERGENCY = "emergency", _("Emergency department visit")
+
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        related_name="hospital_transfers",
+        verbose_name=_("resident"),
+    )
+    occurred_at = models.DateTimeField(_("left the unit at"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    destination = models.CharField(_("where to"), max_length=200)
+    reason = models.TextField(_("why"))
+    consult_first = models.BooleanField(_("a digital consult happened first"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    avoidable = models.BooleanField(_("avoidable"), null=True, blank=True)
+    judgement = models.TextField(_("physician's comment"), blank=True)
+    judged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("judged by"),
+    )
+    judged_at = models.DateTimeField(_("judged at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last change"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hospital transfer")
+        verbose_name_plural = _("hospital transfers")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["resident", "occurred_at"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class DailyFact(models.Model):
+    """One measure of one unit on one day (Stockholm calendar day), optionally split by DIMENSION.
+
+    `numerator`/`denominator` carry the counts (or hours) a figure divides; `resident_ids` the
+    residents behind the row, so a figure over many days and units can count distinct residents
+    for suppression; `samples` what a median or p90 needs (minutes), or for physician contacts the
+    chronological [resident, clinician] pairs the continuity indices are computed from. Written
+    only by `facts.refresh_facts` (delete and re-insert per day), read only by `figures`.
+    """
+
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+    )
+    day = models.DateField(_("day"))
+    measure = models.CharField(_("measure"), max_length=40)
+    dimension = models.CharField(_("dimension"), max_length=40, blank=True, default="")
+    numerator = models.FloatField(_("numerator"), default=0)
+    denominator = models.FloatField(_("denominator"), default=0)
+    residents = models.PositiveIntegerField(_("residents"), default=0)
+    resident_ids = models.JSONField(_("residents behind the figure"), default=list)
+    samples = models.JSONField(_("samples"), default=list)
+
+    class Meta:
+        verbose_name = _("daily fact")
+        verbose_name_plural = _("daily facts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "day", "measure", "dimension"], name="dailyfact_unique_cell"
+            )
+        ]
+        indexes = [models.Index(fields=["measure", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day} {self.measure}:{self.dimension}"
+
+
+class FactWatermark(models.Model):
+    """When the last complete refresh of the fact tables started (one row, key "facts")."""
+
+    key = models.CharField(max_length=20, primary_key=True)
+    refreshed_at = models.DateTimeField()
+    first_day = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fact table watermark")
+        verbose_name_plural = _("fact table watermarks")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.refreshed_at.isoformat()}"
