@@ -25,9 +25,12 @@ time wrk itself used is reported too (it shares the 2 cores with the server).
     .venv/bin/python bench/pages.py --keep-database digifys_perf_bench --profile 20
 
 `--profile N` starts no server: it requests each page N times in this process through Django's
-WSGI handler (same settings, same sessions; see `wsgi_get`) under cProfile and prints, per page,
-the SQL queries of one request, Python function calls per request (a measure that does not move
-with the load of a shared machine) and the functions with the most cumulative time.
+WSGI handler (same settings, same sessions; see `wsgi_get`) under cProfile, charging CPU time
+(`time.process_time`, so waiting for PostgreSQL or for a core on a busy machine is not charged
+to the waiting function), and prints, per page, the SQL queries of one request, Python function
+calls per request (a measure that does not move with the load of a shared machine) and the
+functions with the most cumulative time. `--profile-dump PREFIX` also writes each page's stats
+to PREFIX.<page>.prof (for `pstats`).
 
 `--cpu N` starts no server either: it serves each page N times per round through Django's WSGI
 handler in this process (the production middleware, settings, pool and sessions; no test
