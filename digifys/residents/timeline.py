@@ -169,13 +169,18 @@ class _MergedRows:
         return self._convert(rows)
 
 
+# A hint past this is not worth an OFFSET (one too large overflows the database's integer).
+_MAX_PAGE_HINT = 100_000
+
+
 def _page_number(page) -> int:
-    """The page Paginator.get_page will most likely serve (1 for anything it would not parse)."""
+    """The page Paginator.get_page will most likely serve (1 for anything it would not parse;
+    Paginator itself decides, a wrong hint only costs a query)."""
     try:
         number = int(page)
     except (TypeError, ValueError):
         return 1
-    return number if number >= 1 else 1
+    return number if 1 <= number <= _MAX_PAGE_HINT else 1
 
 
 def parse_filter(value: str | None) -> str:

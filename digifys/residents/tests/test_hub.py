@@ -304,6 +304,8 @@ def test_the_timeline_reads_a_page_and_its_total_in_one_query(world, login):
     assert pages[2].count('<li data-kind="consult">') == 3 and "Page 2 of 2" in pages[2]
     assert pages[99] == pages[2]  # Paginator.get_page: past the end is the last page
     assert pages["x"] == pages[1]
+    # A page number no database integer holds is the last page too, not a server error.
+    assert section(hub_page(client, greta, page="9" * 20), "timeline") == pages[2]
 
 
 def test_an_empty_timeline_costs_one_query(world, login):
