@@ -25,9 +25,12 @@ time wrk itself used is reported too (it shares the 2 cores with the server).
     .venv/bin/python bench/pages.py --keep-database digifys_perf_bench --profile 20
 
 `--profile N` starts no server: it requests each page N times in this process through Django's
-WSGI handler (same settings, same sessions; see `wsgi_get`) under cProfile and prints, per page,
-the SQL queries of one request, Python function calls per request (a measure that does not move
-with the load of a shared machine) and the functions with the most cumulative time.
+WSGI handler (same settings, same sessions; see `wsgi_get`) under cProfile, charging CPU time
+(`time.process_time`, so waiting for PostgreSQL or for a core on a busy machine is not charged
+to the waiting function), and prints, per page, the SQL queries of one request, Python function
+calls per request (a measure that does not move with the load of a shared machine) and the
+functions with the most cumulative time. `--profile-dump PREFIX` also writes each page's stats
+to PREFIX.<page>.prof (for `pstats`).
 
 `--cpu N` starts no server either: it serves each page N times per round through Django's WSGI
 handler in this process (the production middleware, settings, pool and sessions; no test
@@ -267,11 +270,12 @@ def wrk(binary: str, script: str, port: int, cookie: str, path: str, args, watch
     return result
 
 
-def profile(targets: dict, count: int) -> None:
+def profile(targets: dict, count: int, dump: str = "") -> None:
     """Where the time goes: queries, function calls and the costliest functions per page."""
     import cProfile
     import io
     import pstats
+    import time
 
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
@@ -287,11 +291,15 @@ def profile(targets: dict, count: int) -> None:
 
         with connection.execute_wrapper(log):
             wsgi_get(handler, cookie, path)
-        profiler = cProfile.Profile()
+        # CPU time of this process, not wall time: waiting for PostgreSQL (and, on a shared
+        # machine, for a core) is not charged to the function that waits.
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         for _ in range(count):
             wsgi_get(handler, cookie, path)
         profiler.disable()
+        if dump:
+            profiler.dump_stats(f"{dump}.{name}.prof")
         stats = pstats.Stats(profiler, stream=(out := io.StringIO()))
         print(f"== {name} {path}: {len(queries)} queries, ", end="")
         print(f"{stats.total_calls // count} function calls per request")
@@ -453,6 +461,12 @@ def main() -> None:
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument(
+        "--profile-dump",
+        default="",
+        metavar="PREFIX",
+        help="with --profile: also write each page's cProfile stats to PREFIX.<page>.prof",
+    )
+    parser.add_argument(
         "--cpu",
         type=int,
         default=0,
@@ -507,7 +521,7 @@ def main() -> None:
         targets = {"healthz": ("", "/healthz"), **sessions()}
         chosen = [name.strip() for name in args.targets.split(",") if name.strip()]
         if args.profile:
-            profile({name: targets[name] for name in chosen}, args.profile)
+            profile({name: targets[name] for name in chosen}, args.profile, args.profile_dump)
             return
         if args.cpu:
             result = {

@@ -247,6 +247,15 @@ def blocked_units_for(user, resident) -> list:
         else _active_grants(user).filter(resident=resident).exists()
     ):
         return []
+    # Within a read-only request the page's blocks are resolved already (those of the residents
+    # USER sees, not USER's units, no grant held): usually none of RESIDENT's, so no query.
+    hidden = _hidden_by_blocks(user) if can_see_clinical_data(user) else None
+    if (
+        hidden is not None
+        and resident.pk in _visible_resident_ids(user, True)
+        and not any(resident_id == resident.pk for resident_id, _unit_id in hidden)
+    ):
+        return []
     blocks = Block.objects.active().filter(resident=resident).select_related("unit__parent")
     units = _unit_ids(user)
     own = set(units if units is not None else user.unit_ids().values_list("pk", flat=True))

@@ -359,8 +359,11 @@ def inbox_for(user, *, now: datetime.datetime | None = None) -> Inbox:
     profile = user.staff_profile
     panel = PhysicianAssignment.objects.current().filter(physician=profile).values("resident")
     # Mine and the panel's held by others, in one query, split here.
+    # Only the relations the inbox shows (resident, unit, holder, the consult's observation):
+    # `consults_for` joins six more tables the consult page needs and the inbox does not.
     consults = list(
-        consults_for(user)
+        Consult.objects.visible_to(user)
+        .select_related("resident", "unit__parent", "assigned_to__user", "observation")
         .unresolved()
         .filter(Q(assigned_to=profile) | Q(resident__in=panel))
         .order_by("deadline_at", "pk")

@@ -3,10 +3,10 @@
 Consults, signed journal notes, orders and completed tasks, ward-round agenda items, medication
 reviews, video visits and changes of the named physician or deputy. Each kind is read through its
 model's `visible_to(user)`, reduced to (kind, id, time), and the kinds are merged by the database
-with one `UNION ALL` ordered by time: a page costs one count, one query for its (kind, id, time)
-rows and one query per kind on the page, however long the history. The union is compiled to SQL
-once and both the count and the page run that SQL (`_MergedRows`): compiling eight policy-filtered
-querysets is most of the timeline's cost.
+with one `UNION ALL` ordered by time: a page costs one query for its (kind, id, time) rows and
+the total (a window count), and one query per kind on the page, however long the history. The
+union is compiled to SQL once (`_MergedRows`): compiling eight policy-filtered querysets is most
+of the timeline's cost.
 """
 
 import datetime
@@ -96,11 +96,20 @@ def _sources(user, resident: Resident, now: datetime.datetime) -> dict[str, tupl
 
 class _MergedRows:
     """The (kind, pk, at) rows of a merged, ordered QUERYSET, for `Paginator`: its SQL is
-    compiled once and serves both the count and the page's slice."""
+    compiled once, and the page the request asks for (PAGE_HINT) is read together with the
+    total (`COUNT(*) OVER ()`), so the count and the page are one query, not two.
 
-    def __init__(self, queryset: QuerySet) -> None:
+    Only when the hinted page is past the end (an out-of-range `?page=`) is the count asked
+    alone; Paginator then reads the last page."""
+
+    ORDER = "entry_at DESC, entry_kind DESC, entry_pk DESC"  # the queryset's own order_by
+
+    def __init__(self, queryset: QuerySet, *, page_size: int, page_hint: int) -> None:
         self.connection = connections[queryset.db]
         self.sql, self.params = queryset.query.sql_with_params()
+        self.hinted = slice((page_hint - 1) * page_size, page_hint * page_size)
+        self.hinted_rows: list[tuple] | None = None
+        self.total: int | None = None
         # The time column as the ORM would convert it (SQLite returns text).
         at = Value(None, output_field=DateTimeField())
         self.converters = [
@@ -114,24 +123,64 @@ class _MergedRows:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
+    def _convert(self, rows) -> list[tuple]:
+        result = []
+        for kind, pk, at, *_total in rows:
+            for converter, expression in self.converters:
+                at = converter(at, expression, self.connection)
+            result.append((kind, pk, at))
+        return result
+
+    def _read_hinted_page(self) -> None:
+        window = self.hinted
+        rows = self._fetch(
+            # The ORM's own SQL, wrapped: the window count sees every row before LIMIT.
+            f"SELECT entry_kind, entry_pk, entry_at, COUNT(*) OVER () FROM ({self.sql}) entries"  # noqa: S608
+            f" ORDER BY {self.ORDER} LIMIT %s OFFSET %s",
+            (*self.params, window.stop - window.start, window.start),
+        )
+        self.hinted_rows = self._convert(rows)
+        if rows:
+            self.total = rows[0][3]
+        elif window.start == 0:
+            self.total = 0
+
     def count(self) -> int:
-        sql = f"SELECT COUNT(*) FROM ({self.sql}) entries"  # noqa: S608 - the ORM's own SQL
-        return self._fetch(sql, self.params)[0][0]
+        if self.hinted_rows is None:
+            self._read_hinted_page()
+        if self.total is None:  # the hinted page is past the end
+            sql = f"SELECT COUNT(*) FROM ({self.sql}) entries"  # noqa: S608 - the ORM's own SQL
+            self.total = self._fetch(sql, self.params)[0][0]
+        return self.total
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[tuple]:
+        hinted, rows = self.hinted, self.hinted_rows
+        if rows is not None and hinted.start <= window.start <= window.stop <= hinted.stop:
+            # Paginator asks for less than a page when the last page is short.
+            return rows[window.start - hinted.start : window.stop - hinted.start]
         rows = self._fetch(
-            f"{self.sql} LIMIT %s OFFSET %s",
+            f"SELECT entry_kind, entry_pk, entry_at FROM ({self.sql}) entries"  # noqa: S608
+            f" ORDER BY {self.ORDER} LIMIT %s OFFSET %s",
             (*self.params, window.stop - window.start, window.start),
         )
-        result = []
-        for kind, pk, at in rows:
-            for converter, expression in self.converters:
-                at = converter(at, expression, self.connection)
-            result.append((kind, pk, at))
-        return result
+        return self._convert(rows)
+
+
+# A hint past this is not worth an OFFSET (one too large overflows the database's integer).
+_MAX_PAGE_HINT = 100_000
+
+
+def _page_number(page) -> int:
+    """The page Paginator.get_page will most likely serve (1 for anything it would not parse;
+    Paginator itself decides, a wrong hint only costs a query)."""
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= _MAX_PAGE_HINT else 1
 
 
 def parse_filter(value: str | None) -> str:
@@ -167,7 +216,8 @@ def timeline(
         return Paginator([], PAGE_SIZE).get_page(1)
     merged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     merged = merged.order_by("-entry_at", "-entry_kind", "-entry_pk")
-    result = Paginator(_MergedRows(merged), PAGE_SIZE).get_page(page)
+    rows_source = _MergedRows(merged, page_size=PAGE_SIZE, page_hint=_page_number(page))
+    result = Paginator(rows_source, PAGE_SIZE).get_page(page)
     rows = list(result.object_list)
     wanted_ids: dict[str, list[int]] = {}
     for row_kind, pk, _at in rows:
@@ -175,7 +225,8 @@ def timeline(
     objects = {}
     for row_kind, ids in wanted_ids.items():
         queryset, _date_field, related = sources[row_kind]
-        for obj in queryset.filter(pk__in=ids).select_related(*related):
+        # No ORDER BY: the merged rows give the order.
+        for obj in queryset.filter(pk__in=ids).select_related(*related).order_by():
             objects[(row_kind, obj.pk)] = obj
     result.object_list = [
         Entry(kind=row_kind, at=at, obj=objects[(row_kind, pk)])

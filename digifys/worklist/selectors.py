@@ -399,9 +399,9 @@ def unit_worklist(
             ),
             Prefetch(
                 "consults",
+                # The row shows status and deadline: no holder joined in.
                 queryset=Consult.objects.visible_to(user)
                 .unresolved()
-                .select_related("assigned_to__user")
                 .order_by("deadline_at", "pk"),
                 to_attr="open_consults",
             ),

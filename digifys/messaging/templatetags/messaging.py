@@ -20,7 +20,8 @@ def resident_messages(context, resident) -> dict:
     if getattr(user, "role", None) not in STAFF_ROLES:
         return {"shown": False}
     messages = selectors.resident_messages(user, resident)
-    waiting = list(messages.unanswered()[:SHOWN])
+    # The section shows who wrote and when: the sender only, not the selector's other relations.
+    waiting = list(messages.unanswered().select_related(None).select_related("relative")[:SHOWN])
     return {
         "shown": True,
         "resident": resident,

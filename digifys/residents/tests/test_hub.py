@@ -277,6 +277,47 @@ def test_the_timeline_filters_by_kind_and_pages(world, login):
     assert "kind=consults&amp;page=1" in consults_only  # the filter is kept when paging
 
 
+def _timeline_reads(queries) -> list[str]:
+    return [q["sql"] for q in queries if '"entry_kind"' in q["sql"]]
+
+
+def test_the_timeline_reads_a_page_and_its_total_in_one_query(world, login):
+    """Issue 12 §3: the page's rows and the count come from one query (a window count), not a
+    COUNT of the union and then the page; a short last page and a page past the end still work.
+    """
+    greta = world.resident_mala
+    for _ in range(23):
+        make_consult(world, greta)
+    client = login(world.physician_spain, language="en")
+    hub_page(client, greta)  # warm the session
+    pages = {}
+    for page in (1, 2, 99, "x"):
+        with CaptureQueriesContext(connection) as queries:
+            pages[page] = section(hub_page(client, greta, page=page), "timeline")
+        reads = _timeline_reads(queries)
+        if page == 99:  # past the end: the window is empty, so a count, then the last page
+            assert len(reads) == 3, reads
+        else:
+            assert len(reads) == 1, reads
+            assert "COUNT(*) OVER ()" in reads[0]
+    assert pages[1].count('<li data-kind="consult">') == 20 and "Page 1 of 2" in pages[1]
+    assert pages[2].count('<li data-kind="consult">') == 3 and "Page 2 of 2" in pages[2]
+    assert pages[99] == pages[2]  # Paginator.get_page: past the end is the last page
+    assert pages["x"] == pages[1]
+    # A page number no database integer holds is the last page too, not a server error.
+    assert section(hub_page(client, greta, page="9" * 20), "timeline") == pages[2]
+
+
+def test_an_empty_timeline_costs_one_query(world, login):
+    greta = world.resident_mala
+    client = login(world.physician_spain, language="en")
+    hub_page(client, greta, kind="reviews")
+    with CaptureQueriesContext(connection) as queries:
+        html = section(hub_page(client, greta, kind="reviews"), "timeline")
+    assert '<li data-kind="review">' not in html
+    assert len(_timeline_reads(queries)) == 1
+
+
 def test_the_timeline_shows_each_kind_newest_first(world, login, busy_resident):
     greta = busy_resident["resident"]
     PhysicianAssignment.objects.filter(resident=greta).update(started_at=timezone.now() - 400 * DAY)
@@ -382,3 +423,14 @@ def test_consult_task_round_and_visit_pages_link_back_to_the_hub(world, login, b
         response = client.get(url)
         assert response.status_code == 200, name
         assert f'href="{hub_url}"' in response.content.decode(), name
+
+
+def test_the_page_reads_the_blocks_once(world, login, busy_resident):
+    """The policy resolves the active blocks once per request; the page's "blocked units" notice
+    uses that answer instead of asking again (careteams/tests/test_blocks.py shows the notice
+    when a block hides something)."""
+    client = login(world.physician_spain, language="en")
+    hub_page(client, busy_resident["resident"])
+    with CaptureQueriesContext(connection) as queries:
+        hub_page(client, busy_resident["resident"])
+    assert len([q for q in queries if 'FROM "careteams_block"' in q["sql"]]) == 1
