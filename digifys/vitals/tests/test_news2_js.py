@@ -126,7 +126,7 @@ def _browser(cases: list[dict]) -> list[dict]:
     if node is None:  # pragma: no cover - node is part of the test machine (Makefile)
         pytest.fail("node is needed to run the JavaScript NEWS2 tests")
     payload = json.dumps({"client": news2.client_table(), "cases": cases})
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - our own script and file, no user input
         [node, str(RUNNER), str(NEWS2_JS)],
         input=payload,
         capture_output=True,
@@ -164,7 +164,7 @@ def test_the_comparison_can_fail_when_the_table_differs():
     client = news2.client_table()
     client["table"] = {**client["table"], "pulse": [[40, 3], [50, 1], [91, 0], [None, 3]]}
     payload = json.dumps({"client": client, "cases": [{**NORMAL, "pulse": "91"}]})
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - our own script and file, no user input
         [shutil.which("node") or "node", str(RUNNER), str(NEWS2_JS)],
         input=payload,
         capture_output=True,
@@ -177,5 +177,5 @@ def test_the_comparison_can_fail_when_the_table_differs():
 
 def test_python_reads_the_same_table_file():
     table = json.loads((VITALS / "news2_table.json").read_text(encoding="utf-8"))
-    assert news2.TABLE == table
+    assert table == news2.TABLE
     assert news2.client_table()["limits"]["tenths"]["temperature"] == [250, 440]
