@@ -103,6 +103,8 @@ def sync(request: HttpRequest) -> JsonResponse:
     """Store one entry of the offline outbox, once per idempotency key; answer in JSON."""
     require_role(request.user, *services.RECORDING_ROLES)
     try:
+        if request.content_type != "application/json":
+            raise ValueError("not JSON")
         payload = json.loads(request.body)
         key = uuid.UUID(str(payload["key"]))
         resident_pk = int(payload["resident"])

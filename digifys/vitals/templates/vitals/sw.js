@@ -58,12 +58,13 @@ async function plain(response) {
 async function page(request, url) {
   try {
     const response = await fetch(request);
-    const landed = new URL(response.url);
-    if (landed.pathname.startsWith(URLS.login)) {
-      // The session has ended: what the tablet kept of it goes too.
-      await caches.delete(PAGES);
+    if (response.type === "opaqueredirect") {
+      // A kept page that redirects sends to the login: the session has ended, and what the
+      // tablet kept of it goes too. (The worklist's own redirect to the unit keeps nothing.)
+      if (KEPT_PAGES.some((re) => re.test(url.pathname))) await caches.delete(PAGES);
       return response;
     }
+    const landed = new URL(response.url);
     if (response.ok && (KEPT_PAGES.some((re) => re.test(landed.pathname)) || landed.pathname === URLS.shell)) {
       const cache = await caches.open(PAGES);
       const copy = await plain(response.clone());
