@@ -1,0 +1,140 @@
+"""Acceptance of issue #17 §1 in real Chromium: vital signs entered with no connection survive a
+browser restart and reach the server exactly once, each scored, with the unit's response shown.
+
+A persistent profile (user_data_dir) keeps IndexedDB and the service worker when the browser is
+closed and reopened; `context.set_offline` cuts the link. The live server answers on localhost,
+a secure context, so the service worker may register.
+"""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from playwright.sync_api import expect
+
+from digifys.core.browser import CHROMIUM, CHROMIUM_ARGS
+from digifys.testing.accounts import TOTP_SECRET, fresh_totp_code, give_totp
+from digifys.testing.world import PASSWORD, make_resident
+from digifys.vitals.models import Observation
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+TABLET = {"width": 768, "height": 1024}  # the nurse's tablet, portrait
+# (respiration rate, SpO2, air/oxygen, systolic, pulse, ACVPU, temperature) → NEWS2 total.
+SETS = [
+    (("16", "97", "air", "130", "72", "A", "36,8"), 0),
+    (("22", "95", "air", "105", "95", "A", "38,3"), 6),
+    (("26", "90", "oxygen", "88", "125", "V", "39,4"), 18),
+    (("18", "97", "air", "130", "72", "C", "36,8"), 3),
+]
+
+
+def _open(chromium, profile, live_server):
+    context = chromium.browser_type.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        locale="sv-SE",
+        timezone_id="Europe/Stockholm",
+        viewport=TABLET,
+        service_workers="allow",
+    )
+    context.set_default_timeout(15_000)
+    page = context.pages[0] if context.pages else context.new_page()
+    return context, page
+
+
+def _log_in(page, live_server, user):
+    cache.clear()  # used TOTP codes and login rate limits of earlier logins in this process
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_login", user.username)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("#login-form button[type=submit]")
+    page.fill("#id_code", fresh_totp_code(TOTP_SECRET))
+    with page.expect_navigation():
+        page.click("#mfa-submit")
+    assert "/accounts/" not in page.url
+
+
+def _enter(page, values):
+    rate, spo2, air, systolic, pulse, acvpu, temperature = values
+    page.fill("#id_respiratory_rate", rate)
+    page.fill("#id_spo2", spo2)
+    page.check(f"#id_on_oxygen input[value={air}]")
+    if air == "oxygen":
+        page.fill("#id_oxygen_flow", "2")
+    page.fill("#id_systolic_bp", systolic)
+    page.fill("#id_pulse", pulse)
+    page.check(f"#id_consciousness input[value={acvpu}]")
+    page.fill("#id_temperature", temperature)
+
+
+def test_twenty_sets_entered_offline_reach_the_server_once_after_a_browser_restart(
+    world, chromium, live_server, tmp_path
+):
+    residents = [world.resident_mala, world.resident_mala_2]
+    residents += [make_resident(world.unit_mala, room=str(10 + i)) for i in range(18)]
+    give_totp(world.nurse_mala)
+    profile = tmp_path / "tablet"
+    context, page = _open(chromium, profile, live_server)
+    _log_in(page, live_server, world.nurse_mala)
+    page.goto(f"{live_server.url}/worklist/")
+    worklist = page.url
+    assert re.search(r"/worklist/units/\d+/$", worklist)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now under the service worker, which keeps the page
+    expect(page.locator("#outbox-waiting")).to_have_text("Inget väntar på att skickas.")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    context.set_offline(True)
+    expected = {}
+    for number, resident in enumerate(residents):
+        values, total = SETS[number % len(SETS)]
+        page.goto(worklist)
+        page.click(f"#resident-{resident.pk} a.worklist-action")
+        expect(page.locator("#offline-resident")).to_contain_text(resident.family_name)
+        _enter(page, values)
+        expect(page.locator("#news2-preview .news2-total")).to_have_text(str(total))
+        with page.expect_navigation():
+            page.click(".vitals-actions button[type=submit]")
+        expected[resident.pk] = total
+    expect(page.locator("#outbox-waiting")).to_have_text("20 mätningar väntar på att skickas")
+    assert Observation.objects.count() == 0
+    context.close()
+
+    # The tablet is switched on again, still without a link: nothing is lost.
+    context, page = _open(chromium, profile, live_server)
+    context.set_offline(True)
+    page.goto(worklist)
+    expect(page.locator("#outbox-waiting")).to_have_text("20 mätningar väntar på att skickas")
+    expect(page.locator("#outbox-waiting-list li")).to_have_count(20)
+
+    # The link returns. The browser's session ended with it, so the nurse logs in again; the
+    # worklist then sends what waits by itself.
+    context.set_offline(False)
+    page.goto(worklist)
+    if "/accounts/login/" in page.url:
+        _log_in(page, live_server, world.nurse_mala)
+        page.goto(worklist)
+    expect(page.locator("#outbox-sent-count")).to_have_text(
+        "20 mätningar skickade", timeout=60_000
+    )
+    expect(page.locator("#outbox-waiting")).to_have_text("Inget väntar på att skickas.")
+
+    observations = list(Observation.objects.all())
+    assert len(observations) == 20
+    assert {o.resident_id: o.news2_total for o in observations} == expected
+    assert all(o.idempotency_key is not None for o in observations)
+    high = sum(1 for total in expected.values() if total >= 7)
+    expect(page.locator("#outbox-sent-list .outbox-112")).to_have_count(high)
+    expect(page.locator("#outbox-sent-list .news2-badge")).to_have_count(20)
+    expect(page.locator("#outbox-sent-list a.vitals-sbar")).to_have_count(
+        sum(1 for total in expected.values() if total >= 3)
+    )
+
+    # A second sync of the same outbox (another tab, a retry) makes nothing new.
+    page.reload()
+    page.click("#outbox-send") if page.locator("#outbox-send").is_visible() else None
+    assert Observation.objects.count() == 20
+    context.close()
