@@ -38,6 +38,7 @@ OFFLINE_STATIC = (
     "digifys/live.js",
     "digifys/tables.js",
     "django_htmx/htmx-2.min.js",
+    "vitals/offline.css",
     "vitals/news2.js",
     "vitals/outbox.js",
     "vitals/offline.js",

@@ -6,6 +6,7 @@ closed and reopened; `context.set_offline` cuts the link. The live server answer
 a secure context, so the service worker may register.
 """
 
+import os
 import re
 
 import pytest
@@ -27,6 +28,14 @@ SETS = [
     (("26", "90", "oxygen", "88", "125", "V", "39,4"), 18),
     (("18", "97", "air", "130", "72", "C", "36,8"), 3),
 ]
+
+
+def _shot(page, name, *, full_page=True):
+    """Save a screenshot when DIGIFYS_SHOTS names a folder (for looking at the screens)."""
+    folder = os.environ.get("DIGIFYS_SHOTS")
+    if folder:
+        width = page.viewport_size["width"]
+        page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=full_page)
 
 
 def _open(chromium, profile, live_server):
@@ -96,6 +105,8 @@ def test_twenty_sets_entered_offline_reach_the_server_once_after_a_browser_resta
         expect(page.locator("#offline-resident")).to_contain_text(resident.family_name)
         _enter(page, values)
         expect(page.locator("#news2-preview .news2-total")).to_have_text(str(total))
+        if number == 2:
+            _shot(page, "offline-form", full_page=False)
         with page.expect_navigation():
             page.click(".vitals-actions button[type=submit]")
         expected[resident.pk] = total
@@ -109,6 +120,12 @@ def test_twenty_sets_entered_offline_reach_the_server_once_after_a_browser_resta
     page.goto(worklist)
     expect(page.locator("#outbox-waiting")).to_have_text("20 mätningar väntar på att skickas")
     expect(page.locator("#outbox-waiting-list li")).to_have_count(20)
+    _shot(page, "worklist-offline-20-waiting")
+    kept = page.evaluate(
+        "digifysOutbox.all().then(es => es.map(e => ({key: e.key, resident: e.resident,"
+        " values: e.values, saved_at: e.savedAt})))"
+    )
+    assert len({entry["key"] for entry in kept}) == 20
 
     # The link returns. The browser's session ended with it, so the nurse logs in again; the
     # worklist then sends what waits by itself.
@@ -133,8 +150,94 @@ def test_twenty_sets_entered_offline_reach_the_server_once_after_a_browser_resta
         sum(1 for total in expected.values() if total >= 3)
     )
 
-    # A second sync of the same outbox (another tab, a retry) makes nothing new.
-    page.reload()
-    page.click("#outbox-send") if page.locator("#outbox-send").is_visible() else None
+    _shot(page, "worklist-sent-with-escalations")
+
+    # Every entry sent once more (an answer lost on the way, a second tab): nothing new.
+    statuses = page.evaluate(
+        """entries => Promise.all(entries.map(entry => fetch("/vitals/sync/", {
+            method: "POST", credentials: "same-origin",
+            headers: {"Content-Type": "application/json",
+                      "X-CSRFToken": document.cookie.match(/csrftoken=([^;]+)/)[1]},
+            body: JSON.stringify(entry)}).then(r => r.json()).then(a => a.status)))""",
+        kept,
+    )
+    assert statuses == ["already_saved"] * 20
     assert Observation.objects.count() == 20
+    context.close()
+
+
+def test_a_refused_entry_stays_for_follow_up_and_the_flow_works_by_keyboard(
+    world, chromium, live_server, tmp_path
+):
+    """Offline, by keyboard alone: worklist → form → Save; the resident then moves to another
+    unit, so the sync refuses the entry, which stays on the tablet with the reason until the
+    nurse removes it (after a confirmation)."""
+    give_totp(world.nurse_mala)
+    context, page = _open(chromium, tmp_path / "tablet", live_server)
+    _log_in(page, live_server, world.nurse_mala)
+    page.goto(f"{live_server.url}/worklist/")
+    worklist = page.url
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    page.goto(worklist)
+    page.focus(f"#resident-{world.resident_mala.pk} th a")
+    keyboard = page.keyboard
+    while "worklist-action" not in (page.evaluate("document.activeElement.className") or ""):
+        keyboard.press("Tab")
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    expect(page.locator("#offline-resident")).to_contain_text("Lind, Greta")
+    page.focus("#id_respiratory_rate")
+    keyboard.type("22")
+    keyboard.press("Tab")
+    keyboard.type("95")
+    keyboard.press("Tab")  # SpO2 scale: Scale 1
+    keyboard.press("Tab")  # air or oxygen
+    keyboard.press("Space")
+    keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_systolic_bp"
+    keyboard.type("105")
+    keyboard.press("Tab")
+    keyboard.press("Tab")
+    keyboard.type("95")
+    keyboard.press("Tab")
+    keyboard.press("Space")  # A
+    keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_temperature"
+    keyboard.type("38,3")
+    expect(page.locator("#news2-preview .news2-total")).to_have_text("6")
+    keyboard.press("Tab")  # the "more" section
+    keyboard.press("Tab")  # save
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    expect(page.locator("#outbox-flash")).to_contain_text("Sparad på surfplattan: Lind, Greta")
+    expect(page.locator("#outbox-waiting")).to_have_text("1 mätning väntar på att skickas")
+
+    # Meanwhile the resident moves to Storuman: the nurse may no longer see her.
+    resident = world.resident_mala
+    resident.unit = world.resident_storuman.unit
+    resident.save(update_fields=["unit"])
+    context.set_offline(False)
+    page.focus("#outbox-send")
+    keyboard.press("Enter")
+    refused = page.locator("#outbox-refused-list li")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("får inte längre se den här boende")
+    expect(refused).to_contain_text("38,3")
+    expect(page.locator("#outbox-waiting")).to_have_text("Inget väntar på att skickas.")
+    assert Observation.objects.count() == 0
+    _shot(page, "worklist-refused")
+
+    # It survives a reload; removing it asks first, and a "no" keeps it.
+    page.reload()
+    expect(refused).to_have_count(1)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    refused.locator("button").focus()
+    keyboard.press("Enter")
+    expect(refused).to_have_count(1)
+    page.once("dialog", lambda dialog: dialog.accept())
+    keyboard.press("Enter")
+    expect(refused).to_have_count(0)
     context.close()

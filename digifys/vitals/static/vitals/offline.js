@@ -282,9 +282,21 @@
     return (entry.name || "–") + (entry.room ? " (" + interpolate(gettext("room %s"), [entry.room]) + ")" : "");
   }
 
+  var LABELS = {
+    respiratory_rate: gettext("Respiration rate"), spo2: gettext("SpO2"),
+    spo2_scale: gettext("SpO2 scale"), on_oxygen: gettext("Air or oxygen"),
+    oxygen_flow: gettext("Oxygen flow"), oxygen_device: gettext("Oxygen device"), fio2: gettext("FiO2"),
+    systolic_bp: gettext("Systolic blood pressure"), diastolic_bp: gettext("Diastolic blood pressure"),
+    pulse: gettext("Pulse"), consciousness: gettext("Consciousness (ACVPU)"),
+    temperature: gettext("Temperature"), weight: gettext("Weight"), blood_glucose: gettext("Blood glucose"),
+    pain: gettext("Pain"), note: gettext("Note"), measured_at: gettext("Measured at")
+  };
+  var CHOICES = { air: gettext("Air"), oxygen: gettext("Oxygen") };
+
+  // The values as typed, with their labels, so a refused entry can be passed on by hand.
   function valuesText(values) {
     return FIELDS.filter(function (name) { return values[name]; }).map(function (name) {
-      return (form ? fieldLabel(name) : name.replace(/_/g, " ")) + " " + values[name];
+      return LABELS[name] + " " + (CHOICES[values[name]] || values[name]);
     }).join(", ");
   }
 
