@@ -134,9 +134,7 @@ def test_twenty_sets_entered_offline_reach_the_server_once_after_a_browser_resta
     if "/accounts/login/" in page.url:
         _log_in(page, live_server, world.nurse_mala)
         page.goto(worklist)
-    expect(page.locator("#outbox-sent-count")).to_have_text(
-        "20 mätningar skickade", timeout=60_000
-    )
+    expect(page.locator("#outbox-sent-count")).to_have_text("20 mätningar skickade", timeout=60_000)
     expect(page.locator("#outbox-waiting")).to_have_text("Inget väntar på att skickas.")
 
     observations = list(Observation.objects.all())
@@ -241,3 +239,38 @@ def test_a_refused_entry_stays_for_follow_up_and_the_flow_works_by_keyboard(
     keyboard.press("Enter")
     expect(refused).to_have_count(0)
     context.close()
+
+
+def test_a_post_lost_on_a_weak_link_is_sent_later_and_a_normal_save_is_not_sent_twice(
+    world, browser_login, live_server
+):
+    """The browser believes it is online but the post never arrives: the copy the page kept is
+    sent later under the same key. A post that does arrive is not repeated by that copy."""
+    page = browser_login(world.nurse_mala)
+    form_url = f"{live_server.url}/vitals/{world.resident_mala.pk}/new/"
+    page.goto(form_url)
+    for field, value in (("respiratory_rate", "22"), ("spo2", "95"), ("pulse", "95")):
+        page.fill(f"#id_{field}", value)
+    page.route(f"**/vitals/{world.resident_mala.pk}/new/", lambda route: route.abort())
+    with page.expect_event("requestfailed"):
+        page.click(".vitals-actions button[type=submit]")
+    page.unroute(f"**/vitals/{world.resident_mala.pk}/new/")
+    assert Observation.objects.count() == 0
+
+    page.goto(f"{live_server.url}/worklist/")
+    expect(page.locator("#outbox-sent-count")).to_have_text("1 mätning skickad")
+    observation = Observation.objects.get()
+    assert (observation.respiratory_rate, observation.pulse) == (22, 95)
+
+    # A save whose post arrives: the result page, and the copy goes quietly on the next page.
+    page.goto(form_url)
+    page.fill("#id_pulse", "70")
+    with page.expect_navigation():
+        page.click(".vitals-actions button[type=submit]")
+    assert "/vitals/observations/" in page.url
+    page.goto(f"{live_server.url}/worklist/")
+    page.wait_for_function(
+        "digifysOutbox.all().then(es => es.filter(e => e.status === 'waiting').length === 0)"
+    )
+    expect(page.locator("#outbox-sent-count")).to_have_text("1 mätning skickad")
+    assert Observation.objects.count() == 2

@@ -74,10 +74,11 @@
     var heading = document.getElementById("offline-resident");
     if (!heading) return Promise.resolve();
     if (!residentPk) {
-      heading.textContent = gettext("Open the form from the worklist: no resident is chosen.");
-      form.hidden = true;
+      document.getElementById("offline-no-resident").hidden = false;
+      form.style.display = "none";
       return Promise.resolve();
     }
+    document.getElementById("offline-resident-part").hidden = false;
     return outbox.resident(residentPk).then(function (kept) {
       if (kept) {
         resident = kept;
@@ -104,6 +105,13 @@
     return label ? label.textContent.trim() : name;
   }
 
+  function newEntry(key, values) {
+    return {
+      key: key, user: user, resident: residentPk, name: resident.name, room: resident.room,
+      values: values, savedAt: new Date().toISOString(), status: "waiting"
+    };
+  }
+
   function saveOnTablet() {
     var values = typedValues();
     var measured = FIELDS.some(function (name) {
@@ -115,10 +123,7 @@
       summary.hidden = false;
       return;
     }
-    var entry = {
-      key: outbox.newKey(), user: user, resident: residentPk, name: resident.name, room: resident.room,
-      values: values, savedAt: new Date().toISOString(), status: "waiting"
-    };
+    var entry = newEntry(outbox.newKey(), values);
     outbox.put(entry).then(function () {
       sessionStorage.setItem("digifys-outbox-flash", interpolate(
         gettext("Saved on this tablet: %s. It is sent when the connection returns."), [entry.name || "–"]));
@@ -139,9 +144,17 @@
   if (form) {
     form.addEventListener("submit", function (event) {
       if (!shell && navigator.onLine) {
-        // Online: the form posts as always; the key makes a second press of Save harmless.
+        // Online: the form posts as always, with a key that makes a second press of Save
+        // harmless. A copy waits in the outbox first: if the link dies during the post (the
+        // browser believes it is online on a weak link), the copy is sent later under the same
+        // key; if the post arrives, that later send finds it saved and the copy goes quietly.
         var key = form.elements.idempotency_key;
-        if (key && !key.value) key.value = outbox.newKey();
+        if (!key) return;
+        event.preventDefault();
+        if (!key.value) key.value = outbox.newKey();
+        var copy = newEntry(key.value, typedValues());
+        copy.viaForm = true;
+        outbox.put(copy).catch(function () {}).then(function () { form.submit(); });
         return;
       }
       event.preventDefault();
@@ -166,7 +179,10 @@
     var typed = typedValues();
     var outcome = window.digifysNews2.scoreTyped(client.table, client.limits, typed);
     target.textContent = "";
-    if (outcome.errors.length) {
+    var entered = window.digifysNews2.NEWS2_FIELDS.some(function (name) { return typed[name]; });
+    if (!entered) {
+      target.appendChild(el("p", "muted", gettext("The NEWS2 score appears here as you type.")));
+    } else if (outcome.errors.length) {
       target.appendChild(el("p", "field-error", gettext("Check these values:")));
       var list = el("ul", "vitals-preview-errors");
       outcome.errors.forEach(function (name) { list.appendChild(el("li", "", fieldLabel(name))); });
@@ -240,6 +256,11 @@
           break;
         }
         var answer = await response.json();
+        if (response.ok && entry.viaForm && answer.status === "already_saved") {
+          // The form's own post arrived: the nurse has seen its result page.
+          await outbox.remove(entry.key);
+          continue;
+        }
         if (response.ok) {
           entry.status = "sent";
           entry.sentAt = new Date().toISOString();
@@ -378,7 +399,10 @@
   window.addEventListener("online", function () { render(); syncAll(); });
   window.addEventListener("offline", render);
   setInterval(function () { if (navigator.onLine) syncAll(); }, 30000);
+  // The server answered the form's post with its errors: its copy in the outbox is not needed.
+  var answered = form && !shell && document.getElementById("error-summary") && form.elements.idempotency_key;
+  var ready = answered && answered.value ? outbox.remove(answered.value) : Promise.resolve();
   showFlash();
-  render().then(function () { if (navigator.onLine) syncAll(); });
+  ready.then(render).then(function () { if (navigator.onLine) syncAll(); });
   if (form) localPreview();
 })();
