@@ -153,7 +153,7 @@ def test_four_copies_of_one_entry_at_once_make_one_observation(world):
                 actor=world.nurse_mala, resident=world.resident_mala, idempotency_key=key, **values
             )
             outcomes.append((once.created, once.observation.pk))
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below
             failures.append(error)
         finally:
             connections.close_all()
