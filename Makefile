@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install system-packages demo test test-fast check lint format messages clean
 
 # Debian packages the suite needs: Chromium for browser tests, gettext for the catalogues,
-# Node for the test OpenID Connect provider, DejaVu fonts for PDF extracts, Janus (the SFU of
+# Node for the test OpenID Connect provider and the JavaScript NEWS2 test, DejaVu fonts for PDF extracts, Janus (the SFU of
 # family meetings; the tests start their own instance, `make demo` one when installed).
 system-packages:
 	@missing=""; \
