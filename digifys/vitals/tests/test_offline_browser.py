@@ -48,7 +48,7 @@ def _open(chromium, profile, live_server):
         viewport=TABLET,
         service_workers="allow",
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.pages[0] if context.pages else context.new_page()
     return context, page
 
