@@ -9,9 +9,9 @@ STAMP := $(VENV)/.installed
 .PHONY: install system-packages demo test test-fast check lint format messages clean
 
 # Debian packages the suite needs: Chromium for browser tests, gettext for the catalogues,
-# Node for the test OpenID Connect provider, DejaVu fonts for PDF extracts, Janus (the SFU of
-# family meetings; the tests start their own instance, `make demo` one when installed), wrk (the
-# load generator of bench/pages.py).
+# Node for the test OpenID Connect provider and the JavaScript NEWS2 test, DejaVu fonts for PDF
+# extracts, Janus (the SFU of family meetings; the tests start their own instance, `make demo` one
+# when installed), wrk (the load generator of bench/pages.py).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from digifys.core import views as core_views
+from digifys.vitals import offline_views
 
 admin.site.site_header = "digifys"
 admin.site.site_title = "digifys"
@@ -14,6 +15,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # The service worker's scope is the folder it is served from: the root, for the whole site.
+    path("sw.js", offline_views.service_worker, name="service-worker"),
     path("accounts/", include("digifys.accounts.urls")),
     path("accounts/", include("digifys.accounts.allauth_urls")),
     path("residents/", include("digifys.residents.urls")),

@@ -191,6 +191,12 @@ class Observation(ClinicalRecord):
     news2_subscores = models.JSONField(_("NEWS2 sub-scores"), default=dict, blank=True)
     news2_band = models.CharField(_("risk band"), max_length=12, choices=Band.choices, blank=True)
     red_flag = models.BooleanField(_("single parameter scored 3"), default=False)
+    # The key an offline client gives each entry (a UUID made on the tablet): the unique
+    # constraint makes a retried or twice-synced entry find the first observation instead of
+    # making a second one (issue #17 §1). Null for entries saved online without one.
+    idempotency_key = models.UUIDField(
+        _("idempotency key"), null=True, blank=True, unique=True, editable=False
+    )
 
     objects = ObservationQuerySet.as_manager()
 

@@ -19,14 +19,21 @@ Input conventions (domain-spec §1.6):
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Literal
 
 from . import parsing
 
 Band = Literal["low", "low-medium", "medium", "high"]
+
+# The scoring table (RCP Chart 1 and 2) lives in one data file, read here and by the JavaScript
+# preview of the vital-signs form (static/vitals/news2.js), so the two cannot drift apart.
+TABLE_PATH = Path(__file__).with_name("news2_table.json")
+TABLE = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
 
 CONSCIOUSNESS_LEVELS = ("A", "C", "V", "P", "U")
 SPO2_SCALES = (1, 2)
@@ -97,104 +104,62 @@ def _check_temperature(value: object) -> Decimal:
     return rounded
 
 
+def _from_bands(bands: list, value: int) -> int:
+    """Return the score of the first band whose upper limit (inclusive) VALUE does not exceed."""
+    for upper, points in bands:
+        if upper is None or value <= upper:
+            return points
+    raise AssertionError("every band list ends with an open upper limit")
+
+
 def score_respiratory_rate(rate: int) -> int:
     """Chart 1 sub-score for respiration rate (breaths/min)."""
-    if rate <= 8:
-        return 3
-    if rate <= 11:
-        return 1
-    if rate <= 20:
-        return 0
-    if rate <= 24:
-        return 2
-    return 3
+    return _from_bands(TABLE["respiratory_rate"], rate)
 
 
 def score_spo2_scale_1(spo2: int) -> int:
     """Chart 1 sub-score for SpO2 on Scale 1 (the default scale)."""
-    if spo2 <= 91:
-        return 3
-    if spo2 <= 93:
-        return 2
-    if spo2 <= 95:
-        return 1
-    return 0
+    return _from_bands(TABLE["spo2_scale_1"], spo2)
 
 
 def score_spo2_scale_2(spo2: int, *, on_oxygen: bool) -> int:
-    """Chart 1 sub-score for SpO2 on Scale 2 (prescribed 88–92 % target, hypercapnic failure)."""
-    if spo2 <= 83:
-        return 3
-    if spo2 <= 85:
-        return 2
-    if spo2 <= 87:
-        return 1
-    if spo2 <= 92 or not on_oxygen:
-        # 88–92 scores 0, and so does ≥93 while breathing air.
-        return 0
-    if spo2 <= 94:
-        return 1
-    if spo2 <= 96:
-        return 2
-    return 3
+    """Chart 1 sub-score for SpO2 on Scale 2 (prescribed 88–92 % target, hypercapnic failure).
+
+    88–92 scores 0, and so does ≥93 while breathing air; ≥93 on oxygen scores 1–3.
+    """
+    return _from_bands(TABLE["spo2_scale_2_oxygen" if on_oxygen else "spo2_scale_2_air"], spo2)
 
 
 def score_air_or_oxygen(*, on_oxygen: bool) -> int:
     """Chart 1 sub-score for supplemental oxygen (2 on oxygen, 0 on air), on either scale."""
-    return 2 if on_oxygen else 0
+    return TABLE["air_or_oxygen"]["oxygen" if on_oxygen else "air"]
 
 
 def score_systolic_bp(systolic: int) -> int:
     """Chart 1 sub-score for systolic blood pressure (mmHg)."""
-    if systolic <= 90:
-        return 3
-    if systolic <= 100:
-        return 2
-    if systolic <= 110:
-        return 1
-    if systolic <= 219:
-        return 0
-    return 3
+    return _from_bands(TABLE["systolic_bp"], systolic)
 
 
 def score_pulse(pulse: int) -> int:
     """Chart 1 sub-score for pulse (beats/min)."""
-    if pulse <= 40:
-        return 3
-    if pulse <= 50:
-        return 1
-    if pulse <= 90:
-        return 0
-    if pulse <= 110:
-        return 1
-    if pulse <= 130:
-        return 2
-    return 3
+    return _from_bands(TABLE["pulse"], pulse)
 
 
 def score_consciousness(level: str) -> int:
     """Chart 1 sub-score for ACVPU: Alert scores 0; new Confusion, Voice, Pain, Unresponsive 3."""
-    return 0 if level == "A" else 3
+    return TABLE["consciousness"][level]
 
 
 def score_temperature(temperature: Decimal) -> int:
     """Chart 1 sub-score for temperature (°C), already rounded to one decimal."""
-    if temperature <= Decimal("35.0"):
-        return 3
-    if temperature <= Decimal("36.0"):
-        return 1
-    if temperature <= Decimal("38.0"):
-        return 0
-    if temperature <= Decimal("39.0"):
-        return 1
-    return 2
+    return _from_bands(TABLE["temperature_tenths"], int(temperature * 10))
 
 
 def news2_band(total: int, *, red_flag: bool) -> Band:
     """Chart 2 clinical-risk band: ≥7 high, 5–6 medium, single 3 low-medium, otherwise low."""
-    if total >= 7:
+    if total >= TABLE["risk"]["high"]:
         return "high"
-    if total >= 5:
+    if total >= TABLE["risk"]["medium"]:
         return "medium"
     if red_flag:
         return "low-medium"
@@ -246,7 +211,7 @@ def score_news2(
         "temperature": score_temperature(temp),
     }
     total = sum(subscores.values())
-    red_flag = any(value == 3 for value in subscores.values())
+    red_flag = any(value == TABLE["red_score"] for value in subscores.values())
     return News2Score(
         total=total,
         subscores=subscores,
@@ -322,10 +287,28 @@ def score_parameters(
         subscores["consciousness"] = score_consciousness(consciousness)
     if temperature is not None:
         subscores["temperature"] = score_temperature(_check_temperature(temperature))
-    red_flag = any(value == 3 for value in subscores.values())
+    red_flag = any(value == TABLE["red_score"] for value in subscores.values())
     return News2Parameters(
         subscores=subscores,
         red_flag=red_flag,
         band="low-medium" if red_flag else None,
         spo2_scale=int(spo2_scale),
     )
+
+
+def client_table() -> dict:
+    """Return the scoring table and the plausibility limits for the JavaScript preview.
+
+    Whole-number limits as they are; one-decimal limits in tenths (static/vitals/news2.js counts
+    temperature in tenths so that it rounds exactly as parsing.round_half_up does).
+    """
+    return {
+        "table": TABLE,
+        "limits": {
+            "whole": {name: list(limits) for name, limits in parsing.WHOLE_LIMITS.items()},
+            "tenths": {
+                name: [int(low * 10), int(high * 10)]
+                for name, (low, high) in parsing.DECIMAL_LIMITS.items()
+            },
+        },
+    }

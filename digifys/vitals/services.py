@@ -7,14 +7,19 @@ Rules enforced here:
 - a partial set is saved without a NEWS2 total ("incomplete", domain-spec §1.6);
 - SpO2 Scale 2 only with a physician's Scale-2 decision in force for the resident, and only for
   the prescribed 88–92 % target (§1.2, RCP/BTS);
-- the scoring table is fixed; only the response per band is configured per unit (§1.5).
+- the scoring table is fixed; only the response per band is configured per unit (§1.5);
+- an entry with an idempotency key (the offline outbox, issue #17 §1) makes at most one
+  observation: the same key again returns the first observation, also when two copies race (the
+  key is unique in the database), and a key is never answered with another user's or another
+  resident's observation.
 """
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -512,6 +517,7 @@ def record_observation(
     note: str = "",
     source: str = Observation.Source.MANUAL,
     request=None,
+    idempotency_key: uuid.UUID | None = None,
     **values,
 ) -> Observation:
     """Store one set of vital signs and, when complete, its NEWS2 score.
@@ -552,6 +558,7 @@ def record_observation(
         news2_subscores=dict(result.subscores),
         news2_band=result.band or "",
         red_flag=result.red_flag,
+        idempotency_key=idempotency_key,
         **cleaned,
     )
     audit.record(
@@ -568,3 +575,50 @@ def record_observation(
         resident=resident.pk,
     )
     return observation
+
+
+@dataclass(frozen=True)
+class Once:
+    """The observation an idempotency key stands for, and whether this call made it."""
+
+    observation: Observation
+    created: bool
+
+
+def _first_for_key(*, actor, resident: Resident, key: uuid.UUID) -> Observation | None:
+    """Return the observation already stored under KEY; refuse a key used for something else."""
+    observation = (
+        Observation.objects.filter(idempotency_key=key).select_related("unit", "resident").first()
+    )
+    if observation is None:
+        return None
+    if observation.recorded_by_id != actor.pk or observation.resident_id != resident.pk:
+        # A key belongs to one entry: never hand another user's observation to whoever guesses it.
+        raise ValidationError(
+            _("This entry's key was already used for another entry. Enter the vital signs again.")
+        )
+    return observation
+
+
+def record_observation_once(
+    *, actor, resident: Resident, idempotency_key: uuid.UUID, **arguments
+) -> Once:
+    """Record one set of vital signs under IDEMPOTENCY_KEY, or return the one already recorded.
+
+    ARGUMENTS are those of `record_observation`. A second call with the same key, sequential or
+    concurrent, makes no second observation (the database's unique constraint decides a race).
+    """
+    existing = _first_for_key(actor=actor, resident=resident, key=idempotency_key)
+    if existing is not None:
+        return Once(observation=existing, created=False)
+    try:
+        with transaction.atomic():
+            observation = record_observation(
+                actor=actor, resident=resident, idempotency_key=idempotency_key, **arguments
+            )
+    except IntegrityError:
+        existing = _first_for_key(actor=actor, resident=resident, key=idempotency_key)
+        if existing is None:
+            raise
+        return Once(observation=existing, created=False)
+    return Once(observation=observation, created=True)

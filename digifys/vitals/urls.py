@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import offline_views, views
 
 app_name = "vitals"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:resident_pk>/scale2/", views.scale2, name="scale2"),
     path("observations/<int:pk>/", views.result, name="result"),
     path("units/<int:unit_pk>/escalation/", views.escalation, name="escalation"),
+    path("offline/", offline_views.offline_form, name="offline_form"),
+    path("sync/", offline_views.sync, name="sync"),
 ]

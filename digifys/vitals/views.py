@@ -6,6 +6,8 @@ access log; writes go through `services` (which log them). Wrong roles get 403, 
 units the user may not see 404.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -164,6 +166,14 @@ def _task_pk(request: HttpRequest) -> int | None:
     return parse_id(value)
 
 
+def _idempotency_key(request: HttpRequest) -> uuid.UUID | None:
+    """Return the key the page's script gave this post (static/vitals/offline.js), if any."""
+    try:
+        return uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        return None
+
+
 @login_required
 def record(request: HttpRequest, resident_pk: int) -> HttpResponse:
     """Enter one set of vital signs for a resident; saving leads to the NEWS2 result."""
@@ -173,11 +183,25 @@ def record(request: HttpRequest, resident_pk: int) -> HttpResponse:
     task_pk = _task_pk(request)
     data = request.POST if request.method == "POST" else None
     form = VitalsForm(data, scale2_decision=decision)
+    key = _idempotency_key(request)
     if request.method == "POST" and form.is_valid():
         try:
-            observation = services.record_observation(
-                actor=request.user, resident=resident, request=request, **form.service_arguments()
-            )
+            if key is None:
+                observation = services.record_observation(
+                    actor=request.user,
+                    resident=resident,
+                    request=request,
+                    **form.service_arguments(),
+                )
+            else:
+                # Save pressed twice, or the post repeated after a dropped answer: one observation.
+                observation = services.record_observation_once(
+                    actor=request.user,
+                    resident=resident,
+                    idempotency_key=key,
+                    request=request,
+                    **form.service_arguments(),
+                ).observation
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -198,6 +222,8 @@ def record(request: HttpRequest, resident_pk: int) -> HttpResponse:
         "limitations": _limitations(request, resident),
         "preview": None,
         "task_pk": task_pk,
+        "idempotency_key": key or "",
+        "news2_client": news2.client_table(),
     }
     return render(request, "vitals/record.html", context, status=400 if form.errors else 200)
 

@@ -47,6 +47,7 @@ SCREENS = Path(settings.BASE_DIR) / "test-results" / "screens"
 SKIPPED = {
     "healthz": "plain-text health check for the load balancer",
     "javascript-catalog": "JavaScript translation catalogue",
+    "service-worker": "the service worker script (JavaScript, docs/offline.md)",
     "audit:extract_csv": "CSV download of a log extract",
     "audit:extract_pdf": "PDF download of a log extract",
     "trust:results_csv": "CSV download of the trust survey's results",

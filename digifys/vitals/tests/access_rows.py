@@ -5,9 +5,14 @@ who see the resident get the pages; other clinicians get 404 (the resident is no
 them); coordinators, relatives and administrators get 403. Scale-2 decisions are for physicians
 only. The escalation table belongs to a unit: coordinators edit it, the unit's own nurses read
 it, nurses of other units get 404 (the unit is not theirs), everybody else 403.
+
+Offline use (issue #17 §1): the service worker script holds no data and is served to everyone
+from the site root; the resident-less offline form is for every role that records vital signs;
+the sync takes a JSON entry (an empty post is a bad request for those roles, 403 for the rest;
+a resident out of sight is refused inside, see test_offline_sync.py).
 """
 
-from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
+from digifys.testing.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, everyone, row
 
 
 def _resident(w):
@@ -38,6 +43,11 @@ CLINICIANS_OF_MALA = {
     "other_physician": NOT_FOUND,
 }
 
+RECORDING = dict.fromkeys(
+    ("nurse_mala", "nurse_storuman", "physician_spain", "other_physician"), OK
+)
+RECORDING_EMPTY_POST = dict.fromkeys(RECORDING, BAD_REQUEST)
+
 ROWS = {
     "vitals:record": (_resident, "get", row(FORBIDDEN, **CLINICIANS_OF_MALA)),
     # The live preview shows no resident, so it writes no access-log entry; it still checks access.
@@ -54,4 +64,7 @@ ROWS = {
         "get",
         row(FORBIDDEN, nurse_mala=OK, nurse_storuman=NOT_FOUND, coordinator=OK),
     ),
+    "service-worker": (lambda w: {}, "get", everyone(OK, anonymous=OK)),
+    "vitals:offline_form": (lambda w: {}, "get", row(FORBIDDEN, **RECORDING)),
+    "vitals:sync": (lambda w: {}, "post", row(FORBIDDEN, **RECORDING_EMPTY_POST)),
 }
