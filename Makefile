@@ -6,11 +6,12 @@ PORT ?= 8000
 DEMO_ENV := DIGIFYS_DEMO=1
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages demo test test-fast check lint format messages clean
+.PHONY: install system-packages demo cluster cluster-stop test test-fast check lint format messages clean
 
 # Debian packages the suite needs: Chromium for browser tests, gettext for the catalogues,
 # Node for the test OpenID Connect provider, DejaVu fonts for PDF extracts, Janus (the SFU of
-# family meetings; the tests start their own instance, `make demo` one when installed).
+# family meetings; the tests start their own instance, `make demo` one when installed), HAProxy
+# and PostgreSQL 15's server binaries (`make cluster`: a load balancer, a primary and a replica).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -18,6 +19,9 @@ system-packages:
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	command -v janus >/dev/null 2>&1 || missing="$$missing janus"; \
+	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
+	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql-15"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -36,6 +40,14 @@ demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py synth_region --if-empty
 	$(DEMO_ENV) PORT=$(PORT) $(PY) manage.py rundemo
+
+# More than one server on this machine (docs/operations.md, "Several servers"): HAProxy, two
+# WSGI nodes, an ASGI node, the task worker, a PostgreSQL primary and streaming replica, Redis.
+cluster: install system-packages
+	$(PY) deploy/cluster.py start
+
+cluster-stop:
+	$(PY) deploy/cluster.py stop
 
 test: install system-packages
 	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
