@@ -83,7 +83,9 @@ def haproxy_config(
 ) -> str:
     """HAProxy's configuration: `/ws/` to the ASGI servers, the rest to the WSGI servers.
 
-    A server is taken out after 2 failed health checks 0.5 s apart (and back after 2 good ones).
+    A server is taken out after 3 failed health checks 1 s apart (and back after 2 good ones);
+    a check may take 5 s (a busy node answers late: that is not a dead one). A dead node refuses
+    connections at once, and those requests go to another node before its checks fail.
     A request whose connection to a server fails is retried (3 times, on another server:
     `option redispatch 1`). GET and HEAD requests are also retried when the server closed the
     connection without answering or did not answer in time (a node killed mid-request); other
@@ -119,7 +121,8 @@ defaults
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response response-timeout
-    default-server inter 500ms fall 2 rise 2
+    timeout check 5s
+    default-server inter 1s fall 3 rise 2
 
 frontend web
     bind 127.0.0.1:{port}
