@@ -30,6 +30,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -139,6 +140,100 @@ def count(keys: list[str]) -> dict:
     }
 
 
+DEADLINE_TASK = "digifys.consults.tasks.check_consult_deadline"
+
+
+def worker_fault(cluster: Cluster, data: dict, args) -> dict:
+    """Emergency consults from `--deadline-consults` nurses at once; their deadline jobs come
+    due together a minute later; the task worker is killed (SIGKILL) while one of them runs,
+    restarted 5 s later, and the safety-net sweep is enqueued as docs/operations.md says (a job
+    killed mid-run stays "running" in the queue). Then each consult must have escalated exactly
+    once for its first deadline."""
+    import httpx
+    from django_tasks_db.models import DBTaskResult
+
+    from digifys.consults.models import Consult, ConsultMessage
+    from digifys.consults.tasks import sweep_overdue_consults
+
+    ids = []
+    for person in data["nurses"][: args.deadline_consults]:
+        csrf = secrets.token_hex(16)
+        with httpx.Client(
+            base_url=cluster.url,
+            cookies={"sessionid": person["session"], "csrftoken": csrf},
+            timeout=30,
+        ) as client:
+            headers = {"X-CSRFToken": csrf, "Referer": cluster.url}
+            resident = person["resident"]
+            for _attempt in range(20):
+                response = client.post(
+                    f"/vitals/{resident}/new/", data=loop_latency.DETERIORATING, headers=headers
+                )
+                if response.status_code == 302:
+                    break
+                time.sleep(1)
+            observation = re.search(r"observations/(\d+)/", response.headers["location"]).group(1)
+            for _attempt in range(20):
+                response = client.post(
+                    f"/consults/new/{resident}/?observation={observation}",
+                    data={**loop_latency.SBAR, "urgency": "emergency", "observation": observation},
+                    headers=headers,
+                )
+                if response.status_code == 302:
+                    break
+                time.sleep(1)
+            if response.status_code != 302:
+                raise SystemExit(f"emergency consult answered {response.status_code}")
+            ids.append(int(re.search(r"/consults/(\d+)/", response.headers["location"]).group(1)))
+    jobs = DBTaskResult.objects.filter(task_path=DEADLINE_TASK)
+    ours = [j.pk for j in jobs if j.args_kwargs.get("kwargs", {}).get("consult_id") in ids]
+    # Wait for one of them to be running, then kill the worker.
+    killed_running = False
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if DBTaskResult.objects.filter(pk__in=ours, status="RUNNING").exists():
+            cluster.kill("worker")
+            killed_running = True
+            break
+        time.sleep(0.02)
+    if not killed_running:
+        cluster.kill("worker")
+    stuck = DBTaskResult.objects.filter(pk__in=ours, status="RUNNING").count()
+    time.sleep(5)
+    cluster.start_worker()
+    sweep_overdue_consults.enqueue()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        escalated = set(
+            ConsultMessage.objects.filter(
+                consult_id__in=ids, code__in=["escalated", "escalated_nobody"]
+            ).values_list("consult_id", flat=True)
+        )
+        if escalated >= set(ids):
+            break
+        time.sleep(1)
+    # Escalations for the first deadline: those within 50 s of a consult's first one (the next
+    # deadline is a minute after it, and a later escalation then is not a duplicate).
+    per_consult: dict[int, list] = {pk: [] for pk in ids}
+    for consult_id, at in ConsultMessage.objects.filter(
+        consult_id__in=ids, code__in=["escalated", "escalated_nobody"]
+    ).values_list("consult_id", "created_at"):
+        per_consult[consult_id].append(at)
+    counts = []
+    for moments in per_consult.values():
+        moments.sort()
+        counts.append(sum(1 for m in moments if (m - moments[0]).total_seconds() < 50))
+    return {
+        "deadline_consults": len(ids),
+        "killed_while_a_deadline_job_ran": killed_running,
+        "jobs_left_running_by_the_kill": stuck,
+        "escalated_exactly_once": sum(1 for n in counts if n == 1),
+        "lost_escalations": sum(1 for n in counts if n == 0),
+        "duplicated_escalations": sum(n - 1 for n in counts if n > 1),
+        "still_waiting_unescalated": Consult.objects.filter(pk__in=ids, escalation_count=0).count(),
+    }
+
+
 def p95(values: list[float]) -> float:
     return loop_latency.percentile(values, 0.95) if values else float("nan")
 
@@ -236,9 +331,18 @@ def main() -> None:
     parser.add_argument("--after", type=float, default=30.0, help="seconds of load after a fault")
     parser.add_argument("--redis-seconds", type=float, default=60.0)
     parser.add_argument("--give-up", type=float, default=180.0)
+    parser.add_argument(
+        "--deadline-consults",
+        type=int,
+        default=20,
+        help="emergency consults whose deadline jobs run when the worker is killed (0: skip)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the cluster's directory")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    # Stopped from outside (also when started in the background): stop the cluster on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     run_dir = Path(tempfile.mkdtemp(prefix="digifys-faults-"))
     ports = [free_port() for _ in range(7)]
@@ -250,6 +354,9 @@ def main() -> None:
         pg_port=ports[4],
         replica_port=ports[5],
         redis_port=ports[6],
+        # Emergency consults' deadline a minute after sending (the worker fault waits for it);
+        # the loop's consults are urgent (30 minutes): no deadline of theirs passes in the run.
+        extra_env={"CONSULT_DEADLINE_EMERGENCY_MINUTES": "1"},
     )
     load_before = os.getloadavg()
     began = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
@@ -285,6 +392,10 @@ def main() -> None:
             ("redis-stopped", stop_redis),
             ("wsgi-node-killed", kill_node),
         ]
+        if args.deadline_consults:
+            faults.append(
+                ("worker-killed-in-deadline-job", lambda: worker_fault(cluster, data, args))
+            )
         report = asyncio.run(load(cluster, data, args, faults))
     finally:
         from django.db import connections
@@ -308,6 +419,13 @@ def main() -> None:
         for name, entry in report.items():
             if name.startswith("_"):
                 continue
+            if "escalated_exactly_once" in entry.get("detail", {}):
+                d = entry["detail"]
+                print(
+                    f"{name:28} escalations lost = {d['lost_escalations']}  "
+                    f"duplicated = {d['duplicated_escalations']}  "
+                    f"(exactly once: {d['escalated_exactly_once']} of {d['deadline_consults']})"
+                )
             print(
                 f"{name:28} lost = {entry['lost_vitals'] + entry['lost_consults']}  "
                 f"duplicated = {entry['duplicated_vitals'] + entry['duplicated_consults']}  "

@@ -45,10 +45,19 @@ from cryptography.fernet import Fernet  # noqa: E402
 
 
 class HAProxy:
-    def __init__(self, port: int, wsgi_ports: list[int], asgi_port: int, workdir: str) -> None:
+    def __init__(
+        self, port: int, wsgi_ports: list[int], asgi_port: int, workdir: str, maxconn: int
+    ) -> None:
         self.port = port
         config = Path(workdir) / f"haproxy-{port}.cfg"
-        config.write_text(haproxy_config(port=port, wsgi_ports=wsgi_ports, asgi_ports=[asgi_port]))
+        config.write_text(
+            haproxy_config(
+                port=port,
+                wsgi_ports=wsgi_ports,
+                asgi_ports=[asgi_port],
+                node_maxconn=maxconn,
+            )
+        )
         self.process = subprocess.Popen(
             ["/usr/sbin/haproxy", "-db", "-f", str(config)], stdout=subprocess.DEVNULL
         )
@@ -71,6 +80,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
+    parser.add_argument(
+        "--configurations",
+        default="one,one+haproxy,two+haproxy",
+        help="comma-separated: one, one+haproxy, two+haproxy",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -104,8 +118,10 @@ def main() -> None:
             loop_latency.Server.wsgi(args.workers, args.threads, port, env) for port in node_ports
         ]
         asgi = loop_latency.Server.asgi(1, asgi_port, env)
-        one_lb = HAProxy(free_port(), node_ports[:1], asgi_port, workdir)
-        two_lb = HAProxy(free_port(), node_ports, asgi_port, workdir)
+        one_lb = HAProxy(
+            free_port(), node_ports[:1], asgi_port, workdir, args.workers * args.threads
+        )
+        two_lb = HAProxy(free_port(), node_ports, asgi_port, workdir, args.workers * args.threads)
         processes = [*nodes, asgi, one_lb, two_lb]
         for process in processes:
             process.wait()
@@ -116,6 +132,8 @@ def main() -> None:
             "one+haproxy": (one_lb.port, one_lb.port),
             "two+haproxy": (two_lb.port, two_lb.port),
         }
+        wanted = args.configurations.split(",")
+        configurations = {name: configurations[name] for name in wanted}
         for http, ws in configurations.values():
             # Warm-up: every worker process of every node imports and connects.
             asyncio.run(loop_latency.run(http, ws, data, min(args.nurses, 16), 2, 0.2))

@@ -80,6 +80,7 @@ def haproxy_config(
     wsgi_ports: list[int],
     asgi_ports: list[int],
     stats_socket: Path | None = None,
+    node_maxconn: int | None = None,
 ) -> str:
     """HAProxy's configuration: `/ws/` to the ASGI servers, the rest to the WSGI servers.
 
@@ -91,9 +92,16 @@ def haproxy_config(
     connection without answering or did not answer in time (a node killed mid-request); other
     methods are not (a POST may have been processed before the node died): the client retries
     those with its idempotency key.
+
+    NODE_MAXCONN (a WSGI node's workers × threads) keeps the queue in HAProxy rather than in the
+    nodes: a node gets only the requests it can work on at once, so its health checks are
+    answered at once even under overload (a check stuck behind queued requests would take a
+    busy node, and then every node, out). A request waits in HAProxy's queue up to 60 s.
     """
+    limit = f" maxconn {node_maxconn}" if node_maxconn else ""
     wsgi = "\n".join(
-        f"    server wsgi{index} 127.0.0.1:{p} check" for index, p in enumerate(wsgi_ports, 1)
+        f"    server wsgi{index} 127.0.0.1:{p} check{limit}"
+        for index, p in enumerate(wsgi_ports, 1)
     )
     asgi = "\n".join(
         f"    server asgi{index} 127.0.0.1:{p} check" for index, p in enumerate(asgi_ports, 1)
@@ -115,7 +123,7 @@ defaults
     timeout client 60s
     timeout server 60s
     timeout http-request 10s
-    timeout queue 15s
+    timeout queue 60s
     # Idle WebSockets (video signalling is quiet once a call is up) stay open for an hour.
     timeout tunnel 1h
     retries 3
@@ -169,6 +177,7 @@ class Cluster:
     wsgi_workers: int = 2
     wsgi_threads: int = 4
     pool_size: int = 6
+    extra_env: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir).resolve()
@@ -228,6 +237,7 @@ class Cluster:
             "SITE_URL": self.url,
             "SECURE_COOKIES": "0",
             "LOG_LEVEL": "WARNING",
+            **self.extra_env,
         }
 
     # --- processes ---------------------------------------------------------------------------
@@ -556,6 +566,7 @@ class Cluster:
                 wsgi_ports=self.wsgi_ports,
                 asgi_ports=[self.asgi_port],
                 stats_socket=self.run_dir / "haproxy.sock",
+                node_maxconn=self.wsgi_workers * self.wsgi_threads,
             )
         )
         subprocess.run([_haproxy(), "-c", "-q", "-f", str(config)], check=True)  # noqa: S603
