@@ -187,18 +187,20 @@ def worker_fault(cluster: Cluster, data: dict, args) -> dict:
             ids.append(int(re.search(r"/consults/(\d+)/", response.headers["location"]).group(1)))
     jobs = DBTaskResult.objects.filter(task_path=DEADLINE_TASK)
     ours = [j.pk for j in jobs if j.args_kwargs.get("kwargs", {}).get("consult_id") in ids]
-    # Wait for one of them to be running, then kill the worker.
+    # Kill the worker as soon as it has started on them (they come due together and it works
+    # through them one by one).
     killed_running = False
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        if DBTaskResult.objects.filter(pk__in=ours, status="RUNNING").exists():
+        if DBTaskResult.objects.filter(pk__in=ours).exclude(status="READY").exists():
             cluster.kill("worker")
             killed_running = True
             break
         time.sleep(0.02)
     if not killed_running:
         cluster.kill("worker")
-    stuck = DBTaskResult.objects.filter(pk__in=ours, status="RUNNING").count()
+    statuses = list(DBTaskResult.objects.filter(pk__in=ours).values_list("status", flat=True))
+    stuck = statuses.count("RUNNING")
     time.sleep(5)
     cluster.start_worker()
     sweep_overdue_consults.enqueue()
@@ -225,8 +227,11 @@ def worker_fault(cluster: Cluster, data: dict, args) -> dict:
         counts.append(sum(1 for m in moments if (m - moments[0]).total_seconds() < 50))
     return {
         "deadline_consults": len(ids),
-        "killed_while_a_deadline_job_ran": killed_running,
+        "deadline_jobs": len(ours),
+        "killed_after_the_worker_started_on_them": killed_running,
+        "jobs_done_before_the_kill": statuses.count("SUCCESSFUL"),
         "jobs_left_running_by_the_kill": stuck,
+        "jobs_not_started_at_the_kill": statuses.count("READY"),
         "escalated_exactly_once": sum(1 for n in counts if n == 1),
         "lost_escalations": sum(1 for n in counts if n == 0),
         "duplicated_escalations": sum(n - 1 for n in counts if n > 1),

@@ -24,8 +24,11 @@ a second node cost and whether they add anything at all here, not what a second 
 
 import argparse
 import asyncio
+import collections
 import json
 import os
+import random
+import re
 import secrets
 import statistics
 import subprocess
@@ -42,6 +45,54 @@ sys.path.insert(0, str(ROOT / "deploy"))
 import loop_latency  # noqa: E402
 from cluster import free_port, haproxy_config  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
+
+FAILED: list[str] = []
+
+
+async def nurse_flow(client, person: dict, rounds: int, think: float, results: list) -> None:
+    """`loop_latency.nurse_flow`, but a failed submission is counted, not fatal: a nurse whose
+    POST fails (no answer, not a redirect) goes on with the next round."""
+    csrf = secrets.token_hex(16)
+    client.cookies.set("csrftoken", csrf)
+    headers = {"X-CSRFToken": csrf, "Referer": str(client.base_url)}
+    resident = person["resident"]
+    await asyncio.sleep(random.uniform(0, think))
+    for round_ in range(rounds):
+        if round_:
+            await asyncio.sleep(random.uniform(think / 2, think * 1.5))
+        started = time.perf_counter()
+        try:
+            response = await client.post(
+                f"/vitals/{resident}/new/", data=loop_latency.DETERIORATING, headers=headers
+            )
+            if response.status_code != 302:
+                FAILED.append(f"vitals {response.status_code}")
+                continue
+            observation = re.search(r"observations/(\d+)/", response.headers["location"]).group(1)
+            consult_started = time.perf_counter()
+            response = await client.post(
+                f"/consults/new/{resident}/?observation={observation}",
+                data={**loop_latency.SBAR, "observation": observation},
+                headers=headers,
+            )
+        except Exception as exc:
+            FAILED.append(type(exc).__name__)
+            continue
+        if response.status_code != 302:
+            FAILED.append(f"consult {response.status_code}")
+            continue
+        consult = int(re.search(r"/consults/(\d+)/", response.headers["location"]).group(1))
+        results.append((consult, started, consult_started))
+
+
+loop_latency.nurse_flow = nurse_flow  # run() calls it by name
+
+
+def measure(*call) -> dict:
+    before = len(FAILED)
+    result = asyncio.run(loop_latency.run(*call))
+    result["failed"] = len(FAILED) - before
+    return result
 
 
 class HAProxy:
@@ -143,12 +194,8 @@ def main() -> None:
                 order.reverse()
             for name in order:
                 http, ws = configurations[name]
-                loop = asyncio.run(
-                    loop_latency.run(http, ws, data, args.nurses, args.rounds, args.think)
-                )
-                saturated = asyncio.run(
-                    loop_latency.run(http, ws, data, args.nurses, args.saturation_rounds, 0.0)
-                )
+                loop = measure(http, ws, data, args.nurses, args.rounds, args.think)
+                saturated = measure(http, ws, data, args.nurses, args.saturation_rounds, 0.0)
                 runs.setdefault(name, {"loop": [], "saturation": []})
                 runs[name]["loop"].append(loop)
                 runs[name]["saturation"].append(saturated)
@@ -183,6 +230,7 @@ def main() -> None:
             "saturation_consults_per_second": median(name, "saturation", "consults_per_second"),
             "saturation_p95_ms": median(name, "saturation", "consult_to_inbox_ms", "p95"),
             "missing": sum(run["missing"] for load in runs[name].values() for run in load),
+            "failed": sum(run["failed"] for load in runs[name].values() for run in load),
         }
         for name in runs
     }
@@ -208,6 +256,7 @@ def main() -> None:
             name: round(row["loop_p95_ms"] / base["loop_p95_ms"], 2)
             for name, row in summary.items()
         },
+        "failure_kinds": dict(collections.Counter(FAILED)),
         "runs": runs,
     }
     print(
