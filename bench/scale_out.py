@@ -88,6 +88,21 @@ async def nurse_flow(client, person: dict, rounds: int, think: float, results: l
 loop_latency.nurse_flow = nurse_flow  # run() calls it by name
 
 
+def wait_for_server(server, timeout: float = 300) -> None:
+    """Wait for /healthz (longer than loop_latency's 60 s: the machine may be shared and busy)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{server.port}/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the server did not start")
+
+
 def measure(*call) -> dict:
     before = len(FAILED)
     result = asyncio.run(loop_latency.run(*call))
@@ -112,9 +127,6 @@ class HAProxy:
         self.process = subprocess.Popen(
             ["/usr/sbin/haproxy", "-db", "-f", str(config)], stdout=subprocess.DEVNULL
         )
-
-    def wait(self) -> None:
-        loop_latency.Server.wait(self)
 
     def stop(self) -> None:
         loop_latency.Server.stop(self)
@@ -175,7 +187,7 @@ def main() -> None:
         two_lb = HAProxy(free_port(), node_ports, asgi_port, workdir, args.workers * args.threads)
         processes = [*nodes, asgi, one_lb, two_lb]
         for process in processes:
-            process.wait()
+            wait_for_server(process)
         time.sleep(2)  # HAProxy's health checks see both nodes up
         configurations = {
             # name: (HTTP port, WebSocket port)
