@@ -6,12 +6,13 @@ PORT ?= 8000
 DEMO_ENV := DIGIFYS_DEMO=1
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages demo test test-fast check lint format messages clean
+.PHONY: install system-packages demo cluster cluster-stop test test-fast check lint format messages clean
 
 # Debian packages the suite needs: Chromium for browser tests, gettext for the catalogues,
 # Node for the test OpenID Connect provider and the JavaScript NEWS2 test, DejaVu fonts for PDF
 # extracts, Janus (the SFU of family meetings; the tests start their own instance, `make demo` one
-# when installed), wrk (the load generator of bench/pages.py).
+# when installed), wrk (the load generator of bench/pages.py), HAProxy and PostgreSQL 15's server
+# binaries (`make cluster`: a load balancer, a primary and a replica).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -20,6 +21,9 @@ system-packages:
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	command -v janus >/dev/null 2>&1 || missing="$$missing janus"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
+	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql-15"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -38,6 +42,14 @@ demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py synth_region --if-empty
 	$(DEMO_ENV) PORT=$(PORT) $(PY) manage.py rundemo
+
+# More than one server on this machine (docs/operations.md, "Several servers"): HAProxy, two
+# WSGI nodes, an ASGI node, the task worker, a PostgreSQL primary and streaming replica, Redis.
+cluster: install system-packages
+	$(PY) deploy/cluster.py start
+
+cluster-stop:
+	$(PY) deploy/cluster.py stop
 
 test: install system-packages
 	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0

@@ -227,27 +227,37 @@ DATABASES = {
         conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_int(
-    "DATABASE_POOL_SIZE", 0
-):
-    # psycopg's connection pool per server process: under ASGI, sync code runs in several
-    # threads and persistent per-thread connections would exhaust PostgreSQL's max_connections.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1,
-        "max_size": _env_int("DATABASE_POOL_SIZE", 0),
-        "timeout": 10,
-    }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the demo's web server and task worker use the file at the same time.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update(
-        {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
+# A streaming replica of the primary (PostgreSQL): reports and exports read from it inside
+# `digifys.core.routers.replica_reads()`; everything else uses the primary. Unset: no replica.
+if _env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        _env_str("DATABASE_REPLICA_URL"),
+        conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 0),
     )
+    # Under test the replica is the primary's test database (no second copy to create).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["digifys.core.routers.PrimaryReplicaRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql" and _env_int("DATABASE_POOL_SIZE", 0):
+        # psycopg's connection pool per server process: under ASGI, sync code runs in several
+        # threads and persistent per-thread connections would exhaust PostgreSQL's
+        # max_connections.
+        _database["CONN_MAX_AGE"] = 0
+        _database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": _env_int("DATABASE_POOL_SIZE", 0),
+            "timeout": 10,
+        }
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the demo's web server and task worker use the file at the same time.
+        _database.setdefault("OPTIONS", {})
+        _database["OPTIONS"].update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from digifys.accounts.decorators import require_role
 from digifys.accounts.models import Role
 from digifys.core.forms import add_service_errors
+from digifys.core.routers import replica_reads
 from digifys.residents.models import Resident
 
 from . import documents, selectors, services
@@ -220,7 +221,9 @@ def _download(content, *, resident, content_type: str, extension: str) -> HttpRe
 def extract_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """Download the resident's log extract as CSV."""
     resident, _form, period, entries = _extract_request(request, pk)
-    content = documents.extract_csv(entries.iterator())
+    # The access check above ran on the primary; the entries may come from the replica.
+    with replica_reads():
+        content = documents.extract_csv(entries.iterator())
     _record_extract(request, resident, action=Action.EXPORT, fmt="csv", period=period)
     return _download(
         content, resident=resident, content_type="text/csv; charset=utf-8", extension="csv"
@@ -231,11 +234,12 @@ def extract_csv(request: HttpRequest, pk: int) -> HttpResponse:
 def extract_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Download the resident's log extract as PDF."""
     resident, _form, period, entries = _extract_request(request, pk)
-    content = documents.extract_pdf(
-        entries.iterator(),
-        resident=resident,
-        period=period,
-        produced_by=request.user.get_full_name() or request.user.get_username(),
-    )
+    with replica_reads():
+        content = documents.extract_pdf(
+            entries.iterator(),
+            resident=resident,
+            period=period,
+            produced_by=request.user.get_full_name() or request.user.get_username(),
+        )
     _record_extract(request, resident, action=Action.EXPORT, fmt="pdf", period=period)
     return _download(content, resident=resident, content_type="application/pdf", extension="pdf")

@@ -20,6 +20,7 @@ from digifys.accounts.models import Role
 from digifys.audit import services as audit
 from digifys.careteams.models import PhysicianAssignment
 from digifys.core.forms import EARLIEST_DATE, LATEST_DATE, parse_date
+from digifys.core.routers import replica_reads
 from digifys.core.time import STOCKHOLM  # the cut-over is a day on the residents' side
 from digifys.directory.models import Organisation
 from digifys.residents.models import Resident
@@ -63,7 +64,8 @@ def continuity(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     now = timezone.now()
     cutover, cutover_error = _cutover(request, now)
-    data = selectors.dashboard(now=now, cutover=cutover)
+    with replica_reads():  # figures over the whole region: the replica's work
+        data = selectors.dashboard(now=now, cutover=cutover)
     sort = request.GET.get("sort", "name")
     if sort not in UNIT_SORTS:
         sort = "name"
@@ -115,7 +117,10 @@ def unit(request: HttpRequest, unit_pk: int) -> HttpResponse:
         .order_by("family_name", "given_name", "pk")
     )
     page = Paginator(residents, settings.DIGIFYS_PAGE_SIZE).get_page(request.GET.get("page"))
-    lines = selectors.resident_lines(list(page.object_list), window)
+    shown = list(page.object_list)  # who may be seen: decided on the primary
+    with replica_reads():
+        lines = selectors.resident_lines(shown, window)
+        figures = selectors.unit_figures(the_unit, window)
     audit.record_many(
         actor=request.user,
         action="read",
@@ -129,7 +134,7 @@ def unit(request: HttpRequest, unit_pk: int) -> HttpResponse:
     context = {
         "unit": the_unit,
         "window": window,
-        "figures": selectors.unit_figures(the_unit, window),
+        "figures": figures,
         "lines": lines,
         "page": page,
         "query": query.urlencode(),
@@ -158,7 +163,14 @@ def mine(request: HttpRequest) -> HttpResponse:
         .order_by("unit__parent__name", "unit__name", "family_name", "given_name", "pk")
     )
     page = Paginator(residents, settings.DIGIFYS_PAGE_SIZE).get_page(request.GET.get("page"))
-    lines = selectors.resident_lines(list(page.object_list), window)
+    shown = list(page.object_list)  # who may be seen: decided on the primary
+    panel_ids = list(residents.values_list("pk", flat=True))
+    with replica_reads():
+        lines = selectors.resident_lines(shown, window)
+        panel_figures = selectors.aggregate(
+            selectors.resident_figures(window, residents=panel_ids).values()
+        )
+        own = selectors.physician_figures(profile, window)
     audit.record_many(
         actor=request.user,
         action="read",
@@ -167,12 +179,9 @@ def mine(request: HttpRequest) -> HttpResponse:
         purpose="care",
         request=request,
     )
-    panel_figures = selectors.aggregate(
-        selectors.resident_figures(window, residents=residents.values("pk")).values()
-    )
     context = {
         "window": window,
-        "own": selectors.physician_figures(profile, window),
+        "own": own,
         "panel_figures": panel_figures,
         "lines": lines,
         "page": page,

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from digifys.core.forms import add_service_errors
+from digifys.core.routers import replica_reads
 
 from . import selectors, services
 from .forms import AnswerForm, ResultsFilterForm
@@ -64,9 +65,13 @@ def _results_context(request: HttpRequest) -> dict:
         form = ResultsFilterForm(
             initial={"where": f"u{unit.pk}"}, units=units, municipalities=municipalities
         )
-    cells = (
-        selectors.results(unit=unit, municipality=municipality) if (unit or municipality) else []
-    )
+    # Which units the user may see was decided above, on the primary; the figures are aggregates.
+    with replica_reads():
+        cells = (
+            selectors.results(unit=unit, municipality=municipality)
+            if (unit or municipality)
+            else []
+        )
     return {
         "form": form,
         "unit": unit,

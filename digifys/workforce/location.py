@@ -9,16 +9,20 @@ Readers: `core.time.zone_of`, `scheduling.availability` (is_working, is_public_h
 local_holidays) and the iCalendar feed. They are called very often (routing, the planner), so
 the approved periods are held in memory per process and reloaded when a version stamp in the
 Django cache changes (bumped on every save or delete of a period, see `signals`); another
-process sees a change within `CHECK_SECONDS`.
+process sees a change within `CHECK_SECONDS`. While the cache (Redis) is down, every process
+reads the periods from the database at each check instead: consults are still routed.
 """
 
 import dataclasses
 import datetime
+import logging
 import threading
 import time
 import uuid
 
 from django.core.cache import cache
+
+log = logging.getLogger(__name__)
 
 VERSION_KEY = "workforce:work-elsewhere-version"
 CHECK_SECONDS = 1.0
@@ -71,10 +75,15 @@ def _periods() -> dict[int, list[tuple]]:
     with _lock:
         if _state["version"] is not None and now - _state["checked"] < CHECK_SECONDS:
             return _state["rows"]
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            version = uuid.uuid4().hex
-            cache.set(VERSION_KEY, version, None)
+        try:
+            version = cache.get(VERSION_KEY)
+            if version is None:
+                version = uuid.uuid4().hex
+                cache.set(VERSION_KEY, version, None)
+        except Exception:  # the shared cache (Redis) is down: routing must go on without it
+            log.warning("cache unavailable: work-elsewhere periods read from the database")
+            # Matches no stamp: read now and again at each check until the cache is back.
+            version = "uncached-" + uuid.uuid4().hex
         if version != _state["version"]:
             _state["rows"] = _load()
             _state["version"] = version
@@ -88,7 +97,10 @@ def forget(*, known_empty: bool = False) -> None:
     KNOWN_EMPTY (tests): the caller knows no period is approved, e.g. an empty test database.
     """
     version = uuid.uuid4().hex
-    cache.set(VERSION_KEY, version, None)
+    try:
+        cache.set(VERSION_KEY, version, None)
+    except Exception:  # Redis down: the other processes read from the database meanwhile
+        log.warning("cache unavailable: other processes see the change when it is back")
     with _lock:
         if known_empty:
             _state.update(version=version, checked=time.monotonic(), rows={})

@@ -152,3 +152,25 @@ def test_bad_periods_are_refused_with_a_message(umea, malaga_branch):
     _apply(umea, malaga_branch, datetime.date(2027, 6, 1), datetime.date(2027, 6, 30))
     with pytest.raises(ValidationError, match="overlaps"):
         _apply(umea, malaga_branch, datetime.date(2027, 6, 20), datetime.date(2027, 7, 5))
+
+
+def test_with_the_cache_down_periods_are_read_from_the_database(
+    world, umea, malaga_branch, settings
+):
+    """Redis stopped (bench/faults.py): consults must still be routed, periods still saved."""
+    import socket
+
+    first, last = datetime.date(2027, 6, 1), datetime.date(2027, 6, 30)
+    period = _apply(umea, malaga_branch, first, last)
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
+    services.decide_work_elsewhere(actor=world.coordinator, period=period, approve=True)
+    assert place_of(umea, SWEDISH_NATIONAL_DAY).time_zone == "Europe/Madrid"
+    assert place_of(umea, last + datetime.timedelta(days=1)).time_zone == "Europe/Stockholm"
