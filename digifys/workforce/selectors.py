@@ -259,7 +259,7 @@ class DutyAt:
     """The dated rota at one instant, for consult routing (issue 15 §3: the rota, not the
     weekly on-duty pattern, says who is on duty)."""
 
-    has_rota: bool  # some shift of a built rota falls on the instant's (Stockholm) day
+    has_rota: bool  # a rota shift starts on the instant's (Stockholm) day or holds the instant
     day: datetime.date  # that day
     shifts: tuple  # the staffed shifts that hold the instant (swaps approved are in)
 
@@ -268,22 +268,28 @@ class DutyAt:
 
 
 def duty_at(at: datetime.datetime) -> DutyAt:
-    """Who the dated rota puts on duty at instant AT, and whether a rota exists for that day.
+    """Who the dated rota puts on duty at instant AT, and whether the rota covers AT.
 
-    A shift swap approved by the coordinator has already moved the shift (`Shift.staff`), so the
-    answer includes it; a day whose shifts all lack a holder is a gap in the rota (has_rota is
-    still True: nobody is on duty, the weekly pattern does not step in).
+    The rota covers AT when one of its shifts starts on AT's (Stockholm) day or holds AT (the
+    last night of a built month runs into the next month's first morning; the rest of that
+    morning has no rota). A shift swap approved by the coordinator has already moved the shift
+    (`Shift.staff`), so the answer includes it; a covered instant whose shifts all lack a holder
+    is a gap in the rota (has_rota is still True: nobody is on duty, the weekly pattern does not
+    step in).
     """
     day = at.astimezone(STOCKHOLM).date()
     start = datetime.datetime.combine(day, datetime.time(0), tzinfo=STOCKHOLM)
     end = datetime.datetime.combine(
         day + datetime.timedelta(days=1), datetime.time(0), tzinfo=STOCKHOLM
     )
-    has_rota = Shift.objects.filter(starts_at__lt=end, ends_at__gt=start).exists()
+    holding = Shift.objects.filter(starts_at__lte=at, ends_at__gt=at)
+    has_rota = Shift.objects.filter(
+        Q(starts_at__lte=at, ends_at__gt=at) | Q(starts_at__gte=start, starts_at__lt=end)
+    ).exists()
     shifts = ()
     if has_rota:
         shifts = tuple(
-            Shift.objects.filter(starts_at__lte=at, ends_at__gt=at, staff__isnull=False)
+            holding.filter(staff__isnull=False)
             .select_related("staff__user")
             .order_by("starts_at", "pk")
         )
