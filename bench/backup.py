@@ -2,7 +2,10 @@
 
 The region must already be loaded in the PostgreSQL database named by --database-url (build it
 with `manage.py migrate` and `manage.py synth_region --scale N`), with its uploaded files under
---var-dir's media/. Per repeat, in this order and in the same run:
+--var-dir's media/. The synthetic region writes no access log; with --audit-entries N an empty
+log is first filled with N genuine chained entries (bench/audit_verify.py's `fill_postgres`, a
+COPY of rows hashed with digifys.audit.chain), so the restore verifies a chain of that length.
+Per repeat, in this order and in the same run:
 
 * baseline dump:    `pg_dump --format=custom` of the database to one file (what any backup costs);
 * backup:           `manage.py backup DIR` (the same dump in an exported snapshot, plus the table
@@ -135,6 +138,22 @@ def run_once(url: str, var_dir: Path, work: Path, jobs: int) -> dict:
     return figures
 
 
+def _fill_audit_log(url: str, count: int) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        existing = conn.execute("SELECT count(*) FROM audit_auditevent").fetchone()[0]
+    if existing:
+        print(f"access log already holds {existing:,} entries; not filled", file=sys.stderr)
+        return
+    sys.path.insert(0, str(ROOT / "bench"))
+    from audit_verify import fill_postgres
+
+    started = time.perf_counter()
+    seq, _digest = fill_postgres(url, count)
+    print(f"access log filled: {seq:,} entries in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
@@ -142,9 +161,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=1, help="restore --jobs")
     parser.add_argument("--work-dir", type=Path, default=None)
+    parser.add_argument(
+        "--audit-entries", type=int, default=0, help="fill an empty access log with N entries"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     os.chdir(ROOT)
+    if args.audit_entries:
+        _fill_audit_log(args.database_url, args.audit_entries)
     runs = []
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(dir=args.work_dir, prefix="bench-backup-") as work:
