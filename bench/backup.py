@@ -44,7 +44,7 @@ PYTHON = sys.executable
 
 def _timed(command: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess]:
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
@@ -57,7 +57,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 def _psql(url: str, sql: str) -> None:
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         ["psql", _with_database(url, "postgres"), "-qAtc", sql], check=True, capture_output=True
     )
 
@@ -90,9 +90,7 @@ def run_once(url: str, var_dir: Path, work: Path, jobs: int) -> dict:
     figures["baseline_dump_bytes"] = _size(baseline_file)
 
     backup_dir = work / "backup"
-    seconds, _ = _timed(
-        [PYTHON, "manage.py", "backup", str(backup_dir)], _env(url, var_dir)
-    )
+    seconds, _ = _timed([PYTHON, "manage.py", "backup", str(backup_dir)], _env(url, var_dir))
     figures["backup_s"] = seconds
     figures["backup_bytes"] = _size(backup_dir)
     manifest = json.loads((backup_dir / "manifest.json").read_text())
@@ -151,7 +149,10 @@ def _fill_audit_log(url: str, count: int) -> None:
 
     started = time.perf_counter()
     seq, _digest = fill_postgres(url, count)
-    print(f"access log filled: {seq:,} entries in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(
+        f"access log filled: {seq:,} entries in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
 
 
 def main() -> None:

@@ -569,9 +569,35 @@ AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR") or VAR_DIR / 
 # country codes, DATA_LOCATION_* where each part of this installation is (a country code). The
 # deploy check (`manage.py check --deploy`, digifys/administration/checks.py) warns when a
 # configured part is outside the list or its location is not declared.
-EU_COUNTRIES = (
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
-).split()
+EU_COUNTRIES = [
+    "AT",
+    "BE",
+    "BG",
+    "CY",
+    "CZ",
+    "DE",
+    "DK",
+    "EE",
+    "ES",
+    "FI",
+    "FR",
+    "GR",
+    "HR",
+    "HU",
+    "IE",
+    "IT",
+    "LT",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SE",
+    "SI",
+    "SK",
+]
 DATA_RESIDENCY_ALLOWED = [
     code.upper() for code in _env_list("DATA_RESIDENCY_ALLOWED", EU_COUNTRIES)
 ]

@@ -1,4 +1,4 @@
-"""Backup and restore of a digifys installation (issue #17 §4; docs/operations.md "Backup and restore").
+"""Backup and restore of a digifys installation (issue #17 §4; docs/operations.md).
 
 A backup is one directory:
 

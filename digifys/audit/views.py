@@ -184,7 +184,13 @@ def _period_text(since, until) -> str:
 
 
 def _record_extract(
-    request: HttpRequest, resident, *, action: str, fmt: str, period: str, abroad: dict | None = None
+    request: HttpRequest,
+    resident,
+    *,
+    action: str,
+    fmt: str,
+    period: str,
+    abroad: dict | None = None,
 ) -> None:
     services.record(
         actor=request.user,

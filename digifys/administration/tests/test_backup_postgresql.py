@@ -133,7 +133,9 @@ def test_backup_restore_verify_round_trip(backup_dir, fresh_database, tmp_path):
         assert _query(target, f"SELECT count(*) FROM {table}") == [(manifest["tables"][table],)]  # noqa: S608
     photo = var_dir / "media" / "consults/2026/11/photo.jpg"
     assert photo.read_bytes() == b"\xff\xd8 not really a jpeg"
-    assert sorted(p.relative_to(var_dir / "media").as_posix() for p in (var_dir / "media").rglob("*.*")) == sorted(paths)
+    assert sorted(
+        p.relative_to(var_dir / "media").as_posix() for p in (var_dir / "media").rglob("*.*")
+    ) == sorted(paths)
     # The append-only trigger came back with the schema.
     with pytest.raises(psycopg.Error, match="append-only"):
         _query(target, "DELETE FROM audit_auditevent")
@@ -182,7 +184,9 @@ def test_a_changed_dump_is_refused_before_anything_is_restored(
 
 def test_restore_refuses_a_database_that_is_not_empty(backup_dir, tmp_path):
     before = AuditEvent.objects.count()
-    restored = _manage(connection.settings_dict["NAME"], tmp_path / "var", "restore", str(backup_dir))
+    restored = _manage(
+        connection.settings_dict["NAME"], tmp_path / "var", "restore", str(backup_dir)
+    )
     assert restored.returncode == 1
     assert "is not empty" in restored.stderr and "nothing was changed" in restored.stderr
     assert AuditEvent.objects.count() == before

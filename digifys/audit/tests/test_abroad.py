@@ -178,8 +178,6 @@ def test_a_physician_abroad_is_refused_a_pdf_when_the_role_is_switched_off(
 ):
     settings.DOWNLOADS_ABROAD_REFUSED_ROLES = ["physician"]
     client = login(world.physician_spain, language="en")
-    response = client.post(
-        reverse("clinicians:document", args=[own_document.pk]), {"purpose": "x"}
-    )
+    response = client.post(reverse("clinicians:document", args=[own_document.pk]), {"purpose": "x"})
     assert response.status_code == 403
     assert "the region does not allow your role to download files" in response.content.decode()

@@ -14,7 +14,7 @@ from digifys.audit import services
 from digifys.audit.models import AuditEvent, StaffSession
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots-wt-backup")
+SHOTS = Path("/tmp/shots-wt-backup")  # noqa: S108 (where the team looks at screenshots)
 
 
 def _serious(page) -> list:
@@ -39,7 +39,9 @@ def _look(page, name: str, width: int) -> None:
     assert _serious(page) == [], (name, width)
 
 
-def test_the_purpose_form_and_the_refusal_at_every_width(world, browser_login, live_server, settings):
+def test_the_purpose_form_and_the_refusal_at_every_width(
+    world, browser_login, live_server, settings
+):
     _abroad(world.coordinator)
     page = browser_login(world.coordinator, language="sv")
     url = live_server.url + reverse("audit:extract_pdf", args=[world.resident_mala.pk])
@@ -55,7 +57,9 @@ def test_the_purpose_form_and_the_refusal_at_every_width(world, browser_login, l
     for width in (390, 768, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(url)
-        assert page.get_by_role("heading", name="Nedladdning är inte tillåten utomlands").is_visible()
+        assert page.get_by_role(
+            "heading", name="Nedladdning är inte tillåten utomlands"
+        ).is_visible()
         _look(page, "download-refused", width)
 
 
@@ -101,5 +105,7 @@ def test_the_review_with_logins_from_abroad_at_every_width(world, browser_login,
     for width in (390, 768, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(live_server.url + reverse("audit:review", args=[review.pk]))
-        assert page.get_by_role("heading", name="Inloggningar från utlandet under perioden").is_visible()
+        assert page.get_by_role(
+            "heading", name="Inloggningar från utlandet under perioden"
+        ).is_visible()
         _look(page, "review-abroad", width)
