@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 
 # Debian packages the suite needs: Chromium for browser tests, gettext for the catalogues,
 # Node for the test OpenID Connect provider, DejaVu fonts for PDF extracts, Janus (the SFU of
-# family meetings; the tests start their own instance, `make demo` one when installed).
+# family meetings; the tests start their own instance, `make demo` one when installed),
+# PostgreSQL's client programs (pg_dump and pg_restore for `manage.py backup` and `restore`).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -18,6 +19,7 @@ system-packages:
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	command -v janus >/dev/null 2>&1 || missing="$$missing janus"; \
+	command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
