@@ -12,7 +12,8 @@ STAMP := $(VENV)/.installed
 # Node for the test OpenID Connect provider and the JavaScript NEWS2 test, DejaVu fonts for PDF
 # extracts, Janus (the SFU of family meetings; the tests start their own instance, `make demo` one
 # when installed), wrk (the load generator of bench/pages.py), HAProxy and PostgreSQL 15's server
-# binaries (`make cluster`: a load balancer, a primary and a replica).
+# binaries (`make cluster`: a load balancer, a primary and a replica), PostgreSQL's client
+# programs (pg_dump and pg_restore for `manage.py backup` and `restore`).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -24,6 +25,7 @@ system-packages:
 	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
 	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql-15"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

@@ -594,3 +594,59 @@ DIGIFYS_PAGE_SIZE = _env_int("DIGIFYS_PAGE_SIZE", 25)
 # administers the database) cannot write. Demo, debug and tests generate a key under var/.
 AUDIT_CHECKPOINT_KEY = _env_str("AUDIT_CHECKPOINT_KEY", "")
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR") or VAR_DIR / "audit-checkpoints")
+
+# Where the data lives (issue #17 §6; domain-spec §3.6). Patient data, backups, uploaded files and
+# TURN/SFU relays stay in Sweden or the EU: DATA_RESIDENCY_ALLOWED lists the allowed ISO 3166
+# country codes, DATA_LOCATION_* where each part of this installation is (a country code). The
+# deploy check (`manage.py check --deploy`, digifys/administration/checks.py) warns when a
+# configured part is outside the list or its location is not declared.
+EU_COUNTRIES = [
+    "AT",
+    "BE",
+    "BG",
+    "CY",
+    "CZ",
+    "DE",
+    "DK",
+    "EE",
+    "ES",
+    "FI",
+    "FR",
+    "GR",
+    "HR",
+    "HU",
+    "IE",
+    "IT",
+    "LT",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SE",
+    "SI",
+    "SK",
+]
+DATA_RESIDENCY_ALLOWED = [
+    code.upper() for code in _env_list("DATA_RESIDENCY_ALLOWED", EU_COUNTRIES)
+]
+DATA_LOCATIONS = {
+    part: (value or "").strip().upper()
+    for part, value in (
+        ("database", _env_str("DATA_LOCATION_DATABASE", "")),
+        ("files", _env_str("DATA_LOCATION_FILES", "")),
+        ("backups", _env_str("DATA_LOCATION_BACKUPS", "")),
+        ("redis", _env_str("DATA_LOCATION_REDIS", "")),
+        ("turn", _env_str("DATA_LOCATION_TURN", "")),
+        ("sfu", _env_str("DATA_LOCATION_SFU", "")),
+        ("sms", _env_str("DATA_LOCATION_SMS", "")),
+        ("email", _env_str("DATA_LOCATION_EMAIL", "")),
+    )
+}
+# Staff working abroad (place_of: a staff profile's work country, or an approved period of work
+# elsewhere, other than HOME_COUNTRY) state a purpose before each download of an extract or a
+# PDF; the roles listed in DOWNLOADS_ABROAD_REFUSED_ROLES may not download at all from abroad.
+HOME_COUNTRY = (_env_str("HOME_COUNTRY", "SE") or "SE").upper()
+DOWNLOADS_ABROAD_REFUSED_ROLES = _env_list("DOWNLOADS_ABROAD_REFUSED_ROLES", [])

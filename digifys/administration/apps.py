@@ -8,6 +8,9 @@ class AdministrationConfig(AppConfig):
     label = "administration"
     verbose_name = _("Administration")
 
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the deploy checks)
+
 
 class TasksDatabaseConfig(TasksAppConfig):
     """django-tasks-db under a translated name in the Django admin ("Tasks Database Backend")."""

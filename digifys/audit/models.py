@@ -26,6 +26,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from digifys.accounts.models import Role
+from digifys.directory.models import StaffProfile
 
 from .chain import GENESIS_HASH, entry_hash
 
@@ -248,3 +249,48 @@ class LogReviewItem(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.outcome == self.Outcome.PENDING
+
+
+class StaffSession(models.Model):
+    """Where a staff member worked from when they logged in (issue #17 §6): the country and city
+    of their place of work that day (`workforce.location.place_of`: the staff profile, or an
+    approved period of work elsewhere) and the client address. Never updated or deleted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("logged in"))
+    country = models.CharField(_("works from (country)"), max_length=2)
+    city = models.CharField(_("works from (city)"), max_length=100, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff session")
+        verbose_name_plural = _("staff sessions")
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "started_at"], name="audit_session_user_time"),
+            models.Index(fields=["started_at"], name="audit_session_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.country} {self.ip_address or ''}"
+
+    @property
+    def abroad(self) -> bool:
+        return self.country != settings.HOME_COUNTRY
+
+    @property
+    def country_label(self) -> str:
+        return country_label(self.country)
+
+
+def country_label(code: str) -> str:
+    """Return the country's name in the reader's language where known, else its code."""
+    try:
+        return str(StaffProfile.Country(code).label)
+    except ValueError:
+        return code

@@ -1,10 +1,13 @@
 """Reads of the access log for pages: the resident's extract and the log reviews."""
 
+import bisect
 import datetime
+from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
-from .models import AuditEvent, LogReview, LogReviewItem
+from .models import AuditEvent, LogReview, LogReviewItem, StaffSession
 from .services import STOCKHOLM
 
 
@@ -72,3 +75,47 @@ def stated_reasons(events: list[AuditEvent]) -> dict[int, str]:
         if isinstance(opening, dict) and opening.get("reason"):
             reasons[event.seq] = str(opening["reason"])
     return reasons
+
+
+def session_origins(events: list[AuditEvent]) -> dict[int, StaffSession]:
+    """Return, per entry seq, the actor's login (where they worked from) the entry was made in.
+
+    That is the actor's last `StaffSession` started at or before the entry, looked for from a day
+    before the earliest entry (a session ends after 30 minutes without activity).
+    """
+    by_actor = defaultdict(list)
+    for event in events:
+        if event.actor_id is not None:
+            by_actor[event.actor_id].append(event)
+    if not by_actor:
+        return {}
+    earliest = min(event.occurred_at for event in events) - datetime.timedelta(days=1)
+    latest = max(event.occurred_at for event in events)
+    sessions = defaultdict(list)
+    for session in StaffSession.objects.filter(
+        user_id__in=by_actor, started_at__gte=earliest, started_at__lte=latest
+    ).order_by("started_at", "pk"):
+        sessions[session.user_id].append(session)
+    origins = {}
+    for actor_id, actor_events in by_actor.items():
+        own = sessions.get(actor_id, [])
+        starts = [session.started_at for session in own]
+        for event in actor_events:
+            index = bisect.bisect_right(starts, event.occurred_at) - 1
+            if index >= 0:
+                origins[event.seq] = own[index]
+    return origins
+
+
+def sessions_abroad(review: LogReview) -> QuerySet[StaffSession]:
+    """Return the logins from outside HOME_COUNTRY within the review's period, newest first."""
+    start = datetime.datetime.combine(review.period_start, datetime.time.min, tzinfo=STOCKHOLM)
+    end = datetime.datetime.combine(
+        review.period_end + datetime.timedelta(days=1), datetime.time.min, tzinfo=STOCKHOLM
+    )
+    return (
+        StaffSession.objects.filter(started_at__gte=start, started_at__lt=end)
+        .exclude(country=settings.HOME_COUNTRY)
+        .select_related("user")
+        .order_by("-started_at", "-pk")
+    )

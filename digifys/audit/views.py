@@ -20,7 +20,7 @@ from digifys.core.forms import add_service_errors
 from digifys.core.routers import replica_reads
 from digifys.residents.models import Resident
 
-from . import documents, selectors, services
+from . import abroad, documents, selectors, services
 from .forms import CloseReviewForm, ExtractFilterForm, OutcomeForm, StartReviewForm
 from .models import AuditEvent, LogReview, LogReviewItem
 
@@ -71,10 +71,12 @@ def _render_review(
 ) -> HttpResponse:
     items = list(selectors.review_items(review))
     reasons = selectors.stated_reasons([item.event for item in items])
+    origins = selectors.session_origins([item.event for item in items])
     rows = [
         {
             "item": item,
             "stated_reason": reasons.get(item.event_id, ""),
+            "origin": origins.get(item.event_id),
             "form": bound
             if item.pk == bound_pk
             else OutcomeForm(
@@ -96,9 +98,13 @@ def _render_review(
             request=request,
             details={"review": review.pk},
         )
+    abroad_page = Paginator(selectors.sessions_abroad(review), settings.DIGIFYS_PAGE_SIZE).get_page(
+        request.GET.get("abroad_page")
+    )
     context = {
         "review": review,
         "rows": rows,
+        "abroad_page": abroad_page,
         "pending": sum(1 for item in items if item.is_pending),
         "error_item": bound_pk if bound else None,
     }
@@ -178,7 +184,15 @@ def _period_text(since, until) -> str:
     return _("All entries")
 
 
-def _record_extract(request: HttpRequest, resident, *, action: str, fmt: str, period: str) -> None:
+def _record_extract(
+    request: HttpRequest,
+    resident,
+    *,
+    action: str,
+    fmt: str,
+    period: str,
+    abroad: dict | None = None,
+) -> None:
     services.record(
         actor=request.user,
         action=action,
@@ -187,7 +201,22 @@ def _record_extract(request: HttpRequest, resident, *, action: str, fmt: str, pe
         object_id=resident.pk,
         purpose=Purpose.PATIENT_REQUEST,
         request=request,
-        details={"format": fmt, "period": period},
+        details={"format": fmt, "period": period, **(abroad or {})},
+    )
+
+
+def _download_gate(request: HttpRequest, resident, *, document: str) -> abroad.Gate:
+    """Ask staff working abroad for the download's purpose, or refuse it (audit.abroad)."""
+    back = reverse("audit:extract", args=[resident.pk])
+    if request.GET:
+        back += "?" + request.GET.urlencode()
+    return abroad.check_download(
+        request,
+        document=document,
+        back_url=back,
+        resident=resident,
+        object_type="log_extract",
+        object_id=resident.pk,
     )
 
 
@@ -221,10 +250,15 @@ def _download(content, *, resident, content_type: str, extension: str) -> HttpRe
 def extract_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """Download the resident's log extract as CSV."""
     resident, _form, period, entries = _extract_request(request, pk)
+    gate = _download_gate(request, resident, document=_("Access log extract (CSV)"))
+    if gate.response is not None:
+        return gate.response
     # The access check above ran on the primary; the entries may come from the replica.
     with replica_reads():
         content = documents.extract_csv(entries.iterator())
-    _record_extract(request, resident, action=Action.EXPORT, fmt="csv", period=period)
+    _record_extract(
+        request, resident, action=Action.EXPORT, fmt="csv", period=period, abroad=gate.details
+    )
     return _download(
         content, resident=resident, content_type="text/csv; charset=utf-8", extension="csv"
     )
@@ -234,6 +268,9 @@ def extract_csv(request: HttpRequest, pk: int) -> HttpResponse:
 def extract_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Download the resident's log extract as PDF."""
     resident, _form, period, entries = _extract_request(request, pk)
+    gate = _download_gate(request, resident, document=_("Access log extract (PDF)"))
+    if gate.response is not None:
+        return gate.response
     with replica_reads():
         content = documents.extract_pdf(
             entries.iterator(),
@@ -241,5 +278,7 @@ def extract_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             period=period,
             produced_by=request.user.get_full_name() or request.user.get_username(),
         )
-    _record_extract(request, resident, action=Action.EXPORT, fmt="pdf", period=period)
+    _record_extract(
+        request, resident, action=Action.EXPORT, fmt="pdf", period=period, abroad=gate.details
+    )
     return _download(content, resident=resident, content_type="application/pdf", extension="pdf")

@@ -10,12 +10,14 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from digifys.accounts.decorators import role_required
 from digifys.accounts.models import Role
+from digifys.audit import abroad
 from digifys.audit import services as audit
 from digifys.core.forms import add_service_errors
 from digifys.directory.models import StaffProfile
@@ -203,11 +205,24 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def document(request: HttpRequest, pk: int) -> FileResponse:
-    """Stream a document to a coordinator or its clinician (never via MEDIA_URL)."""
+@require_http_methods(["GET", "POST"])
+def document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stream a document to a coordinator or its clinician (never via MEDIA_URL).
+
+    Staff working abroad state a purpose first (a POST of the purpose form), or are refused when
+    the region switched such downloads off for their role (audit.abroad).
+    """
     doc = get_object_or_404(ClinicianDocument.objects.select_related("clinician__staff"), pk=pk)
     _clinician_for(request.user, doc.clinician_id)
+    gate = abroad.check_download(
+        request,
+        document=_("Document %(name)s (PDF)") % {"name": doc.get_kind_display()},
+        back_url=reverse("clinicians:detail", args=[doc.clinician_id]),
+        object_type="clinician_document",
+        object_id=doc.pk,
+    )
+    if gate.response is not None:
+        return gate.response
     try:
         handle = doc.file.open("rb")
     except FileNotFoundError as exc:
@@ -219,6 +234,7 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
         object_id=doc.pk,
         purpose=audit.Purpose.ADMINISTRATION,
         request=request,
+        details=gate.details,
     )
     response = FileResponse(handle, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="document-{doc.pk}.pdf"'
