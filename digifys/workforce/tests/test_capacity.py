@@ -188,3 +188,6 @@ def test_without_recorded_nursing_work_the_need_is_unknown_not_zero(small_world,
         html = client.get(reverse("workforce:capacity")).content.decode()
     assert 'data-recruit-total-nurse=""' in html
     assert "cannot be estimated yet" in html
+    # No chart or tables of zeros under a need that cannot be estimated.
+    assert 'id="capacity-chart-physician"' in html
+    assert 'id="capacity-chart-nurse"' not in html
