@@ -221,37 +221,61 @@ async def listen(port: int, cookie: str, received: dict, ready: asyncio.Event) -
                 received.setdefault(message["consult"], now)
 
 
-async def nurse_flow(client, person: dict, rounds: int, think: float, results: list) -> None:
+async def nurse_flow(
+    client, person: dict, rounds: int, think: float, results: list, failed: list | None = None
+) -> None:
+    """One nurse's rounds of vitals + SBAR consult. A failed submission stops the benchmark, or,
+    with FAILED (a list), is counted there and the nurse goes on with the next round."""
     csrf = secrets.token_hex(16)
     client.cookies.set("csrftoken", csrf)
     headers = {"X-CSRFToken": csrf, "Referer": str(client.base_url)}
     resident = person["resident"]
+
+    def fail(what: str, response) -> None:
+        if failed is None:
+            raise SystemExit(f"{what} answered {response.status_code}: {response.text[:300]}")
+        failed.append(f"{what} {response.status_code}")
+
     # Nurses do not start in lockstep: each begins somewhere in the first think period.
     await asyncio.sleep(random.uniform(0, think))
     for round_ in range(rounds):
         if round_:
             await asyncio.sleep(random.uniform(think / 2, think * 1.5))
         started = time.perf_counter()
-        response = await client.post(
-            f"/vitals/{resident}/new/", data=DETERIORATING, headers=headers
-        )
+        try:
+            response = await client.post(
+                f"/vitals/{resident}/new/", data=DETERIORATING, headers=headers
+            )
+            if response.status_code != 302:
+                fail("vitals form", response)
+                continue
+            observation = re.search(r"observations/(\d+)/", response.headers["location"]).group(1)
+            consult_started = time.perf_counter()
+            response = await client.post(
+                f"/consults/new/{resident}/?observation={observation}",
+                data={**SBAR, "observation": observation},
+                headers=headers,
+            )
+        except Exception as exc:
+            if failed is None:
+                raise
+            failed.append(type(exc).__name__)
+            continue
         if response.status_code != 302:
-            raise SystemExit(f"vitals form answered {response.status_code}: {response.text[:300]}")
-        observation = re.search(r"observations/(\d+)/", response.headers["location"]).group(1)
-        consult_started = time.perf_counter()
-        response = await client.post(
-            f"/consults/new/{resident}/?observation={observation}",
-            data={**SBAR, "observation": observation},
-            headers=headers,
-        )
-        if response.status_code != 302:
-            raise SystemExit(f"consult form answered {response.status_code}: {response.text[:300]}")
+            fail("consult form", response)
+            continue
         consult = int(re.search(r"/consults/(\d+)/", response.headers["location"]).group(1))
         results.append((consult, started, consult_started))
 
 
 async def run(
-    http_port: int, ws_port: int, data: dict, nurses: int, rounds: int, think: float
+    http_port: int,
+    ws_port: int,
+    data: dict,
+    nurses: int,
+    rounds: int,
+    think: float,
+    failed: list | None = None,
 ) -> dict:
     import httpx
 
@@ -275,7 +299,7 @@ async def run(
     began = time.perf_counter()
     await asyncio.gather(
         *(
-            nurse_flow(client, person, rounds, think, results)
+            nurse_flow(client, person, rounds, think, results, failed)
             for client, person in zip(clients, data["nurses"][:nurses], strict=True)
         )
     )
@@ -331,6 +355,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    from cryptography.fernet import Fernet
+
     database = create_database(args.postgres)
     workdir = tempfile.mkdtemp(prefix="digifys-bench-loop-")
     env = {
@@ -340,6 +366,7 @@ def main() -> None:
         "DATABASE_POOL_SIZE": "10",
         "REDIS_URL": args.redis,
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
         "SECURE_COOKIES": "0",
         "DIGIFYS_VAR_DIR": workdir,
         "LOG_LEVEL": "WARNING",

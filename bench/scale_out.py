@@ -27,8 +27,6 @@ import asyncio
 import collections
 import json
 import os
-import random
-import re
 import secrets
 import statistics
 import subprocess
@@ -49,45 +47,6 @@ from cryptography.fernet import Fernet  # noqa: E402
 FAILED: list[str] = []
 
 
-async def nurse_flow(client, person: dict, rounds: int, think: float, results: list) -> None:
-    """`loop_latency.nurse_flow`, but a failed submission is counted, not fatal: a nurse whose
-    POST fails (no answer, not a redirect) goes on with the next round."""
-    csrf = secrets.token_hex(16)
-    client.cookies.set("csrftoken", csrf)
-    headers = {"X-CSRFToken": csrf, "Referer": str(client.base_url)}
-    resident = person["resident"]
-    await asyncio.sleep(random.uniform(0, think))
-    for round_ in range(rounds):
-        if round_:
-            await asyncio.sleep(random.uniform(think / 2, think * 1.5))
-        started = time.perf_counter()
-        try:
-            response = await client.post(
-                f"/vitals/{resident}/new/", data=loop_latency.DETERIORATING, headers=headers
-            )
-            if response.status_code != 302:
-                FAILED.append(f"vitals {response.status_code}")
-                continue
-            observation = re.search(r"observations/(\d+)/", response.headers["location"]).group(1)
-            consult_started = time.perf_counter()
-            response = await client.post(
-                f"/consults/new/{resident}/?observation={observation}",
-                data={**loop_latency.SBAR, "observation": observation},
-                headers=headers,
-            )
-        except Exception as exc:
-            FAILED.append(type(exc).__name__)
-            continue
-        if response.status_code != 302:
-            FAILED.append(f"consult {response.status_code}")
-            continue
-        consult = int(re.search(r"/consults/(\d+)/", response.headers["location"]).group(1))
-        results.append((consult, started, consult_started))
-
-
-loop_latency.nurse_flow = nurse_flow  # run() calls it by name
-
-
 def wait_for_server(server, timeout: float = 300) -> None:
     """Wait for /healthz (longer than loop_latency's 60 s: the machine may be shared and busy)."""
     import httpx
@@ -105,7 +64,8 @@ def wait_for_server(server, timeout: float = 300) -> None:
 
 def measure(*call) -> dict:
     before = len(FAILED)
-    result = asyncio.run(loop_latency.run(*call))
+    # A failed submission is counted, not fatal: the nurse goes on with the next round.
+    result = asyncio.run(loop_latency.run(*call, failed=FAILED))
     result["failed"] = len(FAILED) - before
     return result
 
