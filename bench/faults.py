@@ -92,7 +92,12 @@ class Nurse:
             phase = phase_of()
             key = uuid.uuid4().hex
             self.keys.append((phase, key))
-            vitals = {**loop_latency.DETERIORATING, "note": f"faults-key={key}"}
+            # The same keys as the pages' forms carry: a retried post finds what the first made.
+            vitals = {
+                **loop_latency.DETERIORATING,
+                "note": f"faults-key={key}",
+                "idempotency_key": str(uuid.UUID(key)),
+            }
             response = await self.post(phase, f"/vitals/{resident}/new/", vitals, headers)
             if response is not None:
                 observation = re.search(r"observations/(\d+)/", response.headers["location"])
@@ -100,6 +105,7 @@ class Nurse:
                     **loop_latency.SBAR,
                     "situation": f"{loop_latency.SBAR['situation']} faults-key={key}",
                     "observation": observation.group(1),
+                    "idempotency_key": str(uuid.UUID(key)),
                 }
                 await self.post(
                     phase,
@@ -165,9 +171,12 @@ def worker_fault(cluster: Cluster, data: dict, args) -> dict:
         ) as client:
             headers = {"X-CSRFToken": csrf, "Referer": cluster.url}
             resident = person["resident"]
+            vitals_key, consult_key = str(uuid.uuid4()), str(uuid.uuid4())
             for _attempt in range(20):
                 response = client.post(
-                    f"/vitals/{resident}/new/", data=loop_latency.DETERIORATING, headers=headers
+                    f"/vitals/{resident}/new/",
+                    data={**loop_latency.DETERIORATING, "idempotency_key": vitals_key},
+                    headers=headers,
                 )
                 if response.status_code == 302:
                     break
@@ -176,7 +185,12 @@ def worker_fault(cluster: Cluster, data: dict, args) -> dict:
             for _attempt in range(20):
                 response = client.post(
                     f"/consults/new/{resident}/?observation={observation}",
-                    data={**loop_latency.SBAR, "urgency": "emergency", "observation": observation},
+                    data={
+                        **loop_latency.SBAR,
+                        "urgency": "emergency",
+                        "observation": observation,
+                        "idempotency_key": consult_key,
+                    },
                     headers=headers,
                 )
                 if response.status_code == 302:

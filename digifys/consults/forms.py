@@ -90,6 +90,9 @@ def _check_photo(upload) -> str:
 class ConsultForm(forms.Form):
     """The SBAR consult (domain-spec §2): identity, the four sections, urgency and photos."""
 
+    # One key per form shown: the same post sent twice makes one consult (services.send_consult).
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
     caller_phone = forms.CharField(
         label=_("Phone to call back"),
         max_length=30,

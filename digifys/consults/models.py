@@ -110,6 +110,11 @@ class Consult(ClinicalRecord):
     )
     close_reason = models.TextField(_("reason for closing"), blank=True)
     updated_at = models.DateTimeField(_("last change"), default=timezone.now)
+    # The key the SBAR form carried: a post repeated after a lost answer (or Send pressed twice)
+    # finds the consult it already made instead of sending a second one (issue #17 §3).
+    idempotency_key = models.UUIDField(
+        _("idempotency key"), null=True, blank=True, unique=True, editable=False
+    )
 
     objects = ConsultQuerySet.as_manager()
 

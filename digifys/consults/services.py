@@ -17,9 +17,10 @@ Rules enforced here:
 """
 
 import datetime
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,6 +116,19 @@ def _schedule_deadline_check(consult: Consult) -> None:
     )
 
 
+def _consult_for_key(*, actor, resident: Resident, key: uuid.UUID) -> Consult | None:
+    """The consult already sent under KEY; refuse a key that belongs to another sender's entry."""
+    consult = Consult.objects.filter(idempotency_key=key).select_related("assigned_to").first()
+    if consult is None:
+        return None
+    if consult.created_by_id != actor.pk or consult.resident_id != resident.pk:
+        # Never hand another user's consult to whoever sends its key.
+        raise ValidationError(
+            _("This form was already used for another consult. Open a new consult form.")
+        )
+    return consult
+
+
 @transaction.atomic
 def send_consult(
     *,
@@ -129,9 +143,14 @@ def send_consult(
     caller_phone: str = "",
     photos=(),
     urgency_reason: str = "",
+    idempotency_key: uuid.UUID | None = None,
     request=None,
 ) -> Consult:
     """Send an SBAR consult about RESIDENT; route it and start its deadline.
+
+    With IDEMPOTENCY_KEY (the SBAR form's), a second call with the same key — Send pressed twice,
+    or the post repeated after its answer was lost — returns the consult the first one made and
+    sends nothing more; the unique key decides a race.
 
     An urgency lower than the unit's escalation table suggests for the attached vital signs
     (e.g. NEWS2 ≥ 7 sent as "next ward round") needs URGENCY_REASON, which is stored and shown
@@ -139,6 +158,10 @@ def send_consult(
     """
     if getattr(actor, "role", None) not in SENDING_ROLES:
         raise PermissionDenied(_("Only nurses and physicians send consults."))
+    if idempotency_key is not None:
+        existing = _consult_for_key(actor=actor, resident=resident, key=idempotency_key)
+        if existing is not None:
+            return existing
     # No eligibility check: the bedside and the region's on-call route keep working for a
     # resident registered elsewhere; routing.py leaves out the physicians abroad.
     texts = {
@@ -198,21 +221,31 @@ def send_consult(
         )
     if candidate.physician.user_id == actor.pk:
         _refuse_emergency_only(actor, resident)
-    consult = Consult.objects.create(
-        resident=resident,
-        unit=resident.unit,
-        created_by=actor,
-        created_at=now,
-        urgency=urgency,
-        urgency_reason=urgency_reason,
-        observation=observation,
-        caller_phone=callback,
-        assigned_to=candidate.physician,
-        routed_to=candidate.routed_to,
-        deadline_at=routing.deadline_for(urgency, start=now),
-        updated_at=now,
-        **texts,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
+            consult = Consult.objects.create(
+                resident=resident,
+                unit=resident.unit,
+                created_by=actor,
+                created_at=now,
+                urgency=urgency,
+                urgency_reason=urgency_reason,
+                observation=observation,
+                caller_phone=callback,
+                assigned_to=candidate.physician,
+                routed_to=candidate.routed_to,
+                deadline_at=routing.deadline_for(urgency, start=now),
+                updated_at=now,
+                idempotency_key=idempotency_key,
+                **texts,
+            )
+    except IntegrityError:
+        existing = None
+        if idempotency_key is not None:
+            existing = _consult_for_key(actor=actor, resident=resident, key=idempotency_key)
+        if existing is None:
+            raise
+        return existing
     for photo in photos:
         ConsultPhoto.objects.create(consult=consult, image=photo, uploaded_by=actor)
     physician = candidate.physician

@@ -6,6 +6,7 @@ partial that shows a resident writes one read entry to the access log.
 """
 
 import mimetypes
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -96,6 +97,7 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
                     caller_phone=data["caller_phone"],
                     photos=data["photos"],
                     urgency_reason=data["urgency_reason"],
+                    idempotency_key=data["idempotency_key"],
                     request=request,
                 )
             except ValidationError as exc:
@@ -115,6 +117,7 @@ def new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         urgency = request.GET.get("urgency")
         form = ConsultForm(
             initial={
+                "idempotency_key": uuid.uuid4(),
                 "caller_phone": selectors.last_caller_phone(user),
                 "background": selectors.sbar_background(user, resident),
                 "assessment": selectors.sbar_assessment(observation),
