@@ -3,7 +3,6 @@ no serious or critical axe violations, nothing wider than the screen at 390, 768
 the purpose form works with the keyboard alone. Screenshots under /tmp/shots-wt-backup/."""
 
 import datetime
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -12,9 +11,9 @@ from django.utils import timezone
 
 from digifys.audit import services
 from digifys.audit.models import AuditEvent, StaffSession
+from digifys.testing.screens import screenshot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots-wt-backup")  # noqa: S108 (where the team looks at screenshots)
 
 
 def _serious(page) -> list:
@@ -33,8 +32,7 @@ def _abroad(user):
 
 
 def _look(page, name: str, width: int) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}-{width}.png", full_page=True)
+    screenshot(page, "audit", f"{name}-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
     assert _serious(page) == [], (name, width)
 

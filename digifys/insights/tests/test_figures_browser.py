@@ -7,19 +7,17 @@ report of the issue is not built yet.)
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from digifys.insights import facts
 from digifys.insights.tests import handmade
 from digifys.insights.tests.handmade import FIRST, LAST, NOW
+from digifys.testing.screens import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(settings.BASE_DIR) / "test-results" / "screens" / "insights"
 
 
 def test_coordinator_drills_down_and_downloads(world, browser_login, live_server):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     handmade.build(world)
     facts.refresh_facts(FIRST, LAST, now=NOW)
     page = browser_login(world.coordinator, language="en")
@@ -29,14 +27,14 @@ def test_coordinator_drills_down_and_downloads(world, browser_login, live_server
     for width in (390, 768, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        page.screenshot(path=str(SHOTS / f"figures-region-{width}.png"), full_page=True)
+        screenshot(page, "insights", f"figures-region-{width}")
     with page.expect_navigation():
         page.get_by_role("link", name="Malåhemmet – Avd 1 Björken").click()
     assert "Avd 1 Björken" in page.inner_text("h1")
     rows = page.locator("section[aria-labelledby=h-series] tbody tr")
     assert rows.count() == 2  # January and February
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.screenshot(path=str(SHOTS / "figures-unit-1366.png"), full_page=True)
+    screenshot(page, "insights", "figures-unit-1366")
     with page.expect_download() as download:
         page.click("section[aria-labelledby=h-series] a[download]")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")

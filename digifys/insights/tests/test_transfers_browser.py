@@ -4,16 +4,14 @@ Screenshots of both pages at 390, 768 and 1366 px go to test-results/screens/ins
 """
 
 import datetime
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from digifys.insights.models import HospitalTransfer
+from digifys.testing.screens import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(settings.BASE_DIR) / "test-results" / "screens" / "insights"
 
 
 def _no_sideways_scroll(page):
@@ -21,7 +19,6 @@ def _no_sideways_scroll(page):
 
 
 def test_nurse_records_with_the_keyboard_and_physician_judges(world, browser_login, live_server):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     world.resident_mala.moved_in_on = datetime.date(2025, 1, 1)
     world.resident_mala.save()
     page = browser_login(world.nurse_mala, language="en")
@@ -30,7 +27,7 @@ def test_nurse_records_with_the_keyboard_and_physician_judges(world, browser_log
     for width in (390, 768, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         _no_sideways_scroll(page)
-        page.screenshot(path=str(SHOTS / f"transfers-nurse-empty-{width}.png"), full_page=True)
+        screenshot(page, "insights", f"transfers-nurse-empty-{width}")
     page.set_viewport_size({"width": 768, "height": 900})
     # The date-time picker is filled directly (its segments differ per browser locale); the
     # rest of the form is done with the keyboard only: Tab, arrow keys, Space and Enter.
@@ -57,14 +54,14 @@ def test_nurse_records_with_the_keyboard_and_physician_judges(world, browser_log
     for width in (390, 768, 1366):
         page.set_viewport_size({"width": width, "height": 900})
         _no_sideways_scroll(page)
-        page.screenshot(path=str(SHOTS / f"transfers-nurse-{width}.png"), full_page=True)
+        screenshot(page, "insights", f"transfers-nurse-{width}")
 
     doctor = browser_login(world.physician_spain, language="en")
     doctor.set_viewport_size({"width": 1366, "height": 900})
     doctor.goto(url)
     with doctor.expect_navigation():
         doctor.click("text=Judge whether it was avoidable")
-    doctor.screenshot(path=str(SHOTS / "transfer-judge-1366.png"), full_page=True)
+    screenshot(doctor, "insights", "transfer-judge-1366")
     doctor.check("#id_avoidable_0")
     doctor.fill("#id_comment", "Could have been treated on the unit with a physical visit.")
     with doctor.expect_navigation():
@@ -74,4 +71,4 @@ def test_nurse_records_with_the_keyboard_and_physician_judges(world, browser_log
     for width in (390, 1366):
         doctor.set_viewport_size({"width": width, "height": 900})
         _no_sideways_scroll(doctor)
-        doctor.screenshot(path=str(SHOTS / f"transfers-physician-{width}.png"), full_page=True)
+        screenshot(doctor, "insights", f"transfers-physician-{width}")
