@@ -102,7 +102,11 @@ def show(value: figures.Value, unit: str) -> str:
         return f"{number_format(100 * value.value, 1)} %"
     if unit == "index":
         return number_format(value.value, 2)
-    if unit in ("minutes", "rate", "hours"):
+    if unit == "minutes":
+        return _("%(n)s min") % {"n": number_format(value.value, 1)}
+    if unit == "hours":
+        return _("%(n)s h") % {"n": number_format(value.value, 1)}
+    if unit == "rate":
         return number_format(value.value, 1)
     return number_format(value.value, 0)
 
