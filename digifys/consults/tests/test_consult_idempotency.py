@@ -2,17 +2,17 @@
 answer was lost, finds the consult the first post made instead of sending a second one."""
 
 import re
-import threading
 import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 
 from digifys.consults import services
 from digifys.consults.models import Consult
 from digifys.notifications.models import Notification
+from digifys.testing.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -92,23 +92,7 @@ def test_a_refused_post_keeps_its_key_so_the_corrected_one_is_still_one_consult(
 @pytest.mark.django_db(transaction=True)
 def test_four_copies_of_one_post_at_once_make_one_consult(world):
     key = uuid.uuid4()
-    barrier = threading.Barrier(4)
-    sent, failures = [], []
-
-    def send():
-        try:
-            barrier.wait(timeout=10)
-            sent.append(_send(world, key).pk)
-        except Exception as error:  # reported below
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    sent, failures = at_once(lambda: _send(world, key).pk)
     assert failures == []
     assert Consult.objects.filter(idempotency_key=key).count() == 1
     assert len(set(sent)) == 1 and len(sent) == 4

@@ -3,14 +3,14 @@ a resident out of the nurse's sight is refused with a message, and the answer ca
 escalation response."""
 
 import json
-import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 
 from digifys.audit.models import AuditEvent
+from digifys.testing.concurrency import at_once
 from digifys.vitals import services
 from digifys.vitals.models import Observation
 
@@ -143,26 +143,14 @@ def test_four_copies_of_one_entry_at_once_make_one_observation(world):
         "consciousness": "A",
         "temperature": "38,3",
     }
-    barrier = threading.Barrier(4)
-    outcomes, failures = [], []
 
     def sync():
-        try:
-            barrier.wait(timeout=10)
-            once = services.record_observation_once(
-                actor=world.nurse_mala, resident=world.resident_mala, idempotency_key=key, **values
-            )
-            outcomes.append((once.created, once.observation.pk))
-        except Exception as error:  # reported below
-            failures.append(error)
-        finally:
-            connections.close_all()
+        once = services.record_observation_once(
+            actor=world.nurse_mala, resident=world.resident_mala, idempotency_key=key, **values
+        )
+        return once.created, once.observation.pk
 
-    threads = [threading.Thread(target=sync) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes, failures = at_once(sync)
     assert failures == []
     assert Observation.objects.filter(idempotency_key=key).count() == 1
     assert sorted(created for created, _pk in outcomes) == [False, False, False, True]
