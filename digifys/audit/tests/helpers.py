@@ -1,8 +1,13 @@
-"""Helpers for the audit tests: tamper with the log behind the application's back."""
+"""Helpers for the audit tests: tamper with the log behind the application's back; staff abroad
+and a review with an emergency access in it."""
 
 import contextlib
+import datetime
 
 from django.db import connection
+from django.utils import timezone
+
+from digifys.audit import services
 
 
 @contextlib.contextmanager
@@ -47,3 +52,30 @@ def insert_copy(*, of_seq: int, seq: int, prev_hash: str, hash: str) -> None:
             f"SELECT %s, {COPIED}, %s, %s FROM audit_auditevent WHERE seq = %s",
             [seq, prev_hash, hash, of_seq],
         )
+
+
+def work_abroad(user, country="ES", city="Málaga"):
+    """Make USER's place of work COUNTRY (staff abroad: downloads ask for a purpose)."""
+    profile = user.staff_profile
+    profile.work_country, profile.work_city = country, city
+    profile.save(update_fields=["work_country", "work_city"])
+    return user
+
+
+def review_of_an_emergency_access(world):
+    """The Spanish physician's emergency access today, and a log review of yesterday–today."""
+    services.record(
+        actor=world.physician_spain,
+        action="emergency",
+        resident=world.resident_mala,
+        object_type="access_grant",
+        purpose="emergency",
+        details={"reason": "Akut försämring"},
+    )
+    today = timezone.localdate()
+    return services.start_review(
+        actor=world.coordinator,
+        period_start=today - datetime.timedelta(days=1),
+        period_end=today,
+        sample_size=0,
+    )

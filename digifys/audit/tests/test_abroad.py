@@ -1,8 +1,6 @@
 """Staff working abroad (issue #17 §6): where a login comes from, shown in the log review; the
 purpose asked before a download from abroad; downloads switched off per role."""
 
-import datetime
-
 import pytest
 from django.core.files.base import ContentFile
 from django.test import RequestFactory
@@ -11,14 +9,8 @@ from django.utils import timezone
 
 from digifys.audit import abroad, services
 from digifys.audit.models import AuditEvent, StaffSession
+from digifys.audit.tests.helpers import review_of_an_emergency_access, work_abroad
 from digifys.clinicians.models import Clinician, ClinicianDocument
-
-
-def _abroad(user, country="ES", city="Málaga"):
-    profile = user.staff_profile
-    profile.work_country, profile.work_city = country, city
-    profile.save(update_fields=["work_country", "work_city"])
-    return user
 
 
 def test_a_staff_login_records_the_country_they_work_from(world, login):
@@ -44,21 +36,7 @@ def test_a_relative_login_records_no_staff_session(world, login):
 def test_the_log_review_shows_where_the_user_worked_from(world, login):
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7")
     abroad.record_session(user=world.physician_spain, request=request)
-    services.record(
-        actor=world.physician_spain,
-        action="emergency",
-        resident=world.resident_mala,
-        object_type="access_grant",
-        purpose="emergency",
-        details={"reason": "Akut försämring"},
-    )
-    today = timezone.localdate()
-    review = services.start_review(
-        actor=world.coordinator,
-        period_start=today - datetime.timedelta(days=1),
-        period_end=today,
-        sample_size=0,
-    )
+    review = review_of_an_emergency_access(world)
     assert review.items.exists()
 
     page = login(world.coordinator, language="en").get(reverse("audit:review", args=[review.pk]))
@@ -90,7 +68,7 @@ def _exports():
 
 @pytest.mark.parametrize("name", ["audit:extract_csv", "audit:extract_pdf"])
 def test_a_coordinator_abroad_states_a_purpose_before_a_download(world, login, name):
-    client = login(_abroad(world.coordinator), language="en")
+    client = login(work_abroad(world.coordinator), language="en")
     url = reverse(name, args=[world.resident_mala.pk]) + "?since=2026-01-01"
 
     form = client.get(url)
@@ -115,7 +93,7 @@ def test_a_coordinator_abroad_states_a_purpose_before_a_download(world, login, n
 
 
 def test_a_too_long_purpose_is_refused_and_kept(world, login):
-    client = login(_abroad(world.coordinator), language="en")
+    client = login(work_abroad(world.coordinator), language="en")
     url = reverse("audit:extract_csv", args=[world.resident_mala.pk])
     text = "x" * (abroad.PURPOSE_MAX_CHARS + 1)
     response = client.post(url, {"purpose": text})
@@ -133,7 +111,7 @@ def test_a_coordinator_at_home_downloads_without_a_purpose(world, login):
 
 def test_the_region_can_switch_downloads_from_abroad_off_per_role(world, login, settings):
     settings.DOWNLOADS_ABROAD_REFUSED_ROLES = ["coordinator"]
-    client = login(_abroad(world.coordinator), language="es")
+    client = login(work_abroad(world.coordinator), language="es")
     url = reverse("audit:extract_pdf", args=[world.resident_mala.pk])
 
     for response in (client.get(url), client.post(url, {"purpose": "Behövs"})):
@@ -147,7 +125,7 @@ def test_the_region_can_switch_downloads_from_abroad_off_per_role(world, login, 
 
 def test_switching_off_one_role_leaves_the_others(world, login, settings):
     settings.DOWNLOADS_ABROAD_REFUSED_ROLES = ["nurse"]
-    client = login(_abroad(world.coordinator), language="en")
+    client = login(work_abroad(world.coordinator), language="en")
     url = reverse("audit:extract_pdf", args=[world.resident_mala.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"purpose": "Begäran"})["Content-Type"] == "application/pdf"

@@ -2,15 +2,12 @@
 no serious or critical axe violations, nothing wider than the screen at 390, 768 and 1366 px, and
 the purpose form works with the keyboard alone. Screenshots under /tmp/shots-wt-backup/."""
 
-import datetime
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
-from django.utils import timezone
 
-from digifys.audit import services
 from digifys.audit.models import AuditEvent, StaffSession
+from digifys.audit.tests.helpers import review_of_an_emergency_access, work_abroad
 from digifys.testing.screens import screenshot
 
 pytestmark = pytest.mark.browser
@@ -25,12 +22,6 @@ def _serious(page) -> list:
     ]
 
 
-def _abroad(user):
-    profile = user.staff_profile
-    profile.work_country, profile.work_city = "ES", "Málaga"
-    profile.save(update_fields=["work_country", "work_city"])
-
-
 def _look(page, name: str, width: int) -> None:
     screenshot(page, "audit", f"{name}-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
@@ -40,7 +31,7 @@ def _look(page, name: str, width: int) -> None:
 def test_the_purpose_form_and_the_refusal_at_every_width(
     world, browser_login, live_server, settings
 ):
-    _abroad(world.coordinator)
+    work_abroad(world.coordinator)
     page = browser_login(world.coordinator, language="sv")
     url = live_server.url + reverse("audit:extract_pdf", args=[world.resident_mala.pk])
     for width in (390, 768, 1366):
@@ -62,7 +53,7 @@ def test_the_purpose_form_and_the_refusal_at_every_width(
 
 
 def test_the_purpose_form_works_with_the_keyboard(world, browser_login, live_server):
-    _abroad(world.coordinator)
+    work_abroad(world.coordinator)
     page = browser_login(world.coordinator, language="en")
     page.goto(live_server.url + reverse("audit:extract_csv", args=[world.resident_mala.pk]))
     field = page.get_by_label("Purpose of the download")
@@ -84,21 +75,7 @@ def test_the_review_with_logins_from_abroad_at_every_width(world, browser_login,
     physician = browser_login(world.physician_spain, language="sv")  # records the login
     physician.close()
     assert StaffSession.objects.filter(user=world.physician_spain, country="ES").exists()
-    services.record(
-        actor=world.physician_spain,
-        action="emergency",
-        resident=world.resident_mala,
-        object_type="access_grant",
-        purpose="emergency",
-        details={"reason": "Akut försämring"},
-    )
-    today = timezone.localdate()
-    review = services.start_review(
-        actor=world.coordinator,
-        period_start=today - datetime.timedelta(days=1),
-        period_end=today,
-        sample_size=0,
-    )
+    review = review_of_an_emergency_access(world)
     page = browser_login(world.coordinator, language="sv")
     for width in (390, 768, 1366):
         page.set_viewport_size({"width": width, "height": 900})
