@@ -128,3 +128,29 @@ def region_idp(oidc_provider, settings):
         }
     }
     return oidc_provider
+
+
+@pytest.fixture
+def idp_page(chromium, live_server):
+    """A Chromium page in English, for logins through the test provider."""
+    context = chromium.new_context(locale="en-GB", timezone_id="Europe/Stockholm")
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def idp_login(page, live_server, login: str) -> None:
+    """Log in through the test provider's own pages: any login and password, then consent.
+
+    The provider turns LOGIN into its claims (an e-mail, or `pnr:<number>` for BankID's
+    identity-number claim: provider.js)."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("button", name=f"Log in with {PROVIDER_NAME}").click()
+    page.wait_for_selector("input[name=login]")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", "anything")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Continue")
+    page.click("button[type=submit]")

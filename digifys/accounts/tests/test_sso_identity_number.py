@@ -19,6 +19,8 @@ from digifys.accounts.models import User
 from digifys.residents.identity import InvalidIdentityNumber, parse_identity_number
 from digifys.residents.testnumbers import load_test_personnummer
 
+from .conftest import idp_login
+
 PIN = "https://id.oidc.se/claim/personalIdentityNumber"
 COORDINATION = "https://id.oidc.se/claim/coordinationNumber"
 
@@ -180,54 +182,35 @@ def test_staff_without_a_number_still_log_in_by_verified_email(world):
 # --- Against the real provider, in Chromium ------------------------------------------------------
 
 
-@pytest.fixture
-def page(chromium, live_server):
-    context = chromium.new_context(locale="en-GB", timezone_id="Europe/Stockholm")
-    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def _bankid_login(page, live_server, login: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_role("button", name="Log in with Region IdP (test)").click()
-    page.wait_for_selector("input[name=login]")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", "anything")
-    page.click("button[type=submit]")
-    page.wait_for_selector("text=Continue")
-    page.click("button[type=submit]")
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_resident_logs_in_with_bankid_and_is_matched_on_the_identity_number(
-    world, region_idp, page, live_server
+    world, region_idp, idp_page, live_server
 ):
     number = world.resident_mala.identity_number
-    _bankid_login(page, live_server, f"pnr:{number[:8]}-{number[8:]}")
-    page.wait_for_url(f"{live_server.url}/relatives/me/")
+    idp_login(idp_page, live_server, f"pnr:{number[:8]}-{number[8:]}")
+    idp_page.wait_for_url(f"{live_server.url}/relatives/me/")
     account = SocialAccount.objects.get()
     assert account.user == world.resident_self
     assert account.uid == f"pnr:{number[:8]}-{number[8:]}"
     # The next login finds the linked account.
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    _bankid_login(page, live_server, f"pnr:{number[:8]}-{number[8:]}")
-    page.wait_for_url(f"{live_server.url}/relatives/me/")
+    idp_page.context.clear_cookies()
+    idp_page.context.add_cookies(
+        [{"name": "django_language", "value": "en", "url": live_server.url}]
+    )
+    idp_login(idp_page, live_server, f"pnr:{number[:8]}-{number[8:]}")
+    idp_page.wait_for_url(f"{live_server.url}/relatives/me/")
     assert SocialAccount.objects.count() == 1
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_bankid_login_whose_number_has_no_login_is_refused_with_the_reason(
-    world, region_idp, page, live_server
+    world, region_idp, idp_page, live_server
 ):
-    _bankid_login(page, live_server, f"pnr:{world.resident_mala_2.identity_number}")
-    page.wait_for_selector("text=We could not log you in")
-    assert "ask the unit to register yours" in page.get_by_role("alert").inner_text()
-    page.goto(f"{live_server.url}/relatives/me/")
-    assert "/accounts/login/" in page.url
+    idp_login(idp_page, live_server, f"pnr:{world.resident_mala_2.identity_number}")
+    idp_page.wait_for_selector("text=We could not log you in")
+    assert "ask the unit to register yours" in idp_page.get_by_role("alert").inner_text()
+    idp_page.goto(f"{live_server.url}/relatives/me/")
+    assert "/accounts/login/" in idp_page.url
     assert not SocialAccount.objects.exists()
