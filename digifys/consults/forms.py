@@ -4,6 +4,8 @@ Messages for empty SBAR sections use the same wording as `services.send_consult`
 the service say the same thing whichever of them catches the mistake.
 """
 
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -91,7 +93,9 @@ class ConsultForm(forms.Form):
     """The SBAR consult (domain-spec §2): identity, the four sections, urgency and photos."""
 
     # One key per form shown: the same post sent twice makes one consult (services.send_consult).
-    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # A hidden field the nurse cannot correct: a missing or unreadable key only means no
+    # protection against a repeat, never an error (see clean_idempotency_key).
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     caller_phone = forms.CharField(
         label=_("Phone to call back"),
@@ -182,6 +186,12 @@ class ConsultForm(forms.Form):
         self.fields["photos"].help_text = gettext(
             "Up to %(count)s photos, JPEG, PNG or WebP, at most %(size)s MB each."
         ) % {"count": MAX_PHOTOS, "size": MAX_IMAGE_BYTES // (1024 * 1024)}
+
+    def clean_idempotency_key(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.cleaned_data["idempotency_key"])
+        except ValueError:
+            return None
 
     def clean_caller_phone(self) -> str:
         # A Swedish or Spanish number, kept in E.164 (issue 12 §4.7); the bound form still shows

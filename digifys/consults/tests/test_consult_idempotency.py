@@ -96,3 +96,11 @@ def test_four_copies_of_one_post_at_once_make_one_consult(world):
     assert failures == []
     assert Consult.objects.filter(idempotency_key=key).count() == 1
     assert len(set(sent)) == 1 and len(sent) == 4
+
+
+def test_an_unreadable_key_sends_the_consult_without_the_protection(world, login):
+    client = login(world.nurse_mala, language="en")
+    url = reverse("consults:new", args=[world.resident_mala.pk])
+    response = client.post(url, {**SBAR, "urgency": "urgent", "idempotency_key": "not-a-key"})
+    assert response.status_code == 302  # not a form error the nurse cannot see or correct
+    assert Consult.objects.get().idempotency_key is None
