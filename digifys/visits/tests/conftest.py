@@ -66,7 +66,9 @@ def join(page) -> None:
 def admit(host_page, name: str) -> None:
     """As the host, admit the waiting participant whose list entry mentions NAME."""
     entry = host_page.locator(".call-admit-list li", has_text=name)
-    entry.wait_for()
+    # 30 s like wait_status: the knock travels through the channel layer, and under the full
+    # parallel suite on two cores it has been seen to take more than Playwright's 10 s default.
+    entry.wait_for(timeout=30_000)
     entry.get_by_role("button", name=f"Admit {name}").click()
 
 
