@@ -6,6 +6,18 @@ from django.utils import translation
 from digifys.core.browser import CHROMIUM, CHROMIUM_ARGS
 from digifys.testing.world import World, build_world
 
+# A browser test that times out waiting for the page (Playwright's TimeoutError, or our own
+# polling helpers' "timed out waiting") is run once more: on a shared two-core machine a WebRTC
+# call or a WebSocket message now and then takes longer than any sensible wait. Any other failure,
+# and a second timeout, fails the run; the summary counts the reruns ("R").
+BROWSER_TIMEOUTS = [r"playwright\._impl\._errors\.TimeoutError", r"timed out waiting for"]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("flaky"):
+            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=BROWSER_TIMEOUTS))
+
 
 @pytest.fixture(autouse=True)
 def _english_outside_requests():
