@@ -191,3 +191,22 @@ def test_without_recorded_nursing_work_the_need_is_unknown_not_zero(small_world,
     # No chart or tables of zeros under a need that cannot be estimated.
     assert 'id="capacity-chart-physician"' in html
     assert 'id="capacity-chart-nurse"' not in html
+
+
+def test_a_shortfall_without_recorded_history_keeps_its_chart_and_tables(world, login):
+    """Medication reviews falling due make a physician need even with no contacts recorded: the
+    page shows that shortfall with its chart and tables, not the 'cannot be estimated' notice."""
+    import time_machine
+    from django.urls import reverse
+
+    world.resident_mala.drug_related_problems = True  # a review falls due (HSLF-FS 2017:37)
+    world.resident_mala.save()
+    physicians, nurses = capacity.forecasts(today=TODAY)
+    assert not physicians.has_history and physicians.has_shortfall
+    assert sum(m.need_hours for m in physicians.months) > 0
+    with time_machine.travel(datetime.datetime(2027, 1, 15, 12, tzinfo=datetime.UTC)):
+        client = login(world.coordinator, language="en")
+        html = client.get(reverse("workforce:capacity")).content.decode()
+    assert 'id="capacity-chart-physician"' in html
+    assert 'data-recruit-total-physician="1"' in html
+    assert 'id="capacity-chart-nurse"' not in html
