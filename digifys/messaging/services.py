@@ -280,6 +280,25 @@ def mark_read(*, actor, message: Message) -> bool:
     return True
 
 
+def _save_change(actor, message: Message, now, details: dict, request) -> bool:
+    """Save a staff member's change to MESSAGE (which also reads it) and log it; True if the
+    message was unread until now."""
+    was_unread = message.read_at is None
+    if was_unread:
+        message.read_at, message.read_by = now, actor
+    message.save()
+    audit.record(
+        actor=actor,
+        action=audit.Action.UPDATE,
+        resident=message.resident,
+        object_type="relative_message",
+        object_id=message.pk,
+        request=request,
+        details=details,
+    )
+    return was_unread
+
+
 @transaction.atomic
 def answer_message(*, actor, message: Message, text: str, request=None) -> Message:
     """Answer a relative's message (once); the relative is notified."""
@@ -292,19 +311,7 @@ def answer_message(*, actor, message: Message, text: str, request=None) -> Messa
     message.answer = text
     message.answered_at = now
     message.answered_by = actor
-    was_unread = message.read_at is None
-    if was_unread:
-        message.read_at, message.read_by = now, actor
-    message.save()
-    audit.record(
-        actor=actor,
-        action=audit.Action.UPDATE,
-        resident=message.resident,
-        object_type="relative_message",
-        object_id=message.pk,
-        request=request,
-        details={"change": "answered"},
-    )
+    was_unread = _save_change(actor, message, now, {"change": "answered"}, request)
     notify(
         recipients=[message.relative.user] if message.relative.user_id else [],
         kind=Notification.Kind.MESSAGE_ANSWERED,
@@ -343,19 +350,8 @@ def hand_over(*, actor, message: Message, physician: StaffProfile, request=None)
     message.handed_to = physician
     message.handed_at = now
     message.handed_by = actor
-    was_unread = message.read_at is None
-    if was_unread:
-        message.read_at, message.read_by = now, actor
-    message.save()
-    audit.record(
-        actor=actor,
-        action=audit.Action.UPDATE,
-        resident=message.resident,
-        object_type="relative_message",
-        object_id=message.pk,
-        request=request,
-        details={"change": "handed_over", "to": physician.pk},
-    )
+    details = {"change": "handed_over", "to": physician.pk}
+    was_unread = _save_change(actor, message, now, details, request)
     notify(
         recipients=[physician.user],
         kind=Notification.Kind.RELATIVE_MESSAGE,
