@@ -175,6 +175,10 @@ def sync(request: HttpRequest) -> JsonResponse:
             "url": reverse("vitals:result", args=[observation.pk]),
             "news2_total": observation.news2_total,
             "call_112": bool(response.rule and response.rule.call_112),
+            # The unit's table asks for more than the routine: call 112 or send an SBAR.
+            "needs_action": bool(
+                response.rule and (response.rule.call_112 or response.prompts_consult)
+            ),
             "html": html,
         }
     )

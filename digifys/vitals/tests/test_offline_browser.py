@@ -6,7 +6,6 @@ closed and reopened; `context.set_offline` cuts the link. The live server answer
 a secure context, so the service worker may register.
 """
 
-import os
 import re
 
 import pytest
@@ -15,6 +14,7 @@ from playwright.sync_api import expect
 
 from digifys.core.browser import CHROMIUM, CHROMIUM_ARGS
 from digifys.testing.accounts import TOTP_SECRET, fresh_totp_code, give_totp
+from digifys.testing.screens import screenshot
 from digifys.testing.world import PASSWORD, make_resident
 from digifys.vitals.models import Observation
 
@@ -31,11 +31,8 @@ SETS = [
 
 
 def _shot(page, name, *, full_page=True):
-    """Save a screenshot when DIGIFYS_SHOTS names a folder (for looking at the screens)."""
-    folder = os.environ.get("DIGIFYS_SHOTS")
-    if folder:
-        width = page.viewport_size["width"]
-        page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=full_page)
+    width = page.viewport_size["width"]
+    screenshot(page, "offline", f"{name}-{width}", full_page=full_page)
 
 
 def _open(chromium, profile, live_server):
@@ -148,11 +145,18 @@ def test_twenty_sets_entered_offline_reach_the_server_once_after_a_browser_resta
     assert {o.resident_id: o.news2_total for o in observations} == expected
     assert all(o.idempotency_key is not None for o in observations)
     high = sum(1 for total in expected.values() if total >= 7)
+    acting = sum(1 for total in expected.values() if total >= 3)
     expect(page.locator("#outbox-sent-list .outbox-112")).to_have_count(high)
-    expect(page.locator("#outbox-sent-list .news2-badge")).to_have_count(20)
-    expect(page.locator("#outbox-sent-list a.vitals-sbar")).to_have_count(
-        sum(1 for total in expected.values() if total >= 3)
-    )
+    expect(page.locator("#outbox-sent .news2-badge")).to_have_count(20)
+    # Those that need action stay in sight; the routine ones fold under one line.
+    expect(page.locator("#outbox-sent-list > li")).to_have_count(acting)
+    expect(page.locator("#outbox-sent-list a.vitals-sbar")).to_have_count(acting)
+    expect(page.locator("#outbox-sent-more-list > li")).to_have_count(20 - acting)
+    if 20 - acting > 3:
+        expect(page.locator("#outbox-sent-more-list")).not_to_be_visible()
+        page.locator("#outbox-sent-more > summary").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#outbox-sent-more-list")).to_be_visible()
 
     _shot(page, "worklist-sent-with-escalations")
 

@@ -14,7 +14,7 @@ from digifys.testing.concurrency import at_once
 from digifys.vitals import services
 from digifys.vitals.models import Observation
 
-from .conftest import HIGH_FORM, MEDIUM_FORM
+from .conftest import HIGH_FORM, MEDIUM_FORM, NORMAL_FORM
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,7 @@ def test_the_answer_shows_the_escalation_response_with_112_and_sbar(world, login
     answer = _sync(client, key=uuid.uuid4(), resident=world.resident_mala, values=HIGH_FORM).json()
     assert answer["news2_total"] == 18
     assert answer["call_112"] is True
+    assert answer["needs_action"] is True
     assert "Call 112 per local routine." in answer["html"]
     assert "Send SBAR" in answer["html"]
     assert reverse("consults:new", args=[world.resident_mala.pk]) in answer["html"]
@@ -62,6 +63,17 @@ def test_a_low_score_needs_no_112(world, login):
     answer = _sync(client, key=uuid.uuid4(), resident=world.resident_mala, values=values).json()
     assert answer["call_112"] is False
     assert "Call 112" not in answer["html"]
+
+
+def test_only_an_answer_asking_for_more_than_the_routine_needs_action(world, login):
+    """The outbox keeps entries that need action in sight and folds the rest (offline.js)."""
+    client = login(world.nurse_mala, language="en")
+    medium = _sync(client, key=uuid.uuid4(), resident=world.resident_mala, values=MEDIUM_FORM)
+    normal = _sync(client, key=uuid.uuid4(), resident=world.resident_mala_2, values=NORMAL_FORM)
+    medium, normal = medium.json(), normal.json()
+    assert (medium["news2_total"], normal["news2_total"]) == (6, 0)
+    assert medium["needs_action"] is True and "Send SBAR" in medium["html"]
+    assert normal["needs_action"] is False and "Send SBAR" not in normal["html"]
 
 
 def test_a_resident_the_nurse_may_no_longer_see_is_refused_with_a_message(world, login):

@@ -267,6 +267,7 @@
           entry.html = answer.html;
           entry.url = answer.url;
           entry.call112 = answer.call_112;
+          entry.needsAction = answer.needs_action;
           entry.values = {};  // the server has them now; the tablet keeps no more than it shows
         } else if (answer.status === "refused") {
           entry.status = "refused";
@@ -386,16 +387,36 @@
     sentBox.hidden = !sent.length;
     document.getElementById("outbox-sent-count").textContent = interpolate(ngettext(
       "%s measurement sent", "%s measurements sent", sent.length), [numbers.format(sent.length)]);
+    // Entries whose response asks for action (call 112, send an SBAR) stay in sight; the routine
+    // ones fold under one line, so that twenty synced entries do not bury the two that matter.
+    var act = sent.filter(function (e) { return e.needsAction || e.call112; });
+    var routine = sent.filter(function (e) { return act.indexOf(e) === -1; });
+    var moreBox = document.getElementById("outbox-sent-more");
+    var moreList = document.getElementById("outbox-sent-more-list");
     sentList.textContent = "";
-    sent.forEach(function (entry) {
-      var item = el("li", "outbox-sent-item" + (entry.call112 ? " outbox-call-112" : ""));
-      item.innerHTML = entry.html;  // rendered and escaped by the server (vitals/_synced.html)
-      sentList.appendChild(item);
-    });
+    moreList.textContent = "";
+    function item(entry) {
+      var li = el("li", "outbox-sent-item" + (entry.call112 ? " outbox-call-112" : ""));
+      li.innerHTML = entry.html;  // rendered and escaped by the server (vitals/_synced.html)
+      return li;
+    }
+    act.forEach(function (entry) { sentList.appendChild(item(entry)); });
+    routine.forEach(function (entry) { moreList.appendChild(item(entry)); });
+    sentList.hidden = !act.length;
+    moreBox.hidden = !routine.length;
+    // Few entries: nothing to fold away; once the nurse opens or closes the list, it stays so.
+    if (!moreBox.dataset.touched) { moreBox.open = sent.length <= 3; }
+    document.getElementById("outbox-sent-more-count").textContent = interpolate(ngettext(
+      "%s measurement sent that needs nothing beyond the routine",
+      "%s measurements sent that need nothing beyond the routine",
+      routine.length), [numbers.format(routine.length)]);
     panel.hidden = false;
   }
 
   document.getElementById("outbox-send").addEventListener("click", syncAll);
+  document.querySelector("#outbox-sent-more > summary").addEventListener("click", function () {
+    document.getElementById("outbox-sent-more").dataset.touched = "1";
+  });
   window.addEventListener("online", function () { render(); syncAll(); });
   window.addEventListener("offline", render);
   setInterval(function () { if (navigator.onLine) syncAll(); }, 30000);
