@@ -55,7 +55,7 @@ cluster-stop:
 
 test: install system-packages
 	$(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=15
 
 test-fast: install
 	$(PY) -m pytest -n 2 -m "not browser and not slow"
