@@ -303,7 +303,7 @@ def _trust(level: str, key: int, title: str, start, end) -> dict:
     chart = {
         "labels": [month.isoformat() for month in months],
         "series": [
-            {"label": statement.label, "values": _shown([c for _m, c in statement.months], "")}
+            {"label": statement.label, "values": _shown([c for _m, c in statement.months], "score")}
             for statement in statements
         ],
     }

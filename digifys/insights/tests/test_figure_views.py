@@ -151,7 +151,11 @@ def test_coordinators_see_the_trust_survey_and_physicians_do_not(hand, login):
     _answers(w.unit_storuman, datetime.date(2026, 1, 1), [5, 5])
     client = login(w.coordinator, language="en")
     html = client.get(reverse("insights:figures"), RANGE).content.decode()
-    assert 'id="h-trust"' in html and "trust-chart-data" in html
+    assert 'id="h-trust"' in html
+    chart = _json(html, "trust-chart-data")
+    assert chart["labels"] == ["2026-01-01", "2026-02-01"]
+    # January: Malå's six and Storuman's two answers, (17 + 10) / 8 ≈ 3.4; February 21/5.
+    assert chart["series"][0]["values"] == [3.4, 4.2]
     # I know who the doctor is: 17/6 ≈ 2.8 before (1 of 6 agree), 21/5 = 4.2 after (4 of 5),
     # all 13 answers (Storuman too): 48/13 ≈ 3.7, 7 of 13 agree.
     assert (
