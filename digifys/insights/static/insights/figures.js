@@ -40,7 +40,11 @@
         ctx.moveTo(at, area.top);
         ctx.lineTo(at, area.bottom);
         ctx.stroke();
-        if (options.text) ctx.fillText(options.text, Math.min(at + 4, area.right - 40), area.top + 12);
+        if (!options.text) return;
+        // The label right of the line, or left of it where it would run past the chart's edge.
+        var width = ctx.measureText(options.text).width;
+        var left = at + 4 + width <= area.right ? at + 4 : Math.max(area.left, at - 4 - width);
+        ctx.fillText(options.text, left, area.top + 12);
       });
       ctx.restore();
     },
