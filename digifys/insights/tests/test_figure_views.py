@@ -122,6 +122,15 @@ def test_the_chart_reading_and_small_multiples_show_the_figures(hand, login):
     assert mala["all"] == [round(100 * p.all.value, 1) for p in unit_series.points]
     assert f"level=unit&amp;key={w.unit_mala.pk}" in html
     assert "no unit here has a go-live date" in html  # Storuman's reading
+    # Counts: every small chart runs from 0 to a little above the largest unit's value.
+    counts = client.get(reverse("insights:figures"), {**RANGE, "figure": "contacts"})
+    scales = {
+        str(unit.pk): _json(counts.content.decode(), f"figure-multiple-{unit.pk}")
+        for unit in (w.unit_mala, w.unit_storuman)
+    }
+    largest = max(v for chart in scales.values() for v in chart["all"] if v is not None)
+    assert all(c["scale"] == {"min": 0, "max": largest * 1.1} for c in scales.values())
+    assert largest == 24  # Malå's January (Storuman's counts are withheld)
     units = client.get(reverse("insights:figures"), {**RANGE, "export": "units"})
     text = units.content.decode("utf-8-sig").splitlines()
     assert "Avd 1 Björken" in text[0] and len(text) == 1 + 2 + 3
