@@ -1,12 +1,21 @@
-"""The first figures page (issue #16 §2): one level's figures as accessible data tables, and CSV.
+"""The figures dashboard (issue #16 §2): one level's figures as charts, readings, tables and CSV.
 
-`/insights/figures/?level=…&key=…&period=month|week&figure=…&start=…&end=…` shows a summary
-table (every figure over the whole range: all, before and after go-live) and the selected
-figure per week or month. `&export=summary` or `&export=series` returns that table as CSV
-(semicolons, UTF-8 with BOM). Everything is read through `figures.figure`, so cells behind fewer
-than five residents are withheld on the page and in the exports alike. Coordinators see every
-level; a physician sees their own figures (level physician) and the units of their current
-panel. Each view and export is logged as a non-resident access (no resident is shown).
+`/insights/figures/?level=…&key=…&period=month|week&figure=…&start=…&end=…` shows the selected
+figure per week or month as a trend chart (before and after go-live apart, go-live marked, the
+region's pilot target from `targets.TARGETS` as a line) with its plain-language reading
+(`readings.reading`) and data table; above unit level one small chart per unit on one scale,
+each linking to that unit's dashboard, with a table of every unit; the trust survey's figures for
+the level's units (`trust_figures`, coordinators only, as the trust app decides); and a summary
+table (every figure over the whole range: all, before and after go-live). `&export=summary`,
+`series`, `units`, `trust` or `trust_months` returns that table as CSV (semicolons, UTF-8 with
+BOM). The charts are Chart.js (vendored) fed by `json_script`; the tables carry the same
+figures for screen readers and without JavaScript.
+
+Everything is read through `figures.figure` (and the trust survey through `trust_figures`), so
+cells behind fewer than five residents (or answers) are withheld on the page and in the exports
+alike. Coordinators see every level; a physician sees their own figures (level physician) and
+the units of their current panel, without the trust survey. Each view and export is logged as a
+non-resident access (no resident is shown).
 """
 
 import csv
@@ -18,7 +27,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,8 +37,11 @@ from digifys.careteams.models import PhysicianAssignment
 from digifys.core.forms import parse_date
 from digifys.core.time import STOCKHOLM
 from digifys.directory.models import Organisation
+from digifys.trust.selectors import may_see_results
 
-from . import figures
+from . import figures, trust_figures
+from .readings import number, reading, rounded, show
+from .targets import TARGETS
 
 # (code, label, unit of the value: "count", "share", "minutes", "index", "rate", "hours")
 FIGURE_LIST = [
@@ -90,25 +101,6 @@ ORG_KIND = {
     "unit": Organisation.Kind.UNIT,
 }
 MAX_DAYS = 3 * 366
-
-
-def show(value: figures.Value, unit: str) -> str:
-    """A figure's value in the reader's number format; a dash or "fewer than 5" otherwise."""
-    if value.suppressed:
-        return _("fewer than %(n)s residents") % {"n": figures.SUPPRESS_BELOW}
-    if value.value is None:
-        return "–"
-    if unit == "share":
-        return f"{number_format(100 * value.value, 1)} %"
-    if unit == "index":
-        return number_format(value.value, 2)
-    if unit == "minutes":
-        return _("%(n)s min") % {"n": number_format(value.value, 1)}
-    if unit == "hours":
-        return _("%(n)s h") % {"n": number_format(value.value, 1)}
-    if unit == "rate":
-        return number_format(value.value, 1)
-    return number_format(value.value, 0)
 
 
 def _panel_units(user) -> list[int]:
@@ -193,6 +185,149 @@ def _units(user, level: str, key: int) -> list[Organisation]:
     return list(Organisation.objects.filter(pk__in=ids).select_related("parent").order_by("name"))
 
 
+def _shown(values, unit: str) -> list[float | None]:
+    return [None if v.suppressed or v.value is None else rounded(v.value, unit) for v in values]
+
+
+def _chart(series: figures.Series, unit: str) -> dict:
+    """What one trend chart draws, as shown (a share in per cent); suppressed cells are gaps."""
+    days = sorted(set(series.go_live.values()))
+    target = TARGETS.get(series.code)
+    return {
+        "labels": [point.start.isoformat() for point in series.points],
+        "all": _shown([point.all for point in series.points], unit),
+        "before": _shown([point.before for point in series.points], unit),
+        "after": _shown([point.after for point in series.points], unit),
+        "week": series.period == "week",
+        "split": bool(series.go_live),
+        "goLive": [
+            number
+            for number, point in enumerate(series.points)
+            if any(point.start <= day <= point.end for day in days)
+        ],
+        "target": rounded(target.value, unit) if target else None,
+    }
+
+
+def _scale(unit: str, charts: list[dict]) -> dict:
+    """The y axis: shares 0–100 %, indices 0–1, else 0 to a little above the largest value."""
+    if unit == "share":
+        return {"min": 0, "max": 100}
+    if unit == "index":
+        return {"min": 0, "max": 1}
+    values = [
+        value
+        for chart in charts
+        for name in ("all", "before", "after", "target")
+        for value in (chart[name] if isinstance(chart[name], list) else [chart[name]])
+        if value is not None
+    ]
+    top = max(values, default=0)
+    return {"min": 0, "max": float(top * 1.1) if top else 1}
+
+
+def _multiples(units, chosen: str, label, unit: str, period, start, end) -> list[dict]:
+    """One small chart per unit: its series, reading and link (figures per unit)."""
+    out = []
+    for org in units:
+        series = figures.figure(chosen, "unit", org.pk, period, start, end)
+        out.append(
+            {
+                "org": org,
+                "series": series,
+                "chart_id": f"figure-multiple-{org.pk}",
+                "chart": _chart(series, unit),
+                "reading": reading(
+                    figure=str(label),
+                    place=str(org),
+                    unit=unit,
+                    before=series.before,
+                    after=series.after,
+                    has_go_live=bool(series.go_live),
+                    code=chosen,
+                ),
+            }
+        )
+    scale = _scale(unit, [multiple["chart"] for multiple in out])
+    for multiple in out:
+        multiple["chart"]["scale"] = scale
+    return out
+
+
+def _agree(cell: trust_figures.Cell) -> str:
+    if cell.suppressed:
+        return show(cell, "score", "answers")
+    return "–" if cell.agree is None else number(cell.agree, "share")
+
+
+def _trust(level: str, key: int, title: str, start, end) -> dict:
+    """The trust survey's figures for the level's units: tables, chart and readings."""
+    units = figures.units_of(level, key)
+    go_live = figures.go_live_dates(units)
+    statements = trust_figures.trust(units, start, end, go_live)
+    months = [month for month, _cell in statements[0].months] if statements else []
+    summary = [
+        (
+            statement.label,
+            statement.all.answers,
+            show(statement.all, "score", "answers"),
+            show(statement.before, "score", "answers"),
+            show(statement.after, "score", "answers"),
+            _agree(statement.all),
+            _agree(statement.before),
+            _agree(statement.after),
+        )
+        for statement in statements
+    ]
+    per_month = [
+        (
+            month,
+            statements[0].months[number][1].answers,
+            [show(statement.months[number][1], "score", "answers") for statement in statements],
+        )
+        for number, month in enumerate(months)
+    ]
+    readings = [
+        reading(
+            figure=_("The mean score for “%(statement)s”")
+            % {"statement": statement.label.rstrip(".")},
+            place=title,
+            unit="score",
+            before=statement.before,
+            after=statement.after,
+            has_go_live=bool(go_live),
+            counted="answers",
+        )
+        for statement in statements
+    ]
+    chart = {
+        "labels": [month.isoformat() for month in months],
+        "series": [
+            {"label": statement.label, "values": _shown([c for _m, c in statement.months], "score")}
+            for statement in statements
+        ],
+    }
+    return {
+        "statements": statements,
+        "summary": summary,
+        "months": per_month,
+        "readings": readings,
+        "chart": chart,
+        "answers": sum(count for _month, count, _means in per_month),
+    }
+
+
+def _csv(name: str, header: list, rows: list, level: str, key: int) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([str(cell) for cell in header])
+    for row in rows:
+        writer.writerow([cell.isoformat() if hasattr(cell, "isoformat") else cell for cell in row])
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="figures-{level}-{key}-{name}.csv"'
+    return response
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     level, key, title, purpose, allowed = _scope(request)
@@ -215,7 +350,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         if code == chosen:
             selected = series
-    unit = labels[chosen][1]
+    chosen_label, unit = labels[chosen]
     rows = [
         (
             point.start,
@@ -226,6 +361,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         for point in selected.points
     ]
+    units = _units(request.user, level, key)
+    multiples = _multiples(units, chosen, chosen_label, unit, period, start, end)
+    unit_rows = [
+        (point.start, point.end, [show(m["series"].points[n].all, unit) for m in multiples])
+        for n, point in enumerate(selected.points)
+    ]
+    unit_totals = [
+        (name, [show(getattr(m["series"], part), unit) for m in multiples])
+        for name, part in (
+            (_("Whole period"), "all"),
+            (_("Before go-live"), "before"),
+            (_("After go-live"), "after"),
+        )
+    ]
+    trust = (
+        _trust(level, key, title, start, end)
+        if may_see_results(request.user) and level != "physician"
+        else None
+    )
     export = request.GET.get("export")
     audit.record(
         actor=request.user,
@@ -236,34 +390,43 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request=request,
         details={"period": period, "start": start.isoformat(), "end": end.isoformat()},
     )
-    if export in ("summary", "series"):
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        if export == "summary":
-            writer.writerow(
-                [_("Figure"), _("Whole period"), _("Before go-live"), _("After go-live")]
-            )
-            for _code, label, *values in summary:
-                writer.writerow([str(label), *values])
-        else:
-            writer.writerow(
-                [
-                    _("From"),
-                    _("To"),
-                    str(labels[chosen][0]),
-                    _("Before go-live"),
-                    _("After go-live"),
-                ]
-            )
-            for first, last, *values in rows:
-                writer.writerow([first.isoformat(), last.isoformat(), *values])
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="figures-{level}-{key}-{export}.csv"'
-        )
-        return response
+    before, after = _("Before go-live"), _("After go-live")
+    if export == "summary":
+        header = [_("Figure"), _("Whole period"), before, after]
+        return _csv(export, header, [row[1:] for row in summary], level, key)
+    if export == "series":
+        header = [_("From"), _("To"), str(chosen_label), before, after]
+        return _csv(export, header, rows, level, key)
+    if export == "units" and multiples:
+        header = [_("From"), _("To"), *(str(m["org"]) for m in multiples)]
+        table = [(first, last, *cells) for first, last, cells in unit_rows]
+        table += [("", name, *cells) for name, cells in unit_totals]
+        return _csv(export, header, table, level, key)
+    if export == "trust" and trust is not None:
+        header = [
+            _("Statement"),
+            _("Answers"),
+            _("Mean score"),
+            _("Mean before go-live"),
+            _("Mean after go-live"),
+            _("Agree"),
+            _("Agree before go-live"),
+            _("Agree after go-live"),
+        ]
+        return _csv(export, header, trust["summary"], level, key)
+    if export == "trust_months" and trust is not None:
+        header = [_("Month"), _("Answers"), *(s.label for s in trust["statements"])]
+        table = [(month, count, *means) for month, count, means in trust["months"]]
+        return _csv(export, header, table, level, key)
+    if export:
+        raise Http404
     query = request.GET.copy()
     query.pop("export", None)
+    drill = query.copy()
+    for name in ("level", "key"):
+        drill.pop(name, None)
+    chart = _chart(selected, unit)
+    chart["scale"] = _scale(unit, [chart])
     context = {
         "level": level,
         "level_label": LEVEL_LABELS[level],
@@ -275,12 +438,36 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "date_error": date_error,
         "summary": summary,
         "chosen": chosen,
-        "chosen_label": labels[chosen][0],
+        "chosen_label": chosen_label,
         "figure_choices": [(code, label) for code, label, _unit in allowed],
         "rows": rows,
+        "chart": chart,
+        "reading": reading(
+            figure=str(chosen_label),
+            place=title,
+            unit=unit,
+            before=selected.before,
+            after=selected.after,
+            has_go_live=bool(selected.go_live),
+            code=chosen,
+        ),
+        "target": number(TARGETS[chosen].value, unit) if chosen in TARGETS else "",
+        "chart_labels": {
+            "all": str(_("Whole unit or area")),
+            "before": str(before),
+            "after": str(after),
+            "target": str(_("The region's pilot target")),
+            "goLive": str(_("Go-live")),
+            "share": unit == "share",
+        },
         "go_live": _go_live_names(selected.go_live),
-        "units": _units(request.user, level, key),
+        "units": units,
+        "multiples": multiples,
+        "unit_rows": unit_rows,
+        "unit_totals": unit_totals,
+        "trust": trust,
         "query": query.urlencode(),
+        "drill": drill.urlencode(),
         "suppress_below": figures.SUPPRESS_BELOW,
     }
     return render(request, "insights/figures.html", context)

@@ -6,7 +6,8 @@ figures and panel for physicians. Everyone else gets 403. The unit page and the 
 page name residents, so the matrix checks one access-log read per resident shown.
 
 Figures over time (no resident shown): coordinators every level, physicians their own and
-their panel's units. A resident's hospital transfers: the resident's nurses and physicians
+their panel's units; the trust survey's figures on it for coordinators only (test_figure_views).
+A resident's hospital transfers: the resident's nurses and physicians
 (through the access policy; others 404); judging one: physicians who see it.
 """
 

@@ -79,3 +79,112 @@ def test_bad_dates_say_so_and_show_the_last_year(hand, login):
     page = client.get(reverse("insights:figures"), {"start": "2026-02-01", "end": "2026-01-01"})
     assert "must run forwards" in page.content.decode()
     assert client.get(reverse("insights:figures"), {"level": "galaxy"}).status_code == 404
+
+
+def _json(html: str, element_id: str):
+    import json
+    import re
+
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html)
+    assert found, element_id
+    return json.loads(found.group(1))
+
+
+def test_the_chart_reading_and_small_multiples_show_the_figures(hand, login):
+    from digifys.insights import figures
+
+    w = hand.world
+    client = login(w.coordinator, language="en")
+    page = client.get(reverse("insights:figures"), {**RANGE, "figure": "named_share"})
+    html = page.content.decode()
+    series = figures.figure("named_share", "region", w.region.pk, "month", FIRST, LAST)
+    chart = _json(html, "figure-chart-data")
+    assert chart["labels"] == ["2026-01-01", "2026-02-01"]
+    assert chart["split"] is True and chart["goLive"] == [1]  # Malå went live on 1 February
+    assert chart["target"] == 80.0 and chart["scale"] == {"min": 0, "max": 100}
+    assert chart["after"][1] == round(100 * series.points[1].after.value, 1)
+    assert chart["before"][0] == round(100 * series.points[0].before.value, 1)
+    assert 'role="img"' in html and 'aria-label="Share of contacts with the named physician' in html
+    # The reading names both numbers as the table shows them.
+    before = f"{100 * series.before.value:.1f} %"
+    after = f"{100 * series.after.value:.1f} %"
+    verb = "rose" if series.after.value > series.before.value else "fell"
+    assert (
+        f"Share of contacts with the named physician for Region Västerbotten {verb} from "
+        f"{before} before go-live to {after} after."
+    ) in html
+    # One small chart per unit, linking to the unit; Storuman's two residents are withheld.
+    mala = _json(html, f"figure-multiple-{w.unit_mala.pk}")
+    storuman = _json(html, f"figure-multiple-{w.unit_storuman.pk}")
+    assert mala["scale"] == storuman["scale"]
+    assert storuman["all"] == [None, None] and storuman["split"] is False
+    unit_series = figures.figure("named_share", "unit", w.unit_mala.pk, "month", FIRST, LAST)
+    assert mala["all"] == [round(100 * p.all.value, 1) for p in unit_series.points]
+    assert f"level=unit&amp;key={w.unit_mala.pk}" in html
+    assert "no unit here has a go-live date" in html  # Storuman's reading
+    # Counts: every small chart runs from 0 to a little above the largest unit's value.
+    counts = client.get(reverse("insights:figures"), {**RANGE, "figure": "contacts"})
+    scales = {
+        str(unit.pk): _json(counts.content.decode(), f"figure-multiple-{unit.pk}")
+        for unit in (w.unit_mala, w.unit_storuman)
+    }
+    largest = max(v for chart in scales.values() for v in chart["all"] if v is not None)
+    assert all(c["scale"] == {"min": 0, "max": largest * 1.1} for c in scales.values())
+    assert largest == 24  # Malå's January (Storuman's counts are withheld)
+    units = client.get(reverse("insights:figures"), {**RANGE, "export": "units"})
+    text = units.content.decode("utf-8-sig").splitlines()
+    assert "Avd 1 Björken" in text[0] and len(text) == 1 + 2 + 3
+    assert text[1].endswith("fewer than 5 residents")
+
+
+def _answers(unit, month, scores):
+    from digifys.trust.models import Answer, Item
+
+    for score in scores:
+        Answer.objects.create(
+            unit=unit,
+            municipality=unit.municipality,
+            month=month,
+            relationship="child",
+            **dict.fromkeys(Item.values, score),
+        )
+
+
+def test_coordinators_see_the_trust_survey_and_physicians_do_not(hand, login):
+    import datetime
+
+    w = hand.world
+    # Malå (live from 1 February): January before, February after; Storuman only two answers.
+    _answers(w.unit_mala, datetime.date(2026, 1, 1), [2, 3, 3, 4, 2, 3])
+    _answers(w.unit_mala, datetime.date(2026, 2, 1), [4, 5, 5, 4, 3])
+    _answers(w.unit_storuman, datetime.date(2026, 1, 1), [5, 5])
+    client = login(w.coordinator, language="en")
+    html = client.get(reverse("insights:figures"), RANGE).content.decode()
+    assert 'id="h-trust"' in html
+    chart = _json(html, "trust-chart-data")
+    assert chart["labels"] == ["2026-01-01", "2026-02-01"]
+    # January: Malå's six and Storuman's two answers, (17 + 10) / 8 ≈ 3.4; February 21/5.
+    assert chart["series"][0]["values"] == [3.4, 4.2]
+    # I know who the doctor is: 17/6 ≈ 2.8 before (1 of 6 agree), 21/5 = 4.2 after (4 of 5),
+    # all 13 answers (Storuman too): 48/13 ≈ 3.7, 7 of 13 agree.
+    assert (
+        "The mean score for “I know who the doctor is” for Region Västerbotten rose from 2.8 "
+        "before go-live to 4.2 after."
+    ) in html
+    csv = client.get(reverse("insights:figures"), {**RANGE, "export": "trust"})
+    line = csv.content.decode("utf-8-sig").splitlines()[1]
+    assert line == "I know who the doctor is.;13;3.7;2.8;4.2;53.8 %;16.7 %;80.0 %"
+    storuman = client.get(
+        reverse("insights:figures"),
+        {**RANGE, "level": "unit", "key": w.unit_storuman.pk, "export": "trust_months"},
+    )
+    rows = storuman.content.decode("utf-8-sig").splitlines()
+    assert rows[1].startswith("2026-01-01;2;fewer than 5 answers") and "5.0" not in rows[1]
+    physician = login(w.physician_spain, language="en")
+    unit = physician.get(
+        reverse("insights:figures"), {**RANGE, "level": "unit", "key": w.unit_mala.pk}
+    )
+    assert unit.status_code == 200 and 'id="h-trust"' not in unit.content.decode()
+    assert 'id="h-units"' not in unit.content.decode()
+    refused = {**RANGE, "level": "unit", "key": w.unit_mala.pk, "export": "trust"}
+    assert physician.get(reverse("insights:figures"), refused).status_code == 404

@@ -1,42 +1,134 @@
-"""Chromium: a coordinator opens the region's figures, drills down to a unit, downloads CSV.
+"""Chromium: the figures dashboard's charts, readings, drill-down and CSV, for two roles.
 
-Screenshots at 390, 768 and 1366 px go to test-results/screens/insights/. (The monthly PDF
-report of the issue is not built yet.)
+A coordinator opens the region's dashboard: the trend chart, the small multiples per unit and the
+trust chart are drawn (a Chart.js instance on each canvas, with coloured pixels), the reading is
+there, axe-core finds nothing serious; they drill down to a unit through its small chart's link
+and download the CSV. A physician opens their own figures and their unit's. Screenshots at 390,
+768 and 1366 px go to test-results/screens/insights/. (The monthly PDF report of the issue is
+another engineer's part.)
 """
 
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from django.urls import reverse
 
 from digifys.insights import facts
 from digifys.insights.tests import handmade
 from digifys.insights.tests.handmade import FIRST, LAST, NOW
 from digifys.testing.screens import screenshot
+from digifys.trust.models import Answer, Item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+WIDTHS = (390, 768, 1366)
+# Whether a canvas has a Chart.js chart and anything drawn on it (some pixel not transparent).
+DRAWN = """(canvas) => {
+  if (!window.Chart || !window.Chart.getChart(canvas)) return false;
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) return true;
+  return false;
+}"""
 
-def test_coordinator_drills_down_and_downloads(world, browser_login, live_server):
+
+def _answers(world):
+    for month, unit, scores in (
+        (FIRST, world.unit_mala, [2, 3, 3, 4, 2, 3]),
+        (handmade.GO_LIVE, world.unit_mala, [4, 5, 5, 4, 3]),
+    ):
+        for score in scores:
+            Answer.objects.create(
+                unit=unit,
+                municipality=unit.municipality,
+                month=month,
+                relationship="child",
+                **dict.fromkeys(Item.values, score),
+            )
+
+
+def _axe(page) -> list[str]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']})"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _fits(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth"
+        " && document.body.scrollWidth <= window.innerWidth"
+    )
+
+
+def test_coordinator_reads_the_charts_drills_down_and_downloads(world, browser_login, live_server):
     handmade.build(world)
+    _answers(world)
     facts.refresh_facts(FIRST, LAST, now=NOW)
     page = browser_login(world.coordinator, language="en")
     query = f"?start={FIRST.isoformat()}&end={LAST.isoformat()}&figure=named_share"
     page.goto(live_server.url + reverse("insights:figures") + query)
+    page.wait_for_load_state("load")
     assert "Region Västerbotten" in page.inner_text("h1")
-    for width in (390, 768, 1366):
+    canvases = page.locator("canvas[role=img]")
+    assert canvases.count() == 4  # the trend, two units' small charts, trust
+    for number in range(canvases.count()):
+        canvas = canvases.nth(number)
+        assert canvas.get_attribute("aria-label")
+        assert canvas.evaluate(DRAWN), canvas.get_attribute("id")
+    reading = page.inner_text("[data-reading=series]")
+    assert "Share of contacts with the named physician for Region Västerbotten" in reading
+    assert "before go-live to" in reading and "pilot target of 80.0 %" in reading
+    assert "I know who the doctor is" in page.inner_text("section[aria-labelledby=h-trust]")
+    for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.wait_for_timeout(100)  # Chart.js redraws on resize
+        assert _fits(page), width
         screenshot(page, "insights", f"figures-region-{width}")
+    page.set_viewport_size({"width": 390, "height": 900})
+    assert _axe(page) == []
     with page.expect_navigation():
         page.get_by_role("link", name="Malåhemmet – Avd 1 Björken").click()
     assert "Avd 1 Björken" in page.inner_text("h1")
+    assert page.locator("#figure-chart").evaluate(DRAWN)
+    assert page.locator("section[aria-labelledby=h-units]").count() == 0
     rows = page.locator("section[aria-labelledby=h-series] tbody tr")
     assert rows.count() == 2  # January and February
     page.set_viewport_size({"width": 1366, "height": 900})
+    assert _axe(page) == []
     screenshot(page, "insights", "figures-unit-1366")
     with page.expect_download() as download:
         page.click("section[aria-labelledby=h-series] a[download]")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0].startswith("From;To;Share of contacts with the named physician")
-    assert len(text.splitlines()) == 3
+    lines = text.splitlines()
+    assert lines[0].startswith("From;To;Share of contacts with the named physician")
+    assert len(lines) == 3 and lines[1].startswith("2026-01-01;2026-01-31;")
+    assert lines[1].split(";")[2].endswith(" %")
+
+
+def test_physician_sees_their_charts_at_every_width(world, browser_login, live_server):
+    handmade.build(world)
+    facts.refresh_facts(FIRST, LAST, now=NOW)
+    page = browser_login(world.physician_spain, language="sv")
+    dates = f"start={FIRST.isoformat()}&end={LAST.isoformat()}"
+    for name, query in (
+        ("own", f"?{dates}&figure=upc"),
+        ("unit", f"?{dates}&level=unit&key={world.unit_mala.pk}&figure=locum_share"),
+    ):
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.goto(live_server.url + reverse("insights:figures") + query)
+        page.wait_for_load_state("load")
+        assert page.locator("#figure-chart").evaluate(DRAWN)
+        assert page.locator("section[aria-labelledby=h-trust]").count() == 0
+        reading = page.inner_text("[data-reading=series]")
+        assert "start med digifys" in reading  # Swedish, rendered for this reader
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(100)
+            assert _fits(page), (name, width)
+            screenshot(page, "insights", f"figures-physician-{name}-{width}")
+        assert _axe(page) == []

@@ -1,0 +1,144 @@
+/* The figures dashboard's charts (digifys/insights), drawn with the vendored Chart.js 4.5.1.
+   Every chart's figures come from a json_script block; the tables beside the charts hold the
+   same figures for screen readers and without JavaScript. All words come translated from the
+   server (figure-chart-labels); numbers and months are formatted in the page's language. */
+(function () {
+  "use strict";
+  var BEFORE = "#6b7480", AFTER = "#0b5394", ALL = "#1b1f24", TARGET = "#1e6b34";
+  var TRUST = ["#0b5394", "#a4161a", "#1e6b34", "#8a5300", "#5c2d91"];
+
+  function json(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  function lang() { return document.documentElement.lang || "sv"; }
+  function months(labels, week) {
+    return labels.map(function (iso) {
+      var day = new Date(iso + "T12:00:00");
+      return week
+        ? day.toLocaleDateString(lang(), { day: "numeric", month: "short" })
+        : day.toLocaleDateString(lang(), { month: "short", year: "numeric" });
+    });
+  }
+
+  // A dashed vertical line through each period in which a unit went live (Chart.js plugin API).
+  var goLiveLines = {
+    id: "goLiveLines",
+    afterDatasetsDraw: function (chart, _args, options) {
+      var marks = options.marks || [];
+      if (!marks.length) return;
+      var ctx = chart.ctx, area = chart.chartArea, x = chart.scales.x;
+      ctx.save();
+      ctx.strokeStyle = ALL;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([3, 3]);
+      ctx.fillStyle = ALL;
+      ctx.font = "12px system-ui, sans-serif";
+      marks.forEach(function (index) {
+        var at = x.getPixelForValue(index);
+        ctx.beginPath();
+        ctx.moveTo(at, area.top);
+        ctx.lineTo(at, area.bottom);
+        ctx.stroke();
+        if (!options.text) return;
+        // The label right of the line, or left of it where it would run past the chart's edge.
+        var width = ctx.measureText(options.text).width;
+        var left = at + 4 + width <= area.right ? at + 4 : Math.max(area.left, at - 4 - width);
+        ctx.fillText(options.text, left, area.top + 12);
+      });
+      ctx.restore();
+    },
+  };
+
+  function trend(canvas, data, words, small) {
+    var percent = words.share ? " %" : "";
+    var sets = [];
+    if (data.split) {
+      sets.push({ label: words.before, data: data.before, borderColor: BEFORE, backgroundColor: BEFORE, borderDash: [6, 4], pointStyle: "rect" });
+      sets.push({ label: words.after, data: data.after, borderColor: AFTER, backgroundColor: AFTER, pointStyle: "circle" });
+    } else {
+      sets.push({ label: words.all, data: data.all, borderColor: ALL, backgroundColor: ALL });
+    }
+    if (data.target !== null) {
+      sets.push({
+        label: words.target, data: data.labels.map(function () { return data.target; }),
+        borderColor: TARGET, backgroundColor: TARGET, borderDash: [2, 4], pointRadius: 0, borderWidth: 2,
+      });
+    }
+    sets.forEach(function (set) {
+      set.type = "line";
+      if (set.borderWidth === undefined) set.borderWidth = small ? 2 : 3;
+      if (set.pointRadius === undefined) set.pointRadius = small ? 2 : 3;
+      set.spanGaps = false;
+    });
+    var format = new Intl.NumberFormat(lang(), { maximumFractionDigits: 2 });
+    return new window.Chart(canvas, {
+      type: "line",
+      data: { labels: months(data.labels, data.week), datasets: sets },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        locale: lang(),
+        scales: {
+          y: {
+            min: data.scale.min,
+            max: data.scale.max,
+            ticks: { callback: function (value) { return format.format(value) + percent; }, maxTicksLimit: small ? 4 : 8 },
+          },
+          x: { ticks: { maxTicksLimit: small ? 4 : 12, maxRotation: 0 } },
+        },
+        plugins: {
+          legend: { display: !small, position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (item) { return item.dataset.label + ": " + format.format(item.parsed.y) + percent; },
+            },
+          },
+          goLiveLines: { marks: data.goLive, text: small ? "" : words.goLive },
+        },
+      },
+      plugins: [goLiveLines],
+    });
+  }
+
+  function trust(canvas, data) {
+    var format = new Intl.NumberFormat(lang(), { maximumFractionDigits: 1 });
+    return new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: months(data.labels, false),
+        datasets: data.series.map(function (series, index) {
+          var colour = TRUST[index % TRUST.length];
+          return { label: series.label, data: series.values, borderColor: colour, backgroundColor: colour, borderWidth: 2, pointRadius: 3, spanGaps: false };
+        }),
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        locale: lang(),
+        scales: { y: { min: 1, max: 5, ticks: { stepSize: 1 } }, x: { ticks: { maxRotation: 0 } } },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { label: function (item) { return item.dataset.label + " " + format.format(item.parsed.y); } } },
+        },
+      },
+    });
+  }
+
+  function start() {
+    var words = json("figure-chart-labels");
+    if (!words || !window.Chart) return;
+    document.querySelectorAll("canvas[data-figure-chart]").forEach(function (canvas) {
+      var data = json(canvas.getAttribute("data-figure-chart"));
+      if (data) trend(canvas, data, words, canvas.parentNode.classList.contains("figure-chart-small"));
+    });
+    document.querySelectorAll("canvas[data-trust-chart]").forEach(function (canvas) {
+      var data = json(canvas.getAttribute("data-trust-chart"));
+      if (data) trust(canvas, data);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
