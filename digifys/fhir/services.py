@@ -124,7 +124,7 @@ def register_launch_app(*, actor, name: str, redirect_uris: str, scopes: str) ->
     if getattr(actor, "role", None) != Role.ADMINISTRATOR:
         raise PermissionDenied(_("Only administrators register API clients."))
     scope_text = _smart_scopes(scopes, "user")
-    application = Application.objects.create(
+    application = Application(
         name=name.strip(),
         user=None,
         client_type=Application.CLIENT_PUBLIC,
@@ -133,7 +133,8 @@ def register_launch_app(*, actor, name: str, redirect_uris: str, scopes: str) ->
         client_secret="",
         algorithm=Application.NO_ALGORITHM,
     )
-    application.full_clean(exclude=["client_secret", "client_id", "user"])
+    application.full_clean(exclude=["client_secret", "client_id", "user"])  # redirect URIs
+    application.save()
     return SmartClient.objects.create(application=application, scopes=scope_text, created_by=actor)
 
 

@@ -14,6 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.urls import reverse
+from oauth2_provider.models import AccessToken
 
 from digifys.audit.models import AuditEvent
 from digifys.fhir import services
@@ -102,7 +103,7 @@ def _observation(world):
 
 
 @pytest.mark.parametrize("alg", ["RS384", "ES384"])
-def test_backend_services_token_reads_patients_but_not_observations(world, client, alg):
+def test_backend_services_token_reads_patients_but_not_observations(world, client, alg, settings):
     key = Key(alg)
     app = _backend(world, key)
     observation = _observation(world)
@@ -112,7 +113,12 @@ def test_backend_services_token_reads_patients_but_not_observations(world, clien
     token = response.json()
     assert token["token_type"] == "Bearer"
     assert token["scope"] == "system/Patient.read"
-    assert 0 < token["expires_in"] <= 900
+    assert token["expires_in"] == settings.FHIR_ACCESS_TOKEN_SECONDS == 900
+    assert "refresh_token" not in token
+    # Stored only as a hash (DOT's hashed token storage).
+    stored = AccessToken.objects.get(application=app)
+    assert token["access_token"] not in (stored.token, stored.token_checksum)
+    assert stored.token_checksum == hashlib.sha256(token["access_token"].encode()).hexdigest()
     headers = {"Authorization": f"Bearer {token['access_token']}"}
 
     patient = client.get(f"/fhir/R4/Patient/{world.resident_mala.pk}", headers=headers)
@@ -261,6 +267,7 @@ def test_introspection_and_revocation(world, client):
     assert info["active"] is True
     assert info["scope"] == "system/Patient.read"
     assert info["client_id"] == app.client_id
+    assert info["exp"] > time.time()
 
     revoked = client.post(
         "/oauth/revoke",
@@ -459,3 +466,24 @@ def test_an_unknown_app_gets_an_error_page_not_a_redirect(world, login):
     response = client.get("/oauth/authorize?response_type=code&client_id=nobody")
     assert response.status_code == 400
     assert "The app cannot be connected" in response.content.decode()
+
+
+def test_an_authorization_code_lasts_sixty_seconds(world, login):
+    import time_machine
+
+    app = _launch_app(world)
+    client = login(world.nurse_mala)
+    verifier, challenge = _pkce()
+    code = parse_qs(urlsplit(_consent(client, app, challenge)["Location"]).query)["code"][0]
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "client_id": app.client_id,
+        "code_verifier": verifier,
+    }
+    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=61)
+    with time_machine.travel(later):
+        response = client.post("/oauth/token", exchange)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
