@@ -18,6 +18,7 @@ DOT issues, stores (hashed), introspects and revokes the tokens; none of that is
 import datetime
 import json
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -125,7 +126,7 @@ def verify_assertion(assertion: str, audiences: set[str]) -> SmartClient:
         envelope.deserialize(assertion)
         header = envelope.jose_header
         unverified = json.loads(envelope.objects["payload"])
-    except (JWException, ValueError, KeyError, TypeError) as exc:
+    except (JWException, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AssertionRefused("The client assertion is not a signed JWT.") from exc
     if not isinstance(unverified, dict) or header.get("alg") not in ALGORITHMS:
         raise AssertionRefused("The client assertion must be signed with RS384 or ES384.")
@@ -147,7 +148,7 @@ def verify_assertion(assertion: str, audiences: set[str]) -> SmartClient:
         token.leeway = CLOCK_SKEW_SECONDS
         token.deserialize(assertion, keys)
         claims = json.loads(token.claims)
-    except (JWException, ValueError, TypeError) as exc:
+    except (JWException, ValueError, TypeError, AttributeError) as exc:
         raise AssertionRefused(
             "The client assertion's signature, issuer, subject or expiry is not valid "
             "for a key of the client's JWKS."
@@ -216,8 +217,9 @@ class SmartValidator(OAuth2Validator):
                 raise AssertionRefused("The client assertion is for another client.")
         except AssertionRefused as refused:
             log.info("Client assertion refused: %s", refused)
-            if getattr(request, "grant_type", None):
-                # At the token endpoint: say why (oauthlib turns this into the error response).
+            if urlsplit(request.uri).path == reverse("oauth:token"):
+                # At the token endpoint: say why (oauthlib turns this into the error response;
+                # DOT's introspection view would not, so there the answer is a plain refusal).
                 raise errors.InvalidClientError(
                     description=str(refused), request=request
                 ) from refused

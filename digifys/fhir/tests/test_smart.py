@@ -5,6 +5,7 @@ discovery document. Tokens come from django-oauth-toolkit's endpoints, never fro
 import base64
 import datetime
 import hashlib
+import json
 import secrets
 import time
 import uuid
@@ -487,3 +488,86 @@ def test_an_authorization_code_lasts_sixty_seconds(world, login):
         response = client.post("/oauth/token", exchange)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
+
+
+# --- No server errors on any input -------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_the_oauth_endpoints_never_answer_5xx(world, client):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    key = Key("ES384")
+    app = _backend(world, key)
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+        max_leaves=6,
+    )
+    claims = st.fixed_dictionaries(
+        {},
+        optional={
+            "iss": st.sampled_from([app.client_id, "x"]) | json_values,
+            "sub": st.sampled_from([app.client_id]) | json_values,
+            "aud": st.sampled_from([TOKEN_URL, [TOKEN_URL]]) | json_values,
+            "exp": st.integers(-(2**70), 2**70) | json_values,
+            "jti": st.text() | json_values,
+        },
+    )
+    header = st.fixed_dictionaries(
+        {"alg": st.sampled_from(["RS384", "ES384", "none", "HS256"]) | json_values},
+        optional={"kid": st.text() | json_values},
+    )
+    forged = st.builds(
+        lambda h, c, sig: ".".join(
+            [_b64(json.dumps(h).encode()), _b64(json.dumps(c).encode()), _b64(sig)]
+        ),
+        header,
+        claims,
+        st.binary(max_size=100),
+    )
+    signed = st.builds(
+        lambda c: jwt.encode(c, key.private, algorithm="ES384", headers={"kid": key.kid}),
+        st.fixed_dictionaries(  # what PyJWT signs: string iss and sub, integer exp
+            {},
+            optional={
+                "iss": st.sampled_from([app.client_id, "x"]),
+                "sub": st.sampled_from([app.client_id, "y"]),
+                "aud": st.sampled_from([TOKEN_URL, [TOKEN_URL], "http://elsewhere/"]),
+                "exp": st.integers(0, 2**40),
+                "jti": st.text() | st.integers(),
+            },
+        ),
+    )
+    text = st.text(max_size=60)
+
+    @settings(
+        max_examples=80,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        assertion=forged | signed | text,
+        grant_type=st.sampled_from(["client_credentials", "authorization_code"]) | text,
+        scope=st.sampled_from(["system/Patient.read", "system/*.rs", ""]) | text,
+        assertion_type=st.just(ASSERTION_TYPE) | text,
+        path=st.sampled_from(["/oauth/token", "/oauth/introspect", "/oauth/revoke"]),
+    )
+    def check(assertion, grant_type, scope, assertion_type, path):
+        response = client.post(
+            path,
+            {
+                "grant_type": grant_type,
+                "scope": scope,
+                "client_assertion_type": assertion_type,
+                "client_assertion": assertion,
+                "token": assertion,
+            },
+        )
+        assert response.status_code < 500, response.content
+
+    check()
