@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "digifys.trust",
     "digifys.messaging",
     "digifys.accessibility",
+    "oauth2_provider",
     "digifys.fhir",
     "digifys.clinicians",
     "digifys.workforce",
@@ -650,3 +651,24 @@ DATA_LOCATIONS = {
 # PDF; the roles listed in DOWNLOADS_ABROAD_REFUSED_ROLES may not download at all from abroad.
 HOME_COUNTRY = (_env_str("HOME_COUNTRY", "SE") or "SE").upper()
 DOWNLOADS_ABROAD_REFUSED_ROLES = _env_list("DOWNLOADS_ABROAD_REFUSED_ROLES", [])
+
+# OAuth 2.0 / SMART on FHIR authorization server for the FHIR API (django-oauth-toolkit; our
+# validator in digifys/fhir/smart.py adds SMART Backend Services' signed JWT client assertions and
+# the SMART scope grammar). FHIR_ACCESS_TOKEN_SECONDS is the lifetime of an access token.
+# The swappable setting of DOT's application model (our migrations refer to it).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+FHIR_ACCESS_TOKEN_SECONDS = _env_int("FHIR_ACCESS_TOKEN_SECONDS", 900)
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "digifys.fhir.smart.SmartValidator",
+    "SCOPES_BACKEND_CLASS": "digifys.fhir.smart.SmartScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": FHIR_ACCESS_TOKEN_SECONDS,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": None,
+    "PKCE_REQUIRED": True,
+    # S256 only: the "plain" PKCE method is refused (RFC 9700 §2.1.1).
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+}

@@ -40,6 +40,7 @@ urlpatterns = [
     path("messages/", include("digifys.messaging.urls")),
     path("accessibility/", include("digifys.accessibility.urls")),
     path("fhir/", include("digifys.fhir.urls")),
+    path("oauth/", include("digifys.fhir.oauth_urls")),
     path("clinicians/", include("digifys.clinicians.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

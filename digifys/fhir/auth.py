@@ -1,21 +1,43 @@
 """Bearer-token authentication and scope checks for the FHIR API.
 
-A request carries `Authorization: Bearer <token>` of a registered `ApiClient`. The client acts for
-its user: everything is then fetched through `visible_to(user)` as on that user's pages. Scopes
-narrow it per resource and interaction (`user/Observation.read`, `user/*.write`, `user/*.*`).
+A request carries `Authorization: Bearer <token>`: either the static token of a registered
+`ApiClient` (prefix `dfy_`), or an OAuth 2.0 access token that django-oauth-toolkit issued
+(smart.py: SMART Backend Services or SMART App Launch). Either way the request acts for one user:
+everything is fetched through `visible_to(user)` as on that user's pages. Scopes narrow it per
+resource and interaction: SMART v1 (`system/Observation.read`, `user/*.write`, `user/*.*`) or v2
+(`system/Patient.rs`, `user/Observation.cruds`).
 """
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from .errors import FhirError
 from .models import ApiClient
 
+# What a static ApiClient token may be given (services.register_client).
 SCOPE = re.compile(r"user/(\*|[A-Z][A-Za-z]+)\.(read|write|\*)")
+# Any SMART resource scope: v1 permissions, or v2 letters in the order c, r, u, d, s.
+SMART_SCOPE = re.compile(
+    r"(user|system|patient)/(\*|[A-Z][A-Za-z]+)\.(read|write|\*|(?=[cruds])c?r?u?d?s?)"
+)
 TOKEN_PREFIX = "dfy_"  # noqa: S105 - a marker, not a secret
+# The SMART v2 letter an interaction needs (v1 `.read` covers r and s, `.write` c and u).
+V2_LETTER = {"search-type": "s", "create": "c", "update": "u", "transaction": "c"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls the API: a static ApiClient or an OAuth application, acting for USER."""
+
+    pk: object  # the ApiClient's pk, or "oauth:<client_id>"
+    name: str
+    user: object
+    scope_set: frozenset
 
 
 def token_hash(token: str) -> str:
@@ -28,13 +50,15 @@ def _unauthorized(message: str) -> FhirError:
     )
 
 
-def authenticate(request) -> ApiClient:
-    """Return the active client of the request's bearer token, or raise a 401 FhirError."""
+def authenticate(request) -> Principal:
+    """Return who the request's bearer token acts as, or raise a 401 FhirError."""
     header = request.headers.get("Authorization", "")
     scheme, _space, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized(_("Send an API token: Authorization: Bearer <token>."))
+    if not token.startswith(TOKEN_PREFIX):
+        return _oauth_principal(request)
     client = (
         ApiClient.objects.select_related("user__staff_profile")
         .filter(token_hash=token_hash(token))
@@ -48,23 +72,43 @@ def authenticate(request) -> ApiClient:
         or not client.user.is_active
     ):
         raise _unauthorized(_("The API token is unknown, expired or revoked."))
-    return client
+    return Principal(client.pk, client.name, client.user, client.scope_set)
 
 
-def allows(scopes: frozenset[str], resource: str, access: str) -> bool:
-    """True when SCOPES grant ACCESS ("read" or "write") to RESOURCE."""
+def _oauth_principal(request) -> Principal:
+    """The principal of an access token issued by django-oauth-toolkit (validated by it)."""
+    valid, oauth = get_oauthlib_core().verify_request(request, scopes=[])
+    token = getattr(oauth, "access_token", None) if valid else None
+    application = token.application if token is not None else None
+    # App launch: the user who consented; backend services: the user the client acts for.
+    user = (token.user or application.user) if application is not None else None
+    if user is None or not user.is_active or not hasattr(application, "smart"):
+        raise _unauthorized(_("The API token is unknown, expired or revoked."))
+    return Principal(
+        f"oauth:{application.client_id}", application.name, user, frozenset(token.scope.split())
+    )
+
+
+def allows(
+    scopes: frozenset[str], resource: str, access: str, interaction: str | None = None
+) -> bool:
+    """True when SCOPES grant ACCESS ("read" or "write") to RESOURCE (for INTERACTION)."""
+    letter = V2_LETTER.get(interaction or "", "r" if access == "read" else "c")
     for scope in scopes:
-        match = SCOPE.fullmatch(scope)
-        if match and match[1] in ("*", resource) and match[2] in ("*", access):
+        match = SMART_SCOPE.fullmatch(scope)
+        if not match or match[1] == "patient" or match[2] not in ("*", resource):
+            continue  # patient/ scopes need a launch context, which digifys does not offer
+        if match[3] in ("*", access) or (match[3] not in ("read", "write") and letter in match[3]):
             return True
     return False
 
 
-def require_scope(client: ApiClient, resource: str, access: str) -> None:
-    if not allows(client.scope_set, resource, access):
+def require_scope(client, resource: str, access: str, interaction: str | None = None) -> None:
+    if not allows(client.scope_set, resource, access, interaction):
+        context = "system" if any(s.startswith("system/") for s in client.scope_set) else "user"
         raise FhirError(
             403,
             "forbidden",
-            _("The API client has no scope for %(access)s access to %(resource)s.")
-            % {"access": access, "resource": resource},
+            _("The token has no scope for %(access)s access to %(resource)s: it needs %(scope)s.")
+            % {"access": access, "resource": resource, "scope": f"{context}/{resource}.{access}"},
         )

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 from django.db import transaction
 from django.db.models import Q
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -103,7 +104,38 @@ def capabilities(ctx: Context) -> Result:
             {
                 "mode": "server",
                 "security": {
-                    "description": "Bearer token of a registered API client (docs/api.md)."
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/"
+                                    "restful-security-service",
+                                    "code": "SMART-on-FHIR",
+                                }
+                            ]
+                        }
+                    ],
+                    "extension": [
+                        {
+                            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/"
+                            "oauth-uris",
+                            "extension": [
+                                {"url": name, "valueUri": _absolute(ctx, url)}
+                                for name, url in (
+                                    ("authorize", "oauth:authorize"),
+                                    ("token", "oauth:token"),
+                                    ("introspect", "oauth:introspect"),
+                                    ("revoke", "oauth:revoke"),
+                                )
+                            ],
+                        }
+                    ],
+                    "description": (
+                        "OAuth 2.0 / SMART on FHIR: backend services (client credentials with a "
+                        "signed JWT assertion) and standalone app launch (authorization code "
+                        "with PKCE); see .well-known/smart-configuration. The bearer token of a "
+                        "registered API client also works (docs/api.md)."
+                    ),
                 },
                 "resource": list(by_type.values()),
                 **({"interaction": system} if system else {}),
@@ -111,6 +143,10 @@ def capabilities(ctx: Context) -> Result:
         ],
     }
     return Result(200, CapabilityStatement.model_validate(statement))
+
+
+def _absolute(ctx: Context, name: str) -> str:
+    return ctx.request.build_absolute_uri(reverse(name))
 
 
 # --- Patient ---------------------------------------------------------------------------------
@@ -528,7 +564,9 @@ def transaction_bundle(ctx: Context) -> Result:
             expression=["Bundle.type"],
         )
     _require_role(ctx, CLINICAL)
-    auth.require_scope(ctx.client, "Observation", "write")  # the only type a transaction takes
+    auth.require_scope(
+        ctx.client, "Observation", "write", "create"
+    )  # the only type a transaction takes
     entries = bundle.entry or []
     if not entries or len(entries) > 50:
         raise FhirError(

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.settings import oauth2_settings
 
 from digifys.residents.models import Resident, ResidentDataQuerySet
 from digifys.vitals.models import Observation
@@ -81,3 +82,60 @@ class ObservationIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}|{self.value}"
+
+
+class SmartClient(models.Model):
+    """The SMART on FHIR registration of an OAuth 2.0 application (django-oauth-toolkit's).
+
+    A backend-services client (client credentials) authenticates with a JWT signed by one of the
+    keys of its JWKS and acts for the application's user: that user's access policy applies, as
+    for an `ApiClient`. An app-launch client (authorization code + PKCE) acts for the user who
+    logs in and consents. SCOPES is the most the client may ask for (`system/*.read`, ...).
+    """
+
+    application = models.OneToOneField(
+        oauth2_settings.APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="smart",
+        verbose_name=_("OAuth application"),
+    )
+    scopes = models.CharField(_("allowed scopes"), max_length=1000)
+    jwks = models.JSONField(_("public keys (JWKS)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+
+    class Meta:
+        verbose_name = _("SMART client")
+        verbose_name_plural = _("SMART clients")
+
+    def __str__(self) -> str:
+        return self.application.name
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+
+class UsedAssertion(models.Model):
+    """The `jti` of a client assertion already used, kept until it expires (no replay)."""
+
+    client = models.ForeignKey(
+        SmartClient, on_delete=models.CASCADE, related_name="+", verbose_name=_("client")
+    )
+    jti = models.CharField(_("JWT id"), max_length=255)
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("used client assertion")
+        verbose_name_plural = _("used client assertions")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "jti"], name="fhir_assertion_jti_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.jti

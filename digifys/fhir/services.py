@@ -7,23 +7,26 @@ set so that a retry is recognised (conditional create) and never duplicates.
 """
 
 import datetime
+import json
 import secrets
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from oauth2_provider.models import get_application_model
 
 from digifys.accounts.models import Role
 from digifys.residents.models import Resident
 from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 
-from .auth import SCOPE, TOKEN_PREFIX, token_hash
+from .auth import SCOPE, SMART_SCOPE, TOKEN_PREFIX, token_hash
 from .errors import FhirError
-from .models import ApiClient, ObservationIdentifier
+from .models import ApiClient, ObservationIdentifier, SmartClient
 
 DEFAULT_LIFETIME = datetime.timedelta(days=90)
+Application = get_application_model()
 
 
 @transaction.atomic
@@ -59,6 +62,80 @@ def revoke_client(*, actor, client: ApiClient) -> ApiClient:
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
     return client
+
+
+def _smart_scopes(scopes: str, context: str) -> str:
+    scope_list = scopes.split()
+    bad = [
+        scope
+        for scope in scope_list
+        if not SMART_SCOPE.fullmatch(scope) or not scope.startswith(f"{context}/")
+    ]
+    if not scope_list or bad:
+        raise ValueError(f"scopes must look like {context}/Patient.read or {context}/*.read: {bad}")
+    return " ".join(scope_list)
+
+
+def _public_jwks(jwks) -> dict:
+    """JWKS as registered: a JSON object of public RSA or EC keys (no private parts)."""
+    from jwcrypto import jwk
+
+    if isinstance(jwks, str):
+        try:
+            jwks = json.loads(jwks)
+        except ValueError as error:
+            raise ValueError("The JWKS is not JSON.") from error
+    if not isinstance(jwks, dict) or not jwks.get("keys"):
+        raise ValueError('The JWKS must be a JSON object with "keys".')
+    try:
+        keys = jwk.JWKSet.from_json(json.dumps(jwks))
+    except Exception as error:  # jwcrypto raises several kinds for a malformed key
+        raise ValueError(f"The JWKS cannot be read: {error}") from error
+    for key in keys:
+        if key.has_private or key.get("kty") not in ("RSA", "EC"):
+            raise ValueError("Register public RSA or EC keys only (never the private key).")
+    return jwks
+
+
+@transaction.atomic
+def register_backend_client(*, actor, user, name: str, jwks, scopes: str) -> SmartClient:
+    """Register a SMART Backend Services client acting for USER, authenticated by JWKS keys."""
+    if getattr(actor, "role", None) != Role.ADMINISTRATOR:
+        raise PermissionDenied(_("Only administrators register API clients."))
+    scope_text = _smart_scopes(scopes, "system")
+    keys = _public_jwks(jwks)
+    application = Application.objects.create(
+        name=name.strip(),
+        user=user,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        # Never used: a client with keys authenticates with a signed assertion only.
+        client_secret=secrets.token_urlsafe(48),
+        algorithm=Application.NO_ALGORITHM,
+    )
+    return SmartClient.objects.create(
+        application=application, scopes=scope_text, jwks=keys, created_by=actor
+    )
+
+
+@transaction.atomic
+def register_launch_app(*, actor, name: str, redirect_uris: str, scopes: str) -> SmartClient:
+    """Register a SMART App Launch app (public client, authorization code with PKCE S256)."""
+    if getattr(actor, "role", None) != Role.ADMINISTRATOR:
+        raise PermissionDenied(_("Only administrators register API clients."))
+    scope_text = _smart_scopes(scopes, "user")
+    application = Application(
+        name=name.strip(),
+        user=None,
+        client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=" ".join(redirect_uris.split()),
+        client_secret="",
+        algorithm=Application.NO_ALGORITHM,
+    )
+    application.full_clean(exclude=["client_secret", "client_id", "user"])  # redirect URIs
+    application.save()
+    return SmartClient.objects.create(application=application, scopes=scope_text, created_by=actor)
 
 
 def lock_residents(pks) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import views
+from . import smart, views
 from .routes import ROUTES
 
 app_name = "fhir"
@@ -31,6 +31,12 @@ urlpatterns = [
 ]
 urlpatterns += [
     path(f"{BASE}/", views.endpoint(_patterns[""]), name="base-slash"),
+    # SMART on FHIR discovery, relative to the base (smart.py).
+    path(
+        f"{BASE}/.well-known/smart-configuration",
+        smart.smart_configuration,
+        name="smart-configuration",
+    ),
     # Everything else under /fhir/ (newlines included, which <path:> would not match).
     re_path(r"^(?P<rest>[\s\S]*)\Z", views.unknown, name="unknown"),
 ]

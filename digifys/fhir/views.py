@@ -57,7 +57,7 @@ def endpoint(routes):
                     translation.activate(ctx.client.user.language)
                 if route.resource is not None:
                     # A system-level interaction (transaction) checks each entry's type itself.
-                    auth.require_scope(ctx.client, route.resource, route.access)
+                    auth.require_scope(ctx.client, route.resource, route.access, route.interaction)
             if route.interaction == "search-type":
                 result = route.handler(ctx, request.GET)
             else:

@@ -8,9 +8,10 @@ read is tested per persona in fhir/tests/test_api.py
 """
 
 from digifys.fhir.routes import ROUTES
-from digifys.testing.access_matrix import NOT_FOUND, OK, everyone
+from digifys.testing.access_matrix import BAD_REQUEST, FORBIDDEN, NOT_FOUND, OK, everyone
 
 UNAUTHORIZED = 401
+METHOD_NOT_ALLOWED = 405
 
 
 def _none(w):
@@ -68,6 +69,16 @@ ROWS = {
         for resource in ("Practitioner", "PractitionerRole", "Organization", "CareTeam")
         for kind in ("type", "instance")
     },
+    # SMART on FHIR discovery: public.
+    "fhir:smart-configuration": (_none, "get", everyone(OK, anonymous=OK)),
+    # The OAuth 2.0 authorization server (smart.py). The authorize page needs the login with its
+    # second factor; without an app's request it shows the error page (400). The consent screen
+    # itself is tested with a registered app in fhir/tests/test_smart*.py.
+    "oauth:authorize": (_none, "get", everyone(BAD_REQUEST)),
+    "oauth:token": (_none, "get", everyone(METHOD_NOT_ALLOWED, anonymous=METHOD_NOT_ALLOWED)),
+    "oauth:revoke": (_none, "get", everyone(METHOD_NOT_ALLOWED, anonymous=METHOD_NOT_ALLOWED)),
+    # Introspection needs the client's own authentication, never a session.
+    "oauth:introspect": (_none, "post", everyone(FORBIDDEN, anonymous=FORBIDDEN)),
     "fhir:unknown": (
         lambda w: {"rest": "Practitioner"},
         "get",

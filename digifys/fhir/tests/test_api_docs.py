@@ -2,7 +2,9 @@
 the live server (only the base URL, the token and the patient id are filled in)."""
 
 import io
+import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -66,3 +68,83 @@ def test_the_curl_example_runs(world, live_server):
     assert "OperationOutcome" not in result.stdout
     stored = Observation.objects.get()
     assert str(stored.temperature) == "38.3"
+
+
+# --- SMART on FHIR -----------------------------------------------------------------------------
+
+
+def _command(block_start: str) -> list[str]:
+    """The arguments of the documented `python manage.py smart_client …` command."""
+    text = re.search(
+        rf"```\n(python manage.py smart_client {block_start}.*?)\n(?:python|```)",
+        DOC.read_text(),
+        re.S,
+    )[1]
+    return shlex.split(text.replace("\\\n", " "))[3:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_backend_services_examples_run(world, live_server, monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    exec(compile(_block("python", "# Make a key pair"), str(DOC), "exec"), {})  # noqa: S102
+    kid = capsys.readouterr().out.strip()
+    assert "PRIVATE KEY" in (tmp_path / "private-key.pem").read_text()
+    assert '"d"' not in (tmp_path / "jwks.json").read_text()  # public parts only
+
+    out = io.StringIO()
+    arguments = _command("backend")
+    assert arguments[:2] == ["backend", "--user"]
+    call_command("smart_client", *arguments, stdout=out)
+    client_id = out.getvalue().split("client_id: ")[1].strip()
+
+    monkeypatch.setenv("FHIR_BASE", f"{live_server.url}/fhir/R4")
+    monkeypatch.setenv("CLIENT_ID", client_id)
+    monkeypatch.setenv("PRIVATE_KEY_FILE", str(tmp_path / "private-key.pem"))
+    monkeypatch.setenv("KEY_ID", kid)
+    exec(compile(_block("python", "# Backend services"), str(DOC), "exec"), {})  # noqa: S102
+    assert capsys.readouterr().out == "Greta system/Patient.read\n"
+
+    if shutil.which("curl") is None:
+        return
+    import time
+    import uuid
+
+    import jwt
+
+    assertion = jwt.encode(
+        {
+            "iss": client_id,
+            "sub": client_id,
+            "aud": f"{live_server.url}/oauth/token",
+            "exp": int(time.time()) + 300,
+            "jti": str(uuid.uuid4()),
+        },
+        (tmp_path / "private-key.pem").read_bytes(),
+        algorithm="RS384",
+        headers={"kid": kid},
+    )
+    script = _block("sh", "TOKEN_URL=")
+    script = re.sub(
+        r"^TOKEN_URL=.*$", f"TOKEN_URL={live_server.url}/oauth/token", script, flags=re.M
+    )
+    script = re.sub(r"^BASE=.*$", f"BASE={live_server.url}/fhir/R4", script, flags=re.M)
+    result = subprocess.run(  # noqa: S603
+        ["bash", "-e", "-o", "pipefail", "-c", script.replace("curl -s", "curl -s -f")],  # noqa: S607
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "ASSERTION": assertion},
+    )
+    assert '"resourceType":"Bundle"' in result.stdout.replace(" ", "")
+    assert "Lind" in result.stdout
+
+
+@pytest.mark.django_db
+def test_the_app_registration_example_runs(world):
+    out = io.StringIO()
+    call_command("smart_client", *_command("app"), stdout=out)
+    assert out.getvalue().startswith("client_id: ")
+    out = io.StringIO()
+    call_command("smart_client", "list", stdout=out)
+    assert "Ward tablet app" in out.getvalue() and "user/*.read" in out.getvalue()

@@ -1,0 +1,311 @@
+"""SMART on FHIR on django-oauth-toolkit (DOT): what digifys adds to DOT's authorization server.
+
+- `SmartValidator` (DOT's OAuth2Validator): client authentication with a signed JWT client
+  assertion (SMART Backend Services, RFC 7523 `private_key_jwt`) verified with jwcrypto against the
+  client's registered JWKS: RS384 or ES384, iss = sub = client_id, aud = the token endpoint,
+  exp at most five minutes ahead, a `jti` used once. Scopes: a client gets at most what it was
+  registered for; backend services ask for `system/…`, an app launch for `user/…` scopes.
+- `SmartScopes` (DOT's scopes backend): the registered scopes of each client, described for the
+  consent screen.
+- The token endpoint answers 400 `invalid_client` to a refused assertion (SMART; DOT answers 401
+  as for HTTP Basic). The authorize page is DOT's, with digifys' consent screen; the login with
+  its second factor is the one of the pages (RequireSecondFactorMiddleware).
+- `/.well-known/smart-configuration` lists the endpoints and what they accept.
+
+DOT issues, stores (hashed), introspects and revokes the tokens; none of that is written here.
+"""
+
+import datetime
+import json
+import logging
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+from jwcrypto import jwk, jws, jwt
+from jwcrypto.common import JWException
+from oauth2_provider import views as dot_views
+from oauth2_provider.models import AbstractApplication
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.scopes import BaseScopes
+from oauthlib.oauth2.rfc6749 import errors
+
+from .auth import SMART_SCOPE
+from .models import SmartClient, UsedAssertion
+
+log = logging.getLogger(__name__)
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ALGORITHMS = ["RS384", "ES384"]
+MAX_ASSERTION_SECONDS = 300  # SMART: exp no more than five minutes in the future
+CLOCK_SKEW_SECONDS = 60
+SCOPES_SUPPORTED = [
+    "system/*.read",
+    "system/*.write",
+    "system/Patient.read",
+    "system/Observation.read",
+    "system/Observation.write",
+    "user/*.read",
+    "user/*.write",
+    "user/Patient.read",
+    "user/Observation.read",
+    "user/Observation.write",
+]
+
+
+# --- scopes ----------------------------------------------------------------------------------
+
+
+def covers(allowed: str, requested: str) -> bool:
+    """True when the registered scope ALLOWED includes the requested scope REQUESTED."""
+    if allowed == requested:
+        return True
+    a, r = SMART_SCOPE.fullmatch(allowed), SMART_SCOPE.fullmatch(requested)
+    if not a or not r or a[1] != r[1] or a[2] not in ("*", r[2]):
+        return False
+    letters = {"read": "rs", "write": "cu", "*": "cruds"}
+    return set(letters.get(r[3], r[3])) <= set(letters.get(a[3], a[3]))
+
+
+def describe(scope: str) -> str:
+    """A reader's description of SCOPE (the consent screen)."""
+    match = SMART_SCOPE.fullmatch(scope)
+    if not match:
+        return scope
+    resource = _("all kinds of data") if match[2] == "*" else match[2]
+    permission = match[3]
+    if permission == "read" or (permission not in ("write", "*") and set(permission) <= set("rs")):
+        return _("Read %(resource)s") % {"resource": resource}
+    if permission == "write" or (permission not in ("*",) and not set(permission) & set("rs")):
+        return _("Record and change %(resource)s") % {"resource": resource}
+    return _("Read, record and change %(resource)s") % {"resource": resource}
+
+
+class _Descriptions(dict):
+    def __missing__(self, scope):
+        return describe(scope)
+
+
+class SmartScopes(BaseScopes):
+    """Each client's registered scopes (SmartClient.scopes); a request may narrow them."""
+
+    def get_all_scopes(self):
+        return _Descriptions()
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        smart = getattr(application, "smart", None) if application is not None else None
+        return sorted(smart.scope_set) if smart is not None else []
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        return self.get_available_scopes(application, request)
+
+
+# --- client assertions -----------------------------------------------------------------------
+
+
+class AssertionRefused(Exception):
+    pass
+
+
+def _endpoint(http_request, name: str) -> str:
+    """The absolute URL of the OAuth endpoint NAME as the client reached this server."""
+    return http_request.build_absolute_uri(reverse(name))
+
+
+def verify_assertion(assertion: str, audiences: set[str]) -> SmartClient:
+    """Return the client that signed ASSERTION, or raise AssertionRefused with the reason."""
+    try:
+        envelope = jws.JWS()
+        envelope.deserialize(assertion)
+        header = envelope.jose_header
+        unverified = json.loads(envelope.objects["payload"])
+    except (JWException, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise AssertionRefused("The client assertion is not a signed JWT.") from exc
+    if not isinstance(unverified, dict) or header.get("alg") not in ALGORITHMS:
+        raise AssertionRefused("The client assertion must be signed with RS384 or ES384.")
+    client_id = unverified.get("iss")
+    client = (
+        SmartClient.objects.select_related("application__user")
+        .filter(application__client_id=client_id if isinstance(client_id, str) else None)
+        .first()
+    )
+    if client is None or not client.jwks:
+        raise AssertionRefused("The client assertion names no registered client with keys.")
+    try:
+        keys = jwk.JWKSet.from_json(json.dumps(client.jwks))
+        token = jwt.JWT(
+            algs=ALGORITHMS,
+            expected_type="JWS",
+            check_claims={"iss": client_id, "sub": client_id, "exp": None, "jti": None},
+        )
+        token.leeway = CLOCK_SKEW_SECONDS
+        token.deserialize(assertion, keys)
+        claims = json.loads(token.claims)
+    except (JWException, ValueError, TypeError, AttributeError) as exc:
+        raise AssertionRefused(
+            "The client assertion's signature, issuer, subject or expiry is not valid "
+            "for a key of the client's JWKS."
+        ) from exc
+    aud = claims.get("aud")
+    if not (set(aud) if isinstance(aud, list) else {aud}) & audiences:
+        raise AssertionRefused("The client assertion's aud is not this token endpoint.")
+    exp = claims["exp"]
+    now = timezone.now()
+    if not isinstance(exp, int | float) or exp > now.timestamp() + MAX_ASSERTION_SECONDS + (
+        CLOCK_SKEW_SECONDS
+    ):
+        raise AssertionRefused("The client assertion's exp is more than five minutes ahead.")
+    jti = claims["jti"]
+    if not isinstance(jti, str) or not jti or len(jti) > 255:
+        raise AssertionRefused("The client assertion has no usable jti.")
+    UsedAssertion.objects.filter(expires_at__lt=now - datetime.timedelta(minutes=5)).delete()
+    try:
+        with transaction.atomic():
+            UsedAssertion.objects.create(
+                client=client,
+                jti=jti,
+                expires_at=datetime.datetime.fromtimestamp(exp, tz=datetime.UTC),
+            )
+    except IntegrityError as exc:
+        raise AssertionRefused("The client assertion's jti was used before.") from exc
+    return client
+
+
+class SmartValidator(OAuth2Validator):
+    """DOT's validator with SMART's client assertions and scope rules."""
+
+    def _assertion(self, request):
+        return getattr(request, "client_assertion", None), getattr(
+            request, "client_assertion_type", None
+        )
+
+    def client_authentication_required(self, request, *args, **kwargs):
+        if any(self._assertion(request)):
+            return True
+        return super().client_authentication_required(request, *args, **kwargs)
+
+    def authenticate_client(self, request, *args, **kwargs):
+        assertion, assertion_type = self._assertion(request)
+        if assertion is None and assertion_type is None:
+            if not super().authenticate_client(request, *args, **kwargs):
+                return False
+            # A client with registered keys authenticates with them only.
+            return not SmartClient.objects.filter(
+                application=request.client, jwks__isnull=False
+            ).exists()
+        try:
+            if assertion_type != ASSERTION_TYPE or not isinstance(assertion, str):
+                raise AssertionRefused(f"client_assertion_type must be {ASSERTION_TYPE}.")
+            # DOT's oauthlib request carries a relative URI and the Django request's META.
+            http_request = self.build_http_request(request)
+            audiences = {
+                _endpoint(http_request, "oauth:token"),
+                http_request.build_absolute_uri(request.uri.split("?")[0]),
+            }
+            client = verify_assertion(assertion, audiences)
+            application = client.application
+            if request.client_id not in (None, application.client_id) or not (
+                application.is_usable(request)
+            ):
+                raise AssertionRefused("The client assertion is for another client.")
+        except AssertionRefused as refused:
+            log.info("Client assertion refused: %s", refused)
+            if urlsplit(request.uri).path == reverse("oauth:token"):
+                # At the token endpoint: say why (oauthlib turns this into the error response;
+                # DOT's introspection view would not, so there the answer is a plain refusal).
+                raise errors.InvalidClientError(
+                    description=str(refused), request=request
+                ) from refused
+            return False
+        request.client = application
+        request.client_id = application.client_id
+        return True
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        smart = getattr(client, "smart", None)
+        if smart is None:
+            return False
+        if getattr(request, "response_type", None) and request.code_challenge_method != "S256":
+            # The authorization request (oauthlib checks scopes right after PKCE): S256 only.
+            raise errors.UnsupportedCodeChallengeMethodError(request=request)
+        context = (
+            "system"
+            if client.authorization_grant_type == AbstractApplication.GRANT_CLIENT_CREDENTIALS
+            else "user"
+        )
+        return all(
+            scope.startswith(f"{context}/") and any(covers(a, scope) for a in smart.scope_set)
+            for scope in scopes
+        )
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+class TokenView(dot_views.TokenView):
+    """DOT's token endpoint; a refused client assertion is a 400 (RFC 6749 §5.2, SMART)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 401 and "HTTP_AUTHORIZATION" not in request.META:
+            response.status_code = 400
+            if "WWW-Authenticate" in response:
+                del response["WWW-Authenticate"]
+        return response
+
+
+class AuthorizeView(dot_views.AuthorizationView):
+    """DOT's authorization endpoint with digifys' consent screen (after the login and its
+    second factor, which the pages' middleware demands)."""
+
+    template_name = "fhir/authorize.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        scopes = kwargs.get("scopes") or (context.get("form").initial.get("scope", "").split())
+        context["scope_descriptions"] = [describe(scope) for scope in scopes]
+        context["token_minutes"] = settings.FHIR_ACCESS_TOKEN_SECONDS // 60
+        return context
+
+
+@require_GET
+def smart_configuration(request):
+    """SMART's discovery document (relative to the FHIR base)."""
+
+    def url(name):
+        return request.build_absolute_uri(reverse(name))
+
+    return JsonResponse(
+        {
+            "authorization_endpoint": url("oauth:authorize"),
+            "token_endpoint": url("oauth:token"),
+            "introspection_endpoint": url("oauth:introspect"),
+            "revocation_endpoint": url("oauth:revoke"),
+            "grant_types_supported": ["authorization_code", "client_credentials"],
+            "response_types_supported": ["code"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
+            "token_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": SCOPES_SUPPORTED,
+            "capabilities": [
+                "launch-standalone",
+                "client-public",
+                "client-confidential-asymmetric",
+                "permission-user",
+                "permission-v1",
+                "permission-v2",
+            ],
+        },
+        content_type="application/json",
+    )
+
+
+introspect = method_decorator(csrf_exempt, name="dispatch")(dot_views.IntrospectTokenView)
+revoke = dot_views.RevokeTokenView
