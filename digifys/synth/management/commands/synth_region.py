@@ -1,6 +1,7 @@
 """`manage.py synth_region`: load the deterministic synthetic region (see digifys.synth.region)."""
 
 import datetime
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -9,7 +10,14 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.demo import DEMO_PASSWORD, demo_logins, role_label
 from digifys.core.time import STOCKHOLM
-from digifys.synth.region import RegionExistsError, generate_region, region_exists
+from digifys.insights import facts
+from digifys.synth.region import (
+    HISTORY_DAYS,
+    RegionExistsError,
+    default_now,
+    generate_region,
+    region_exists,
+)
 
 
 def _date(text: str) -> datetime.datetime:
@@ -23,7 +31,8 @@ def _date(text: str) -> datetime.datetime:
 class Command(BaseCommand):
     help = (
         "Generate the synthetic Region Västerbotten (organisations, staff, residents, history) "
-        "into an empty database and print the demo logins."
+        "into an empty database, build the insights fact tables from it, and print the demo "
+        "logins."
     )
 
     def add_arguments(self, parser):
@@ -34,9 +43,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--history-days",
             type=int,
-            default=365,
-            help="Days of physician-contact history (default 365); vital signs cover the "
-            "last 3 of them at most (the last one above 10 000 residents).",
+            default=HISTORY_DAYS,
+            help=f"Days of history (default {HISTORY_DAYS}): physician contacts and hospital "
+            "transfers; vital signs cover the last 3 of them at most (the last one above "
+            "10 000 residents).",
         )
         parser.add_argument(
             "--now",
@@ -60,10 +70,16 @@ class Command(BaseCommand):
                 self.stdout.write("A synthetic region is already loaded; keeping it.")
                 self._print_logins(demo_logins())
             return
+        if now is None:
+            now = default_now()
         try:
             summary = generate_region(seed=seed, scale=scale, history_days=history_days, now=now)
         except (RegionExistsError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        # The figures pages read only the fact tables: build them now, so they show the history.
+        started = time.perf_counter()
+        refreshed = facts.refresh_facts(full=True, now=now)
+        fact_seconds = time.perf_counter() - started
         if quiet:
             return
         self.stdout.write(
@@ -85,8 +101,13 @@ class Command(BaseCommand):
             ("vital-sign observations", summary.observations),
             ("consults", summary.consults),
             ("nurse tasks", summary.tasks),
+            ("hospital transfers", summary.transfers),
         ]:
             self.stdout.write(f"  {label:<27} {value:>9,}".replace(",", " "))
+        self.stdout.write(
+            f"Insights fact tables: {refreshed.rows:,} rows for {refreshed.days:,} days "
+            f"in {fact_seconds:.1f} s.".replace(",", " ")
+        )
         self._print_logins(summary.logins)
 
     def _print_logins(self, logins) -> None:
