@@ -19,6 +19,11 @@ adds, from its own random stream (so the other tables stay as they were):
   first for about 15 % before and 70 % after; a physician judged most of them (all but some of
   the last month's), about 40 % avoidable before and 15 % after.
 
+* **Consults** (`consults.Consult`, closed, each with the physician's answer): about one per
+  45 resident-days before go-live (to the locum or physician on call), one per 20 after (to the
+  named physician, sometimes the deputy); answered more slowly before (urgent: median about
+  50 minutes against a 30-minute deadline) than after (about 16 minutes).
+
 The trust survey's history (improving after go-live) is written by :mod:`digifys.synth.trust`.
 """
 
@@ -27,7 +32,10 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.conf import settings
+
 from digifys.accounts.models import Role
+from digifys.consults.models import Consult, ConsultMessage
 from digifys.insights.models import GoLive, HospitalTransfer
 
 # Months before today each home went live: the first home 12, the second 6, others drawn.
@@ -60,6 +68,47 @@ REASONS = [
 AVOIDABLE_COMMENTS = [
     "Hade kunnat behandlas på boendet med antibiotika och vätska efter bedömning på video.",
     "Läkarkontakt före transporten hade räckt; ingen åtgärd på akuten utöver provtagning.",
+]
+# Consults per resident-day, and median answer minutes per urgency: (before, after) go-live.
+CONSULT_RATE = (1 / 45, 1 / 20)
+URGENCIES = (("urgent", 0.3), ("same_day", 0.5), ("next_round", 0.2))
+ANSWER_MEDIAN = {
+    "urgent": (50, 16),
+    "same_day": (330, 120),
+    "next_round": (4 * 24 * 60, 24 * 60),
+}
+ANSWER_SPREAD = 0.6  # sigma of the log-normal answer time
+SBAR = [
+    (
+        "Ökad andfåddhet sedan i går.",
+        "Hjärtsvikt, behandlas med furosemid.",
+        "Andningsfrekvens 22, saturation 93 % utan syrgas, lätta ödem.",
+        "Bedömning och ställningstagande till ökad diuretikados.",
+    ),
+    (
+        "Sveda vid miktion och ökad oro.",
+        "Demenssjukdom, tidigare urinvägsinfektioner.",
+        "Temp 37,9, i övrigt stabila vitalparametrar.",
+        "Bedömning, ev. urinodling och behandling.",
+    ),
+    (
+        "Fallit i badrummet, inga synliga skador.",
+        "Osteoporos, antikoagulantia.",
+        "Vaken och orienterad som vanligt, går med rollator.",
+        "Bedömning av behov av vidare undersökning.",
+    ),
+    (
+        "Sover dåligt och har ont i ryggen.",
+        "Kronisk ryggsmärta, paracetamol vid behov.",
+        "Smärtskattning 5, rör sig försiktigt.",
+        "Översyn av smärtlindringen.",
+    ),
+]
+ANSWERS = [
+    "Jag har gått igenom uppgifterna. Fortsätt enligt plan, kontroll av vitalparametrar i morgon.",
+    "Ordinerar urinodling; återkoppla svaret. Hör av dig om feber över 38,5.",
+    "Ingen åtgärd just nu. Observera och ring vid försämring.",
+    "Justerar läkemedelslistan; se ordinationen i journalen.",
 ]
 NOT_AVOIDABLE_COMMENTS = [
     "Motiverad transport; krävde röntgen och operation.",
@@ -111,19 +160,14 @@ def create_go_live_rows(b) -> None:
 def create_transfer_rows(b) -> int:
     """Write the hospital transfers of every resident's stay within the history; return how many."""
     rng = random.Random(f"transfers-{b.seed}")
-    nurses: list[list[int]] = [[] for _ in b.units]
-    for profile, unit_ids in zip(b.profiles, b.unit_links, strict=True):
-        if profile.profession == Role.NURSE:
-            for unit in unit_ids:
-                nurses[unit].append(profile.user_id)
-    fallback = sorted({user for users in nurses for user in users}) or [b.coordinator.pk]
+    nurses = _unit_nurses(b)
     locum_users = [locum.user_id for locum in b.locums]
     rows = []
     for index, person in enumerate(b.people):
         go_live = b.go_live_k[person.unit]
         first_k = max(-b.history_days, person.moved_in_k + 1)
         end_k = person.left_k if not person.active else 0
-        recorders = nurses[person.unit] or fallback
+        recorders = nurses[person.unit]
         k = float(first_k)
         while True:
             era = 0 if k < go_live else 1
@@ -169,3 +213,94 @@ def _transfer(b, rng, resident_id, person, day, era, recorders, judge) -> Hospit
         judged_at=judged_at,
         updated_at=judged_at or recorded,
     )
+
+
+def create_consult_rows(b) -> int:
+    """Write the closed consults of every resident's stay within the history; return how many."""
+    rng = random.Random(f"consults-{b.seed}")
+    deadlines = settings.CONSULT_DEADLINE_MINUTES
+    nurses = _unit_nurses(b)
+    physician_users = {profile.pk: profile.user_id for profile in (*b.physicians, *b.locums)}
+    cutoff = b.now - datetime.timedelta(hours=1)
+    consults, answers = [], []
+    urgencies = [name for name, _share in URGENCIES]
+    weights = [share for _name, share in URGENCIES]
+    for index, person in enumerate(b.people):
+        go_live = b.go_live_k[person.unit]
+        first_k = max(-b.history_days, person.moved_in_k + 1)
+        end_k = person.left_k if not person.active else 0
+        senders = nurses[person.unit]
+        k = float(first_k)
+        while True:
+            k += rng.expovariate(CONSULT_RATE[0 if k < go_live else 1])
+            day = int(k)
+            if day >= end_k:
+                break
+            era = 0 if day < go_live else 1
+            urgency = rng.choices(urgencies, weights)[0]
+            sent = b.instant(day, 7 * 60 + int(rng.random() * 14 * 60))
+            median = ANSWER_MEDIAN[urgency][era]
+            minutes = max(2.0, rng.lognormvariate(0, ANSWER_SPREAD) * median)
+            answered = sent + datetime.timedelta(minutes=minutes)
+            closed = answered + datetime.timedelta(hours=1 + rng.random() * 20)
+            if closed > cutoff:
+                continue
+            if era == 1:
+                named = rng.random() < 0.85
+                physician = b.physicians[person.named if named else person.deputy].pk
+                routed = Consult.RoutedTo.NAMED if named else Consult.RoutedTo.DEPUTY
+            else:
+                physician = b.locum_pks[int(rng.random() * len(b.locum_pks))]
+                routed = Consult.RoutedTo.ON_DUTY
+            situation, background, assessment, recommendation = rng.choice(SBAR)
+            sender = senders[int(rng.random() * len(senders))]
+            consults.append(
+                Consult(
+                    resident_id=b.resident_ids[index],
+                    unit=b.units[person.unit].org,
+                    created_by_id=sender,
+                    created_at=sent,
+                    urgency=urgency,
+                    situation=situation,
+                    background=background,
+                    assessment=assessment,
+                    recommendation=recommendation,
+                    status=Consult.Status.CLOSED,
+                    assigned_to_id=physician,
+                    routed_to=routed,
+                    deadline_at=sent + datetime.timedelta(minutes=deadlines[urgency]),
+                    accepted_at=answered - datetime.timedelta(minutes=min(minutes / 2, 10)),
+                    answered_at=answered,
+                    closed_at=closed,
+                    closed_by_id=sender,
+                    close_reason="Besvarad och åtgärdad.",
+                    updated_at=closed,
+                )
+            )
+            answers.append((physician_users[physician], rng.choice(ANSWERS), answered))
+    Consult.objects.bulk_create(consults, batch_size=1000)
+    ConsultMessage.objects.bulk_create(
+        [
+            ConsultMessage(
+                consult=consult,
+                author_id=author,
+                kind=ConsultMessage.Kind.MESSAGE,
+                body=body,
+                created_at=at,
+            )
+            for consult, (author, body, at) in zip(consults, answers, strict=True)
+        ],
+        batch_size=1000,
+    )
+    return len(consults)
+
+
+def _unit_nurses(b) -> list[list[int]]:
+    """User ids of each unit's nurses (every nurse of the region for a unit without one)."""
+    nurses: list[list[int]] = [[] for _ in b.units]
+    for profile, unit_ids in zip(b.profiles, b.unit_links, strict=True):
+        if profile.profession == Role.NURSE:
+            for unit in unit_ids:
+                nurses[unit].append(profile.user_id)
+    everyone = sorted({user for users in nurses for user in users}) or [b.coordinator.pk]
+    return [users or everyone for users in nurses]

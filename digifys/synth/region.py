@@ -296,6 +296,7 @@ class _Builder:
         medication_reviews = reviews.create_review_rows(self)
         transfers = history.create_transfer_rows(self)
         loop = LoopBuilder(self).run()
+        history_consults = history.create_consult_rows(self)
         # Ward rounds go through their own service: a weekly slot per unit with its named
         # physician, and this and next week's rounds with their agendas.
         seed_round_slots(now=self.now)
@@ -325,7 +326,7 @@ class _Builder:
             medication_reviews=medication_reviews,
             absences=loop.absences,
             observations=loop.observations,
-            consults=loop.consults,
+            consults=loop.consults + history_consults,
             tasks=loop.tasks,
             transfers=transfers,
         )
