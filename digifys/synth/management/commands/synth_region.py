@@ -1,7 +1,6 @@
 """`manage.py synth_region`: load the deterministic synthetic region (see digifys.synth.region)."""
 
 import datetime
-import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -10,11 +9,9 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.demo import DEMO_PASSWORD, demo_logins, role_label
 from digifys.core.time import STOCKHOLM
-from digifys.insights import facts
 from digifys.synth.region import (
     HISTORY_DAYS,
     RegionExistsError,
-    default_now,
     generate_region,
     region_exists,
 )
@@ -31,8 +28,7 @@ def _date(text: str) -> datetime.datetime:
 class Command(BaseCommand):
     help = (
         "Generate the synthetic Region Västerbotten (organisations, staff, residents, history) "
-        "into an empty database, build the insights fact tables from it, and print the demo "
-        "logins."
+        "into an empty database and print the demo logins."
     )
 
     def add_arguments(self, parser):
@@ -70,16 +66,10 @@ class Command(BaseCommand):
                 self.stdout.write("A synthetic region is already loaded; keeping it.")
                 self._print_logins(demo_logins())
             return
-        if now is None:
-            now = default_now()
         try:
             summary = generate_region(seed=seed, scale=scale, history_days=history_days, now=now)
         except (RegionExistsError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        # The figures pages read only the fact tables: build them now, so they show the history.
-        started = time.perf_counter()
-        refreshed = facts.refresh_facts(full=True, now=now)
-        fact_seconds = time.perf_counter() - started
         if quiet:
             return
         self.stdout.write(
@@ -104,10 +94,6 @@ class Command(BaseCommand):
             ("hospital transfers", summary.transfers),
         ]:
             self.stdout.write(f"  {label:<27} {value:>9,}".replace(",", " "))
-        self.stdout.write(
-            f"Insights fact tables: {refreshed.rows:,} rows for {refreshed.days:,} days "
-            f"in {fact_seconds:.1f} s.".replace(",", " ")
-        )
         self._print_logins(summary.logins)
 
     def _print_logins(self, logins) -> None:
