@@ -22,7 +22,9 @@ adds, from its own random stream (so the other tables stay as they were):
 * **Consults** (`consults.Consult`, closed, each with the physician's answer): about one per
   45 resident-days before go-live (to the locum or physician on call), one per 20 after (to the
   named physician, sometimes the deputy); answered more slowly before (urgent: median about
-  50 minutes against a 30-minute deadline) than after (about 16 minutes).
+  50 minutes against a 30-minute deadline) than after (about 16 minutes). Not above
+  `observations.LARGE_SCALE` residents (millions of rows through the ORM; the benchmark region
+  keeps only the persona unit's consults).
 
 The trust survey's history (improving after go-live) is written by :mod:`digifys.synth.trust`.
 """
@@ -37,6 +39,8 @@ from django.conf import settings
 from digifys.accounts.models import Role
 from digifys.consults.models import Consult, ConsultMessage
 from digifys.insights.models import GoLive, HospitalTransfer
+
+from .observations import LARGE_SCALE
 
 # Months before today each home went live: the first home 12, the second 6, others drawn.
 FIRST_HOME_MONTHS = 12
@@ -217,6 +221,8 @@ def _transfer(b, rng, resident_id, person, day, era, recorders, judge) -> Hospit
 
 def create_consult_rows(b) -> int:
     """Write the closed consults of every resident's stay within the history; return how many."""
+    if b.scale > LARGE_SCALE:
+        return 0
     rng = random.Random(f"consults-{b.seed}")
     deadlines = settings.CONSULT_DEADLINE_MINUTES
     nurses = _unit_nurses(b)

@@ -78,6 +78,7 @@ from digifys.workforce.demo import seed_flexible_work
 from . import consents, history, layout, records, residents, reviews, staff, trust
 from .layout import REGION_NAME
 from .loop import LoopBuilder
+from .observations import LARGE_SCALE
 from .tables import Pick
 
 __all__ = [
@@ -96,6 +97,9 @@ UTC = datetime.UTC
 
 MIN_SCALE = 10
 HISTORY_DAYS = 730  # two years of history: each unit's go-live (`history`) falls within it
+# Above LARGE_SCALE residents the default history is one year, to keep the 100,000-resident
+# benchmark (bench/synth.py) near its two-minute limit.
+LARGE_SCALE_HISTORY_DAYS = 365
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -151,16 +155,20 @@ def generate_region(
     *,
     seed: int = 1,
     scale: int = 450,
-    history_days: int = HISTORY_DAYS,
+    history_days: int | None = None,
     now: datetime.datetime | None = None,
 ) -> RegionSummary:
     """Fill an empty database with a synthetic region of SCALE residents; return a summary.
+
+    HISTORY_DAYS defaults to two years (`HISTORY_DAYS`), one year above `LARGE_SCALE` residents.
 
     Raises ``RegionExistsError`` if a region is already loaded and ``ValueError`` for a scale
     below 10 or a negative history.
     """
     if scale < MIN_SCALE:
         raise ValueError(f"scale must be at least {MIN_SCALE} residents; got {scale}.")
+    if history_days is None:
+        history_days = HISTORY_DAYS if scale <= LARGE_SCALE else LARGE_SCALE_HISTORY_DAYS
     if history_days < 0:
         raise ValueError(f"history_days must not be negative; got {history_days}.")
     if now is None:

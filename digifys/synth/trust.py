@@ -4,7 +4,8 @@ The persona ``boende`` is an active resident of the persona nurse's unit without
 cognitive baseline names none); the login is 100 days old, so this quarter's survey round is open
 for them. The persona relative (``anhorig``) gets this round's invitation too.
 
-Survey answers (`trust.Answer`, no respondent) for the last two years: the first half of the units
+Survey answers (`trust.Answer`, no respondent) for the last two years (six months above
+`observations.LARGE_SCALE` residents): the first half of the units
 (by pk) get five or more answers a month, so their results show; the others get one to four, so
 they are suppressed. Scores vary per unit around a level of its own, and rise by about
 `GO_LIVE_LIFT` over the six months after the unit's go-live (`synth.history`).
@@ -25,10 +26,12 @@ from digifys.trust import selectors as trust_selectors
 from digifys.trust.models import Answer, Invitation, Item
 from digifys.trust.services import send_invitations
 
+from .observations import LARGE_SCALE
 from .tables import ascii_name
 
 RESIDENT_USERNAME = "boende"
 SURVEY_MONTHS = 24  # two years of answers, like the rest of the history
+LARGE_SCALE_SURVEY_MONTHS = 6  # above observations.LARGE_SCALE residents (the benchmark region)
 GO_LIVE_LIFT = 0.9  # how much the mean score rises within six months of the unit's go-live
 COMMENTS = [
     "Personalen är alltid vänlig och tar sig tid.",
@@ -85,7 +88,8 @@ def _answers(b) -> None:
         Organisation.objects.units().filter(pk__in=list(go_live)),
         key=lambda org: org.pk,
     )
-    months = trust_selectors.months(b.today, count=SURVEY_MONTHS)
+    count = SURVEY_MONTHS if b.scale <= LARGE_SCALE else LARGE_SCALE_SURVEY_MONTHS
+    months = trust_selectors.months(b.today, count=count)
     rows = []
     for number, unit in enumerate(units):
         shown = number < max(1, len(units) // 2)

@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.demo import DEMO_PASSWORD, demo_logins, role_label
 from digifys.core.time import STOCKHOLM
+from digifys.synth.observations import LARGE_SCALE
 from digifys.synth.region import (
     HISTORY_DAYS,
+    LARGE_SCALE_HISTORY_DAYS,
     RegionExistsError,
     generate_region,
     region_exists,
@@ -39,10 +41,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--history-days",
             type=int,
-            default=HISTORY_DAYS,
-            help=f"Days of history (default {HISTORY_DAYS}): physician contacts and hospital "
-            "transfers; vital signs cover the last 3 of them at most (the last one above "
-            "10 000 residents).",
+            default=None,
+            help=f"Days of history (default {HISTORY_DAYS}, {LARGE_SCALE_HISTORY_DAYS} above "
+            f"{LARGE_SCALE} residents): physician contacts, consults and hospital transfers; "
+            "vital signs cover the last 3 of them at most (the last one above "
+            f"{LARGE_SCALE} residents).",
         )
         parser.add_argument(
             "--now",
