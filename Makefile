@@ -43,6 +43,7 @@ install: $(STAMP)
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py synth_region --if-empty
+	$(DEMO_ENV) $(PY) manage.py refresh_insights
 	$(DEMO_ENV) PORT=$(PORT) $(PY) manage.py rundemo
 
 # More than one server on this machine (docs/operations.md, "Several servers"): HAProxy, two

@@ -1,7 +1,8 @@
 """The resident page's timeline: what happened to the resident, newest first (issue 12 §1).
 
 Consults, signed journal notes, orders and completed tasks, ward-round agenda items, medication
-reviews, video visits and changes of the named physician or deputy. Each kind is read through its
+reviews, video visits, hospital transfers and emergency visits (insights), and changes of the
+named physician or deputy. Each kind is read through its
 model's `visible_to(user)`, reduced to (kind, id, time), and the kinds are merged by the database
 with one `UNION ALL` ordered by time: a page costs one query for its (kind, id, time) rows and
 the total (a window count), and one query per kind on the page, however long the history. The
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from digifys.careteams.models import PhysicianAssignment
 from digifys.consults.models import Consult, JournalNote
+from digifys.insights.models import HospitalTransfer
 from digifys.medicationreviews.models import MedicationReview
 from digifys.orders.models import NurseTask, Order
 from digifys.rounds.models import AgendaItem
@@ -37,6 +39,7 @@ FILTERS = {
     "rounds": (_("Ward rounds"), ("round",)),
     "reviews": (_("Medication reviews"), ("review",)),
     "visits": (_("Video visits"), ("visit",)),
+    "transfers": (_("Hospital transfers"), ("transfer",)),
     "panel": (_("Named physician and deputy"), ("panel",)),
 }
 
@@ -85,6 +88,11 @@ def _sources(user, resident: Resident, now: datetime.datetime) -> dict[str, tupl
             Room.objects.visible_to(user).filter(resident=resident, starts_at__lte=now),
             "starts_at",
             ("host__user",),
+        ),
+        "transfer": (
+            HospitalTransfer.objects.visible_to(user).filter(resident=resident),
+            "occurred_at",
+            ("recorded_by",),
         ),
         "panel": (
             PhysicianAssignment.objects.visible_to(user).filter(resident=resident),

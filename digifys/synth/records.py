@@ -1,6 +1,6 @@
 """Each resident's rows: diagnoses, medications, treatment limitations, relatives, named
-physicians and deputies over time, and a year of physician contacts (locum era, then the
-named-physician model)."""
+physicians and deputies from their unit's go-live, and the history of physician contacts (locum era
+before the unit's go-live, then the named-physician model)."""
 
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def _limitation_rows(b, person, resident_id, limitations) -> None:
         return
     end_k = person.left_k if not person.active else 0
     decided_k = between(rng, min(person.moved_in_k + 3, end_k - 1), end_k - 1)
-    if decided_k >= b.model_start_k:
+    if decided_k >= b.go_live_k[person.unit]:
         decider = b.physicians[person.named if rng.random() < 0.85 else person.deputy]
     elif rng.random() < 0.7:
         decider = b.locums[int(rng.random() * len(b.locums))]
@@ -215,14 +215,15 @@ def _relative_rows(b, index, person, resident_id, relatives) -> None:
 
 
 def _assignment_rows(b, person, resident_id, assignments) -> None:
-    start_k = max(b.model_start_k, person.moved_in_k)
+    go_live = b.go_live_k[person.unit]
+    start_k = max(go_live, person.moved_in_k)
     if person.active:
         ended = None
     elif person.left_k > start_k:
         ended = b.db_instant(person.left_k, 12 * 60)
     else:
         return
-    started = b.db_instant(start_k, 8 * 60 if start_k == b.model_start_k else 10 * 60)
+    started = b.db_instant(start_k, 8 * 60 if start_k == go_live else 10 * 60)
     reason = "Fast läkarkontakt i den digifysiska modellen"
     coordinator = b.coordinator.pk
     named = b.physicians[person.named].pk
@@ -243,7 +244,7 @@ def _contact_rows(b, person, resident_id, contacts) -> None:
     deputy_kinds = b.contact_kinds[b.physician_place[person.deputy]]
     sweden = b.sweden_pks
     locums = b.locum_pks
-    model_start = b.model_start_k
+    model_start = b.go_live_k[person.unit]
     k = start_k + between(rng, 0, 14)
     while k < end_k:
         day = k
@@ -263,7 +264,7 @@ def _contact_rows(b, person, resident_id, contacts) -> None:
             else:
                 clinician = sweden[int(rng.random() * len(sweden))]
             kind = b.contact_kinds["locum era"](rng)
-            k = day + between(rng, 12, 30)
+            k = day + between(rng, 8, 24)
         else:  # the named-physician model
             if roll < 0.8:
                 clinician, kind = named, named_kinds(rng)

@@ -3,9 +3,11 @@
 ``generate_region(seed=..., scale=..., now=...)`` fills an empty database with an organisation
 tree (region → care areas → 15 municipalities → SÄBO → units, a virtual clinic in Málaga,
 health centres, staffing agencies), staff and physicians, ``scale`` residents with diagnoses,
-medications, treatment limitations, relatives, named physicians and deputies, and a year of
-physician contacts in which continuity visibly improves when the named-physician model starts
-(about four months before ``now``). :mod:`digifys.synth.loop` then adds the digi-physical loop:
+medications, treatment limitations, relatives, named physicians and deputies, and two years of
+physician contacts in which continuity visibly improves when each unit goes live with the
+named-physician model (:mod:`digifys.synth.history`: the personas' home 12 months before ``now``,
+the second home 6 months before, the others 2–5 months before), with hospital transfers that
+become rarer after it. :mod:`digifys.synth.loop` then adds the digi-physical loop:
 physicians' working hours and the virtual clinic's on-duty rota, absences, vital signs with
 NEWS2 for the last days, and the persona unit's deteriorating resident, open and answered
 consults, order and tasks. The fixed demo personas (``sjukskoterska.mala``,
@@ -27,7 +29,8 @@ which depend on what the database has handed out before).
 Layout: this module holds the entry points and ``_Builder`` (the seed, the clock, the random
 stream and what each step adds); each table group has its own builder module, run in this order
 (the order fixes the random stream): ``layout`` (homes, units, organisations), ``staff``,
-``residents``, ``records`` (each resident's child rows and contact history), then ``loop``.
+``residents``, ``records`` (each resident's child rows and contact history), ``consents``,
+``trust``, ``reviews``, ``history`` (go-live dates and hospital transfers), then ``loop``.
 ``tables`` holds the shared low-level helpers. The demo personas live in
 :mod:`digifys.accounts.demo`, so the login page does not import the generator.
 
@@ -72,9 +75,10 @@ from digifys.scheduling.demo import seed_work_requests
 from digifys.visits.demo import seed_family_meeting
 from digifys.workforce.demo import seed_flexible_work
 
-from . import consents, layout, records, residents, reviews, staff, trust
+from . import consents, history, layout, records, residents, reviews, staff, trust
 from .layout import REGION_NAME
 from .loop import LoopBuilder
+from .observations import LARGE_SCALE
 from .tables import Pick
 
 __all__ = [
@@ -92,7 +96,10 @@ HSA_PREFIX = "SE2321000222-"
 UTC = datetime.UTC
 
 MIN_SCALE = 10
-NEW_MODEL_DAYS = 120  # the named-physician model started about four months before `now`
+HISTORY_DAYS = 730  # two years of history: each unit's go-live (`history`) falls within it
+# Above LARGE_SCALE residents the default history is one year, to keep the 100,000-resident
+# benchmark (bench/synth.py) near its two-minute limit.
+LARGE_SCALE_HISTORY_DAYS = 365
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -120,6 +127,7 @@ class RegionSummary:
     consults: int = 0
     tasks: int = 0
     medication_reviews: int = 0
+    transfers: int = 0  # hospital transfers and emergency visits
 
 
 @cache
@@ -147,16 +155,20 @@ def generate_region(
     *,
     seed: int = 1,
     scale: int = 450,
-    history_days: int = 365,
+    history_days: int | None = None,
     now: datetime.datetime | None = None,
 ) -> RegionSummary:
     """Fill an empty database with a synthetic region of SCALE residents; return a summary.
+
+    HISTORY_DAYS defaults to two years (`HISTORY_DAYS`), one year above `LARGE_SCALE` residents.
 
     Raises ``RegionExistsError`` if a region is already loaded and ``ValueError`` for a scale
     below 10 or a negative history.
     """
     if scale < MIN_SCALE:
         raise ValueError(f"scale must be at least {MIN_SCALE} residents; got {scale}.")
+    if history_days is None:
+        history_days = HISTORY_DAYS if scale <= LARGE_SCALE else LARGE_SCALE_HISTORY_DAYS
     if history_days < 0:
         raise ValueError(f"history_days must not be negative; got {history_days}.")
     if now is None:
@@ -195,7 +207,9 @@ class _Builder:
         self._instants: dict[tuple[int, int], object] = {}
         self._dates: dict[int, object] = {}
         self._day_utc: dict[int, datetime.datetime] = {}
-        self.model_start_k = -NEW_MODEL_DAYS
+        # Each unit's go-live day and the earliest of them: set by `history.plan_go_live`.
+        self.go_live_k: list[int] = []
+        self.model_start_k = 0
         clinical = self.clinical
         kinds = Relative.Relationship
         self.pick_language = Pick(["sv", "fi", "se", "ar"], [94, 3, 2, 1])
@@ -279,14 +293,18 @@ class _Builder:
 
     def run(self) -> RegionSummary:
         layout.plan_units(self)
+        history.plan_go_live(self)
         layout.create_organisations(self)
+        history.create_go_live_rows(self)
         staff.create_staff(self)
         residents.create_residents(self)
         records.create_resident_rows(self)
         consents.create_consent_rows(self)
         trust.create_trust_rows(self)
         medication_reviews = reviews.create_review_rows(self)
+        transfers = history.create_transfer_rows(self)
         loop = LoopBuilder(self).run()
+        history_consults = history.create_consult_rows(self)
         # Ward rounds go through their own service: a weekly slot per unit with its named
         # physician, and this and next week's rounds with their agendas.
         seed_round_slots(now=self.now)
@@ -316,6 +334,7 @@ class _Builder:
             medication_reviews=medication_reviews,
             absences=loop.absences,
             observations=loop.observations,
-            consults=loop.consults,
+            consults=loop.consults + history_consults,
             tasks=loop.tasks,
+            transfers=transfers,
         )

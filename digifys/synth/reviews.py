@@ -5,7 +5,9 @@ region most homes keep to that: a first review within a month of moving in, then
 10-12 months, the latest within the last year. A few residents (`OVERDUE_SHARE`) are behind:
 their latest review is 12-15 months old, or, if they moved in within the last five months, they
 were not reviewed after moving in. Nobody is years behind (issue 12 §4 item 10: the demo used to
-show 390 of 398 residents overdue, some since 2023, because no review was written at all).
+show 390 of 398 residents overdue, some since 2023, because no review was written at all). Before
+a unit's go-live (`history`), with rotating locums, the yearly reviews were often a few months
+late (`LOCUM_ERA_GAP`).
 
 Randomness comes from its own generator, so adding reviews leaves every other table unchanged.
 """
@@ -20,6 +22,8 @@ from .tables import Table, between
 
 OVERDUE_SHARE = 0.06  # DESIGN: "a realistic few" behind the yearly rule.
 EXTENDED_SHARE = 0.1  # in-depth (fördjupad) reviews among those documented
+YEARLY_GAP = (300, 365)  # days from one review to the next: on time
+LOCUM_ERA_GAP = (320, 480)  # before go-live, with rotating locums: often a few months late
 FINDINGS = [
     "Läkemedelslistan genomgången med sjuksköterska. Inga interaktioner av betydelse.",
     "Genomgång utan anmärkning. Fortsatt behandling enligt lista.",
@@ -48,14 +52,17 @@ def create_review_rows(b) -> int:
         ],
     )
     for index, person in enumerate(b.people):
-        for k in _review_days(rng, person):
+        for k in _review_days(rng, person, b.go_live_k[person.unit]):
             reviews.add(_row(b, rng, person, b.resident_ids[index], k))
     reviews.flush()
     return reviews.count
 
 
-def _review_days(rng: random.Random, person) -> list[int]:
-    """Day offsets (negative = past) of PERSON's reviews, oldest first."""
+def _review_days(rng: random.Random, person, go_live_k: int) -> list[int]:
+    """Day offsets (negative = past) of PERSON's reviews, oldest first.
+
+    Before the unit's go-live (GO_LIVE_K) the yearly review was often late (`LOCUM_ERA_GAP`).
+    """
     moved_in_k = person.moved_in_k
     end_k = 0 if person.active else person.left_k
     first_k = moved_in_k + between(rng, 7, 30)  # on moving in (within a month)
@@ -68,15 +75,21 @@ def _review_days(rng: random.Random, person) -> list[int]:
     latest_k = -between(rng, 366, 450) if behind else end_k - between(rng, 3, 330)
     latest_k = max(latest_k, first_k)  # never before the review on moving in
     days = [first_k, latest_k]
-    k = latest_k - between(rng, 300, 365)  # the yearly reviews before the latest
+    k = latest_k - _gap(rng, latest_k, go_live_k)  # the yearly reviews before the latest
     while k > first_k + 60:
         days.append(k)
-        k -= between(rng, 300, 365)
+        k -= _gap(rng, k, go_live_k)
     return sorted(set(days))
 
 
+def _gap(rng: random.Random, later_k: int, go_live_k: int) -> int:
+    """Days between a review on day LATER_K and the one before it."""
+    low, high = LOCUM_ERA_GAP if later_k < go_live_k else YEARLY_GAP
+    return between(rng, low, high)
+
+
 def _row(b, rng: random.Random, person, resident_id: int, k: int) -> tuple:
-    if k >= b.model_start_k:  # the named-physician model: mostly the named physician
+    if k >= b.go_live_k[person.unit]:  # the named-physician model: mostly the named physician
         physician = person.named if rng.random() < 0.85 else person.deputy
         performed_by = b.physicians[physician].pk
     else:  # the locum era

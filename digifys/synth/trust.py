@@ -4,9 +4,11 @@ The persona ``boende`` is an active resident of the persona nurse's unit without
 cognitive baseline names none); the login is 100 days old, so this quarter's survey round is open
 for them. The persona relative (``anhorig``) gets this round's invitation too.
 
-Survey answers (`trust.Answer`, no respondent) for the last six months: the first half of the units
+Survey answers (`trust.Answer`, no respondent) for the last two years (six months above
+`observations.LARGE_SCALE` residents): the first half of the units
 (by pk) get five or more answers a month, so their results show; the others get one to four, so
-they are suppressed. Scores drift per unit around a level of its own.
+they are suppressed. Scores vary per unit around a level of its own, and rise by about
+`GO_LIVE_LIFT` over the six months after the unit's go-live (`synth.history`).
 """
 
 from __future__ import annotations
@@ -24,9 +26,13 @@ from digifys.trust import selectors as trust_selectors
 from digifys.trust.models import Answer, Invitation, Item
 from digifys.trust.services import send_invitations
 
+from .observations import LARGE_SCALE
 from .tables import ascii_name
 
 RESIDENT_USERNAME = "boende"
+SURVEY_MONTHS = 24  # two years of answers, like the rest of the history
+LARGE_SCALE_SURVEY_MONTHS = 6  # above observations.LARGE_SCALE residents (the benchmark region)
+GO_LIVE_LIFT = 0.9  # how much the mean score rises within six months of the unit's go-live
 COMMENTS = [
     "Personalen är alltid vänlig och tar sig tid.",
     "Svårt att komma fram på telefon på eftermiddagarna.",
@@ -77,21 +83,27 @@ def _resident_login(b) -> None:
 
 def _answers(b) -> None:
     rng = random.Random(f"trust-{b.seed}")
+    go_live = {unit.org.pk: b.date(k) for unit, k in zip(b.units, b.go_live_k, strict=True)}
     units = sorted(
-        Organisation.objects.units().filter(pk__in=[unit.org.pk for unit in b.units]),
+        Organisation.objects.units().filter(pk__in=list(go_live)),
         key=lambda org: org.pk,
     )
-    months = trust_selectors.months(b.today, count=6)
+    count = SURVEY_MONTHS if b.scale <= LARGE_SCALE else LARGE_SCALE_SURVEY_MONTHS
+    months = trust_selectors.months(b.today, count=count)
     rows = []
     for number, unit in enumerate(units):
         shown = number < max(1, len(units) // 2)
-        level = rng.uniform(2.6, 4.4)
-        for step, month in enumerate(months):
+        level = rng.uniform(2.4, 3.6)
+        for month in months:
             count = rng.randint(5, 9) if shown else rng.randint(1, 4)
-            trend = 0.08 * step if number % 3 else -0.05 * step
+            # After go-live trust rises over about half a year, then stays.
+            live_months = (month.year - go_live[unit.pk].year) * 12 + (
+                month.month - go_live[unit.pk].month
+            )
+            lift = GO_LIVE_LIFT * min(1.0, max(0, live_months) / 6) if live_months >= 0 else 0.0
             for _ in range(count):
                 scores = {
-                    item: max(1, min(5, round(level + trend + rng.gauss(0, 0.8))))
+                    item: max(1, min(5, round(level + lift + rng.gauss(0, 0.8))))
                     for item in Item.values
                 }
                 rows.append(

@@ -18,6 +18,7 @@ from digifys.careteams.models import CareContact, PhysicianAssignment
 from digifys.clinicians.demo import RECRUIT_USERNAMES
 from digifys.consults.models import Consult, ConsultMessage, JournalNote
 from digifys.directory.models import Organisation, StaffProfile
+from digifys.insights.models import GoLive
 from digifys.notifications.models import Notification
 from digifys.orders.models import NurseTask, Order
 from digifys.residents.identity import is_reserve_number, parse_identity_number
@@ -38,7 +39,6 @@ from digifys.vitals.models import Observation
 
 NOW = datetime.datetime(2026, 11, 27, 0, 0, tzinfo=STOCKHOLM)
 TODAY = NOW.date()
-MODEL_START = NOW - datetime.timedelta(days=region.NEW_MODEL_DAYS)
 PERSONAS = {
     "sjukskoterska.mala": Role.NURSE,
     "sjukskoterska.storuman": Role.NURSE,
@@ -354,15 +354,29 @@ def assert_care_teams():
         strict=True,
     ):
         assert named != deputy
-    assert {a.started_at for a in current.filter(started_at__lt=MODEL_START)} == set()
+    # Named physicians and deputies are assigned from the unit's go-live (synth.history), never
+    # before it.
+    go_live = go_live_starts()
+    assert all(
+        a.started_at >= go_live[a.resident.unit_id] for a in current.select_related("resident")
+    )
+
+
+def go_live_starts() -> dict[int, datetime.datetime]:
+    """Each unit's go-live (Stockholm midnight at the start of its day), by unit pk."""
+    return {
+        unit: datetime.datetime.combine(day, datetime.time(0), tzinfo=STOCKHOLM)
+        for unit, day in GoLive.objects.values_list("unit_id", "went_live_on")
+    }
 
 
 def assert_continuity_improves():
     eras: dict[str, dict[int, list[int]]] = {"locum": defaultdict(list), "new": defaultdict(list)}
-    for resident, clinician, occurred in CareContact.objects.values_list(
-        "resident_id", "clinician_id", "occurred_at"
+    go_live = go_live_starts()
+    for resident, clinician, unit, occurred in CareContact.objects.values_list(
+        "resident_id", "clinician_id", "unit_id", "occurred_at"
     ):
-        eras["locum" if occurred < MODEL_START else "new"][resident].append(clinician)
+        eras["locum" if occurred < go_live[unit] else "new"][resident].append(clinician)
 
     def distinct_per_resident(era: dict[int, list[int]]) -> float:
         return statistics.mean(len(set(v)) for v in era.values() if len(v) >= 4)
@@ -379,7 +393,7 @@ def assert_continuity_improves():
     assert statistics.mean(shares) > 0.7
     occurred = list(CareContact.objects.values_list("occurred_at", flat=True))
     assert max(occurred) < NOW
-    assert min(occurred) >= NOW - datetime.timedelta(days=366)
+    assert min(occurred) >= NOW - datetime.timedelta(days=region.HISTORY_DAYS + 1)
     assert all(t.astimezone(STOCKHOLM).weekday() < 5 for t in occurred)
 
 

@@ -9,7 +9,14 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.demo import DEMO_PASSWORD, demo_logins, role_label
 from digifys.core.time import STOCKHOLM
-from digifys.synth.region import RegionExistsError, generate_region, region_exists
+from digifys.synth.observations import LARGE_SCALE
+from digifys.synth.region import (
+    HISTORY_DAYS,
+    LARGE_SCALE_HISTORY_DAYS,
+    RegionExistsError,
+    generate_region,
+    region_exists,
+)
 
 
 def _date(text: str) -> datetime.datetime:
@@ -34,9 +41,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--history-days",
             type=int,
-            default=365,
-            help="Days of physician-contact history (default 365); vital signs cover the "
-            "last 3 of them at most (the last one above 10 000 residents).",
+            default=None,
+            help=f"Days of history (default {HISTORY_DAYS}, {LARGE_SCALE_HISTORY_DAYS} above "
+            f"{LARGE_SCALE} residents): physician contacts, consults and hospital transfers; "
+            "vital signs cover the last 3 of them at most (the last one above "
+            f"{LARGE_SCALE} residents).",
         )
         parser.add_argument(
             "--now",
@@ -85,6 +94,7 @@ class Command(BaseCommand):
             ("vital-sign observations", summary.observations),
             ("consults", summary.consults),
             ("nurse tasks", summary.tasks),
+            ("hospital transfers", summary.transfers),
         ]:
             self.stdout.write(f"  {label:<27} {value:>9,}".replace(",", " "))
         self._print_logins(summary.logins)
