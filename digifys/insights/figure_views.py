@@ -101,6 +101,12 @@ ORG_KIND = {
     "unit": Organisation.Kind.UNIT,
 }
 MAX_DAYS = 3 * 366
+DEFAULT_MONTHS = 24
+
+
+def _months_back(month: datetime.date, count: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 - count
+    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def _panel_units(user) -> list[int]:
@@ -148,7 +154,8 @@ def _dates(request: HttpRequest) -> tuple[datetime.date, datetime.date, str]:
     today = timezone.now().astimezone(STOCKHOLM).date()
     end, start, error = (
         today,
-        (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1),
+        # The last 24 months: a unit that went live a year ago shows a year on each side.
+        _months_back(today.replace(day=1), DEFAULT_MONTHS - 1),
         "",
     )
     try:
@@ -159,13 +166,13 @@ def _dates(request: HttpRequest) -> tuple[datetime.date, datetime.date, str]:
             parse_date(request.GET.get("end", "").strip()) if request.GET.get("end") else None
         )
     except ValidationError:
-        return start, end, _("Write the dates as YYYY-MM-DD. The last 12 months are shown.")
+        return start, end, _("Write the dates as YYYY-MM-DD. The last 24 months are shown.")
     if given_start or given_end:
         candidate_start, candidate_end = given_start or start, given_end or end
         if candidate_start > candidate_end or (candidate_end - candidate_start).days > MAX_DAYS:
             error = _(
                 "The period must run forwards and be at most three years. "
-                "The last 12 months are shown."
+                "The last 24 months are shown."
             )
         else:
             start, end = candidate_start, candidate_end

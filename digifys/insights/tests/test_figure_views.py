@@ -71,11 +71,23 @@ def test_physicians_see_their_own_figures_and_their_units_only(hand, login):
     assert nurse.get(reverse("insights:figures")).status_code == 403
 
 
-def test_bad_dates_say_so_and_show_the_last_year(hand, login):
+def test_bad_dates_say_so_and_show_the_last_two_years(hand, login):
+    import datetime
+
+    from django.utils import timezone
+
+    from digifys.core.time import STOCKHOLM
+
     client = login(hand.world.coordinator, language="en")
     page = client.get(reverse("insights:figures"), {"start": "2026-13-01"})
     assert page.status_code == 200
-    assert "Write the dates as YYYY-MM-DD" in page.content.decode()
+    assert "Write the dates as YYYY-MM-DD. The last 24 months are shown." in page.content.decode()
+    # 24 months: the current one and the 23 before it (a unit live for a year shows both sides).
+    today = timezone.now().astimezone(STOCKHOLM).date()
+    months_back = today.year * 12 + today.month - 1 - 23
+    first = datetime.date(months_back // 12, months_back % 12 + 1, 1)
+    assert (page.context["start"], page.context["end"]) == (first, today)
+    assert len(page.context["rows"]) == 24
     page = client.get(reverse("insights:figures"), {"start": "2026-02-01", "end": "2026-01-01"})
     assert "must run forwards" in page.content.decode()
     assert client.get(reverse("insights:figures"), {"level": "galaxy"}).status_code == 404
