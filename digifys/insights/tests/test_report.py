@@ -276,3 +276,25 @@ def test_last_month_crosses_the_new_year():
     assert report.previous_month(datetime.date(2027, 1, 1)) == datetime.date(2026, 12, 1)
     assert report.previous_month(datetime.date(2026, 3, 31)) == FEBRUARY
     assert report.last_of_month(FEBRUARY) == LAST
+
+
+def test_a_failed_send_is_tried_again_and_no_address_means_no_report(
+    subscribed, time_machine, mailoutbox, settings, caplog
+):
+    w = subscribed.world
+    time_machine.move_to(FIRST_OF_MARCH)
+    # A mail server that refuses the connection (nothing listens on port 9 of localhost).
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 5
+    assert send_monthly_reports(month=FEBRUARY) == {"failed": 3}
+    assert not ReportDelivery.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="insights_report").exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    w.physician_spain.email = ""
+    w.physician_spain.save()
+    with caplog.at_level(logging.WARNING, logger="digifys.insights.report"):
+        assert send_monthly_reports(month=FEBRUARY) == {"sent": 2, "no_email": 1}
+    assert "has no e-mail address" in caplog.text
+    assert len(mailoutbox) == 2
+    # The mail links back to the figures page, where the subscription can be stopped.
+    assert f"/insights/figures/?level=region&key={w.region.pk}\n" in mailoutbox[0].body
