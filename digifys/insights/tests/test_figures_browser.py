@@ -1,7 +1,7 @@
 """Chromium: a coordinator opens the region's figures, drills down to a unit, downloads CSV.
 
 Screenshots at 390, 768 and 1366 px go to test-results/screens/insights/. (The monthly PDF
-report of the issue is not built yet.)
+report: test_report_browser.py.)
 """
 
 from pathlib import Path
