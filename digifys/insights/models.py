@@ -5,6 +5,8 @@
   physician's later judgement whether it was avoidable.
 - `DailyFact` and `FactWatermark`: one row per unit × day × measure (× dimension), rebuilt by
   `facts.refresh_facts`; the dashboards read only these (see facts.py for every measure).
+- `ReportSubscription` and `ReportDelivery`: who receives which level's monthly PDF report by
+  e-mail, and which months have been sent (report.py, tasks.monthly_reports).
 """
 
 from django.conf import settings
@@ -146,3 +148,61 @@ class FactWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.refreshed_at.isoformat()}"
+
+
+class ReportSubscription(models.Model):
+    """A manager's wish to receive one level's monthly report by e-mail, in LANGUAGE.
+
+    The task worker checks on every run that the subscriber may still see the level (the figures
+    page's rule); a subscription whose owner may not is kept but gets no report.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_subscriptions",
+        verbose_name=_("user"),
+    )
+    level = models.CharField(_("level"), max_length=20)
+    key = models.PositiveBigIntegerField(_("key"))
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(_("subscribed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("monthly report subscription")
+        verbose_name_plural = _("monthly report subscriptions")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "level", "key"], name="reportsubscription_unique_user_level_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.level}:{self.key}"
+
+
+class ReportDelivery(models.Model):
+    """One monthly report sent for one subscription (the job sends each month once)."""
+
+    subscription = models.ForeignKey(
+        ReportSubscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscription"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the reported month."))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("monthly report sent")
+        verbose_name_plural = _("monthly reports sent")
+        ordering = ["-month", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "month"], name="reportdelivery_unique_subscription_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.month:%Y-%m}"

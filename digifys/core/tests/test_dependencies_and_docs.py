@@ -30,6 +30,7 @@ IMPORT_NAME = {
     "icalendar": "icalendar",
     "pillow": "PIL",
     "fpdf2": "fpdf",
+    "matplotlib": "matplotlib",
     "fhir.resources": "fhir.resources",
     "django-oauth-toolkit": "oauth2_provider",
     "jwcrypto": "jwcrypto",

@@ -50,6 +50,7 @@ SKIPPED = {
     "service-worker": "the service worker script (JavaScript, docs/offline.md)",
     "audit:extract_csv": "CSV download of a log extract",
     "audit:extract_pdf": "PDF download of a log extract",
+    "insights:report_pdf": "PDF download of the monthly insights report",
     "trust:results_csv": "CSV download of the trust survey's results",
     "scheduling:ics": "iCalendar feed",
     "consults:photo": "image file",

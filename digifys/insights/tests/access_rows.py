@@ -6,12 +6,13 @@ figures and panel for physicians. Everyone else gets 403. The unit page and the 
 page name residents, so the matrix checks one access-log read per resident shown.
 
 Figures over time (no resident shown): coordinators every level, physicians their own and
-their panel's units; the trust survey's figures on it for coordinators only (test_figure_views).
-A resident's hospital transfers: the resident's nurses and physicians
+their panel's units; the trust survey's figures on it for coordinators only (test_figure_views);
+the same for the monthly report (a PDF) and subscribing to it (POST, then back to the figures
+page). A resident's hospital transfers: the resident's nurses and physicians
 (through the access policy; others 404); judging one: physicians who see it.
 """
 
-from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, row
+from digifys.testing.access_matrix import FORBIDDEN, NOT_FOUND, OK, REDIRECT, row
 
 
 def _transfer(w):
@@ -67,5 +68,21 @@ ROWS = {
         lambda w: {},
         "get",
         row(FORBIDDEN, coordinator=OK, physician_spain=OK, other_physician=OK),
+    ),
+    # The monthly report: the figures page's rule (an empty query: the default level).
+    "insights:report_pdf": (
+        lambda w: {},
+        "get",
+        row(FORBIDDEN, coordinator=OK, physician_spain=OK, other_physician=OK),
+    ),
+    "insights:report_subscribe": (
+        lambda w: {},
+        "post",
+        row(FORBIDDEN, coordinator=REDIRECT, physician_spain=REDIRECT, other_physician=REDIRECT),
+    ),
+    "insights:report_unsubscribe": (
+        lambda w: {},
+        "post",
+        row(FORBIDDEN, coordinator=REDIRECT, physician_spain=REDIRECT, other_physician=REDIRECT),
     ),
 }

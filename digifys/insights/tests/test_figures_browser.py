@@ -4,8 +4,8 @@ A coordinator opens the region's dashboard: the trend chart, the small multiples
 trust chart are drawn (a Chart.js instance on each canvas, with coloured pixels), the reading is
 there, axe-core finds nothing serious; they drill down to a unit through its small chart's link
 and download the CSV. A physician opens their own figures and their unit's. Screenshots at 390,
-768 and 1366 px go to test-results/screens/insights/. (The monthly PDF report of the issue is
-another engineer's part.)
+768 and 1366 px go to test-results/screens/insights/. (The monthly PDF report:
+test_report_browser.py.)
 """
 
 from pathlib import Path

@@ -1,19 +1,24 @@
-"""Start the nightly refresh of the insights fact tables unless a run is already queued."""
+"""Start the insights jobs (nightly refresh, monthly reports) unless a run is already queued."""
 
 from django.core.management.base import BaseCommand
 from django_tasks_db.models import DBTaskResult
 
-from digifys.insights.tasks import next_run, nightly_refresh
+from digifys.insights.tasks import monthly_reports, next_report_run, next_run, nightly_refresh
 
 
 class Command(BaseCommand):
-    help = "Queue the nightly fact-table refresh (03:00 Stockholm) unless one is queued already."
+    help = (
+        "Queue the nightly fact-table refresh (03:00 Stockholm) and the monthly report e-mails "
+        "(the 1st at 06:00 Stockholm), each unless one is queued already."
+    )
 
     def handle(self, *args, **options):
-        if DBTaskResult.objects.filter(
-            task_path=nightly_refresh.module_path, status="READY"
-        ).exists():
-            self.stdout.write("Already queued.")
-            return
-        nightly_refresh.using(run_after=next_run()).enqueue()
-        self.stdout.write(f"Queued for {next_run().isoformat()}.")
+        for job, when, name in (
+            (nightly_refresh, next_run, "Nightly refresh"),
+            (monthly_reports, next_report_run, "Monthly reports"),
+        ):
+            if DBTaskResult.objects.filter(task_path=job.module_path, status="READY").exists():
+                self.stdout.write(f"Already queued: {name}.")
+                continue
+            job.using(run_after=when()).enqueue()
+            self.stdout.write(f"{name}: queued for {when().isoformat()}.")
