@@ -7,12 +7,13 @@ go-live (each unit's facts are "before" on days before its `GoLive.went_live_on`
 that day; a unit without a go-live date is in neither). `Series.before` and `Series.after` are the
 whole range's before/after values.
 
-Levels and KEY: `region`, `care_area`, `municipality`, `nursing_home` (SÄBO), `unit` — an
-`Organisation` pk, its units are those below it in the tree (a unit of a municipality: every unit
-whose `municipality` is it); `physician` — a `StaffProfile` pk, for the contact figures only
-(`PHYSICIAN_CODES`): the physician's own contacts, the share of them with residents whose
-named physician they were, and the continuity of the residents they saw (all of those residents'
-contacts in the period, wherever they live).
+Levels and KEY: `nation` — every unit of every region (KEY is `NATION`, 0); `region`,
+`care_area`, `municipality`, `nursing_home` (SÄBO), `unit` — an `Organisation` pk, its units are
+those below it in the tree (a unit of a municipality: every unit whose `municipality` is it);
+`physician` — a `StaffProfile` pk, for the contact figures only (`PHYSICIAN_CODES`): the
+physician's own contacts, the share of them with residents whose named physician they were,
+and the continuity of the residents they saw (all of those residents' contacts in the period,
+wherever they live).
 
 Figure codes (`FIGURES`; a code with a part after ":" takes a dimension, e.g.
 `consult_within:urgent`):
@@ -55,7 +56,8 @@ from .continuity import indices
 from .models import DailyFact, GoLive
 
 SUPPRESS_BELOW = 5
-LEVELS = ("region", "care_area", "municipality", "nursing_home", "unit", "physician")
+NATION = 0  # the key of the one `nation` (every region)
+LEVELS = ("nation", "region", "care_area", "municipality", "nursing_home", "unit", "physician")
 PERIODS = ("week", "month")
 
 # code -> (kind, fact measures it reads)
@@ -170,6 +172,8 @@ def periods(period: str, start: datetime.date, end: datetime.date):
 def units_of(level: str, key: int) -> list[int]:
     """The units (pks) a LEVEL's KEY covers."""
     units = Organisation.objects.units()
+    if level == "nation":
+        return sorted(units.values_list("pk", flat=True))
     if level == "unit":
         return list(units.filter(pk=key).values_list("pk", flat=True))
     if level == "nursing_home":

@@ -79,3 +79,17 @@ def test_bad_dates_say_so_and_show_the_last_year(hand, login):
     page = client.get(reverse("insights:figures"), {"start": "2026-02-01", "end": "2026-01-01"})
     assert "must run forwards" in page.content.decode()
     assert client.get(reverse("insights:figures"), {"level": "galaxy"}).status_code == 404
+
+
+def test_the_nation_level_is_every_region_for_coordinators_only(hand, login):
+    w = hand.world
+    client = login(w.coordinator, language="en")
+    nation = {**RANGE, "level": "nation", "figure": "contacts", "export": "series"}
+    text = client.get(reverse("insights:figures"), nation).content.decode("utf-8-sig")
+    # The hand-made world has one region: the nation's contacts are the region's (28 and 27).
+    assert ";28;" in text and ";27;" in text
+    page = client.get(reverse("insights:figures"), {**RANGE, "level": "nation"})
+    assert page.status_code == 200 and "All regions" in page.content.decode()
+    assert 'href="?level=unit' not in page.content.decode()  # no drill-down list of every unit
+    physician = login(w.physician_spain)
+    assert physician.get(reverse("insights:figures"), {"level": "nation"}).status_code == 404
