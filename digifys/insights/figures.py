@@ -317,23 +317,19 @@ def parse_code(figure_code: str) -> tuple[str, str]:
 # --- the series -----------------------------------------------------------------------------------
 
 
-def _fact_rows(units, measures, start, end):
-    return (
-        DailyFact.objects.filter(
-            unit_id__in=units, measure__in=measures, day__gte=start, day__lte=end
-        )
-        .order_by("day", "unit_id", "pk")
-        .values_list(
-            "unit_id",
-            "day",
-            "measure",
-            "dimension",
-            "numerator",
-            "denominator",
-            "resident_ids",
-            "samples",
-        )
-    )
+SAMPLE_KINDS = ("median", "p90", "continuity")  # the kinds that read `samples`
+
+
+def _fact_rows(units, measures, start, end, *, samples: bool = True) -> list[tuple]:
+    """The fact rows as (unit, day, measure, dimension, numerator, denominator, resident_ids,
+    samples), by day; without SAMPLES the (often long) sample lists are not read (empty)."""
+    rows = DailyFact.objects.filter(
+        unit_id__in=units, measure__in=measures, day__gte=start, day__lte=end
+    ).order_by("day", "unit_id", "pk")
+    fields = ["unit_id", "day", "measure", "dimension", "numerator", "denominator", "resident_ids"]
+    if samples:
+        return list(rows.values_list(*fields, "samples"))
+    return [(*row, []) for row in rows.values_list(*fields)]
 
 
 def _physician_rows(physician: int, code: str, start, end) -> list[tuple]:
@@ -389,7 +385,7 @@ def figure(
         go_live: dict[int, datetime.date] = go_live_dates({row[0] for row in raw})
     else:
         units = units_of(level, int(key))
-        raw = list(_fact_rows(units, _measures_for(code), start, end))
+        raw = _fact_rows(units, _measures_for(code), start, end, samples=kind in SAMPLE_KINDS)
         go_live = go_live_dates(units)
 
     # Bucket: (period index, era) -> measure -> rows; era "before"/"after"/"" (no go-live).
