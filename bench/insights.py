@@ -198,7 +198,8 @@ def build_nation(residents: int, regions: int, first: datetime.date) -> dict:
         cursor.executemany("INSERT INTO bench_phys VALUES (%s, %s, %s, %s)", physicians)
     days = (datetime.date.today() - first).days
     # Residents: G-th lives on unit G mod units; a fifth move in during the history, the rest
-    # before it; every tenth dies in it.
+    # before it; a tenth die in it (chosen by G ÷ 7, so that no class of G modulo the events'
+    # periods dies out).
     _insert_select(
         Resident,
         {
@@ -213,7 +214,7 @@ def build_nation(residents: int, regions: int, first: datetime.date) -> dict:
                 f"ELSE date '{first}' - 1 - (g % 900) END"
             ),
             "deceased_on": (
-                f"CASE WHEN g % 10 = 3 THEN date '{first}' + 30 + (g * 7 % {days - 31}) END"
+                f"CASE WHEN g / 7 % 10 = 3 THEN date '{first}' + 30 + (g * 7 % {days - 31}) END"
             ),
             "created_at": "timestamptz '2020-01-01 00:00+00'",
         },
