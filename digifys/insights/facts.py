@@ -67,13 +67,13 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
 from digifys.careteams.models import CareContact, PhysicianAssignment
 from digifys.consults.models import Consult, ConsultMessage
-from digifys.core.time import STOCKHOLM
+from digifys.core.time import STOCKHOLM, STOCKHOLM_NAME
 from digifys.directory.models import StaffProfile
 from digifys.medicationreviews.engine import MOVE_IN_DAYS, twelve_months_after
 from digifys.medicationreviews.models import MedicationReview
@@ -444,7 +444,8 @@ def _transfers(cells, start, end, units):
             cells.add(unit, day, TRANSFERS_AVOIDABLE, num=int(avoidable), den=1, resident=resident)
 
 
-def _resident_days(cells, first_day, last_day, units):
+def _resident_intervals(first_day, last_day, units):
+    """(unit, resident, first, last) of each resident's days on their unit within the range."""
     residents = _filter_units(Resident.objects.filter(unit__isnull=False), units).values_list(
         "pk", "unit_id", "moved_in_on", "created_at", "moved_out_on", "deceased_on"
     )
@@ -453,10 +454,72 @@ def _resident_days(cells, first_day, last_day, units):
         left = min((d for d in (moved_out_on, deceased_on) if d is not None), default=None)
         first = max(arrived, first_day)
         last = last_day if left is None else min(last_day, left - ONE_DAY)
-        day = first
+        if first <= last:
+            yield unit, resident, first, last
+
+
+def _resident_days_python(first_day, last_day, units):
+    """(unit, day, sorted resident ids) from the residents' intervals: one sweep per unit."""
+    arrivals: dict[int, dict[datetime.date, list[int]]] = defaultdict(lambda: defaultdict(list))
+    departures: dict[int, dict[datetime.date, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for unit, resident, first, last in _resident_intervals(first_day, last_day, units):
+        arrivals[unit][first].append(resident)
+        departures[unit][last + ONE_DAY].append(resident)
+    for unit, coming in arrivals.items():
+        going = departures[unit]
+        present: set[int] = set()
+        day = min(coming)
+        last = max(going) - ONE_DAY
         while day <= last:
-            cells.add(unit, day, RESIDENT_DAYS, num=1, resident=resident)
+            present.update(coming.get(day, ()))
+            present.difference_update(going.get(day, ()))
+            if present:
+                yield unit, day, sorted(present)
             day += ONE_DAY
+
+
+_RESIDENT_DAYS_SQL = """
+SELECT r.{unit}, d.day::date, array_agg(r.{pk} ORDER BY r.{pk})
+FROM {table} r
+CROSS JOIN LATERAL generate_series(
+    GREATEST(COALESCE(r.{moved_in}, (r.{created} AT TIME ZONE %(zone)s)::date), %(first)s::date),
+    LEAST(%(last)s::date, LEAST(r.{moved_out}, r.{deceased}) - 1),
+    interval '1 day'
+) AS d(day)
+WHERE r.{unit} IS NOT NULL {only_units}
+GROUP BY r.{unit}, d.day
+"""
+
+
+def _resident_days_postgresql(first_day, last_day, units):
+    """The same rows as `_resident_days_python`, set-based in PostgreSQL (generate_series)."""
+    column = {f.name: connection.ops.quote_name(f.column) for f in Resident._meta.concrete_fields}
+    sql = _RESIDENT_DAYS_SQL.format(
+        table=connection.ops.quote_name(Resident._meta.db_table),
+        unit=column["unit"],
+        pk=column["id"],
+        moved_in=column["moved_in_on"],
+        created=column["created_at"],
+        moved_out=column["moved_out_on"],
+        deceased=column["deceased_on"],
+        only_units="" if units is None else f"AND r.{column['unit']} = ANY(%(units)s)",
+    )
+    params = {"zone": STOCKHOLM_NAME, "first": first_day, "last": last_day, "units": units}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        yield from cursor.fetchall()
+
+
+def _resident_days(cells, first_day, last_day, units):
+    """Residents living on each unit each day, from their move-in/move-out intervals."""
+    if connection.vendor == "postgresql":
+        rows = _resident_days_postgresql(first_day, last_day, units)
+    else:
+        rows = _resident_days_python(first_day, last_day, units)
+    for unit, day, ids in rows:
+        cell = cells[(unit, day, RESIDENT_DAYS, "")]
+        cell.numerator += len(ids)
+        cell.residents.update(ids)
 
 
 def compute(first_day: datetime.date, last_day: datetime.date, units=None) -> _Cells:

@@ -13,7 +13,8 @@ figures for screen readers and without JavaScript.
 
 Everything is read through `figures.figure` (and the trust survey through `trust_figures`), so
 cells behind fewer than five residents (or answers) are withheld on the page and in the exports
-alike. Coordinators see every level; a physician sees their own figures (level physician) and
+alike. Coordinators see every level (`level=nation`: every region together, no drill-down list); a
+physician sees their own figures (level physician) and
 the units of their current panel, without the trust survey. Each view and export is logged as a
 non-resident access (no resident is shown).
 """
@@ -86,6 +87,7 @@ FIGURE_LIST = [
 ]
 PHYSICIAN_FIGURES = [item for item in FIGURE_LIST if item[0] in figures.PHYSICIAN_CODES]
 LEVEL_LABELS = {
+    "nation": gettext_lazy("Nation"),
     "region": gettext_lazy("Region"),
     "care_area": gettext_lazy("Local health-care area"),
     "municipality": gettext_lazy("Municipality"),
@@ -133,6 +135,8 @@ def _scope(request: HttpRequest):
             return level, user.staff_profile.pk, user.get_full_name(), "care", PHYSICIAN_FIGURES
         if level != "unit" or key not in _panel_units(user):
             raise Http404
+    if level == "nation":
+        return level, figures.NATION, _("All regions"), "administration", FIGURE_LIST
     if level == "physician":
         from digifys.directory.models import StaffProfile
 
@@ -186,7 +190,7 @@ def _go_live_names(go_live: dict[int, datetime.date]) -> list[tuple[str, datetim
 
 def _units(user, level: str, key: int) -> list[Organisation]:
     """The units to drill down to (coordinators, above unit level)."""
-    if user.role != Role.COORDINATOR or level in ("unit", "physician"):
+    if user.role != Role.COORDINATOR or level in ("nation", "unit", "physician"):
         return []
     ids = figures.units_of(level, key)
     return list(Organisation.objects.filter(pk__in=ids).select_related("parent").order_by("name"))

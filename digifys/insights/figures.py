@@ -7,12 +7,13 @@ go-live (each unit's facts are "before" on days before its `GoLive.went_live_on`
 that day; a unit without a go-live date is in neither). `Series.before` and `Series.after` are the
 whole range's before/after values.
 
-Levels and KEY: `region`, `care_area`, `municipality`, `nursing_home` (SÄBO), `unit` — an
-`Organisation` pk, its units are those below it in the tree (a unit of a municipality: every unit
-whose `municipality` is it); `physician` — a `StaffProfile` pk, for the contact figures only
-(`PHYSICIAN_CODES`): the physician's own contacts, the share of them with residents whose
-named physician they were, and the continuity of the residents they saw (all of those residents'
-contacts in the period, wherever they live).
+Levels and KEY: `nation` — every unit of every region (KEY is `NATION`, 0); `region`,
+`care_area`, `municipality`, `nursing_home` (SÄBO), `unit` — an `Organisation` pk, its units are
+those below it in the tree (a unit of a municipality: every unit whose `municipality` is it);
+`physician` — a `StaffProfile` pk, for the contact figures only (`PHYSICIAN_CODES`): the
+physician's own contacts, the share of them with residents whose named physician they were,
+and the continuity of the residents they saw (all of those residents' contacts in the period,
+wherever they live).
 
 Figure codes (`FIGURES`; a code with a part after ":" takes a dimension, e.g.
 `consult_within:urgent`):
@@ -55,7 +56,8 @@ from .continuity import indices
 from .models import DailyFact, GoLive
 
 SUPPRESS_BELOW = 5
-LEVELS = ("region", "care_area", "municipality", "nursing_home", "unit", "physician")
+NATION = 0  # the key of the one `nation` (every region)
+LEVELS = ("nation", "region", "care_area", "municipality", "nursing_home", "unit", "physician")
 PERIODS = ("week", "month")
 
 # code -> (kind, fact measures it reads)
@@ -170,6 +172,8 @@ def periods(period: str, start: datetime.date, end: datetime.date):
 def units_of(level: str, key: int) -> list[int]:
     """The units (pks) a LEVEL's KEY covers."""
     units = Organisation.objects.units()
+    if level == "nation":
+        return sorted(units.values_list("pk", flat=True))
     if level == "unit":
         return list(units.filter(pk=key).values_list("pk", flat=True))
     if level == "nursing_home":
@@ -313,23 +317,19 @@ def parse_code(figure_code: str) -> tuple[str, str]:
 # --- the series -----------------------------------------------------------------------------------
 
 
-def _fact_rows(units, measures, start, end):
-    return (
-        DailyFact.objects.filter(
-            unit_id__in=units, measure__in=measures, day__gte=start, day__lte=end
-        )
-        .order_by("day", "unit_id", "pk")
-        .values_list(
-            "unit_id",
-            "day",
-            "measure",
-            "dimension",
-            "numerator",
-            "denominator",
-            "resident_ids",
-            "samples",
-        )
-    )
+SAMPLE_KINDS = ("median", "p90", "continuity")  # the kinds that read `samples`
+
+
+def _fact_rows(units, measures, start, end, *, samples: bool = True) -> list[tuple]:
+    """The fact rows as (unit, day, measure, dimension, numerator, denominator, resident_ids,
+    samples), by day; without SAMPLES the (often long) sample lists are not read (empty)."""
+    rows = DailyFact.objects.filter(
+        unit_id__in=units, measure__in=measures, day__gte=start, day__lte=end
+    ).order_by("day", "unit_id", "pk")
+    fields = ["unit_id", "day", "measure", "dimension", "numerator", "denominator", "resident_ids"]
+    if samples:
+        return list(rows.values_list(*fields, "samples"))
+    return [(*row, []) for row in rows.values_list(*fields)]
 
 
 def _physician_rows(physician: int, code: str, start, end) -> list[tuple]:
@@ -385,7 +385,7 @@ def figure(
         go_live: dict[int, datetime.date] = go_live_dates({row[0] for row in raw})
     else:
         units = units_of(level, int(key))
-        raw = list(_fact_rows(units, _measures_for(code), start, end))
+        raw = _fact_rows(units, _measures_for(code), start, end, samples=kind in SAMPLE_KINDS)
         go_live = go_live_dates(units)
 
     # Bucket: (period index, era) -> measure -> rows; era "before"/"after"/"" (no go-live).

@@ -1,10 +1,12 @@
 """The daily fact tables: idempotent rebuilds, the incremental refresh, the command and the job."""
 
 import datetime
+from collections import defaultdict
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Sum
 
 from digifys.careteams.models import CareContact
@@ -13,6 +15,8 @@ from digifys.insights import facts, tasks
 from digifys.insights.models import DailyFact, FactWatermark
 from digifys.insights.tests import handmade
 from digifys.insights.tests.handmade import FIRST, LAST, NOW, at
+from digifys.residents.models import Resident
+from digifys.testing.world import make_resident
 
 
 def _snapshot():
@@ -133,3 +137,77 @@ def test_the_nightly_job_refreshes_and_schedules_itself(hand, time_machine):
     assert result["rows"] > 0 and DailyFact.objects.exists()
     assert DBTaskResult.objects.filter(task_path=tasks.nightly_refresh.module_path).count() == 2
     assert tasks.next_run(NOW).astimezone(facts.STOCKHOLM).hour == 3
+
+
+def _resident_days_day_by_day(first, last, units=None):
+    """The former build of `resident_days`: each resident, each day (the reference)."""
+    cells = defaultdict(set)
+    for resident in Resident.objects.filter(unit__isnull=False):
+        if units is not None and resident.unit_id not in units:
+            continue
+        arrived = resident.moved_in_on or facts.local_day(resident.created_at)
+        left = [d for d in (resident.moved_out_on, resident.deceased_on) if d is not None]
+        day = max(arrived, first)
+        until = last if not left else min(last, min(left) - datetime.timedelta(days=1))
+        while day <= until:
+            cells[(resident.unit_id, day)].add(resident.pk)
+            day += datetime.timedelta(days=1)
+    return {key: (len(ids), len(ids), sorted(ids)) for key, ids in cells.items()}
+
+
+def _resident_days_built():
+    return {
+        (unit, day): (numerator, residents, ids)
+        for unit, day, numerator, residents, ids in DailyFact.objects.filter(
+            measure=facts.RESIDENT_DAYS
+        ).values_list("unit_id", "day", "numerator", "residents", "resident_ids")
+    }
+
+
+def test_the_set_based_resident_days_equal_the_day_by_day_count(hand):
+    w = hand.world
+    # Every way of arriving and leaving: no move-in date (registered 23:30 UTC on 14 January,
+    # the 15th in Stockholm), dying mid-February, moving in after the range, leaving before it,
+    # moving in and out the same day.
+    late = make_resident(w.unit_storuman, room="20")
+    Resident.objects.filter(pk=late.pk).update(
+        moved_in_on=None, created_at=datetime.datetime(2026, 1, 14, 23, 30, tzinfo=datetime.UTC)
+    )
+    make_resident(w.unit_storuman, room="21", moved_in_on=FIRST, deceased_on=at(2, 16).date())
+    make_resident(w.unit_mala, room="22", moved_in_on=LAST + datetime.timedelta(days=3))
+    make_resident(
+        w.unit_mala,
+        room="23",
+        moved_in_on=datetime.date(2025, 3, 1),
+        moved_out_on=datetime.date(2025, 12, 31),
+    )
+    make_resident(
+        w.unit_mala, room="24", moved_in_on=at(1, 20).date(), moved_out_on=at(1, 20).date()
+    )
+
+    facts.refresh_facts(FIRST, LAST, now=NOW)
+    expected = _resident_days_day_by_day(FIRST, LAST)
+    assert _resident_days_built() == expected
+    assert expected[(w.unit_storuman.pk, at(1, 15).date())][0] == 4  # the late one counts
+    assert (w.unit_storuman.pk, at(1, 14).date()) in expected
+    assert expected[(w.unit_storuman.pk, at(1, 14).date())][0] == 3
+    # A part of the range and one unit.
+    first, last = at(1, 10).date(), at(2, 20).date()
+    cells = facts.compute(first, last, units=[w.unit_storuman.pk])
+    got = {
+        (unit, day): (cell.numerator, len(cell.residents), sorted(cell.residents))
+        for (unit, day, measure, _dim), cell in cells.items()
+        if measure == facts.RESIDENT_DAYS
+    }
+    assert got == _resident_days_day_by_day(first, last, {w.unit_storuman.pk})
+    # Both implementations give the same rows (on PostgreSQL the build uses the SQL one).
+    python_rows = sorted(facts._resident_days_python(FIRST, LAST, None))
+    assert python_rows == sorted(
+        (unit, day, ids) for (unit, day), (_n, _r, ids) in expected.items()
+    )
+    if connection.vendor == "postgresql":
+        sql_rows = sorted(
+            (unit, day, list(ids))
+            for unit, day, ids in facts._resident_days_postgresql(FIRST, LAST, None)
+        )
+        assert sql_rows == python_rows

@@ -200,3 +200,17 @@ def test_coordinators_see_the_trust_survey_and_physicians_do_not(hand, login):
     assert 'id="h-units"' not in unit.content.decode()
     refused = {**RANGE, "level": "unit", "key": w.unit_mala.pk, "export": "trust"}
     assert physician.get(reverse("insights:figures"), refused).status_code == 404
+
+
+def test_the_nation_level_is_every_region_for_coordinators_only(hand, login):
+    w = hand.world
+    client = login(w.coordinator, language="en")
+    nation = {**RANGE, "level": "nation", "figure": "contacts", "export": "series"}
+    text = client.get(reverse("insights:figures"), nation).content.decode("utf-8-sig")
+    # The hand-made world has one region: the nation's contacts are the region's (28 and 27).
+    assert ";28;" in text and ";27;" in text
+    page = client.get(reverse("insights:figures"), {**RANGE, "level": "nation"})
+    assert page.status_code == 200 and "All regions" in page.content.decode()
+    assert 'href="?level=unit' not in page.content.decode()  # no drill-down list of every unit
+    physician = login(w.physician_spain)
+    assert physician.get(reverse("insights:figures"), {"level": "nation"}).status_code == 404

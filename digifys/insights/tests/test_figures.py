@@ -32,6 +32,7 @@ def _levels(hand):
         ("municipality", w.storuman.pk),
         ("care_area", w.mala.parent_id),
         ("region", w.region.pk),
+        ("nation", figures.NATION),
     ]
 
 
