@@ -4,7 +4,7 @@
 level and its name, the month, the units' go-live dates, a table of the main figures for the
 month (all, before and after go-live), and per main figure a chart of the last 12 months (all,
 before and after go-live, each unit's go-live date as a vertical line and the target as a
-horizontal line where `figure_views.TARGETS` names one) with the same 12 months as a table.
+horizontal line where `targets.TARGETS` names one) with the same 12 months as a table.
 Every value is read through `figures.figure` and written by `figure_views.show`, so cells
 behind fewer than five residents say so instead of a number, as on the page. The charts are
 drawn by matplotlib (Agg, PNG) and embedded with fpdf2; numbers and dates follow the locale.
@@ -24,6 +24,7 @@ from digifys.core.time import STOCKHOLM
 from digifys.directory.models import Organisation, StaffProfile
 
 from . import figure_views, figures
+from .targets import TARGETS
 
 # The figures the report covers, in this order (those the level has; a physician has fewer).
 MAIN_FIGURES = (
@@ -84,11 +85,9 @@ def level_name(level: str, key: int) -> str:
 
 
 def _target(code: str) -> float | None:
-    # The figures page may name targets per figure code; without them there is no target line.
-    target = getattr(figure_views, "TARGETS", {}).get(code)
-    if isinstance(target, tuple | list):
-        target = target[0] if target else None
-    return float(target) if isinstance(target, int | float) else None
+    """The region's pilot target of figure CODE (targets.TARGETS), as a 0–1 share or a value."""
+    target = TARGETS.get(code)
+    return target.value if target else None
 
 
 def _plotted(value: figures.Value, unit: str) -> float:

@@ -298,3 +298,17 @@ def test_a_failed_send_is_tried_again_and_no_address_means_no_report(
     assert len(mailoutbox) == 2
     # The mail links back to the figures page, where the subscription can be stopped.
     assert f"/insights/figures/?level=region&key={w.region.pk}\n" in mailoutbox[0].body
+
+
+def test_a_figure_with_a_pilot_target_gets_the_target_line(hand, monkeypatch):
+    from digifys.insights import targets
+
+    w = hand.world
+    series = figures.figure("named_share", "region", w.region.pk, "month", FIRST, LAST)
+    assert report._target("named_share") == targets.TARGETS["named_share"].value == 0.80
+    assert report._target("contacts") is None
+    with translation.override("en"):
+        drawn = report.chart_png(series, "Named physician", "share", "en")
+        monkeypatch.delitem(targets.TARGETS, "named_share")
+        without = report.chart_png(series, "Named physician", "share", "en")
+    assert drawn != without
