@@ -35,11 +35,15 @@ import uuid
 from pathlib import Path
 
 import gevent
-from locust import FastHttpUser, between, task
+from locust import HttpUser, between, task
+from locust.exception import StopUser
+from requests.adapters import HTTPAdapter
 
 ACCOUNTS = json.loads(Path(os.environ["PEAK_ACCOUNTS"]).read_text(encoding="utf-8"))
 _next = dict.fromkeys(("nurse", "physician", "coordinator", "relative"), 0)
 _logged_in = 0
+_people = 0
+LOGIN_FAILURES: list[str] = []
 
 VITALS = {
     "respiratory_rate": "22",
@@ -74,7 +78,15 @@ def totp_code(secret: str) -> str:
 def _everyone_is_in(environment) -> None:
     """Measure from now on: reset the statistics, stop after PEAK_MEASURE_SECONDS."""
     environment.runner.stats.reset_all()
-    gevent.spawn_later(float(os.environ.get("PEAK_MEASURE_SECONDS", "60")), environment.runner.quit)
+    gevent.spawn_later(float(os.environ.get("PEAK_MEASURE_SECONDS", "60")), _stop, environment)
+
+
+def _stop(environment) -> None:
+    """Say how many logins were refused (PEAK_LOGINS file), then end the run."""
+    Path(os.environ["PEAK_LOGINS"]).write_text(
+        json.dumps({"logged_in": _logged_in - len(LOGIN_FAILURES), "refused": LOGIN_FAILURES})
+    )
+    environment.runner.quit()
 
 
 def _take(role: str) -> dict:
@@ -85,17 +97,41 @@ def _take(role: str) -> dict:
     return account
 
 
-class Person(FastHttpUser):
+class FromAddress(HTTPAdapter):
+    """Connect from a loopback address of one's own: every person comes from their own network
+    (the cluster reads the client address as HAProxy saw it, and allauth limits logins to 30 a
+    minute per address)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        return super().init_poolmanager(*args, **kwargs)
+
+
+class Person(HttpUser):
     abstract = True
     role = ""
 
     def on_start(self) -> None:
-        global _logged_in
+        global _logged_in, _people
+        _people += 1
+        self.client.mount("http://", FromAddress(f"127.1.{_people // 250}.{_people % 250 + 1}"))
         self.account = _take(self.role)
-        self.login()
-        _logged_in += 1
-        if _logged_in == self.environment.parsed_options.num_users:
-            _everyone_is_in(self.environment)
+        refused = None
+        try:
+            self.login()
+        except Exception as error:  # counted and reported by peak.py
+            refused = f"{self.account['username']}: {error}"
+            LOGIN_FAILURES.append(refused)
+        finally:
+            _logged_in += 1
+            if _logged_in == self.environment.parsed_options.num_users:
+                _everyone_is_in(self.environment)
+        if refused:
+            raise StopUser()
 
     def _csrf(self, html: str) -> str:
         found = CSRF_FIELD.search(html)
@@ -107,6 +143,7 @@ class Person(FastHttpUser):
             with self.client.get(url, name=name + " (form)", catch_response=True) as response:
                 if response.status_code != 200:
                     response.failure(f"form {response.status_code}")
+                    self.last_refusal = response.status_code
                     return None
                 page = response.text
         with self.client.post(
@@ -119,6 +156,7 @@ class Person(FastHttpUser):
         ) as response:
             if response.status_code not in expect:
                 response.failure(f"{response.status_code}")
+                self.last_refusal = response.status_code
                 return None
             return response
 
@@ -133,12 +171,19 @@ class Person(FastHttpUser):
             page=page,
         )
         if done is None:
-            raise RuntimeError(f"login refused for {account['username']}")
+            raise RuntimeError(f"{self.last_refusal}: login refused for {account['username']}")
         if "/2fa/authenticate/" in done.headers.get("Location", ""):
             with self.client.get(
-                "/accounts/2fa/authenticate/", name="login: second factor (form)"
+                "/accounts/2fa/authenticate/",
+                name="login: second factor (form)",
+                catch_response=True,
             ) as r:
                 page = r.text
+            # A person does not type a code about to expire: wait for the next one (as
+            # digifys.testing.accounts.fresh_totp_code does); allauth accepts the current one only.
+            remaining = 30 - time.time() % 30
+            if remaining < 5:
+                gevent.sleep(remaining + 0.1)
             done = self.post_form(
                 "/accounts/2fa/authenticate/",
                 {"code": totp_code(ACCOUNTS["totp_secret"])},
@@ -146,7 +191,9 @@ class Person(FastHttpUser):
                 page=page,
             )
             if done is None:
-                raise RuntimeError(f"second factor refused for {account['username']}")
+                raise RuntimeError(
+                    f"{self.last_refusal}: second factor refused for {account['username']}"
+                )
 
     def get(self, url: str, name: str):
         with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as r:
@@ -211,7 +258,10 @@ class Physician(Person):
             return
         self.post_form(
             f"/consults/{consult}/message/",
-            {"body": "Sätt in extra vätska, ny kontroll om 2 timmar.", "kind": "message"},
+            {
+                "message-body": "Sätt in extra vätska, ny kontroll om 2 timmar.",
+                "message-kind": "message",
+            },
             name="physician: consult answered",
             page=self.get(f"/consults/{consult}/", "physician: consult").text,
         )
@@ -224,10 +274,10 @@ class Physician(Person):
         self.post_form(
             f"/consults/{consult}/note/",
             {
-                "aktuellt": "Feber och takypné sedan i morse.",
-                "status": "AF 22, SpO2 95 %, puls 95, temp 38,3.",
-                "bedomning": "Misstänkt luftvägsinfektion.",
-                "atgard": "Vätska, ny NEWS2 om 2 timmar.",
+                "note-aktuellt": "Feber och takypné sedan i morse.",
+                "note-status": "AF 22, SpO2 95 %, puls 95, temp 38,3.",
+                "note-bedomning": "Misstänkt luftvägsinfektion.",
+                "note-atgard": "Vätska, ny NEWS2 om 2 timmar.",
             },
             name="physician: journal note saved",
             page=self.get(f"/consults/{consult}/", "physician: consult").text,
