@@ -179,11 +179,6 @@ class Person(HttpUser):
                 catch_response=True,
             ) as r:
                 page = r.text
-            # A person does not type a code about to expire: wait for the next one (as
-            # digifys.testing.accounts.fresh_totp_code does); allauth accepts the current one only.
-            remaining = 30 - time.time() % 30
-            if remaining < 5:
-                gevent.sleep(remaining + 0.1)
             done = self.post_form(
                 "/accounts/2fa/authenticate/",
                 {"code": totp_code(ACCOUNTS["totp_secret"])},
