@@ -1,7 +1,10 @@
 """Faults under load lose nothing: the nurse loop on the cluster (deploy/cluster.py) while, one
 after the other, the PostgreSQL primary restarts, Redis stops for a minute and one WSGI node is
-killed. For each fault: submissions lost, submissions duplicated, failed attempts the nurses'
-clients retried, and the time until p95 was back to normal.
+killed, and the task worker is killed inside a consult's deadline job. For each fault:
+submissions lost, submissions duplicated, failed attempts the nurses' clients retried, and the
+time until p95 was back to normal; for the worker, consults escalated exactly once. Last, apart
+from the cluster, a video participant's link is cut for 10 s (`bench/video_join.py`'s weak-link
+part, `--video-outage`): the time until the call is connected again and audio flows.
 
 Set-up: `deploy.cluster.Cluster` on free ports in a temporary directory (HAProxy, two WSGI nodes,
 an ASGI node, the task worker, PostgreSQL primary + streaming replica, Redis), migrated, with
@@ -150,17 +153,25 @@ DEADLINE_TASK = "digifys.consults.tasks.check_consult_deadline"
 
 
 def worker_fault(cluster: Cluster, data: dict, args) -> dict:
-    """Emergency consults from `--deadline-consults` nurses at once; their deadline jobs come
-    due together a minute later; the task worker is killed (SIGKILL) while one of them runs,
-    restarted 5 s later, and the safety-net sweep is enqueued as docs/operations.md says (a job
-    killed mid-run stays "running" in the queue). Then each consult must have escalated exactly
-    once for its first deadline."""
+    """Emergency consults from `--deadline-consults` nurses; the worker is stopped before their
+    deadlines (a minute), so when it starts again every deadline job is due at once and it works
+    through them back to back; it is killed (SIGKILL) as soon as the first escalation is in the
+    database, i.e. inside the next deadline job, restarted 5 s later, and the safety-net sweep is
+    enqueued as docs/operations.md says (a job killed mid-run stays "running" in the queue). Then
+    each consult must have escalated exactly once for its first deadline."""
     import httpx
+    from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     from digifys.consults.models import Consult, ConsultMessage
     from digifys.consults.tasks import sweep_overdue_consults
 
+    codes = ["escalated", "escalated_nobody"]
+    # An earlier fault may have ended the worker (it exits on a database error other than a
+    # lock, e.g. while the primary restarts): say so and start it, as a supervisor would.
+    worker_was_running = cluster.pid("worker") is not None
+    if not worker_was_running:
+        cluster.start_worker()
     ids = []
     for person in data["nurses"][: args.deadline_consults]:
         csrf = secrets.token_hex(16)
@@ -199,31 +210,45 @@ def worker_fault(cluster: Cluster, data: dict, args) -> dict:
             if response.status_code != 302:
                 raise SystemExit(f"emergency consult answered {response.status_code}")
             ids.append(int(re.search(r"/consults/(\d+)/", response.headers["location"]).group(1)))
+    # Stop the worker before the first deadline; wait until every consult is overdue.
+    cluster.kill("worker")
+    escalated_before = ConsultMessage.objects.filter(consult_id__in=ids, code__in=codes).count()
+    last_deadline = max(Consult.objects.filter(pk__in=ids).values_list("deadline_at", flat=True))
+    time.sleep(max(0.0, (last_deadline - timezone.now()).total_seconds()) + 1)
+    overdue = Consult.objects.overdue(at=timezone.now()).filter(pk__in=ids).count()
     jobs = DBTaskResult.objects.filter(task_path=DEADLINE_TASK)
     ours = [j.pk for j in jobs if j.args_kwargs.get("kwargs", {}).get("consult_id") in ids]
-    # Kill the worker as soon as it has started on them (they come due together and it works
-    # through them one by one).
-    killed_running = False
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if DBTaskResult.objects.filter(pk__in=ours).exclude(status="READY").exists():
+    # Start it: it works through the due jobs one by one. Kill it at the first escalation.
+    cluster.start_worker()
+    started = time.monotonic()
+    killed_inside, kill_after = False, None
+    while time.monotonic() - started < 180:
+        if ConsultMessage.objects.filter(consult_id__in=ids, code__in=codes).exists():
             cluster.kill("worker")
-            killed_running = True
+            killed_inside, kill_after = True, round(time.monotonic() - started, 2)
             break
-        time.sleep(0.02)
-    if not killed_running:
+        time.sleep(0.01)
+    if not killed_inside:
         cluster.kill("worker")
     statuses = list(DBTaskResult.objects.filter(pk__in=ours).values_list("status", flat=True))
-    stuck = statuses.count("RUNNING")
+    escalated_at_kill = set(
+        ConsultMessage.objects.filter(consult_id__in=ids, code__in=codes).values_list(
+            "consult_id", flat=True
+        )
+    )
+    running = [
+        j.args_kwargs["kwargs"]["consult_id"]
+        for j in DBTaskResult.objects.filter(pk__in=ours, status="RUNNING")
+    ]
     time.sleep(5)
     cluster.start_worker()
     sweep_overdue_consults.enqueue()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         escalated = set(
-            ConsultMessage.objects.filter(
-                consult_id__in=ids, code__in=["escalated", "escalated_nobody"]
-            ).values_list("consult_id", flat=True)
+            ConsultMessage.objects.filter(consult_id__in=ids, code__in=codes).values_list(
+                "consult_id", flat=True
+            )
         )
         if escalated >= set(ids):
             break
@@ -232,7 +257,7 @@ def worker_fault(cluster: Cluster, data: dict, args) -> dict:
     # deadline is a minute after it, and a later escalation then is not a duplicate).
     per_consult: dict[int, list] = {pk: [] for pk in ids}
     for consult_id, at in ConsultMessage.objects.filter(
-        consult_id__in=ids, code__in=["escalated", "escalated_nobody"]
+        consult_id__in=ids, code__in=codes
     ).values_list("consult_id", "created_at"):
         per_consult[consult_id].append(at)
     counts = []
@@ -240,16 +265,56 @@ def worker_fault(cluster: Cluster, data: dict, args) -> dict:
         moments.sort()
         counts.append(sum(1 for m in moments if (m - moments[0]).total_seconds() < 50))
     return {
+        "worker_was_running_at_the_phase_start": worker_was_running,
         "deadline_consults": len(ids),
+        "escalated_before_the_deadlines": escalated_before,
+        "overdue_when_the_worker_started": overdue,
         "deadline_jobs": len(ours),
-        "killed_after_the_worker_started_on_them": killed_running,
+        "killed_after_the_first_escalation": killed_inside,
+        "seconds_from_worker_start_to_kill": kill_after,
         "jobs_done_before_the_kill": statuses.count("SUCCESSFUL"),
-        "jobs_left_running_by_the_kill": stuck,
+        "jobs_running_when_killed": len(running),
+        "running_jobs_whose_escalation_had_committed": sum(
+            1 for pk in running if pk in escalated_at_kill
+        ),
         "jobs_not_started_at_the_kill": statuses.count("READY"),
         "escalated_exactly_once": sum(1 for n in counts if n == 1),
         "lost_escalations": sum(1 for n in counts if n == 0),
         "duplicated_escalations": sum(n - 1 for n in counts if n > 1),
         "still_waiting_unescalated": Consult.objects.filter(pk__in=ids, escalation_count=0).count(),
+    }
+
+
+def video_cut(args) -> dict:
+    """The video participant's link cut for `--video-outage` s: `bench/video_join.py`'s weak-link
+    part (the nurse's Chromium in a network namespace on a 150 kbit/s veth, a call with the
+    physician; the veth goes down, then up). Its own ASGI server, not the cluster; needs root."""
+    import subprocess
+
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "video_join.py"),
+        "--runs",
+        "1",
+        "--hold",
+        str(args.video_hold),
+        "--outage",
+        str(args.video_outage),
+        "--json",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    outage = result["weak_link"]["link_outage"]
+    return {
+        **outage,
+        "call_resumed": bool(
+            outage["connected_again_after_s"] is not None
+            and outage["audio_both_ways_after_s"] is not None
+            and outage["same_page"]
+        ),
+        "cap_kbit": 150,
     }
 
 
@@ -356,6 +421,13 @@ def main() -> None:
         default=20,
         help="emergency consults whose deadline jobs run when the worker is killed (0: skip)",
     )
+    parser.add_argument(
+        "--video-outage",
+        type=float,
+        default=10.0,
+        help="seconds a video participant's link is cut (bench/video_join.py; 0: skip)",
+    )
+    parser.add_argument("--video-hold", type=int, default=20, help="call seconds before the cut")
     parser.add_argument("--keep", action="store_true", help="keep the cluster's directory")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -433,6 +505,8 @@ def main() -> None:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "faults": report,
     }
+    if args.video_outage:
+        result["video_link_cut"] = video_cut(args)
     print(json.dumps(result, indent=None if args.json else 2))
     if not args.json:
         for name, entry in report.items():
@@ -451,6 +525,15 @@ def main() -> None:
                 f"retried attempts = {entry['failed_attempts_retried']}  "
                 f"p95 normal again after {entry['seconds_until_p95_normal']} s"
             )
+        video = result.get("video_link_cut")
+        if video and "error" not in video:
+            print(
+                f"{'video-link-cut':28} {video['outage_s']} s down: peers connected again after "
+                f"{video['connected_again_after_s']} s, audio both ways after "
+                f"{video['audio_both_ways_after_s']} s, same page {video['same_page']}"
+            )
+        elif video:
+            print(f"{'video-link-cut':28} not measured: {video['error']}")
 
 
 if __name__ == "__main__":

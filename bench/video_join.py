@@ -557,12 +557,15 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    from cryptography.fernet import Fernet
+
     workdir = tempfile.mkdtemp(prefix="digifys-bench-video-")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "digifys.settings",
         "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
         "SECURE_COOKIES": "0",
         "DIGIFYS_VAR_DIR": workdir,
         "LOG_LEVEL": "WARNING",

@@ -446,6 +446,10 @@ CACHES = {
     )
 }
 
+# When a page's live-update WebSocket is down (Redis or the ASGI node gone), the page fetches
+# its live parts this often instead, and says so.
+LIVE_POLL_SECONDS = _env_int("LIVE_POLL_SECONDS", 20)
+
 TASKS = {
     "default": {
         "BACKEND": (

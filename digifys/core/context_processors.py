@@ -17,11 +17,13 @@ def site(request) -> dict:
     """Expose demo mode, languages and the CSP nonce (as django-htmx expects it) to templates.
 
     FULLY_LOGGED_IN is true once the user has passed every login step (for staff: the second
-    factor): live parts of the page shell appear only then.
+    factor): live parts of the page shell appear only then. LIVE_POLL_SECONDS: how often a page
+    fetches its live parts while their WebSocket is down.
     """
     return {
         "DEMO": settings.DEMO,
         "LANGUAGES": settings.LANGUAGES,
         "csp_nonce": getattr(request, "csp_nonce", None),
         "FULLY_LOGGED_IN": SimpleLazyObject(lambda: _fully_logged_in(request)),
+        "LIVE_POLL_SECONDS": settings.LIVE_POLL_SECONDS,
     }

@@ -2,6 +2,9 @@
 // each message, fires the htmx event "live-update" on itself (the element re-fetches its part
 // of the page with hx-get ... hx-trigger="live-update"). After a dropped connection it
 // reconnects with backoff and fires "live-update" once, so nothing missed in between is lost.
+// While a socket stays down (Redis or the ASGI node gone) for longer than a blip, the page fires
+// "live-update" on it every few seconds instead (polling) and says so in #live-notice; when every
+// socket is back the notice goes and polling stops.
 (function () {
   "use strict";
 
@@ -9,10 +12,10 @@
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + el.dataset.liveSocket);
     var pinger = null;
-    el.dataset.liveState = "connecting";
+    setState(el, "connecting");
 
     socket.addEventListener("open", function () {
-      el.dataset.liveState = "open";
+      setState(el, "open");
       if (attempt > 0) {
         fire(el, { event: "reconnected" });
       }
@@ -44,16 +47,78 @@
       }
       // 4401/4403: not logged in or not allowed; do not hammer the server.
       if (event.code === 4401 || event.code === 4403) {
-        el.dataset.liveState = "refused";
+        setState(el, "refused");
         return;
       }
-      el.dataset.liveState = "closed";
+      setState(el, "closed");
       var delay = Math.min(30000, 500 * Math.pow(2, attempt));
       window.setTimeout(function () {
         connect(el, attempt + 1);
       }, delay);
     });
     el._liveSocket = socket;
+  }
+
+  // A socket that has not been open this long counts as down: the page polls and says so.
+  var GRACE_MS = 3000;
+  var graceTimer = null;
+  var pollTimer = null;
+
+  function setState(el, state) {
+    el.dataset.liveState = state;
+    review();
+  }
+
+  function downElements() {
+    var elements = document.querySelectorAll("[data-live-socket]");
+    return Array.prototype.filter.call(elements, function (el) {
+      var state = el.dataset.liveState;
+      return state === "connecting" || state === "closed";
+    });
+  }
+
+  function review() {
+    if (downElements().length === 0) {
+      window.clearTimeout(graceTimer);
+      graceTimer = null;
+      resume();
+    } else if (pollTimer === null && graceTimer === null) {
+      graceTimer = window.setTimeout(function () {
+        graceTimer = null;
+        if (downElements().length > 0) {
+          pause();
+        }
+      }, GRACE_MS);
+    }
+  }
+
+  function pause() {
+    var notice = document.getElementById("live-notice");
+    var seconds = notice ? parseInt(notice.dataset.pollSeconds, 10) : 0;
+    if (!(seconds > 0)) {
+      seconds = 20;
+    }
+    if (notice) {
+      notice.textContent = notice.dataset.pausedText || "";
+    }
+    document.documentElement.dataset.livePolling = "1";
+    pollTimer = window.setInterval(function () {
+      downElements().forEach(function (el) {
+        fire(el, { event: "poll" });
+      });
+    }, seconds * 1000);
+  }
+
+  function resume() {
+    if (pollTimer !== null) {
+      window.clearInterval(pollTimer);
+      pollTimer = null;
+    }
+    delete document.documentElement.dataset.livePolling;
+    var notice = document.getElementById("live-notice");
+    if (notice && notice.textContent) {
+      notice.textContent = "";
+    }
   }
 
   function fire(el, data) {
