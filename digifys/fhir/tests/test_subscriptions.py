@@ -113,9 +113,7 @@ def _verify(secret: str, got: dict) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_receiver_gets_the_signed_notification_of_a_matching_observation(
-    world, fhir, receiver
-):
+def test_a_receiver_gets_the_signed_notification_of_a_matching_observation(world, fhir, receiver):
     hook = receiver()
     api = fhir(world.nurse_mala)
     created, secret = _subscribe(api, hook.url, header=["Authorization: Bearer receiver-token"])
