@@ -247,6 +247,8 @@ def _kind_routes(kind: kinds.Kind) -> tuple:
 
 EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
 GROUP_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"
+# digifys' own operation (no published OperationDefinition): a subscription's delivery log.
+DELIVERY_LOG = "urn:digifys:fhir:OperationDefinition/subscription-delivery-log"
 
 SUBSCRIPTION_ROUTES = (
     Route(
@@ -272,6 +274,15 @@ SUBSCRIPTION_ROUTES = (
             "status": ("token", "requested, active, error or off."),
             "_count": COMMON["_count"],
         },
+    ),
+    Route(
+        "Subscription",
+        "delivery-log",
+        "GET",
+        "Subscription/<str:id>/$delivery-log",
+        subscriptions.subscription_log,
+        "read",
+        operation=DELIVERY_LOG,
     ),
     Route(
         "Subscription",

@@ -27,6 +27,7 @@ Rules enforced here:
 import datetime
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from urllib.parse import parse_qs
@@ -43,7 +44,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.subscription import Subscription as FhirSubscription
 
 from . import auth, codes, handlers, search
-from .context import Context, Result, log_read
+from .context import Context, Raw, Result, log_read
 from .errors import FhirError, outcome
 from .models import ApiClient, DeliveryAttempt, Subscription, SubscriptionNotification
 
@@ -470,23 +471,28 @@ def attempt(*, notification_id: int) -> tuple[str, datetime.datetime | None]:
     return notification.status, notification.next_attempt_at
 
 
-def delivery_log(subscription: Subscription) -> list[dict]:
-    """The delivery log of a subscription, newest first, for the client (JSON-ready)."""
-    rows = (
-        DeliveryAttempt.objects.filter(notification__subscription=subscription)
-        .select_related("notification")
-        .order_by("-pk")[:200]
-    )
-    return [
-        {
-            "notification": row.notification_id,
-            "attempt": row.number,
-            "at": row.at.isoformat(),
-            "statusCode": row.status_code,
-            "error": row.error,
-        }
-        for row in rows
-    ]
+LOG_SIZE = 200
+
+
+def subscription_log(ctx: Context, id: str) -> Result:
+    """GET Subscription/<id>/$delivery-log: its last attempts, newest first (JSON)."""
+    row = _own(ctx, id)
+    attempts = DeliveryAttempt.objects.filter(notification__subscription=row).order_by("-pk")
+    log = {
+        "subscription": str(row.pk),
+        "status": row.status,
+        "attempts": [
+            {
+                "notification": str(attempt.notification_id),
+                "attempt": attempt.number,
+                "at": attempt.at.isoformat(),
+                "statusCode": attempt.status_code,
+                "error": attempt.error,
+            }
+            for attempt in attempts[:LOG_SIZE]
+        ],
+    }
+    return Result(200, Raw(json.dumps(log).encode(), "application/json"))
 
 
 def due_notifications(*, limit: int = 500) -> list[int]:

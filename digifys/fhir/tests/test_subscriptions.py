@@ -165,6 +165,12 @@ def test_a_receiver_that_fails_twice_gets_it_on_the_third_try_once(
     assert log == [(1, 500, "HTTP 500"), (2, 500, "HTTP 500"), (3, 200, "")]
     row = Subscription.objects.get()
     assert (row.status, row.consecutive_failures) == ("active", 0)
+    # The client reads the delivery log, newest first; no other client can.
+    response = api.get(f"Subscription/{row.pk}/$delivery-log")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    shown = [(a["attempt"], a["statusCode"], a["error"]) for a in response.json()["attempts"]]
+    assert shown == [(3, 200, ""), (2, 500, "HTTP 500"), (1, 500, "HTTP 500")]
+    assert fhir(world.nurse_mala).get(f"Subscription/{row.pk}/$delivery-log").status_code == 404
     # The job run again sends nothing more.
     from digifys.fhir.tasks import deliver_subscription_notification
 
