@@ -386,3 +386,28 @@ def test_value_quantity_searches_with_fhir_number_prefixes(world, fhir):
     twice = api.get("Observation?value-quantity=gt94&value-quantity=lt96")
     assert twice.status_code == 400
     assert twice.json()["issue"][0]["expression"] == ["value-quantity"]
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_a_notification_whose_job_was_lost(world, fhir, receiver):
+    """No job is enqueued here (the test transaction never commits): the sweep task sends it."""
+    from digifys.fhir.tasks import sweep_subscription_notifications
+
+    hook = receiver()
+    _subscribe(fhir(world.nurse_mala), hook.url)
+    vitals = vitals_services.record_observation(
+        actor=world.nurse_mala,
+        resident=world.resident_mala,
+        respiratory_rate=22,
+        spo2=95,
+        on_oxygen=False,
+        systolic_bp=105,
+        pulse=95,
+        consciousness="A",
+        temperature="38.3",
+    )
+    assert subscriptions.match_observation(vitals.pk)  # what the commit hook runs
+    assert sweep_subscription_notifications.call() == 1
+    assert len(hook.requests) == 1
+    assert sweep_subscription_notifications.call() == 0
+    assert len(hook.requests) == 1
