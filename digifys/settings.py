@@ -538,6 +538,10 @@ FHIR_SUBSCRIPTION_RETRY_MAX_SECONDS = _env_int("FHIR_SUBSCRIPTION_RETRY_MAX_SECO
 FHIR_SUBSCRIPTION_MAX_ATTEMPTS = _env_int("FHIR_SUBSCRIPTION_MAX_ATTEMPTS", 6)
 FHIR_SUBSCRIPTION_ERROR_AFTER = _env_int("FHIR_SUBSCRIPTION_ERROR_AFTER", 5)
 FHIR_SUBSCRIPTION_TIMEOUT = _env_int("FHIR_SUBSCRIPTION_TIMEOUT", 10)
+# Allow endpoints in the server's own network (loopback, private addresses): development only.
+FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS = _env_bool(
+    "FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS", False
+)
 # Who notifications say they are from when no home or unit is known.
 NOTIFICATION_SENDER_NAME = _env_str("NOTIFICATION_SENDER_NAME", "digifys")
 # The address people reach digifys at: links in e-mails and SMS start with it.

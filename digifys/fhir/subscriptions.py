@@ -27,10 +27,12 @@ Rules enforced here:
 import datetime
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from django.conf import settings
@@ -55,6 +57,28 @@ TIMESTAMP_HEADER = "X-Digifys-Timestamp"
 SECRET_HEADER = "X-Digifys-Subscription-Secret"  # noqa: S105 - a header name
 # Search parameters that make no sense for one new resource.
 NOT_IN_CRITERIA = {"_id", "_sort", "_count", "_offset"}
+
+
+def private_endpoint(url: str) -> bool:
+    """True when URL's host is, or resolves to, a loopback, private, link-local or reserved
+    address (refused unless FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS: no probing of the
+    server's own network). A name that does not resolve is not private (it fails on sending)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
+            return True
+        if ip.is_multicast or ip.is_unspecified:
+            return True
+    return False
+
+
+def _endpoint_allowed(url: str) -> bool:
+    return settings.FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS or not private_endpoint(url)
 
 
 def _invalid(message: str, element: str = "Subscription.criteria", status: int = 422):
@@ -146,6 +170,11 @@ def _incoming(ctx: Context) -> FhirSubscription:
     if not endpoint.startswith(("https://", "http://")) or len(endpoint) > 1000:
         raise _invalid(
             _("The channel needs an http(s) endpoint URL."), "Subscription.channel.endpoint"
+        )
+    if not _endpoint_allowed(endpoint):
+        raise _invalid(
+            _("The endpoint must be a public address, not one in the server's own network."),
+            "Subscription.channel.endpoint",
         )
     if channel.payload not in (None, PAYLOAD):
         raise _invalid(
@@ -432,6 +461,8 @@ def attempt(*, notification_id: int) -> tuple[str, datetime.datetime | None]:
                 error="The resource is no longer visible to the client; nothing was sent.",
             )
             return notification.status, None
+        if not _endpoint_allowed(row.endpoint):
+            raise httpx.ConnectError("The endpoint resolves to a private address; not sent.")
         status_code = _post(row, notification, body)
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"

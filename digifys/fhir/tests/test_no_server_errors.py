@@ -129,7 +129,7 @@ def _bodies(patient_id):
             "&value-quantity=ge5",
             "channel": {
                 "type": "rest-hook",
-                "endpoint": "http://127.0.0.1:9/hook",
+                "endpoint": "https://receiver.example/hook",
                 "payload": "application/fhir+json",
                 "header": ["Authorization: Bearer x"],
             },

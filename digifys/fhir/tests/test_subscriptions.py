@@ -60,7 +60,8 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    settings.FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS = True  # the receiver is on 127.0.0.1
     made = []
 
     def make(fail: int = 0) -> Receiver:
@@ -411,3 +412,28 @@ def test_the_sweep_sends_a_notification_whose_job_was_lost(world, fhir, receiver
     assert len(hook.requests) == 1
     assert sweep_subscription_notifications.call() == 0
     assert len(hook.requests) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "endpoint", ["http://127.0.0.1:8000/hook", "http://10.0.0.5/hook", "http://[::1]/hook"]
+)
+def test_endpoints_in_the_servers_own_network_are_refused(world, fhir, endpoint):
+    response = fhir(world.nurse_mala).post("Subscription", _subscription(endpoint))
+    assert response.status_code == 422, response.content
+    assert response.json()["issue"][0]["expression"] == ["Subscription.channel.endpoint"]
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_sent_to_an_endpoint_that_turned_private(
+    world, fhir, receiver, fast_retries, settings
+):
+    hook = receiver()
+    _subscribe(fhir(world.nurse_mala), hook.url)
+    settings.FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS = False
+    fhir(world.nurse_mala).post("", panel(world.resident_mala.pk))
+    _worker()
+    assert hook.requests == []
+    errors = set(DeliveryAttempt.objects.values_list("error", flat=True))
+    assert len(errors) == 1 and "private address" in errors.pop()
