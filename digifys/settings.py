@@ -534,6 +534,19 @@ NOTIFICATION_RETRY_SECONDS = _env_int("NOTIFICATION_RETRY_SECONDS", 60)
 NOTIFICATION_RETRY_MAX_SECONDS = _env_int("NOTIFICATION_RETRY_MAX_SECONDS", 3600)
 # A worker's claim on a delivery it is sending; after this long another worker may try again.
 NOTIFICATION_SEND_LEASE_SECONDS = _env_int("NOTIFICATION_SEND_LEASE_SECONDS", 300)
+# FHIR Subscriptions (rest-hook): a failed POST is retried after FHIR_SUBSCRIPTION_RETRY_SECONDS,
+# doubled per attempt (at most FHIR_SUBSCRIPTION_RETRY_MAX_SECONDS), up to
+# FHIR_SUBSCRIPTION_MAX_ATTEMPTS attempts; after FHIR_SUBSCRIPTION_ERROR_AFTER failed attempts in
+# a row the subscription's status becomes "error". FHIR_SUBSCRIPTION_TIMEOUT: seconds per POST.
+FHIR_SUBSCRIPTION_RETRY_SECONDS = _env_int("FHIR_SUBSCRIPTION_RETRY_SECONDS", 30)
+FHIR_SUBSCRIPTION_RETRY_MAX_SECONDS = _env_int("FHIR_SUBSCRIPTION_RETRY_MAX_SECONDS", 3600)
+FHIR_SUBSCRIPTION_MAX_ATTEMPTS = _env_int("FHIR_SUBSCRIPTION_MAX_ATTEMPTS", 6)
+FHIR_SUBSCRIPTION_ERROR_AFTER = _env_int("FHIR_SUBSCRIPTION_ERROR_AFTER", 5)
+FHIR_SUBSCRIPTION_TIMEOUT = _env_int("FHIR_SUBSCRIPTION_TIMEOUT", 10)
+# Allow endpoints in the server's own network (loopback, private addresses): development only.
+FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS = _env_bool(
+    "FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS", False
+)
 # Who notifications say they are from when no home or unit is known.
 NOTIFICATION_SENDER_NAME = _env_str("NOTIFICATION_SENDER_NAME", "digifys")
 # The address people reach digifys at: links in e-mails and SMS start with it.

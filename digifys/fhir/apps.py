@@ -5,3 +5,14 @@ class FhirConfig(AppConfig):
     name = "digifys.fhir"
     label = "fhir"
     verbose_name = "FHIR R4 API"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from digifys.vitals.models import Observation
+
+        from . import hooks
+
+        post_save.connect(
+            hooks.observation_saved, sender=Observation, dispatch_uid="fhir-subscriptions"
+        )

@@ -48,3 +48,11 @@ def log_read(ctx: Context, residents, object_type: str, object_id=None) -> None:
             object_type=object_type,
             details=details,
         )
+
+
+@dataclass
+class Raw:
+    """A body that is no FHIR resource (a bulk export's manifest or NDJSON file)."""
+
+    body: bytes
+    content_type: str

@@ -5,6 +5,7 @@ Every resident-linked row is fetched through `visible_to(user)` of the client's 
 response that shows residents writes one access-log "read" entry per resident shown.
 """
 
+import decimal
 import json
 import re
 from collections import OrderedDict
@@ -66,15 +67,23 @@ def capabilities(ctx: Context) -> Result:
     """The CapabilityStatement, generated from the route table (ctx.routes)."""
     by_type: OrderedDict[str, dict] = OrderedDict()
     system = []
+    operations = []
     for route in ctx.routes:
         if route.resource is None:
             if route.interaction in ("transaction", "batch"):
                 system.append({"code": route.interaction})
+            if route.operation:
+                operations.append({"name": route.interaction, "definition": route.operation})
             continue
         entry = by_type.setdefault(
             route.resource,
             {"type": route.resource, "interaction": [], "searchParam": []},
         )
+        if route.operation:
+            entry.setdefault("operation", []).append(
+                {"name": route.interaction, "definition": route.operation}
+            )
+            continue
         entry["interaction"].append({"code": route.interaction})
         if route.conditional_create:
             entry["conditionalCreate"] = True
@@ -89,8 +98,9 @@ def capabilities(ctx: Context) -> Result:
         for name, (kind, doc) in route.search_params.items():
             entry["searchParam"].append({"name": name, "type": kind, "documentation": doc})
     for entry in by_type.values():
-        if not entry["searchParam"]:
-            del entry["searchParam"]
+        for empty in ("searchParam", "interaction"):
+            if not entry[empty]:
+                del entry[empty]
     statement = {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -139,6 +149,7 @@ def capabilities(ctx: Context) -> Result:
                 },
                 "resource": list(by_type.values()),
                 **({"interaction": system} if system else {}),
+                **({"operation": operations} if operations else {}),
             }
         ],
     }
@@ -333,6 +344,9 @@ def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, st
             if part in ("panel", "acvpu"):
                 condition |= ~Q(consciousness="")
         sets = sets.filter(condition)
+    quantity = _value_quantity(params)
+    if quantity is not None:
+        wanted_parts &= set(QUANTITY_FIELDS)
     order = search.sort_keys(params, OBSERVATION_SORT, ["-measured_at"])
     sets = sets.order_by(*order, "-pk")
     found_parts = []
@@ -341,13 +355,60 @@ def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, st
         found_parts += [
             (vitals.pk, part)
             for part in observation_mapper.parts(vitals)
-            if part in allowed and part in wanted_parts
+            if part in allowed
+            and part in wanted_parts
+            and (quantity is None or quantity(getattr(vitals, QUANTITY_FIELDS[part])))
         ]
     return found_parts, sets
 
 
+# The Observations with one valueQuantity (value-quantity searches them) and its field.
+QUANTITY_FIELDS = {
+    "rr": "respiratory_rate",
+    "spo2": "spo2",
+    "hr": "pulse",
+    "temp": "temperature",
+    "weight": "weight",
+    "news2": "news2_total",
+}
+NUMBER = re.compile(r"(eq|ne|lt|le|gt|ge)?(-?\d{1,6}(?:\.(\d{1,4}))?)")
+
+
+def _value_quantity(params):
+    """The test of a value-quantity search ([prefix]number, FHIR number semantics: eq 5 is
+    4.5 ≤ value < 5.5), or None when the parameter is absent."""
+    value = search.single(params, "value-quantity")
+    if value is None:
+        return None
+    match = NUMBER.fullmatch(value)
+    if match is None:
+        raise search.bad(
+            _("value-quantity takes a number with an optional prefix, e.g. ge5."),
+            "value-quantity",
+        )
+    prefix, number = match[1] or "eq", decimal.Decimal(match[2])
+    half = decimal.Decimal(1).scaleb(-len(match[3] or "")) / 2
+
+    def test(found) -> bool:
+        if found is None:
+            return False
+        found = decimal.Decimal(str(found))
+        within = number - half <= found < number + half
+        return {
+            "eq": within,
+            "ne": not within,
+            "lt": found < number,
+            "le": found <= number,
+            "gt": found > number,
+            "ge": found >= number,
+        }[prefix]
+
+    return test
+
+
 OBSERVATION_PARAMS = {
     "_id",
+    "value-quantity",
     "subject",
     "patient",
     "code",

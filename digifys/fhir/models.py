@@ -139,3 +139,158 @@ class UsedAssertion(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class Subscription(models.Model):
+    """A client's FHIR Subscription (rest-hook): what to watch (CRITERIA, a search string of the
+    API) and where to POST a notification, signed with SECRET (HMAC-SHA256, subscriptions.py)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACTIVE = "active", _("Active")
+        ERROR = "error", _("Error")
+        OFF = "off", _("Off")
+
+    client = models.ForeignKey(
+        ApiClient,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("API client"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    criteria = models.CharField(_("criteria"), max_length=1000)
+    resource_type = models.CharField(_("resource type"), max_length=64)
+    endpoint = models.URLField(_("endpoint"), max_length=1000)
+    payload = models.CharField(_("payload"), max_length=100, blank=True)
+    headers = models.JSONField(_("headers"), default=list, blank=True)
+    secret = models.CharField(_("signing secret"), max_length=100)
+    error = models.CharField(_("last error"), max_length=500, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("FHIR subscription")
+        verbose_name_plural = _("FHIR subscriptions")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.criteria} -> {self.endpoint}"
+
+
+class SubscriptionNotification(models.Model):
+    """One notification of a subscription about one resource: sent once, retried with backoff."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        RETRYING = "retrying", _("Failed, will try again")
+        SENT = "sent", _("Sent")
+        GIVEN_UP = "given_up", _("Given up")
+
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("subscription"),
+    )
+    resource_type = models.CharField(_("resource type"), max_length=64)
+    resource_ids = models.JSONField(_("resource ids"), default=list)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subscription notification")
+        verbose_name_plural = _("subscription notifications")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}/{','.join(self.resource_ids)}"
+
+
+class DeliveryAttempt(models.Model):
+    """The delivery log: one row per POST of a notification (the receiver's status or error)."""
+
+    notification = models.ForeignKey(
+        SubscriptionNotification,
+        on_delete=models.CASCADE,
+        related_name="log",
+        verbose_name=_("notification"),
+    )
+    number = models.PositiveIntegerField(_("attempt"))
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    status_code = models.PositiveIntegerField(_("status code"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.notification} #{self.number}"
+
+
+class BulkExport(models.Model):
+    """A client's bulk data `$export` (system or Group level), written by the task worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.CASCADE, related_name="exports", verbose_name=_("API client")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    request_url = models.CharField(_("request"), max_length=2000)
+    types = models.JSONField(_("resource types"), default=list)
+    since = models.DateTimeField(_("since"), null=True, blank=True)
+    group = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("group (unit or home)"),
+    )
+    progress = models.CharField(_("progress"), max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk export")
+        verbose_name_plural = _("bulk exports")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"
+
+
+class BulkExportFile(models.Model):
+    """One NDJSON file of an export: every resource of one type, one per line."""
+
+    export = models.ForeignKey(
+        BulkExport, on_delete=models.CASCADE, related_name="files", verbose_name=_("export")
+    )
+    resource_type = models.CharField(_("resource type"), max_length=64)
+    count = models.PositiveIntegerField(_("resources"))
+    content = models.TextField(_("NDJSON"))
+
+    class Meta:
+        verbose_name = _("bulk export file")
+        verbose_name_plural = _("bulk export files")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.export_id}/{self.resource_type}"

@@ -6,7 +6,7 @@ so what the server says it does is what it does.
 
 from dataclasses import dataclass, field
 
-from . import handlers, kinds
+from . import bulk, handlers, kinds, subscriptions
 from .resources import KINDS
 
 
@@ -21,6 +21,7 @@ class Route:
     search_params: dict = field(default_factory=dict)
     conditional_create: bool = False
     history: str = ""  # resource-level: what its versions are (CapabilityStatement documentation)
+    operation: str = ""  # an $operation: its OperationDefinition (canonical URL)
 
 
 NO_HISTORY = (
@@ -70,6 +71,11 @@ ROUTES = (
             "status": ("token", "Always final."),
             "category": ("token", "vital-signs or survey (NEWS2)."),
             "identifier": ("token", "An identifier the sending client gave: system|value."),
+            "value-quantity": (
+                "quantity",
+                "The value of a one-value vital sign or the NEWS2 total: [prefix]number, "
+                "prefixes eq (within the number's precision), ne, lt, le, gt, ge.",
+            ),
         },
     ),
     Route(
@@ -239,8 +245,85 @@ def _kind_routes(kind: kinds.Kind) -> tuple:
     )
 
 
+EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+GROUP_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"
+# digifys' own operation (no published OperationDefinition): a subscription's delivery log.
+DELIVERY_LOG = "urn:digifys:fhir:OperationDefinition/subscription-delivery-log"
+
+SUBSCRIPTION_ROUTES = (
+    Route(
+        "Subscription", "create", "POST", "Subscription", subscriptions.subscription_create, "write"
+    ),
+    Route(
+        "Subscription",
+        "read",
+        "GET",
+        "Subscription/<str:id>",
+        subscriptions.subscription_read,
+        "read",
+    ),
+    Route(
+        "Subscription",
+        "search-type",
+        "GET",
+        "Subscription",
+        subscriptions.subscription_search,
+        "read",
+        {
+            "_id": COMMON["_id"],
+            "status": ("token", "requested, active, error or off."),
+            "_count": COMMON["_count"],
+        },
+    ),
+    Route(
+        "Subscription",
+        "delivery-log",
+        "GET",
+        "Subscription/<str:id>/$delivery-log",
+        subscriptions.subscription_log,
+        "read",
+        operation=DELIVERY_LOG,
+    ),
+    Route(
+        "Subscription",
+        "update",
+        "PUT",
+        "Subscription/<str:id>",
+        subscriptions.subscription_update,
+        "write",
+    ),
+    Route(
+        "Subscription",
+        "delete",
+        "DELETE",
+        "Subscription/<str:id>",
+        subscriptions.subscription_delete,
+        "write",
+    ),
+)
+
+BULK_ROUTES = (
+    Route(None, "export", "GET", "$export", bulk.export_system, "read", operation=EXPORT),
+    Route(
+        "Group",
+        "export",
+        "GET",
+        "Group/<str:id>/$export",
+        bulk.export_group,
+        "read",
+        operation=GROUP_EXPORT,
+    ),
+    Route(None, "export-status", "GET", "$export-poll-status/<str:id>", bulk.export_status, "read"),
+    Route(
+        None, "export-cancel", "DELETE", "$export-poll-status/<str:id>", bulk.export_cancel, "read"
+    ),
+    Route(None, "export-file", "GET", "$export-file/<str:id>/<str:type>", bulk.export_file, "read"),
+)
+
 ROUTES = (
     *ROUTES,
+    *SUBSCRIPTION_ROUTES,
+    *BULK_ROUTES,
     *_current_only("Patient", handlers.patient_read),
     *_current_only("Observation", handlers.observation_read),
     *_current_only("Practitioner", handlers.practitioner_read),

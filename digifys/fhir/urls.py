@@ -11,6 +11,8 @@ app_name = "fhir"
 def _name(pattern: str) -> str:
     if not pattern:
         return "base"
+    if "/$" in pattern:  # an instance-level $operation: Group-export
+        return pattern.split("/")[0] + "-" + pattern.rsplit("/$", 1)[1]
     if "_history/<" in pattern:
         return pattern.split("/")[0] + "-vread"
     if pattern.endswith("/_history"):

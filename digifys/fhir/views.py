@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from . import auth, versions
+from .context import Raw
 from .errors import FhirError
 from .handlers import Context
 from .routes import ROUTES
@@ -18,9 +19,12 @@ CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 
 
 def _response(status: int, resource, headers=None) -> HttpResponse:
-    response = HttpResponse(
-        resource.model_dump_json(exclude_none=True), status=status, content_type=CONTENT_TYPE
-    )
+    if isinstance(resource, Raw):  # a bulk export's manifest or file
+        response = HttpResponse(resource.body, status=status, content_type=resource.content_type)
+    else:
+        response = HttpResponse(
+            resource.model_dump_json(exclude_none=True), status=status, content_type=CONTENT_TYPE
+        )
     for name, value in (headers or {}).items():
         response[name] = value
     return response

@@ -31,6 +31,8 @@ def _kwargs(pattern: str):
 
 
 def _suffix(pattern: str) -> str:
+    if "/$" in pattern:
+        return pattern.rsplit("/$", 1)[1]
     if "_history/<" in pattern:
         return "vread"
     if pattern.endswith("/_history"):
@@ -79,6 +81,18 @@ ROWS = {
     "oauth:revoke": (_none, "get", everyone(METHOD_NOT_ALLOWED, anonymous=METHOD_NOT_ALLOWED)),
     # Introspection needs the client's own authentication, never a session.
     "oauth:introspect": (_none, "post", everyone(FORBIDDEN, anonymous=FORBIDDEN)),
+    # Bulk export: the status URL and the files (system-level routes, not generated above).
+    "fhir:$export-type": (_none, "get", everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED)),
+    "fhir:$export-poll-status-instance": (
+        lambda w: {"id": "1"},
+        "get",
+        everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED),
+    ),
+    "fhir:$export-file-instance": (
+        lambda w: {"id": "1", "type": "Patient"},
+        "get",
+        everyone(UNAUTHORIZED, anonymous=UNAUTHORIZED),
+    ),
     "fhir:unknown": (
         lambda w: {"rest": "Practitioner"},
         "get",

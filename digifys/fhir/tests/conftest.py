@@ -39,6 +39,9 @@ def fhir(client, token_for):
                 headers={**self.headers, **(headers or {})},
             )
 
+        def delete(self, path, headers=None):
+            return client.delete(f"/fhir/R4/{path}", headers={**self.headers, **(headers or {})})
+
         def put(self, path, data, headers=None):
             import json
 

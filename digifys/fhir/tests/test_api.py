@@ -69,10 +69,19 @@ def test_metadata_is_generated_from_the_route_table(client):
     listed = {
         (resource["type"], interaction["code"])
         for resource in rest["resource"]
-        for interaction in resource["interaction"]
+        for interaction in resource.get("interaction", [])
     }
-    routed = {(r.resource, r.interaction) for r in ROUTES if r.resource}
+    routed = {(r.resource, r.interaction) for r in ROUTES if r.resource and not r.operation}
     assert listed == routed
+    # $operations (bulk export) are listed as operations with their definition.
+    operations = {
+        (resource["type"], operation["definition"])
+        for resource in rest["resource"]
+        for operation in resource.get("operation", [])
+    } | {(None, operation["definition"]) for operation in rest.get("operation", [])}
+    assert operations == {(r.resource, r.operation) for r in ROUTES if r.operation}
+    assert (None, "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export") in operations
+    assert ("Subscription", "create") in listed and ("Subscription", "delete") in listed
     assert {"code": "transaction"} in rest["interaction"]
     observation = next(r for r in rest["resource"] if r["type"] == "Observation")
     assert observation["conditionalCreate"] is True

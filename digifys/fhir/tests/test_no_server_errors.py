@@ -90,6 +90,8 @@ FIELDS = [
     "start",
     "participant",
     "appointmentType",
+    "criteria",
+    "channel",
 ]
 
 
@@ -117,6 +119,20 @@ def _bodies(patient_id):
                 {"actor": {"reference": "Practitioner/1"}, "status": "accepted"},
             ],
             "cancelationReason": {"text": "Sjuk"},
+        },
+        {
+            "resourceType": "Subscription",
+            "id": "1",
+            "status": "active",
+            "reason": "NEWS2",
+            "criteria": "Observation?code=http://snomed.info/sct|1104051000000101"
+            "&value-quantity=ge5",
+            "channel": {
+                "type": "rest-hook",
+                "endpoint": "https://receiver.example/hook",
+                "payload": "application/fhir+json",
+                "header": ["Authorization: Bearer x"],
+            },
         },
         {
             "resourceType": "Task",
@@ -156,6 +172,9 @@ def _url(route, data):
     if "<str:id>" in path:
         identifier = data.draw(st.one_of(st.sampled_from(HOSTILE), ID_TEXT))
         path = path.replace("<str:id>", quote(identifier, safe="") or "x")
+    if "<str:type>" in path:
+        resource_type = data.draw(st.sampled_from(["Patient", "Observation", *HOSTILE]))
+        path = path.replace("<str:type>", quote(resource_type, safe="") or "x")
     names = [*route.search_params, "_offset", "_format", "unknown"]
     query = data.draw(
         st.lists(st.tuples(st.sampled_from(names), VALUES), max_size=4), label="query"
@@ -219,7 +238,7 @@ def test_no_input_gives_a_server_error_and_every_refusal_is_an_operation_outcome
             )
         )
     if data.draw(st.booleans()):
-        headers["Prefer"] = "handling=strict"
+        headers["Prefer"] = data.draw(st.sampled_from(["handling=strict", "respond-async"]))
     url = path + ("?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in query) if query else "")
     method = data.draw(st.sampled_from([route.method, route.method, "PUT", "DELETE"]))
     if data.draw(st.booleans()):
@@ -232,10 +251,18 @@ def test_no_input_gives_a_server_error_and_every_refusal_is_an_operation_outcome
     else:
         response = client.generic(method, url, headers=headers)
     assert response.status_code < 500, (method, url, response.content[:500])
+    if response.status_code < 400 and not response["Content-Type"].startswith(
+        "application/fhir+json"
+    ):
+        # A bulk export's manifest or NDJSON file.
+        assert response["Content-Type"] in ("application/json", "application/fhir+ndjson")
+        return
     body = response.json()
     if response.status_code >= 400:
         assert body["resourceType"] == "OperationOutcome", body
         assert body["issue"] and body["issue"][0]["severity"] == "error"
+    elif body["resourceType"] == "OperationOutcome":  # accepted ($export, DELETE)
+        assert body["issue"][0]["severity"] == "information"
     else:
         assert body["resourceType"] in {"CapabilityStatement", "Bundle"} | {
             r.resource for r in ROUTES if r.resource
