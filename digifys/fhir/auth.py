@@ -89,6 +89,28 @@ def _oauth_principal(request) -> Principal:
     )
 
 
+def api_client(principal) -> ApiClient:
+    """The registered ApiClient behind PRINCIPAL (a static dfy_ token), or a 403 FhirError.
+
+    Subscriptions and bulk exports belong to an ApiClient (they outlive any one request and are
+    delivered to, and read back by, that client); an OAuth 2.0 token cannot own them yet.
+    """
+    if isinstance(principal, ApiClient):
+        return principal
+    if isinstance(principal.pk, int):
+        client = ApiClient.objects.select_related("user").filter(pk=principal.pk).first()
+        if client is not None:
+            return client
+    raise FhirError(
+        403,
+        "not-supported",
+        _(
+            "Subscriptions and bulk exports belong to a registered API client: use its token. "
+            "OAuth 2.0 tokens cannot use them yet."
+        ),
+    )
+
+
 def allows(
     scopes: frozenset[str], resource: str, access: str, interaction: str | None = None
 ) -> bool:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from digifys.directory.models import Organisation
 
-from . import bulk_files, handlers, search, tasks
+from . import auth, bulk_files, handlers, search, tasks
 from .bulk_files import TYPES, readable
 from .context import Context, Raw, Result
 from .errors import FhirError, outcome
@@ -103,7 +103,7 @@ def _kickoff(ctx: Context, group: Organisation | None) -> Result:
     since = _since(params)
     types = _types(ctx, params, since)
     export = BulkExport.objects.create(
-        client=ctx.client,
+        client=auth.api_client(ctx.client),
         request_url=ctx.request.build_absolute_uri()[:2000],
         types=types,
         since=since,
@@ -139,7 +139,9 @@ def export_group(ctx: Context, id: str) -> Result:
 
 
 def _own(ctx: Context, id: str) -> BulkExport:
-    export = BulkExport.objects.filter(client=ctx.client, pk__in=handlers._digits([id])).first()
+    export = BulkExport.objects.filter(
+        client=auth.api_client(ctx.client), pk__in=handlers._digits([id])
+    ).first()
     if export is None:
         raise handlers._not_found("$export", id)
     return export

@@ -195,7 +195,9 @@ def _incoming(ctx: Context) -> FhirSubscription:
 
 def _own(ctx: Context, id: str) -> Subscription:
     row = (
-        Subscription.objects.filter(client=ctx.client, pk__in=handlers._digits([id]))
+        Subscription.objects.filter(
+            client=auth.api_client(ctx.client), pk__in=handlers._digits([id])
+        )
         .filter(deleted_at__isnull=True)
         .first()
     )
@@ -209,9 +211,10 @@ def _own(ctx: Context, id: str) -> Subscription:
 
 def subscription_create(ctx: Context) -> Result:
     """POST Subscription: watch the criteria; the signing secret is in the response, only now."""
+    client = auth.api_client(ctx.client)
     resource = _incoming(ctx)
     resource_type, params = parse_criteria(resource.criteria)
-    if not _may_read(ctx.client, resource_type):
+    if not _may_read(client, resource_type):
         raise FhirError(
             403,
             "forbidden",
@@ -229,7 +232,7 @@ def subscription_create(ctx: Context) -> Result:
         ) from error
     secret = secrets.token_hex(32)
     row = Subscription.objects.create(
-        client=ctx.client,
+        client=client,
         status=Subscription.Status.ACTIVE,
         reason=(resource.reason or "")[:500],
         criteria=resource.criteria.strip(),
@@ -254,7 +257,7 @@ def subscription_search(ctx: Context, params) -> Result:
     allowed = {"_id", "status", "_count", "_offset"}
     params = search.known(params, allowed, strict=search.is_strict(ctx.request))
     count, offset = search.count_and_offset(params)
-    rows = Subscription.objects.filter(client=ctx.client, deleted_at__isnull=True)
+    rows = Subscription.objects.filter(client=auth.api_client(ctx.client), deleted_at__isnull=True)
     ids = search.single(params, "_id")
     if ids is not None:
         rows = rows.filter(pk__in=handlers._digits(ids.split(",")))

@@ -571,3 +571,21 @@ def test_the_oauth_endpoints_never_answer_5xx(world, client):
         assert response.status_code < 500, response.content
 
     check()
+
+
+def test_an_oauth_token_is_told_that_subscriptions_and_exports_need_an_api_client(world, client):
+    """Subscriptions and bulk exports belong to a registered ApiClient; an OAuth token gets a
+    403 OperationOutcome saying so (never a server error)."""
+    key = Key("RS384")
+    app = _backend(world, key)
+    response = _token_request(client, key.assertion(app.client_id), scope="system/*.read")
+    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    for path in ("/fhir/R4/Subscription", "/fhir/R4/Subscription/1"):
+        assert (
+            "registered API client"
+            in _outcome(client.get(path, headers=headers), 403)["diagnostics"]
+        )
+    kickoff = client.get("/fhir/R4/$export", headers={**headers, "Prefer": "respond-async"})
+    assert "registered API client" in _outcome(kickoff, 403)["diagnostics"]
+    status = client.get("/fhir/R4/$export-poll-status/1", headers=headers)
+    assert "registered API client" in _outcome(status, 403)["diagnostics"]
