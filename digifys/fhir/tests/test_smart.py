@@ -579,13 +579,12 @@ def test_an_oauth_token_is_told_that_subscriptions_and_exports_need_an_api_clien
     key = Key("RS384")
     app = _backend(world, key)
     response = _token_request(client, key.assertion(app.client_id), scope="system/*.read")
-    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    headers = {
+        "Authorization": f"Bearer {response.json()['access_token']}",
+    }
     for path in ("/fhir/R4/Subscription", "/fhir/R4/Subscription/1"):
-        assert (
-            "registered API client"
-            in _outcome(client.get(path, headers=headers), 403)["diagnostics"]
-        )
+        assert "OAuth 2.0" in _outcome(client.get(path, headers=headers), 403)["diagnostics"]
     kickoff = client.get("/fhir/R4/$export", headers={**headers, "Prefer": "respond-async"})
-    assert "registered API client" in _outcome(kickoff, 403)["diagnostics"]
+    assert "OAuth 2.0" in _outcome(kickoff, 403)["diagnostics"]
     status = client.get("/fhir/R4/$export-poll-status/1", headers=headers)
-    assert "registered API client" in _outcome(status, 403)["diagnostics"]
+    assert "OAuth 2.0" in _outcome(status, 403)["diagnostics"]
