@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "digifys.fhir",
     "digifys.clinicians",
     "digifys.workforce",
+    "digifys.testbed",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",

@@ -41,6 +41,7 @@ urlpatterns = [
     path("accessibility/", include("digifys.accessibility.urls")),
     path("fhir/", include("digifys.fhir.urls")),
     path("clinicians/", include("digifys.clinicians.urls")),
+    path("testbed/", include("digifys.testbed.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]
