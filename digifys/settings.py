@@ -199,6 +199,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "digifys.core.middleware.RefuseNullCharactersMiddleware",
+    # Records the /fhir/ requests of companies' sandbox clients (their request log).
+    "digifys.testbed.middleware.RequestLogMiddleware",
 ]
 
 ROOT_URLCONF = "digifys.urls"

@@ -44,3 +44,11 @@ class DeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
     )
+
+
+class ClientForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the client"),
+        max_length=200,
+        help_text=_("E.g. the device or app that will use it."),
+    )

@@ -132,3 +132,34 @@ class Sandbox(models.Model):
 def sandbox_unit_ids():
     """The pks of every sandbox unit (a subquery)."""
     return Sandbox.objects.filter(unit__isnull=False).values("unit")
+
+
+class RequestLog(models.Model):
+    """One request of a sandbox API client to /fhir/ (recorded by middleware.RequestLogMiddleware).
+
+    ISSUES holds the OperationOutcome issue codes of a refusal; CODINGS the (system|code, unit)
+    pairs of the vital-sign quantities the request sent, for the conformance report.
+    """
+
+    client = models.ForeignKey(
+        "fhir.ApiClient",
+        on_delete=models.CASCADE,
+        related_name="testbed_requests",
+        verbose_name=_("API client"),
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)
+    status = models.PositiveSmallIntegerField(_("status"))
+    issues = models.JSONField(_("issues"), default=list)
+    codings = models.JSONField(_("codes sent"), default=list)
+    latency_ms = models.FloatField(_("latency (ms)"))
+
+    class Meta:
+        verbose_name = _("API request")
+        verbose_name_plural = _("API requests")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["client", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status}"

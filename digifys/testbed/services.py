@@ -7,6 +7,8 @@ company's login (a user with no staff role: it sees no resident data through the
 and its sandbox, generated in the task worker.
 """
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +20,9 @@ from django.utils.translation import gettext as _
 
 from digifys.accounts.models import Role, User
 from digifys.directory.models import StaffProfile
+from digifys.fhir.auth import TOKEN_PREFIX, token_hash
+from digifys.fhir.models import ApiClient
+from digifys.fhir.services import DEFAULT_LIFETIME
 
 from .models import Application, Sandbox
 from .tasks import generate_sandbox
@@ -119,3 +124,53 @@ def decline_application(*, actor, application: Application, reason: str) -> Appl
         )
     )
     return application
+
+
+# -- the company's API clients -----------------------------------------------------------------
+
+CLIENT_SCOPES = "user/*.read user/Observation.write"
+
+
+def _require_company(actor, application: Application) -> Sandbox:
+    if application.user_id is None or application.user_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    sandbox = Sandbox.objects.filter(application=application).first()
+    if sandbox is None or sandbox.status != Sandbox.Status.READY:
+        raise ValidationError(_("Your sandbox is not ready yet."))
+    return sandbox
+
+
+@transaction.atomic
+def create_client(*, actor, application: Application, name: str) -> tuple[ApiClient, str]:
+    """Register an API client acting for the sandbox's device user; return it and its token.
+
+    The token is shown once (only its hash is kept, as for every ApiClient). Clients use a static
+    bearer token for now; a JWKS for SMART Backend Services can be attached to the same
+    ApiClient row once digifys.fhir supports it.
+    """
+    sandbox = _require_company(actor, application)
+    if not name.strip():
+        raise ValidationError(_("Give the client a name."))
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    client = ApiClient.objects.create(
+        name=name.strip()[:200],
+        user=sandbox.device_user,
+        scopes=CLIENT_SCOPES,
+        token_hash=token_hash(token),
+        created_at=now,
+        created_by=actor,
+        expires_at=now + DEFAULT_LIFETIME,
+    )
+    return client, token
+
+
+@transaction.atomic
+def revoke_client(*, actor, application: Application, client: ApiClient) -> ApiClient:
+    sandbox = _require_company(actor, application)
+    if client.user_id != sandbox.device_user_id:
+        raise PermissionDenied
+    if client.revoked_at is None:
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+    return client

@@ -2,7 +2,8 @@
 
 The public page and its receipt answer everybody; the applications and decisions only the
 region's coordinators (the innovation lead); the company page only an approved company's login,
-so every persona of the matrix is refused it.
+so every persona of the matrix is refused them (what the company sees is tested in
+test_company.py; a company cannot reach another company's client: 404).
 """
 
 from digifys.testing.access_matrix import BAD_REQUEST, FORBIDDEN, LOGIN, OK, everyone, row
@@ -36,4 +37,10 @@ ROWS = {
     # Declining without a reason is refused with the form again (400).
     "testbed:decline": (_application, "post", row(FORBIDDEN, coordinator=BAD_REQUEST)),
     "testbed:company": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
+    "testbed:clients": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
+    "testbed:revoke": (lambda w: {"pk": 1}, "post", row(FORBIDDEN, anonymous=LOGIN)),
+    "testbed:log": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
+    "testbed:report": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
+    "testbed:report_pdf": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
+    "testbed:live": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
 }
