@@ -33,12 +33,13 @@ HISTORY_DAYS = 7
 MUNICIPALITY_CODE = "2418"  # Malå: a registration code for the synthetic residents
 
 
-def _free_test_numbers(count: int) -> list[str]:
+def _free_test_numbers(rng: random.Random, count: int) -> list[str]:
+    """COUNT unused Skatteverket test personnummer of people born 1930–1950 (aged about 75–95)."""
     used = set(Resident.objects.values_list("identity_number", flat=True))
-    numbers = [n for n in load_test_personnummer() if "1920" <= n[:4] <= "1950" and n not in used]
+    numbers = [n for n in load_test_personnummer() if "1930" <= n[:4] <= "1950" and n not in used]
     if len(numbers) < count:
         raise RuntimeError("No free test personnummer for a sandbox.")
-    return numbers[:count]
+    return rng.sample(numbers, count)
 
 
 def _staff(sandbox: Sandbox, home, unit, profession: str, first: str, last: str) -> User:
@@ -76,7 +77,7 @@ def generate(sandbox: Sandbox) -> Sandbox:
     )
     now = timezone.now()
     residents = []
-    for index, number in enumerate(_free_test_numbers(RESIDENTS)):
+    for index, number in enumerate(_free_test_numbers(rng, RESIDENTS)):
         identity = parse_identity_number(number)
         female = int(identity.canonical[-2]) % 2 == 0
         given = rng.choice(names["elderly"]["sv"]["female" if female else "male"])
@@ -96,11 +97,11 @@ def generate(sandbox: Sandbox) -> Sandbox:
         )
         residents.append(resident)
     for resident in residents:
-        for day in range(HISTORY_DAYS, 0, -1):
+        for day in range(HISTORY_DAYS - 1, -1, -1):  # one set a day, the last a few hours ago
             vitals_services.record_observation(
                 actor=nurse,
                 resident=resident,
-                measured_at=now - datetime.timedelta(days=day, hours=rng.randint(0, 6)),
+                measured_at=now - datetime.timedelta(days=day, hours=rng.randint(2, 6)),
                 respiratory_rate=rng.randint(14, 18),
                 spo2=rng.randint(95, 98),
                 on_oxygen=False,
