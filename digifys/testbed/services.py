@@ -174,3 +174,35 @@ def revoke_client(*, actor, application: Application, client: ApiClient) -> ApiC
         client.revoked_at = timezone.now()
         client.save(update_fields=["revoked_at"])
     return client
+
+
+@transaction.atomic
+def reset_sandbox(*, actor, application: Application) -> Sandbox:
+    """Replace the company's sandbox data by a fresh seed; its clients keep working.
+
+    The old residents (with every row that hangs on them), the old unit, home and synthetic
+    staff are deleted; the company's clients then act for the new sandbox's device user.
+    """
+    from digifys.audit.models import AuditEvent
+    from digifys.consults.models import Consult
+    from digifys.residents.models import Resident
+
+    from . import sandbox as generator
+
+    sandbox = _require_company(actor, application)
+    old_unit, old_root, old_device = sandbox.unit, sandbox.root, sandbox.device_user
+    old_staff = list(User.objects.filter(staff_profile__employer=old_root))
+    residents = Resident.objects.filter(unit=old_unit)
+    AuditEvent.objects.filter(resident__in=residents).delete()
+    Consult.objects.filter(resident__in=residents).delete()
+    residents.delete()
+    sandbox.seed += 1
+    sandbox.status = Sandbox.Status.PREPARING
+    sandbox.save(update_fields=["seed", "status"])
+    sandbox = generator.generate(sandbox)
+    ApiClient.objects.filter(user=old_device).update(user=sandbox.device_user)
+    for user in old_staff:
+        user.delete()
+    old_unit.delete()
+    old_root.delete()
+    return sandbox

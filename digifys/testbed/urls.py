@@ -21,3 +21,4 @@ urlpatterns += [
     path("company/report.pdf", views.conformance_pdf, name="report_pdf"),
     path("company/live/", views.live, name="live"),
 ]
+urlpatterns += [path("company/reset/", views.reset, name="reset")]

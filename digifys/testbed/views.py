@@ -288,3 +288,18 @@ def live(request: HttpRequest, application: Application) -> HttpResponse:
         "testbed/live.html",
         {"worklist": worklist, "unit": sandbox.unit, "query": "", "search_query": ""},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@company_required
+def reset(request: HttpRequest, application: Application) -> HttpResponse:
+    """Confirm, then replace the sandbox's data by a fresh seed."""
+    error = None
+    if request.method == "POST":
+        try:
+            services.reset_sandbox(actor=request.user, application=application)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            return redirect("testbed:company")
+    return render(request, "testbed/reset.html", {"error": error}, status=400 if error else 200)

@@ -43,4 +43,5 @@ ROWS = {
     "testbed:report": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
     "testbed:report_pdf": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
     "testbed:live": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
+    "testbed:reset": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
 }
