@@ -98,3 +98,18 @@ def test_region_requests_are_not_logged(world, client):
     )
     client.get("/fhir/R4/Patient", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert not RequestLog.objects.exists()
+
+
+def test_the_report_of_one_client_counts_only_its_requests(company, sandbox, world):
+    first = _new_token(company)
+    company.post(reverse("testbed:clients"), {"name": "Scale"})
+    second_client = ApiClient.objects.get(name="Scale")
+    company.get("/fhir/R4/Patient", HTTP_AUTHORIZATION=f"Bearer {first}")
+    page = company.get(reverse("testbed:report"), {"client": second_client.pk}).content.decode()
+    assert "No requests yet." in page
+    from digifys.fhir import services as fhir_services
+
+    other, _token = fhir_services.register_client(
+        actor=world.administrator, user=world.nurse_mala, name="Region", scopes="user/*.read"
+    )
+    assert company.get(reverse("testbed:report"), {"client": other.pk}).status_code == 404
