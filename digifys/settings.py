@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "digifys.fhir",
     "digifys.clinicians",
     "digifys.workforce",
+    "digifys.testbed",
     # Login, two-factor authentication and single sign-on. After digifys.accounts, so that its
     # templates override allauth's.
     "allauth",
@@ -199,6 +200,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "digifys.core.middleware.RefuseNullCharactersMiddleware",
+    # Records the /fhir/ requests of companies' sandbox clients (their request log).
+    "digifys.testbed.middleware.RequestLogMiddleware",
 ]
 
 ROOT_URLCONF = "digifys.urls"

@@ -42,6 +42,7 @@ urlpatterns = [
     path("fhir/", include("digifys.fhir.urls")),
     path("oauth/", include("digifys.fhir.oauth_urls")),
     path("clinicians/", include("digifys.clinicians.urls")),
+    path("testbed/", include("digifys.testbed.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

@@ -16,7 +16,10 @@ functions here:
 - coordinators see organisation data of every resident, never clinical records;
 - relatives see the residents they are linked to with a consent in force
   (`relatives.models.Consent`); `relatives.policy` narrows what they see by its scopes;
-- administrators see no resident data.
+- administrators see no resident data;
+- a company's sandbox (testbed) is a tenant of its own: residents of a sandbox unit are seen
+  only by staff of that sandbox unit (its synthetic staff and device user), and the sandbox's
+  staff see no resident outside it, whatever their role, grants or consults (`_sandbox_fence`).
 
 Blocks (spärr, PDL 4 kap. 4 §) hide the records a unit holds from staff of other units unless a
 grant (consent or emergency, two explicit steps) opens them.
@@ -37,6 +40,7 @@ from digifys.relatives.models import Consent
 from digifys.residents.models import Resident
 from digifys.rounds.models import AgendaItem, Round
 from digifys.scheduling.models import Booking
+from digifys.testbed.models import Sandbox
 from digifys.visits.models import Participant
 
 # The models above never import this module at import time (their `visible_to` imports it
@@ -105,7 +109,26 @@ def _may_see_some(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
+def _sandbox_fence(user, prefix: str = "") -> Q:
+    """A Q (over Resident, or over rows whose PREFIX leads to one) keeping sandboxes apart.
+
+    Residents of a sandbox unit USER does not work on are never visible; a USER who works on a
+    sandbox unit sees only residents of their own sandbox units. Subqueries only: no extra query.
+    """
+    units = user.unit_ids() if _may_see_some(user) else Resident.objects.none().values("pk")
+    own = Sandbox.objects.filter(unit__in=units).values("unit")
+    others = Sandbox.objects.filter(unit__isnull=False).exclude(unit__in=units).values("unit")
+    field = f"{prefix}unit__in"
+    return ~Q(**{field: others}) & (Q(**{field: own}) | ~Q(Exists(own)))
+
+
 def resident_filter_for(user, *, grants: bool = True) -> Q:
+    """Return a Q over Resident selecting the residents USER may see (without GRANTS: only the
+    care relationship itself); sandbox residents only for their sandbox's staff."""
+    return _resident_filter_for(user, grants=grants) & _sandbox_fence(user)
+
+
+def _resident_filter_for(user, *, grants: bool = True) -> Q:
     """Return a Q over Resident selecting the residents USER may see (without GRANTS: only the
     care relationship itself).
 
@@ -122,11 +145,14 @@ def resident_filter_for(user, *, grants: bool = True) -> Q:
 
 def resident_field_filter_for(user, field: str = "resident") -> Q:
     """Return a Q over rows with a foreign key FIELD to Resident that USER may see."""
+    fence = _sandbox_fence(user, f"{field}__")
     if _may_see_some(user) and user.role in (*CLINICAL_ROLES, Role.RELATIVE):
         ids = _visible_resident_ids(user, True)
         if ids is not None:
-            return Q(**{f"{field}__in_idset": ids})
-    return Q(**{f"{field}__in": Resident.objects.filter(_resident_filter(user, grants=True))})
+            return Q(**{f"{field}__in_idset": ids}) & fence
+    return (
+        Q(**{f"{field}__in": Resident.objects.filter(_resident_filter(user, grants=True))}) & fence
+    )
 
 
 def _physician_sources(user) -> list:

@@ -13,7 +13,16 @@ from digifys.directory import phone as phone_numbers
 
 class OrganisationQuerySet(models.QuerySet):
     def units(self) -> "OrganisationQuerySet":
-        return self.filter(kind=Organisation.Kind.UNIT)
+        """The region's units (never a company's testbed sandbox: see `sandbox_units`)."""
+        from digifys.testbed.models import sandbox_unit_ids
+
+        return self.filter(kind=Organisation.Kind.UNIT).exclude(pk__in=sandbox_unit_ids())
+
+    def sandbox_units(self) -> "OrganisationQuerySet":
+        """The units of companies' testbed sandboxes (digifys.testbed), outside the region."""
+        from digifys.testbed.models import sandbox_unit_ids
+
+        return self.filter(kind=Organisation.Kind.UNIT, pk__in=sandbox_unit_ids())
 
     def municipalities(self) -> "OrganisationQuerySet":
         return self.filter(kind=Organisation.Kind.MUNICIPALITY)

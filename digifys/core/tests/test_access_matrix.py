@@ -47,6 +47,7 @@ APPS_WITH_ROWS = [
     "fhir",
     "clinicians",
     "workforce",
+    "testbed",
 ]
 
 

@@ -61,6 +61,7 @@ SKIPPED = {
     "consults:thread": "htmx fragment of consults:detail (swept as part of that page)",
     "orders:task_rows": "htmx fragment of orders:tasks (swept as part of that page)",
     "notifications:badge": "htmx fragment of the header on every page",
+    "testbed:report_pdf": "PDF download of a company's conformance report",
 }
 # Whole URL namespaces that serve no pages.
 SKIPPED_NAMESPACES = {
