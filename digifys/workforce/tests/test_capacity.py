@@ -201,7 +201,7 @@ def test_a_shortfall_without_recorded_history_keeps_its_chart_and_tables(world, 
 
     world.resident_mala.drug_related_problems = True  # a review falls due (HSLF-FS 2017:37)
     world.resident_mala.save()
-    physicians, nurses = capacity.forecasts(today=TODAY)
+    physicians, _nurses = capacity.forecasts(today=TODAY)
     assert not physicians.has_history and physicians.has_shortfall
     assert sum(m.need_hours for m in physicians.months) > 0
     with time_machine.travel(datetime.datetime(2027, 1, 15, 12, tzinfo=datetime.UTC)):
