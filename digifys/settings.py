@@ -691,4 +691,12 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "REQUEST_APPROVAL_PROMPT": "force",
+    # RFC 9700 (OAuth 2.0 Security BCP): tokens only in the Authorization header, the `iss`
+    # parameter in authorization responses (RFC 9207), replayed refresh tokens revoke their
+    # family (digifys issues none today), and https redirect URIs only — plain http only for the
+    # demo and development on this machine (DEBUG or DIGIFYS_DEMO), where apps run on loopback.
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if (DEBUG or DEMO) else ["https"],
 }

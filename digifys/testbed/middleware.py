@@ -8,6 +8,8 @@ import json
 import logging
 import time
 
+from django.http.request import RawPostDataException
+
 from digifys.fhir.auth import token_hash
 from digifys.fhir.models import ApiClient
 
@@ -75,7 +77,10 @@ class RequestLogMiddleware:
     def __call__(self, request):
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
-        body = request.body if request.method in ("POST", "PUT") else b""
+        try:
+            body = request.body if request.method in ("POST", "PUT") else b""
+        except RawPostDataException:  # a form post already read as a stream: not a FHIR body
+            body = b""
         started = time.perf_counter()
         response = self.get_response(request)
         latency = (time.perf_counter() - started) * 1000

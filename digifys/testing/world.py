@@ -339,3 +339,21 @@ def give_hours(
         )
         for day in weekdays
     )
+
+
+def record_news2_six(actor, resident):
+    """Record through the vitals service a complete set that scores NEWS2 6 (medium): the
+    domain-spec §1.7 vector 1 (RR 22, SpO2 95 on air, BP 105, pulse 95, alert, 38.3 °C)."""
+    from digifys.vitals import services as vitals
+
+    return vitals.record_observation(
+        actor=actor,
+        resident=resident,
+        respiratory_rate=22,
+        spo2=95,
+        on_oxygen=False,
+        systolic_bp=105,
+        pulse=95,
+        consciousness="A",
+        temperature="38.3",
+    )

@@ -14,7 +14,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from digifys.testing.screens import screenshot
-from digifys.vitals import services as vitals
+from digifys.testing.world import record_news2_six
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,17 +75,7 @@ def test_the_worklist_polls_and_says_so_while_its_socket_is_down(
     # A colleague records vital signs; no socket tells the page, the poll brings the row.
     row = page.locator(f"#resident-{world.resident_mala.pk}")
     expect(row).to_contain_text("No observations yet")
-    vitals.record_observation(
-        actor=world.nurse_mala,
-        resident=world.resident_mala,
-        respiratory_rate=22,
-        spo2=95,
-        on_oxygen=False,
-        systolic_bp=105,
-        pulse=95,
-        consciousness="A",
-        temperature="38.3",
-    )
+    record_news2_six(world.nurse_mala, world.resident_mala)
     expect(row.locator(".worklist-news2-total")).to_have_text("6", timeout=10_000)
     assert page.evaluate("document.getElementById('worklist').dataset.liveLast") == "poll"
 

@@ -17,6 +17,16 @@ from digifys.testing.screens import screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _http_redirects_on_loopback(settings):
+    """The test's app is the live server on http://localhost: allow http redirect URIs, as
+    development does (production allows https only)."""
+    settings.OAUTH2_PROVIDER = {
+        **settings.OAUTH2_PROVIDER,
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
+    }
+
+
 def test_app_launch_through_the_login_and_the_consent_screen(world, browser_login, live_server):
     callback = f"{live_server.url}/healthz"  # any page of ours: the browser stops there
     app = services.register_launch_app(

@@ -14,6 +14,7 @@ from fhir.resources.R4B.bundle import Bundle
 from digifys.audit.models import AuditEvent
 from digifys.fhir import subscriptions
 from digifys.fhir.models import DeliveryAttempt, Subscription, SubscriptionNotification
+from digifys.testing.world import record_news2_six
 from digifys.vitals import services as vitals_services
 
 from .conftest import panel, vital
@@ -253,17 +254,7 @@ def test_non_matching_observations_send_nothing(world, fhir, receiver):
 def test_vitals_typed_into_the_form_notify_like_those_from_the_api(world, fhir, receiver):
     hook = receiver()
     _subscribe(fhir(world.nurse_mala), hook.url)
-    vitals_services.record_observation(
-        actor=world.nurse_mala,
-        resident=world.resident_mala,
-        respiratory_rate=22,
-        spo2=95,
-        on_oxygen=False,
-        systolic_bp=105,
-        pulse=95,
-        consciousness="A",
-        temperature="38.3",
-    )
+    record_news2_six(world.nurse_mala, world.resident_mala)
     _worker()
     (got,) = hook.requests
     (entry,) = json.loads(got["body"])["entry"]
@@ -360,17 +351,7 @@ def test_a_client_without_observation_read_cannot_subscribe_to_observations(worl
 
 @pytest.mark.django_db
 def test_value_quantity_searches_with_fhir_number_prefixes(world, fhir):
-    vitals_services.record_observation(
-        actor=world.nurse_mala,
-        resident=world.resident_mala,
-        respiratory_rate=22,
-        spo2=95,
-        on_oxygen=False,
-        systolic_bp=105,
-        pulse=95,
-        consciousness="A",
-        temperature="38.3",
-    )
+    record_news2_six(world.nurse_mala, world.resident_mala)
     api = fhir(world.nurse_mala)
 
     def ids(query):
@@ -396,17 +377,7 @@ def test_the_sweep_sends_a_notification_whose_job_was_lost(world, fhir, receiver
 
     hook = receiver()
     _subscribe(fhir(world.nurse_mala), hook.url)
-    vitals = vitals_services.record_observation(
-        actor=world.nurse_mala,
-        resident=world.resident_mala,
-        respiratory_rate=22,
-        spo2=95,
-        on_oxygen=False,
-        systolic_bp=105,
-        pulse=95,
-        consciousness="A",
-        temperature="38.3",
-    )
+    vitals = record_news2_six(world.nurse_mala, world.resident_mala)
     assert subscriptions.match_observation(vitals.pk)  # what the commit hook runs
     assert sweep_subscription_notifications.call() == 1
     assert len(hook.requests) == 1
