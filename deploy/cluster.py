@@ -34,6 +34,7 @@ import json
 import os
 import pwd
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -533,7 +534,19 @@ class Cluster:
         )
 
     def start_worker(self) -> None:
-        self.spawn("worker", [PYTHON, "manage.py", "db_worker", "--interval", "1", "--no-reload"])
+        # Supervised, as docs/operations.md asks: django-tasks' db_worker exits on a database
+        # error other than a lock (e.g. while the primary restarts); the loop starts it again a
+        # second later. Stopping or killing "worker" signals the whole process group, loop too.
+        worker = shlex.join([PYTHON, "manage.py", "db_worker", "--interval", "1", "--no-reload"])
+        self.spawn(
+            "worker",
+            [
+                "/bin/sh",
+                "-c",
+                f'while :; do {worker}; echo "worker exited ($?); starting it again" >&2; '
+                "sleep 1; done",
+            ],
+        )
 
     def start_redis(self) -> None:
         self.spawn(

@@ -3,8 +3,10 @@ PostgreSQL primary with a streaming replica, Redis and the task worker, started 
 ports; one WSGI node is killed while requests flow and none of them fails."""
 
 import importlib.util
+import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -145,3 +147,39 @@ def test_a_killed_wsgi_node_loses_no_request(cluster):
     }
     assert states["wsgi1"].startswith("DOWN")
     assert states["wsgi2"] == "UP"
+
+
+def _workers_in_group(group: int) -> set[int]:
+    """The pids of `manage.py db_worker` processes in process group GROUP (from /proc), not the
+    supervising shell (the group's leader, whose script names db_worker too)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        # stat: pid (comm) state ppid pgrp …; comm may hold spaces, so split after ")".
+        pgrp = int(stat.rsplit(")", 1)[1].split()[2])
+        if pgrp == group and int(entry.name) != group and b"db_worker" in command:
+            found.add(int(entry.name))
+    return found
+
+
+def test_a_task_worker_that_dies_is_started_again(cluster):
+    """django-tasks' db_worker exits on a database error other than a lock; the cluster runs it
+    under a loop that starts it again (docs/operations.md)."""
+    group = cluster.pid("worker")
+    assert group is not None
+    (first,) = _workers_in_group(group)
+    os.kill(first, signal.SIGKILL)  # the worker alone dies, as on a database error
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        again = _workers_in_group(group)
+        if again and first not in again:
+            break
+        time.sleep(0.2)
+    assert again and first not in again
+    assert cluster.pid("worker") == group  # the supervising loop itself lives on
