@@ -5,6 +5,7 @@ Screenshots of the report section at 390, 768 and 1366 px go to test-results/scr
 """
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,13 @@ def test_coordinator_downloads_the_monthly_report(world, browser_login, live_ser
     section.scroll_into_view_if_needed()
     for width in (390, 768, 1366):
         page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        # Chart.js resizes its canvases a frame or more after the viewport changes (a
+        # ResizeObserver): wait for the page to settle before measuring it.
+        fits = "document.documentElement.scrollWidth <= window.innerWidth"
+        deadline = time.monotonic() + 5
+        while not page.evaluate(fits) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert page.evaluate(fits), f"the page scrolls sideways at {width} px"
         section.scroll_into_view_if_needed()
         screenshot(page, "insights", f"figures-report-{width}")
     section.get_by_label("Month").select_option("2026-02")
