@@ -1,6 +1,7 @@
 """`make cluster` (deploy/cluster.py): HAProxy in front of two WSGI nodes and an ASGI node, a
 PostgreSQL primary with a streaming replica, Redis and the task worker, started for real on free
-ports; one WSGI node is killed while requests flow and none of them fails."""
+ports; one WSGI node is killed while requests flow and none of them fails; a task worker that
+dies is started again."""
 
 import importlib.util
 import os
@@ -17,7 +18,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-pytestmark = pytest.mark.slow
+# One worker runs the whole module (make test uses --dist loadgroup): the module's cluster is
+# started once, not once per xdist worker that happens to get one of its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
 
 
 def _load_cluster_module():
