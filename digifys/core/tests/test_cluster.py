@@ -1,7 +1,6 @@
 """`make cluster` (deploy/cluster.py): HAProxy in front of two WSGI nodes and an ASGI node, a
 PostgreSQL primary with a streaming replica, Redis and the task worker, started for real on free
-ports; one WSGI node is killed while requests flow and none of them fails; a task worker that
-dies is started again."""
+ports; one WSGI node is killed while requests flow and none of them fails."""
 
 import importlib.util
 import os
@@ -18,9 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-# One worker runs the whole module (make test uses --dist loadgroup): the module's cluster is
-# started once, not once per xdist worker that happens to get one of its tests.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cluster")]
+pytestmark = pytest.mark.slow
 
 
 def _load_cluster_module():
