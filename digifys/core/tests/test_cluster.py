@@ -1,6 +1,7 @@
 """`make cluster` (deploy/cluster.py): HAProxy in front of two WSGI nodes and an ASGI node, a
 PostgreSQL primary with a streaming replica, Redis and the task worker, started for real on free
-ports; one WSGI node is killed while requests flow and none of them fails."""
+ports; one WSGI node is killed while requests flow and none of them fails; a task worker that
+dies is started again."""
 
 import importlib.util
 import os
