@@ -43,6 +43,15 @@ def _fast_password_hashing():
 
 
 @pytest.fixture(autouse=True)
+def _no_live_polling_in_tests(settings):
+    """Test servers without WebSockets make every page poll its live parts (live.js) every
+    LIVE_POLL_SECONDS; a poll that lands while a transactional test flushes the database has
+    deadlocked PostgreSQL's TRUNCATE. Pages in tests poll once an hour; the tests of the
+    fallback itself (core/tests/test_live_fallback_browser.py) set a short interval."""
+    settings.LIVE_POLL_SECONDS = 3600
+
+
+@pytest.fixture(autouse=True)
 def _media_in_a_temporary_folder(settings, tmp_path):
     """Uploaded files (consult photos, staff photos) never land in the project's var/."""
     settings.MEDIA_ROOT = tmp_path / "media"

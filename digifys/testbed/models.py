@@ -123,10 +123,10 @@ class Sandbox(models.Model):
         return str(self.application)
 
     def resident_count(self) -> int:
-        """How many synthetic residents the sandbox's unit holds."""
+        """How many synthetic residents live in the sandbox's unit (not those of earlier seeds)."""
         if self.unit_id is None:
             return 0
-        return self.unit.residents.count()
+        return self.unit.residents.active().count()
 
 
 def sandbox_unit_ids():

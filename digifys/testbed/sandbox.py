@@ -60,15 +60,22 @@ def generate(sandbox: Sandbox) -> Sandbox:
     rng = random.Random(f"sandbox-{sandbox.pk}-{sandbox.seed}")
     names = synth_data("names")
     company = sandbox.application.company
-    root = Organisation.objects.create(
-        kind=Organisation.Kind.NURSING_HOME, name=f"Sandbox: {company}"
-    )
+    if sandbox.unit_id is None:
+        root = Organisation.objects.create(
+            kind=Organisation.Kind.NURSING_HOME, name=f"Sandbox: {company}"
+        )
+        unit = Organisation.objects.create(
+            kind=Organisation.Kind.UNIT,
+            name="Testavdelningen",
+            parent=root,
+            first_room=1,
+            last_room=20,
+        )
+        sandbox.root, sandbox.unit = root, unit
+        sandbox.save(update_fields=["root", "unit"])
+    else:  # a reset: the same home and unit, new residents and staff (services.reset_sandbox)
+        root, unit = sandbox.root, sandbox.unit
     home = root
-    unit = Organisation.objects.create(
-        kind=Organisation.Kind.UNIT, name="Testavdelningen", parent=home, first_room=1, last_room=20
-    )
-    sandbox.root, sandbox.unit = root, unit
-    sandbox.save(update_fields=["root", "unit"])
     adult = names["adult"]
     family = names["elderly"]["sv"]["family"]
     nurse = _staff(sandbox, home, unit, Role.NURSE, rng.choice(adult["female"]), rng.choice(family))

@@ -178,31 +178,31 @@ def revoke_client(*, actor, application: Application, client: ApiClient) -> ApiC
 
 @transaction.atomic
 def reset_sandbox(*, actor, application: Application) -> Sandbox:
-    """Replace the company's sandbox data by a fresh seed; its clients keep working.
+    """Give the company's sandbox a fresh seed; its clients keep working.
 
-    The old residents (with every row that hangs on them), the old unit, home and synthetic
-    staff are deleted; the company's clients then act for the new sandbox's device user.
+    The access log is append-only (PostgreSQL refuses to delete its rows) and names the old
+    residents and staff, so the old seed is retired, not deleted: its residents move out (off
+    the unit's lists; their records stay in the sandbox, as a moved resident's do), its synthetic
+    staff are deactivated and leave the unit. New residents and staff are generated in the same unit, and the company's clients then
+    act for the new device user.
     """
-    from digifys.audit.models import AuditEvent
-    from digifys.consults.models import Consult
     from digifys.residents.models import Resident
 
     from . import sandbox as generator
 
     sandbox = _require_company(actor, application)
-    old_unit, old_root, old_device = sandbox.unit, sandbox.root, sandbox.device_user
-    old_staff = list(User.objects.filter(staff_profile__employer=old_root))
-    residents = Resident.objects.filter(unit=old_unit)
-    AuditEvent.objects.filter(resident__in=residents).delete()
-    Consult.objects.filter(resident__in=residents).delete()
-    residents.delete()
+    old_device = sandbox.device_user
+    today = timezone.localdate()
+    Resident.objects.filter(unit=sandbox.unit, status=Resident.Status.ACTIVE).update(
+        status=Resident.Status.MOVED_OUT, moved_out_on=today
+    )
+    old_staff = User.objects.filter(staff_profile__employer=sandbox.root, is_active=True)
+    for user in old_staff:
+        user.staff_profile.units.clear()
+    old_staff.update(is_active=False)
     sandbox.seed += 1
     sandbox.status = Sandbox.Status.PREPARING
     sandbox.save(update_fields=["seed", "status"])
     sandbox = generator.generate(sandbox)
     ApiClient.objects.filter(user=old_device).update(user=sandbox.device_user)
-    for user in old_staff:
-        user.delete()
-    old_unit.delete()
-    old_root.delete()
     return sandbox

@@ -17,10 +17,19 @@ def test_a_reset_replaces_the_sandbox_data_and_keeps_the_clients(world, sandbox)
         sandbox.unit_id,
         set(sandbox.unit.residents.values_list("pk", flat=True)),
     )
+    old_device = sandbox.device_user
     fresh = services.reset_sandbox(actor=company, application=sandbox.application)
-    assert fresh.unit_id != old_unit and fresh.resident_count() == 6
-    assert not Resident.objects.filter(pk__in=old_residents).exists()
-    assert not Organisation.objects.filter(pk=old_unit).exists()
+    # Same unit, six new residents; the old ones moved out (the append-only access log names
+    # them, so they are retired, not deleted): off the unit's lists, as any resident who moved.
+    assert fresh.unit_id == old_unit and fresh.resident_count() == 6
+    new_residents = set(fresh.unit.residents.active().values_list("pk", flat=True))
+    assert not new_residents & old_residents
+    moved = Resident.objects.filter(pk__in=old_residents)
+    assert {r.status for r in moved} == {Resident.Status.MOVED_OUT}
+    assert not Resident.objects.in_care().filter(pk__in=old_residents)
+    old_device.refresh_from_db()
+    assert not old_device.is_active and fresh.device_user != old_device
+    assert Organisation.objects.sandbox_units().filter(pk=old_unit).exists()
     client.refresh_from_db()
     assert client.user == fresh.device_user
     assert ApiClient.objects.filter(user=fresh.device_user).count() == 1
@@ -34,10 +43,10 @@ def test_the_reset_page_asks_before_resetting(world, client, sandbox):
     user = sandbox.application.user
     client.force_login(user)
     complete_second_factor(client, user)
-    old_unit = sandbox.unit_id
+    old_device = sandbox.device_user_id
     assert client.get(reverse("testbed:reset")).status_code == 200
     sandbox.refresh_from_db()
-    assert sandbox.unit_id == old_unit
+    assert sandbox.device_user_id == old_device and sandbox.seed == 1
     assert client.post(reverse("testbed:reset")).status_code == 302
     sandbox.refresh_from_db()
-    assert sandbox.unit_id != old_unit and sandbox.seed == 2
+    assert sandbox.device_user_id != old_device and sandbox.seed == 2
