@@ -182,9 +182,9 @@ def reset_sandbox(*, actor, application: Application) -> Sandbox:
 
     The access log is append-only (PostgreSQL refuses to delete its rows) and names the old
     residents and staff, so the old seed is retired, not deleted: its residents move out (off
-    the unit's lists; their records stay in the sandbox, as a moved resident's do), its synthetic
-    staff are deactivated and leave the unit. New residents and staff are generated in the same unit, and the company's clients then
-    act for the new device user.
+    the unit's lists; their records stay in the sandbox, as a moved resident's do), its
+    synthetic staff are deactivated and leave the unit. New residents and staff are generated in
+    the same unit, and the company's clients then act for the new device user.
     """
     from digifys.residents.models import Resident
 
