@@ -35,6 +35,7 @@ import uuid
 from pathlib import Path
 
 import gevent
+import loop_latency
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 from requests.adapters import HTTPAdapter
@@ -45,24 +46,9 @@ _logged_in = 0
 _people = 0
 LOGIN_FAILURES: list[str] = []
 
-VITALS = {
-    "respiratory_rate": "22",
-    "spo2": "95",
-    "spo2_scale": "1",
-    "on_oxygen": "air",
-    "systolic_bp": "105",
-    "diastolic_bp": "70",
-    "pulse": "95",
-    "consciousness": "A",
-    "temperature": "38,3",
-}
-SBAR = {
-    "situation": "Tröttare och andas snabbare sedan i morse.",
-    "background": "Hjärtsvikt, KOL. Inga nya läkemedel.",
-    "assessment": "NEWS2 6: AF 22, SpO2 95, BT 105/70, puls 95, temp 38,3.",
-    "recommendation": "Bedömning inom 30 minuter.",
-    "urgency": "urgent",
-}
+# The deteriorating set (NEWS2 6) and the SBAR the loop benchmark sends (Locust puts this file's
+# folder on sys.path while it imports it).
+VITALS, SBAR = loop_latency.DETERIORATING, loop_latency.SBAR
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
