@@ -77,23 +77,16 @@ def drop_database(admin_url: str, name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def seed(nurses: int) -> dict:
-    """Create units, nurses, residents and physicians; return session cookies and ids."""
+def home_and_clinic(physicians: int):
+    """Migrate, then create Region Västerbotten, Malå with Malåhemmet, and the virtual clinic in
+    Spain with PHYSICIANS physicians on duty around the clock; return (Malå, the home, them)."""
     import datetime
 
     from django.core.management import call_command
-    from django.test import Client
 
     from digifys.accounts.models import Role
     from digifys.directory.models import Organisation
-    from digifys.testing.accounts import complete_second_factor
-    from digifys.testing.world import (
-        assign,
-        give_hours,
-        make_org,
-        make_resident,
-        make_staff,
-    )
+    from digifys.testing.world import give_hours, make_org, make_staff
 
     call_command("migrate", verbosity=0)
     region = make_org(Organisation.Kind.REGION, "Region Västerbotten")
@@ -102,8 +95,8 @@ def seed(nurses: int) -> dict:
     clinic = make_org(
         Organisation.Kind.VIRTUAL_CLINIC, "Virtuella mottagningen", region, country="ES"
     )
-    physicians = []
-    for index in range(PHYSICIANS):
+    staff_list = []
+    for index in range(physicians):
         staff = make_staff(
             f"lakare.{index}",
             Role.PHYSICIAN,
@@ -113,7 +106,26 @@ def seed(nurses: int) -> dict:
             work_subdivision="AN",
         )
         give_hours(staff, datetime.time(0, 0), datetime.time(0, 0))
-        physicians.append(staff)
+        staff_list.append(staff)
+    return mala, home, staff_list
+
+
+def seed(nurses: int) -> dict:
+    """Create units, nurses, residents and physicians; return session cookies and ids."""
+
+    from django.test import Client
+
+    from digifys.accounts.models import Role
+    from digifys.directory.models import Organisation
+    from digifys.testing.accounts import complete_second_factor
+    from digifys.testing.world import (
+        assign,
+        make_org,
+        make_resident,
+        make_staff,
+    )
+
+    mala, home, physicians = home_and_clinic(PHYSICIANS)
 
     def session(user) -> str:
         client = Client()

@@ -21,7 +21,6 @@ requests together. Steps go on past `--target-ms` (to show the curve) until p95 
 """
 
 import argparse
-import datetime
 import json
 import os
 import shutil
@@ -36,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "deploy"))
 
+import loop_latency  # noqa: E402 - bench/ is this script's own folder, on sys.path
 from cluster import Cluster, free_port  # noqa: E402
 
 WEIGHTS = {"nurse": 60, "physician": 6, "coordinator": 6, "relative": 28}
@@ -44,7 +44,6 @@ WEIGHTS = {"nurse": 60, "physician": 6, "coordinator": 6, "relative": 28}
 def seed(units: int, physicians: int, coordinators: int, relatives: int) -> dict:
     """Create the people of the run; return the accounts file's content."""
     from allauth.mfa.totp.internal.auth import TOTP
-    from django.core.management import call_command
 
     from digifys.accounts.models import Role, User
     from digifys.directory.models import Organisation
@@ -54,32 +53,13 @@ def seed(units: int, physicians: int, coordinators: int, relatives: int) -> dict
         PASSWORD,
         assign,
         give_consent,
-        give_hours,
         make_org,
         make_relative,
         make_resident,
         make_staff,
     )
 
-    call_command("migrate", verbosity=0)
-    region = make_org(Organisation.Kind.REGION, "Region Västerbotten")
-    mala = make_org(Organisation.Kind.MUNICIPALITY, "Malå", region, municipality_code="2418")
-    home = make_org(Organisation.Kind.NURSING_HOME, "Malåhemmet", mala, municipality=mala)
-    clinic = make_org(
-        Organisation.Kind.VIRTUAL_CLINIC, "Virtuella mottagningen", region, country="ES"
-    )
-    doctors = []
-    for index in range(physicians):
-        staff = make_staff(
-            f"lakare.{index}",
-            Role.PHYSICIAN,
-            clinic,
-            time_zone="Europe/Madrid",
-            work_country="ES",
-            work_subdivision="AN",
-        )
-        give_hours(staff, datetime.time(0, 0), datetime.time(0, 0))
-        doctors.append(staff)
+    mala, home, doctors = loop_latency.home_and_clinic(physicians)
     bosses = [
         make_staff(f"samordnare.{index}", Role.COORDINATOR, home) for index in range(coordinators)
     ]
