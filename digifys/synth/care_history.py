@@ -366,7 +366,21 @@ def create_task_rows(b) -> int:
         )
         plans.append((dues, era, unit))
     Order.objects.bulk_create(orders, batch_size=1000)
-    tasks = []
+    table = Table(
+        NurseTask,
+        [
+            "order",
+            "resident",
+            "unit",
+            "due_at",
+            "status",
+            "completed_at",
+            "completed_by",
+            "result",
+            "overdue_notified_at",
+        ],
+    )
+    adapt = b._adapt_instant
     for order, (dues, era, unit) in zip(orders, plans, strict=True):
         for due in dues:
             if rng.random() < TASKS_ON_TIME[era]:
@@ -375,22 +389,22 @@ def create_task_rows(b) -> int:
             else:
                 late = rng.lognormvariate(0, 0.8) * LATE_MEDIAN_MINUTES
                 done = due + (grace + 1 + late) * MINUTE
-                notified = due + (grace + 1) * MINUTE
-            tasks.append(
-                NurseTask(
-                    order=order,
-                    resident_id=order.resident_id,
-                    unit=order.unit,
-                    due_at=due,
-                    status=NurseTask.Status.DONE,
-                    completed_at=min(done, b.now),
-                    completed_by_id=nurses[unit][int(rng.random() * len(nurses[unit]))],
-                    result=TASK_RESULTS[order.kind],
-                    overdue_notified_at=notified,
+                notified = adapt(due + (grace + 1) * MINUTE)
+            table.add(
+                (
+                    order.pk,
+                    order.resident_id,
+                    order.unit.pk,
+                    adapt(due),
+                    NurseTask.Status.DONE.value,
+                    adapt(min(done, b.now)),
+                    nurses[unit][int(rng.random() * len(nurses[unit]))],
+                    TASK_RESULTS[order.kind],
+                    notified,
                 )
             )
-    NurseTask.objects.bulk_create(tasks, batch_size=1000)
-    return len(tasks)
+    table.flush()
+    return table.count
 
 
 # --- bookings ------------------------------------------------------------------------------------
