@@ -18,7 +18,7 @@ from digifys.scheduling.models import LocalHoliday, place_key
 _LOOKAHEAD_DAYS = 40
 
 
-def _days_off(unit: Organisation, start: datetime.date, end: datetime.date) -> set:
+def days_off(unit: Organisation, start: datetime.date, end: datetime.date) -> set:
     country = unit.country or "SE"
     off = set()
     for year in range(start.year, end.year + 1):
@@ -36,7 +36,7 @@ def _days_off(unit: Organisation, start: datetime.date, end: datetime.date) -> s
 def add_working_days(unit: Organisation, start: datetime.date, days: int) -> datetime.date:
     """The date DAYS working days after START in UNIT's calendar (START itself not counted)."""
     end = start + datetime.timedelta(days=_LOOKAHEAD_DAYS + 2 * days)
-    off = _days_off(unit, start, end)
+    off = days_off(unit, start, end)
     day, counted = start, 0
     while counted < days:
         day += datetime.timedelta(days=1)

@@ -22,11 +22,18 @@ adds, from its own random stream (so the other tables stay as they were):
 * **Consults** (`consults.Consult`, closed, each with the physician's answer): about one per
   45 resident-days before go-live (to the locum or physician on call), one per 20 after (to the
   named physician, sometimes the deputy); answered more slowly before (urgent: median about
-  50 minutes against a 30-minute deadline) than after (about 16 minutes). Not above
+  50 minutes against a 30-minute deadline) than after (about 16 minutes). A consult answered
+  after its deadline was escalated at the deadline (an `escalated` event in its thread): before
+  go-live from the locum on duty to the next, after it from the named physician to the deputy,
+  who answered. Not above
   `observations.LARGE_SCALE` residents (millions of rows through the ORM; the benchmark region
   keeps only the persona unit's consults).
 
-The trust survey's history (improving after go-live) is written by :mod:`digifys.synth.trust`.
+Events drawn per resident-day (transfers, and the sources of :mod:`digifys.synth.care_history`)
+come from :func:`event_days`, which switches to the after-go-live rate exactly at go-live.
+
+The trust survey's history (improving after go-live) is written by :mod:`digifys.synth.trust`;
+relatives' messages, NEWS2 events, nurse tasks and bookings by :mod:`digifys.synth.care_history`.
 """
 
 from __future__ import annotations
@@ -133,6 +140,22 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     raise AssertionError("unreachable")
 
 
+def event_days(rng, first: float, end: int, go_live: int, rates: tuple[float, float]):
+    """The days (offsets) of a Poisson process from FIRST to END (exclusive) with RATES per day
+    (before, after) the GO_LIVE day: a wait that crosses go-live starts again from it at the new
+    rate (the process is memoryless), so the old rate never spills into the new era."""
+    k = float(first)
+    while True:
+        following = k + rng.expovariate(rates[0 if k < go_live else 1])
+        if k < go_live <= following:
+            k = float(go_live)
+            continue
+        if following >= end:
+            return
+        k = following
+        yield int(k)
+
+
 def plan_go_live(b) -> None:
     """Fix each unit's go-live day (``b.go_live_k``); ``b.model_start_k`` is the earliest."""
     rng = random.Random(f"golive-{b.seed}")
@@ -164,7 +187,7 @@ def create_go_live_rows(b) -> None:
 def create_transfer_rows(b) -> int:
     """Write the hospital transfers of every resident's stay within the history; return how many."""
     rng = random.Random(f"transfers-{b.seed}")
-    nurses = _unit_nurses(b)
+    nurses = unit_nurses(b)
     locum_users = [locum.user_id for locum in b.locums]
     rows = []
     for index, person in enumerate(b.people):
@@ -172,13 +195,7 @@ def create_transfer_rows(b) -> int:
         first_k = max(-b.history_days, person.moved_in_k + 1)
         end_k = person.left_k if not person.active else 0
         recorders = nurses[person.unit]
-        k = float(first_k)
-        while True:
-            era = 0 if k < go_live else 1
-            k += rng.expovariate(TRANSFER_RATE[era])
-            day = int(k)
-            if day >= end_k:
-                break
+        for day in event_days(rng, first_k, end_k, go_live, TRANSFER_RATE):
             era = 0 if day < go_live else 1
             if era == 1:
                 judge = b.physicians[person.named if rng.random() < 0.85 else person.deputy].user_id
@@ -225,10 +242,11 @@ def create_consult_rows(b) -> int:
         return 0
     rng = random.Random(f"consults-{b.seed}")
     deadlines = settings.CONSULT_DEADLINE_MINUTES
-    nurses = _unit_nurses(b)
+    nurses = unit_nurses(b)
     physician_users = {profile.pk: profile.user_id for profile in (*b.physicians, *b.locums)}
     cutoff = b.now - datetime.timedelta(hours=1)
-    consults, answers = [], []
+    names = {user.pk: user.get_full_name() for user in b.users}
+    consults, answers, escalations = [], [], []
     urgencies = [name for name, _share in URGENCIES]
     weights = [share for _name, share in URGENCIES]
     for index, person in enumerate(b.people):
@@ -260,6 +278,16 @@ def create_consult_rows(b) -> int:
                 routed = Consult.RoutedTo.ON_DUTY
             situation, background, assessment, recommendation = rng.choice(SBAR)
             sender = senders[int(rng.random() * len(senders))]
+            deadline = sent + datetime.timedelta(minutes=deadlines[urgency])
+            if answered > deadline:  # escalated at its deadline to the physician who answered
+                if era == 1:  # from the named physician to the deputy
+                    physician = b.physicians[person.deputy].pk
+                    routed = Consult.RoutedTo.DEPUTY
+                    previous = b.physicians[person.named].pk
+                else:  # from the locum on duty to the next
+                    previous = b.locum_pks[(b.locum_pks.index(physician) + 1) % len(b.locum_pks)]
+                names_of = (names[physician_users[previous]], names[physician_users[physician]])
+                escalations.append((len(consults), deadline, names_of))
             consults.append(
                 Consult(
                     resident_id=b.resident_ids[index],
@@ -274,7 +302,8 @@ def create_consult_rows(b) -> int:
                     status=Consult.Status.CLOSED,
                     assigned_to_id=physician,
                     routed_to=routed,
-                    deadline_at=sent + datetime.timedelta(minutes=deadlines[urgency]),
+                    deadline_at=deadline,
+                    escalation_count=int(answered > deadline),
                     accepted_at=answered - datetime.timedelta(minutes=min(minutes / 2, 10)),
                     answered_at=answered,
                     closed_at=closed,
@@ -298,10 +327,24 @@ def create_consult_rows(b) -> int:
         ],
         batch_size=1000,
     )
+    ConsultMessage.objects.bulk_create(
+        [
+            ConsultMessage(
+                consult=consults[index],
+                kind=ConsultMessage.Kind.EVENT,
+                code="escalated",
+                params={"from": previous, "to": current},
+                created_at=at,
+            )
+            for index, at, (previous, current) in escalations
+        ],
+        batch_size=1000,
+    )
+    b.history_consults = consults
     return len(consults)
 
 
-def _unit_nurses(b) -> list[list[int]]:
+def unit_nurses(b) -> list[list[int]]:
     """User ids of each unit's nurses (every nurse of the region for a unit without one)."""
     nurses: list[list[int]] = [[] for _ in b.units]
     for profile, unit_ids in zip(b.profiles, b.unit_links, strict=True):

@@ -30,7 +30,9 @@ Layout: this module holds the entry points and ``_Builder`` (the seed, the clock
 stream and what each step adds); each table group has its own builder module, run in this order
 (the order fixes the random stream): ``layout`` (homes, units, organisations), ``staff``,
 ``residents``, ``records`` (each resident's child rows and contact history), ``consents``,
-``trust``, ``reviews``, ``history`` (go-live dates and hospital transfers), then ``loop``.
+``trust``, ``reviews``, ``history`` (go-live dates and hospital transfers), then ``loop``, the
+history's consults, the other apps' demo seeds and last ``care_history`` (relatives' messages,
+NEWS2 events, nurse tasks and bookings before and after go-live).
 ``tables`` holds the shared low-level helpers. The demo personas live in
 :mod:`digifys.accounts.demo`, so the login page does not import the generator.
 
@@ -75,7 +77,7 @@ from digifys.scheduling.demo import seed_work_requests
 from digifys.visits.demo import seed_family_meeting
 from digifys.workforce.demo import seed_flexible_work
 
-from . import consents, history, layout, records, residents, reviews, staff, trust
+from . import care_history, consents, history, layout, records, residents, reviews, staff, trust
 from .layout import REGION_NAME
 from .loop import LoopBuilder
 from .observations import LARGE_SCALE
@@ -319,6 +321,9 @@ class _Builder:
         seed_family_meeting(now=self.now)
         # Flexible work: preferences, work from Spain, the on-duty rota and a pending swap.
         seed_flexible_work(now=self.now, rng=random.Random(f"workforce-{self.seed}"))
+        # Relatives' messages, NEWS2 events, nurse tasks and bookings before and after go-live,
+        # last: the bookings keep clear of those the steps above made.
+        care_history.create_care_rows(self)
         return RegionSummary(
             seed=self.seed,
             scale=self.scale,

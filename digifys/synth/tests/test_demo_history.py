@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from digifys.consults.models import Consult
 from digifys.directory.models import Organisation
+from digifys.insights.figure_views import FIGURE_LIST
 from digifys.insights.figures import figure
 from digifys.insights.models import GoLive, HospitalTransfer
 from digifys.synth.history import months_before
@@ -112,3 +113,37 @@ def test_the_history_is_as_long_as_asked():
     first = HospitalTransfer.objects.order_by("occurred_at").values_list("occurred_at", flat=True)
     assert all(at >= NOW - datetime.timedelta(days=61) for at in first)
     assert GoLive.objects.count() == Organisation.objects.units().count()
+
+
+def test_every_dashboard_figure_has_data_before_and_after_go_live_at_the_first_home():
+    """Each figure of the dashboard (`figure_views.FIGURE_LIST`) at Malåhemmet, the personas'
+    home (live for a year): a value over the months before go-live and over those after."""
+    call_command("synth_region", "--scale", "40", "--now", TODAY.isoformat(), stdout=io.StringIO())
+    call_command("refresh_insights", stdout=io.StringIO())
+    home = Organisation.objects.get(kind=Organisation.Kind.NURSING_HOME, name="Malåhemmet")
+
+    def series(code):
+        return figure(code, "nursing_home", home.pk, "month", TWO_YEARS_AGO, TODAY)
+
+    missing = []
+    for code, _label, _unit in FIGURE_LIST:
+        got = series(code)
+        for era in ("before", "after"):
+            if getattr(got, era).value is None:
+                missing.append(f"{code} {era}")
+    assert not missing
+
+    # The story of the sources added for it (synth.care_history, and escalations in history).
+    def better(code, higher=True):
+        got = series(code)
+        return got.after.value > got.before.value if higher else got.after.value < got.before.value
+
+    assert better("messages_within")
+    assert better("news2_reviewed:5")
+    assert better("news2_review_median:5", higher=False)
+    assert better("tasks_on_time")
+    assert better("locum_hours_share", higher=False)
+    assert series("locum_hours_share").before.value > 0.5
+    # Escalations per resident-day fall: fewer late answers after go-live.
+    escalations, days = series("escalations"), series("resident_days")
+    assert escalations.after.value / days.after.value < escalations.before.value / days.before.value
