@@ -21,7 +21,7 @@ from digifys.residents.models import Resident
 from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 
-from .auth import SCOPE, SMART_SCOPE, TOKEN_PREFIX, token_hash
+from .auth import SCOPE, SMART_SCOPE, TOKEN_PREFIX, reads_only, token_hash
 from .errors import FhirError
 from .models import ApiClient, ObservationIdentifier, SmartClient
 
@@ -64,15 +64,24 @@ def revoke_client(*, actor, client: ApiClient) -> ApiClient:
     return client
 
 
-def _smart_scopes(scopes: str, context: str) -> str:
+def _smart_scopes(scopes: str, contexts: tuple[str, ...], extra: frozenset = frozenset()) -> str:
+    """SCOPES as registered: SMART scopes of CONTEXTS (patient/ scopes read only) or EXTRA."""
     scope_list = scopes.split()
-    bad = [
-        scope
-        for scope in scope_list
-        if not SMART_SCOPE.fullmatch(scope) or not scope.startswith(f"{context}/")
-    ]
+    bad = []
+    for scope in scope_list:
+        match = SMART_SCOPE.fullmatch(scope)
+        if scope in extra:
+            continue
+        if (
+            not match
+            or match[1] not in contexts
+            or (match[1] == "patient" and not reads_only(match[3]))
+        ):
+            bad.append(scope)
     if not scope_list or bad:
-        raise ValueError(f"scopes must look like {context}/Patient.read or {context}/*.read: {bad}")
+        raise ValueError(
+            f"scopes must look like {contexts[0]}/Patient.read or {contexts[0]}/*.read: {bad}"
+        )
     return " ".join(scope_list)
 
 
@@ -102,7 +111,7 @@ def register_backend_client(*, actor, user, name: str, jwks, scopes: str) -> Sma
     """Register a SMART Backend Services client acting for USER, authenticated by JWKS keys."""
     if getattr(actor, "role", None) != Role.ADMINISTRATOR:
         raise PermissionDenied(_("Only administrators register API clients."))
-    scope_text = _smart_scopes(scopes, "system")
+    scope_text = _smart_scopes(scopes, ("system",))
     keys = _public_jwks(jwks)
     application = Application.objects.create(
         name=name.strip(),
@@ -123,7 +132,7 @@ def register_launch_app(*, actor, name: str, redirect_uris: str, scopes: str) ->
     """Register a SMART App Launch app (public client, authorization code with PKCE S256)."""
     if getattr(actor, "role", None) != Role.ADMINISTRATOR:
         raise PermissionDenied(_("Only administrators register API clients."))
-    scope_text = _smart_scopes(scopes, "user")
+    scope_text = _smart_scopes(scopes, ("user", "patient"), frozenset({"launch/patient"}))
     application = Application(
         name=name.strip(),
         user=None,
