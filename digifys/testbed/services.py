@@ -25,7 +25,7 @@ from digifys.fhir.models import ApiClient
 from digifys.fhir.services import DEFAULT_LIFETIME
 
 from .models import Application, Sandbox
-from .tasks import generate_sandbox
+from .tasks import generate_sandbox, reset_sandbox
 
 
 def _mail(*, template: str, to: str, language: str, application: Application, **extra) -> None:
@@ -177,20 +177,34 @@ def revoke_client(*, actor, application: Application, client: ApiClient) -> ApiC
 
 
 @transaction.atomic
-def reset_sandbox(*, actor, application: Application) -> Sandbox:
-    """Give the company's sandbox a fresh seed; its clients keep working.
+def request_reset(*, actor, application: Application) -> Sandbox:
+    """Queue a reset of the company's sandbox (run by the task worker: tasks.reset_sandbox);
+    refused while one is queued or running."""
+    sandbox = _require_company(actor, application)
+    sandbox = Sandbox.objects.select_for_update().get(pk=sandbox.pk)
+    if sandbox.resetting:
+        raise ValidationError(_("A reset is already under way. Wait until it is done."))
+    sandbox.reset_state = Sandbox.Reset.QUEUED
+    sandbox.reset_changed_at = timezone.now()
+    sandbox.save(update_fields=["reset_state", "reset_changed_at"])
+    transaction.on_commit(lambda: reset_sandbox.enqueue(sandbox_id=sandbox.pk))
+    return sandbox
+
+
+@transaction.atomic
+def reset_data(sandbox: Sandbox) -> Sandbox:
+    """Give SANDBOX a fresh seed (the worker's part of a reset); its clients keep working.
 
     The access log is append-only (PostgreSQL refuses to delete its rows) and names the old
     residents and staff, so the old seed is retired, not deleted: its residents move out (off
     the unit's lists; their records stay in the sandbox, as a moved resident's do), its
     synthetic staff are deactivated and leave the unit. New residents and staff are generated in
-    the same unit, and the company's clients then act for the new device user.
+    the same unit, and the company's clients then act for the new device user. All or nothing.
     """
     from digifys.residents.models import Resident
 
     from . import sandbox as generator
 
-    sandbox = _require_company(actor, application)
     old_device = sandbox.device_user
     today = timezone.localdate()
     Resident.objects.filter(unit=sandbox.unit, status=Resident.Status.ACTIVE).update(

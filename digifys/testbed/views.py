@@ -293,13 +293,19 @@ def live(request: HttpRequest, application: Application) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @company_required
 def reset(request: HttpRequest, application: Application) -> HttpResponse:
-    """Confirm, then replace the sandbox's data by a fresh seed."""
+    """Confirm, then queue a reset of the sandbox (the task worker runs it; the company page
+    shows its progress). Refused while a reset is under way."""
     error = None
     if request.method == "POST":
         try:
-            services.reset_sandbox(actor=request.user, application=application)
+            services.request_reset(actor=request.user, application=application)
         except ValidationError as exc:
             error = exc.messages[0]
         else:
             return redirect("testbed:company")
-    return render(request, "testbed/reset.html", {"error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "testbed/reset.html",
+        {"error": error, "sandbox": _sandbox(application)},
+        status=400 if error else 200,
+    )
