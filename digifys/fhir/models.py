@@ -101,6 +101,8 @@ class SmartClient(models.Model):
     )
     scopes = models.CharField(_("allowed scopes"), max_length=1000)
     jwks = models.JSONField(_("public keys (JWKS)"), null=True, blank=True)
+    # Or where the client publishes them (fetched and cached when an assertion is verified).
+    jwks_uri = models.URLField(_("public keys' address (jwks_uri)"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

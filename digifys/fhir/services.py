@@ -85,7 +85,7 @@ def _smart_scopes(scopes: str, contexts: tuple[str, ...], extra: frozenset = fro
     return " ".join(scope_list)
 
 
-def _public_jwks(jwks) -> dict:
+def public_jwks(jwks) -> dict:
     """JWKS as registered: a JSON object of public RSA or EC keys (no private parts)."""
     from jwcrypto import jwk
 
@@ -107,12 +107,22 @@ def _public_jwks(jwks) -> dict:
 
 
 @transaction.atomic
-def register_backend_client(*, actor, user, name: str, jwks, scopes: str) -> SmartClient:
-    """Register a SMART Backend Services client acting for USER, authenticated by JWKS keys."""
+def register_backend_client(
+    *, actor, user, name: str, scopes: str, jwks=None, jwks_uri: str = ""
+) -> SmartClient:
+    """Register a SMART Backend Services client acting for USER, authenticated by the keys of
+    its JWKS: given here (JWKS) or published by the client at JWKS_URI (fetched when needed,
+    jwks.py)."""
+    from . import jwks as remote
+
     if getattr(actor, "role", None) != Role.ADMINISTRATOR:
         raise PermissionDenied(_("Only administrators register API clients."))
     scope_text = _smart_scopes(scopes, ("system",))
-    keys = _public_jwks(jwks)
+    if (jwks is None) == (not jwks_uri):
+        raise ValueError("Give either the JWKS or its jwks_uri.")
+    keys = public_jwks(jwks) if jwks is not None else None
+    if jwks_uri and (problem := remote.uri_problem(jwks_uri)):
+        raise ValueError(problem)
     application = Application.objects.create(
         name=name.strip(),
         user=user,
@@ -123,7 +133,11 @@ def register_backend_client(*, actor, user, name: str, jwks, scopes: str) -> Sma
         algorithm=Application.NO_ALGORITHM,
     )
     return SmartClient.objects.create(
-        application=application, scopes=scope_text, jwks=keys, created_by=actor
+        application=application,
+        scopes=scope_text,
+        jwks=keys,
+        jwks_uri=jwks_uri,
+        created_by=actor,
     )
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +40,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from digifys.residents.models import Resident
 
+from . import jwks as remote_jwks
 from .auth import SMART_SCOPE, reads_only
 from .models import LaunchContext, SmartClient, UsedAssertion
 
@@ -149,10 +151,14 @@ def verify_assertion(assertion: str, audiences: set[str]) -> SmartClient:
         .filter(application__client_id=client_id if isinstance(client_id, str) else None)
         .first()
     )
-    if client is None or not client.jwks:
+    if client is None or not (client.jwks or client.jwks_uri):
         raise AssertionRefused("The client assertion names no registered client with keys.")
     try:
-        keys = jwk.JWKSet.from_json(json.dumps(client.jwks))
+        client_jwks = remote_jwks.keys_for(client, header.get("kid"))
+    except remote_jwks.JwksUnavailable as exc:
+        raise AssertionRefused(str(exc)) from exc
+    try:
+        keys = jwk.JWKSet.from_json(json.dumps(client_jwks))
         token = jwt.JWT(
             algs=ALGORITHMS,
             expected_type="JWS",
@@ -211,7 +217,7 @@ class SmartValidator(OAuth2Validator):
                 return False
             # A client with registered keys authenticates with them only.
             return not SmartClient.objects.filter(
-                application=request.client, jwks__isnull=False
+                Q(jwks__isnull=False) | ~Q(jwks_uri=""), application=request.client
             ).exists()
         try:
             if assertion_type != ASSERTION_TYPE or not isinstance(assertion, str):
