@@ -128,7 +128,8 @@ def decline_application(*, actor, application: Application, reason: str) -> Appl
 
 # -- the company's API clients -----------------------------------------------------------------
 
-CLIENT_SCOPES = "user/*.read user/Observation.write"
+# Read everything of the sandbox, send vital signs, and subscribe to them (rest-hook).
+CLIENT_SCOPES = "user/*.read user/Observation.write user/Subscription.write"
 
 
 def _require_company(actor, application: Application) -> Sandbox:

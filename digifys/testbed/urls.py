@@ -17,6 +17,7 @@ urlpatterns += [
     path("company/clients/", views.clients, name="clients"),
     path("company/clients/<int:pk>/revoke/", views.revoke, name="revoke"),
     path("company/log/", views.log, name="log"),
+    path("company/deliveries/", views.deliveries, name="deliveries"),
     path("company/report/", views.conformance, name="report"),
     path("company/report.pdf", views.conformance_pdf, name="report_pdf"),
     path("company/live/", views.live, name="live"),

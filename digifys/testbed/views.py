@@ -6,6 +6,7 @@ import functools
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from digifys.accounts import authentication
 from digifys.accounts.decorators import role_required
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.fhir.models import ApiClient
+from digifys.fhir.models import ApiClient, DeliveryAttempt, Subscription
 from digifys.worklist import selectors as worklist_selectors
 
 from . import documents, report, services
@@ -213,6 +214,30 @@ def revoke(request: HttpRequest, application: Application, pk: int) -> HttpRespo
         services.revoke_client(actor=request.user, application=application, client=client)
         return redirect("testbed:clients")
     return render(request, "testbed/revoke.html", {"client": client})
+
+
+@require_GET
+@company_required
+def deliveries(request: HttpRequest, application: Application) -> HttpResponse:
+    """The company's subscriptions (their status: `error` after repeated failures) and the
+    delivery log of their notifications, newest first, page by page."""
+    sandbox = _sandbox(application)
+    device_user = sandbox.device_user_id if sandbox else None
+    rows = Subscription.objects.filter(client__user_id=device_user, deleted_at__isnull=True)
+    attempts = (
+        DeliveryAttempt.objects.filter(notification__subscription__client__user_id=device_user)
+        .select_related("notification__subscription__client")
+        .order_by("-at", "-pk")
+    )
+    page = Paginator(attempts, settings.DIGIFYS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "testbed/deliveries.html",
+        {
+            "subscriptions": rows.select_related("client") if device_user else [],
+            "page": page if device_user else None,
+        },
+    )
 
 
 @require_GET

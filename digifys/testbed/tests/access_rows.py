@@ -40,6 +40,7 @@ ROWS = {
     "testbed:clients": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
     "testbed:revoke": (lambda w: {"pk": 1}, "post", row(FORBIDDEN, anonymous=LOGIN)),
     "testbed:log": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
+    "testbed:deliveries": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
     "testbed:report": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
     "testbed:report_pdf": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
     "testbed:live": (_none, "get", row(FORBIDDEN, anonymous=LOGIN)),
