@@ -113,10 +113,21 @@ def register_backend_client(
     """Register a SMART Backend Services client acting for USER, authenticated by the keys of
     its JWKS: given here (JWKS) or published by the client at JWKS_URI (fetched when needed,
     jwks.py)."""
-    from . import jwks as remote
-
     if getattr(actor, "role", None) != Role.ADMINISTRATOR:
         raise PermissionDenied(_("Only administrators register API clients."))
+    return create_backend_client(
+        created_by=actor, user=user, name=name, scopes=scopes, jwks=jwks, jwks_uri=jwks_uri
+    )
+
+
+@transaction.atomic
+def create_backend_client(
+    *, created_by, user, name: str, scopes: str, jwks=None, jwks_uri: str = ""
+) -> SmartClient:
+    """The registration itself, for a caller that has checked who may register (an
+    administrator above; a testbed company for its own sandbox, testbed.services)."""
+    from . import jwks as remote
+
     scope_text = _smart_scopes(scopes, ("system",))
     if (jwks is None) == (not jwks_uri):
         raise ValueError("Give either the JWKS or its jwks_uri.")
@@ -137,7 +148,7 @@ def register_backend_client(
         scopes=scope_text,
         jwks=keys,
         jwks_uri=jwks_uri,
-        created_by=actor,
+        created_by=created_by,
     )
 
 

@@ -17,11 +17,13 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from oauth2_provider.models import Application as OAuthApplication
 
 from digifys.accounts.models import Role, User
 from digifys.directory.models import StaffProfile
+from digifys.fhir import services as fhir_services
 from digifys.fhir.auth import TOKEN_PREFIX, token_hash
-from digifys.fhir.models import ApiClient
+from digifys.fhir.models import ApiClient, SmartClient
 from digifys.fhir.services import DEFAULT_LIFETIME
 
 from .models import Application, Sandbox
@@ -166,6 +168,45 @@ def create_client(*, actor, application: Application, name: str) -> tuple[ApiCli
     return client, token
 
 
+# A key client (SMART Backend Services) reads the sandbox and sends vital signs.
+KEY_CLIENT_SCOPES = "system/*.read system/Observation.write"
+
+
+@transaction.atomic
+def create_key_client(
+    *, actor, application: Application, name: str, jwks=None, jwks_uri: str = ""
+) -> SmartClient:
+    """Register a SMART Backend Services client of the company, acting for the sandbox's device
+    user and authenticated by the public keys given (JWKS) or published at JWKS_URI."""
+    sandbox = _require_company(actor, application)
+    return fhir_services.create_backend_client(
+        created_by=actor,
+        user=sandbox.device_user,
+        name=name.strip()[:200],
+        scopes=KEY_CLIENT_SCOPES,
+        jwks=jwks,
+        jwks_uri=jwks_uri,
+    )
+
+
+def key_clients(sandbox: Sandbox | None):
+    if sandbox is None or sandbox.device_user_id is None:
+        return SmartClient.objects.none()
+    return SmartClient.objects.filter(application__user=sandbox.device_user).select_related(
+        "application"
+    )
+
+
+@transaction.atomic
+def revoke_key_client(*, actor, application: Application, client: SmartClient) -> None:
+    """Remove a key client: its registration and every token it was given (DOT deletes them
+    with the application)."""
+    sandbox = _require_company(actor, application)
+    if client.application.user_id != sandbox.device_user_id:
+        raise PermissionDenied
+    client.application.delete()
+
+
 @transaction.atomic
 def revoke_client(*, actor, application: Application, client: ApiClient) -> ApiClient:
     sandbox = _require_company(actor, application)
@@ -220,4 +261,5 @@ def reset_data(sandbox: Sandbox) -> Sandbox:
     sandbox.save(update_fields=["seed", "status"])
     sandbox = generator.generate(sandbox)
     ApiClient.objects.filter(user=old_device).update(user=sandbox.device_user)
+    OAuthApplication.objects.filter(user=old_device).update(user=sandbox.device_user)
     return sandbox

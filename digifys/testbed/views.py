@@ -22,7 +22,7 @@ from digifys.fhir.models import ApiClient, DeliveryAttempt, Subscription
 from digifys.worklist import selectors as worklist_selectors
 
 from . import documents, report, services
-from .forms import ApplicationForm, ClientForm, DeclineForm
+from .forms import ApplicationForm, ClientForm, DeclineForm, KeyClientForm
 from .models import Application, RequestLog, Sandbox
 
 
@@ -238,6 +238,57 @@ def deliveries(request: HttpRequest, application: Application) -> HttpResponse:
             "page": page if device_user else None,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@company_required
+def keys(request: HttpRequest, application: Application) -> HttpResponse:
+    """The company's key clients (SMART Backend Services): register one with its public keys
+    (pasted JWKS or a jwks_uri); refused input keeps what was typed."""
+    sandbox = _sandbox(application)
+    form = KeyClientForm(request.POST or None)
+    created = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created = services.create_key_client(
+                    actor=request.user,
+                    application=application,
+                    name=form.cleaned_data["name"],
+                    jwks=form.cleaned_data["jwks"],
+                    jwks_uri=form.cleaned_data["jwks_uri"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages[0])
+                status = 400
+            else:
+                form = KeyClientForm()
+        else:
+            status = 400
+    return render(
+        request,
+        "testbed/keys.html",
+        {
+            "form": form,
+            "created": created,
+            "clients": services.key_clients(sandbox),
+            "token_url": request.build_absolute_uri(reverse("oauth:token")),
+            "scopes": services.KEY_CLIENT_SCOPES,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@company_required
+def key_revoke(request: HttpRequest, application: Application, pk: int) -> HttpResponse:
+    """Confirm, then remove a key client and its tokens."""
+    client = get_object_or_404(services.key_clients(_sandbox(application)), pk=pk)
+    if request.method == "POST":
+        services.revoke_key_client(actor=request.user, application=application, client=client)
+        return redirect("testbed:keys")
+    return render(request, "testbed/key_revoke.html", {"client": client})
 
 
 @require_GET
