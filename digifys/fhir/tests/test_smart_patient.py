@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from digifys.vitals import services as vitals_services
+from digifys.testing.world import record_news2_six
 
 from .conftest import vital
 from .test_smart import REDIRECT_URI, _authorize_query, _launch_app, _outcome, _pkce
@@ -16,21 +16,6 @@ from .test_smart import REDIRECT_URI, _authorize_query, _launch_app, _outcome, _
 pytestmark = pytest.mark.django_db
 
 SCOPE = "launch/patient patient/*.read"
-
-
-def _set(world, resident):
-    return vitals_services.record_observation(
-        actor=world.nurse_mala,
-        resident=resident,
-        respiratory_rate=16,
-        spo2=97,
-        on_oxygen=False,
-        systolic_bp=130,
-        diastolic_bp=80,
-        pulse=72,
-        consciousness="A",
-        temperature="36.8",
-    )
 
 
 def _app(world):
@@ -89,7 +74,8 @@ def test_the_user_chooses_a_resident_and_the_token_names_it(world, login):
 
 
 def test_a_patient_token_reads_that_residents_compartment_only(world, login):
-    mine, other = _set(world, world.resident_mala), _set(world, world.resident_mala_2)
+    mine = record_news2_six(world.nurse_mala, world.resident_mala)
+    other = record_news2_six(world.nurse_mala, world.resident_mala_2)
     app = _app(world)
     client = login(world.nurse_mala, language="en")
     verifier, challenge = _pkce()

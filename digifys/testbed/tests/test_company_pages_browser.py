@@ -3,6 +3,7 @@ the subscription delivery log, the reset (confirmation, then its progress on the
 and the consent screen of a patient-scoped app launch with its resident picker."""
 
 import hashlib
+import json
 import re
 from base64 import urlsafe_b64encode
 from urllib.parse import urlencode
@@ -19,31 +20,28 @@ from digifys.fhir.tests.test_subscriptions import NEWS2_AT_LEAST_5, Receiver, _s
 from digifys.testbed import sandbox as generator
 from digifys.testbed import services
 from digifys.testbed.models import Application, Sandbox
+from digifys.testbed.tests.conftest import FORM
+from digifys.testbed.tests.test_testbed_browser import _screens
 from digifys.testing.accounts import session_cookie
-from digifys.testing.screens import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = (390, 768, 1366)
-
 
 def _check(page, name: str) -> None:
-    """No sideways scrolling at any width; no serious or critical axe violation at 390 and 1366."""
-    for width in WIDTHS:
+    """No sideways scrolling at 390, 768 and 1366 px (with screenshots); no serious or critical
+    axe-core violation at 390 and 1366 px."""
+    _screens(page, name)
+    for width in (390, 1366):
         page.set_viewport_size({"width": width, "height": 900})
-        screenshot(page, "testbed", f"{name}-{width}")
-        overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-        assert not overflow, f"{name} scrolls sideways at {width} px"
-        if width in (390, 1366):
-            if not page.evaluate("typeof window.axe !== 'undefined'"):
-                page.evaluate(AXE_SCRIPT)
-            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-            bad = [
-                f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
-                for v in result["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
-            assert not bad, f"{name} at {width} px: {bad}"
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(AXE_SCRIPT)
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        bad = [
+            f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, f"{name} at {width} px: {bad}"
 
 
 def _page_for(chromium, live_server, user):
@@ -62,15 +60,7 @@ def _page_for(chromium, live_server, user):
 def test_delivery_log_and_reset_pages(world, chromium, live_server, settings, client):
     settings.FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS = True
     settings.FHIR_SUBSCRIPTION_RETRY_SECONDS = 0
-    application = Application.objects.create(
-        company="Pulsbolaget AB",
-        organisation_number="556677-8899",
-        contact_name="Kim Test",
-        email="kim@example.com",
-        phone="070-1740605",
-        purpose="Vital signs from a wristband.",
-        resources=["Observation"],
-    )
+    application = Application.objects.create(**FORM)
     services.approve_application(actor=world.coordinator, application=application)
     application.refresh_from_db()
     sandbox = generator.generate(Sandbox.objects.get(application=application))
@@ -95,6 +85,27 @@ def test_delivery_log_and_reset_pages(world, chromium, live_server, settings, cl
         receiver.close()
 
     context, page = _page_for(chromium, live_server, application.user)
+    # Key clients: a private key is refused with what was typed kept; a public JWKS registers.
+    from digifys.fhir.tests.test_smart import Key
+
+    key = Key("ES384")
+    page.goto(f"{live_server.url}{reverse('testbed:keys')}")
+    _check(page, "keys")
+    page.fill("#id_name", "Wristband (keys)")
+    page.fill("#id_jwks", '{"keys": [{"kty": "EC", "crv": "P-384", "x": "a", "y": "b", "d": "c"}]}')
+    page.click("#key-form button[type=submit]")
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert page.input_value("#id_name") == "Wristband (keys)"
+    _check(page, "keys-error")
+    page.fill("#id_jwks", json.dumps(key.jwks))
+    page.click("#key-form button[type=submit]")
+    expect(page.locator("#new-client-id")).to_be_visible()
+    _check(page, "keys-registered")
+    page.click("text=Revoke…")
+    _check(page, "key-revoke")
+    page.click("#key-revoke-form button[type=submit]")
+    expect(page.locator("main")).to_contain_text("No key client yet.")
+
     page.goto(f"{live_server.url}{reverse('testbed:deliveries')}")
     expect(page.locator("#h-deliveries")).to_be_visible()
     expect(page.locator("main")).to_contain_text("HTTP 500")
