@@ -687,7 +687,7 @@ DOWNLOADS_ABROAD_REFUSED_ROLES = _env_list("DOWNLOADS_ABROAD_REFUSED_ROLES", [])
 # The swappable setting of DOT's application model (our migrations refer to it).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 # Named so that digifys.fhir's launch contexts can refer to DOT's codes and tokens (swappable).
-OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 FHIR_ACCESS_TOKEN_SECONDS = _env_int("FHIR_ACCESS_TOKEN_SECONDS", 900)
 OAUTH2_PROVIDER = {
