@@ -546,6 +546,15 @@ FHIR_SUBSCRIPTION_RETRY_MAX_SECONDS = _env_int("FHIR_SUBSCRIPTION_RETRY_MAX_SECO
 FHIR_SUBSCRIPTION_MAX_ATTEMPTS = _env_int("FHIR_SUBSCRIPTION_MAX_ATTEMPTS", 6)
 FHIR_SUBSCRIPTION_ERROR_AFTER = _env_int("FHIR_SUBSCRIPTION_ERROR_AFTER", 5)
 FHIR_SUBSCRIPTION_TIMEOUT = _env_int("FHIR_SUBSCRIPTION_TIMEOUT", 10)
+# A backend client's keys published at its jwks_uri (fhir/jwks.py): fetched within
+# FHIR_JWKS_TIMEOUT seconds, at most FHIR_JWKS_MAX_BYTES, cached FHIR_JWKS_CACHE_SECONDS; an
+# unknown kid fetches them again at most once per FHIR_JWKS_REFRESH_SECONDS.
+FHIR_JWKS_TIMEOUT = _env_int("FHIR_JWKS_TIMEOUT", 5)
+FHIR_JWKS_MAX_BYTES = _env_int("FHIR_JWKS_MAX_BYTES", 65536)
+FHIR_JWKS_CACHE_SECONDS = _env_int("FHIR_JWKS_CACHE_SECONDS", 3600)
+FHIR_JWKS_REFRESH_SECONDS = _env_int("FHIR_JWKS_REFRESH_SECONDS", 60)
+# How often the sweep (fhir.tasks.sweep_subscription_notifications) sends what is due.
+FHIR_SUBSCRIPTION_SWEEP_SECONDS = _env_int("FHIR_SUBSCRIPTION_SWEEP_SECONDS", 60)
 # Allow endpoints in the server's own network (loopback, private addresses): development only.
 FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS = _env_bool(
     "FHIR_SUBSCRIPTION_ALLOW_PRIVATE_ENDPOINTS", False
@@ -677,6 +686,9 @@ DOWNLOADS_ABROAD_REFUSED_ROLES = _env_list("DOWNLOADS_ABROAD_REFUSED_ROLES", [])
 # the SMART scope grammar). FHIR_ACCESS_TOKEN_SECONDS is the lifetime of an access token.
 # The swappable setting of DOT's application model (our migrations refer to it).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# Named so that digifys.fhir's launch contexts can refer to DOT's codes and tokens (swappable).
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 FHIR_ACCESS_TOKEN_SECONDS = _env_int("FHIR_ACCESS_TOKEN_SECONDS", 900)
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "digifys.fhir.smart.SmartValidator",

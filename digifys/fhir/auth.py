@@ -5,7 +5,9 @@ A request carries `Authorization: Bearer <token>`: either the static token of a 
 (smart.py: SMART Backend Services or SMART App Launch). Either way the request acts for one user:
 everything is fetched through `visible_to(user)` as on that user's pages. Scopes narrow it per
 resource and interaction: SMART v1 (`system/Observation.read`, `user/*.write`, `user/*.*`) or v2
-(`system/Patient.rs`, `user/Observation.cruds`).
+(`system/Patient.rs`, `user/Observation.cruds`). A token from a standalone launch with
+`launch/patient` carries the resident the user chose (`Principal.patient`); its `patient/…` read
+scopes reach that resident's compartment only (compartment.py).
 """
 
 import hashlib
@@ -17,7 +19,7 @@ from django.utils.translation import gettext as _
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from .errors import FhirError
-from .models import ApiClient
+from .models import ApiClient, LaunchContext
 
 # What a static ApiClient token may be given (services.register_client).
 SCOPE = re.compile(r"user/(\*|[A-Z][A-Za-z]+)\.(read|write|\*)")
@@ -30,6 +32,13 @@ TOKEN_PREFIX = "dfy_"  # noqa: S105 - a marker, not a secret
 V2_LETTER = {"search-type": "s", "create": "c", "update": "u", "transaction": "c"}
 
 
+def reads_only(permission: str) -> bool:
+    """True when a scope's PERMISSION (v1 `read`, or v2 letters) grants reading only."""
+    return permission == "read" or (
+        permission not in ("write", "*") and set(permission) <= set("rs")
+    )
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who calls the API: a static ApiClient or an OAuth application, acting for USER."""
@@ -38,6 +47,7 @@ class Principal:
     name: str
     user: object
     scope_set: frozenset
+    patient: int | None = None  # the launch context: the resident a patient-scoped token reads
 
 
 def token_hash(token: str) -> str:
@@ -84,8 +94,14 @@ def _oauth_principal(request) -> Principal:
     user = (token.user or application.user) if application is not None else None
     if user is None or not user.is_active or not hasattr(application, "smart"):
         raise _unauthorized(_("The API token is unknown, expired or revoked."))
+    launch = LaunchContext.objects.filter(access_token=token).values_list("resident_id")
+    patient = launch[0][0] if launch else None
     return Principal(
-        f"oauth:{application.client_id}", application.name, user, frozenset(token.scope.split())
+        f"oauth:{application.client_id}",
+        application.name,
+        user,
+        frozenset(token.scope.split()),
+        patient,
     )
 
 
@@ -112,22 +128,34 @@ def api_client(principal) -> ApiClient:
 
 
 def allows(
-    scopes: frozenset[str], resource: str, access: str, interaction: str | None = None
+    scopes: frozenset[str],
+    resource: str,
+    access: str,
+    interaction: str | None = None,
+    patient_context: bool = False,
 ) -> bool:
-    """True when SCOPES grant ACCESS ("read" or "write") to RESOURCE (for INTERACTION)."""
+    """True when SCOPES grant ACCESS ("read" or "write") to RESOURCE (for INTERACTION).
+
+    `patient/` scopes count only for a token with a launch context (PATIENT_CONTEXT), and only
+    for reading: the compartment check (compartment.py) keeps such a token to one resident.
+    """
     letter = V2_LETTER.get(interaction or "", "r" if access == "read" else "c")
     for scope in scopes:
         match = SMART_SCOPE.fullmatch(scope)
-        if not match or match[1] == "patient" or match[2] not in ("*", resource):
-            continue  # patient/ scopes need a launch context, which digifys does not offer
+        if not match or match[2] not in ("*", resource):
+            continue
+        if match[1] == "patient" and (not patient_context or access != "read"):
+            continue
         if match[3] in ("*", access) or (match[3] not in ("read", "write") and letter in match[3]):
             return True
     return False
 
 
 def require_scope(client, resource: str, access: str, interaction: str | None = None) -> None:
-    if not allows(client.scope_set, resource, access, interaction):
+    patient = getattr(client, "patient", None) is not None
+    if not allows(client.scope_set, resource, access, interaction, patient_context=patient):
         context = "system" if any(s.startswith("system/") for s in client.scope_set) else "user"
+        context = "patient" if patient else context
         raise FhirError(
             403,
             "forbidden",

@@ -101,6 +101,8 @@ class SmartClient(models.Model):
     )
     scopes = models.CharField(_("allowed scopes"), max_length=1000)
     jwks = models.JSONField(_("public keys (JWKS)"), null=True, blank=True)
+    # Or where the client publishes them (fetched and cached when an assertion is verified).
+    jwks_uri = models.URLField(_("public keys' address (jwks_uri)"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -294,3 +296,39 @@ class BulkExportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.export_id}/{self.resource_type}"
+
+
+class LaunchContext(models.Model):
+    """The resident a user chose for an app at a standalone SMART launch (`launch/patient`).
+
+    Made with the authorization code (GRANT) and moved onto the access token the code is
+    exchanged for: a token with a launch context reads that resident's compartment only.
+    """
+
+    grant = models.OneToOneField(
+        oauth2_settings.GRANT_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="launch_context",
+        verbose_name=_("authorization code"),
+    )
+    access_token = models.OneToOneField(
+        oauth2_settings.ACCESS_TOKEN_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="launch_context",
+        verbose_name=_("access token"),
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="+", verbose_name=_("resident")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SMART launch context")
+        verbose_name_plural = _("SMART launch contexts")
+
+    def __str__(self) -> str:
+        return f"Patient/{self.resident_id}"

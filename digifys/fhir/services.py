@@ -21,7 +21,7 @@ from digifys.residents.models import Resident
 from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 
-from .auth import SCOPE, SMART_SCOPE, TOKEN_PREFIX, token_hash
+from .auth import SCOPE, SMART_SCOPE, TOKEN_PREFIX, reads_only, token_hash
 from .errors import FhirError
 from .models import ApiClient, ObservationIdentifier, SmartClient
 
@@ -64,19 +64,28 @@ def revoke_client(*, actor, client: ApiClient) -> ApiClient:
     return client
 
 
-def _smart_scopes(scopes: str, context: str) -> str:
+def _smart_scopes(scopes: str, contexts: tuple[str, ...], extra: frozenset = frozenset()) -> str:
+    """SCOPES as registered: SMART scopes of CONTEXTS (patient/ scopes read only) or EXTRA."""
     scope_list = scopes.split()
-    bad = [
-        scope
-        for scope in scope_list
-        if not SMART_SCOPE.fullmatch(scope) or not scope.startswith(f"{context}/")
-    ]
+    bad = []
+    for scope in scope_list:
+        match = SMART_SCOPE.fullmatch(scope)
+        if scope in extra:
+            continue
+        if (
+            not match
+            or match[1] not in contexts
+            or (match[1] == "patient" and not reads_only(match[3]))
+        ):
+            bad.append(scope)
     if not scope_list or bad:
-        raise ValueError(f"scopes must look like {context}/Patient.read or {context}/*.read: {bad}")
+        raise ValueError(
+            f"scopes must look like {contexts[0]}/Patient.read or {contexts[0]}/*.read: {bad}"
+        )
     return " ".join(scope_list)
 
 
-def _public_jwks(jwks) -> dict:
+def public_jwks(jwks) -> dict:
     """JWKS as registered: a JSON object of public RSA or EC keys (no private parts)."""
     from jwcrypto import jwk
 
@@ -98,12 +107,33 @@ def _public_jwks(jwks) -> dict:
 
 
 @transaction.atomic
-def register_backend_client(*, actor, user, name: str, jwks, scopes: str) -> SmartClient:
-    """Register a SMART Backend Services client acting for USER, authenticated by JWKS keys."""
+def register_backend_client(
+    *, actor, user, name: str, scopes: str, jwks=None, jwks_uri: str = ""
+) -> SmartClient:
+    """Register a SMART Backend Services client acting for USER, authenticated by the keys of
+    its JWKS: given here (JWKS) or published by the client at JWKS_URI (fetched when needed,
+    jwks.py)."""
     if getattr(actor, "role", None) != Role.ADMINISTRATOR:
         raise PermissionDenied(_("Only administrators register API clients."))
-    scope_text = _smart_scopes(scopes, "system")
-    keys = _public_jwks(jwks)
+    return create_backend_client(
+        created_by=actor, user=user, name=name, scopes=scopes, jwks=jwks, jwks_uri=jwks_uri
+    )
+
+
+@transaction.atomic
+def create_backend_client(
+    *, created_by, user, name: str, scopes: str, jwks=None, jwks_uri: str = ""
+) -> SmartClient:
+    """The registration itself, for a caller that has checked who may register (an
+    administrator above; a testbed company for its own sandbox, testbed.services)."""
+    from . import jwks as remote
+
+    scope_text = _smart_scopes(scopes, ("system",))
+    if (jwks is None) == (not jwks_uri):
+        raise ValueError("Give either the JWKS or its jwks_uri.")
+    keys = public_jwks(jwks) if jwks is not None else None
+    if jwks_uri and (problem := remote.uri_problem(jwks_uri)):
+        raise ValueError(problem)
     application = Application.objects.create(
         name=name.strip(),
         user=user,
@@ -114,7 +144,11 @@ def register_backend_client(*, actor, user, name: str, jwks, scopes: str) -> Sma
         algorithm=Application.NO_ALGORITHM,
     )
     return SmartClient.objects.create(
-        application=application, scopes=scope_text, jwks=keys, created_by=actor
+        application=application,
+        scopes=scope_text,
+        jwks=keys,
+        jwks_uri=jwks_uri,
+        created_by=created_by,
     )
 
 
@@ -123,7 +157,7 @@ def register_launch_app(*, actor, name: str, redirect_uris: str, scopes: str) ->
     """Register a SMART App Launch app (public client, authorization code with PKCE S256)."""
     if getattr(actor, "role", None) != Role.ADMINISTRATOR:
         raise PermissionDenied(_("Only administrators register API clients."))
-    scope_text = _smart_scopes(scopes, "user")
+    scope_text = _smart_scopes(scopes, ("user", "patient"), frozenset({"launch/patient"}))
     application = Application(
         name=name.strip(),
         user=None,

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -32,13 +33,16 @@ from django.views.decorators.http import require_GET
 from jwcrypto import jwk, jws, jwt
 from jwcrypto.common import JWException
 from oauth2_provider import views as dot_views
-from oauth2_provider.models import AbstractApplication
+from oauth2_provider.models import AbstractApplication, Application, Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauthlib.oauth2.rfc6749 import errors
 
-from .auth import SMART_SCOPE
-from .models import SmartClient, UsedAssertion
+from digifys.residents.models import Resident
+
+from . import jwks as remote_jwks
+from .auth import SMART_SCOPE, reads_only
+from .models import LaunchContext, SmartClient, UsedAssertion
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,12 @@ SCOPES_SUPPORTED = [
     "user/Patient.read",
     "user/Observation.read",
     "user/Observation.write",
+    "patient/*.read",
+    "patient/Patient.read",
+    "patient/Observation.read",
+    "launch/patient",
 ]
+LAUNCH_PATIENT = "launch/patient"
 
 
 # --- scopes ----------------------------------------------------------------------------------
@@ -76,12 +85,18 @@ def covers(allowed: str, requested: str) -> bool:
 
 def describe(scope: str) -> str:
     """A reader's description of SCOPE (the consent screen)."""
+    if scope == LAUNCH_PATIENT:
+        return _("Know which resident you choose below")
     match = SMART_SCOPE.fullmatch(scope)
     if not match:
         return scope
     resource = _("all kinds of data") if match[2] == "*" else match[2]
     permission = match[3]
-    if permission == "read" or (permission not in ("write", "*") and set(permission) <= set("rs")):
+    if match[1] == "patient":
+        return _("Read %(resource)s of the resident you choose, and nothing else") % {
+            "resource": resource
+        }
+    if reads_only(permission):
         return _("Read %(resource)s") % {"resource": resource}
     if permission == "write" or (permission not in ("*",) and not set(permission) & set("rs")):
         return _("Record and change %(resource)s") % {"resource": resource}
@@ -136,10 +151,14 @@ def verify_assertion(assertion: str, audiences: set[str]) -> SmartClient:
         .filter(application__client_id=client_id if isinstance(client_id, str) else None)
         .first()
     )
-    if client is None or not client.jwks:
+    if client is None or not (client.jwks or client.jwks_uri):
         raise AssertionRefused("The client assertion names no registered client with keys.")
     try:
-        keys = jwk.JWKSet.from_json(json.dumps(client.jwks))
+        client_jwks = remote_jwks.keys_for(client, header.get("kid"))
+    except remote_jwks.JwksUnavailable as exc:
+        raise AssertionRefused(str(exc)) from exc
+    try:
+        keys = jwk.JWKSet.from_json(json.dumps(client_jwks))
         token = jwt.JWT(
             algs=ALGORITHMS,
             expected_type="JWS",
@@ -198,7 +217,7 @@ class SmartValidator(OAuth2Validator):
                 return False
             # A client with registered keys authenticates with them only.
             return not SmartClient.objects.filter(
-                application=request.client, jwks__isnull=False
+                Q(jwks__isnull=False) | ~Q(jwks_uri=""), application=request.client
             ).exists()
         try:
             if assertion_type != ASSERTION_TYPE or not isinstance(assertion, str):
@@ -235,15 +254,49 @@ class SmartValidator(OAuth2Validator):
         if getattr(request, "response_type", None) and request.code_challenge_method != "S256":
             # The authorization request (oauthlib checks scopes right after PKCE): S256 only.
             raise errors.UnsupportedCodeChallengeMethodError(request=request)
-        context = (
-            "system"
-            if client.authorization_grant_type == AbstractApplication.GRANT_CLIENT_CREDENTIALS
-            else "user"
-        )
+        if client.authorization_grant_type == AbstractApplication.GRANT_CLIENT_CREDENTIALS:
+            contexts = {"system"}
+        else:
+            # An app launch acts for the user (user/) or for one resident the user chooses
+            # (patient/ with launch/patient), never both in one token.
+            asked = {scope.split("/")[0] for scope in scopes if scope != LAUNCH_PATIENT}
+            if asked == {"user", "patient"}:
+                return False
+            if "patient" in asked and LAUNCH_PATIENT not in scopes:
+                return False
+            contexts = {"user", "patient"}
         return all(
-            scope.startswith(f"{context}/") and any(covers(a, scope) for a in smart.scope_set)
+            (scope == LAUNCH_PATIENT and scope in smart.scope_set and contexts != {"system"})
+            or (scope.split("/")[0] in contexts and any(covers(a, scope) for a in smart.scope_set))
             for scope in scopes
         )
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        """DOT stores the code; the resident the user chose at a launch is kept with it."""
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        patient = getattr(request, "launch_patient", None)
+        if patient is not None:
+            LaunchContext.objects.create(
+                grant=Grant.objects.get(code=code["code"], application=request.client),
+                resident_id=patient,
+            )
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        """DOT's access token; a launch context moves from the code onto it, and the token
+        response names the resident (SMART: `patient`)."""
+        access_token = super()._create_access_token(
+            expires, request, token, source_refresh_token=source_refresh_token
+        )
+        if getattr(request, "grant_type", None) == "authorization_code":
+            launch = LaunchContext.objects.filter(
+                grant__code=request.code, grant__application=request.client
+            ).first()
+            if launch is not None:
+                launch.grant = None
+                launch.access_token = access_token
+                launch.save(update_fields=["grant", "access_token"])
+                token["patient"] = str(launch.resident_id)
+        return access_token
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -263,16 +316,61 @@ class TokenView(dot_views.TokenView):
 
 class AuthorizeView(dot_views.AuthorizationView):
     """DOT's authorization endpoint with digifys' consent screen (after the login and its
-    second factor, which the pages' middleware demands)."""
+    second factor, which the pages' middleware demands). An app that asks for `launch/patient`
+    is given the resident the user chooses here, among those the user may see."""
 
     template_name = "fhir/authorize.html"
 
+    def _scopes(self, form, kwargs) -> list[str]:
+        if kwargs.get("scopes"):
+            return list(kwargs["scopes"])
+        if form is not None and form.is_bound:
+            return form.data.get("scope", "").split()
+        return (form.initial.get("scope") or "").split() if form is not None else []
+
+    def _residents(self):
+        return (
+            Resident.objects.visible_to(self.request.user)
+            .active()
+            .select_related("unit")
+            .order_by("family_name", "given_name", "pk")
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        scopes = kwargs.get("scopes") or (context.get("form").initial.get("scope", "").split())
+        form = context.get("form")
+        scopes = self._scopes(form, kwargs)
         context["scope_descriptions"] = [describe(scope) for scope in scopes]
         context["token_minutes"] = settings.FHIR_ACCESS_TOKEN_SECONDS // 60
+        if LAUNCH_PATIENT in scopes:
+            context["residents"] = self._residents()
+            context["chosen_patient"] = form.data.get("patient", "") if form.is_bound else ""
+        if "application" not in context and form is not None and form.is_bound:
+            context["application"] = Application.objects.filter(
+                client_id=form.data.get("client_id", "")
+            ).first()
         return context
+
+    def form_valid(self, form):
+        self.launch_patient = None
+        scopes = (form.cleaned_data.get("scope") or "").split()
+        if form.cleaned_data.get("allow") and LAUNCH_PATIENT in scopes:
+            chosen = self.request.POST.get("patient", "")
+            resident = (
+                self._residents().filter(pk=int(chosen)).first() if chosen.isdigit() else None
+            )
+            if resident is None:
+                form.add_error(None, _("Choose the resident the app is for."))
+                response = self.form_invalid(form)
+                response.status_code = 400
+                return response
+            self.launch_patient = resident.pk
+        return super().form_valid(form)
+
+    def create_authorization_response(self, request, scopes, credentials, allow):
+        if allow and getattr(self, "launch_patient", None) is not None:
+            credentials = {**credentials, "launch_patient": self.launch_patient}
+        return super().create_authorization_response(request, scopes, credentials, allow)
 
 
 @require_GET
@@ -298,6 +396,8 @@ def smart_configuration(request):
                 "launch-standalone",
                 "client-public",
                 "client-confidential-asymmetric",
+                "context-standalone-patient",
+                "permission-patient",
                 "permission-user",
                 "permission-v1",
                 "permission-v2",

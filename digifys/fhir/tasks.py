@@ -1,9 +1,12 @@
 """Background work of the FHIR API, run by the django-tasks worker: subscription notifications
-(retried with backoff) and bulk data exports."""
+(retried with backoff), the sweep that sends every due notification (it re-enqueues itself every
+FHIR_SUBSCRIPTION_SWEEP_SECONDS: start the chain once with `manage.py schedule_fhir_sweep`) and
+bulk data exports."""
 
 import datetime
 import logging
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
@@ -34,9 +37,17 @@ def deliver_subscription_notification(*, notification_id: int) -> str:
     return status
 
 
+def next_sweep() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(seconds=settings.FHIR_SUBSCRIPTION_SWEEP_SECONDS)
+
+
 @task()
-def sweep_subscription_notifications() -> int:
-    """Safety net: attempt every due notification, e.g. one whose job was lost."""
+def sweep_subscription_notifications(*, reschedule: bool = False) -> int:
+    """Attempt every due notification (a retry whose job was lost, or a backend that cannot
+    defer); with RESCHEDULE, enqueue the next sweep first, so that a failure here never ends
+    the chain."""
+    if reschedule:
+        sweep_subscription_notifications.using(run_after=next_sweep()).enqueue(reschedule=True)
     due = subscriptions.due_notifications()
     for notification_id in due:
         deliver_subscription_notification.call(notification_id=notification_id)

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from . import auth, versions
+from . import auth, compartment, versions
 from .context import Raw
 from .errors import FhirError
 from .handlers import Context
@@ -62,10 +62,16 @@ def endpoint(routes):
                 if route.resource is not None:
                     # A system-level interaction (transaction) checks each entry's type itself.
                     auth.require_scope(ctx.client, route.resource, route.access, route.interaction)
+            patient = getattr(ctx.client, "patient", None)
+            params = request.GET
+            if patient is not None:  # a token for one resident: its compartment only
+                params = compartment.enter(patient, route, kwargs, params)
             if route.interaction == "search-type":
-                result = route.handler(ctx, request.GET)
+                result = route.handler(ctx, params)
             else:
                 result = route.handler(ctx, **kwargs)
+            if patient is not None and result.status < 300:
+                compartment.check(patient, route, result.resource)
         except FhirError as error:
             return _error(error)
         except PermissionDenied:

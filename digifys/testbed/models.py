@@ -115,12 +115,29 @@ class Sandbox(models.Model):
     )
     generated_at = models.DateTimeField(_("generated"), null=True, blank=True)
 
+    class Reset(models.TextChoices):
+        NONE = "", _("Never reset")
+        QUEUED = "queued", _("Reset queued")
+        RUNNING = "running", _("Resetting")
+        DONE = "done", _("Reset done")
+        FAILED = "failed", _("Reset failed")
+
+    # The last reset the company asked for (services.request_reset, tasks.reset_sandbox).
+    reset_state = models.CharField(
+        _("reset"), max_length=10, choices=Reset.choices, default=Reset.NONE, blank=True
+    )
+    reset_changed_at = models.DateTimeField(_("reset state since"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("sandbox")
         verbose_name_plural = _("sandboxes")
 
     def __str__(self) -> str:
         return str(self.application)
+
+    @property
+    def resetting(self) -> bool:
+        return self.reset_state in (self.Reset.QUEUED, self.Reset.RUNNING)
 
     def resident_count(self) -> int:
         """How many synthetic residents live in the sandbox's unit (not those of earlier seeds)."""

@@ -73,7 +73,7 @@ def generate(sandbox: Sandbox) -> Sandbox:
         )
         sandbox.root, sandbox.unit = root, unit
         sandbox.save(update_fields=["root", "unit"])
-    else:  # a reset: the same home and unit, new residents and staff (services.reset_sandbox)
+    else:  # a reset: the same home and unit, new residents and staff (services.reset_data)
         root, unit = sandbox.root, sandbox.unit
     home = root
     adult = names["adult"]

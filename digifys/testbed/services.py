@@ -17,15 +17,17 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from oauth2_provider.models import Application as OAuthApplication
 
 from digifys.accounts.models import Role, User
 from digifys.directory.models import StaffProfile
+from digifys.fhir import services as fhir_services
 from digifys.fhir.auth import TOKEN_PREFIX, token_hash
-from digifys.fhir.models import ApiClient
+from digifys.fhir.models import ApiClient, SmartClient
 from digifys.fhir.services import DEFAULT_LIFETIME
 
 from .models import Application, Sandbox
-from .tasks import generate_sandbox
+from .tasks import generate_sandbox, reset_sandbox
 
 
 def _mail(*, template: str, to: str, language: str, application: Application, **extra) -> None:
@@ -128,7 +130,8 @@ def decline_application(*, actor, application: Application, reason: str) -> Appl
 
 # -- the company's API clients -----------------------------------------------------------------
 
-CLIENT_SCOPES = "user/*.read user/Observation.write"
+# Read everything of the sandbox, send vital signs, and subscribe to them (rest-hook).
+CLIENT_SCOPES = "user/*.read user/Observation.write user/Subscription.write"
 
 
 def _require_company(actor, application: Application) -> Sandbox:
@@ -165,6 +168,45 @@ def create_client(*, actor, application: Application, name: str) -> tuple[ApiCli
     return client, token
 
 
+# A key client (SMART Backend Services) reads the sandbox and sends vital signs.
+KEY_CLIENT_SCOPES = "system/*.read system/Observation.write"
+
+
+@transaction.atomic
+def create_key_client(
+    *, actor, application: Application, name: str, jwks=None, jwks_uri: str = ""
+) -> SmartClient:
+    """Register a SMART Backend Services client of the company, acting for the sandbox's device
+    user and authenticated by the public keys given (JWKS) or published at JWKS_URI."""
+    sandbox = _require_company(actor, application)
+    return fhir_services.create_backend_client(
+        created_by=actor,
+        user=sandbox.device_user,
+        name=name.strip()[:200],
+        scopes=KEY_CLIENT_SCOPES,
+        jwks=jwks,
+        jwks_uri=jwks_uri,
+    )
+
+
+def key_clients(sandbox: Sandbox | None):
+    if sandbox is None or sandbox.device_user_id is None:
+        return SmartClient.objects.none()
+    return SmartClient.objects.filter(application__user=sandbox.device_user).select_related(
+        "application"
+    )
+
+
+@transaction.atomic
+def revoke_key_client(*, actor, application: Application, client: SmartClient) -> None:
+    """Remove a key client: its registration and every token it was given (DOT deletes them
+    with the application)."""
+    sandbox = _require_company(actor, application)
+    if client.application.user_id != sandbox.device_user_id:
+        raise PermissionDenied
+    client.application.delete()
+
+
 @transaction.atomic
 def revoke_client(*, actor, application: Application, client: ApiClient) -> ApiClient:
     sandbox = _require_company(actor, application)
@@ -177,20 +219,34 @@ def revoke_client(*, actor, application: Application, client: ApiClient) -> ApiC
 
 
 @transaction.atomic
-def reset_sandbox(*, actor, application: Application) -> Sandbox:
-    """Give the company's sandbox a fresh seed; its clients keep working.
+def request_reset(*, actor, application: Application) -> Sandbox:
+    """Queue a reset of the company's sandbox (run by the task worker: tasks.reset_sandbox);
+    refused while one is queued or running."""
+    sandbox = _require_company(actor, application)
+    sandbox = Sandbox.objects.select_for_update().get(pk=sandbox.pk)
+    if sandbox.resetting:
+        raise ValidationError(_("A reset is already under way. Wait until it is done."))
+    sandbox.reset_state = Sandbox.Reset.QUEUED
+    sandbox.reset_changed_at = timezone.now()
+    sandbox.save(update_fields=["reset_state", "reset_changed_at"])
+    transaction.on_commit(lambda: reset_sandbox.enqueue(sandbox_id=sandbox.pk))
+    return sandbox
+
+
+@transaction.atomic
+def reset_data(sandbox: Sandbox) -> Sandbox:
+    """Give SANDBOX a fresh seed (the worker's part of a reset); its clients keep working.
 
     The access log is append-only (PostgreSQL refuses to delete its rows) and names the old
     residents and staff, so the old seed is retired, not deleted: its residents move out (off
     the unit's lists; their records stay in the sandbox, as a moved resident's do), its
     synthetic staff are deactivated and leave the unit. New residents and staff are generated in
-    the same unit, and the company's clients then act for the new device user.
+    the same unit, and the company's clients then act for the new device user. All or nothing.
     """
     from digifys.residents.models import Resident
 
     from . import sandbox as generator
 
-    sandbox = _require_company(actor, application)
     old_device = sandbox.device_user
     today = timezone.localdate()
     Resident.objects.filter(unit=sandbox.unit, status=Resident.Status.ACTIVE).update(
@@ -205,4 +261,5 @@ def reset_sandbox(*, actor, application: Application) -> Sandbox:
     sandbox.save(update_fields=["seed", "status"])
     sandbox = generator.generate(sandbox)
     ApiClient.objects.filter(user=old_device).update(user=sandbox.device_user)
+    OAuthApplication.objects.filter(user=old_device).update(user=sandbox.device_user)
     return sandbox

@@ -6,6 +6,7 @@ import functools
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,11 +18,11 @@ from digifys.accounts import authentication
 from digifys.accounts.decorators import role_required
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.fhir.models import ApiClient
+from digifys.fhir.models import ApiClient, DeliveryAttempt, Subscription
 from digifys.worklist import selectors as worklist_selectors
 
 from . import documents, report, services
-from .forms import ApplicationForm, ClientForm, DeclineForm
+from .forms import ApplicationForm, ClientForm, DeclineForm, KeyClientForm
 from .models import Application, RequestLog, Sandbox
 
 
@@ -217,6 +218,81 @@ def revoke(request: HttpRequest, application: Application, pk: int) -> HttpRespo
 
 @require_GET
 @company_required
+def deliveries(request: HttpRequest, application: Application) -> HttpResponse:
+    """The company's subscriptions (their status: `error` after repeated failures) and the
+    delivery log of their notifications, newest first, page by page."""
+    sandbox = _sandbox(application)
+    device_user = sandbox.device_user_id if sandbox else None
+    rows = Subscription.objects.filter(client__user_id=device_user, deleted_at__isnull=True)
+    attempts = (
+        DeliveryAttempt.objects.filter(notification__subscription__client__user_id=device_user)
+        .select_related("notification__subscription__client")
+        .order_by("-at", "-pk")
+    )
+    page = Paginator(attempts, settings.DIGIFYS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "testbed/deliveries.html",
+        {
+            "subscriptions": rows.select_related("client") if device_user else [],
+            "page": page if device_user else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@company_required
+def keys(request: HttpRequest, application: Application) -> HttpResponse:
+    """The company's key clients (SMART Backend Services): register one with its public keys
+    (pasted JWKS or a jwks_uri); refused input keeps what was typed."""
+    sandbox = _sandbox(application)
+    form = KeyClientForm(request.POST or None)
+    created = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created = services.create_key_client(
+                    actor=request.user,
+                    application=application,
+                    name=form.cleaned_data["name"],
+                    jwks=form.cleaned_data["jwks"],
+                    jwks_uri=form.cleaned_data["jwks_uri"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages[0])
+                status = 400
+            else:
+                form = KeyClientForm()
+        else:
+            status = 400
+    return render(
+        request,
+        "testbed/keys.html",
+        {
+            "form": form,
+            "created": created,
+            "clients": services.key_clients(sandbox),
+            "token_url": request.build_absolute_uri(reverse("oauth:token")),
+            "scopes": services.KEY_CLIENT_SCOPES,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@company_required
+def key_revoke(request: HttpRequest, application: Application, pk: int) -> HttpResponse:
+    """Confirm, then remove a key client and its tokens."""
+    client = get_object_or_404(services.key_clients(_sandbox(application)), pk=pk)
+    if request.method == "POST":
+        services.revoke_key_client(actor=request.user, application=application, client=client)
+        return redirect("testbed:keys")
+    return render(request, "testbed/key_revoke.html", {"client": client})
+
+
+@require_GET
+@company_required
 def log(request: HttpRequest, application: Application) -> HttpResponse:
     """The last requests of the company's clients."""
     sandbox = _sandbox(application)
@@ -293,13 +369,19 @@ def live(request: HttpRequest, application: Application) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @company_required
 def reset(request: HttpRequest, application: Application) -> HttpResponse:
-    """Confirm, then replace the sandbox's data by a fresh seed."""
+    """Confirm, then queue a reset of the sandbox (the task worker runs it; the company page
+    shows its progress). Refused while a reset is under way."""
     error = None
     if request.method == "POST":
         try:
-            services.reset_sandbox(actor=request.user, application=application)
+            services.request_reset(actor=request.user, application=application)
         except ValidationError as exc:
             error = exc.messages[0]
         else:
             return redirect("testbed:company")
-    return render(request, "testbed/reset.html", {"error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "testbed/reset.html",
+        {"error": error, "sandbox": _sandbox(application)},
+        status=400 if error else 200,
+    )

@@ -408,3 +408,35 @@ def test_nothing_is_sent_to_an_endpoint_that_turned_private(
     assert hook.requests == []
     errors = set(DeliveryAttempt.objects.values_list("error", flat=True))
     assert len(errors) == 1 and "private address" in errors.pop()
+
+
+@pytest.mark.django_db
+def test_the_scheduled_sweep_retries_a_failed_delivery_without_a_new_event(
+    world, fhir, receiver, fast_retries
+):
+    """`schedule_fhir_sweep` starts a chain of sweeps (each queues the next); a failed delivery
+    is tried again by the next sweep although nothing new happened."""
+    from io import StringIO
+
+    from django_tasks_db.models import DBTaskResult
+
+    from digifys.fhir.tasks import sweep_subscription_notifications as sweep
+
+    call_command("schedule_fhir_sweep", stdout=StringIO())
+    out = StringIO()
+    call_command("schedule_fhir_sweep", stdout=out)
+    assert "Already queued" in out.getvalue()
+    queued = DBTaskResult.objects.filter(task_path=sweep.module_path, status="READY")
+    assert queued.count() == 1
+
+    hook = receiver(fail=1)
+    _subscribe(fhir(world.nurse_mala), hook.url)
+    vitals = record_news2_six(world.nurse_mala, world.resident_mala)
+    assert subscriptions.match_observation(vitals.pk)  # what the commit hook runs
+    assert sweep.call(reschedule=True) == 1  # the first try fails
+    assert len(hook.requests) == 1 and not hook.delivered
+    assert sweep.call(reschedule=True) == 1  # the next sweep tries again: no new event
+    assert len(hook.requests) == 2 and len(hook.delivered) == 1
+    assert sweep.call(reschedule=True) == 0
+    assert len(hook.requests) == 2
+    assert queued.count() == 4  # every sweep queued the next

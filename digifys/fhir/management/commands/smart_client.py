@@ -1,9 +1,10 @@
 """Register SMART on FHIR clients: `manage.py smart_client backend|app|list …`.
 
 A backend-services client (a device, an integration) is registered with its public keys (a JWKS
-file) and acts for a digifys user; an app-launch app (used by staff, who log in and consent) with
-its redirect URIs. Both get at most the scopes given here. Revoking tokens: the revocation
-endpoint (docs/api.md); deleting a client: the admin (Django OAuth Toolkit's applications).
+file, or the https URL where it publishes them) and acts for a digifys user; an app-launch app
+(used by staff, who log in and consent) with its redirect URIs. Both get at most the scopes
+given here. Revoking tokens: the revocation endpoint (docs/api.md); deleting a client: the admin
+(Django OAuth Toolkit's applications).
 """
 
 from pathlib import Path
@@ -23,7 +24,9 @@ class Command(BaseCommand):
         commands = parser.add_subparsers(dest="action", required=True)
         backend = commands.add_parser("backend", help="Register a backend-services client.")
         backend.add_argument("--user", required=True, help="Username the client acts for.")
-        backend.add_argument("--jwks", required=True, help="File with the client's public JWKS.")
+        keys = backend.add_mutually_exclusive_group(required=True)
+        keys.add_argument("--jwks", help="File with the client's public JWKS.")
+        keys.add_argument("--jwks-uri", help="https URL where the client publishes its JWKS.")
         app = commands.add_parser("app", help="Register an app for the standalone launch.")
         app.add_argument("--redirect-uri", action="append", required=True, help="Repeat for more.")
         for sub in (backend, app):
@@ -58,15 +61,18 @@ class Command(BaseCommand):
         scopes = " ".join(options["scope"])
         try:
             if action == "backend":
-                try:
-                    jwks = Path(options["jwks"]).read_text()
-                except OSError as error:
-                    raise CommandError(f"Cannot read {options['jwks']}: {error}") from error
+                jwks = None
+                if options["jwks"]:
+                    try:
+                        jwks = Path(options["jwks"]).read_text()
+                    except OSError as error:
+                        raise CommandError(f"Cannot read {options['jwks']}: {error}") from error
                 client = services.register_backend_client(
                     actor=actor,
                     user=self._user(options["user"]),
                     name=options["name"],
                     jwks=jwks,
+                    jwks_uri=options["jwks_uri"] or "",
                     scopes=scopes,
                 )
             else:
