@@ -216,25 +216,24 @@ def _relationship_pks(user):
     on USER's side of the sandbox fence, as one query."""
     role = user.role
     if role in NURSING_ROLES:
-        return Resident.objects.filter(_sandbox_fence(user), unit__in=user.unit_ids()).values_list(
-            "pk", flat=True
-        )
-    fence = _sandbox_fence(user, "resident__")
-    if role == Role.PHYSICIAN:
+        related = Q(unit__in=user.unit_ids())
+    elif role == Role.PHYSICIAN:
         first, *others = (
-            source.filter(fence).order_by().values_list("resident", flat=True)
+            source.order_by().values_list("resident", flat=True)
             for source in _physician_sources(user)
         )
-        return first.union(*others)
-    if role == Role.RELATIVE:
+        related = Q(pk__in=first.union(*others))
+    elif role == Role.RELATIVE:
         # Only through a consent in force, the same rule as `_resident_filter`.
-        return (
-            Consent.objects.in_force()
-            .of_user(user)
-            .filter(fence)
-            .values_list("resident", flat=True)
-        )
-    raise ValueError(f"no care relationships for the role {role!r}")
+        related = Q(pk__in=Consent.objects.in_force().of_user(user).values("resident"))
+    else:
+        raise ValueError(f"no care relationships for the role {role!r}")
+    # The fence once, around the relationship's sources (not in each of them).
+    return (
+        Resident.objects.filter(related, _sandbox_fence(user))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
 
 
 def _resident_filter(user, *, grants: bool) -> Q:
