@@ -102,5 +102,6 @@ def test_a_page_asks_for_the_fence_only_with_the_policy(world, login, sandbox, p
         assert client.get(url).status_code == 200
     fenced = [q["sql"] for q in queries if "testbed_sandbox" in q["sql"]]
     # The user's units (which of them are a sandbox's), the care relationships, the grants;
-    # before, every policy-filtered query of the page (13 on the inbox, 30 on the resident page).
+    # before, every policy-filtered query of the page (failed on the resident page and the
+    # worklist; the test world's inbox makes too few such queries to tell).
     assert len(fenced) <= 3, fenced
