@@ -50,6 +50,7 @@ import os
 import resource
 import secrets
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -179,6 +180,27 @@ def sessions() -> dict:
         "inbox": (physician_cookie, reverse("consults:inbox")),
         "worklist": (nurse_cookie, reverse("worklist:unit", args=[unit.pk])),
     }
+
+
+def free_port(port: int) -> int:
+    """PORT if nothing listens on it (0: a port the system picks); else stop with a message.
+
+    A server left on the port (another run of this benchmark, still stopping or running
+    beside this one) would answer this run's requests: it has another SECRET_KEY, so it reads
+    this run's sessions as corrupted ("Session data corrupted") and redirects to the login
+    form, and this run's gunicorn cannot bind and exits.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As gunicorn binds: a port left in TIME_WAIT is free, one a server listens on is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(
+                f"port {port} is in use (another server, perhaps another run of this "
+                "benchmark): stop it or pass --port 0"
+            ) from None
+        return probe.getsockname()[1]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -444,7 +466,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--pool", type=int, default=10, help="DATABASE_POOL_SIZE per process")
-    parser.add_argument("--port", type=int, default=8831)
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
     parser.add_argument(
@@ -534,16 +556,19 @@ def main() -> None:
             }
             print(json.dumps(result, indent=None if args.json else 2))
             return
-        server = Server.wsgi(args.workers, args.threads, args.port, env)
+        port = free_port(args.port)
+        server = Server.wsgi(args.workers, args.threads, port, env)
         server.wait()
-        sizes = {name: check(args.port, *targets[name]) for name in chosen}
+        if server.process.poll() is not None:  # the port was taken after all: not our server
+            raise SystemExit(f"gunicorn exited ({server.process.returncode}) on port {port}")
+        sizes = {name: check(port, *targets[name]) for name in chosen}
         # Warm-up: every worker imports, fills its template cache and opens connections.
         for name in chosen:
             cookie, path = targets[name]
             wrk(
                 binary,
                 str(script),
-                args.port,
+                port,
                 cookie,
                 path,
                 argparse.Namespace(connections=args.connections, seconds=2),
@@ -553,7 +578,7 @@ def main() -> None:
         for _ in range(args.repeat):
             for name in chosen:
                 cookie, path = targets[name]
-                result = wrk(binary, str(script), args.port, cookie, path, args, watch)
+                result = wrk(binary, str(script), port, cookie, path, args, watch)
                 if result["not_200"] or result["socket_errors"]:
                     raise SystemExit(f"{name}: {result}")
                 runs[name].append(result)

@@ -36,11 +36,12 @@ from digifys.careteams.models import AccessGrant, Block, PhysicianAssignment
 from digifys.consults.models import Consult
 from digifys.core import request_memo
 from digifys.core.idsets import IdSet
+from digifys.directory.models import Organisation
 from digifys.relatives.models import Consent
 from digifys.residents.models import Resident
 from digifys.rounds.models import AgendaItem, Round
 from digifys.scheduling.models import Booking
-from digifys.testbed.models import Sandbox
+from digifys.testbed.models import Sandbox, sandbox_unit_ids
 from digifys.visits.models import Participant
 
 # The models above never import this module at import time (their `visible_to` imports it
@@ -76,18 +77,37 @@ def _memoised(key: tuple, compute):
     return memo[key]
 
 
+def _units(user) -> tuple[IdSet, IdSet] | None:
+    """Within a read-only request: the pks of USER's units and of those among them that are a
+    testbed sandbox's, resolved once in one query; else None."""
+
+    def compute():
+        rows = (
+            Organisation.objects.filter(pk__in=user.unit_ids())
+            .annotate(sandbox=Exists(sandbox_unit_ids().filter(unit=OuterRef("pk"))))
+            .values_list("pk", "sandbox")
+        )
+        rows = list(rows)
+        return IdSet(pk for pk, _sandbox in rows), IdSet(pk for pk, sandbox in rows if sandbox)
+
+    return _memoised(("units", user.pk), compute)
+
+
 def _unit_ids(user) -> IdSet | None:
     """The pks of USER's units within a read-only request (resolved once), else None."""
-    return _memoised(
-        ("units", user.pk), lambda: IdSet(user.unit_ids().values_list("pk", flat=True))
-    )
+    units = _units(user)
+    return None if units is None else units[0]
 
 
 def _granted_resident_ids(user) -> IdSet | None:
     """The residents USER holds an active grant for within a read-only request, else None."""
     return _memoised(
         ("grants", user.pk),
-        lambda: IdSet(_active_grants(user).values_list("resident_id", flat=True)),
+        lambda: IdSet(
+            _active_grants(user)
+            .filter(_sandbox_fence(user, "resident__"))
+            .values_list("resident_id", flat=True)
+        ),
     )
 
 
@@ -95,8 +115,10 @@ def _visible_resident_ids(user, grants: bool) -> IdSet | None:
     """Within a read-only request: the pks of the residents USER may see, resolved once.
 
     The care relationships are one query (a UNION of the relationship's sources, not a scan of
-    every resident), the grants another; the set with grants is their union. Queries filter by
-    the set as one parameter (`field__in_idset`, core/idsets.py), however many residents it holds.
+    every resident), the grants another; the set with grants is their union. Both queries apply
+    the sandbox fence (`_sandbox_fence`), so the set holds only residents on USER's side of it
+    and the page's queries need no fence of their own. Queries filter by the set as one
+    parameter (`field__in_idset`, core/idsets.py), however many residents it holds.
     """
     related = _memoised(("related", user.pk), lambda: IdSet(_relationship_pks(user)))
     if related is None or not grants or user.role == Role.RELATIVE:
@@ -113,46 +135,52 @@ def _sandbox_fence(user, prefix: str = "") -> Q:
     """A Q (over Resident, or over rows whose PREFIX leads to one) keeping sandboxes apart.
 
     Residents of a sandbox unit USER does not work on are never visible; a USER who works on a
-    sandbox unit sees only residents of their own sandbox units. Subqueries only: no extra query.
+    sandbox unit sees only residents of their own sandbox units. No extra query: within a
+    read-only request from USER's units resolved once (`_units`), else subqueries.
     """
+    field = f"{prefix}unit__in"
+    units = _units(user) if _may_see_some(user) else None
+    if units is not None:
+        own_sandbox_units = units[1]
+        if own_sandbox_units:
+            return Q(**{f"{field}_idset": own_sandbox_units})
+        return ~Q(**{field: sandbox_unit_ids()})
     units = user.unit_ids() if _may_see_some(user) else Resident.objects.none().values("pk")
     own = Sandbox.objects.filter(unit__in=units).values("unit")
     others = Sandbox.objects.filter(unit__isnull=False).exclude(unit__in=units).values("unit")
-    field = f"{prefix}unit__in"
     return ~Q(**{field: others}) & (Q(**{field: own}) | ~Q(Exists(own)))
+
+
+def _resolved_ids(user, grants: bool) -> IdSet | None:
+    """Within a read-only request, the residents USER (a clinician or relative) may see, fence
+    applied (`_visible_resident_ids`); else None."""
+    if not _may_see_some(user) or user.role not in (*CLINICAL_ROLES, Role.RELATIVE):
+        return None
+    return _visible_resident_ids(user, grants)
 
 
 def resident_filter_for(user, *, grants: bool = True) -> Q:
     """Return a Q over Resident selecting the residents USER may see (without GRANTS: only the
-    care relationship itself); sandbox residents only for their sandbox's staff."""
-    return _resident_filter_for(user, grants=grants) & _sandbox_fence(user)
+    care relationship itself); sandbox residents only for their sandbox's staff.
 
-
-def _resident_filter_for(user, *, grants: bool = True) -> Q:
-    """Return a Q over Resident selecting the residents USER may see (without GRANTS: only the
-    care relationship itself).
-
-    Within a read-only request the answer is resolved once into a list of pks (the same rules,
-    asked of the database once instead of as subqueries in every query of the page).
+    Within a read-only request the answer is resolved once into a set of pks, the sandbox fence
+    included (the same rules, asked of the database once instead of as subqueries in every
+    query of the page).
     """
-    if not _may_see_some(user) or user.role not in (*CLINICAL_ROLES, Role.RELATIVE):
-        return _resident_filter(user, grants=grants)
-    ids = _visible_resident_ids(user, grants)
-    if ids is None:
-        return _resident_filter(user, grants=grants)
-    return Q(pk__in_idset=ids)
+    ids = _resolved_ids(user, grants)
+    if ids is not None:
+        return Q(pk__in_idset=ids)
+    return _resident_filter(user, grants=grants) & _sandbox_fence(user)
 
 
 def resident_field_filter_for(user, field: str = "resident") -> Q:
     """Return a Q over rows with a foreign key FIELD to Resident that USER may see."""
-    fence = _sandbox_fence(user, f"{field}__")
-    if _may_see_some(user) and user.role in (*CLINICAL_ROLES, Role.RELATIVE):
-        ids = _visible_resident_ids(user, True)
-        if ids is not None:
-            return Q(**{f"{field}__in_idset": ids}) & fence
-    return (
-        Q(**{f"{field}__in": Resident.objects.filter(_resident_filter(user, grants=True))}) & fence
-    )
+    ids = _resolved_ids(user, True)
+    if ids is not None:
+        return Q(**{f"{field}__in_idset": ids})
+    return Q(
+        **{f"{field}__in": Resident.objects.filter(_resident_filter(user, grants=True))}
+    ) & _sandbox_fence(user, f"{field}__")
 
 
 def _physician_sources(user) -> list:
@@ -185,20 +213,27 @@ def _physician_sources(user) -> list:
 
 def _relationship_pks(user):
     """The pks of the residents USER (a clinician or relative) has a care relationship with,
-    as one query."""
+    on USER's side of the sandbox fence, as one query."""
     role = user.role
     if role in NURSING_ROLES:
-        return Resident.objects.filter(unit__in=user.unit_ids()).values_list("pk", flat=True)
-    if role == Role.PHYSICIAN:
+        related = Q(unit__in=user.unit_ids())
+    elif role == Role.PHYSICIAN:
         first, *others = (
             source.order_by().values_list("resident", flat=True)
             for source in _physician_sources(user)
         )
-        return first.union(*others)
-    if role == Role.RELATIVE:
+        related = Q(pk__in=first.union(*others))
+    elif role == Role.RELATIVE:
         # Only through a consent in force, the same rule as `_resident_filter`.
-        return Consent.objects.in_force().of_user(user).values_list("resident", flat=True)
-    raise ValueError(f"no care relationships for the role {role!r}")
+        related = Q(pk__in=Consent.objects.in_force().of_user(user).values("resident"))
+    else:
+        raise ValueError(f"no care relationships for the role {role!r}")
+    # The fence once, around the relationship's sources (not in each of them).
+    return (
+        Resident.objects.filter(related, _sandbox_fence(user))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
 
 
 def _resident_filter(user, *, grants: bool) -> Q:
