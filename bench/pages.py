@@ -310,14 +310,24 @@ def profile(targets: dict, count: int, dump: str = "") -> None:
         print("\n".join(out.getvalue().splitlines()[8:]))
 
 
-def wsgi_get(handler, cookie: str, path: str) -> tuple[int, int]:
-    """GET PATH through the WSGI HANDLER as gunicorn would call it; (status, body bytes)."""
+def wsgi_get(
+    handler,
+    cookie: str,
+    path: str,
+    *,
+    method: str = "GET",
+    query: str = "",
+    body: bytes = b"",
+    extra: dict | None = None,
+) -> tuple[int, int]:
+    """GET PATH (or METHOD it with BODY, a JSON one) through the WSGI HANDLER as gunicorn would
+    call it; EXTRA: more environ keys (HTTP_… headers); (status, body bytes)."""
     import io
 
     environ = {
-        "REQUEST_METHOD": "GET",
+        "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SCRIPT_NAME": "",
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000",
@@ -329,14 +339,18 @@ def wsgi_get(handler, cookie: str, path: str) -> tuple[int, int]:
         "HTTP_ACCEPT_LANGUAGE": "sv",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
+        "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
+    if body:
+        environ["CONTENT_TYPE"] = "application/fhir+json"
+        environ["CONTENT_LENGTH"] = str(len(body))
     if cookie:
         environ["HTTP_COOKIE"] = cookie
+    environ.update(extra or {})
     status = []
     body = handler(environ, lambda code, headers, exc_info=None: status.append(code))
     size = sum(len(chunk) for chunk in body)
