@@ -283,11 +283,14 @@ def fetch_all(base: str, token: str, query: str) -> list[dict]:
 def export(port: int, token: str) -> dict:
     """The seeded data as FHIR resources, read from digifys' own API."""
     base = f"http://127.0.0.1:{port}/fhir/R4"
-    data = {
-        "Patient": fetch_all(base, token, "Patient?_count=100"),
-        "Observation": fetch_all(base, token, "Observation?_count=100"),
-        "Task": fetch_all(base, token, "Task?status=ready&_count=100"),
-    }
+    patients = fetch_all(base, token, "Patient?_count=100")
+    data: dict = {"Patient": patients, "Observation": [], "Task": []}
+    for patient in patients:  # per patient: a search pages through at most 10,000 matches
+        for kind in ("Observation", "Task"):
+            data[kind] += fetch_all(
+                base, token, f"{kind}?patient=Patient/{patient['id']}&_count=100"
+            )
+    data["Task"] = [task for task in data["Task"] if task["status"] == "ready"]
     return data
 
 
@@ -613,7 +616,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--residents", type=int, default=20)
-    parser.add_argument("--sets", type=int, default=60, help="vitals sets per resident")
+    parser.add_argument("--sets", type=int, default=40, help="vitals sets per resident")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--pool", type=int, default=10, help="DATABASE_POOL_SIZE per process")
