@@ -57,7 +57,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from loop_latency import Server, home_and_clinic  # noqa: E402
-from pages import create_database, drop_database, require_wrk, wsgi_get  # noqa: E402
+from pages import (  # noqa: E402
+    cpu_seconds,
+    create_database,
+    drop_database,
+    require_wrk,
+    server_pids,
+    wsgi_get,
+)
 
 SEKMET_VERSION = "0.1.1"
 WORKLOADS = ("read", "search", "create", "update", "mixed")
@@ -423,6 +430,19 @@ class Sekmet:
 # --- load ------------------------------------------------------------------------------------
 
 
+def drain(pids: list[int], limit: float) -> float:
+    """Wait (at most LIMIT seconds) until the server's processes PIDS are idle (under 15 % of a
+    core for a second): requests wrk gave up on at the end of a run are still being served, and
+    that work must not be charged to the next run. Return the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        before = cpu_seconds(pids)
+        time.sleep(1)
+        if cpu_seconds(pids) - before < 0.15:
+            break
+    return round(time.monotonic() - started, 1)
+
+
 def wrk(binary: str, script: Path, port: int, workload: str, args, server: dict) -> dict:
     """One wrk run of WORKLOAD against SERVER ({token, base, data, task_at}); advances the
     server's next task by the updates sent."""
@@ -458,6 +478,7 @@ def wrk(binary: str, script: Path, port: int, workload: str, args, server: dict)
     # wrk counts requests it generated but whose response never came (still in flight at the
     # end) in "sent": the tasks they name are used up all the same.
     server["task_at"] += result["sent"]["update"]
+    result["drained_seconds"] = drain(server["pids"], args.drain)
     return result
 
 
@@ -577,6 +598,7 @@ def summarise(runs: dict, args) -> dict:
             "p50_ms": median([r["p50_ms"] for r in results]),
             "p95_ms": median([r["p95_ms"] for r in results]),
             "errors": sum(r["errors_http"] + r["socket_errors"] for r in results),
+            "drained_seconds": [r["drained_seconds"] for r in results],
             "requests": sum(r["requests"] for r in results),
         }
     healthz = summary.get("healthz", {}).get("digifys", {}).get("rps")
@@ -628,6 +650,12 @@ def main() -> None:
         "--cache-dir",
         default=str(Path(tempfile.gettempdir()) / "digifys-bench-cache"),
         help="where sekmet-fhir's virtual environment is made (and reused)",
+    )
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=90,
+        help="after each run, wait at most this many seconds for the server to go idle",
     )
     parser.add_argument("--only", choices=["both", "digifys"], default="both")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
@@ -696,6 +724,7 @@ def main() -> None:
                 "data": items,
                 "task_at": 0,
                 "when": when,
+                "pids": server_pids(server),
             }
         ]
         if sekmet_binary is not None:
@@ -717,9 +746,10 @@ def main() -> None:
                     "data": items,
                     "task_at": 0,
                     "when": when,
+                    "pids": [sekmet.process.pid],
                 }
             )
-        warm = argparse.Namespace(connections=args.connections, seconds=2)
+        warm = argparse.Namespace(connections=args.connections, seconds=2, drain=args.drain)
         for target in servers:
             for workload in WORKLOADS:
                 wrk(binary, script, target["port"], workload, warm, target)
