@@ -61,6 +61,7 @@ from pages import (  # noqa: E402
     cpu_seconds,
     create_database,
     drop_database,
+    production_env,
     require_wrk,
     server_pids,
     wsgi_get,
@@ -669,23 +670,7 @@ def main() -> None:
     database = f"digifys_bench_fhir_{os.getpid()}"
     create_database(args.postgres, database)
     workdir = Path(tempfile.mkdtemp(prefix="digifys-bench-fhir-"))
-    from cryptography.fernet import Fernet
-
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DIGIFYS_DEMO", "DEBUG")},
-        "DJANGO_SETTINGS_MODULE": "digifys.settings",
-        "DATABASE_URL": args.postgres + database,
-        "DATABASE_POOL_SIZE": "0" if args.profile else str(args.pool),
-        "DATABASE_CONN_MAX_AGE": "600",
-        "REDIS_URL": args.redis,
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
-        "SECURE_COOKIES": "0",
-        "DIGIFYS_VAR_DIR": str(workdir),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    }
+    env = production_env(args, database, str(workdir))
     os.environ.update(env)
     os.environ.pop("DIGIFYS_DEMO", None)
     os.environ.pop("DEBUG", None)

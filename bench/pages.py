@@ -450,6 +450,30 @@ def cpu(targets: dict, count: int, repeat: int) -> dict:
     }
 
 
+def production_env(args, database: str, workdir: str) -> dict:
+    """The environment of the production settings (no demo, no debug) on DATABASE, with this
+    process's variables; from ARGS: postgres (admin URL), pool, redis, profile."""
+    from cryptography.fernet import Fernet
+
+    return {
+        **{k: v for k, v in os.environ.items() if k not in ("DIGIFYS_DEMO", "DEBUG")},
+        "DJANGO_SETTINGS_MODULE": "digifys.settings",
+        "DATABASE_URL": args.postgres + database,
+        "DATABASE_POOL_SIZE": "0" if args.profile else str(args.pool),
+        # --profile and --cpu serve every request from this thread: one persistent connection
+        # (with --cpu the pool, as in production, unless --pool 0).
+        "DATABASE_CONN_MAX_AGE": "600",
+        "REDIS_URL": args.redis,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
+        "SECURE_COOKIES": "0",
+        "DIGIFYS_VAR_DIR": str(workdir),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -496,25 +520,7 @@ def main() -> None:
     if fresh:
         create_database(args.postgres, database)
     workdir = tempfile.mkdtemp(prefix="digifys-bench-pages-")
-    from cryptography.fernet import Fernet
-
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DIGIFYS_DEMO", "DEBUG")},
-        "DJANGO_SETTINGS_MODULE": "digifys.settings",
-        "DATABASE_URL": args.postgres + database,
-        "DATABASE_POOL_SIZE": "0" if args.profile else str(args.pool),
-        # --profile and --cpu serve every request from this thread: one persistent connection
-        # (with --cpu the pool, as in production, unless --pool 0).
-        "DATABASE_CONN_MAX_AGE": "600",
-        "REDIS_URL": args.redis,
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
-        "SECURE_COOKIES": "0",
-        "DIGIFYS_VAR_DIR": workdir,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    }
+    env = production_env(args, database, workdir)
     os.environ.update(env)
     os.environ.pop("DIGIFYS_DEMO", None)
     os.environ.pop("DEBUG", None)
