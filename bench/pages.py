@@ -332,14 +332,24 @@ def profile(targets: dict, count: int, dump: str = "") -> None:
         print("\n".join(out.getvalue().splitlines()[8:]))
 
 
-def wsgi_get(handler, cookie: str, path: str) -> tuple[int, int]:
-    """GET PATH through the WSGI HANDLER as gunicorn would call it; (status, body bytes)."""
+def wsgi_get(
+    handler,
+    cookie: str,
+    path: str,
+    *,
+    method: str = "GET",
+    query: str = "",
+    body: bytes = b"",
+    extra: dict | None = None,
+) -> tuple[int, int]:
+    """GET PATH (or METHOD it with BODY, a JSON one) through the WSGI HANDLER as gunicorn would
+    call it; EXTRA: more environ keys (HTTP_… headers); (status, body bytes)."""
     import io
 
     environ = {
-        "REQUEST_METHOD": "GET",
+        "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SCRIPT_NAME": "",
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000",
@@ -351,14 +361,18 @@ def wsgi_get(handler, cookie: str, path: str) -> tuple[int, int]:
         "HTTP_ACCEPT_LANGUAGE": "sv",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
+        "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
+    if body:
+        environ["CONTENT_TYPE"] = "application/fhir+json"
+        environ["CONTENT_LENGTH"] = str(len(body))
     if cookie:
         environ["HTTP_COOKIE"] = cookie
+    environ.update(extra or {})
     status = []
     body = handler(environ, lambda code, headers, exc_info=None: status.append(code))
     size = sum(len(chunk) for chunk in body)
@@ -458,6 +472,30 @@ def cpu(targets: dict, count: int, repeat: int) -> dict:
     }
 
 
+def production_env(args, database: str, workdir: str) -> dict:
+    """The environment of the production settings (no demo, no debug) on DATABASE, with this
+    process's variables; from ARGS: postgres (admin URL), pool, redis, profile."""
+    from cryptography.fernet import Fernet
+
+    return {
+        **{k: v for k, v in os.environ.items() if k not in ("DIGIFYS_DEMO", "DEBUG")},
+        "DJANGO_SETTINGS_MODULE": "digifys.settings",
+        "DATABASE_URL": args.postgres + database,
+        "DATABASE_POOL_SIZE": "0" if args.profile else str(args.pool),
+        # --profile and --cpu serve every request from this thread: one persistent connection
+        # (with --cpu the pool, as in production, unless --pool 0).
+        "DATABASE_CONN_MAX_AGE": "600",
+        "REDIS_URL": args.redis,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
+        "SECURE_COOKIES": "0",
+        "DIGIFYS_VAR_DIR": str(workdir),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -504,25 +542,7 @@ def main() -> None:
     if fresh:
         create_database(args.postgres, database)
     workdir = tempfile.mkdtemp(prefix="digifys-bench-pages-")
-    from cryptography.fernet import Fernet
-
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DIGIFYS_DEMO", "DEBUG")},
-        "DJANGO_SETTINGS_MODULE": "digifys.settings",
-        "DATABASE_URL": args.postgres + database,
-        "DATABASE_POOL_SIZE": "0" if args.profile else str(args.pool),
-        # --profile and --cpu serve every request from this thread: one persistent connection
-        # (with --cpu the pool, as in production, unless --pool 0).
-        "DATABASE_CONN_MAX_AGE": "600",
-        "REDIS_URL": args.redis,
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode("ascii"),
-        "SECURE_COOKIES": "0",
-        "DIGIFYS_VAR_DIR": workdir,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    }
+    env = production_env(args, database, workdir)
     os.environ.update(env)
     os.environ.pop("DIGIFYS_DEMO", None)
     os.environ.pop("DEBUG", None)

@@ -276,8 +276,9 @@ def observation_read(ctx: Context, id: str) -> Result:
     return Result(200, resource)
 
 
-def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, str]], object]:
-    """Run an Observation search: [(set id, part)] in order, and the sets' queryset."""
+def _observation_query(ctx: Context, params: QueryDict):
+    """An Observation search's sets (visible to the client's user, filtered, in order) and what
+    of them matches: (sets, the parts asked for, {set id: parts} or None, a value test or None)."""
     sets = Observation.objects.visible_to(ctx.user)
     wanted_parts = set(codes.PARTS)
     restrict: dict[int, set[str]] | None = None
@@ -348,7 +349,17 @@ def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, st
     if quantity is not None:
         wanted_parts &= set(QUANTITY_FIELDS)
     order = search.sort_keys(params, OBSERVATION_SORT, ["-measured_at"])
-    sets = sets.order_by(*order, "-pk")
+    return sets.order_by(*order, "-pk"), wanted_parts, restrict, quantity
+
+
+def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, str]], object]:
+    """Run an Observation search: [(set id, part)] in order, and the sets' queryset."""
+    query = _observation_query(ctx, params)
+    return _found_parts(*query), query[0]
+
+
+def _found_parts(sets, wanted_parts, restrict, quantity) -> list[tuple[int, str]]:
+    """[(set id, part)] of an `_observation_query`, in order (reading every set it keeps)."""
     found_parts = []
     for vitals in sets.only(*_LIGHT_FIELDS):
         allowed = restrict.get(vitals.pk, set()) if restrict is not None else wanted_parts
@@ -359,7 +370,7 @@ def _matching_parts(ctx: Context, params: QueryDict) -> tuple[list[tuple[int, st
             and part in wanted_parts
             and (quantity is None or quantity(getattr(vitals, QUANTITY_FIELDS[part])))
         ]
-    return found_parts, sets
+    return found_parts
 
 
 # The Observations with one valueQuantity (value-quantity searches them) and its field.
@@ -423,11 +434,28 @@ OBSERVATION_PARAMS = {
 }
 
 
-def _observation_resources(ctx: Context, pairs) -> tuple[list, list]:
+def _search_page(ctx: Context, params: QueryDict, count: int, offset: int):
+    """One page of an Observation search: ([(set id, part)], the total, the sets' queryset)."""
+    sets, wanted_parts, restrict, quantity = _observation_query(ctx, params)
+    if restrict is None and quantity is None and len(wanted_parts) == 1:
+        # One kind of Observation asked for (e.g. code=pulse): the query keeps exactly the sets
+        # that have it, each shown as one Observation, so the page and the total come from the
+        # database instead of reading every set of a resident's history.
+        (part,) = wanted_parts
+        ids = list(sets.values_list("pk", flat=True)[offset : offset + count])
+        total = len(ids) if offset == 0 and len(ids) < count else sets.count()
+        return [(pk, part) for pk in ids], total, sets
+    pairs = _found_parts(sets, wanted_parts, restrict, quantity)
+    return pairs[offset : offset + count], len(pairs), sets
+
+
+def _observation_resources(ctx: Context, pairs, sets=None) -> tuple[list, list]:
+    """The FHIR Observations of PAIRS and their residents; SETS: the visible sets they are
+    among (a search's queryset), if the caller has it."""
+    sets = Observation.objects.visible_to(ctx.user) if sets is None else sets
     rows = {
         v.pk: v
-        for v in Observation.objects.visible_to(ctx.user)
-        .select_related("resident")
+        for v in sets.select_related("resident")
         .prefetch_related("fhir_identifiers")
         .filter(pk__in={pk for pk, _part in pairs})
     }
@@ -442,13 +470,10 @@ def observation_search(ctx: Context, params: QueryDict) -> Result:
     _require_role(ctx, CLINICAL)
     params = search.known(params, OBSERVATION_PARAMS, strict=search.is_strict(ctx.request))
     count, offset = search.count_and_offset(params)
-    pairs, _sets = _matching_parts(ctx, params)
-    page = pairs[offset : offset + count]
-    resources, residents = _observation_resources(ctx, page)
+    page, total, sets = _search_page(ctx, params, count, offset)
+    resources, residents = _observation_resources(ctx, page, sets)
     _log_read(ctx, residents, "fhir_observation")
-    bundle = search.searchset(
-        params, f"{ctx.base}/Observation", resources, len(pairs), count, offset
-    )
+    bundle = search.searchset(params, f"{ctx.base}/Observation", resources, total, count, offset)
     return Result(200, bundle)
 
 

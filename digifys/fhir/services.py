@@ -176,8 +176,15 @@ def lock_residents(pks) -> None:
     """Serialise API writes for these (already policy-checked) residents until the transaction
     ends, so that simultaneous retries of a conditional create see each other. Locked in pk
     order, so two writers never wait for each other crosswise; SQLite serialises writers itself.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: writers still exclude each other, but a row that merely
+    refers to the resident (an access-log entry's foreign-key check takes FOR KEY SHARE) is not
+    held up. Otherwise a read that holds the access log's chain head waits here for the writer,
+    and the writer, logging its own write, waits for the chain head: a deadlock (PostgreSQL
+    ends one with a 500), found by bench/fhir_load.py.
     """
-    list(Resident.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk"))
+    residents = Resident.objects.select_for_update(no_key=True).filter(pk__in=pks)
+    list(residents.order_by("pk").values_list("pk"))
 
 
 @transaction.atomic

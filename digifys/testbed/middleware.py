@@ -10,7 +10,7 @@ import time
 
 from django.http.request import RawPostDataException
 
-from digifys.fhir.auth import token_hash
+from digifys.fhir.auth import TOKEN_PREFIX, token_hash
 from digifys.fhir.models import ApiClient
 
 from .models import RequestLog, Sandbox
@@ -92,8 +92,8 @@ class RequestLogMiddleware:
 
     def _record(self, request, response, body: bytes, latency: float) -> None:
         scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return
+        if scheme.lower() != "bearer" or not token.strip().startswith(TOKEN_PREFIX):
+            return  # only an ApiClient's static token can name a sandbox client (no query)
         client = ApiClient.objects.filter(
             token_hash=token_hash(token.strip()),
             user__in=Sandbox.objects.filter(device_user__isnull=False).values("device_user"),
