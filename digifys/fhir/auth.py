@@ -94,8 +94,11 @@ def _oauth_principal(request) -> Principal:
     user = (token.user or application.user) if application is not None else None
     if user is None or not user.is_active or not hasattr(application, "smart"):
         raise _unauthorized(_("The API token is unknown, expired or revoked."))
-    launch = LaunchContext.objects.filter(access_token=token).values_list("resident_id")
-    patient = launch[0][0] if launch else None
+    # SmartValidator._load_access_token joined the launch context (a patient/ token's resident).
+    try:
+        patient = token.launch_context.resident_id
+    except LaunchContext.DoesNotExist:
+        patient = None
     return Principal(
         f"oauth:{application.client_id}",
         application.name,

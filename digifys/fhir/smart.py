@@ -209,13 +209,15 @@ class SmartValidator(OAuth2Validator):
     def _load_access_token(self, token):
         """DOT's look-up of a bearer token, joined with what every API request reads next
         (auth._oauth_principal): the SMART registration, the user the token acts for and that
-        user's staff profile (the role) — one query instead of four."""
+        user's staff profile (the role), and a patient/ token's launch context — one query
+        instead of five."""
         return (
             get_access_token_model()
             .objects.select_related(
                 "application__smart",
                 "application__user__staff_profile",
                 "user__staff_profile",
+                "launch_context",
             )
             .filter(token_checksum=hashlib.sha256(token.encode("utf-8")).hexdigest())
             .first()
