@@ -48,8 +48,8 @@ from digifys.residents.models import Relative
 from digifys.scheduling.models import Booking
 from digifys.vitals.models import Observation
 
-from .history import event_days, unit_nurses
 from . import observations
+from .history import event_days, unit_nurses
 from .observations import OBSERVATION_FIELDS, ObservationBuilder
 from .tables import Table, between
 
