@@ -48,8 +48,9 @@ from digifys.residents.models import Relative
 from digifys.scheduling.models import Booking
 from digifys.vitals.models import Observation
 
+from . import observations
 from .history import event_days, unit_nurses
-from .observations import LARGE_SCALE, OBSERVATION_FIELDS, ObservationBuilder
+from .observations import OBSERVATION_FIELDS, ObservationBuilder
 from .tables import Table, between
 
 RECENT_DAYS = 4  # the last days (today included) are left to the loop and the demo stories
@@ -119,7 +120,7 @@ BOOKING_KIND = {
 
 def create_care_rows(b) -> dict[str, int]:
     """Write the four sources' history; return how many rows of each."""
-    if b.scale > LARGE_SCALE:
+    if b.scale > observations.LARGE_SCALE:
         return {}
     return {
         "messages": create_message_rows(b),

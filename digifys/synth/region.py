@@ -323,7 +323,7 @@ class _Builder:
         seed_flexible_work(now=self.now, rng=random.Random(f"workforce-{self.seed}"))
         # Relatives' messages, NEWS2 events, nurse tasks and bookings before and after go-live,
         # last: the bookings keep clear of those the steps above made.
-        care_history.create_care_rows(self)
+        care = care_history.create_care_rows(self)
         return RegionSummary(
             seed=self.seed,
             scale=self.scale,
@@ -338,8 +338,8 @@ class _Builder:
             working_patterns=loop.working_patterns,
             medication_reviews=medication_reviews,
             absences=loop.absences,
-            observations=loop.observations,
+            observations=loop.observations + care.get("news2_events", 0),
             consults=loop.consults + history_consults,
-            tasks=loop.tasks,
+            tasks=loop.tasks + care.get("tasks", 0),
             transfers=transfers,
         )
