@@ -102,7 +102,7 @@
     var data = event.detail || {};
     if (
       !container.hasAttribute ||
-      !container.hasAttribute("data-unread-badges") ||
+      !container.hasAttribute("data-badges-in-place") ||
       data.event !== "relative_message" ||
       typeof data.unread !== "number" ||
       typeof data.resident !== "number"
