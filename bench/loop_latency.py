@@ -155,7 +155,7 @@ class Server:
         self.process = subprocess.Popen(argv, cwd=ROOT, env=env)
 
     @classmethod
-    def asgi(cls, workers: int, port: int, env: dict) -> "Server":
+    def asgi(cls, workers: int, port: int, env: dict, extra: tuple[str, ...] = ()) -> "Server":
         return cls(
             [
                 sys.executable,
@@ -169,6 +169,7 @@ class Server:
                 "--no-access-log",
                 "--log-level",
                 "warning",
+                *extra,
             ],
             port,
             env,

@@ -13,9 +13,11 @@ Notification texts name the nursing home, never the resident, and carry nothing 
 """
 
 import datetime
+import logging
+import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +37,8 @@ from digifys.residents.models import Relative, Resident
 
 from .calendar import answer_deadline
 from .models import ANSWER_MAX_LENGTH, MESSAGE_MAX_LENGTH, UPDATE_MAX_LENGTH, Message, Update
+
+log = logging.getLogger(__name__)
 
 WRITING_ROLES = (Role.NURSE, Role.ASSISTANT_NURSE, Role.PHYSICIAN)
 APPROVING_ROLES = (Role.NURSE, Role.PHYSICIAN)  # licensed (legitimerade)
@@ -87,13 +91,27 @@ def _visible_resident(actor, resident_id: int) -> Resident:
 
 
 def _unit_changed(unit_id: int, resident_id: int, event: str, **data) -> None:
-    """A message's unread count changed: the unit's worklists and the resident page follow."""
-    live.publish(
-        [live.unit_group(unit_id), live.resident_group(resident_id)],
-        event,
-        resident=resident_id,
-        **data,
-    )
+    """A message's unread count changed: the unit's worklists and the resident page follow.
+
+    The event carries the resident's new unread count, counted once after the commit (so it
+    includes this change and any committed before it) with the time it was counted: an open
+    worklist sets that row's badge in place instead of fetching its rows again
+    (`messaging/static/messaging/unread_badges.js`). A count is a number, not clinical text, and
+    goes only to sockets that may follow the unit or the resident (their consumers' rules).
+    """
+    groups = [live.unit_group(unit_id), live.resident_group(resident_id)]
+
+    def send() -> None:
+        counted = round(time.time() * 1000)
+        try:
+            unread = Message.objects.filter(resident_id=resident_id).unread().count()
+        except DatabaseError:  # without the count the pages fetch their rows, as before
+            log.exception("unread count for the live event failed")
+            live.send_now(groups, event, resident=resident_id, **data)
+            return
+        live.send_now(groups, event, resident=resident_id, unread=unread, counted=counted, **data)
+
+    transaction.on_commit(send)
 
 
 def _message_changed(message: Message, *, unread_changed: bool) -> None:

@@ -10,6 +10,7 @@ listed here leave this module.
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language_info
@@ -17,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from digifys.directory.models import Organisation, StaffLanguage
 from digifys.residents import selectors as resident_selectors
-from digifys.residents.models import Resident
 from digifys.rounds.models import AgendaItem, Round
 from digifys.scheduling.models import Booking
 from digifys.visits.models import Participant, Room
@@ -61,11 +61,11 @@ class Clinician:
     works_from: str
 
 
-def _clinician(staff, employers: dict) -> Clinician:
+def _clinician(staff) -> Clinician:
     languages = sorted(
         staff.languages.all(), key=lambda lang: (_PROFICIENCY_ORDER.get(lang.proficiency, 9),)
     )
-    employer = employers[staff.employer_id]
+    employer = staff.employer
     city = staff.work_city or employer.city
     if employer.kind == Organisation.Kind.VIRTUAL_CLINIC:
         works_from = _(
@@ -145,19 +145,20 @@ class Card:
 def portal_cards(user) -> list[Card]:
     """The portal home's cards for USER, by each link's own consent (constant queries)."""
     cards = [Card(link=link) for link in policy.links_for(user)]
-    _fill(cards, lambda: policy.residents_with_scope(user, Scope.CARE_TEAM), user=user)
+    _fill(cards, user=user)
     return cards
 
 
 def own_card(resident) -> Card:
     """A resident's own card (their own login): everything a full consent would show."""
     card = Card(link=policy.own_link(resident))
-    _fill([card], lambda: Resident.objects.filter(pk=resident.pk))
+    _fill([card])
     return card
 
 
-def _fill(cards: list[Card], care_gate, user=None) -> None:
-    """Read what each card shows, by its link's scopes; CARE_GATE() is the residents' gate.
+def _fill(cards: list[Card], user=None) -> None:
+    """Read what each card shows, by its link's scopes (read once, in `policy.links_for`, for
+    this request: the care team is attached to the links' own residents, not read again).
 
     USER (a relative) is who may have been invited by name to a family meeting; without one no
     meeting shows a Join button.
@@ -184,13 +185,10 @@ def _fill(cards: list[Card], care_gate, user=None) -> None:
     )
     if care:
         ids = [card.resident.pk for card in care]
-        residents = {
-            r.pk: r
-            for r in resident_selectors.with_care_team(
-                care_gate().filter(pk__in=ids),
-                with_languages=True,
-            )
-        }
+        prefetch_related_objects(
+            list({card.resident.pk: card.resident for card in care}.values()),
+            resident_selectors.care_team_prefetch(with_profile=True),
+        )
         bookings = [
             booking
             for booking in upcoming
@@ -207,17 +205,12 @@ def _fill(cards: list[Card], care_gate, user=None) -> None:
             .select_related("round")
             .order_by("round__starts_at")
         )
-        employers = Organisation.objects.in_bulk(
-            {a.physician.employer_id for r in residents.values() for a in r.current_assignments}
-        )
         for card in care:
-            resident = residents.get(card.resident.pk)
-            if resident is None:  # consent changed between the two reads
-                continue
+            resident = card.resident
             named = resident_selectors.named_physician(resident)
             deputy = resident_selectors.deputy(resident)
-            card.named = _clinician(named.physician, employers) if named else None
-            card.deputy = _clinician(deputy.physician, employers) if deputy else None
+            card.named = _clinician(named.physician) if named else None
+            card.deputy = _clinician(deputy.physician) if deputy else None
         for booking in bookings:
             for card in care:
                 if card.resident.pk == booking.resident_id and len(card.visits) < MAX_ITEMS:

@@ -6,17 +6,26 @@ from .models import Resident
 
 
 def with_care_team(
-    residents: QuerySet[Resident], *, with_languages: bool = False
+    residents: QuerySet[Resident], *, with_profile: bool = False
 ) -> QuerySet[Resident]:
     """Attach unit, nursing home and the current named physician and deputy in constant queries."""
+    return residents.select_related("unit__parent").prefetch_related(
+        care_team_prefetch(with_profile=with_profile)
+    )
+
+
+def care_team_prefetch(*, with_profile: bool = False) -> Prefetch:
+    """The current named physician and deputy as `current_assignments` (also for residents
+    already read, with `prefetch_related_objects`); WITH_PROFILE adds each physician's
+    employer and languages (the relatives' portal shows where they work from)."""
     from digifys.careteams.models import PhysicianAssignment
 
     current = PhysicianAssignment.objects.current().select_related("physician__user")
-    if with_languages:
-        current = current.prefetch_related("physician__languages")
-    return residents.select_related("unit__parent").prefetch_related(
-        Prefetch("physician_assignments", queryset=current, to_attr="current_assignments")
-    )
+    if with_profile:
+        current = current.select_related("physician__employer").prefetch_related(
+            "physician__languages"
+        )
+    return Prefetch("physician_assignments", queryset=current, to_attr="current_assignments")
 
 
 def residents_for(user, *, search: str = "", unit_id: int | None = None) -> QuerySet[Resident]:

@@ -2,6 +2,8 @@
 and updates (unread count, what waits, links)."""
 
 from django import template
+from django.utils.html import format_html_join
+from django.utils.translation import ngettext
 
 from digifys.accounts.models import Role
 from digifys.messaging import selectors, services
@@ -31,3 +33,30 @@ def resident_messages(context, resident) -> dict:
         "may_write": services.may_write_update(user),
         "now": context.get("now"),
     }
+
+
+# The worklist's badge texts, for setting a badge in place from a live event (unread_badges.js).
+# The msgids are those of the worklist template's {% blocktranslate count %}, so the page's own
+# rendering and the in-place one read the same translation. "one" is the form for 1, "other" for
+# every other count: the plural rule of Swedish, English and Spanish (nplurals=2; n != 1).
+BADGE_TEXTS = {
+    "row": ("%(counter)s unread message", "%(counter)s unread messages"),
+    "total": (
+        "%(counter)s unread message from relatives",
+        "%(counter)s unread messages from relatives",
+    ),
+}
+
+
+@register.simple_tag
+def unread_badge_texts() -> str:
+    """`data-unread-*` attributes: the badge texts with "{n}" where the count goes."""
+    return format_html_join(
+        " ",
+        'data-unread-{}-{}="{}"',
+        (
+            (name, form, ngettext(singular, plural, count) % {"counter": "{n}"})
+            for name, (singular, plural) in BADGE_TEXTS.items()
+            for form, count in (("one", 1), ("other", 2))
+        ),
+    )

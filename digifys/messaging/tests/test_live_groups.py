@@ -28,17 +28,20 @@ class Listener:
         for group in groups:
             async_to_sync(self.layer.group_add)(group, self.channel)
 
-    def events(self) -> list[str]:
-        async def drain() -> list[str]:
+    def messages(self) -> list[dict]:
+        async def drain() -> list[dict]:
             received = []
             while True:
                 try:
                     message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
                 except TimeoutError:
                     return received
-                received.append(message["event"])
+                received.append(message)
 
         return async_to_sync(drain)()
+
+    def events(self) -> list[str]:
+        return [message["event"] for message in self.messages()]
 
 
 @pytest.fixture
@@ -90,3 +93,40 @@ def test_an_update_is_not_sent_to_the_units_worklists(
         )
     assert unit.events() == []
     assert resident.events() == ["relative_update"]
+
+
+def test_the_units_event_carries_the_residents_new_unread_count(
+    world, listeners, django_capture_on_commit_callbacks
+):
+    """The worklist sets the row's badge from the event: the count is the one after the
+    change, counted after the commit, for that resident only."""
+    unit, resident = listeners
+    send = {"actor": world.relative_with_consent, "resident_id": world.resident_mala.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.send_message(**send, text="Hej!")
+    [event] = unit.messages()
+    assert event["type"] == live.EVENT_TYPE
+    assert event["resident"] == world.resident_mala.pk
+    assert event["message"] == first.pk
+    assert event["unread"] == 1
+    assert isinstance(event["counted"], int)
+    assert resident.messages() == [event]  # the resident page hears the same
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_message(**send, text="Och en sak till.")
+    [event] = unit.messages()
+    assert event["unread"] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_read(actor=world.nurse_mala, message=first)
+    [event] = unit.messages()
+    assert (event["message"], event["unread"]) == (first.pk, 1)
+    assert set(event) == {"type", "event", "resident", "message", "unread", "counted"}
+
+
+def test_a_unit_socket_only_gets_its_own_units_events(world, django_capture_on_commit_callbacks):
+    """Another unit's group hears nothing of this unit's messages or counts."""
+    other = Listener(live.unit_group(world.unit_storuman.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_message(
+            actor=world.relative_with_consent, resident_id=world.resident_mala.pk, text="Hej!"
+        )
+    assert other.messages() == []

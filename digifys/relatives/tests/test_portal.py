@@ -176,3 +176,28 @@ def test_the_portal_home_reads_a_second_resident_and_meetings_without_more_queri
         page = client.get(reverse("relatives:home")).content.decode()
     assert page.count('<section class="card portal-card"') == 2
     assert world.resident_mala_2.given_name in page
+
+
+# The portal home's reads (bench/relatives.py --profile, docs/performance.md): the session, the
+# user and their role, the links with their consents (2), the upcoming bookings, the care team
+# with the physicians' employers and their languages (2), the ward-round agenda, the family
+# meetings' open rooms and the relative's invitations (2), the access-log append (3) and the
+# trust-survey invitations. The links' residents are not read again for the care team, and the
+# employers come with the physicians.
+PORTAL_HOME_QUERIES = 15
+
+
+def test_the_portal_home_reads_a_full_card_in_a_pinned_number_of_queries(
+    world, login, django_assert_num_queries
+):
+    carmen, _ = _care_team(world)
+    soon = timezone.now() + datetime.timedelta(days=1)
+    _booking(world, Booking.Kind.VIDEO, soon, carmen)
+    _booking(world, Booking.Kind.FAMILY_MEETING, soon + datetime.timedelta(hours=2), carmen)
+    client = login(world.relative_with_consent, language="sv")
+    client.get(reverse("relatives:home"))
+    with django_assert_num_queries(PORTAL_HOME_QUERIES):
+        html = client.get(reverse("relatives:home")).content.decode()
+    assert "Carmen Doctor" in html and "David Doctor" in html  # named and deputy
+    assert "Talar spanska, svenska, engelska" in html
+    assert "Arbetar digitalt från regionens mottagning i Málaga" in html

@@ -5,6 +5,13 @@
 // While a socket stays down (Redis or the ASGI node gone) for longer than a blip, the page fires
 // "live-update" on it every few seconds instead (polling) and says so in #live-notice; when every
 // socket is back the notice goes and polling stops.
+//
+// Events named in the element's data-live-ignore are dropped. Before an event makes the element
+// re-fetch, it is offered to the page as the DOM event "live-event" (cancelable, detail = the
+// event): a script that applies it in place (e.g. the worklist's unread badges,
+// messaging/unread_badges.js) cancels it and nothing is fetched.
+// Re-fetches are coalesced per element: at most one every COALESCE_MS; events in between are
+// folded into one trailing re-fetch, so a burst on a unit costs one fetch, not one per event.
 (function () {
   "use strict";
 
@@ -36,6 +43,21 @@
       }
       if (data.event === "pong") {
         return;
+      }
+      // Events the element says do not concern it (data-live-ignore="notification ..."): e.g.
+      // the worklist's socket also hears its user's notifications, which its rows do not show.
+      var ignored = (el.dataset.liveIgnore || "").split(" ");
+      if (data.event && ignored.indexOf(data.event) !== -1) {
+        return;
+      }
+      var offered = new CustomEvent("live-event", {
+        detail: data,
+        bubbles: true,
+        cancelable: true,
+      });
+      if (!el.dispatchEvent(offered)) {
+        el.dataset.liveLast = data.event || "";
+        return; // applied in place: no re-fetch
       }
       fire(el, data);
     });
@@ -121,7 +143,27 @@
     }
   }
 
+  var COALESCE_MS = 500;
+
   function fire(el, data) {
+    if (el._liveTimer) {
+      el._livePending = data; // a trailing re-fetch is already planned: fold this one into it
+      return;
+    }
+    var wait = (el._liveFiredAt || 0) + COALESCE_MS - Date.now();
+    if (wait <= 0) {
+      trigger(el, data);
+      return;
+    }
+    el._livePending = data;
+    el._liveTimer = window.setTimeout(function () {
+      el._liveTimer = null;
+      trigger(el, el._livePending);
+    }, wait);
+  }
+
+  function trigger(el, data) {
+    el._liveFiredAt = Date.now();
     el.dataset.liveLast = data.event || "";
     if (window.htmx) {
       window.htmx.trigger(el, "live-update", data);
