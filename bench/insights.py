@@ -13,11 +13,13 @@ days); half the units went live a year ago, a quarter six months ago.
 
 Then, in one run:
 
-1. **Initial build**: `facts.refresh_facts()` with no watermark — every day of the history.
+1. **Initial build**: `facts.refresh_facts()` with no watermark — every day of the history,
+   then the monthly rollups of every month (`rollups.py`).
 2. **Nightly increment**: one more day of every kind of event is generated, then
    `refresh_facts()` as the nightly job calls it (the days since the watermark, with its
    look-back).
-3. **Dashboard**: `/insights/figures/` (every figure of the last 12 months, per month) through
+3. **Dashboard**: `/insights/figures/` (every figure of the page's default range, the last 24
+   months, per month, and the first figure for every unit of the level) through
    the whole Django stack (test client, a logged-in coordinator with the second factor), at
    region level (the regions in turn) and at nation level; `--requests` each, p95 and median.
 4. **Baseline**, the same run: the same region dashboard's sources read and aggregated straight
@@ -574,7 +576,7 @@ def main() -> None:
     from digifys.core.time import STOCKHOLM
     from digifys.directory.models import StaffProfile
     from digifys.insights import facts, figures
-    from digifys.insights.models import DailyFact, FactWatermark
+    from digifys.insights.models import ContactSegment, DailyFact, FactWatermark, MonthlyRollup
     from digifys.residents.models import Resident
     from digifys.testing.accounts import complete_second_factor
 
@@ -583,8 +585,8 @@ def main() -> None:
     yesterday = today - datetime.timedelta(days=1)
     result = {"residents": args.residents, "regions": args.regions, "days": args.days}
     load = os.getloadavg()
+    call_command("migrate", verbosity=0)  # a reused database gets newer tables too
     if not reuse:
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         nation = build_nation(args.residents, args.regions, first)
         counts = generate_events(first, yesterday, nation["nurse"], first)
@@ -593,8 +595,14 @@ def main() -> None:
         _progress(f"generated in {result['generate_s']} s: {counts}")
     else:
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM insights_dailyfact")
-            cursor.execute("DELETE FROM insights_factwatermark")
+            for table in (
+                "insights_dailyfact",
+                "insights_factwatermark",
+                "insights_monthlyrollup",
+                "insights_contactsegment",
+                "insights_rollupstate",
+            ):
+                cursor.execute(f"DELETE FROM {table}")
     from digifys.accounts.models import User
 
     nurse = User.objects.get(username="bench.nurse").pk
@@ -614,6 +622,8 @@ def main() -> None:
     result["initial_build_s"] = round(time.perf_counter() - started, 1)
     result["initial_build"] = {"days": built.days, "rows": built.rows}
     result["fact_rows"] = DailyFact.objects.count()
+    result["rollup_rows"] = MonthlyRollup.objects.count()
+    result["segment_rows"] = ContactSegment.objects.count()
     _progress(f"initial build {result['initial_build_s']} s, {result['fact_rows']} rows")
 
     # 2. A nightly increment: today's events arrive, the job runs in the evening.
