@@ -39,6 +39,13 @@ the range — is computed over a set of residents (the residents behind the fact
 continuity the residents with ≥ 2 contacts). When fewer than `SUPPRESS_BELOW` (5) distinct
 residents are behind it, the value, numerator and denominator are withheld (`suppressed=True`).
 Every page and export reads figures through here, so all of them get it.
+
+**Where the numbers come from**: per month (every level but `physician`) from the monthly
+rollups (`rollups.py`: sums, resident bitmaps, sample counts and continuity segments per level
+and month) — `figures_for` reads a level's figures together and `unit_figures` one figure for
+many units, in a few queries; per week, per physician, or while the rollups cannot answer
+(not built yet, go-live dates changed since), from the daily fact rows. Both give the same
+values (`tests/test_rollups.py`).
 """
 
 from __future__ import annotations
