@@ -569,14 +569,19 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
     from digifys.core.time import STOCKHOLM
     from digifys.directory.models import StaffProfile
     from digifys.insights import facts, figures
-    from digifys.insights.models import ContactSegment, DailyFact, FactWatermark, MonthlyRollup
+    from digifys.insights.models import (
+        ContactSegment,
+        DailyFact,
+        FactWatermark,
+        MonthlyRollup,
+        RollupState,
+    )
     from digifys.residents.models import Resident
     from digifys.testing.accounts import complete_second_factor
 
@@ -594,15 +599,8 @@ def main() -> None:
         result["rows"] = counts
         _progress(f"generated in {result['generate_s']} s: {counts}")
     else:
-        with connection.cursor() as cursor:
-            for table in (
-                "insights_dailyfact",
-                "insights_factwatermark",
-                "insights_monthlyrollup",
-                "insights_contactsegment",
-                "insights_rollupstate",
-            ):
-                cursor.execute(f"DELETE FROM {table}")
+        for model in (DailyFact, FactWatermark, MonthlyRollup, ContactSegment, RollupState):
+            model.objects.all().delete()
     from digifys.accounts.models import User
 
     nurse = User.objects.get(username="bench.nurse").pk

@@ -383,7 +383,7 @@ def _stored_cell(row) -> Cell:
         numerator=numerator,
         denominator=denominator,
         bits=unpack(resident_set),
-        samples=Counter({value: count for value, count in samples}),
+        samples=Counter(dict(samples)),
         continuity=continuity or None,
         continuity_bits=unpack(continuity_set),
     )
