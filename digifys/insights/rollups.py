@@ -35,12 +35,13 @@ from its `DailyFact` rows inside the range. It returns None when the rollups can
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from digifys.directory.models import Organisation
@@ -285,47 +286,97 @@ def _rebuild_month(month, tree, go_live) -> int:
     _add_continuity(cells, by_resident, tree)
     MonthlyRollup.objects.filter(month=month).delete()
     ContactSegment.objects.filter(month=month).delete()
-    MonthlyRollup.objects.bulk_create(
+    _write(
+        MonthlyRollup,
         (
-            MonthlyRollup(
-                level=level,
-                key=key,
-                month=month,
-                era=era,
-                measure=measure,
-                dimension=dim,
-                numerator=cell.numerator,
-                denominator=cell.denominator,
-                residents=cell.bits.bit_count(),
-                resident_set=pack(cell.bits),
-                samples=sorted(cell.samples.items()),
-                continuity=cell.continuity or {},
-                continuity_set=pack(cell.continuity_bits),
+            "level",
+            "key",
+            "month",
+            "era",
+            "measure",
+            "dimension",
+            "numerator",
+            "denominator",
+            "residents",
+            "resident_set",
+            "samples",
+            "continuity",
+            "continuity_set",
+        ),
+        (
+            (
+                level,
+                key,
+                month,
+                era,
+                measure,
+                dim,
+                cell.numerator,
+                cell.denominator,
+                cell.bits.bit_count(),
+                pack(cell.bits),
+                sorted(cell.samples.items()),
+                cell.continuity or {},
+                pack(cell.continuity_bits),
             )
             for (level, key, era, measure, dim), cell in cells.items()
         ),
-        batch_size=2000,
     )
-    ContactSegment.objects.bulk_create(
+    _write(
+        ContactSegment,
         (
-            ContactSegment(
-                resident=resident,
-                unit=s.unit,
-                month=month,
-                seq=seq,
-                era=s.era,
-                contacts=s.contacts,
-                providers={str(k): v for k, v in s.providers.items()},
-                first=s.first,
-                last=s.last,
-                same=s.same,
+            "resident",
+            "unit",
+            "month",
+            "seq",
+            "era",
+            "contacts",
+            "providers",
+            "first",
+            "last",
+            "same",
+        ),
+        (
+            (
+                resident,
+                s.unit,
+                month,
+                seq,
+                s.era,
+                s.contacts,
+                dict(s.providers),
+                s.first,
+                s.last,
+                s.same,
             )
             for resident, segments in by_resident.items()
             for seq, s in enumerate(segments)
         ),
-        batch_size=2000,
     )
     return len(cells)
+
+
+def _write(model, names, rows) -> None:
+    """Insert ROWS (values in the order of the field NAMES): with COPY on PostgreSQL (the
+    profile of a month's rebuild spent 85 % of it in `bulk_create`'s statement building),
+    `bulk_create` elsewhere."""
+    fields = [model._meta.get_field(name) for name in names]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            (model(**dict(zip(names, row, strict=True))) for row in rows), batch_size=2000
+        )
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    json_at = [n for n, field in enumerate(fields) if isinstance(field, models.JSONField)]
+    with connection.cursor() as cursor:
+        sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                row = list(row)
+                for n in json_at:
+                    row[n] = json.dumps(row[n])
+                copy.write_row(row)
 
 
 def rebuild(months=None) -> int:
