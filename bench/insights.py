@@ -13,11 +13,13 @@ days); half the units went live a year ago, a quarter six months ago.
 
 Then, in one run:
 
-1. **Initial build**: `facts.refresh_facts()` with no watermark — every day of the history.
+1. **Initial build**: `facts.refresh_facts()` with no watermark — every day of the history,
+   then the monthly rollups of every month (`rollups.py`).
 2. **Nightly increment**: one more day of every kind of event is generated, then
    `refresh_facts()` as the nightly job calls it (the days since the watermark, with its
    look-back).
-3. **Dashboard**: `/insights/figures/` (every figure of the last 12 months, per month) through
+3. **Dashboard**: `/insights/figures/` (every figure of the page's default range, the last 24
+   months, per month, and the first figure for every unit of the level) through
    the whole Django stack (test client, a logged-in coordinator with the second factor), at
    region level (the regions in turn) and at nation level; `--requests` each, p95 and median.
 4. **Baseline**, the same run: the same region dashboard's sources read and aggregated straight
@@ -549,10 +551,17 @@ def main() -> None:
     parser.add_argument("--baseline-requests", type=int, default=3)
     parser.add_argument("--database", default="")
     parser.add_argument("--keep", action="store_true", help="reuse an existing database")
+    parser.add_argument(
+        "--keep-facts",
+        action="store_true",
+        help="reuse the database and its daily facts (of an earlier run's initial build): "
+        "time only the rollups' initial build",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     database = args.database or f"digifys_bench_insights_{args.residents}_{args.regions}"
+    args.keep = args.keep or args.keep_facts
     reuse = args.keep and _exists(database)
     if not reuse:
         _admin(database, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
@@ -567,14 +576,19 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
     from digifys.core.time import STOCKHOLM
     from digifys.directory.models import StaffProfile
-    from digifys.insights import facts, figures
-    from digifys.insights.models import DailyFact, FactWatermark
+    from digifys.insights import facts, figures, rollups
+    from digifys.insights.models import (
+        ContactSegment,
+        DailyFact,
+        FactWatermark,
+        MonthlyRollup,
+        RollupState,
+    )
     from digifys.residents.models import Resident
     from digifys.testing.accounts import complete_second_factor
 
@@ -583,18 +597,20 @@ def main() -> None:
     yesterday = today - datetime.timedelta(days=1)
     result = {"residents": args.residents, "regions": args.regions, "days": args.days}
     load = os.getloadavg()
+    call_command("migrate", verbosity=0)  # a reused database gets newer tables too
     if not reuse:
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         nation = build_nation(args.residents, args.regions, first)
         counts = generate_events(first, yesterday, nation["nurse"], first)
         result["generate_s"] = round(time.perf_counter() - started, 1)
         result["rows"] = counts
         _progress(f"generated in {result['generate_s']} s: {counts}")
+    elif args.keep_facts:
+        for model in (FactWatermark, MonthlyRollup, ContactSegment, RollupState):
+            model.objects.all().delete()
     else:
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM insights_dailyfact")
-            cursor.execute("DELETE FROM insights_factwatermark")
+        for model in (DailyFact, FactWatermark, MonthlyRollup, ContactSegment, RollupState):
+            model.objects.all().delete()
     from digifys.accounts.models import User
 
     nurse = User.objects.get(username="bench.nurse").pk
@@ -610,10 +626,18 @@ def main() -> None:
     # 1. The initial build, as of the evening of yesterday (the last day of the history).
     evening = datetime.datetime.combine(yesterday, datetime.time(23, 0), tzinfo=STOCKHOLM)
     started = time.perf_counter()
-    built = facts.refresh_facts(now=evening)
+    if args.keep_facts and DailyFact.objects.exists():
+        # The daily facts are an earlier run's initial build: only the rollups are built here.
+        result["initial_build"] = {"rollup_cells": rollups.rebuild()}
+        FactWatermark.objects.create(key=facts.WATERMARK_KEY, refreshed_at=evening)
+        result["initial_build_rollups_only"] = True
+    else:
+        built = facts.refresh_facts(now=evening)
+        result["initial_build"] = {"days": built.days, "rows": built.rows}
     result["initial_build_s"] = round(time.perf_counter() - started, 1)
-    result["initial_build"] = {"days": built.days, "rows": built.rows}
     result["fact_rows"] = DailyFact.objects.count()
+    result["rollup_rows"] = MonthlyRollup.objects.count()
+    result["segment_rows"] = ContactSegment.objects.count()
     _progress(f"initial build {result['initial_build_s']} s, {result['fact_rows']} rows")
 
     # 2. A nightly increment: today's events arrive, the job runs in the evening.

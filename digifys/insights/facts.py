@@ -3,8 +3,9 @@
 `refresh_facts(start, end, units=None)` rebuilds the rows of the days that changed since the last
 run (the watermark, `FactWatermark`), or of every day in the range with `full=True`: for each
 run of consecutive days it reads every source once, deletes the days' rows and inserts them
-again, in one transaction. Running it twice gives the same rows (idempotent). The dashboards
-read only `DailyFact` (`figures.py`).
+again, in one transaction; then the monthly rollups of the months it touched (`rollups.py`).
+Running it twice gives the same rows (idempotent). The dashboards read only `DailyFact` and
+the rollups built from it (`figures.py`).
 
 Days are Stockholm calendar days; a row belongs to the unit its source record names (the
 `unit` of the contact, consult, observation, task, review, message, booking or transfer; for
@@ -702,6 +703,9 @@ def refresh_facts(
             chunk_end = min(last, chunk + datetime.timedelta(days=CHUNK_DAYS - 1))
             rows += _rebuild(chunk, chunk_end, units)
             chunk = chunk_end + ONE_DAY
+    from . import rollups  # rollups read this module's measures
+
+    rollups.rebuild(None if full else {day.replace(day=1) for day in days})
     if units is None:
         FactWatermark.objects.update_or_create(
             key=WATERMARK_KEY, defaults={"refreshed_at": now, "first_day": start}

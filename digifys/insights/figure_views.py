@@ -11,7 +11,9 @@ table (every figure over the whole range: all, before and after go-live). `&expo
 BOM). The charts are Chart.js (vendored) fed by `json_script`; the tables carry the same
 figures for screen readers and without JavaScript.
 
-Everything is read through `figures.figure` (and the trust survey through `trust_figures`), so
+Everything is read through `figures` (`figures_for` every figure of the level together,
+`unit_figures` the chosen one for every unit: from the monthly rollups per month, in a few
+queries), and the trust survey through `trust_figures`, so
 cells behind fewer than five residents (or answers) are withheld on the page and in the exports
 alike. Coordinators see every level (`level=nation`: every region together, no drill-down list); a
 physician sees their own figures (level physician) and
@@ -240,8 +242,9 @@ def _scale(unit: str, charts: list[dict]) -> dict:
 def _multiples(units, chosen: str, label, unit: str, period, start, end) -> list[dict]:
     """One small chart per unit: its series, reading and link (figures per unit)."""
     out = []
+    every = figures.unit_figures(chosen, [org.pk for org in units], period, start, end)
     for org in units:
-        series = figures.figure(chosen, "unit", org.pk, period, start, end)
+        series = every[org.pk]
         out.append(
             {
                 "org": org,
@@ -348,8 +351,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("figure") if request.GET.get("figure") in codes else codes[0]
     labels = {code: (label, unit) for code, label, unit in allowed}
     summary = []
+    every = figures.figures_for(codes, level, key, period, start, end)
     for code, label, unit in allowed:
-        series = figures.figure(code, level, key, period, start, end)
+        series = every[code]
         summary.append(
             (
                 code,

@@ -39,6 +39,13 @@ the range — is computed over a set of residents (the residents behind the fact
 continuity the residents with ≥ 2 contacts). When fewer than `SUPPRESS_BELOW` (5) distinct
 residents are behind it, the value, numerator and denominator are withheld (`suppressed=True`).
 Every page and export reads figures through here, so all of them get it.
+
+**Where the numbers come from**: per month (every level but `physician`) from the monthly
+rollups (`rollups.py`: sums, resident bitmaps, sample counts and continuity segments per level
+and month) — `figures_for` reads a level's figures together and `unit_figures` one figure for
+many units, in a few queries; per week, per physician, or while the rollups cannot answer
+(not built yet, go-live dates changed since), from the daily fact rows. Both give the same
+values (`tests/test_rollups.py`).
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from dataclasses import dataclass, field
 from digifys.directory.models import Organisation, StaffProfile
 
 from . import facts as f
+from . import rollups
 from .continuity import indices
 from .models import DailyFact, GoLive
 
@@ -373,9 +381,210 @@ def figure(
     end: datetime.date,
 ) -> Series:
     """The series of figure CODE for LEVEL's KEY per PERIOD from START to END (see above)."""
-    code, dimension = parse_code(code)
+    return figures_for([code], level, key, period, start, end)[code]
+
+
+def figures_for(codes, level: str, key: int, period: str, start, end) -> dict[str, Series]:
+    """`figure` of each of CODES, read together: per month (not per physician) from the monthly
+    rollups in a few queries (`rollups.py`), else — or when the rollups cannot answer — from
+    the daily fact rows."""
+    parsed = {code: parse_code(code) for code in codes}
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    spans = periods(period, start, end)
+    if period == "month" and level != "physician":
+        units = units_of(level, int(key))
+        got = _from_rollups(parsed, {(level, int(key)): units}, spans, start, end)
+        if got is not None:
+            return got[(level, int(key))]
+    return {code: _daily_figure(code, level, key, period, start, end) for code in codes}
+
+
+def unit_figures(code: str, units, period: str, start, end) -> dict[int, Series]:
+    """`figure(CODE, "unit", unit, …)` for every unit of UNITS, read together."""
+    parsed = {code: parse_code(code)}
+    spans = periods(period, start, end)
+    if period == "month" and units:
+        levels = {("unit", int(unit)): [int(unit)] for unit in units}
+        got = _from_rollups(parsed, levels, spans, start, end)
+        if got is not None:
+            return {key: by_code[code] for (_level, key), by_code in got.items()}
+    return {unit: _daily_figure(code, "unit", unit, period, start, end) for unit in units}
+
+
+def _guard_count(value, numerator, denominator, residents: int) -> Value:
+    if residents < SUPPRESS_BELOW:
+        return Value(None, None, None, residents, suppressed=True)
+    return Value(value, numerator, denominator, residents)
+
+
+def _median_of(samples) -> tuple[float, float, int]:
+    """(median, p90, count) of a value -> count mapping, as `statistics.median` and
+    `_percentile90` give them over the samples themselves."""
+    ordered = sorted(samples.items())
+    total = sum(count for _v, count in ordered)
+
+    def nth(index):  # the INDEX-th smallest sample (0-based)
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    half = total // 2
+    median = nth(half) if total % 2 else (nth(half - 1) + nth(half)) / 2
+    return median, nth(math.ceil(0.9 * total) - 1), total
+
+
+def _cell_value(kind: str, code: str, cells: dict, dimension: str, continuity=None) -> Value:
+    """A figure from rollup cells ((measure, dimension) -> rollups.Cell) of one era and span;
+    CONTINUITY: (values per code, residents) over the span when not in the cells."""
+
+    def pick(measure, dim=None):
+        if dim:
+            return cells.get((measure, dim))
+        return cells.get((measure, rollups.ALL)) or cells.get((measure, ""))
+
+    measure = FIGURES[code][1]
+    selected = pick(measure, dimension)
+    if kind in ("count", "den_sum"):
+        if selected is None:
+            return EMPTY
+        total = selected.numerator if kind == "count" else selected.denominator
+        return _guard_count(total, total, None, selected.bits.bit_count())
+    if kind == "ratio":
+        if selected is None or not selected.denominator:
+            return EMPTY
+        numerator, denominator = selected.numerator, selected.denominator
+        return _guard_count(
+            numerator / denominator, numerator, denominator, selected.bits.bit_count()
+        )
+    if kind in ("share_of_contacts", "share_of_hours", "per_1000_resident_days"):
+        base_measure = {
+            "share_of_contacts": f.CONTACTS,
+            "share_of_hours": f.PHYSICIAN_HOURS,
+            "per_1000_resident_days": f.RESIDENT_DAYS,
+        }[kind]
+        base = pick(base_measure)
+        if base is None:
+            return EMPTY
+        denominator = base.denominator if kind == "share_of_hours" else base.numerator
+        if not denominator:
+            return EMPTY
+        numerator = selected.numerator if selected is not None else 0
+        scale = 1000 if kind == "per_1000_resident_days" else 1
+        return _guard_count(
+            scale * numerator / denominator, numerator, denominator, base.bits.bit_count()
+        )
+    if kind in ("median", "p90"):
+        if selected is None or not selected.samples:
+            return EMPTY
+        median, p90, count = _median_of(selected.samples)
+        value = median if kind == "median" else p90
+        return _guard_count(value, None, count, selected.bits.bit_count())
+    if kind == "continuity":
+        if continuity is not None:
+            values, count = continuity
+            if not count:
+                return EMPTY
+            return _guard_count(statistics.fmean(values[code]), None, count, count)
+        cell = cells.get((f.CONTACTS, ""))
+        if cell is None or not cell.continuity or not cell.continuity["residents"]:
+            return EMPTY
+        count = cell.continuity["residents"]
+        return _guard_count(cell.continuity[code] / count, None, count, count)
+    raise ValueError(kind)
+
+
+def _era_cells(month: rollups.Month, era: str) -> dict:
+    return {(m, d): cell for (e, m, d), cell in month.cells.items() if e == era}
+
+
+def _range_cells(months, era: str) -> dict:
+    out: dict = {}
+    for month in months:
+        for key, cell in _era_cells(month, era).items():
+            merged = out.setdefault(key, rollups.Cell())
+            merged.merge(cell)
+    return out
+
+
+def _range_continuity(months) -> dict[str, tuple]:
+    """Era ("*", "before", "after") -> (values per code, residents) over all MONTHS."""
+    chained: dict[int, list] = defaultdict(list)
+    for month in months:
+        for resident, segments in month.segments.items():
+            chained[resident].extend(segments)
+    out = {}
+    for era in (rollups.ALL, "before", "after"):
+        values, count, _residents = rollups.continuity_of(
+            chained, lambda s, era=era: era == rollups.ALL or s.era == era
+        )
+        out[era] = (values, count)
+    return out
+
+
+def _from_rollups(parsed, levels, spans, start, end):
+    """{(level, key): {code: Series}} from the rollups, or None when they cannot answer."""
+    measures = set()
+    for code, _dimension in parsed.values():
+        measures |= _measures_for(code)
+    continuity = any(FIGURES[code][0] == "continuity" for code, _d in parsed.values())
+    months = rollups.read(levels, spans, sorted(measures), segments=continuity)
+    if months is None:
+        return None
+    all_units = {unit for units in levels.values() for unit in units}
+    live = go_live_dates(all_units)
+    out = {}
+    for (level, key), units in levels.items():
+        spans_of = months[(level, key)]
+        ranges = {era: _range_cells(spans_of, era) for era in (rollups.ALL, "before", "after")}
+        chained = _range_continuity(spans_of) if continuity else {}
+        go_live = {unit: live[unit] for unit in units if unit in live}
+        by_code = {}
+        for full, (code, dimension) in parsed.items():
+            kind = FIGURES[code][0]
+
+            def value(month, era, kind=kind, code=code, dimension=dimension):
+                return _cell_value(kind, code, _era_cells(month, era), dimension)
+
+            points = [
+                Point(
+                    start=month.first,
+                    end=month.last,
+                    all=value(month, rollups.ALL),
+                    before=value(month, "before"),
+                    after=value(month, "after"),
+                )
+                for month in spans_of
+            ]
+            by_code[full] = Series(
+                code=code if not dimension else f"{code}:{dimension}",
+                level=level,
+                key=int(key),
+                period="month",
+                start=start,
+                end=end,
+                points=points,
+                all=_range_value(kind, code, dimension, ranges, chained, rollups.ALL),
+                before=_range_value(kind, code, dimension, ranges, chained, "before"),
+                after=_range_value(kind, code, dimension, ranges, chained, "after"),
+                go_live=go_live,
+            )
+        out[(level, key)] = by_code
+    return out
+
+
+def _range_value(kind, code, dimension, ranges, chained, era) -> Value:
+    if kind == "continuity":
+        return _cell_value(kind, code, {}, dimension, chained[era])
+    return _cell_value(kind, code, ranges[era], dimension)
+
+
+def _daily_figure(code: str, level: str, key: int, period: str, start, end) -> Series:
+    """One figure from the daily fact rows (weeks, physicians, or rollups not usable)."""
+    code, dimension = parse_code(code)
     spans = periods(period, start, end)
     kind = FIGURES[code][0]
     if level == "physician":

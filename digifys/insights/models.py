@@ -5,6 +5,8 @@
   physician's later judgement whether it was avoidable.
 - `DailyFact` and `FactWatermark`: one row per unit × day × measure (× dimension), rebuilt by
   `facts.refresh_facts`; the dashboards read only these (see facts.py for every measure).
+- `MonthlyRollup`, `ContactSegment` and `RollupState`: the monthly rollups per level the figures
+  page reads (`rollups.py`), rebuilt from the daily facts of the months a refresh touched.
 - `ReportSubscription` and `ReportDelivery`: who receives which level's monthly PDF report by
   e-mail, and which months have been sent (report.py, tasks.monthly_reports).
 """
@@ -148,6 +150,94 @@ class FactWatermark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.refreshed_at.isoformat()}"
+
+
+class MonthlyRollup(models.Model):
+    """One measure of one level's KEY in one month and era, summed from `DailyFact` (rollups.py).
+
+    ERA is "before" or "after" go-live, "" for units without a go-live date, or "*" for all of
+    them together; DIMENSION "*" is every dimension of a measure that has them. `resident_set`
+    is the set of residents behind the cell as a zlib-compressed bitmap of their pks (so a
+    range's distinct residents are an OR, not a re-read); `samples` the sample minutes as
+    [[minutes, count], ...] (medians and p90 stay exact); `continuity` (contacts only) the
+    exactly rounded sums of each resident's indices over the month and how many residents have
+    two or more contacts, who are in `continuity_set`.
+    """
+
+    level = models.CharField(_("level"), max_length=20)
+    key = models.PositiveBigIntegerField(_("key"))
+    month = models.DateField(_("month"))
+    era = models.CharField(_("era"), max_length=8, blank=True, default="")
+    measure = models.CharField(_("measure"), max_length=40)
+    dimension = models.CharField(_("dimension"), max_length=40, blank=True, default="")
+    numerator = models.FloatField(_("numerator"), default=0)
+    denominator = models.FloatField(_("denominator"), default=0)
+    residents = models.PositiveIntegerField(_("residents"), default=0)
+    resident_set = models.BinaryField(_("residents behind the figure"), default=b"")
+    samples = models.JSONField(_("samples"), default=list)
+    continuity = models.JSONField(_("continuity"), default=dict)
+    continuity_set = models.BinaryField(_("residents with two or more contacts"), default=b"")
+
+    class Meta:
+        verbose_name = _("monthly rollup")
+        verbose_name_plural = _("monthly rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "key", "month", "era", "measure", "dimension"],
+                name="monthlyrollup_unique_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.key} {self.month:%Y-%m} {self.era} {self.measure}"
+
+
+class ContactSegment(models.Model):
+    """A run of one resident's physician contacts in one month on one unit and era (rollups.py).
+
+    SEQ orders a resident's runs within the month as the figures order contacts (day, unit,
+    time); `providers` counts the contacts per clinician, `same` the consecutive pairs with
+    the same clinician inside the run, `first`/`last` its first and last clinician: enough to
+    chain runs over any range and compute the continuity indices exactly.
+    """
+
+    resident = models.PositiveBigIntegerField(_("resident"))
+    unit = models.PositiveBigIntegerField(_("unit"))
+    month = models.DateField(_("month"))
+    seq = models.PositiveIntegerField(_("order in the month"))
+    era = models.CharField(_("era"), max_length=8, blank=True, default="")
+    contacts = models.PositiveIntegerField(_("contacts"))
+    providers = models.JSONField(_("contacts per clinician"), default=dict)
+    first = models.PositiveBigIntegerField(_("first clinician"))
+    last = models.PositiveBigIntegerField(_("last clinician"))
+    same = models.PositiveIntegerField(_("consecutive contacts with the same clinician"))
+
+    class Meta:
+        verbose_name = _("contact segment")
+        verbose_name_plural = _("contact segments")
+        indexes = [models.Index(fields=["month", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.resident} {self.month:%Y-%m} #{self.seq}"
+
+
+class RollupState(models.Model):
+    """What the rollups were built with (one row, key "rollups"): the go-live dates, the levels
+    of each unit and the last day with facts. Figures read the rollups only while the go-live
+    dates still agree; a refresh rebuilds every month when either changed."""
+
+    key = models.CharField(max_length=20, primary_key=True)
+    go_live = models.JSONField(default=dict)
+    tree = models.JSONField(default=dict)
+    last_day = models.DateField(null=True, blank=True)
+    built_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup states")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.built_at.isoformat()}"
 
 
 class ReportSubscription(models.Model):

@@ -5,7 +5,7 @@ level and its name, the month, the units' go-live dates, a table of the main fig
 month (all, before and after go-live), and per main figure a chart of the last 12 months (all,
 before and after go-live, each unit's go-live date as a vertical line and the target as a
 horizontal line where `targets.TARGETS` names one) with the same 12 months as a table.
-Every value is read through `figures.figure` and written by `figure_views.show`, so cells
+Every value is read through `figures.figures_for` and written by `figure_views.show`, so cells
 behind fewer than five residents say so instead of a number, as on the page. The charts are
 drawn by matplotlib (Agg, PNG) and embedded with fpdf2; numbers and dates follow the locale.
 Who may get which report, and the log entry, are the callers' business (report_services.py).
@@ -179,11 +179,11 @@ def chart_png(series: figures.Series, label: str, unit: str, language: str) -> b
     return out.getvalue()
 
 
-def _series(level, key, month, code) -> figures.Series:
+def _series(level, key, month, codes) -> dict[str, figures.Series]:
     start = first_of_month(month)
     for _n in range(MONTHS_SHOWN - 1):
         start = previous_month(start)
-    return figures.figure(code, level, key, "month", start, last_of_month(month))
+    return figures.figures_for(codes, level, key, "month", start, last_of_month(month))
 
 
 def monthly_report(level: str, key: int, month: datetime.date, language: str) -> bytes:
@@ -199,7 +199,7 @@ def _build(level: str, key: int, month: datetime.date, language: str) -> bytes:
 
     name = level_name(level, key)
     shown = report_figures(level)
-    series = {code: _series(level, key, month, code) for code, _label, _unit in shown}
+    series = _series(level, key, month, [code for code, _label, _unit in shown])
     go_live: dict[int, datetime.date] = {}
     for one in series.values():
         go_live.update(one.go_live)

@@ -53,6 +53,21 @@ class Hand:
     locum: object
 
 
+def levels(hand) -> list[tuple[str, int]]:
+    """(level, key) of every level of the hand-made world, from unit to nation."""
+    w = hand.world
+    return [
+        ("unit", w.unit_mala.pk),
+        ("unit", w.unit_storuman.pk),
+        ("nursing_home", w.unit_mala.parent_id),
+        ("municipality", w.mala.pk),
+        ("municipality", w.storuman.pk),
+        ("care_area", w.mala.parent_id),
+        ("region", w.region.pk),
+        ("nation", 0),
+    ]
+
+
 def build(world) -> Hand:
     a = world.physician_spain.staff_profile
     b = world.other_physician.staff_profile

@@ -22,20 +22,6 @@ def hand(world):
     return hand
 
 
-def _levels(hand):
-    w = hand.world
-    return [
-        ("unit", w.unit_mala.pk),
-        ("unit", w.unit_storuman.pk),
-        ("nursing_home", w.unit_mala.parent_id),
-        ("municipality", w.mala.pk),
-        ("municipality", w.storuman.pk),
-        ("care_area", w.mala.parent_id),
-        ("region", w.region.pk),
-        ("nation", figures.NATION),
-    ]
-
-
 def _check(got, expected, residents, where):
     value, people = expected
     if value is None:
@@ -69,7 +55,7 @@ def test_every_figure_matches_a_direct_computation(hand):
     items = handmade.raw_items()
     go_live = {hand.world.unit_mala.pk: GO_LIVE}
     checked = suppressed = 0
-    for level, key in _levels(hand):
+    for level, key in handmade.levels(hand):
         units = set(figures.units_of(level, key))
         for period in ("month", "week"):
             for figure_code in handmade.ALL_CODES:
