@@ -5,7 +5,7 @@ The server fetches the client's JWKS when it verifies a client assertion:
 - https only, and never an address in the server's own network (loopback, private, link-local),
   except for the demo and development on one machine (DEBUG or DIGIFYS_DEMO);
 - FHIR_JWKS_TIMEOUT seconds at most, FHIR_JWKS_MAX_BYTES at most, no redirects, a 200 answer with
-  a JWKS of public RSA or EC keys (services.public_jwks), else the assertion is refused;
+  a JWKS of public RSA or EC keys (`public_jwks`), else the assertion is refused;
 - kept in the cache for FHIR_JWKS_CACHE_SECONDS; an assertion signed with a `kid` the cached set
   does not hold fetches the set again (key rotation), at most once per FHIR_JWKS_REFRESH_SECONDS.
 """
@@ -22,6 +22,27 @@ from .subscriptions import private_endpoint
 
 class JwksUnavailable(Exception):
     pass
+
+
+def public_jwks(jwks) -> dict:
+    """JWKS as registered: a JSON object of public RSA or EC keys (no private parts)."""
+    from jwcrypto import jwk
+
+    if isinstance(jwks, str):
+        try:
+            jwks = json.loads(jwks)
+        except ValueError as error:
+            raise ValueError("The JWKS is not JSON.") from error
+    if not isinstance(jwks, dict) or not jwks.get("keys"):
+        raise ValueError('The JWKS must be a JSON object with "keys".')
+    try:
+        keys = jwk.JWKSet.from_json(json.dumps(jwks))
+    except Exception as error:  # jwcrypto raises several kinds for a malformed key
+        raise ValueError(f"The JWKS cannot be read: {error}") from error
+    for key in keys:
+        if key.has_private or key.get("kty") not in ("RSA", "EC"):
+            raise ValueError("Register public RSA or EC keys only (never the private key).")
+    return jwks
 
 
 def local_allowed() -> bool:
@@ -45,8 +66,6 @@ def _cache_key(client) -> str:
 
 def fetch(uri: str) -> dict:
     """The JWKS at URI, checked (JwksUnavailable says why not)."""
-    from .services import public_jwks
-
     problem = uri_problem(uri)
     if problem:
         raise JwksUnavailable(problem)

@@ -7,7 +7,6 @@ set so that a retry is recognised (conditional create) and never duplicates.
 """
 
 import datetime
-import json
 import secrets
 
 from django.core.exceptions import PermissionDenied
@@ -85,27 +84,6 @@ def _smart_scopes(scopes: str, contexts: tuple[str, ...], extra: frozenset = fro
     return " ".join(scope_list)
 
 
-def public_jwks(jwks) -> dict:
-    """JWKS as registered: a JSON object of public RSA or EC keys (no private parts)."""
-    from jwcrypto import jwk
-
-    if isinstance(jwks, str):
-        try:
-            jwks = json.loads(jwks)
-        except ValueError as error:
-            raise ValueError("The JWKS is not JSON.") from error
-    if not isinstance(jwks, dict) or not jwks.get("keys"):
-        raise ValueError('The JWKS must be a JSON object with "keys".')
-    try:
-        keys = jwk.JWKSet.from_json(json.dumps(jwks))
-    except Exception as error:  # jwcrypto raises several kinds for a malformed key
-        raise ValueError(f"The JWKS cannot be read: {error}") from error
-    for key in keys:
-        if key.has_private or key.get("kty") not in ("RSA", "EC"):
-            raise ValueError("Register public RSA or EC keys only (never the private key).")
-    return jwks
-
-
 @transaction.atomic
 def register_backend_client(
     *, actor, user, name: str, scopes: str, jwks=None, jwks_uri: str = ""
@@ -126,13 +104,13 @@ def create_backend_client(
 ) -> SmartClient:
     """The registration itself, for a caller that has checked who may register (an
     administrator above; a testbed company for its own sandbox, testbed.services)."""
-    from . import jwks as remote
+    from .jwks import public_jwks, uri_problem  # jwks -> subscriptions -> handlers -> here
 
     scope_text = _smart_scopes(scopes, ("system",))
     if (jwks is None) == (not jwks_uri):
         raise ValueError("Give either the JWKS or its jwks_uri.")
     keys = public_jwks(jwks) if jwks is not None else None
-    if jwks_uri and (problem := remote.uri_problem(jwks_uri)):
+    if jwks_uri and (problem := uri_problem(jwks_uri)):
         raise ValueError(problem)
     application = Application.objects.create(
         name=name.strip(),

@@ -85,45 +85,28 @@ from digifys.scheduling.models import Booking
 from digifys.vitals.models import Observation
 from digifys.workforce.location import place_of
 
-from .models import DailyFact, FactWatermark, HospitalTransfer
-
-CONTACTS = "contacts"
-NAMED_CONTACTS = "named_contacts"
-LOCUM_CONTACTS = "locum_contacts"
-CONTACTS_BY_CHANNEL = "contacts_by_channel"
-CONTACTS_BY_COUNTRY = "contacts_by_country"
-PHYSICIAN_HOURS = "physician_hours"
-HOURS_BY_COUNTRY = "hours_by_country"
-CONSULT_RESPONSE = "consult_response"
-ESCALATIONS = "escalations"
-RELATIVE_MESSAGES = "relative_messages"
-NEWS2_EVENTS = "news2_events"
-TASKS_ON_TIME = "tasks_on_time"
-MEDICATION_REVIEWS_ON_TIME = "medication_reviews_on_time"
-TRANSFERS = "transfers"
-TRANSFERS_CONSULT_FIRST = "transfers_consult_first"
-TRANSFERS_AVOIDABLE = "transfers_avoidable"
-RESIDENT_DAYS = "resident_days"
-
-MEASURES = (
+from .measures import (  # noqa: F401 (re-exported: facts.CONTACTS …)
+    CONSULT_RESPONSE,
     CONTACTS,
-    NAMED_CONTACTS,
-    LOCUM_CONTACTS,
     CONTACTS_BY_CHANNEL,
     CONTACTS_BY_COUNTRY,
-    PHYSICIAN_HOURS,
-    HOURS_BY_COUNTRY,
-    CONSULT_RESPONSE,
     ESCALATIONS,
-    RELATIVE_MESSAGES,
-    NEWS2_EVENTS,
-    TASKS_ON_TIME,
+    HOURS_BY_COUNTRY,
+    LOCUM_CONTACTS,
+    MEASURES,
     MEDICATION_REVIEWS_ON_TIME,
-    TRANSFERS,
-    TRANSFERS_CONSULT_FIRST,
-    TRANSFERS_AVOIDABLE,
+    NAMED_CONTACTS,
+    NEWS2_EVENTS,
+    ONE_DAY,
+    PHYSICIAN_HOURS,
+    RELATIVE_MESSAGES,
     RESIDENT_DAYS,
+    TASKS_ON_TIME,
+    TRANSFERS,
+    TRANSFERS_AVOIDABLE,
+    TRANSFERS_CONSULT_FIRST,
 )
+from .models import DailyFact, FactWatermark, HospitalTransfer
 
 CHANNEL_OF_KIND = {
     CareContact.Kind.VIDEO: "video",
@@ -137,7 +120,6 @@ NEWS2_THRESHOLDS = (5, 7)
 REVIEW_HOURS = 24
 LOOKBACK_DAYS = 3
 WATERMARK_KEY = "facts"
-ONE_DAY = datetime.timedelta(days=1)
 
 
 def local_day(moment: datetime.datetime) -> datetime.date:

@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from digifys.directory.models import Organisation
 
-from . import facts as f
+from . import measures as f
 from .models import ContactSegment, DailyFact, GoLive, MonthlyRollup, RollupState
 
 STATE_KEY = "rollups"

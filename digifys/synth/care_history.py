@@ -258,6 +258,14 @@ class _Scorer:
             amp += 0.05
         raise AssertionError("no NEWS2 of 5 or more")
 
+    def calm(self, base) -> tuple:
+        """A set of vital signs back in the low band (NEWS2 0–4, no single parameter of 3)."""
+        for _attempt in range(60):
+            values = self._values(base, False, morning=False)
+            if values[16] == "low":
+                return values
+        raise AssertionError("no low NEWS2")
+
 
 def _contacts_by_resident() -> dict[int, list[datetime.datetime]]:
     contacts: dict[int, list[datetime.datetime]] = {}
@@ -311,19 +319,27 @@ def create_news2_rows(b) -> int:
             values = scorer.event(base)
             note = rng.choice(EVENT_NOTES)
             values = (*values[:13], note, *values[14:])
-            recorder = nurses[person.unit][int(rng.random() * len(nurses[person.unit]))]
-            recorded = measured + between(rng, 1, 10) * MINUTE
-            table.add(
-                (
-                    resident_id,
-                    unit_id,
-                    adapt(measured),
-                    recorder,
-                    adapt(recorded),
-                    "manual",
-                    *values,
+            # The set measured again after care, back in the low band: an old event is never a
+            # resident's latest reading (the worklist would show it as a deterioration now).
+            # Before the recent days, which are the loop's.
+            again = min(measured + between(rng, 4 * 60, 20 * 60) * MINUTE, stop - MINUTE)
+            if again <= measured:
+                continue
+            sets = [(measured, values), (again, scorer.calm(base))]
+            for at, row in sets:
+                recorder = nurses[person.unit][int(rng.random() * len(nurses[person.unit]))]
+                recorded = at + between(rng, 1, 10) * MINUTE
+                table.add(
+                    (
+                        resident_id,
+                        unit_id,
+                        adapt(at),
+                        recorder,
+                        adapt(recorded),
+                        "manual",
+                        *row,
+                    )
                 )
-            )
     table.flush()
     return table.count
 

@@ -3,8 +3,8 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from digifys.fhir.jwks import public_jwks
 from digifys.fhir.jwks import uri_problem as jwks_uri_problem
-from digifys.fhir.services import public_jwks
 
 from . import orgnr
 from .models import RESOURCES

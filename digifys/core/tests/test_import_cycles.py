@@ -21,6 +21,7 @@ ALLOWED = {
     ("digifys.messaging.services", "digifys.messaging.tasks"),
     # notifications' service module for sending is `delivery` (services.notify writes the rows).
     ("digifys.notifications.delivery", "digifys.notifications.tasks"),
+    ("digifys.testbed.services", "digifys.testbed.tasks"),
 }
 
 

@@ -18,7 +18,7 @@ from digifys.orders.models import NurseTask, Order
 from digifys.residents.models import Resident
 from digifys.scheduling.availability import is_working
 from digifys.scheduling.models import Absence, WorkingPattern
-from digifys.synth import observations
+from digifys.synth import care_history, observations
 from digifys.synth.region import STOCKHOLM, default_now, demo_logins, generate_region
 from digifys.vitals.models import Observation
 from digifys.vitals.news2 import score_news2, score_parameters
@@ -163,9 +163,13 @@ def test_observations_are_realistic_recent_and_scored_by_news2():
     earliest = NOW - datetime.timedelta(days=3)
     per_resident = Counter()
     complete = 0
-    # Older sets are the history's NEWS2 events of 5 or more (synth.care_history).
+    # Older sets are the history's NEWS2 events of 5 or more, each measured again after care in
+    # the low band (synth.care_history).
     older = [obs for obs in observations if obs.measured_at < earliest]
-    assert older and all(obs.news2_total >= 5 for obs in older)
+    events = [obs for obs in older if obs.news2_total >= 5]
+    assert events and all(obs.news2_band == "low" for obs in older if obs.news2_total < 5)
+    latest = {obs.resident_id: obs for obs in sorted(older, key=lambda obs: obs.measured_at)}
+    assert all(obs.news2_band == "low" for obs in latest.values())
     observations = [obs for obs in observations if obs.measured_at >= earliest]
     for obs in observations:
         assert earliest <= obs.measured_at < NOW
@@ -270,7 +274,12 @@ def test_the_persona_unit_has_a_resident_deteriorating_now_without_a_consult(sca
     assert not Consult.objects.filter(
         resident=obs.resident, created_at__gte=obs.measured_at
     ).exists()
-    earlier = list(obs.resident.observations.order_by("measured_at"))[:-1]
+    # Calm before it in the loop's days (the history before them may hold an old NEWS2 event,
+    # measured again after care: synth.care_history).
+    recent = NOW - datetime.timedelta(days=care_history.RECENT_DAYS - 1)
+    earlier = list(
+        obs.resident.observations.filter(measured_at__gte=recent).order_by("measured_at")
+    )[:-1]
     assert earlier and all(o.news2_total is not None and o.news2_total < 5 for o in earlier)
     assert obs.recorded_by.username == "sjukskoterska.mala"
 
@@ -359,5 +368,9 @@ def test_the_demo_starts_live_at_the_current_minute():
         generate_region(seed=1, scale=40)
         consult = Consult.objects.get(status="sent")
         assert consult.created_at < timezone.now() < consult.deadline_at
-        worse = Observation.objects.get(unit__in=persona_units(), news2_band="medium")
+        worse = Observation.objects.get(
+            unit__in=persona_units(),
+            news2_band="medium",
+            measured_at__gte=now - datetime.timedelta(days=care_history.RECENT_DAYS - 1),
+        )
         assert timezone.now() - worse.measured_at == datetime.timedelta(minutes=20, seconds=12)

@@ -69,13 +69,13 @@ def test_the_reset_page_asks_then_the_worker_resets_and_the_page_shows_progress(
     job = DBTaskResult.objects.get(task_path=tasks.reset_sandbox.module_path)
     assert job.status == "READY"
     page = client.get(reverse("testbed:company"), HTTP_ACCEPT_LANGUAGE="en")
-    assert "Resetting the sandbox" in page.content.decode()
+    assert "Sandlådan återställs" in page.content.decode()  # Swedish: the company's language
     assert reverse("testbed:reset") not in page.content.decode()
 
     # A second reset while one is under way is refused; nothing more is queued.
     again = client.post(reverse("testbed:reset"))
     assert again.status_code == 400
-    assert "already under way" in again.content.decode()
+    assert "En återställning pågår redan" in again.content.decode()
     assert DBTaskResult.objects.filter(task_path=tasks.reset_sandbox.module_path).count() == 1
 
     # What the worker runs for the queued job (db_worker itself needs a committed database).
@@ -84,7 +84,7 @@ def test_the_reset_page_asks_then_the_worker_resets_and_the_page_shows_progress(
     assert (sandbox.reset_state, sandbox.seed) == ("done", 2)
     assert sandbox.device_user_id != old_device
     page = client.get(reverse("testbed:company")).content.decode()
-    assert "The sandbox was reset on" in page and reverse("testbed:reset") in page
+    assert "Sandlådan återställdes" in page and reverse("testbed:reset") in page
 
 
 def test_a_failed_reset_changes_nothing_and_says_so(world, client, sandbox, monkeypatch):
@@ -103,7 +103,7 @@ def test_a_failed_reset_changes_nothing_and_says_so(world, client, sandbox, monk
     assert (sandbox.reset_state, sandbox.seed, sandbox.status) == ("failed", 1, "ready")
     assert set(sandbox.unit.residents.active().values_list("pk", flat=True)) == residents
     page = _company_client(client, sandbox).get(reverse("testbed:company"))
-    assert "failed: your sandbox is as it was before" in page.content.decode()
+    assert "misslyckades: er sandlåda är som förut" in page.content.decode()
     # A failed reset can be asked for again.
     assert tasks.reset_sandbox.call(sandbox_id=sandbox.pk) == "not queued"
     services.request_reset(actor=sandbox.application.user, application=sandbox.application)
