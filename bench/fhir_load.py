@@ -61,6 +61,7 @@ from pages import (  # noqa: E402
     cpu_seconds,
     create_database,
     drop_database,
+    free_port,
     production_env,
     require_wrk,
     server_pids,
@@ -643,8 +644,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--pool", type=int, default=10, help="DATABASE_POOL_SIZE per process")
-    parser.add_argument("--port", type=int, default=8851)
-    parser.add_argument("--sekmet-port", type=int, default=8852)
+    parser.add_argument("--port", type=int, default=0, help="digifys' port (default: a free one)")
+    parser.add_argument(
+        "--sekmet-port", type=int, default=0, help="sekmet-fhir's port (default: a free one)"
+    )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
     parser.add_argument(
@@ -687,6 +690,7 @@ def main() -> None:
         started = time.monotonic()
         client_id = seed(args.residents, args.sets, key)["client_id"]
         seed_seconds = time.monotonic() - started
+        args.port = free_port(args.port)  # never a server left by another run (pages.free_port)
         server = Server.wsgi(args.workers, args.threads, args.port, env)
         server.wait()
         token_url = f"http://127.0.0.1:{args.port}/oauth/token"
@@ -713,6 +717,7 @@ def main() -> None:
             }
         ]
         if sekmet_binary is not None:
+            args.sekmet_port = free_port(args.sekmet_port)
             sekmet = Sekmet(sekmet_binary, workdir, args.sekmet_port, key)
             sekmet.wait()
             sekmet_token = backend_token(
