@@ -45,6 +45,9 @@ def _check(page, name: str) -> None:
 
 
 def _page_for(chromium, live_server, user):
+    # The user's saved language wins over the cookie (accounts.middleware.LanguageMiddleware).
+    user.language = "en"
+    user.save(update_fields=["language"])
     context = chromium.new_context(locale="en-GB", timezone_id="Europe/Stockholm")
     context.add_cookies(
         [
