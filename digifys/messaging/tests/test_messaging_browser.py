@@ -1,17 +1,14 @@
 """Chromium: a relative on a phone writes to the unit; the nurse's worklist shows the unread badge
 live (no reload); the nurse answers; the relative sees "answered" (issue #13 acceptance)."""
 
-import os
-
 import pytest
 from django.urls import reverse
 
 from digifys.messaging import services
 from digifys.testing.accounts import session_cookie
+from digifys.testing.screens import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = os.environ.get("DIGIFYS_SCREENSHOTS", "")
 
 
 def _serious(page) -> list[str]:
@@ -22,8 +19,7 @@ def _serious(page) -> list[str]:
 
 
 def _shot(page, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+    screenshot(page, "messaging", name)
 
 
 def _open(chromium, base_url, user, width, height):

@@ -1,7 +1,6 @@
 """The portal on a phone and a tablet, and the consent pages, in Chromium (axe, keyboard)."""
 
 import datetime
-import os
 
 import pytest
 from django.urls import reverse
@@ -10,11 +9,10 @@ from django.utils import timezone
 from digifys.directory.models import StaffLanguage, StaffProfile
 from digifys.relatives.models import Consent
 from digifys.scheduling.models import Booking
+from digifys.testing.screens import screenshot
 from digifys.testing.world import assign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = os.environ.get("DIGIFYS_SCREENSHOTS", "")
 
 
 def _serious(page) -> list[str]:
@@ -25,8 +23,7 @@ def _serious(page) -> list[str]:
 
 
 def _shot(page, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+    screenshot(page, "relatives", name)
 
 
 def _care_team(world) -> None:
