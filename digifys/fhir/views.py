@@ -56,6 +56,7 @@ def endpoint(routes):
             ctx = Context(request=request, client=None, base=_base(request), routes=ROUTES)
             if route.access is not None:
                 ctx.client = auth.authenticate(request)
+                request.fhir_principal = ctx.client  # testbed.middleware: who sent it
                 if ctx.client.user.language in dict(settings.LANGUAGES):
                     # Messages in the user's saved language, as on the user's pages.
                     translation.activate(ctx.client.user.language)

@@ -2,6 +2,13 @@
 
 Only paths under /fhir/ and only clients that act for a sandbox's device user are recorded;
 everything else passes untouched. Recording never changes or fails the API's answer.
+
+Two kinds of client: a static-token client (`dfy_` token, an ApiClient), found by its token's
+hash as before; and a key client (SMART Backend Services), found from the principal the FHIR
+view authenticated (`request.fhir_principal`, set by digifys.fhir.views) — a region OAuth
+client's request costs no query here (its user is not a sandbox user: `SANDBOX_USERNAME_PREFIX`),
+and a sandbox's key client one. A key client's request refused before authentication (unknown or
+expired token) names no principal and is not recorded.
 """
 
 import json
@@ -11,9 +18,9 @@ import time
 from django.http.request import RawPostDataException
 
 from digifys.fhir.auth import TOKEN_PREFIX, token_hash
-from digifys.fhir.models import ApiClient
+from digifys.fhir.models import ApiClient, SmartClient
 
-from .models import RequestLog, Sandbox
+from .models import SANDBOX_USERNAME_PREFIX, RequestLog, Sandbox
 
 logger = logging.getLogger(__name__)
 PREFIX = "/fhir/"
@@ -91,18 +98,12 @@ class RequestLogMiddleware:
         return response
 
     def _record(self, request, response, body: bytes, latency: float) -> None:
-        scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip().startswith(TOKEN_PREFIX):
-            return  # only an ApiClient's static token can name a sandbox client (no query)
-        client = ApiClient.objects.filter(
-            token_hash=token_hash(token.strip()),
-            user__in=Sandbox.objects.filter(device_user__isnull=False).values("device_user"),
-        ).first()
-        if client is None:
+        sender = self._sender(request)
+        if sender is None:
             return
         content = getattr(response, "content", b"") if not response.streaming else b""
         RequestLog.objects.create(
-            client=client,
+            **sender,
             method=request.method,
             path=request.get_full_path()[:500],
             status=response.status_code,
@@ -110,3 +111,30 @@ class RequestLogMiddleware:
             codings=_codings(_json(body)),
             latency_ms=round(latency, 2),
         )
+
+    def _sender(self, request) -> dict | None:
+        """{"client": …} or {"key_client_id": …} of a sandbox client's request, else None."""
+        scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        device_users = Sandbox.objects.filter(device_user__isnull=False).values("device_user")
+        if token.strip().startswith(TOKEN_PREFIX):
+            # A static token: found by its hash, so a revoked client's refusals are logged too.
+            client = ApiClient.objects.filter(
+                token_hash=token_hash(token.strip()), user__in=device_users
+            ).first()
+            return None if client is None else {"client": client}
+        principal = getattr(request, "fhir_principal", None)
+        if principal is None or not str(principal.pk).startswith("oauth:"):
+            return None
+        if not principal.user.username.startswith(SANDBOX_USERNAME_PREFIX):
+            return None  # a region user: no query
+        key_client = (
+            SmartClient.objects.filter(
+                application__client_id=principal.pk.removeprefix("oauth:"),
+                application__user__in=device_users,
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return None if key_client is None else {"key_client_id": key_client}

@@ -146,6 +146,11 @@ class Sandbox(models.Model):
         return self.unit.residents.active().count()
 
 
+# Every synthetic sandbox user's username starts so (sandbox._staff): a free first test that
+# lets the request log skip region users without a query.
+SANDBOX_USERNAME_PREFIX = "sandbox"
+
+
 def sandbox_unit_ids():
     """The pks of every sandbox unit (a subquery)."""
     return Sandbox.objects.filter(unit__isnull=False).values("unit")
@@ -154,15 +159,29 @@ def sandbox_unit_ids():
 class RequestLog(models.Model):
     """One request of a sandbox API client to /fhir/ (recorded by middleware.RequestLogMiddleware).
 
-    ISSUES holds the OperationOutcome issue codes of a refusal; CODINGS the (system|code, unit)
-    pairs of the vital-sign quantities the request sent, for the conformance report.
+    The client is either a static-token client (CLIENT, an ApiClient) or a key client (KEY_CLIENT,
+    a SMART Backend Services client), exactly one of the two. Removing a key client removes its
+    rows (the company is told so before it confirms); a revoked token client is kept, and so are
+    its rows. ISSUES holds the OperationOutcome issue codes of a refusal; CODINGS the
+    (system|code, unit) pairs of the vital-sign quantities the request sent, for the conformance
+    report.
     """
 
     client = models.ForeignKey(
         "fhir.ApiClient",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="testbed_requests",
         verbose_name=_("API client"),
+    )
+    key_client = models.ForeignKey(
+        "fhir.SmartClient",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="testbed_requests",
+        verbose_name=_("key client"),
     )
     at = models.DateTimeField(_("time"), default=timezone.now)
     method = models.CharField(_("method"), max_length=10)
@@ -176,7 +195,25 @@ class RequestLog(models.Model):
         verbose_name = _("API request")
         verbose_name_plural = _("API requests")
         ordering = ["-at"]
-        indexes = [models.Index(fields=["client", "-at"])]
+        indexes = [
+            models.Index(fields=["client", "-at"]),
+            models.Index(fields=["key_client", "-at"], name="testbed_req_key_client_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(client__isnull=False, key_client__isnull=True)
+                | models.Q(client__isnull=True, key_client__isnull=False),
+                name="testbed_requestlog_one_client",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.status}"
+
+    @property
+    def client_name(self) -> str:
+        """The name of the client that sent the request (select_related both to avoid queries:
+        `client`, `key_client__application`)."""
+        if self.key_client_id is not None:
+            return self.key_client.application.name
+        return self.client.name

@@ -9,7 +9,10 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from digifys.fhir import codes
+from digifys.fhir.models import ApiClient, SmartClient
 from digifys.vitals.models import Observation
 
 from .models import RequestLog, Sandbox
@@ -51,10 +54,22 @@ class Report:
     p95_ms: float | None = None
 
 
+def requests_of(sandbox: Sandbox):
+    """The logged requests of SANDBOX's clients: its token clients and its key clients."""
+    user = sandbox.device_user_id
+    return RequestLog.objects.filter(
+        Q(client__in=ApiClient.objects.filter(user=user).values("pk"))
+        | Q(key_client__in=SmartClient.objects.filter(application__user=user).values("pk"))
+    )
+
+
 def build(sandbox: Sandbox, *, client=None) -> Report:
-    """The report of every client of SANDBOX, or of CLIENT alone."""
-    logs = RequestLog.objects.filter(client__user=sandbox.device_user)
-    if client is not None:
+    """The report of every client of SANDBOX, or of CLIENT alone (an ApiClient or a key
+    client, a SmartClient)."""
+    logs = requests_of(sandbox)
+    if isinstance(client, SmartClient):
+        logs = logs.filter(key_client=client)
+    elif client is not None:
         logs = logs.filter(client=client)
     rows = list(logs.values_list("method", "path", "status", "issues", "codings", "latency_ms"))
     report = Report(requests=len(rows))

@@ -26,7 +26,7 @@ from digifys.residents.testnumbers import load_test_personnummer
 from digifys.synth.region import _data as synth_data
 from digifys.vitals import services as vitals_services
 
-from .models import Sandbox
+from .models import SANDBOX_USERNAME_PREFIX, Sandbox
 
 RESIDENTS = 6
 HISTORY_DAYS = 7
@@ -44,7 +44,7 @@ def _free_test_numbers(rng: random.Random, count: int) -> list[str]:
 
 def _staff(sandbox: Sandbox, home, unit, profession: str, first: str, last: str) -> User:
     user = User.objects.create(
-        username=f"sandbox{sandbox.pk}.{profession}.{sandbox.seed}",
+        username=f"{SANDBOX_USERNAME_PREFIX}{sandbox.pk}.{profession}.{sandbox.seed}",
         first_name=first,
         last_name=last,
         password=make_password(None),  # no password: nobody logs in as sandbox staff

@@ -18,12 +18,12 @@ from digifys.accounts import authentication
 from digifys.accounts.decorators import role_required
 from digifys.accounts.models import Role
 from digifys.audit import services as audit
-from digifys.fhir.models import ApiClient, DeliveryAttempt, Subscription
+from digifys.fhir.models import ApiClient, DeliveryAttempt, SmartClient, Subscription
 from digifys.worklist import selectors as worklist_selectors
 
 from . import documents, report, services
 from .forms import ApplicationForm, ClientForm, DeclineForm, KeyClientForm
-from .models import Application, RequestLog, Sandbox
+from .models import Application, Sandbox
 
 
 @require_http_methods(["GET", "POST"])
@@ -297,21 +297,37 @@ def log(request: HttpRequest, application: Application) -> HttpResponse:
     """The last requests of the company's clients."""
     sandbox = _sandbox(application)
     entries = (
-        RequestLog.objects.filter(client__user=sandbox.device_user).select_related("client")[:200]
+        report.requests_of(sandbox).select_related("client", "key_client__application")[:200]
         if sandbox and sandbox.device_user_id
         else []
     )
     return render(request, "testbed/log.html", {"entries": entries})
 
 
+KEY_CHOICE = "key-"  # the report's client choice of a key client: key-<SmartClient pk>
+
+
 def _report_for(request, application):
+    """The sandbox, the client chosen (?client=<ApiClient pk> or key-<SmartClient pk>), and the
+    report; another company's client is not found."""
     sandbox = _sandbox(application)
     if sandbox is None or sandbox.device_user_id is None:
         raise Http404
     client = None
-    if request.GET.get("client", "").isdigit():
-        client = _company_client(application, int(request.GET["client"]))
+    choice = request.GET.get("client", "")
+    if choice.isdigit():
+        client = _company_client(application, int(choice))
+    elif choice.startswith(KEY_CHOICE) and choice.removeprefix(KEY_CHOICE).isdigit():
+        client = get_object_or_404(
+            services.key_clients(sandbox), pk=int(choice.removeprefix(KEY_CHOICE))
+        )
     return sandbox, client, report.build(sandbox, client=client)
+
+
+def _choice(client) -> str:
+    if client is None:
+        return ""
+    return f"{KEY_CHOICE}{client.pk}" if isinstance(client, SmartClient) else str(client.pk)
 
 
 @require_GET
@@ -324,8 +340,24 @@ def conformance(request: HttpRequest, application: Application) -> HttpResponse:
         {
             "application": application,
             "client": client,
+            "choice": _choice(client),
             "report": result,
-            "clients": ApiClient.objects.filter(user=sandbox.device_user),
+            "choices": [
+                (
+                    _("API clients"),
+                    [
+                        (str(c.pk), c.name)
+                        for c in ApiClient.objects.filter(user=sandbox.device_user)
+                    ],
+                ),
+                (
+                    _("Key clients (SMART)"),
+                    [
+                        (f"{KEY_CHOICE}{c.pk}", c.application.name)
+                        for c in services.key_clients(sandbox).order_by("application__name")
+                    ],
+                ),
+            ],
         },
     )
 
@@ -337,7 +369,7 @@ def conformance_pdf(request: HttpRequest, application: Application) -> HttpRespo
     pdf = documents.report_pdf(
         result,
         company=application.company,
-        client_name=client.name if client else _("All clients"),
+        client_name=str(client) if client else _("All clients"),
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="conformance-report.pdf"'
