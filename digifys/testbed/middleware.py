@@ -77,6 +77,11 @@ def _codings(body) -> list:
     return _quantities(body)
 
 
+def _device_users():
+    """The sandboxes' device users (a subquery)."""
+    return Sandbox.objects.filter(device_user__isnull=False).values("device_user")
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -117,11 +122,10 @@ class RequestLogMiddleware:
         scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer":
             return None
-        device_users = Sandbox.objects.filter(device_user__isnull=False).values("device_user")
         if token.strip().startswith(TOKEN_PREFIX):
             # A static token: found by its hash, so a revoked client's refusals are logged too.
             client = ApiClient.objects.filter(
-                token_hash=token_hash(token.strip()), user__in=device_users
+                token_hash=token_hash(token.strip()), user__in=_device_users()
             ).first()
             return None if client is None else {"client": client}
         principal = getattr(request, "fhir_principal", None)
@@ -132,7 +136,7 @@ class RequestLogMiddleware:
         key_client = (
             SmartClient.objects.filter(
                 application__client_id=principal.pk.removeprefix("oauth:"),
-                application__user__in=device_users,
+                application__user__in=_device_users(),
             )
             .values_list("pk", flat=True)
             .first()
