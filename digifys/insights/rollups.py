@@ -47,6 +47,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from digifys.directory.models import Organisation
@@ -135,7 +136,8 @@ class Cell:
         self.numerator += other.numerator
         self.denominator += other.denominator
         self.bits |= other.bits
-        self.samples.update(other.samples)
+        if other.samples:  # (most cells have none: Counter.update's Mapping check is slow)
+            self.samples.update(other.samples)
 
 
 @dataclass
@@ -143,7 +145,7 @@ class Segment:
     unit: int
     era: str
     contacts: int
-    providers: Counter
+    providers: dict[int, int]  # clinician -> contacts (a Counter while being built)
     first: int
     last: int
     same: int
@@ -169,10 +171,11 @@ def _indices(segments: list[Segment]) -> dict[str, float] | None:
     n = sum(s.contacts for s in segments)
     if n < 2:
         return None
-    counts: Counter = Counter()
+    counts: dict[int, int] = {}
     same, previous = 0, None
     for segment in segments:
-        counts.update(segment.providers)
+        for clinician, count in segment.providers.items():
+            counts[clinician] = counts.get(clinician, 0) + count
         same += segment.same + (previous is not None and previous == segment.first)
         previous = segment.last
     m = len(counts)
@@ -353,15 +356,11 @@ def _update_month(month, touched, tree, go_live) -> int:
             numerator=numerator,
             denominator=denominator,
             bits=unpack(resident_set),
-            samples=Counter(dict(samples)),
+            samples=_counts(samples),
         )
     everyone = dict(by_resident)
     for (resident, _month), segs in _stored_segments(
         ContactSegment.objects.filter(month=month, unit__in=others)
-        .order_by("resident", "month", "seq")
-        .values_list(
-            "resident", "month", "unit", "era", "contacts", "providers", "first", "last", "same"
-        )
     ).items():
         everyone[resident] = segs  # never one of BY_RESIDENT's (their units are all in UNITS)
     cells = _level_cells(unit_cells, tree, wanted)
@@ -528,22 +527,51 @@ class Month:
     segments: dict = field(default_factory=dict)
 
 
+def _counts(pairs) -> Counter:
+    """A Counter of stored (value, count) pairs (filled as a dict: Counter's own update spends
+    more on its Mapping check than on the pairs)."""
+    counts = Counter()
+    if pairs:
+        dict.update(counts, pairs)
+    return counts
+
+
 def _stored_cell(row) -> Cell:
     numerator, denominator, resident_set, samples, continuity, continuity_set = row
     return Cell(
         numerator=numerator,
         denominator=denominator,
         bits=unpack(resident_set),
-        samples=Counter(dict(samples)),
+        samples=_counts(samples),
         continuity=continuity or None,
         continuity_bits=unpack(continuity_set),
     )
 
 
-def _stored_segments(rows) -> dict[tuple[int, datetime.date], list[Segment]]:
+def _stored_segments(queryset) -> dict[tuple[int, datetime.date], list[Segment]]:
+    """(resident, month) -> the stored segments of QUERYSET (of `ContactSegment`), in order.
+
+    The clinician counts are fetched as JSON text and decoded in one `json.loads` of them all:
+    one decode per row (Django's JSONField) cost more than the rest of the page's arithmetic."""
+    rows = list(
+        queryset.order_by("resident", "month", "seq").values_list(
+            "resident",
+            "month",
+            "unit",
+            "era",
+            "contacts",
+            Cast("providers", models.TextField()),
+            "first",
+            "last",
+            "same",
+        )
+    )
+    providers = json.loads("[" + ",".join(row[5] for row in rows) + "]")
     out: dict[tuple, list[Segment]] = defaultdict(list)
-    for resident, month, unit, era, contacts, providers, first, last, same in rows:
-        counts = Counter({int(k): v for k, v in providers.items()})
+    for (resident, month, unit, era, contacts, _text, first, last, same), counts in zip(
+        rows, providers, strict=True
+    ):
+        counts = {int(k): v for k, v in counts.items()}
         out[(resident, month)].append(Segment(unit, era, contacts, counts, first, last, same))
     return out
 
@@ -632,11 +660,7 @@ def _read_segments(levels, out, by_month) -> None:
     rows = ContactSegment.objects.filter(month__in=list(by_month))
     if not everything:
         rows = rows.filter(unit__in={unit for units in levels.values() for unit in units})
-    stored = _stored_segments(
-        rows.order_by("resident", "month", "seq").values_list(
-            "resident", "month", "unit", "era", "contacts", "providers", "first", "last", "same"
-        )
-    )
+    stored = _stored_segments(rows)
     tree = _unit_levels(levels)
     for (resident, month), segs in stored.items():
         for level_key, kept in _split(segs, tree):
