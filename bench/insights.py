@@ -32,10 +32,12 @@ Then, in one run:
 """
 
 import argparse
+import cProfile
 import datetime
 import json
 import math
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -557,6 +559,11 @@ def main() -> None:
         help="reuse the database and its daily facts (of an earlier run's initial build): "
         "time only the rollups' initial build",
     )
+    parser.add_argument(
+        "--profile-increment",
+        action="store_true",
+        help="count the nightly increment's Python function calls (cProfile; slows it down)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -576,6 +583,7 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
@@ -612,6 +620,7 @@ def main() -> None:
         for model in (DailyFact, FactWatermark, MonthlyRollup, ContactSegment, RollupState):
             model.objects.all().delete()
     from digifys.accounts.models import User
+    from digifys.careteams.models import CareContact
 
     nurse = User.objects.get(username="bench.nurse").pk
     coordinator = StaffProfile.objects.get(user__username="bench.coordinator").user
@@ -641,12 +650,26 @@ def main() -> None:
     _progress(f"initial build {result['initial_build_s']} s, {result['fact_rows']} rows")
 
     # 2. A nightly increment: today's events arrive, the job runs in the evening.
-    if not DailyFact.objects.filter(day=today).exists():
+    # (only once: a run with --keep reuses the day's events rather than adding them again)
+    if not CareContact.objects.filter(occurred_at__gte=_start(today)).exists():
         result["increment_events"] = generate_events(today, today, nurse, first)
     tonight = datetime.datetime.combine(today, datetime.time(23, 0), tzinfo=STOCKHOLM)
-    started = time.perf_counter()
-    nightly = facts.refresh_facts(now=tonight)
+    queries = []
+    profile = cProfile.Profile() if args.profile_increment else None
+    started, cpu = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(
+        lambda execute, sql, *rest: queries.append(1) or execute(sql, *rest)
+    ):
+        if profile:
+            profile.enable()
+        nightly = facts.refresh_facts(now=tonight)
+        if profile:
+            profile.disable()
     result["increment_s"] = round(time.perf_counter() - started, 1)
+    result["increment_cpu_s"] = round(time.process_time() - cpu, 2)  # this process's CPU
+    result["increment_queries"] = len(queries)
+    if profile:
+        result["increment_function_calls"] = pstats.Stats(profile).total_calls
     result["increment"] = {"days": nightly.days, "rows": nightly.rows}
     assert FactWatermark.objects.get().refreshed_at == tonight
     _progress(f"nightly increment {result['increment_s']} s: {result['increment']}")

@@ -2,9 +2,11 @@
 
 `refresh_facts(start, end, units=None)` rebuilds the rows of the days that changed since the last
 run (the watermark, `FactWatermark`), or of every day in the range with `full=True`: for each
-run of consecutive days it reads every source once, deletes the days' rows and inserts them
-again, in one transaction; then the monthly rollups of the months it touched (`rollups.py`).
-Running it twice gives the same rows (idempotent). The dashboards read only `DailyFact` and
+run of consecutive days it reads every source once and, in one transaction, replaces the rows
+of each unit-day whose rows came out different from the stored ones (a full build replaces
+them all); then the rollups of the units and months whose rows changed (`rollups.py`): the
+nightly increment recomputes the look-back's days but rewrites, and rolls up again, only what
+changed. Running it twice gives the same rows (idempotent). The dashboards read only `DailyFact` and
 the rollups built from it (`figures.py`).
 
 Days are Stockholm calendar days; a row belongs to the unit its source record names (the
@@ -614,35 +616,85 @@ def earliest_day() -> datetime.date | None:
     return min(days) if days else None
 
 
-@transaction.atomic
-def _rebuild(first_day, last_day, units) -> int:
-    cells = compute(first_day, last_day, units)
-    stale = DailyFact.objects.filter(day__gte=first_day, day__lte=last_day)
+def _stored_groups(first_day, last_day, units) -> tuple[dict, dict]:
+    """The stored rows of the days, per (unit, day): {(measure, dimension): values} and pks."""
+    rows = DailyFact.objects.filter(day__gte=first_day, day__lte=last_day)
     if units is not None:
-        stale = stale.filter(unit_id__in=units)
-    stale.delete()
+        rows = rows.filter(unit_id__in=units)
+    groups: dict[tuple, dict] = defaultdict(dict)
+    pks: dict[tuple, list[int]] = defaultdict(list)
+    for pk, unit, day, measure, dimension, *values in rows.values_list(
+        "pk",
+        "unit_id",
+        "day",
+        "measure",
+        "dimension",
+        "numerator",
+        "denominator",
+        "residents",
+        "resident_ids",
+        "samples",
+    ):
+        groups[(unit, day)][(measure, dimension)] = tuple(values)
+        pks[(unit, day)].append(pk)
+    return groups, pks
+
+
+@transaction.atomic
+def _rebuild(first_day, last_day, units, *, compare: bool = True) -> tuple[int, set[tuple]]:
+    """Recompute the days' facts; write the (unit, day) groups whose rows changed.
+
+    Returns the rows written and the changed (unit, day) pairs. COMPARE: read the stored rows
+    and leave the unchanged groups alone (the nightly increment: most of the look-back's days
+    come out the same, and only what changed needs new rollups); without it every group is
+    deleted and written again (a full build)."""
+    cells = compute(first_day, last_day, units)
+    fresh: dict[tuple, dict] = defaultdict(dict)
+    for (unit, day, measure, dimension), cell in cells.items():
+        ids = sorted(cell.residents)
+        fresh[(unit, day)][(measure, dimension)] = (
+            cell.numerator,
+            cell.denominator,
+            len(ids),
+            ids,
+            cell.samples,
+        )
+    if compare:
+        stored, pks = _stored_groups(first_day, last_day, units)
+        changed = {g for g in stored.keys() | fresh.keys() if stored.get(g) != fresh.get(g)}
+        stale = [pk for group in changed for pk in pks.get(group, ())]
+        for start in range(0, len(stale), 5000):
+            DailyFact.objects.filter(pk__in=stale[start : start + 5000]).delete()
+    else:
+        changed = set(fresh)
+        stale = DailyFact.objects.filter(day__gte=first_day, day__lte=last_day)
+        if units is not None:
+            stale = stale.filter(unit_id__in=units)
+        stale.delete()
     rows = [
         DailyFact(
             unit_id=unit,
             day=day,
             measure=measure,
             dimension=dimension,
-            numerator=cell.numerator,
-            denominator=cell.denominator,
-            residents=len(cell.residents),
-            resident_ids=sorted(cell.residents),
-            samples=cell.samples,
+            numerator=numerator,
+            denominator=denominator,
+            residents=residents,
+            resident_ids=ids,
+            samples=samples,
         )
-        for (unit, day, measure, dimension), cell in cells.items()
+        for (unit, day), group in fresh.items()
+        if (unit, day) in changed
+        for (measure, dimension), (numerator, denominator, residents, ids, samples) in group.items()
     ]
     DailyFact.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+    return len(rows), changed
 
 
 @dataclass(frozen=True)
 class RefreshResult:
-    days: int
-    rows: int
+    days: int  # days recomputed
+    rows: int  # fact rows written (those of the unit-days that changed)
     full: bool
 
 
@@ -679,15 +731,22 @@ def refresh_facts(
     else:
         days = everything & dirty_days(watermark.refreshed_at, today)
     rows = 0
+    touched: dict[datetime.date, set[int]] = defaultdict(set)  # month -> units whose days changed
     for first, last in _runs(days):
         chunk = first
         while chunk <= last:
             chunk_end = min(last, chunk + datetime.timedelta(days=CHUNK_DAYS - 1))
-            rows += _rebuild(chunk, chunk_end, units)
+            written, changed = _rebuild(chunk, chunk_end, units, compare=not full)
+            rows += written
+            for unit, day in changed:
+                touched[day.replace(day=1)].add(unit)
             chunk = chunk_end + ONE_DAY
     from . import rollups  # rollups read this module's measures
 
-    rollups.rebuild(None if full else {day.replace(day=1) for day in days})
+    if full:
+        rollups.rebuild(None)
+    else:
+        rollups.rebuild(set(touched), units=touched)
     if units is None:
         FactWatermark.objects.update_or_create(
             key=WATERMARK_KEY, defaults={"refreshed_at": now, "first_day": start}

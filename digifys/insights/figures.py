@@ -497,14 +497,20 @@ def _cell_value(kind: str, code: str, cells: dict, dimension: str, continuity=No
     raise ValueError(kind)
 
 
-def _era_cells(month: rollups.Month, era: str) -> dict:
-    return {(m, d): cell for (e, m, d), cell in month.cells.items() if e == era}
+def _split_eras(month: rollups.Month, eras) -> dict[str, dict]:
+    """Era -> {(measure, dimension): cell} of the month, for each of ERAS, in one pass."""
+    out: dict[str, dict] = {era: {} for era in eras}
+    for (era, measure, dimension), cell in month.cells.items():
+        if era in out:
+            out[era][(measure, dimension)] = cell
+    return out
 
 
-def _range_cells(months, era: str) -> dict:
+def _range_cells(split, era: str) -> dict:
+    """The cells of ERA merged over the months (SPLIT: each month's cells per era)."""
     out: dict = {}
-    for month in months:
-        for key, cell in _era_cells(month, era).items():
+    for by_era in split:
+        for key, cell in by_era[era].items():
             merged = out.setdefault(key, rollups.Cell())
             merged.merge(cell)
     return out
@@ -539,25 +545,28 @@ def _from_rollups(parsed, levels, spans, start, end):
     out = {}
     for (level, key), units in levels.items():
         spans_of = months[(level, key)]
-        ranges = {era: _range_cells(spans_of, era) for era in (rollups.ALL, "before", "after")}
+        eras = (rollups.ALL, "before", "after")
+        # Each month's cells per era, once for all the figures (not once per figure and month).
+        split = [_split_eras(month, eras) for month in spans_of]
+        ranges = {era: _range_cells(split, era) for era in eras}
         chained = _range_continuity(spans_of) if continuity else {}
         go_live = {unit: live[unit] for unit in units if unit in live}
         by_code = {}
         for full, (code, dimension) in parsed.items():
             kind = FIGURES[code][0]
 
-            def value(month, era, kind=kind, code=code, dimension=dimension):
-                return _cell_value(kind, code, _era_cells(month, era), dimension)
+            def value(by_era, era, kind=kind, code=code, dimension=dimension):
+                return _cell_value(kind, code, by_era[era], dimension)
 
             points = [
                 Point(
                     start=month.first,
                     end=month.last,
-                    all=value(month, rollups.ALL),
-                    before=value(month, "before"),
-                    after=value(month, "after"),
+                    all=value(by_era, rollups.ALL),
+                    before=value(by_era, "before"),
+                    after=value(by_era, "after"),
                 )
-                for month in spans_of
+                for month, by_era in zip(spans_of, split, strict=True)
             ]
             by_code[full] = Series(
                 code=code if not dimension else f"{code}:{dimension}",

@@ -1,10 +1,10 @@
 """Monthly rollups per level (issue #16 §3): what the figures page reads instead of daily rows.
 
-`rebuild(months)` (called by `facts.refresh_facts` for the months whose days it rebuilt, and for
-every month when the go-live dates or the organisation tree changed) reads the months'
-`DailyFact` rows once and writes, for every level a unit belongs to — `unit`, `nursing_home`
-(its parent), `municipality`, `care_area` and `region` (its ancestors of those kinds) and
-`nation` — one `MonthlyRollup` per month × era × measure × dimension:
+`rebuild(months, units)` (called by `facts.refresh_facts` with the units whose daily rows
+changed in each month, and for every month when the go-live dates or the organisation tree
+changed) reads the months' `DailyFact` rows once and writes, for every level a unit belongs
+to — `unit`, `nursing_home` (its parent), `municipality`, `care_area` and `region` (its
+ancestors of those kinds) and `nation` — one `MonthlyRollup` per month × era × measure × dimension:
 
 - sums of the numerators and denominators;
 - the distinct residents behind the cell as a bitmap of their pks, so the residents behind a
@@ -15,6 +15,11 @@ every month when the go-live dates or the organisation tree changed) reads the m
   `statistics.median` and the nearest rank of the samples themselves;
 - for contacts, each index's exactly rounded sum (`math.fsum`) over the residents with two or
   more contacts in the month, so a month's mean equals `statistics.fmean` of their indices.
+
+When only some units' rows changed in a month, only those units' cells and segments are read
+from their daily rows (with the units their residents also had contacts on that month), and
+the levels above them are merged again from those and the other units' stored unit cells and
+segments (`_update_month`); levels without a changed unit are not rewritten.
 
 Eras: "before"/"after" go-live per unit, "" for units without a go-live date and "*" for all of
 them (a resident whose month spans go-live has a continuity of the whole month that is neither
@@ -42,6 +47,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from digifys.directory.models import Organisation
@@ -130,7 +136,8 @@ class Cell:
         self.numerator += other.numerator
         self.denominator += other.denominator
         self.bits |= other.bits
-        self.samples.update(other.samples)
+        if other.samples:  # (most cells have none: Counter.update's Mapping check is slow)
+            self.samples.update(other.samples)
 
 
 @dataclass
@@ -138,7 +145,7 @@ class Segment:
     unit: int
     era: str
     contacts: int
-    providers: Counter
+    providers: dict[int, int]  # clinician -> contacts (a Counter while being built)
     first: int
     last: int
     same: int
@@ -164,10 +171,11 @@ def _indices(segments: list[Segment]) -> dict[str, float] | None:
     n = sum(s.contacts for s in segments)
     if n < 2:
         return None
-    counts: Counter = Counter()
+    counts: dict[int, int] = {}
     same, previous = 0, None
     for segment in segments:
-        counts.update(segment.providers)
+        for clinician, count in segment.providers.items():
+            counts[clinician] = counts.get(clinician, 0) + count
         same += segment.same + (previous is not None and previous == segment.first)
         previous = segment.last
     m = len(counts)
@@ -286,6 +294,88 @@ def _rebuild_month(month, tree, go_live) -> int:
     _add_continuity(cells, by_resident, tree)
     MonthlyRollup.objects.filter(month=month).delete()
     ContactSegment.objects.filter(month=month).delete()
+    _write_month(month, cells, by_resident)
+    return len(cells)
+
+
+def _closed_units(month, touched, go_live):
+    """The units to recompute for MONTH when TOUCHED units' days changed, with their unit cells
+    and visits: TOUCHED plus every unit on which a resident of theirs (stored or fresh) had a
+    contact that month, until closed, so each of those residents' segments chain whole."""
+    segments = ContactSegment.objects.filter(month=month)
+    units = set(touched)
+    while True:
+        rows = _fact_rows(month, month_last(month), sorted(units))
+        unit_cells, visits = _unit_cells(rows, go_live)
+        residents = set(visits) | set(
+            segments.filter(unit__in=units).values_list("resident", flat=True)
+        )
+        more = set(segments.filter(resident__in=residents).values_list("unit", flat=True)) - units
+        if not more:
+            return units, unit_cells, visits
+        units |= more
+
+
+def _update_month(month, touched, tree, go_live) -> int:
+    """Rebuild MONTH's rollups after the days of the TOUCHED units changed: those units' cells
+    and contact segments from their daily rows, and the cells of every level above them merged
+    from them and the other units' stored unit cells and segments. Levels without a touched
+    unit keep their rows. The same rows as `_rebuild_month` (tested), reading a fraction of
+    the month's daily rows when few units changed."""
+    units, unit_cells, visits = _closed_units(month, touched, go_live)
+    by_resident = {resident: _segments(v) for resident, v in visits.items()}
+    wanted = {level_key for unit in units for level_key in tree.get(unit, [("unit", unit)])}
+    others = {
+        unit
+        for unit, level_keys in tree.items()
+        if unit not in units and any(level_key in wanted for level_key in level_keys)
+    }
+    stored = MonthlyRollup.objects.filter(level="unit", month=month, key__in=others).exclude(
+        era=ALL
+    )
+    for (
+        unit,
+        era,
+        measure,
+        dim,
+        numerator,
+        denominator,
+        resident_set,
+        samples,
+    ) in stored.values_list(
+        "key",
+        "era",
+        "measure",
+        "dimension",
+        "numerator",
+        "denominator",
+        "resident_set",
+        "samples",
+    ):
+        unit_cells[(unit, era, measure, dim)] = Cell(
+            numerator=numerator,
+            denominator=denominator,
+            bits=unpack(resident_set),
+            samples=_counts(samples),
+        )
+    everyone = dict(by_resident)
+    for (resident, _month), segs in _stored_segments(
+        ContactSegment.objects.filter(month=month, unit__in=others)
+    ).items():
+        everyone[resident] = segs  # never one of BY_RESIDENT's (their units are all in UNITS)
+    cells = _level_cells(unit_cells, tree, wanted)
+    _add_continuity(cells, everyone, tree, wanted)
+    by_level: dict[str, set[int]] = defaultdict(set)
+    for level, key in wanted:
+        by_level[level].add(key)
+    for level, keys in by_level.items():
+        MonthlyRollup.objects.filter(month=month, level=level, key__in=keys).delete()
+    ContactSegment.objects.filter(month=month, unit__in=units).delete()
+    _write_month(month, cells, by_resident)
+    return len(cells)
+
+
+def _write_month(month, cells, by_resident) -> None:
     _write(
         MonthlyRollup,
         (
@@ -353,7 +443,6 @@ def _rebuild_month(month, tree, go_live) -> int:
             for seq, s in enumerate(segments)
         ),
     )
-    return len(cells)
 
 
 def _write(model, names, rows) -> None:
@@ -379,9 +468,14 @@ def _write(model, names, rows) -> None:
                 copy.write_row(row)
 
 
-def rebuild(months=None) -> int:
+def rebuild(months=None, units=None) -> int:
     """Rebuild the rollups of MONTHS (first days), or of every month with facts when None or
-    when the go-live dates or the organisation tree changed since the last build."""
+    when the go-live dates or the organisation tree changed since the last build.
+
+    UNITS (month -> the units whose daily rows changed, from `facts.refresh_facts`): in those
+    months only the cells of those units and of the levels above them are rebuilt
+    (`_update_month`); a month in which at least half the units changed is rebuilt whole (it
+    costs less than merging the stored cells)."""
     go_live = _go_live_now()
     tree = level_tree()
     state = RollupState.objects.filter(key=STATE_KEY).first()
@@ -393,14 +487,19 @@ def rebuild(months=None) -> int:
         or state.go_live != {str(k): v for k, v in stored_live.items()}
         or state.tree != stored_tree
     ):
+        units = None
         months = {month_of(day) for day in DailyFact.objects.dates("day", "month")}
         with transaction.atomic():
             MonthlyRollup.objects.exclude(month__in=months).delete()
             ContactSegment.objects.exclude(month__in=months).delete()
     rows = 0
     for month in sorted(set(months)):
+        touched = None if units is None else units.get(month)
         with transaction.atomic():
-            rows += _rebuild_month(month, tree, go_live)
+            if touched is None or 2 * len(touched) >= len(tree):
+                rows += _rebuild_month(month, tree, go_live)
+            elif touched:
+                rows += _update_month(month, touched, tree, go_live)
     last_day = DailyFact.objects.order_by("-day").values_list("day", flat=True).first()
     RollupState.objects.update_or_create(
         key=STATE_KEY,
@@ -428,22 +527,51 @@ class Month:
     segments: dict = field(default_factory=dict)
 
 
+def _counts(pairs) -> Counter:
+    """A Counter of stored (value, count) pairs (filled as a dict: Counter's own update spends
+    more on its Mapping check than on the pairs)."""
+    counts = Counter()
+    if pairs:
+        dict.update(counts, pairs)
+    return counts
+
+
 def _stored_cell(row) -> Cell:
     numerator, denominator, resident_set, samples, continuity, continuity_set = row
     return Cell(
         numerator=numerator,
         denominator=denominator,
         bits=unpack(resident_set),
-        samples=Counter(dict(samples)),
+        samples=_counts(samples),
         continuity=continuity or None,
         continuity_bits=unpack(continuity_set),
     )
 
 
-def _stored_segments(rows) -> dict[tuple[int, datetime.date], list[Segment]]:
+def _stored_segments(queryset) -> dict[tuple[int, datetime.date], list[Segment]]:
+    """(resident, month) -> the stored segments of QUERYSET (of `ContactSegment`), in order.
+
+    The clinician counts are fetched as JSON text and decoded in one `json.loads` of them all:
+    one decode per row (Django's JSONField) cost more than the rest of the page's arithmetic."""
+    rows = list(
+        queryset.order_by("resident", "month", "seq").values_list(
+            "resident",
+            "month",
+            "unit",
+            "era",
+            "contacts",
+            Cast("providers", models.TextField()),
+            "first",
+            "last",
+            "same",
+        )
+    )
+    providers = json.loads("[" + ",".join(row[5] for row in rows) + "]")
     out: dict[tuple, list[Segment]] = defaultdict(list)
-    for resident, month, unit, era, contacts, providers, first, last, same in rows:
-        counts = Counter({int(k): v for k, v in providers.items()})
+    for (resident, month, unit, era, contacts, _text, first, last, same), counts in zip(
+        rows, providers, strict=True
+    ):
+        counts = {int(k): v for k, v in counts.items()}
         out[(resident, month)].append(Segment(unit, era, contacts, counts, first, last, same))
     return out
 
@@ -532,11 +660,7 @@ def _read_segments(levels, out, by_month) -> None:
     rows = ContactSegment.objects.filter(month__in=list(by_month))
     if not everything:
         rows = rows.filter(unit__in={unit for units in levels.values() for unit in units})
-    stored = _stored_segments(
-        rows.order_by("resident", "month", "seq").values_list(
-            "resident", "month", "unit", "era", "contacts", "providers", "first", "last", "same"
-        )
-    )
+    stored = _stored_segments(rows)
     tree = _unit_levels(levels)
     for (resident, month), segs in stored.items():
         for level_key, kept in _split(segs, tree):

@@ -8,6 +8,7 @@ and download the CSV. A physician opens their own figures and their unit's. Scre
 test_report_browser.py.)
 """
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,79 @@ def test_physician_sees_their_charts_at_every_width(world, browser_login, live_s
             assert _fits(page), (name, width)
             screenshot(page, "insights", f"figures-physician-{name}-{width}")
         assert _axe(page) == []
+
+
+# The go-live labels a chart draws: every fillText of the label's text, as its box in canvas
+# pixels (from the text's measured bounds, whatever the baseline), after a redraw.
+GO_LIVE_LABELS = """(canvas, text) => {
+  const chart = window.Chart.getChart(canvas);
+  const ctx = chart.ctx, boxes = [], original = ctx.fillText;
+  ctx.fillText = function (what, x, y, ...rest) {
+    if (what === text) {
+      const m = ctx.measureText(what);
+      boxes.push({left: x - m.actualBoundingBoxLeft, right: x + m.actualBoundingBoxRight,
+                  top: y - m.actualBoundingBoxAscent, bottom: y + m.actualBoundingBoxDescent});
+    }
+    return original.call(this, what, x, y, ...rest);
+  };
+  try { chart.draw(); } finally { ctx.fillText = original; }
+  const area = chart.chartArea;
+  return {boxes, recorded: (chart.$goLiveLabels || []).length,
+          marks: chart.options.plugins.goLiveLines.marks.length,
+          area: {left: area.left, right: area.right, top: area.top, bottom: area.bottom}};
+}"""
+
+
+def _intersect(a, b) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and (b["top"] < a["bottom"])
+    )
+
+
+def test_go_live_labels_never_overlap_or_leave_the_chart_on_a_phone(
+    world, browser_login, live_server
+):
+    """Four units went live in four consecutive weeks: at 390 px the labels "Start med digifys"
+    would overlap; only those that fit are drawn, all inside the chart, and the table below the
+    chart still lists every go-live date."""
+    from digifys.directory.models import Organisation
+    from digifys.insights.models import GoLive
+    from digifys.testing.world import make_org
+
+    handmade.build(world)
+    home = world.unit_mala.parent
+    for name, day in (("Avd 3 Granen", 12), ("Avd 4 Aspen", 19)):
+        unit = make_org(
+            Organisation.Kind.UNIT, name, home, municipality=world.unit_mala.municipality
+        )
+        GoLive.objects.create(unit=unit, went_live_on=datetime.date(2026, 1, day))
+    GoLive.objects.create(unit=world.unit_storuman, went_live_on=datetime.date(2026, 1, 5))
+    facts.refresh_facts(FIRST, LAST, now=NOW)
+    page = browser_login(world.coordinator)  # Swedish: the long label
+    query = f"?start={FIRST.isoformat()}&end={LAST.isoformat()}&period=week&figure=named_share"
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(live_server.url + reverse("insights:figures") + query)
+    page.wait_for_load_state("load")
+    canvas = page.locator("#figure-chart")
+    assert canvas.evaluate(DRAWN)
+    for width in (390, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(100)  # Chart.js redraws on resize
+        got = canvas.evaluate(GO_LIVE_LABELS, "Start med digifys")
+        boxes, area = got["boxes"], got["area"]
+        assert got["marks"] == 4, got
+        assert 1 <= len(boxes) <= 4, got
+        for n, box in enumerate(boxes):
+            assert area["left"] <= box["left"] and box["right"] <= area["right"], (width, got)
+            assert area["top"] <= box["top"] and box["bottom"] <= area["bottom"], (width, got)
+            assert not any(_intersect(box, other) for other in boxes[:n]), (width, got)
+        assert got["recorded"] == len(boxes), got  # the plugin's own record of them
+        if width == 390:
+            assert len(boxes) < 4, got  # the phone chart cannot hold four labels a week apart
+        screenshot(page, "insights", f"figures-go-live-labels-{width}")
+    dates = page.inner_text("body")
+    for day in ("2026-01-05", "2026-01-12", "2026-01-19", "2026-02-01"):
+        assert day in dates

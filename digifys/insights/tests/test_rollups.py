@@ -10,7 +10,13 @@ import pytest
 
 from digifys.careteams.models import CareContact
 from digifys.insights import facts, figures, rollups
-from digifys.insights.models import ContactSegment, DailyFact, GoLive, MonthlyRollup
+from digifys.insights.models import (
+    ContactSegment,
+    DailyFact,
+    FactWatermark,
+    GoLive,
+    MonthlyRollup,
+)
 from digifys.insights.tests import handmade
 from digifys.insights.tests.handmade import FIRST, LAST, NOW, at
 
@@ -123,3 +129,148 @@ def test_the_refresh_rebuilds_the_months_it_touched(hand):
     facts.refresh_facts(now=NOW + datetime.timedelta(hours=2))
     after = cell.get().numerator
     assert after == before + 1
+
+
+# --- the nightly increment: only what changed -------------------------------------------------
+
+
+def _rollup_rows() -> dict:
+    """Every rollup and segment row, keyed by what it is, floats to 9 decimals (a sum merged
+    from stored unit cells may differ from a month's sum in the last bit)."""
+
+    def rounded(value):
+        return round(value, 9) if isinstance(value, float) else value
+
+    rows = {}
+    for row in MonthlyRollup.objects.values_list(
+        "level",
+        "key",
+        "month",
+        "era",
+        "measure",
+        "dimension",
+        "numerator",
+        "denominator",
+        "residents",
+        "resident_set",
+        "samples",
+        "continuity",
+        "continuity_set",
+    ):
+        *where, num, den, count, bits, samples, continuity, continuity_bits = row
+        rows[("rollup", *where)] = (
+            rounded(num),
+            rounded(den),
+            count,
+            rollups.unpack(bits),
+            samples,
+            {code: rounded(value) for code, value in continuity.items()},
+            rollups.unpack(continuity_bits),
+        )
+    for resident, unit, month, seq, *rest in ContactSegment.objects.values_list(
+        "resident", "unit", "month", "seq", "era", "contacts", "providers", "first", "last", "same"
+    ):
+        rows[("segment", resident, month, seq)] = (unit, *rest)
+    return rows
+
+
+@pytest.fixture
+def wide(world):
+    """The hand-made world with three more (empty) units in Malåhemmet, so that one changed
+    unit is a small part of the tree (a month where half the units changed is rebuilt whole)."""
+    from digifys.directory.models import Organisation
+    from digifys.testing.world import make_org
+
+    hand = handmade.build(world)
+    for name in ("Avd 3 Granen", "Avd 4 Aspen", "Avd 5 Lönnen"):
+        make_org(
+            Organisation.Kind.UNIT,
+            name,
+            world.unit_mala.parent,
+            municipality=world.unit_mala.municipality,
+        )
+    GoLive.objects.filter(unit=world.unit_mala).update(went_live_on=MID_MONTH)
+    facts.refresh_facts(FIRST, LAST, now=NOW)
+    return hand
+
+
+def _spy(monkeypatch) -> dict:
+    calls = {"whole": [], "update": []}
+    whole, update = rollups._rebuild_month, getattr(rollups, "_update_month", None)
+
+    def spy_whole(month, *args):
+        calls["whole"].append(month)
+        return whole(month, *args)
+
+    def spy_update(month, touched, *args):
+        calls["update"].append((month, set(touched)))
+        return update(month, touched, *args)
+
+    monkeypatch.setattr(rollups, "_rebuild_month", spy_whole)
+    monkeypatch.setattr(rollups, "_update_month", spy_update, raising=False)
+    return calls
+
+
+def test_an_increment_gives_the_rollups_of_a_full_rebuild(wide, monkeypatch):
+    """Changes on one unit in each month, one of them a Malå resident's contact on the
+    Storuman unit (their segments span both units); the watermark set back to January so that
+    both months' days are recomputed: the increment's rollups equal a full rebuild's."""
+    w, hand = wide.world, wide
+    calls = _spy(monkeypatch)
+    CareContact.objects.create(
+        resident=hand.mala[1],
+        unit=w.unit_storuman,
+        clinician=hand.locum,
+        kind=CareContact.Kind.PHYSICAL,
+        occurred_at=at(2, 12, 11),
+    )
+    CareContact.objects.create(
+        resident=hand.storuman[0],
+        unit=w.unit_storuman,
+        clinician=hand.a,
+        kind=CareContact.Kind.VIDEO,
+        occurred_at=at(1, 21, 14),
+    )
+    FactWatermark.objects.update(refreshed_at=at(1, 20, 12))
+    result = facts.refresh_facts(FIRST, LAST, now=NOW + datetime.timedelta(hours=1))
+    assert not result.full
+    assert calls["whole"] == []  # both months were updated, not rebuilt whole
+    assert [month for month, _units in calls["update"]] == [FIRST, datetime.date(2026, 2, 1)]
+    incremental = _rollup_rows()
+    rollups.rebuild()
+    assert calls["whole"] == [FIRST, datetime.date(2026, 2, 1)]
+    assert _rollup_rows() == incremental
+    assert _compare(hand, FIRST, LAST) > 1000
+
+
+def test_an_increment_rebuilds_only_the_changed_unit_and_month(wide, monkeypatch):
+    """One contact added on Storuman on 27 February: the refresh recomputes the look-back's
+    days but writes only that unit-day's fact rows, leaves January's rollups alone, and in
+    February rewrites only the Storuman unit's cells and those of the levels above it."""
+    w, hand = wide.world, wide
+    calls = _spy(monkeypatch)
+    january = set(MonthlyRollup.objects.filter(month=FIRST).values_list("pk", flat=True))
+    mala_home = w.unit_mala.parent_id
+    february = MonthlyRollup.objects.filter(month=datetime.date(2026, 2, 1))
+    kept = set(february.filter(level="nursing_home", key=mala_home).values_list("pk", flat=True))
+    kept |= set(february.filter(level="unit", key=w.unit_mala.pk).values_list("pk", flat=True))
+    renewed = set(february.filter(level="region").values_list("pk", flat=True))
+    CareContact.objects.create(
+        resident=hand.storuman[1],
+        unit=w.unit_storuman,
+        clinician=hand.b,
+        kind=CareContact.Kind.VIDEO,
+        occurred_at=at(2, 27, 15),
+    )
+    result = facts.refresh_facts(FIRST, LAST, now=NOW + datetime.timedelta(hours=2))
+    assert result.days == 3  # the look-back: 26–28 February
+    changed = DailyFact.objects.filter(unit=w.unit_storuman, day=datetime.date(2026, 2, 27))
+    assert result.rows == changed.count()
+    assert calls == {
+        "whole": [],
+        "update": [(datetime.date(2026, 2, 1), {w.unit_storuman.pk})],
+    }
+    assert set(MonthlyRollup.objects.filter(month=FIRST).values_list("pk", flat=True)) == january
+    assert kept <= set(february.values_list("pk", flat=True))  # Malå's rows were not rewritten
+    assert not renewed & set(february.values_list("pk", flat=True))  # the region's were
+    assert _compare(hand, FIRST, LAST) > 1000

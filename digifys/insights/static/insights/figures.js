@@ -21,11 +21,21 @@
     });
   }
 
-  // A dashed vertical line through each period in which a unit went live (Chart.js plugin API).
+  // A dashed vertical line through each period in which a unit went live (Chart.js plugin API),
+  // labelled where the label fits: right of the line, or left of it at the chart's right edge.
+  // A label that would overlap one already drawn, or leave the chart area, is left out (the line
+  // stays; the table of go-live dates below the chart lists every one). The boxes of the labels
+  // drawn are kept on the chart as `$goLiveLabels` ({left, top, right, bottom}, canvas pixels).
+  var LABEL_GAP = 4, LABEL_HEIGHT = 14, LABEL_SPACE = 8;
+  function overlaps(a, b) {  // or closer side by side than LABEL_SPACE (they would read as one)
+    return a.left - LABEL_SPACE < b.right && b.left - LABEL_SPACE < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
   var goLiveLines = {
     id: "goLiveLines",
     afterDatasetsDraw: function (chart, _args, options) {
-      var marks = options.marks || [];
+      var marks = (options.marks || []).slice().sort(function (a, b) { return a - b; });
+      var drawn = [];
+      chart.$goLiveLabels = drawn;
       if (!marks.length) return;
       var ctx = chart.ctx, area = chart.chartArea, x = chart.scales.x;
       ctx.save();
@@ -34,6 +44,7 @@
       ctx.setLineDash([3, 3]);
       ctx.fillStyle = ALL;
       ctx.font = "12px system-ui, sans-serif";
+      ctx.textBaseline = "top";
       marks.forEach(function (index) {
         var at = x.getPixelForValue(index);
         ctx.beginPath();
@@ -41,10 +52,13 @@
         ctx.lineTo(at, area.bottom);
         ctx.stroke();
         if (!options.text) return;
-        // The label right of the line, or left of it where it would run past the chart's edge.
         var width = ctx.measureText(options.text).width;
-        var left = at + 4 + width <= area.right ? at + 4 : Math.max(area.left, at - 4 - width);
-        ctx.fillText(options.text, left, area.top + 12);
+        var left = at + LABEL_GAP + width <= area.right ? at + LABEL_GAP : at - LABEL_GAP - width;
+        var box = { left: left, top: area.top + 2, right: left + width, bottom: area.top + 2 + LABEL_HEIGHT };
+        var inside = box.left >= area.left && box.right <= area.right && box.bottom <= area.bottom;
+        if (!inside || drawn.some(function (other) { return overlaps(box, other); })) return;
+        ctx.fillText(options.text, box.left, box.top);
+        drawn.push(box);
       });
       ctx.restore();
     },
