@@ -233,8 +233,12 @@ def timeline(
     objects = {}
     for row_kind, ids in wanted_ids.items():
         queryset, _date_field, related = sources[row_kind]
-        # No ORDER BY: the merged rows give the order.
-        for obj in queryset.filter(pk__in=ids).select_related(*related).order_by():
+        queryset = queryset.filter(pk__in=ids).order_by()  # the merged rows give the order
+        if related:
+            # Only with names: `select_related()` without any follows every non-null foreign
+            # key, recursively (a consult's unit, resident, author, … that the page never shows).
+            queryset = queryset.select_related(*related)
+        for obj in queryset:
             objects[(row_kind, obj.pk)] = obj
     result.object_list = [
         Entry(kind=row_kind, at=at, obj=objects[(row_kind, pk)])
