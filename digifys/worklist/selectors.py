@@ -316,20 +316,32 @@ def _instant(value) -> datetime.datetime:
 
 
 def _observation(data: dict | None, resident: Resident) -> Observation | None:
-    """An unsaved Observation carrying the fields of DATA (from `_latest`)."""
+    """An Observation carrying the fields of DATA (from `_latest`) and RESIDENT.
+
+    Built as the ORM builds a row it read with `only()` (`Model.from_db`): the other columns
+    are deferred, not filled with their defaults one by one. `Observation(**fields)` walked
+    every field of the model for each of a worklist's ~4 observations per resident, about a
+    twentieth of the page's Python work (issue 12 §3). Only the fields of OBSERVATION_FIELDS
+    may be read from it (another would be read from the database).
+    """
     if not data:
         return None
-    return Observation(
-        pk=data["pk"],
-        resident=resident,
-        unit_id=resident.unit_id,
-        measured_at=_instant(data["measured_at"]),
-        recorded_at=_instant(data["recorded_at"]),
-        news2_total=data["news2_total"],
-        news2_band=data["news2_band"] or "",
-        spo2_scale=data["spo2_scale"],
-        red_flag=bool(data["red_flag"]),
-    )
+    loaded = {
+        "id": data["pk"],
+        "unit_id": resident.unit_id,
+        "resident_id": resident.pk,
+        "measured_at": _instant(data["measured_at"]),
+        "recorded_at": _instant(data["recorded_at"]),
+        "news2_total": data["news2_total"],
+        "news2_band": data["news2_band"] or "",
+        "spo2_scale": data["spo2_scale"],
+        "red_flag": bool(data["red_flag"]),
+    }
+    # `from_db` takes the values in the model's field order.
+    names = [f.attname for f in Observation._meta.concrete_fields if f.attname in loaded]
+    observation = Observation.from_db(None, names, [loaded[name] for name in names])
+    Observation.resident.field.set_cached_value(observation, resident)
+    return observation
 
 
 def _newer(observation: Observation, *, than: Observation) -> bool:
