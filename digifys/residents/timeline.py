@@ -52,7 +52,9 @@ class Entry:
 
 
 def _sources(user, resident: Resident, now: datetime.datetime) -> dict[str, tuple]:
-    """Per row kind: the visible rows of RESIDENT, the field that dates them, related fields."""
+    """Per row kind: the visible rows of RESIDENT, the field that dates them, and the related
+    rows its entry shows (read with it; only those: each joined row's columns cost Python time
+    to compile and load on every page of the hub)."""
     return {
         "consult": (Consult.objects.visible_to(user).filter(resident=resident), "created_at", ()),
         "note": (
@@ -92,12 +94,12 @@ def _sources(user, resident: Resident, now: datetime.datetime) -> dict[str, tupl
         "transfer": (
             HospitalTransfer.objects.visible_to(user).filter(resident=resident),
             "occurred_at",
-            ("recorded_by",),
+            (),  # the entry shows where, why and the judgement, not who recorded it
         ),
         "panel": (
             PhysicianAssignment.objects.visible_to(user).filter(resident=resident),
             "started_at",
-            ("physician__user", "assigned_by"),
+            ("physician__user",),  # the entry names the physician, not who assigned them
         ),
     }
 
@@ -233,8 +235,12 @@ def timeline(
     objects = {}
     for row_kind, ids in wanted_ids.items():
         queryset, _date_field, related = sources[row_kind]
-        # No ORDER BY: the merged rows give the order.
-        for obj in queryset.filter(pk__in=ids).select_related(*related).order_by():
+        queryset = queryset.filter(pk__in=ids).order_by()  # the merged rows give the order
+        if related:
+            # Only with names: `select_related()` without any follows every non-null foreign
+            # key, recursively (a consult's unit, resident, author, … that the page never shows).
+            queryset = queryset.select_related(*related)
+        for obj in queryset:
             objects[(row_kind, obj.pk)] = obj
     result.object_list = [
         Entry(kind=row_kind, at=at, obj=objects[(row_kind, pk)])

@@ -9,7 +9,7 @@ JSON value each, so no history is loaded), consults, the limitation decisions in
 next open task from `Prefetch` (a sliced prefetch: one task per resident however many an order
 made, issue 12 §4 item 1), the counts of open and overdue tasks and the newest order's time from
 one `Subquery` (one JSON value), and the unit's escalation table is annotated onto the unit
-(`unit_for`).
+(`unit_for`, one JSON value).
 """
 
 import dataclasses
@@ -61,12 +61,16 @@ def unit_for(user, pk: int) -> tuple[Organisation, list[Organisation]]:
     """
     if getattr(user, "role", None) not in NURSING_ROLES:
         raise PermissionDenied
-    minutes = EscalationRule.objects.filter(unit=OuterRef("pk")).values("monitor_every_minutes")
+    # The unit's monitoring frequency per level as one JSON value ({level: minutes}, None for a
+    # level the unit has not configured): one subquery, not one per level.
+    rules = EscalationRule.objects.filter(unit=OuterRef("pk"))
+    minutes = JSONObject(
+        **{level: Max("monitor_every_minutes", filter=Q(level=level)) for level in Level.values}
+    )
     units = units_for(user).annotate(
-        **{
-            f"rule_{level.replace('-', '_')}": Subquery(minutes.filter(level=level)[:1])
-            for level in Level.values
-        }
+        escalation_minutes=Subquery(
+            rules.order_by().values("unit").annotate(data=minutes).values("data")
+        )
     )
     units = sorted(units, key=lambda unit: (unit.parent.name if unit.parent else "", unit.name))
     unit = next((unit for unit in units if unit.pk == pk), None)
@@ -77,12 +81,13 @@ def unit_for(user, pk: int) -> tuple[Organisation, list[Organisation]]:
 
 def _escalation_table(unit: Organisation) -> dict[str, EscalationRule]:
     """The unit's escalation table from the frequencies `unit_for` annotated (no query)."""
-    if not hasattr(unit, "rule_zero"):  # a unit that did not come from `unit_for`
+    if not hasattr(unit, "escalation_minutes"):  # a unit that did not come from `unit_for`
         return escalation_table(unit)
+    configured = unit.escalation_minutes or {}  # None: the unit has no rule of its own
     rules = [
         EscalationRule(unit=unit, level=level, monitor_every_minutes=minutes)
         for level in Level.values
-        if (minutes := getattr(unit, f"rule_{level.replace('-', '_')}", None)) is not None
+        if (minutes := configured.get(level)) is not None
     ]
     return escalation_table(unit, rules=rules)
 
@@ -311,20 +316,32 @@ def _instant(value) -> datetime.datetime:
 
 
 def _observation(data: dict | None, resident: Resident) -> Observation | None:
-    """An unsaved Observation carrying the fields of DATA (from `_latest`)."""
+    """An Observation carrying the fields of DATA (from `_latest`) and RESIDENT.
+
+    Built as the ORM builds a row it read with `only()` (`Model.from_db`): the other columns
+    are deferred, not filled with their defaults one by one. `Observation(**fields)` walked
+    every field of the model for each of a worklist's ~4 observations per resident, about a
+    twentieth of the page's Python work (issue 12 §3). Only the fields of OBSERVATION_FIELDS
+    may be read from it (another would be read from the database).
+    """
     if not data:
         return None
-    return Observation(
-        pk=data["pk"],
-        resident=resident,
-        unit_id=resident.unit_id,
-        measured_at=_instant(data["measured_at"]),
-        recorded_at=_instant(data["recorded_at"]),
-        news2_total=data["news2_total"],
-        news2_band=data["news2_band"] or "",
-        spo2_scale=data["spo2_scale"],
-        red_flag=bool(data["red_flag"]),
-    )
+    loaded = {
+        "id": data["pk"],
+        "unit_id": resident.unit_id,
+        "resident_id": resident.pk,
+        "measured_at": _instant(data["measured_at"]),
+        "recorded_at": _instant(data["recorded_at"]),
+        "news2_total": data["news2_total"],
+        "news2_band": data["news2_band"] or "",
+        "spo2_scale": data["spo2_scale"],
+        "red_flag": bool(data["red_flag"]),
+    }
+    # `from_db` takes the values in the model's field order.
+    names = [f.attname for f in Observation._meta.concrete_fields if f.attname in loaded]
+    observation = Observation.from_db(None, names, [loaded[name] for name in names])
+    Observation.resident.field.set_cached_value(observation, resident)
+    return observation
 
 
 def _newer(observation: Observation, *, than: Observation) -> bool:

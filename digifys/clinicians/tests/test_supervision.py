@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -187,6 +189,32 @@ def test_the_supervisor_sees_the_queue_in_the_inbox_and_countersigns_in_the_brow
     body = nurse.get(reverse("consults:detail", args=[consult.pk])).content.decode()
     assert "countersigned" in body
     assert ConsultMessage.objects.filter(consult=consult, code="countersigned").exists()
+
+
+def test_the_inbox_reads_the_queue_narrowly_and_once(world, supervised, login):
+    """Issue 12 §3: the inbox's summary of the drafts to countersign reads what it shows in one
+    query (no read per draft when it renders), not every column of the residents and consults."""
+    client = login(world.other_physician, language="en")
+    url = reverse("consults:inbox")
+
+    def inbox_reads():
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(url).content.decode()
+        return body, [q["sql"] for q in queries]
+
+    sign_note(actor=world.physician_spain, note=_note(world, a_consult(world)))
+    inbox_reads()  # warm the session
+    _body, one = inbox_reads()
+    sign_note(actor=world.physician_spain, note=_note(world, a_consult(world)))
+    body, two = inbox_reads()
+    assert len(two) == len(one)
+    for draft in SupervisedDraft.objects.all():
+        assert reverse("clinicians:draft", args=[draft.pk]) in body
+    assert f"{world.physician_spain.get_full_name()}, {world.unit_mala}" in body
+    drafts = [sql for sql in two if 'FROM "clinicians_superviseddraft"' in sql]
+    assert len(drafts) == 1, drafts
+    assert '"residents_resident"."identity_number"' not in drafts[0]
+    assert '"consults_consult"' not in drafts[0]
 
 
 def test_the_nurse_sees_awaiting_countersignature(world, supervised, login):

@@ -308,6 +308,30 @@ def test_the_timeline_reads_a_page_and_its_total_in_one_query(world, login):
     assert section(hub_page(client, greta, page="9" * 20), "timeline") == pages[2]
 
 
+def test_the_timeline_reads_its_consults_without_joining_other_tables(world, login):
+    """Issue 12 §3: a kind with no related rows to show (consults) is read from its own table.
+
+    `select_related()` without names follows every non-null foreign key (the consult's unit and
+    its parent, resident, author, …): a read five times as wide that the page never used.
+    """
+    greta = world.resident_mala
+    make_consult(world, greta)
+    client = login(world.physician_spain, language="en")
+    hub_page(client, greta, kind="consults")
+    with CaptureQueriesContext(connection) as queries:
+        html = section(hub_page(client, greta, kind="consults"), "timeline")
+    assert '<li data-kind="consult">' in html
+    # The page's rows of one kind are read unordered (the merged rows give the order); the
+    # "now" section's open consults are ordered by deadline.
+    reads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "consults_consult"."id"') and "ORDER BY" not in q["sql"]
+    ]
+    assert len(reads) == 1, reads
+    assert " JOIN " not in reads[0], reads[0]
+
+
 def test_an_empty_timeline_costs_one_query(world, login):
     greta = world.resident_mala
     client = login(world.physician_spain, language="en")

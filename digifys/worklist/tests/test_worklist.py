@@ -117,6 +117,18 @@ def test_the_units_own_escalation_table_sets_the_frequency(world, login):
         )
 
 
+def test_the_units_escalation_table_comes_with_the_unit_in_one_subquery(world, login):
+    """Issue 12 §3: the unit's frequencies per level are one JSON value on the unit's query,
+    not one subquery per level (five compiled subqueries per request for one small table)."""
+    client = login(world.nurse_mala, language="en")
+    page(client, world.unit_mala)
+    with CaptureQueriesContext(connection) as queries:
+        page(client, world.unit_mala)
+    reads = [q["sql"] for q in queries if '"vitals_escalationrule"' in q["sql"]]
+    assert len(reads) == 1, reads  # with the unit: no query of its own
+    assert reads[0].count('FROM "vitals_escalationrule"') == 1, reads[0]
+
+
 def test_the_due_time_follows_the_last_score_not_an_incomplete_set(world, login):
     observe(world, world.resident_mala, T0, **CALM)
     observe(world, world.resident_mala, T0 + 11 * HOUR, pulse=80)  # partial set: no total
