@@ -26,7 +26,7 @@
   // A label that would overlap one already drawn, or leave the chart area, is left out (the line
   // stays; the table of go-live dates below the chart lists every one). The boxes of the labels
   // drawn are kept on the chart as `$goLiveLabels` ({left, top, right, bottom}, canvas pixels).
-  var LABEL_GAP = 4, LABEL_HEIGHT = 14, LABEL_SPACE = 8;
+  var LABEL_GAP = 4, LABEL_HEIGHT = 14, LABEL_SPACE = 8, LABEL_BACKGROUND = "#ffffff";
   function overlaps(a, b) {  // or closer side by side than LABEL_SPACE (they would read as one)
     return a.left - LABEL_SPACE < b.right && b.left - LABEL_SPACE < a.right && a.top < b.bottom && b.top < a.bottom;
   }
@@ -51,12 +51,20 @@
         ctx.moveTo(at, area.top);
         ctx.lineTo(at, area.bottom);
         ctx.stroke();
+      });
+      // Labels after all the lines, each on the page's background, so that a later line
+      // never crosses the text of an earlier label.
+      marks.forEach(function (index) {
         if (!options.text) return;
+        var at = x.getPixelForValue(index);
         var width = ctx.measureText(options.text).width;
         var left = at + LABEL_GAP + width <= area.right ? at + LABEL_GAP : at - LABEL_GAP - width;
         var box = { left: left, top: area.top + 2, right: left + width, bottom: area.top + 2 + LABEL_HEIGHT };
         var inside = box.left >= area.left && box.right <= area.right && box.bottom <= area.bottom;
         if (!inside || drawn.some(function (other) { return overlaps(box, other); })) return;
+        ctx.fillStyle = LABEL_BACKGROUND;
+        ctx.fillRect(box.left - 2, box.top - 1, width + 4, LABEL_HEIGHT + 2);
+        ctx.fillStyle = ALL;
         ctx.fillText(options.text, box.left, box.top);
         drawn.push(box);
       });
