@@ -985,7 +985,7 @@ def task_update(ctx: Context, id: str) -> Result:
     with transaction.atomic():
         row = (
             NurseTask.objects.visible_to(ctx.user)
-            .select_for_update(of=("self",))
+            .select_for_update(of=("self",), no_key=True)  # see orders.services.complete_task
             .select_related("order", "resident")
             .filter(pk__in=_digits([id]))
             .first()

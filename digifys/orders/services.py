@@ -257,7 +257,15 @@ def complete_task(
     """Document a task as done with its result (and the vital signs, when it was a measurement)."""
     if getattr(actor, "role", None) not in COMPLETING_ROLES:
         raise PermissionDenied(_("Only the care team completes tasks."))
-    task = NurseTask.objects.select_for_update().select_related("order", "resident").get(pk=task.pk)
+    # Only the task's row, and FOR NO KEY UPDATE (its key does not change): FOR UPDATE of the
+    # joined resident (and order) held up every other request's access-log entry for the
+    # resident (its foreign-key check takes FOR KEY SHARE) while this one waited for the log's
+    # chain head to write its own: a deadlock (PostgreSQL ends one with a 500; fhir tests).
+    task = (
+        NurseTask.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("order", "resident")
+        .get(pk=task.pk)
+    )
     if task.status != NurseTask.Status.OPEN:
         raise ValidationError(_("This task is already done or cancelled."))
     result = result.strip()
