@@ -29,7 +29,7 @@ from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 
 from . import auth, codes, search, services
-from .context import Context, Result
+from .context import Context, Result, one
 from .context import log_read as _log_read
 from .errors import FhirError, outcome
 from .mappers import careteam as careteam_mapper
@@ -173,11 +173,10 @@ PATIENT_PARAMS = {"_id", "identifier", "family", "active", "_sort", "_count", "_
 
 def patient_read(ctx: Context, id: str) -> Result:
     _require_role(ctx, STAFF)
-    resident = (
+    resident = one(
         Resident.objects.visible_to(ctx.user)
         .select_related("unit")
         .filter(pk=int(id) if id.isascii() and id.isdigit() and len(id) < 19 else None)
-        .first()
     )
     if resident is None:
         raise _not_found("Patient", id)
@@ -262,12 +261,11 @@ def observation_read(ctx: Context, id: str) -> Result:
     match = OBSERVATION_ID.fullmatch(id)
     vitals = None
     if match and match[2] in codes.PARTS:
-        vitals = (
+        vitals = one(
             Observation.objects.visible_to(ctx.user)
             .select_related("resident")
             .prefetch_related("fhir_identifiers")
             .filter(pk=int(match[1]))
-            .first()
         )
     if vitals is None or match[2] not in observation_mapper.parts(vitals):
         raise _not_found("Observation", id)
@@ -738,7 +736,7 @@ def _clinicians():
 
 
 def _one(queryset, id: str, resource: str):
-    found = queryset.filter(pk__in=_digits([id])).first()
+    found = one(queryset.filter(pk__in=_digits([id])))
     if found is None:
         raise _not_found(resource, id)
     return found
@@ -866,7 +864,7 @@ def organization_search(ctx: Context, params: QueryDict) -> Result:
 def careteam_read(ctx: Context, id: str) -> Result:
     _require_role(ctx, STAFF)
     residents = resident_selectors.with_care_team(Resident.objects.visible_to(ctx.user))
-    resident = residents.filter(pk__in=_digits([id])).first()
+    resident = one(residents.filter(pk__in=_digits([id])))
     if resident is None:
         raise _not_found("CareTeam", id)
     _log_read(ctx, [resident], "fhir_careteam", resident.pk)
