@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from digifys.audit import services as audit
+from digifys.consults.services import send_consult
 from digifys.fhir import services
 from digifys.orders.models import NurseTask
 from digifys.orders.services import place_order
@@ -135,6 +136,8 @@ def _against_a_read_holding_the_chain_head(world, send):
         finally:
             connection.close()
 
+    # The chain head row exists from the first entry on (as in any database in use).
+    audit.record(actor=None, action="read", object_type="fhir_patient", object_id="")
     writer = threading.Thread(target=write)
     read_error = None
     try:
@@ -203,4 +206,80 @@ def test_completing_a_task_does_not_deadlock_with_a_read_writing_its_access_log_
     assert getattr(response, "status_code", None) == 200, response
     task.refresh_from_db()
     assert task.status == NurseTask.Status.DONE
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "consults.services._lock takes FOR UPDATE of the consult with its joined resident and "
+        "assigned physician's user, then post_message waits for the chain head: the same "
+        "deadlock as PUT Task had. Fix there: select_for_update(of=('self',), no_key=True) "
+        "(consults/ is another helper's; reported, not changed here)."
+    ),
+)
+def test_a_message_to_a_consult_does_not_deadlock_with_a_read_writing_its_access_log_entry(
+    world, token_for
+):
+    consult = send_consult(
+        actor=world.nurse_mala,
+        resident=world.resident_mala,
+        urgency="same_day",
+        situation="Trött.",
+        background="Demens.",
+        assessment="NEWS2 3.",
+        recommendation="Bedömning.",
+    )
+    token = token_for(world.nurse_mala)
+    message = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "partOf": [
+            {"identifier": {"system": "urn:digifys:fhir:consult", "value": str(consult.pk)}}
+        ],
+        "subject": {"reference": f"Patient/{world.resident_mala.pk}"},
+        "payload": [{"contentString": "Saturation nu 93 %."}],
+    }
+    response, read_error = _against_a_read_holding_the_chain_head(
+        world,
+        lambda: Client().post(
+            "/fhir/R4/Communication",
+            json.dumps(message),
+            content_type="application/fhir+json",
+            headers={"Authorization": f"Bearer {token}"},
+        ),
+    )
+    assert read_error is None
+    assert getattr(response, "status_code", None) == 201, response
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_transaction_bundle_does_not_deadlock_with_a_read_writing_its_access_log_entry(
+    world, token_for
+):
+    """A transaction locks its residents (services.lock_residents, FOR NO KEY UPDATE) before it
+    logs: the read's entry for the same resident is not held up meanwhile."""
+    token = token_for(world.nurse_mala)
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "resource": vital(world.resident_mala.pk, "8867-4", 80, "/min"),
+                "request": {"method": "POST", "url": "Observation"},
+            }
+        ],
+    }
+    response, read_error = _against_a_read_holding_the_chain_head(
+        world,
+        lambda: Client().post(
+            "/fhir/R4/",
+            json.dumps(bundle),
+            content_type="application/fhir+json",
+            headers={"Authorization": f"Bearer {token}"},
+        ),
+    )
+    assert read_error is None
+    assert getattr(response, "status_code", None) == 200, response
     assert audit.verify_chain().ok
