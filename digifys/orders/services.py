@@ -282,6 +282,12 @@ def complete_task(
     task.result = result
     task.observation = observation
     task.save()
+    order = task.order
+    if order.consult_id:
+        # Before the access-log entry: rows first, the log's chain head last, as post_message
+        # does (it locks the consult, then logs); touching the consult after logging deadlocked
+        # with a message in the same consult.
+        Consult.objects.filter(pk=order.consult_id).update(updated_at=now)
     audit.record(
         actor=actor,
         action=audit.Action.UPDATE,
@@ -291,13 +297,11 @@ def complete_task(
         request=request,
         details={"change": "done"},
     )
-    order = task.order
     if order.consult_id:
         params = {"kind": order.kind, "instructions": order.instructions, "note": result}
         if observation is not None:
             params["vitals"] = values_of(observation)
         event(order.consult_id, "task_done", params, actor=actor)
-        Consult.objects.filter(pk=order.consult_id).update(updated_at=now)
     notify(
         recipients=[order.ordered_by.user],
         kind=Notification.Kind.TASK_DONE,

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from digifys.audit import services as audit
+from digifys.consults.models import Consult
 from digifys.consults.services import send_consult
 from digifys.fhir import services
 from digifys.orders.models import NurseTask
@@ -283,3 +284,70 @@ def test_a_transaction_bundle_does_not_deadlock_with_a_read_writing_its_access_l
     assert read_error is None
     assert getattr(response, "status_code", None) == 200, response
     assert audit.verify_chain().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_completing_a_consults_task_does_not_deadlock_with_a_message_in_that_consult(
+    world, token_for
+):
+    """A message in a consult locks the consult, then logs (consults.services.post_message).
+    Completing a task of that consult's order logged first and then touched the consult: each
+    held what the other waited for. It now touches the consult before it logs."""
+    consult = send_consult(
+        actor=world.nurse_mala,
+        resident=world.resident_mala,
+        urgency="same_day",
+        situation="Trött.",
+        background="Demens.",
+        assessment="NEWS2 3.",
+        recommendation="Bedömning.",
+    )
+    order = place_order(
+        actor=world.physician_spain,
+        resident=world.resident_mala,
+        kind="vitals",
+        instructions="Kontrollera vitalparametrar.",
+        first_due_at=timezone.now() + datetime.timedelta(hours=2),
+        consult=consult,
+    )
+    task = NurseTask.objects.get(order=order)
+    token = token_for(world.nurse_mala)
+    body = {
+        "resourceType": "Task",
+        "id": str(task.pk),
+        "status": "completed",
+        "intent": "order",
+        "for": {"reference": f"Patient/{world.resident_mala.pk}"},
+        "output": [{"type": {"text": "result"}, "valueString": "Puls 72, mår bra."}],
+    }
+    outcome: dict = {}
+
+    def write():
+        try:
+            outcome["response"] = _put(token, f"Task/{task.pk}", body)
+        except Exception as error:  # a deadlock surfaces as a database error (a 500)
+            outcome["response"] = error
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=write)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '5s'")
+            # What post_message does first: lock the consult (it then logs the message).
+            Consult.objects.select_for_update(of=("self",)).get(pk=consult.pk)
+            writer.start()
+            assert _waiting_for_a_lock(), "the task's completion never waited"
+            audit.record(
+                actor=world.nurse_mala,
+                action="create",
+                resident=world.resident_mala,
+                object_type="consult_message",
+                object_id=0,
+            )
+    finally:
+        writer.join(30)
+    assert getattr(outcome.get("response"), "status_code", None) == 200, outcome
+    task.refresh_from_db()
+    assert task.status == NurseTask.Status.DONE
