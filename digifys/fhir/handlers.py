@@ -12,7 +12,7 @@ from collections import OrderedDict
 from urllib.parse import parse_qs
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from digifys.vitals import services as vitals_services
 from digifys.vitals.models import Observation
 
 from . import auth, codes, search, services
-from .context import Context, Result
+from .context import Context, Result, one
 from .context import log_read as _log_read
 from .errors import FhirError, outcome
 from .mappers import careteam as careteam_mapper
@@ -173,11 +173,10 @@ PATIENT_PARAMS = {"_id", "identifier", "family", "active", "_sort", "_count", "_
 
 def patient_read(ctx: Context, id: str) -> Result:
     _require_role(ctx, STAFF)
-    resident = (
+    resident = one(
         Resident.objects.visible_to(ctx.user)
         .select_related("unit")
         .filter(pk=int(id) if id.isascii() and id.isdigit() and len(id) < 19 else None)
-        .first()
     )
     if resident is None:
         raise _not_found("Patient", id)
@@ -262,18 +261,29 @@ def observation_read(ctx: Context, id: str) -> Result:
     match = OBSERVATION_ID.fullmatch(id)
     vitals = None
     if match and match[2] in codes.PARTS:
-        vitals = (
+        vitals = one(
             Observation.objects.visible_to(ctx.user)
             .select_related("resident")
-            .prefetch_related("fhir_identifiers")
             .filter(pk=int(match[1]))
-            .first()
         )
     if vitals is None or match[2] not in observation_mapper.parts(vitals):
         raise _not_found("Observation", id)
     _log_read(ctx, [vitals.resident], "fhir_observation", id)
-    resource = observation_mapper.to_fhir(vitals, match[2], vitals.fhir_identifiers.all())
+    identifiers = _identifiers([vitals])[vitals.pk]
+    resource = observation_mapper.to_fhir(vitals, match[2], identifiers)
     return Result(200, resource)
+
+
+def _identifiers(sets) -> dict[int, list]:
+    """{set id: the identifiers clients gave it}, asking only about the sets that can have any:
+    identifiers are stored only with sets that came through the API (services.record_vitals,
+    source "device"), so reading sets entered by staff needs no query for them."""
+    from_api = [vitals for vitals in sets if vitals.source == Observation.Source.DEVICE]
+    prefetch_related_objects(from_api, "fhir_identifiers")
+    found: dict[int, list] = {vitals.pk: [] for vitals in sets}
+    for vitals in from_api:
+        found[vitals.pk] = list(vitals.fhir_identifiers.all())
+    return found
 
 
 def _observation_query(ctx: Context, params: QueryDict):
@@ -453,16 +463,16 @@ def _observation_resources(ctx: Context, pairs, sets=None) -> tuple[list, list]:
     """The FHIR Observations of PAIRS and their residents; SETS: the visible sets they are
     among (a search's queryset), if the caller has it."""
     sets = Observation.objects.visible_to(ctx.user) if sets is None else sets
+    # Unordered (order_by()): PAIRS give the order, and an ordered query makes Django hash every
+    # selected column (context.one).
     rows = {
         v.pk: v
         for v in sets.select_related("resident")
-        .prefetch_related("fhir_identifiers")
         .filter(pk__in={pk for pk, _part in pairs})
+        .order_by()
     }
-    resources = [
-        observation_mapper.to_fhir(rows[pk], part, rows[pk].fhir_identifiers.all())
-        for pk, part in pairs
-    ]
+    identifiers = _identifiers(list(rows.values()))
+    resources = [observation_mapper.to_fhir(rows[pk], part, identifiers[pk]) for pk, part in pairs]
     return resources, [rows[pk].resident for pk, _part in pairs]
 
 
@@ -595,19 +605,12 @@ def observation_create(ctx: Context) -> Result:
                 _log_read(ctx, residents, "fhir_observation", resources[0].id)
                 location = f"{ctx.base}/Observation/{resources[0].id}"
                 return Result(200, resources[0], {"Location": location})
-        vitals = _store(
-            ctx,
-            incoming,
-            resident,
-            [(incoming.part, s, v) for s, v in incoming.identifiers],
-            "Observation",
-        )
-    vitals = (
-        Observation.objects.visible_to(ctx.user)
-        .prefetch_related("fhir_identifiers")
-        .get(pk=vitals.pk)
-    )
-    resource = observation_mapper.to_fhir(vitals, incoming.part, vitals.fhir_identifiers.all())
+        identifiers = [(incoming.part, s, v) for s, v in incoming.identifiers]
+        vitals = _store(ctx, incoming, resident, identifiers, "Observation")
+    vitals = Observation.objects.visible_to(ctx.user).get(pk=vitals.pk)
+    # The identifiers are the ones just stored with it (services.record_vitals): no query.
+    stored = [ObservationIdentifier(part=p, system=s, value=v) for p, s, v in identifiers]
+    resource = observation_mapper.to_fhir(vitals, incoming.part, stored)
     return Result(201, resource, {"Location": f"{ctx.base}/Observation/{resource.id}"})
 
 
@@ -738,7 +741,7 @@ def _clinicians():
 
 
 def _one(queryset, id: str, resource: str):
-    found = queryset.filter(pk__in=_digits([id])).first()
+    found = one(queryset.filter(pk__in=_digits([id])))
     if found is None:
         raise _not_found(resource, id)
     return found
@@ -866,7 +869,7 @@ def organization_search(ctx: Context, params: QueryDict) -> Result:
 def careteam_read(ctx: Context, id: str) -> Result:
     _require_role(ctx, STAFF)
     residents = resident_selectors.with_care_team(Resident.objects.visible_to(ctx.user))
-    resident = residents.filter(pk__in=_digits([id])).first()
+    resident = one(residents.filter(pk__in=_digits([id])))
     if resident is None:
         raise _not_found("CareTeam", id)
     _log_read(ctx, [resident], "fhir_careteam", resident.pk)
@@ -985,7 +988,7 @@ def task_update(ctx: Context, id: str) -> Result:
     with transaction.atomic():
         row = (
             NurseTask.objects.visible_to(ctx.user)
-            .select_for_update(of=("self",))
+            .select_for_update(of=("self",), no_key=True)  # see orders.services.complete_task
             .select_related("order", "resident")
             .filter(pk__in=_digits([id]))
             .first()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from fhir.resources.R4B import get_fhir_model_class
 
 from . import search, versions
-from .context import Result, log_read
+from .context import Result, log_read, one
 from .errors import FhirError
 
 
@@ -136,7 +136,7 @@ def _versions(kind: Kind, row) -> list:
 
 
 def _row(ctx, kind: Kind, id: str):
-    row = kind.rows(ctx.user).filter(pk__in=digits([id])).first()
+    row = one(kind.rows(ctx.user).filter(pk__in=digits([id])))
     if row is None:
         raise not_found(kind.resource, id)
     return row

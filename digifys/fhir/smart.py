@@ -48,6 +48,7 @@ from digifys.residents.models import Resident
 
 from . import jwks as remote_jwks
 from .auth import SMART_SCOPE, reads_only
+from .context import one
 from .models import LaunchContext, SmartClient, UsedAssertion
 
 log = logging.getLogger(__name__)
@@ -210,8 +211,8 @@ class SmartValidator(OAuth2Validator):
         """DOT's look-up of a bearer token, joined with what every API request reads next
         (auth._oauth_principal): the SMART registration, the user the token acts for and that
         user's staff profile (the role), and a patient/ token's launch context — one query
-        instead of five."""
-        return (
+        instead of five. The checksum is unique: `one`, not `.first()` (context.one)."""
+        return one(
             get_access_token_model()
             .objects.select_related(
                 "application__smart",
@@ -220,7 +221,6 @@ class SmartValidator(OAuth2Validator):
                 "launch_context",
             )
             .filter(token_checksum=hashlib.sha256(token.encode("utf-8")).hexdigest())
-            .first()
         )
 
     def _assertion(self, request):

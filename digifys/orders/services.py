@@ -257,7 +257,15 @@ def complete_task(
     """Document a task as done with its result (and the vital signs, when it was a measurement)."""
     if getattr(actor, "role", None) not in COMPLETING_ROLES:
         raise PermissionDenied(_("Only the care team completes tasks."))
-    task = NurseTask.objects.select_for_update().select_related("order", "resident").get(pk=task.pk)
+    # Only the task's row, and FOR NO KEY UPDATE (its key does not change): FOR UPDATE of the
+    # joined resident (and order) held up every other request's access-log entry for the
+    # resident (its foreign-key check takes FOR KEY SHARE) while this one waited for the log's
+    # chain head to write its own: a deadlock (PostgreSQL ends one with a 500; fhir tests).
+    task = (
+        NurseTask.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("order", "resident")
+        .get(pk=task.pk)
+    )
     if task.status != NurseTask.Status.OPEN:
         raise ValidationError(_("This task is already done or cancelled."))
     result = result.strip()
@@ -274,6 +282,12 @@ def complete_task(
     task.result = result
     task.observation = observation
     task.save()
+    order = task.order
+    if order.consult_id:
+        # Before the access-log entry: rows first, the log's chain head last, as post_message
+        # does (it locks the consult, then logs); touching the consult after logging deadlocked
+        # with a message in the same consult.
+        Consult.objects.filter(pk=order.consult_id).update(updated_at=now)
     audit.record(
         actor=actor,
         action=audit.Action.UPDATE,
@@ -283,13 +297,11 @@ def complete_task(
         request=request,
         details={"change": "done"},
     )
-    order = task.order
     if order.consult_id:
         params = {"kind": order.kind, "instructions": order.instructions, "note": result}
         if observation is not None:
             params["vitals"] = values_of(observation)
         event(order.consult_id, "task_done", params, actor=actor)
-        Consult.objects.filter(pk=order.consult_id).update(updated_at=now)
     notify(
         recipients=[order.ordered_by.user],
         kind=Notification.Kind.TASK_DONE,
