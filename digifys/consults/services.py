@@ -83,8 +83,12 @@ def _link(consult: Consult) -> str:
 
 
 def _lock(consult: Consult) -> Consult:
+    # Only the consult's row, and FOR NO KEY UPDATE: without of= PostgreSQL also locked the
+    # joined resident and physician's user FOR UPDATE, and a read holding the access log's
+    # chain head then waited (its entry's foreign-key check) for the resident while this
+    # transaction waited for the chain head: a deadlock (fhir/tests/test_concurrency_pg.py).
     return (
-        Consult.objects.select_for_update()
+        Consult.objects.select_for_update(of=("self",), no_key=True)
         .select_related("resident", "assigned_to__user")
         .get(pk=consult.pk)
     )

@@ -211,15 +211,6 @@ def test_completing_a_task_does_not_deadlock_with_a_read_writing_its_access_log_
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "consults.services._lock takes FOR UPDATE of the consult with its joined resident and "
-        "assigned physician's user, then post_message waits for the chain head: the same "
-        "deadlock as PUT Task had. Fix there: select_for_update(of=('self',), no_key=True) "
-        "(consults/ is another helper's; reported, not changed here)."
-    ),
-)
 def test_a_message_to_a_consult_does_not_deadlock_with_a_read_writing_its_access_log_entry(
     world, token_for
 ):
