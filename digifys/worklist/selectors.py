@@ -17,7 +17,7 @@ import datetime
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -315,6 +315,16 @@ def _instant(value) -> datetime.datetime:
     return instant
 
 
+@cache
+def _loaded_names() -> list[str]:
+    """The columns `_observation` fills, in the model's field order (as `from_db` takes them)."""
+    filled = {
+        "id", "unit_id", "resident_id", "measured_at", "recorded_at",
+        "news2_total", "news2_band", "spo2_scale", "red_flag",
+    }  # fmt: skip
+    return [f.attname for f in Observation._meta.concrete_fields if f.attname in filled]
+
+
 def _observation(data: dict | None, resident: Resident) -> Observation | None:
     """An Observation carrying the fields of DATA (from `_latest`) and RESIDENT.
 
@@ -337,8 +347,7 @@ def _observation(data: dict | None, resident: Resident) -> Observation | None:
         "spo2_scale": data["spo2_scale"],
         "red_flag": bool(data["red_flag"]),
     }
-    # `from_db` takes the values in the model's field order.
-    names = [f.attname for f in Observation._meta.concrete_fields if f.attname in loaded]
+    names = _loaded_names()
     observation = Observation.from_db(None, names, [loaded[name] for name in names])
     Observation.resident.field.set_cached_value(observation, resident)
     return observation
