@@ -112,7 +112,11 @@ def chromium():
 
 
 def _browser_opener(chromium, base_url: str):
-    """Return (open, contexts): open(user, language=None) logs USER in through the real form."""
+    """Return (open, contexts): open(user, language=None) logs USER in through the real form.
+
+    service_workers="block" gives a context in which no page's service worker is registered (a
+    device's first visit: nothing is answered from the offline cache).
+    """
     from django.core.cache import cache
 
     from digifys.accounts import authentication
@@ -121,14 +125,16 @@ def _browser_opener(chromium, base_url: str):
 
     contexts = []
 
-    def _open(user, *, language: str | None = None):
+    def _open(user, *, language: str | None = None, service_workers: str = "allow"):
         # The server runs in this process: forget TOTP codes marked as used (replay
         # protection) and login rate limits left by earlier logins of this test process.
         cache.clear()
         two_factor = authentication.needs_second_factor(user)
         if two_factor:
             give_totp(user)
-        context = chromium.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")
+        context = chromium.new_context(
+            locale="sv-SE", timezone_id="Europe/Stockholm", service_workers=service_workers
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

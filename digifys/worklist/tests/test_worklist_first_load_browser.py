@@ -60,7 +60,9 @@ def _a_full_unit(world) -> None:
 
 def test_the_worklist_loads_within_2_s_and_300_kb_on_a_slow_link(world, browser_login, live_server):
     _a_full_unit(world)
-    page = browser_login(world.nurse_mala)
+    # A first visit: no service worker yet. Without this the offline worker that the landing page
+    # registered answers the worklist's files from its cache, past the emulated link.
+    page = browser_login(world.nurse_mala, service_workers="block")
     url = f"{live_server.url}{reverse('worklist:unit', args=[world.unit_mala.pk])}"
     cdp = page.context.new_cdp_session(page)
     finished: dict[str, int] = {}
@@ -85,12 +87,18 @@ def test_the_worklist_loads_within_2_s_and_300_kb_on_a_slow_link(world, browser_
         },
     )
     page.goto(url, wait_until="load")
+    # First contentful paint may be reported after the load event: wait for it (buffered), at
+    # most 2 s, so a late entry is measured rather than read as missing.
     timing = page.evaluate(
-        """() => {
+        """() => new Promise((resolve) => {
           const nav = performance.getEntriesByType('navigation')[0];
-          const paint = performance.getEntriesByName('first-contentful-paint')[0];
-          return {load: nav.loadEventEnd, paint: paint ? paint.startTime : null};
-        }"""
+          const done = (paint) => resolve({load: nav.loadEventEnd, paint: paint});
+          new PerformanceObserver((list) => {
+            const entry = list.getEntriesByName('first-contentful-paint')[0];
+            if (entry) done(entry.startTime);
+          }).observe({type: 'paint', buffered: true});
+          setTimeout(() => done(null), 2000);
+        })"""
     )
     page.wait_for_timeout(300)  # let the last loadingFinished events arrive
     assert page.locator("h1").first.is_visible()
