@@ -15,6 +15,7 @@
 DOT issues, stores (hashed), introspects and revokes the tokens; none of that is written here.
 """
 
+import contextvars
 import datetime
 import hashlib
 import json
@@ -133,7 +134,19 @@ class SmartScopes(BaseScopes):
 
 
 class AssertionRefused(Exception):
-    pass
+    """A refused client assertion; SIGNER is the client whose registered key verified its
+    signature (the refusal came later: expiry, audience, a reused jti), else None — only a
+    signer's refusals can be told to it (testbed's request log), since anyone can write any
+    `iss` into an unsigned or badly signed assertion."""
+
+    def __init__(self, message: str, signer: "SmartClient | None" = None):
+        super().__init__(message)
+        self.signer = signer
+
+
+# The client a token request at the token endpoint can be attributed to: the one that
+# authenticated, or the signer of a refused assertion (set by SmartValidator, read by TokenView).
+_token_client: contextvars.ContextVar = contextvars.ContextVar("token_client", default=None)
 
 
 def _endpoint(http_request, name: str) -> str:
@@ -164,33 +177,39 @@ def verify_assertion(assertion: str, audiences: set[str]) -> SmartClient:
         client_jwks = remote_jwks.keys_for(client, header.get("kid"))
     except remote_jwks.JwksUnavailable as exc:
         raise AssertionRefused(str(exc)) from exc
+    token = jwt.JWT(
+        algs=ALGORITHMS,
+        expected_type="JWS",
+        check_claims={"iss": client_id, "sub": client_id, "exp": None, "jti": None},
+    )
+    token.leeway = CLOCK_SKEW_SECONDS
     try:
         keys = jwk.JWKSet.from_json(json.dumps(client_jwks))
-        token = jwt.JWT(
-            algs=ALGORITHMS,
-            expected_type="JWS",
-            check_claims={"iss": client_id, "sub": client_id, "exp": None, "jti": None},
-        )
-        token.leeway = CLOCK_SKEW_SECONDS
         token.deserialize(assertion, keys)
         claims = json.loads(token.claims)
     except (JWException, ValueError, TypeError, AttributeError) as exc:
+        # jwcrypto verifies the signature before it checks the claims: a valid signature
+        # with a bad claim (an expired assertion, another subject) was made with the client's key.
+        signed = token.token is not None and token.token.is_valid is True
         raise AssertionRefused(
             "The client assertion's signature, issuer, subject or expiry is not valid "
-            "for a key of the client's JWKS."
+            "for a key of the client's JWKS.",
+            signer=client if signed else None,
         ) from exc
     aud = claims.get("aud")
     if not (set(aud) if isinstance(aud, list) else {aud}) & audiences:
-        raise AssertionRefused("The client assertion's aud is not this token endpoint.")
+        raise AssertionRefused("The client assertion's aud is not this token endpoint.", client)
     exp = claims["exp"]
     now = timezone.now()
     if not isinstance(exp, int | float) or exp > now.timestamp() + MAX_ASSERTION_SECONDS + (
         CLOCK_SKEW_SECONDS
     ):
-        raise AssertionRefused("The client assertion's exp is more than five minutes ahead.")
+        raise AssertionRefused(
+            "The client assertion's exp is more than five minutes ahead.", client
+        )
     jti = claims["jti"]
     if not isinstance(jti, str) or not jti or len(jti) > 255:
-        raise AssertionRefused("The client assertion has no usable jti.")
+        raise AssertionRefused("The client assertion has no usable jti.", client)
     UsedAssertion.objects.filter(expires_at__lt=now - datetime.timedelta(minutes=5)).delete()
     try:
         with transaction.atomic():
@@ -200,7 +219,7 @@ def verify_assertion(assertion: str, audiences: set[str]) -> SmartClient:
                 expires_at=datetime.datetime.fromtimestamp(exp, tz=datetime.UTC),
             )
     except IntegrityError as exc:
-        raise AssertionRefused("The client assertion's jti was used before.") from exc
+        raise AssertionRefused("The client assertion's jti was used before.", client) from exc
     return client
 
 
@@ -256,9 +275,10 @@ class SmartValidator(OAuth2Validator):
             if request.client_id not in (None, application.client_id) or not (
                 application.is_usable(request)
             ):
-                raise AssertionRefused("The client assertion is for another client.")
+                raise AssertionRefused("The client assertion is for another client.", client)
         except AssertionRefused as refused:
             log.info("Client assertion refused: %s", refused)
+            _token_client.set(refused.signer)
             if urlsplit(request.uri).path == reverse("oauth:token"):
                 # At the token endpoint: say why (oauthlib turns this into the error response;
                 # DOT's introspection view would not, so there the answer is a plain refusal).
@@ -268,6 +288,7 @@ class SmartValidator(OAuth2Validator):
             return False
         request.client = application
         request.client_id = application.client_id
+        _token_client.set(client)
         return True
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
@@ -329,7 +350,13 @@ class TokenView(dot_views.TokenView):
     """DOT's token endpoint; a refused client assertion is a 400 (RFC 6749 §5.2, SMART)."""
 
     def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
+        reset = _token_client.set(None)
+        try:
+            response = super().post(request, *args, **kwargs)
+            # testbed.middleware: the key client this request can be told to (or None).
+            request.fhir_key_client = _token_client.get()
+        finally:
+            _token_client.reset(reset)
         if response.status_code == 401 and "HTTP_AUTHORIZATION" not in request.META:
             response.status_code = 400
             if "WWW-Authenticate" in response:
