@@ -144,7 +144,10 @@ class RequestLogMiddleware:
         """{"client": …} or {"key_client_id": …} of a sandbox client's request, else None."""
         if not request.path.startswith(PREFIX):  # the token endpoint (_token_path)
             key_client = getattr(request, "fhir_key_client", None)
-            if key_client is None or not _sandbox_key_client(key_client.pk):
+            user = key_client.application.user if key_client is not None else None
+            if user is None or not user.username.startswith(SANDBOX_USERNAME_PREFIX):
+                return None  # a region client (its user is loaded with it): no query
+            if not _sandbox_key_client(key_client.pk):
                 return None
             return {"key_client_id": key_client.pk}
         scheme, _space, token = request.headers.get("Authorization", "").partition(" ")

@@ -322,3 +322,26 @@ def test_a_region_key_clients_refused_assertion_and_expired_token_are_not_logged
     AccessToken.objects.update(expires=timezone.now() - datetime.timedelta(minutes=1))
     assert client.get("/fhir/R4/Patient", **auth).status_code == 401
     assert not RequestLog.objects.exists()
+
+
+def test_a_region_key_clients_token_request_costs_the_log_no_query(world):
+    key = Key("RS384")
+    smart = fhir_services.register_backend_client(
+        actor=world.administrator,
+        user=world.nurse_mala,
+        name="Region device",
+        jwks=key.jwks,
+        scopes="system/*.read",
+    )
+    counts = []
+    for logged in (False, True):
+        middleware = [m for m in settings.MIDDLEWARE if logged or m != LOG_MIDDLEWARE]
+        with override_settings(MIDDLEWARE=middleware):
+            client = Client()
+            _token_request(client, key.assertion(smart.application.client_id))  # warm caches
+            with CaptureQueriesContext(connection) as queries:
+                token = _token_request(client, key.assertion(smart.application.client_id))
+            assert token.status_code == 200, token.content
+        counts.append(len(queries))
+    assert counts[1] == counts[0]
+    assert not RequestLog.objects.exists()
