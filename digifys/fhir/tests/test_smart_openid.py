@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 
 from digifys.fhir import services
 
-from .test_smart import REDIRECT_URI, _pkce
+from .test_smart import REDIRECT_URI, Key, _pkce, _token_request
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +152,30 @@ def test_without_the_key_nothing_of_openid_connect_is_advertised_or_granted(worl
     assert client.get("/oauth/.well-known/jwks.json").status_code == 404
     with pytest.raises(ValueError, match="openid"):
         _app(world)
+
+
+def test_backend_services_work_as_before_with_openid_connect_on(world, client, oidc):
+    key = Key("ES384")
+    smart = services.register_backend_client(
+        actor=world.administrator,
+        user=world.nurse_mala,
+        name="Fall sensor",
+        jwks=key.jwks,
+        scopes="system/*.read",
+    )
+    response = _token_request(client, key.assertion(smart.application.client_id))
+    assert response.status_code == 200, response.content
+    assert "id_token" not in response.json()
+    # openid is for an app launch (a user), never for a backend client.
+    refused = _token_request(
+        client, key.assertion(smart.application.client_id), scope="openid system/*.read"
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_scope"
+
+
+def test_a_user_who_is_no_practitioner_gets_no_fhiruser(world, login, oidc):
+    app = _app(world)
+    response = _launch(login(world.coordinator), app)
+    assert response.status_code == 200, response.content
+    claims = jwt.decode(response.json()["id_token"], options={"verify_signature": False})
+    assert claims["sub"] == str(world.coordinator.pk) and "fhirUser" not in claims
