@@ -113,7 +113,7 @@ def describe(scope: str) -> str:
     if scope == OPENID:
         return _("Confirm to the app that it is you who signed in")
     if scope == FHIR_USER:
-        return _("Know who you are: your staff record (name and profession)")
+        return _("Know who you are: your staff record in digifys")
     match = SMART_SCOPE.fullmatch(scope)
     if not match:
         return scope
