@@ -690,7 +690,14 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 FHIR_ACCESS_TOKEN_SECONDS = _env_int("FHIR_ACCESS_TOKEN_SECONDS", 900)
+# OpenID Connect for SMART App Launch (`openid fhirUser`: an id_token naming the user's
+# Practitioner): on only when FHIR_OIDC_RSA_PRIVATE_KEY (or FHIR_OIDC_RSA_PRIVATE_KEY_FILE) holds
+# the PEM of the RSA key that signs id_tokens (RS256; its public part at /oauth/.well-known/
+# jwks.json). Unset, digifys issues no id_token and does not advertise `sso-openid-connect`.
+FHIR_OIDC_RSA_PRIVATE_KEY = _env_str("FHIR_OIDC_RSA_PRIVATE_KEY", "") or ""
 OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": bool(FHIR_OIDC_RSA_PRIVATE_KEY),
+    "OIDC_RSA_PRIVATE_KEY": FHIR_OIDC_RSA_PRIVATE_KEY,
     "OAUTH2_VALIDATOR_CLASS": "digifys.fhir.smart.SmartValidator",
     "SCOPES_BACKEND_CLASS": "digifys.fhir.smart.SmartScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": FHIR_ACCESS_TOKEN_SECONDS,

@@ -9,6 +9,8 @@ class FhirConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from digifys.consults.models import ConsultMessage
+        from digifys.orders.models import NurseTask, Order
         from digifys.vitals.models import Observation
 
         from . import hooks
@@ -16,3 +18,9 @@ class FhirConfig(AppConfig):
         post_save.connect(
             hooks.observation_saved, sender=Observation, dispatch_uid="fhir-subscriptions"
         )
+        for receiver, model in (
+            (hooks.task_saved, NurseTask),
+            (hooks.order_saved, Order),
+            (hooks.message_saved, ConsultMessage),
+        ):
+            post_save.connect(receiver, sender=model, dispatch_uid="fhir-subscriptions")

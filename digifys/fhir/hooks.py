@@ -1,8 +1,12 @@
-"""Where the FHIR API hears of new resources: a set of vital signs saved anywhere (the vitals
-form, the API, a device) is matched against the subscriptions after its transaction commits.
+"""Where the FHIR API hears of new or changed resources, matched against the subscriptions after
+the transaction commits (subscriptions.match_resource):
 
-Connected in `apps.FhirConfig.ready` to `post_save` of `vitals.Observation` (the one model a
-subscription can watch, subscriptions.SUPPORTED_TYPES).
+- a set of vital signs saved anywhere (the vitals form, the API, a device): Observation;
+- a nurse task done, an order placed or cancelled with its tasks: Task and ServiceRequest;
+- a consult message written: Communication.
+
+Connected in `apps.FhirConfig.ready` to `post_save` of `vitals.Observation`, `orders.NurseTask`,
+`orders.Order` and `consults.ConsultMessage` (subscriptions.SUPPORTED_TYPES).
 """
 
 import logging
@@ -26,3 +30,49 @@ def notify_observation(observation_id: int) -> None:
             tasks.enqueue_notification(notification_id)
     except Exception:  # a subscription problem never fails the recording of vital signs
         logger.exception("Matching subscriptions for observation %s failed", observation_id)
+
+
+def task_saved(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
+    """A nurse task done (complete_task saves it); the overdue reminder's stamp is no change
+    the Task shows."""
+    if update_fields is not None and set(update_fields) <= {"overdue_notified_at"}:
+        return
+    task_id = instance.pk
+    transaction.on_commit(lambda: notify_resource("Task", [task_id]))
+
+
+def order_saved(sender, instance, created: bool, **kwargs) -> None:
+    """An order placed or cancelled, and the tasks that changed with it: they are made with
+    bulk_create and cancelled with an UPDATE, which send no post_save of their own. The tasks
+    a supervisor's countersignature makes later (clinicians.supervision) save no order and are
+    not matched."""
+    from digifys.orders.models import NurseTask
+
+    order_id = instance.pk
+    status = NurseTask.Status.OPEN if created else NurseTask.Status.CANCELLED
+
+    def matched() -> None:
+        notify_resource("ServiceRequest", [order_id])
+        tasks = NurseTask.objects.filter(order_id=order_id, status=status)
+        notify_resource("Task", [str(pk) for pk in tasks.values_list("pk", flat=True)])
+
+    transaction.on_commit(matched)
+
+
+def message_saved(sender, instance, created: bool, **kwargs) -> None:
+    """A consult message written (a Communication; events are no Communication)."""
+    if created:
+        message_id = instance.pk
+        transaction.on_commit(lambda: notify_resource("Communication", [message_id]))
+
+
+def notify_resource(resource_type: str, ids: list) -> None:
+    """Queue and enqueue the notifications of the subscriptions on RESOURCE_TYPE that IDS
+    match."""
+    if not ids:
+        return
+    try:
+        for notification_id in subscriptions.match_resource(resource_type, [str(i) for i in ids]):
+            tasks.enqueue_notification(notification_id)
+    except Exception:  # a subscription problem never fails the change itself
+        logger.exception("Matching subscriptions for %s %s failed", resource_type, ids)

@@ -187,6 +187,16 @@ def make_history(kind: Kind):
     return history
 
 
+def matching(ctx, kind: Kind, params):
+    """The rows of KIND that a search with PARAMS finds for the client's user: the policy's rows,
+    then each search parameter's filter. The one definition of what a search matches, for the
+    search interaction and for subscriptions' criteria (subscriptions.py)."""
+    rows = kind.rows(ctx.user)
+    for name, param in kind.params.items():
+        rows = param.filter(rows, params, name)
+    return rows
+
+
 def make_search(kind: Kind):
     allowed = {*kind.params, "_count", "_sort", "_offset"}
 
@@ -194,9 +204,7 @@ def make_search(kind: Kind):
         _require_role(ctx, kind)
         params = search.known(params, allowed, strict=search.is_strict(ctx.request))
         count, offset = search.count_and_offset(params)
-        rows = kind.rows(ctx.user)
-        for name, param in kind.params.items():
-            rows = param.filter(rows, params, name)
+        rows = matching(ctx, kind, params)
         rows = rows.order_by(*search.sort_keys(params, kind.sort, list(kind.default_sort)), "pk")
         total = rows.count()
         page = list(rows[offset : offset + count])

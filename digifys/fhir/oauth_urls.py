@@ -11,4 +11,11 @@ urlpatterns = [
     path("token", smart.TokenView.as_view(), name="token"),
     path("introspect", smart.introspect.as_view(), name="introspect"),
     path("revoke", smart.revoke.as_view(), name="revoke"),
+    # OpenID Connect (SMART's `openid fhirUser`), when FHIR_OIDC_RSA_PRIVATE_KEY is set.
+    path(
+        ".well-known/openid-configuration",
+        smart.openid_configuration,
+        name="openid-configuration",
+    ),
+    path(".well-known/jwks.json", smart.oidc_jwks, name="jwks"),
 ]

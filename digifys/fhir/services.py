@@ -135,7 +135,11 @@ def register_launch_app(*, actor, name: str, redirect_uris: str, scopes: str) ->
     """Register a SMART App Launch app (public client, authorization code with PKCE S256)."""
     if getattr(actor, "role", None) != Role.ADMINISTRATOR:
         raise PermissionDenied(_("Only administrators register API clients."))
-    scope_text = _smart_scopes(scopes, ("user", "patient"), frozenset({"launch/patient"}))
+    from .smart import LAUNCH_PATIENT, OIDC_SCOPES, OPENID, oidc_enabled
+
+    # openid and fhirUser only while the server can issue the id_token they ask for.
+    extra = {LAUNCH_PATIENT, *(OIDC_SCOPES if oidc_enabled() else ())}
+    scope_text = _smart_scopes(scopes, ("user", "patient"), frozenset(extra))
     application = Application(
         name=name.strip(),
         user=None,
@@ -143,7 +147,12 @@ def register_launch_app(*, actor, name: str, redirect_uris: str, scopes: str) ->
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
         redirect_uris=" ".join(redirect_uris.split()),
         client_secret="",
-        algorithm=Application.NO_ALGORITHM,
+        # DOT signs an app's id_tokens with its algorithm: RS256 is the server's OIDC key.
+        algorithm=(
+            Application.RS256_ALGORITHM
+            if OPENID in scope_text.split()
+            else Application.NO_ALGORITHM
+        ),
     )
     application.full_clean(exclude=["client_secret", "client_id", "user"])  # redirect URIs
     application.save()

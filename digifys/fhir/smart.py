@@ -11,10 +11,17 @@
   as for HTTP Basic). The authorize page is DOT's, with digifys' consent screen; the login with
   its second factor is the one of the pages (RequireSecondFactorMiddleware).
 - `/.well-known/smart-configuration` lists the endpoints and what they accept.
+- OpenID Connect (DOT's, when FHIR_OIDC_RSA_PRIVATE_KEY is set: `oidc_enabled`): an app launch
+  that asks for `openid fhirUser` gets an id_token (RS256, the server's key: an app registered
+  with `openid` has DOT's algorithm RS256, services.register_launch_app) whose `fhirUser` is
+  the URL of the user's Practitioner (clinicians; other users are no Practitioner and get no
+  `fhirUser`). The issuer is /oauth (`/oauth/.well-known/openid-configuration`, `jwks.json`).
+  Without the key these scopes cannot be registered or asked for, and are not advertised.
 
 DOT issues, stores (hashed), introspects and revokes the tokens; none of that is written here.
 """
 
+import contextvars
 import datetime
 import hashlib
 import json
@@ -42,6 +49,7 @@ from oauth2_provider.models import (
 )
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
+from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from digifys.residents.models import Resident
@@ -74,6 +82,14 @@ SCOPES_SUPPORTED = [
     "launch/patient",
 ]
 LAUNCH_PATIENT = "launch/patient"
+OPENID = "openid"
+FHIR_USER = "fhirUser"
+OIDC_SCOPES = (OPENID, FHIR_USER)
+
+
+def oidc_enabled() -> bool:
+    """True when DOT's OpenID Connect is on, with the key that signs id_tokens."""
+    return bool(oauth2_settings.OIDC_ENABLED and oauth2_settings.OIDC_RSA_PRIVATE_KEY)
 
 
 # --- scopes ----------------------------------------------------------------------------------
@@ -94,6 +110,10 @@ def describe(scope: str) -> str:
     """A reader's description of SCOPE (the consent screen)."""
     if scope == LAUNCH_PATIENT:
         return _("Know which resident you choose below")
+    if scope == OPENID:
+        return _("Confirm to the app that it is you who signed in")
+    if scope == FHIR_USER:
+        return _("Know who you are: your staff record in digifys")
     match = SMART_SCOPE.fullmatch(scope)
     if not match:
         return scope
@@ -133,7 +153,19 @@ class SmartScopes(BaseScopes):
 
 
 class AssertionRefused(Exception):
-    pass
+    """A refused client assertion; SIGNER is the client whose registered key verified its
+    signature (the refusal came later: expiry, audience, a reused jti), else None — only a
+    signer's refusals can be told to it (testbed's request log), since anyone can write any
+    `iss` into an unsigned or badly signed assertion."""
+
+    def __init__(self, message: str, signer: "SmartClient | None" = None):
+        super().__init__(message)
+        self.signer = signer
+
+
+# The client a token request at the token endpoint can be attributed to: the one that
+# authenticated, or the signer of a refused assertion (set by SmartValidator, read by TokenView).
+_token_client: contextvars.ContextVar = contextvars.ContextVar("token_client", default=None)
 
 
 def _endpoint(http_request, name: str) -> str:
@@ -164,33 +196,39 @@ def verify_assertion(assertion: str, audiences: set[str]) -> SmartClient:
         client_jwks = remote_jwks.keys_for(client, header.get("kid"))
     except remote_jwks.JwksUnavailable as exc:
         raise AssertionRefused(str(exc)) from exc
+    token = jwt.JWT(
+        algs=ALGORITHMS,
+        expected_type="JWS",
+        check_claims={"iss": client_id, "sub": client_id, "exp": None, "jti": None},
+    )
+    token.leeway = CLOCK_SKEW_SECONDS
     try:
         keys = jwk.JWKSet.from_json(json.dumps(client_jwks))
-        token = jwt.JWT(
-            algs=ALGORITHMS,
-            expected_type="JWS",
-            check_claims={"iss": client_id, "sub": client_id, "exp": None, "jti": None},
-        )
-        token.leeway = CLOCK_SKEW_SECONDS
         token.deserialize(assertion, keys)
         claims = json.loads(token.claims)
     except (JWException, ValueError, TypeError, AttributeError) as exc:
+        # jwcrypto verifies the signature before it checks the claims: a valid signature
+        # with a bad claim (an expired assertion, another subject) was made with the client's key.
+        signed = token.token is not None and token.token.is_valid is True
         raise AssertionRefused(
             "The client assertion's signature, issuer, subject or expiry is not valid "
-            "for a key of the client's JWKS."
+            "for a key of the client's JWKS.",
+            signer=client if signed else None,
         ) from exc
     aud = claims.get("aud")
     if not (set(aud) if isinstance(aud, list) else {aud}) & audiences:
-        raise AssertionRefused("The client assertion's aud is not this token endpoint.")
+        raise AssertionRefused("The client assertion's aud is not this token endpoint.", client)
     exp = claims["exp"]
     now = timezone.now()
     if not isinstance(exp, int | float) or exp > now.timestamp() + MAX_ASSERTION_SECONDS + (
         CLOCK_SKEW_SECONDS
     ):
-        raise AssertionRefused("The client assertion's exp is more than five minutes ahead.")
+        raise AssertionRefused(
+            "The client assertion's exp is more than five minutes ahead.", client
+        )
     jti = claims["jti"]
     if not isinstance(jti, str) or not jti or len(jti) > 255:
-        raise AssertionRefused("The client assertion has no usable jti.")
+        raise AssertionRefused("The client assertion has no usable jti.", client)
     UsedAssertion.objects.filter(expires_at__lt=now - datetime.timedelta(minutes=5)).delete()
     try:
         with transaction.atomic():
@@ -200,12 +238,15 @@ def verify_assertion(assertion: str, audiences: set[str]) -> SmartClient:
                 expires_at=datetime.datetime.fromtimestamp(exp, tz=datetime.UTC),
             )
     except IntegrityError as exc:
-        raise AssertionRefused("The client assertion's jti was used before.") from exc
+        raise AssertionRefused("The client assertion's jti was used before.", client) from exc
     return client
 
 
 class SmartValidator(OAuth2Validator):
     """DOT's validator with SMART's client assertions and scope rules."""
+
+    # The OIDC claims and the scope that releases each (DOT's get_oidc_claims).
+    oidc_claim_scope = {"sub": OPENID, FHIR_USER: FHIR_USER}
 
     def _load_access_token(self, token):
         """DOT's look-up of a bearer token, joined with what every API request reads next
@@ -256,9 +297,10 @@ class SmartValidator(OAuth2Validator):
             if request.client_id not in (None, application.client_id) or not (
                 application.is_usable(request)
             ):
-                raise AssertionRefused("The client assertion is for another client.")
+                raise AssertionRefused("The client assertion is for another client.", client)
         except AssertionRefused as refused:
             log.info("Client assertion refused: %s", refused)
+            _token_client.set(refused.signer)
             if urlsplit(request.uri).path == reverse("oauth:token"):
                 # At the token endpoint: say why (oauthlib turns this into the error response;
                 # DOT's introspection view would not, so there the answer is a plain refusal).
@@ -268,6 +310,7 @@ class SmartValidator(OAuth2Validator):
             return False
         request.client = application
         request.client_id = application.client_id
+        _token_client.set(client)
         return True
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
@@ -282,17 +325,50 @@ class SmartValidator(OAuth2Validator):
         else:
             # An app launch acts for the user (user/) or for one resident the user chooses
             # (patient/ with launch/patient), never both in one token.
-            asked = {scope.split("/")[0] for scope in scopes if scope != LAUNCH_PATIENT}
+            asked = {
+                scope.split("/")[0]
+                for scope in scopes
+                if scope != LAUNCH_PATIENT and scope not in OIDC_SCOPES
+            }
             if asked == {"user", "patient"}:
                 return False
             if "patient" in asked and LAUNCH_PATIENT not in scopes:
                 return False
+            if FHIR_USER in scopes and OPENID not in scopes:
+                return False  # SMART: fhirUser is a claim of the id_token that openid asks for
             contexts = {"user", "patient"}
         return all(
             (scope == LAUNCH_PATIENT and scope in smart.scope_set and contexts != {"system"})
+            or (
+                scope in OIDC_SCOPES
+                and scope in smart.scope_set
+                and contexts != {"system"}
+                and oidc_enabled()
+            )
             or (scope.split("/")[0] in contexts and any(covers(a, scope) for a in smart.scope_set))
             for scope in scopes
         )
+
+    # --- OpenID Connect (DOT's; on when oidc_enabled) ---
+
+    def get_oidc_issuer_endpoint(self, request):
+        """The issuer: /oauth on the host the client reached (DOT would reverse its own URL
+        namespace, which digifys does not mount), or OIDC_ISS_ENDPOINT when set."""
+        if oauth2_settings.OIDC_ISS_ENDPOINT:
+            return oauth2_settings.OIDC_ISS_ENDPOINT
+        return issuer(self.build_http_request(request))
+
+    def get_additional_claims(self, request):
+        """`fhirUser`: the URL of the user's Practitioner, for a clinician (only clinicians are
+        Practitioners of this API: handlers.practitioner_read)."""
+        from .handlers import CLINICAL
+
+        user = request.user
+        profile = getattr(user, "staff_profile", None)
+        if profile is None or getattr(user, "role", None) not in CLINICAL:
+            return {}
+        base = self.build_http_request(request).build_absolute_uri(reverse("fhir:base"))
+        return {FHIR_USER: f"{base}/Practitioner/{profile.pk}"}
 
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
         """DOT stores the code; the resident the user chose at a launch is kept with it."""
@@ -329,7 +405,13 @@ class TokenView(dot_views.TokenView):
     """DOT's token endpoint; a refused client assertion is a 400 (RFC 6749 §5.2, SMART)."""
 
     def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
+        reset = _token_client.set(None)
+        try:
+            response = super().post(request, *args, **kwargs)
+            # testbed.middleware: the key client this request can be told to (or None).
+            request.fhir_key_client = _token_client.get()
+        finally:
+            _token_client.reset(reset)
         if response.status_code == 401 and "HTTP_AUTHORIZATION" not in request.META:
             response.status_code = 400
             if "WWW-Authenticate" in response:
@@ -396,6 +478,11 @@ class AuthorizeView(dot_views.AuthorizationView):
         return super().create_authorization_response(request, scopes, credentials, allow)
 
 
+def issuer(http_request) -> str:
+    """The OpenID Connect issuer as HTTP_REQUEST reached the server: the /oauth base."""
+    return http_request.build_absolute_uri(reverse("oauth:token")).rsplit("/", 1)[0]
+
+
 @require_GET
 def smart_configuration(request):
     """SMART's discovery document (relative to the FHIR base)."""
@@ -403,8 +490,19 @@ def smart_configuration(request):
     def url(name):
         return request.build_absolute_uri(reverse(name))
 
+    oidc = {}
+    capabilities_oidc = []
+    scopes_oidc = []
+    if oidc_enabled():
+        oidc = {
+            "issuer": oauth2_settings.OIDC_ISS_ENDPOINT or issuer(request),
+            "jwks_uri": url("oauth:jwks"),
+        }
+        capabilities_oidc = ["sso-openid-connect"]
+        scopes_oidc = list(OIDC_SCOPES)
     return JsonResponse(
         {
+            **oidc,
             "authorization_endpoint": url("oauth:authorize"),
             "token_endpoint": url("oauth:token"),
             "introspection_endpoint": url("oauth:introspect"),
@@ -414,7 +512,7 @@ def smart_configuration(request):
             "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
             "token_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
             "code_challenge_methods_supported": ["S256"],
-            "scopes_supported": SCOPES_SUPPORTED,
+            "scopes_supported": SCOPES_SUPPORTED + scopes_oidc,
             "capabilities": [
                 "launch-standalone",
                 "client-public",
@@ -424,10 +522,45 @@ def smart_configuration(request):
                 "permission-user",
                 "permission-v1",
                 "permission-v2",
+                *capabilities_oidc,
             ],
         },
         content_type="application/json",
     )
+
+
+@require_GET
+def openid_configuration(request):
+    """OpenID Connect discovery of the issuer (/oauth); 404 while OIDC is off."""
+    if not oidc_enabled():
+        return JsonResponse({"error": "OpenID Connect is not enabled."}, status=404)
+
+    def url(name):
+        return request.build_absolute_uri(reverse(name))
+
+    return JsonResponse(
+        {
+            "issuer": oauth2_settings.OIDC_ISS_ENDPOINT or issuer(request),
+            "authorization_endpoint": url("oauth:authorize"),
+            "token_endpoint": url("oauth:token"),
+            "jwks_uri": url("oauth:jwks"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [AbstractApplication.RS256_ALGORITHM],
+            "scopes_supported": [*OIDC_SCOPES, *SCOPES_SUPPORTED],
+            "claims_supported": sorted(SmartValidator.oidc_claim_scope),
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
+        }
+    )
+
+
+@require_GET
+def oidc_jwks(request):
+    """The public part of the key that signs id_tokens (DOT's view); 404 while OIDC is off."""
+    if not oidc_enabled():
+        return JsonResponse({"error": "OpenID Connect is not enabled."}, status=404)
+    return dot_views.JwksInfoView.as_view()(request)
 
 
 introspect = method_decorator(csrf_exempt, name="dispatch")(dot_views.IntrospectTokenView)

@@ -5,12 +5,17 @@ Rules enforced here:
 - A client creates, reads, searches and deletes its own subscriptions only; another client's is
   "not found". Only the rest-hook channel, with payload `application/fhir+json` (the matching
   resources in a history Bundle) or none (an empty POST).
-- The criteria are a search string of this API (`Observation?code=…&value-quantity=ge5`). They
-  are parsed with the search parameters of the API and evaluated by the same search code
-  (`handlers._matching_parts`) as the client's user, restricted to the new set's ids, so a
+- The criteria are a search string of this API (`Observation?code=…&value-quantity=ge5`,
+  `Task?status=completed`, `Communication?part-of=…`, `ServiceRequest?code=vitals`: the types of
+  SUPPORTED_TYPES). They are parsed with the search parameters of the API and evaluated by the
+  same search code as the client's user (`handlers._matching_parts` for Observation,
+  `kinds.matching` for the others), restricted to the new or changed resource's ids, so a
   subscription matches exactly what that search would return to the client — and never a
   resource the client may not read (its user's access policy, its read scope, its role).
   Criteria the API cannot search are refused (422) naming the parameter or type.
+- An Observation notifies when a set of vital signs is recorded; a Task, Communication or
+  ServiceRequest when it is created or changed (a task done or cancelled, an order cancelled)
+  and then matches the criteria (hooks.py).
 - Every notification is signed: `X-Digifys-Timestamp: <unix seconds>` and
   `X-Digifys-Signature: sha256=<hex>`, the HMAC-SHA256 with the subscription's secret of
   `<timestamp>.` followed by the body bytes. The secret is shown once, in the create response's
@@ -45,12 +50,18 @@ from django.utils.translation import gettext as _
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.subscription import Subscription as FhirSubscription
 
-from . import auth, codes, handlers, search
+from . import auth, codes, handlers, kinds, resources, search
 from .context import Context, Raw, Result, log_read
 from .errors import FhirError, outcome
 from .models import ApiClient, DeliveryAttempt, Subscription, SubscriptionNotification
 
-SUPPORTED_TYPES = ("Observation",)
+# The resource types a subscription can watch besides Observation: one row each (kinds.Kind),
+# searched by the Kind's own parameters.
+WATCHED_KINDS = {
+    kind.resource: kind
+    for kind in (resources.TASK, resources.COMMUNICATION, resources.SERVICE_REQUEST)
+}
+SUPPORTED_TYPES = ("Observation", *WATCHED_KINDS)
 PAYLOAD = "application/fhir+json"
 SIGNATURE_HEADER = "X-Digifys-Signature"
 TIMESTAMP_HEADER = "X-Digifys-Timestamp"
@@ -99,8 +110,11 @@ def parse_criteria(criteria: str) -> tuple[str, QueryDict]:
         parsed = parse_qs(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError as error:
         raise _invalid(_("The criteria are not a search string.")) from error
+    known = handlers.OBSERVATION_PARAMS
+    if resource_type in WATCHED_KINDS:
+        known = set(WATCHED_KINDS[resource_type].params)
     for key, values in parsed.items():
-        if key in NOT_IN_CRITERIA or key not in handlers.OBSERVATION_PARAMS:
+        if key in NOT_IN_CRITERIA or key not in known:
             raise _invalid(
                 _("The search parameter %(name)s is not supported in subscription criteria.")
                 % {"name": key[:100]}
@@ -225,7 +239,9 @@ def subscription_create(ctx: Context) -> Result:
     # Run the search once (on no resource) so that a malformed value is refused now, as the
     # search itself would refuse it.
     try:
-        handlers._matching_parts(ctx, _with_ids(params, ["0-panel"]))
+        _matches(
+            ctx, resource_type, params, ["0-panel"] if resource_type == "Observation" else ["0"]
+        )
     except FhirError as error:
         raise FhirError(
             422, "invalid", error.diagnostics, expression=["Subscription.criteria"]
@@ -319,33 +335,48 @@ def subscription_delete(ctx: Context, id: str) -> Result:
 # --- matching ------------------------------------------------------------------------------------
 
 
-def match_observation(observation_id: int) -> list[int]:
-    """Queue a notification for every subscription whose criteria the new set of vital signs
-    matches, as that client would find it; return the notifications' ids."""
-    ids = [f"{observation_id}-{part}" for part in codes.PARTS]
+def _matches(ctx: Context, resource_type: str, params: QueryDict, ids: list[str]) -> list[str]:
+    """The ids among IDS that the search PARAMS finds for the client of CTX (the search code of
+    the interaction itself); a FhirError when the search refuses a value."""
+    if resource_type == "Observation":
+        pairs, _sets = handlers._matching_parts(ctx, _with_ids(params, ids))
+        return [f"{pk}-{part}" for pk, part in pairs]
+    rows = kinds.matching(ctx, WATCHED_KINDS[resource_type], _with_ids(params, ids))
+    return [str(pk) for pk in rows.order_by("pk").values_list("pk", flat=True)]
+
+
+def match_resource(resource_type: str, ids: list[str]) -> list[int]:
+    """Queue a notification for every subscription on RESOURCE_TYPE whose criteria the new or
+    changed resources IDS match, as that client would find them; return the notifications'
+    ids."""
     waiting = Subscription.objects.filter(
-        resource_type="Observation",
+        resource_type=resource_type,
         status__in=[Subscription.Status.ACTIVE, Subscription.Status.ERROR],
     ).select_related("client__user")
     created = []
     for row in waiting:
-        if not _may_read(row.client, "Observation"):
+        if not _may_read(row.client, resource_type):
             continue
         ctx = Context(request=None, client=row.client, base=_base())
         try:
             _resource_type, params = parse_criteria(row.criteria)
-            pairs, _sets = handlers._matching_parts(ctx, _with_ids(params, ids))
+            found = _matches(ctx, resource_type, params, ids)
         except FhirError:
             continue
-        if pairs:
+        if found:
             notification = SubscriptionNotification.objects.create(
                 subscription=row,
-                resource_type="Observation",
-                resource_ids=[f"{pk}-{part}" for pk, part in pairs],
+                resource_type=resource_type,
+                resource_ids=found,
                 next_attempt_at=timezone.now(),
             )
             created.append(notification.pk)
     return created
+
+
+def match_observation(observation_id: int) -> list[int]:
+    """match_resource for a new set of vital signs (its parts are Observations of their own)."""
+    return match_resource("Observation", [f"{observation_id}-{part}" for part in codes.PARTS])
 
 
 # --- delivery ------------------------------------------------------------------------------------
@@ -371,6 +402,8 @@ def _body(notification: SubscriptionNotification, log: bool) -> bytes | None:
     if not row.payload:
         return b""
     ctx = Context(request=None, client=row.client, base=_base())
+    if notification.resource_type in WATCHED_KINDS:
+        return _kind_body(ctx, notification, log)
     pairs = []
     for resource_id in notification.resource_ids:
         match = handlers.OBSERVATION_ID.fullmatch(resource_id)
@@ -402,6 +435,39 @@ def _body(notification: SubscriptionNotification, log: bool) -> bytes | None:
                 for resource in resources
             ],
         }
+    )
+    return bundle.model_dump_json(exclude_none=True).encode()
+
+
+def _kind_body(ctx: Context, notification: SubscriptionNotification, log: bool) -> bytes | None:
+    """_body for a Task, Communication or ServiceRequest: each resource's current version; one
+    at version 1 was created (POST), a later version is a change (PUT)."""
+    resource_type = notification.resource_type
+    kind = WATCHED_KINDS[resource_type]
+    rows = list(
+        kind.rows(ctx.user).filter(pk__in=kinds.digits(notification.resource_ids)).order_by("pk")
+    )
+    if not rows or not _may_read(notification.subscription.client, resource_type):
+        return None
+    if log:
+        kinds._log(ctx, kind, rows)
+    entries = []
+    for row in rows:
+        resource = kinds._versions(kind, row)[-1]
+        created = resource.meta.versionId == "1"
+        entries.append(
+            {
+                "fullUrl": f"{ctx.base}/{resource_type}/{resource.id}",
+                "resource": resource,
+                "request": {
+                    "method": "POST" if created else "PUT",
+                    "url": resource_type if created else f"{resource_type}/{resource.id}",
+                },
+                "response": {"status": "201 Created" if created else "200 OK"},
+            }
+        )
+    bundle = Bundle.model_validate(
+        {"resourceType": "Bundle", "type": "history", "total": len(entries), "entry": entries}
     )
     return bundle.model_dump_json(exclude_none=True).encode()
 

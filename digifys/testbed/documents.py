@@ -52,7 +52,7 @@ def report_pdf(report: Report, *, company: str, client_name: str) -> bytes:
         _("No requests yet."),
     )
     section(
-        _("Refused requests by OperationOutcome issue"),
+        _("Refused requests by OperationOutcome issue or OAuth 2.0 error"),
         [f"{code}: {n}" for code, n in report.refusals],
         _("No request was refused."),
     )

@@ -157,14 +157,15 @@ def sandbox_unit_ids():
 
 
 class RequestLog(models.Model):
-    """One request of a sandbox API client to /fhir/ (recorded by middleware.RequestLogMiddleware).
+    """One request of a sandbox API client to /fhir/, or of its key client to the token endpoint
+    (recorded by middleware.RequestLogMiddleware).
 
     The client is either a static-token client (CLIENT, an ApiClient) or a key client (KEY_CLIENT,
     a SMART Backend Services client), exactly one of the two. Removing a key client removes its
     rows (the company is told so before it confirms); a revoked token client is kept, and so are
-    its rows. ISSUES holds the OperationOutcome issue codes of a refusal; CODINGS the
-    (system|code, unit) pairs of the vital-sign quantities the request sent, for the conformance
-    report.
+    its rows. ISSUES holds the OperationOutcome issue codes of a refusal (at the token endpoint,
+    the OAuth 2.0 error code, such as `invalid_client`); CODINGS the (system|code, unit) pairs of
+    the vital-sign quantities the request sent, for the conformance report.
     """
 
     client = models.ForeignKey(

@@ -27,7 +27,9 @@ EXPECTED_UNITS[f"{codes.LOINC}|{codes.DIASTOLIC}"] = "mm[Hg]"
 
 
 def interaction(method: str, path: str) -> tuple[str, str]:
-    """(interaction, resource type) of a request to /fhir/R4/…."""
+    """(interaction, resource type) of a request to /fhir/R4/… or to the token endpoint."""
+    if not path.startswith("/fhir/"):
+        return "token", ""  # /oauth/token: a key client asking for an access token
     parts = [p for p in path.split("?")[0].split("/") if p][2:]  # after fhir/R4
     resource = parts[0] if parts else ""
     if method == "POST":

@@ -2,6 +2,8 @@
 clients (SMART Backend Services) — under their names, and nothing of the region's clients; a
 region request costs the log no more queries than before key clients were logged."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -73,16 +75,18 @@ def test_a_sandbox_key_clients_requests_are_logged_under_its_name(company, sandb
     assert sent.status_code == 200, sent.content
     assert company.get("/fhir/R4/Patient?_count=5", **auth).status_code == 200
     rows = RequestLog.objects.order_by("at")
-    assert [(row.method, row.key_client_id, row.client_id) for row in rows] == [
-        ("POST", smart.pk, None),
-        ("GET", smart.pk, None),
+    assert [(row.method, row.path, row.key_client_id, row.client_id) for row in rows] == [
+        ("POST", "/oauth/token", smart.pk, None),  # the access token it asked for
+        ("POST", "/fhir/R4", smart.pk, None),
+        ("GET", "/fhir/R4/Patient?_count=5", smart.pk, None),
     ]
-    assert rows[0].codings  # the panel's quantities, for the report
+    assert rows[1].codings  # the panel's quantities, for the report
     log = company.get(reverse("testbed:log")).content.decode()
     assert "Wristband key" in log and "POST /fhir/R4" in log
     page = company.get(reverse("testbed:report"), {"client": f"key-{smart.pk}"})
     text = page.content.decode()
-    assert "2 requests, 0 refused." in text and "transaction Bundle: 1" in text
+    assert "3 requests, 0 refused." in text and "transaction Bundle: 1" in text
+    assert "token : 1" in text
     assert f'value="key-{smart.pk}" selected>Wristband key' in text
     assert f"?client=key-{smart.pk}" in text  # the PDF of the same client
     pdf = company.get(reverse("testbed:report_pdf"), {"client": f"key-{smart.pk}"})
@@ -97,11 +101,13 @@ def test_the_report_of_a_token_client_leaves_out_the_key_clients_requests(compan
     company.get("/fhir/R4/Patient", **auth)
     company.get("/fhir/R4/Patient", HTTP_AUTHORIZATION=f"Bearer {token}")
     company.get("/fhir/R4/Patient/1", HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert RequestLog.objects.get(client=None).key_client_id == _smart.pk
+    assert set(RequestLog.objects.filter(client=None).values_list("key_client", flat=True)) == {
+        _smart.pk
+    }
     page = company.get(reverse("testbed:report"), {"client": token_client.pk}).content.decode()
     assert "2 requests" in page
     everything = company.get(reverse("testbed:report")).content.decode()
-    assert "3 requests" in everything
+    assert "4 requests" in everything  # the key client's token request and its search too
     log = company.get(reverse("testbed:log")).content.decode()
     assert "Scale" in log and "Wristband key" in log
 
@@ -167,7 +173,7 @@ def test_removing_a_key_client_removes_its_requests_as_the_page_says(company, sa
     url = reverse("testbed:key_revoke", args=[smart.pk])
     page = company.get(url).content.decode()
     assert "removed from the request log and the conformance report" in page
-    assert RequestLog.objects.count() == 1  # asking changes nothing
+    assert RequestLog.objects.count() == 2  # asking changes nothing (token request, search)
     assert company.post(url).status_code == 302
     assert not RequestLog.objects.exists()
     assert "0 requests" in company.get(reverse("testbed:report")).content.decode()
@@ -199,4 +205,143 @@ def test_a_log_row_names_exactly_one_client(sandbox, world):
     for clients in ({}, {"client": client, "key_client": smart}):
         with pytest.raises(IntegrityError), transaction.atomic():
             RequestLog.objects.create(**clients, **fields)
+    assert not RequestLog.objects.exists()
+
+
+# --- requests refused before authentication -------------------------------------------------
+# Logged under a key client only when they can be told to it safely: a bearer token it was
+# issued, an assertion a key of its JWKS signed. Anyone can write its client id into a JWT.
+
+
+def _registered_key(sandbox, key, name="Wristband key"):
+    return services.create_key_client(
+        actor=sandbox.application.user, application=sandbox.application, name=name, jwks=key.jwks
+    )
+
+
+def _refusals(company, smart) -> str:
+    return company.get(reverse("testbed:report"), {"client": f"key-{smart.pk}"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"lifetime": -300}, {"aud": "https://elsewhere.example/token"}, {"sub": "someone-else"}],
+    ids=["expired", "other-audience", "other-subject"],
+)
+def test_a_refused_assertion_its_key_signed_is_logged_under_the_key_client(
+    company, sandbox, claims
+):
+    key = Key("ES384")
+    smart = _registered_key(sandbox, key)
+    refused = _token_request(company, key.assertion(smart.application.client_id, **claims))
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_client"
+    row = RequestLog.objects.get()
+    assert (row.key_client_id, row.client_id, row.method, row.path, row.status, row.issues) == (
+        smart.pk,
+        None,
+        "POST",
+        "/oauth/token",
+        400,
+        ["invalid_client"],
+    )
+    page = _refusals(company, smart)
+    assert "1 requests, 1 refused." in page
+    assert "<code>invalid_client</code>: 1" in page and "token : 1" in page
+
+
+def test_a_replayed_assertion_is_logged_as_refused_after_the_first_was_logged_as_used(
+    company, sandbox
+):
+    key = Key("RS384")
+    smart = _registered_key(sandbox, key)
+    assertion = key.assertion(smart.application.client_id)
+    assert _token_request(company, assertion).status_code == 200
+    assert _token_request(company, assertion).status_code == 400
+    rows = RequestLog.objects.filter(key_client=smart).order_by("at")
+    assert [(row.status, row.issues) for row in rows] == [(200, []), (400, ["invalid_client"])]
+
+
+def test_a_scope_the_key_client_was_not_given_is_logged_as_refused(company, sandbox):
+    key = Key("ES384")
+    smart = _registered_key(sandbox, key)
+    refused = _token_request(
+        company, key.assertion(smart.application.client_id), scope="system/Practitioner.write"
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_scope"
+    assert RequestLog.objects.get(key_client=smart).issues == ["invalid_scope"]
+
+
+def test_an_assertion_naming_the_client_but_not_signed_by_its_key_is_not_logged(company, sandbox):
+    smart = _registered_key(sandbox, Key("ES384"))
+    client_id = smart.application.client_id
+    forged = Key("ES384").assertion(client_id)  # a key the client never registered
+    for assertion in (forged, forged.rsplit(".", 1)[0] + ".", "not-a-jwt"):
+        refused = _token_request(company, assertion)
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_client"
+    assert not RequestLog.objects.exists()
+    assert "0 requests, 0 refused." in _refusals(company, smart)
+
+
+def test_an_expired_bearer_token_is_logged_under_the_key_client_it_was_issued_to(company, sandbox):
+    from oauth2_provider.models import AccessToken
+
+    smart, auth = _key_client(company, sandbox)
+    AccessToken.objects.update(expires=timezone.now() - datetime.timedelta(minutes=1))
+    refused = company.get("/fhir/R4/Patient", **auth)
+    assert refused.status_code == 401
+    row = RequestLog.objects.filter(path="/fhir/R4/Patient").get()
+    assert (row.key_client_id, row.status, row.issues) == (smart.pk, 401, ["login"])
+    assert "2 requests, 1 refused." in _refusals(company, smart)
+
+
+def test_an_unknown_or_revoked_bearer_token_is_not_logged(company, sandbox):
+    from oauth2_provider.models import AccessToken
+
+    _smart, auth = _key_client(company, sandbox)
+    AccessToken.objects.all().delete()  # revoked: DOT deletes the token
+    assert company.get("/fhir/R4/Patient", **auth).status_code == 401
+    unknown = {"HTTP_AUTHORIZATION": "Bearer made-up-token"}
+    assert company.get("/fhir/R4/Patient", **unknown).status_code == 401
+    assert not RequestLog.objects.filter(path="/fhir/R4/Patient").exists()
+
+
+def test_a_region_key_clients_refused_assertion_and_expired_token_are_not_logged(client, world):
+    from oauth2_provider.models import AccessToken
+
+    key = Key("RS384")
+    smart = fhir_services.register_backend_client(
+        actor=world.administrator,
+        user=world.nurse_mala,
+        name="Region device",
+        jwks=key.jwks,
+        scopes="system/*.read",
+    )
+    expired = key.assertion(smart.application.client_id, lifetime=-300)
+    assert _token_request(client, expired).status_code == 400
+    auth = _region_key_client(client, world)
+    AccessToken.objects.update(expires=timezone.now() - datetime.timedelta(minutes=1))
+    assert client.get("/fhir/R4/Patient", **auth).status_code == 401
+    assert not RequestLog.objects.exists()
+
+
+def test_a_region_key_clients_token_request_costs_the_log_no_query(world):
+    key = Key("RS384")
+    smart = fhir_services.register_backend_client(
+        actor=world.administrator,
+        user=world.nurse_mala,
+        name="Region device",
+        jwks=key.jwks,
+        scopes="system/*.read",
+    )
+    counts = []
+    for logged in (False, True):
+        middleware = [m for m in settings.MIDDLEWARE if logged or m != LOG_MIDDLEWARE]
+        with override_settings(MIDDLEWARE=middleware):
+            client = Client()
+            _token_request(client, key.assertion(smart.application.client_id))  # warm caches
+            with CaptureQueriesContext(connection) as queries:
+                token = _token_request(client, key.assertion(smart.application.client_id))
+            assert token.status_code == 200, token.content
+        counts.append(len(queries))
+    assert counts[1] == counts[0]
     assert not RequestLog.objects.exists()

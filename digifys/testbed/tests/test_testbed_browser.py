@@ -161,15 +161,18 @@ def test_a_company_goes_from_application_to_conformance_report(
     page.click("form.search-form button[type=submit]")
     assert page.input_value("#report-client").startswith("key-")
     # The company's saved language (Swedish, from its application) wins over the cookie.
-    expect(page.locator("main")).to_contain_text("1 anrop, 0 avvisade.")
+    # Two requests: the token request at /oauth/token and the vitals panel.
+    expect(page.locator("main")).to_contain_text("2 anrop, 0 avvisade.")
     expect(page.locator("#report-news2")).to_contain_text("NEWS2 6")
+    expect(page.locator("main")).to_contain_text("token : 1")
     expect(page.locator("main")).to_contain_text("transaction Bundle: 1")
     expect(page.locator("main")).to_contain_text("Rätt LOINC-kod och UCUM-enhet: 5")
     _screens(page, "report")
     page.goto(f"{base}{reverse('testbed:log')}")
-    expect(page.locator("tbody tr")).to_have_count(1)
-    expect(page.locator("tbody tr")).to_contain_text("Wristband")
-    expect(page.locator("tbody tr")).to_contain_text("POST /fhir/R4")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.locator("tbody")).to_contain_text("Wristband")
+    expect(page.locator("tbody")).to_contain_text("POST /fhir/R4")
+    expect(page.locator("tbody")).to_contain_text("POST /oauth/token")
     _screens(page, "log")
     context.close()
 
