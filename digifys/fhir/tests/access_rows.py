@@ -79,6 +79,10 @@ ROWS = {
     "oauth:authorize": (_none, "get", everyone(BAD_REQUEST)),
     "oauth:token": (_none, "get", everyone(METHOD_NOT_ALLOWED, anonymous=METHOD_NOT_ALLOWED)),
     "oauth:revoke": (_none, "get", everyone(METHOD_NOT_ALLOWED, anonymous=METHOD_NOT_ALLOWED)),
+    # OpenID Connect discovery and keys: public, and 404 while no signing key is configured (the
+    # default; with a key they answer 200: fhir/tests/test_smart_openid.py).
+    "oauth:openid-configuration": (_none, "get", everyone(NOT_FOUND, anonymous=NOT_FOUND)),
+    "oauth:jwks": (_none, "get", everyone(NOT_FOUND, anonymous=NOT_FOUND)),
     # Introspection needs the client's own authentication, never a session.
     "oauth:introspect": (_none, "post", everyone(FORBIDDEN, anonymous=FORBIDDEN)),
     # Bulk export: the status URL and the files (system-level routes, not generated above).
