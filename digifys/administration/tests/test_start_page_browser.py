@@ -1,11 +1,12 @@
 """The administrator's pages in Chromium: no serious or critical axe violations, nothing wider
-than the screen at 390, 768 and 1366 px (screenshots under the test's tmp_path)."""
+than the screen at 390, 768 and 1366 px (screenshots in test-results/screens/administration/)."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from digifys.administration.tests.access_rows import a_failed_task
+from digifys.testing.screens import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +28,7 @@ def _serious(page) -> list:
     ]
 
 
-def test_the_administrators_pages_are_accessible_at_every_width(
-    world, browser_login, live_server, tmp_path
-):
+def test_the_administrators_pages_are_accessible_at_every_width(world, browser_login, live_server):
     a_failed_task()
     page = browser_login(world.administrator, language="sv")
     # The login itself lands on the start page.
@@ -41,6 +40,6 @@ def test_the_administrators_pages_are_accessible_at_every_width(
         for name in PAGES:
             page.goto(live_server.url + reverse(name))
             slug = name.split(":")[1]
-            page.screenshot(path=tmp_path / f"admin-{slug}-{width}.png", full_page=True)
+            screenshot(page, "administration", f"admin-{slug}-{width}")
             assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
             assert _serious(page) == [], (name, width)

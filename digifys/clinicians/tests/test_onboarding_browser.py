@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from digifys.accounts.models import Role
 from digifys.clinicians.models import ChecklistTick, Clinician, ClinicianDocument, SupervisedDraft
 from digifys.consults.models import Consult, JournalNote
+from digifys.testing.screens import screenshot
 from digifys.testing.world import make_staff
 
 from .conftest import a_consult, entry
@@ -70,7 +71,7 @@ def test_a_coordinator_onboards_a_spanish_physician_who_works_under_supervision(
         "second_factor",
         "shadowing",
     }
-    page.screenshot(path=str(tmp_path / "onboarding.png"), full_page=True)
+    screenshot(page, "clinicians", "onboarding")
 
     # 3. In the supervised week the recruit answers a consult with a journal note and signs it:
     # it goes to the supervisor instead of taking effect.

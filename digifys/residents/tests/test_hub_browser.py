@@ -6,7 +6,6 @@ does, for the README's "What it looks like").
 
 import datetime
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,13 +23,13 @@ from digifys.orders.models import NurseTask, Order
 from digifys.residents.models import Diagnosis, Medication, TreatmentLimitation
 from digifys.rounds.models import AgendaItem
 from digifys.rounds.tests.helpers import make_round
+from digifys.testing.screens import screenshot
 from digifys.vitals import services as vitals
 from digifys.vitals.models import Observation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {390: 844, 768: 1024, 1024: 768, 1366: 900}
-SHOTS = Path(tempfile.gettempdir()) / "digifys-hub"  # for a person to look at
 
 
 def _observe(world, resident, hours_ago: float, **values):
@@ -209,8 +208,7 @@ def test_the_hub_fits_each_width_draws_the_chart_and_passes_axe(
             if v["impact"] in ("serious", "critical")
         ]
         assert not serious, (width, results.generate_report())
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SHOTS / f"hub-{persona}-{width}.png", full_page=True)
+        screenshot(page, "residents", f"hub-{persona}-{width}")
         if screens and persona == "nurse_mala" and width != 1024:
             page.screenshot(path=Path(screens) / f"resident-hub-{width}.png", full_page=True)
 

@@ -1,22 +1,20 @@
 """The plan page as a week calendar in Chromium: fits 390, 768 and 1366 px, tiers in words and
-colour, axe clean; screenshots in test-results/screens/plan-calendar-<width>.png."""
+colour, axe clean; screenshots in test-results/screens/scheduling/plan-calendar-<width>.png."""
 
 import datetime
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from digifys.scheduling import planning
 from digifys.scheduling.models import Plan, PlanItem
+from digifys.testing.screens import screenshot
 from digifys.testing.world import make_org, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENS = Path(settings.BASE_DIR) / "test-results" / "screens"
 TIERS = ["named", "deputy", "team", "other", "locum"]
 
 
@@ -110,7 +108,6 @@ def test_the_week_calendar_fits_and_says_the_tier_in_words(world, browser_login,
         in page.locator("section[aria-labelledby=plan-open]").inner_text()
     )
     assert "(12 residents)" in calendar.inner_text()
-    SCREENS.mkdir(parents=True, exist_ok=True)
     for width in (1366, 768, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.wait_for_timeout(300)
@@ -118,7 +115,7 @@ def test_the_week_calendar_fits_and_says_the_tier_in_words(world, browser_login,
             "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
         )
         assert wide <= width, (width, wide)
-        page.screenshot(path=str(SCREENS / f"plan-calendar-{width}.png"), full_page=True)
+        screenshot(page, "scheduling", f"plan-calendar-{width}")
         if width in (1366, 390):
             results = Axe().run(page)
             serious = [
@@ -139,4 +136,4 @@ def test_the_week_calendar_fits_and_says_the_tier_in_words(world, browser_login,
     form.wait_for()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1366
     form.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENS / "plan-calendar-edit-1366.png"))
+    screenshot(page, "scheduling", "plan-calendar-edit-1366", full_page=False)

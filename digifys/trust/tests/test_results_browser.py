@@ -6,7 +6,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from digifys.core.tests.test_every_page_browser import SCREENS, _axe_findings, _context_for
+from digifys.core.tests.test_every_page_browser import _axe_findings, _context_for
+from digifys.testing.screens import screenshot
 from digifys.trust import selectors
 from digifys.trust.models import Answer, Invitation, Item
 
@@ -47,7 +48,7 @@ def test_the_results_page_shows_the_chart_and_the_table(world, chromium, live_se
         assert page.locator("td.trust-suppressed").count() >= 1
         for width in (390, 768, 1366):
             page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(path=str(SCREENS / "trust" / f"results-{width}.png"), full_page=True)
+            screenshot(page, "trust", f"results-{width}")
             assert page.evaluate(FITS), (width, page.evaluate(WIDEST))
             if width in (390, 1366):
                 assert _axe_findings(page) == [], width
@@ -73,7 +74,7 @@ def test_answering_on_a_phone(world, chromium, live_server):
         page.get_by_role("link", name="Svara på enkäten").click()
         assert page.evaluate(FITS)
         assert _axe_findings(page) == []
-        page.screenshot(path=str(SCREENS / "trust" / "answer-390.png"), full_page=True)
+        screenshot(page, "trust", "answer-390")
         # Keyboard only: each statement's radio group, then the comment, then send.
         for item in Item.values:
             page.locator(f"input[name={item}][value='4']").focus()

@@ -14,6 +14,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from digifys.testing.screens import screenshot
+
 from .conftest import STATE, admit, call_stats, join, until, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.video, pytest.mark.slow]
@@ -101,7 +103,7 @@ def open_as(chromium, asgi_live_server):
 
 
 def test_six_people_in_a_family_meeting_over_janus_all_decode_each_other(
-    world, janus_settings, open_as, tmp_path
+    world, janus_settings, open_as
 ):
     from digifys.relatives.models import Relative
     from digifys.visits import janus
@@ -186,14 +188,11 @@ def test_six_people_in_a_family_meeting_over_janus_all_decode_each_other(
         host.set_viewport_size({"width": width, "height": 900})
         host.wait_for_timeout(300)
         # Thirty-six video streams on a shared machine: a screenshot may take a while.
-        host.screenshot(path=tmp_path / f"meeting-host-{width}.png", full_page=True, timeout=90_000)
+        screenshot(host, "visits", f"meeting-host-{width}", timeout=90_000)
         assert host.evaluate("document.documentElement.scrollWidth") <= width
     relative_page = pages[relatives[0].username]
     relative_page.set_viewport_size({"width": 390, "height": 844})
     relative_page.wait_for_timeout(300)
-    relative_page.screenshot(
-        path=tmp_path / "meeting-relative-390.png", full_page=True, timeout=90_000
-    )
+    screenshot(relative_page, "visits", "meeting-relative-390", timeout=90_000)
     assert relative_page.evaluate("document.documentElement.scrollWidth") <= 390
-    print("screenshots in", tmp_path)
     assert call_stats(host)

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from digifys.testing.screens import screenshot
+
 from .conftest import admit, join, wait_media, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.video]
@@ -44,7 +46,7 @@ def _name(user) -> str:
 
 @pytest.mark.parametrize("width", [390, 768, 1366])
 def test_the_self_label_never_covers_a_button_and_one_control_ends_for_all(
-    world, consult_room, call_login, width, tmp_path
+    world, consult_room, call_login, width
 ):
     doctor = call_login(world.physician_spain, consult_room)
     doctor.set_viewport_size({"width": width, "height": 844})
@@ -58,7 +60,7 @@ def test_the_self_label_never_covers_a_button_and_one_control_ends_for_all(
     wait_media(doctor, 1)
 
     for who, page in (("host", doctor), ("nurse", tablet)):
-        page.screenshot(path=tmp_path / f"video-room-{who}-{width}.png", full_page=True)
+        screenshot(page, "visits", f"video-room-{who}-{width}")
         assert _overlapping_controls(page) == [], f"{who} at {width} px"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
 
