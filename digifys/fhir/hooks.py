@@ -2,11 +2,13 @@
 the transaction commits (subscriptions.match_resource):
 
 - a set of vital signs saved anywhere (the vitals form, the API, a device): Observation;
-- a nurse task done, an order placed or cancelled with its tasks: Task and ServiceRequest;
+- a nurse task made (an order taking effect: placed, or countersigned by a supervisor), done,
+  or cancelled with its order; an order placed or cancelled: Task and ServiceRequest;
 - a consult message written: Communication.
 
 Connected in `apps.FhirConfig.ready` to `post_save` of `vitals.Observation`, `orders.NurseTask`,
-`orders.Order` and `consults.ConsultMessage` (subscriptions.SUPPORTED_TYPES).
+`orders.Order` and `consults.ConsultMessage`, and to `orders.signals.tasks_made`
+(subscriptions.SUPPORTED_TYPES).
 """
 
 import logging
@@ -42,21 +44,26 @@ def task_saved(sender, instance, created: bool, update_fields=None, **kwargs) ->
 
 
 def order_saved(sender, instance, created: bool, **kwargs) -> None:
-    """An order placed or cancelled, and the tasks that changed with it: they are made with
-    bulk_create and cancelled with an UPDATE, which send no post_save of their own. The tasks
-    a supervisor's countersignature makes later (clinicians.supervision) save no order and are
-    not matched."""
+    """An order placed or cancelled, and the tasks cancelled with it (an UPDATE, which sends no
+    post_save of its own). The tasks an order makes come through `tasks_made`."""
     from digifys.orders.models import NurseTask
 
     order_id = instance.pk
-    status = NurseTask.Status.OPEN if created else NurseTask.Status.CANCELLED
 
     def matched() -> None:
         notify_resource("ServiceRequest", [order_id])
-        tasks = NurseTask.objects.filter(order_id=order_id, status=status)
-        notify_resource("Task", [str(pk) for pk in tasks.values_list("pk", flat=True)])
+        if not created:
+            tasks = NurseTask.objects.filter(order_id=order_id, status=NurseTask.Status.CANCELLED)
+            notify_resource("Task", [str(pk) for pk in tasks.values_list("pk", flat=True)])
 
     transaction.on_commit(matched)
+
+
+def tasks_made(sender, order, task_ids: list, **kwargs) -> None:
+    """An order's tasks made (orders.signals.tasks_made): as it is placed, or when a supervisor
+    countersigns a supervised clinician's order."""
+    ids = list(task_ids)
+    transaction.on_commit(lambda: notify_resource("Task", ids))
 
 
 def message_saved(sender, instance, created: bool, **kwargs) -> None:

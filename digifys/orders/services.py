@@ -32,6 +32,7 @@ from digifys.core import live
 from digifys.directory.models import StaffProfile
 from digifys.notifications.models import Notification
 from digifys.notifications.services import notify
+from digifys.orders import signals
 from digifys.residents.models import Resident
 from digifys.vitals.models import Observation
 from digifys.vitals.summary import summary, values_of
@@ -213,6 +214,7 @@ def put_order_into_effect(*, order: Order, actor, request=None) -> Order:
     )
     if not tasks[0].pk:  # backends that do not return ids from bulk_create
         tasks = list(order.tasks.all())
+    signals.tasks_made.send(sender=NurseTask, order=order, task_ids=[task.pk for task in tasks])
     audit.record(
         actor=actor,
         action=audit.Action.CREATE,

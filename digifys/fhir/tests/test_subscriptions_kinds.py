@@ -159,3 +159,35 @@ def test_a_task_subscription_is_stored_with_its_type(world, fhir):
     )
     row = Subscription.objects.get(pk=created["id"])
     assert (row.resource_type, created["criteria"]) == ("Task", "Task?status=completed")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tasks_of_a_countersigned_order_notify_when_the_supervisor_signs(
+    world, fhir, receiver
+):
+    from digifys.clinicians import supervision
+    from digifys.clinicians.models import SupervisedDraft
+    from digifys.clinicians.tests.conftest import entry
+
+    entry(world.other_physician)
+    entry(
+        world.physician_spain,
+        licence_status="in_process",
+        licence_number="",
+        eu_recognition="in_process",
+        supervisor=world.other_physician.staff_profile,
+    )
+    ready = receiver()
+    _subscribe(fhir(world.nurse_mala), ready.url, "Task?status=ready")
+    order = _order(world)  # a supervised clinician's order: no task until countersigned
+    _worker()
+    assert not NurseTask.objects.filter(order=order).exists()
+    assert ready.requests == []
+
+    draft = SupervisedDraft.objects.get(object_id=order.pk)
+    supervision.countersign(actor=world.other_physician, draft=draft)
+    _worker()
+    task = NurseTask.objects.get(order=order)
+    (got,) = ready.requests
+    (entry_,) = _entries(got)
+    assert (entry_["resource"]["resourceType"], entry_["resource"]["id"]) == ("Task", str(task.pk))
