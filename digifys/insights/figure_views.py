@@ -105,12 +105,6 @@ ORG_KIND = {
     "unit": Organisation.Kind.UNIT,
 }
 MAX_DAYS = 3 * 366
-DEFAULT_MONTHS = 24
-
-
-def _months_back(month: datetime.date, count: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 - count
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def _panel_units(user) -> list[int]:
@@ -158,12 +152,8 @@ def _scope(request: HttpRequest):
 
 def _dates(request: HttpRequest) -> tuple[datetime.date, datetime.date, str]:
     today = timezone.now().astimezone(STOCKHOLM).date()
-    end, start, error = (
-        today,
-        # The last 24 months: a unit that went live a year ago shows a year on each side.
-        _months_back(today.replace(day=1), DEFAULT_MONTHS - 1),
-        "",
-    )
+    start, end = figures.default_range(today)
+    error = ""
     try:
         given_start = (
             parse_date(request.GET.get("start", "").strip()) if request.GET.get("start") else None

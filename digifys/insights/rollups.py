@@ -510,6 +510,8 @@ def rebuild(months=None, units=None) -> int:
             "built_at": timezone.now(),
         },
     )
+    # A new generation: series precomputed from the rollups before this are never served.
+    RollupState.objects.filter(key=STATE_KEY).update(generation=models.F("generation") + 1)
     return rows
 
 
