@@ -435,15 +435,22 @@ def unit_figures(code: str, units, period: str, start, end) -> dict[int, Series]
 def compute_levels(codes, level: str, keys: dict[int, list[int]], period: str, start, end):
     """{key: {code: Series}} of LEVEL for each KEY of KEYS (-> its units) per month from the
     rollups, computed now (never the precomputed rows), or None when the rollups cannot answer."""
-    if period != "month" or level == "physician":
-        return None
-    parsed = {code: parse_code(code) for code in codes}
-    spans = periods(period, start, end)
     levels = {(level, int(key)): units for key, units in keys.items()}
-    got = _from_rollups(parsed, levels, spans, start, end)
+    got = compute(codes, levels, period, start, end)
     if got is None:
         return None
     return {key: by_code for (_level, key), by_code in got.items()}
+
+
+def compute(codes, levels: dict[tuple[str, int], list[int]], period: str, start, end):
+    """{(level, key): {code: Series}} for each (level, key) of LEVELS (-> its units, levels of
+    any kinds but physician) per month from the rollups, read together (each month's rollup
+    rows and contact segments once for all of them), or None when the rollups cannot answer."""
+    if period != "month" or any(level == "physician" for level, _key in levels):
+        return None
+    parsed = {code: parse_code(code) for code in codes}
+    spans = periods(period, start, end)
+    return _from_rollups(parsed, levels, spans, start, end)
 
 
 def _guard_count(value, numerator, denominator, residents: int) -> Value:

@@ -43,7 +43,7 @@ from .models import PrecomputedFigure, RollupState
 FORMAT = 1  # raise when the meaning of a stored series changes
 LEVELS = ("nation", "region", "care_area", "municipality", "nursing_home")
 PERIOD = "month"
-BATCH_UNITS = 400  # levels computed together hold at most this many units (bounded memory)
+BATCH_UNITS = 400  # units computed together (bounded memory)
 
 
 # --- fingerprints and (de)serialising -------------------------------------------------------------
@@ -181,26 +181,37 @@ def page_codes() -> list[str]:
     return [code for code, _label, _unit in FIGURE_LIST]
 
 
-def _levels(tree) -> dict[str, dict[int, list[int]]]:
-    """Level -> key -> its units, for LEVELS and "unit", from the units' level pairs."""
-    out: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for unit, level_keys in tree.items():
+def _groups(tree) -> list[tuple[dict, list[str]]]:
+    """The levels to compute, as groups computed together ((level, key) -> its units, codes):
+    the nation; each region with every level of LEVELS inside it (their months' rollup rows
+    and contact segments are read once for the group); the units, `BATCH_UNITS` at a time,
+    with the page's default figure only."""
+    units_of: dict[tuple[str, int], list[int]] = defaultdict(list)
+    region_of: dict[tuple[str, int], int | None] = {}
+    for unit, level_keys in sorted(tree.items()):
+        region = next((key for level, key in level_keys if level == "region"), None)
         for level, key in level_keys:
-            out[level][int(key)].append(int(unit))
-    return {level: {key: sorted(us) for key, us in keys.items()} for level, keys in out.items()}
-
-
-def _batches(keys: dict[int, list[int]]):
-    """KEYS split into groups of at most about `BATCH_UNITS` units (a level alone if bigger)."""
-    batch, size = {}, 0
-    for key in sorted(keys):
-        if batch and size + len(keys[key]) > BATCH_UNITS:
-            yield batch
-            batch, size = {}, 0
-        batch[key] = keys[key]
-        size += len(keys[key])
+            units_of[(level, int(key))].append(int(unit))
+            if level not in ("nation", "unit"):
+                region_of.setdefault((level, int(key)), region)
+    codes = page_codes()
+    groups = []
+    if ("nation", figures.NATION) in units_of and "nation" in LEVELS:
+        groups.append(({("nation", figures.NATION): units_of[("nation", figures.NATION)]}, codes))
+    by_region: dict[int | None, dict] = defaultdict(dict)
+    for level_key, region in region_of.items():
+        if level_key[0] in LEVELS:
+            by_region[region][level_key] = units_of[level_key]
+    groups += [(by_region[region], codes) for region in sorted(by_region, key=str)]
+    batch: dict = {}
+    for level_key in sorted(k for k in units_of if k[0] == "unit"):
+        batch[level_key] = units_of[level_key]
+        if len(batch) >= BATCH_UNITS:
+            groups.append((batch, codes[:1]))
+            batch = {}
     if batch:
-        yield batch
+        groups.append((batch, codes[:1]))
+    return groups
 
 
 def refresh(today: datetime.date | None = None) -> int:
@@ -211,23 +222,18 @@ def refresh(today: datetime.date | None = None) -> int:
     generation = _generation()
     if generation is None:
         return 0
-    codes = page_codes()
-    by_level = _levels(rollups.level_tree())
-    go_live = figures.go_live_dates(by_level.get("nation", {}).get(figures.NATION, []))
+    tree = rollups.level_tree()
+    go_live = figures.go_live_dates(list(tree))
     rows = []
-    plan = [(level, codes) for level in LEVELS] + [("unit", codes[:1])]
-    for level, level_codes in plan:
-        for batch in _batches(by_level.get(level, {})):
-            got = figures.compute_levels(level_codes, level, batch, PERIOD, start, end)
-            if got is None:
-                continue  # the rollups cannot answer: the page computes live
-            for key, by_code in got.items():
-                units = batch[key]
-                stamp = fingerprint(units, {u: go_live[u] for u in units if u in go_live})
-                for code, series in by_code.items():
-                    rows.append(
-                        (level, key, PERIOD, start, end, code, generation, stamp, dump(series))
-                    )
+    for levels, codes in _groups(tree):
+        got = figures.compute(codes, levels, PERIOD, start, end)
+        if got is None:
+            continue  # the rollups cannot answer: the page computes live
+        for (level, key), by_code in got.items():
+            units = levels[(level, key)]
+            stamp = fingerprint(units, {u: go_live[u] for u in units if u in go_live})
+            for code, series in by_code.items():
+                rows.append((level, key, PERIOD, start, end, code, generation, stamp, dump(series)))
     with transaction.atomic():
         PrecomputedFigure.objects.all().delete()
         rollups._write(
