@@ -662,7 +662,11 @@ def main() -> None:
         except ImportError:
             precomputed = None
         if precomputed is not None:
+            precompute_started = time.perf_counter()
             result["initial_build_precomputed"] = precomputed.refresh()
+            result["initial_build_precompute_s"] = round(
+                time.perf_counter() - precompute_started, 2
+            )
         FactWatermark.objects.create(key=facts.WATERMARK_KEY, refreshed_at=evening)
         result["initial_build_rollups_only"] = True
     else:
