@@ -12,8 +12,9 @@ BOM). The charts are Chart.js (vendored) fed by `json_script`; the tables carry 
 figures for screen readers and without JavaScript.
 
 Everything is read through `figures` (`figures_for` every figure of the level together,
-`unit_figures` the chosen one for every unit: from the monthly rollups per month, in a few
-queries), and the trust survey through `trust_figures`, so
+`unit_figures` the chosen one for every unit: for the default range as the refresh precomputed
+them, else from the monthly rollups per month, in a few queries), and the trust survey through
+`trust_figures`, so
 cells behind fewer than five residents (or answers) are withheld on the page and in the exports
 alike. Coordinators see every level (`level=nation`: every region together, no drill-down list); a
 physician sees their own figures (level physician) and

@@ -45,7 +45,10 @@ rollups (`rollups.py`: sums, resident bitmaps, sample counts and continuity segm
 and month) — `figures_for` reads a level's figures together and `unit_figures` one figure for
 many units, in a few queries; per week, per physician, or while the rollups cannot answer
 (not built yet, go-live dates changed since), from the daily fact rows. Both give the same
-values (`tests/test_rollups.py`).
+values (`tests/test_rollups.py`). The figures page's default views (the default range, every
+level above unit, the default figure per unit) are computed by the refresh and stored
+(`precomputed.py`); `figures_for` and `unit_figures` serve them while they are current
+(`tests/test_precomputed.py`).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@
   `facts.refresh_facts`; the dashboards read only these (see facts.py for every measure).
 - `MonthlyRollup`, `ContactSegment` and `RollupState`: the monthly rollups per level the figures
   page reads (`rollups.py`), rebuilt from the daily facts of the months a refresh touched.
+- `PrecomputedFigure`: the figures page's default views, computed by each refresh after the
+  rollups and served while current (`precomputed.py`).
 - `ReportSubscription` and `ReportDelivery`: who receives which level's monthly PDF report by
   e-mail, and which months have been sent (report.py, tasks.monthly_reports).
 """
