@@ -21,7 +21,10 @@ Then, in one run:
 3. **Dashboard**: `/insights/figures/` (every figure of the page's default range, the last 24
    months, per month, and the first figure for every unit of the level) through
    the whole Django stack (test client, a logged-in coordinator with the second factor), at
-   region level (the regions in turn) and at nation level; `--requests` each, p95 and median.
+   region level (the regions in turn) and at nation level; `--requests` each, p95 and median
+   of wall time, median CPU time, and the queries and Python function calls of one request.
+   The refresh's precomputing of those default views (`insights/precomputed.py`) is timed
+   apart within the build and the increment (`*_precompute_s`).
 4. **Baseline**, the same run: the same region dashboard's sources read and aggregated straight
    from the raw tables (`facts.compute` over the region's units and the same 12 months) — what
    a dashboard without fact tables would have to do before any figure arithmetic.
@@ -506,20 +509,36 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def time_pages(client, queries: list[dict], requests: int) -> dict:
+    """Wall and CPU time (this process: the test client runs the view in it) of REQUESTS page
+    requests after a warm-up, and the queries and Python function calls (cProfile) of one more
+    request of the first query, not timed."""
+    from django.db import connection
     from django.urls import reverse
 
     url = reverse("insights:figures")
     client.get(url, queries[0])  # warm up
-    timings = []
+    timings, cpu = [], []
     for n in range(requests):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url, queries[n % len(queries)])
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         assert response.status_code == 200, response.status_code
+    counted = []
+    profile = cProfile.Profile()
+    with connection.execute_wrapper(
+        lambda execute, sql, *rest: counted.append(1) or execute(sql, *rest)
+    ):
+        profile.enable()
+        client.get(url, queries[0])
+        profile.disable()
     return {
         "requests": requests,
         "median_ms": round(statistics.median(timings), 1),
         "p95_ms": round(_percentile(timings, 0.95), 1),
+        "cpu_median_ms": round(statistics.median(cpu), 1),
+        "queries": len(counted),
+        "function_calls": pstats.Stats(profile).total_calls,
     }
 
 
@@ -638,11 +657,24 @@ def main() -> None:
     if args.keep_facts and DailyFact.objects.exists():
         # The daily facts are an earlier run's initial build: only the rollups are built here.
         result["initial_build"] = {"rollup_cells": rollups.rebuild()}
+        try:  # as refresh_facts does after the rollups (the code before it did not)
+            from digifys.insights import precomputed
+        except ImportError:
+            precomputed = None
+        if precomputed is not None:
+            precompute_started = time.perf_counter()
+            result["initial_build_precomputed"] = precomputed.refresh()
+            result["initial_build_precompute_s"] = round(
+                time.perf_counter() - precompute_started, 2
+            )
         FactWatermark.objects.create(key=facts.WATERMARK_KEY, refreshed_at=evening)
         result["initial_build_rollups_only"] = True
     else:
         built = facts.refresh_facts(now=evening)
         result["initial_build"] = {"days": built.days, "rows": built.rows}
+        # (the code before precomputing returned neither)
+        result["initial_build_precomputed"] = getattr(built, "precomputed", None)
+        result["initial_build_precompute_s"] = round(getattr(built, "precompute_s", 0), 2)
     result["initial_build_s"] = round(time.perf_counter() - started, 1)
     result["fact_rows"] = DailyFact.objects.count()
     result["rollup_rows"] = MonthlyRollup.objects.count()
@@ -671,6 +703,8 @@ def main() -> None:
     if profile:
         result["increment_function_calls"] = pstats.Stats(profile).total_calls
     result["increment"] = {"days": nightly.days, "rows": nightly.rows}
+    result["increment_precomputed"] = getattr(nightly, "precomputed", None)
+    result["increment_precompute_s"] = round(getattr(nightly, "precompute_s", 0), 2)
     assert FactWatermark.objects.get().refreshed_at == tonight
     _progress(f"nightly increment {result['increment_s']} s: {result['increment']}")
 

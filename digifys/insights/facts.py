@@ -6,7 +6,8 @@ run of consecutive days it reads every source once and, in one transaction, repl
 of each unit-day whose rows came out different from the stored ones (a full build replaces
 them all); then the rollups of the units and months whose rows changed (`rollups.py`): the
 nightly increment recomputes the look-back's days but rewrites, and rolls up again, only what
-changed. Running it twice gives the same rows (idempotent). The dashboards read only `DailyFact` and
+changed; then the figures page's default views of those rollups (`precomputed.py`). Running it
+twice gives the same rows (idempotent). The dashboards read only `DailyFact` and
 the rollups built from it (`figures.py`).
 
 Days are Stockholm calendar days; a row belongs to the unit its source record names (the
@@ -64,6 +65,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -696,6 +698,8 @@ class RefreshResult:
     days: int  # days recomputed
     rows: int  # fact rows written (those of the unit-days that changed)
     full: bool
+    precomputed: int = 0  # the figures page's default series stored (`precomputed.py`)
+    precompute_s: float = 0.0  # the time that took
 
 
 CHUNK_DAYS = 31  # a long run of days is rebuilt a month at a time (bounded memory)
@@ -741,7 +745,7 @@ def refresh_facts(
             for unit, day in changed:
                 touched[day.replace(day=1)].add(unit)
             chunk = chunk_end + ONE_DAY
-    from . import rollups  # rollups read this module's measures
+    from . import precomputed, rollups  # rollups read this module's measures
 
     if full:
         rollups.rebuild(None)
@@ -751,4 +755,13 @@ def refresh_facts(
         FactWatermark.objects.update_or_create(
             key=WATERMARK_KEY, defaults={"refreshed_at": now, "first_day": start}
         )
-    return RefreshResult(days=len(days), rows=rows, full=full)
+    # The figures page's default views of the new rollups (for the day the page is read).
+    started = time.perf_counter()
+    stored = precomputed.refresh()
+    return RefreshResult(
+        days=len(days),
+        rows=rows,
+        full=full,
+        precomputed=stored,
+        precompute_s=time.perf_counter() - started,
+    )

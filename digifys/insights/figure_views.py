@@ -12,8 +12,9 @@ BOM). The charts are Chart.js (vendored) fed by `json_script`; the tables carry 
 figures for screen readers and without JavaScript.
 
 Everything is read through `figures` (`figures_for` every figure of the level together,
-`unit_figures` the chosen one for every unit: from the monthly rollups per month, in a few
-queries), and the trust survey through `trust_figures`, so
+`unit_figures` the chosen one for every unit: for the default range as the refresh precomputed
+them, else from the monthly rollups per month, in a few queries), and the trust survey through
+`trust_figures`, so
 cells behind fewer than five residents (or answers) are withheld on the page and in the exports
 alike. Coordinators see every level (`level=nation`: every region together, no drill-down list); a
 physician sees their own figures (level physician) and
@@ -105,12 +106,6 @@ ORG_KIND = {
     "unit": Organisation.Kind.UNIT,
 }
 MAX_DAYS = 3 * 366
-DEFAULT_MONTHS = 24
-
-
-def _months_back(month: datetime.date, count: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 - count
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def _panel_units(user) -> list[int]:
@@ -158,12 +153,8 @@ def _scope(request: HttpRequest):
 
 def _dates(request: HttpRequest) -> tuple[datetime.date, datetime.date, str]:
     today = timezone.now().astimezone(STOCKHOLM).date()
-    end, start, error = (
-        today,
-        # The last 24 months: a unit that went live a year ago shows a year on each side.
-        _months_back(today.replace(day=1), DEFAULT_MONTHS - 1),
-        "",
-    )
+    start, end = figures.default_range(today)
+    error = ""
     try:
         given_start = (
             parse_date(request.GET.get("start", "").strip()) if request.GET.get("start") else None

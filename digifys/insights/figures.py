@@ -45,7 +45,10 @@ rollups (`rollups.py`: sums, resident bitmaps, sample counts and continuity segm
 and month) — `figures_for` reads a level's figures together and `unit_figures` one figure for
 many units, in a few queries; per week, per physician, or while the rollups cannot answer
 (not built yet, go-live dates changed since), from the daily fact rows. Both give the same
-values (`tests/test_rollups.py`).
+values (`tests/test_rollups.py`). The figures page's default views (the default range, every
+level above unit, the default figure per unit) are computed by the refresh and stored
+(`precomputed.py`); `figures_for` and `unit_figures` serve them while they are current
+(`tests/test_precomputed.py`).
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ SUPPRESS_BELOW = 5
 NATION = 0  # the key of the one `nation` (every region)
 LEVELS = ("nation", "region", "care_area", "municipality", "nursing_home", "unit", "physician")
 PERIODS = ("week", "month")
+DEFAULT_MONTHS = 24  # the figures page's default range (`default_range`)
 
 # code -> (kind, fact measures it reads)
 FIGURES = {
@@ -175,6 +179,13 @@ def periods(period: str, start: datetime.date, end: datetime.date):
         result.append((max(first, start), min(following - datetime.timedelta(days=1), end)))
         first = following
     return result
+
+
+def default_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The figures page's range when none is asked for: the last `DEFAULT_MONTHS` months up to
+    TODAY (a unit that went live a year ago shows a year on each side)."""
+    index = today.year * 12 + today.month - 1 - (DEFAULT_MONTHS - 1)
+    return datetime.date(index // 12, index % 12 + 1, 1), today
 
 
 def units_of(level: str, key: int) -> list[int]:
@@ -385,31 +396,64 @@ def figure(
 
 
 def figures_for(codes, level: str, key: int, period: str, start, end) -> dict[str, Series]:
-    """`figure` of each of CODES, read together: per month (not per physician) from the monthly
-    rollups in a few queries (`rollups.py`), else — or when the rollups cannot answer — from
-    the daily fact rows."""
-    parsed = {code: parse_code(code) for code in codes}
+    """`figure` of each of CODES, read together: the refresh's precomputed series when it
+    stored them for this level, period and range and they are current (`precomputed.py`);
+    else per month (not per physician) from the monthly rollups in a few queries
+    (`rollups.py`), else — or when the rollups cannot answer — from the daily fact rows."""
+    from . import precomputed
+
+    for code in codes:
+        parse_code(code)
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    spans = periods(period, start, end)
-    if period == "month" and level != "physician":
+    if level != "physician":
         units = units_of(level, int(key))
-        got = _from_rollups(parsed, {(level, int(key)): units}, spans, start, end)
-        if got is not None:
-            return got[(level, int(key))]
+        stored = precomputed.lookup(level, {int(key): units}, codes, period, start, end)
+        if stored is not None:
+            return stored[int(key)]
+        if period == "month":
+            got = compute_levels(codes, level, {int(key): units}, period, start, end)
+            if got is not None:
+                return got[int(key)]
     return {code: _daily_figure(code, level, key, period, start, end) for code in codes}
 
 
 def unit_figures(code: str, units, period: str, start, end) -> dict[int, Series]:
-    """`figure(CODE, "unit", unit, …)` for every unit of UNITS, read together."""
-    parsed = {code: parse_code(code)}
-    spans = periods(period, start, end)
+    """`figure(CODE, "unit", unit, …)` for every unit of UNITS, read together (precomputed,
+    else from the rollups, as `figures_for`)."""
+    from . import precomputed
+
+    parse_code(code)
+    keys = {int(unit): [int(unit)] for unit in units}
+    stored = precomputed.lookup("unit", keys, [code], period, start, end)
+    if stored is not None:
+        return {unit: by_code[code] for unit, by_code in stored.items()}
     if period == "month" and units:
-        levels = {("unit", int(unit)): [int(unit)] for unit in units}
-        got = _from_rollups(parsed, levels, spans, start, end)
+        got = compute_levels([code], "unit", keys, period, start, end)
         if got is not None:
-            return {key: by_code[code] for (_level, key), by_code in got.items()}
+            return {unit: by_code[code] for unit, by_code in got.items()}
     return {unit: _daily_figure(code, "unit", unit, period, start, end) for unit in units}
+
+
+def compute_levels(codes, level: str, keys: dict[int, list[int]], period: str, start, end):
+    """{key: {code: Series}} of LEVEL for each KEY of KEYS (-> its units) per month from the
+    rollups, computed now (never the precomputed rows), or None when the rollups cannot answer."""
+    levels = {(level, int(key)): units for key, units in keys.items()}
+    got = compute(codes, levels, period, start, end)
+    if got is None:
+        return None
+    return {key: by_code for (_level, key), by_code in got.items()}
+
+
+def compute(codes, levels: dict[tuple[str, int], list[int]], period: str, start, end):
+    """{(level, key): {code: Series}} for each (level, key) of LEVELS (-> its units, levels of
+    any kinds but physician) per month from the rollups, read together (each month's rollup
+    rows and contact segments once for all of them), or None when the rollups cannot answer."""
+    if period != "month" or any(level == "physician" for level, _key in levels):
+        return None
+    parsed = {code: parse_code(code) for code in codes}
+    spans = periods(period, start, end)
+    return _from_rollups(parsed, levels, spans, start, end)
 
 
 def _guard_count(value, numerator, denominator, residents: int) -> Value:

@@ -7,6 +7,8 @@
   `facts.refresh_facts`; the dashboards read only these (see facts.py for every measure).
 - `MonthlyRollup`, `ContactSegment` and `RollupState`: the monthly rollups per level the figures
   page reads (`rollups.py`), rebuilt from the daily facts of the months a refresh touched.
+- `PrecomputedFigure`: the figures page's default views, computed by each refresh after the
+  rollups and served while current (`precomputed.py`).
 - `ReportSubscription` and `ReportDelivery`: who receives which level's monthly PDF report by
   e-mail, and which months have been sent (report.py, tasks.monthly_reports).
 """
@@ -231,6 +233,8 @@ class RollupState(models.Model):
     tree = models.JSONField(default=dict)
     last_day = models.DateField(null=True, blank=True)
     built_at = models.DateTimeField()
+    # One more at every rebuild: what `PrecomputedFigure` rows were computed from.
+    generation = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("rollup state")
@@ -238,6 +242,38 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.built_at.isoformat()}"
+
+
+class PrecomputedFigure(models.Model):
+    """One figure's series for a level's KEY over the figures page's default range, computed by
+    the refresh after the rollups (`precomputed.py`) so that the page need not.
+
+    Served only while GENERATION is `RollupState.generation` (no refresh since) and FINGERPRINT
+    still matches the level's units, their go-live dates and the suppression threshold; SERIES
+    is the `figures.Series` as JSON (numbers only: every text is rendered per reader)."""
+
+    level = models.CharField(max_length=20)
+    key = models.PositiveBigIntegerField()
+    period = models.CharField(max_length=8)
+    start = models.DateField()
+    end = models.DateField()
+    code = models.CharField(max_length=60)
+    generation = models.PositiveBigIntegerField()
+    fingerprint = models.CharField(max_length=64)
+    series = models.TextField()
+
+    class Meta:
+        verbose_name = _("precomputed figure")
+        verbose_name_plural = _("precomputed figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "key", "period", "start", "end", "generation", "code"],
+                name="precomputedfigure_unique_series",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.key} {self.code} {self.start}..{self.end} #{self.generation}"
 
 
 class ReportSubscription(models.Model):

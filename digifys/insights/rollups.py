@@ -510,6 +510,8 @@ def rebuild(months=None, units=None) -> int:
             "built_at": timezone.now(),
         },
     )
+    # A new generation: series precomputed from the rollups before this are never served.
+    RollupState.objects.filter(key=STATE_KEY).update(generation=models.F("generation") + 1)
     return rows
 
 
@@ -536,14 +538,20 @@ def _counts(pairs) -> Counter:
     return counts
 
 
+EMPTY_JSON = ("[]", "{}", "", None)
+
+
 def _stored_cell(row) -> Cell:
+    """A cell from a rollup row whose `samples` and `continuity` were read as JSON text
+    (`read`): most cells have neither, and decoding "[]" and "{}" one row at a time through
+    the JSON field was most of the time reading a level's rollups took (profiled)."""
     numerator, denominator, resident_set, samples, continuity, continuity_set = row
     return Cell(
         numerator=numerator,
         denominator=denominator,
         bits=unpack(resident_set),
-        samples=_counts(samples),
-        continuity=continuity or None,
+        samples=_counts(json.loads(samples)) if samples not in EMPTY_JSON else Counter(),
+        continuity=json.loads(continuity) if continuity not in EMPTY_JSON else None,
         continuity_bits=unpack(continuity_set),
     )
 
@@ -615,8 +623,8 @@ def read(levels: dict[tuple[str, int], list[int]], spans, measures, *, segments:
             "numerator",
             "denominator",
             "resident_set",
-            "samples",
-            "continuity",
+            Cast("samples", models.TextField()),
+            Cast("continuity", models.TextField()),
             "continuity_set",
         )
         for level, key, month, era, measure, dim, *rest in rows:

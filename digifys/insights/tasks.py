@@ -1,7 +1,8 @@
 """Background work for the insights app, run by the django-tasks database worker.
 
 `nightly_refresh` brings the daily fact tables up to date (`facts.refresh_facts`: the days
-touched since the last run) and schedules itself for the next night at 03:00 Stockholm time,
+touched since the last run, then the rollups and the figures page's default views of the day,
+`precomputed.py`) and schedules itself for the next night at 03:00 Stockholm time,
 after the licence re-check at 02:00. Start the chain once with `manage.py
 schedule_insights_refresh` (idempotent); `manage.py refresh_insights` runs a refresh at once.
 
@@ -41,7 +42,12 @@ def nightly_refresh(*, reschedule: bool = True) -> dict:
     result = facts.refresh_facts()
     if reschedule:
         nightly_refresh.using(run_after=next_run()).enqueue()
-    return {"days": result.days, "rows": result.rows, "full": result.full}
+    return {
+        "days": result.days,
+        "rows": result.rows,
+        "full": result.full,
+        "precomputed": result.precomputed,
+    }
 
 
 def next_report_run(now: datetime.datetime | None = None) -> datetime.datetime:

@@ -1,4 +1,5 @@
-"""Refresh the insights fact tables now: the days touched since the last run, or all of them."""
+"""Refresh the insights fact tables now: the days touched since the last run, or all of them;
+then the rollups and the figures page's precomputed default views (as the nightly job)."""
 
 import datetime
 
@@ -30,4 +31,7 @@ class Command(BaseCommand):
         # --since alone rebuilds every day from that date (that is what one asks it for).
         result = facts.refresh_facts(start=since, full=full or since is not None)
         kind = "full" if result.full else "incremental"
-        self.stdout.write(f"{kind}: {result.days} days, {result.rows} rows")
+        self.stdout.write(
+            f"{kind}: {result.days} days, {result.rows} rows, "
+            f"{result.precomputed} precomputed series ({result.precompute_s:.1f} s)"
+        )
