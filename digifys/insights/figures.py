@@ -54,17 +54,21 @@ level above unit, the default figure per unit) are computed by the refresh and s
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from django.db.models import Subquery
 
 from digifys.directory.models import Organisation, StaffProfile
 
 from . import facts as f
 from . import rollups
 from .continuity import indices
-from .models import DailyFact, GoLive
+from .models import DailyFact, GoLive, PrecomputedFigure, RollupState
 
 SUPPRESS_BELOW = 5
 NATION = 0  # the key of the one `nation` (every region)
@@ -395,20 +399,105 @@ def figure(
     return figures_for([code], level, key, period, start, end)[code]
 
 
+# --- the refresh's stored series (precomputed.py computes and writes them) ------------------
+
+STORED_FORMAT = 1  # raise when the meaning of a stored series changes
+
+
+def fingerprint(units, go_live: dict[int, datetime.date]) -> str:
+    """What a level's series depend on besides the rollups: its units, their go-live dates,
+    the suppression threshold and the stored format."""
+    text = json.dumps(
+        [
+            STORED_FORMAT,
+            SUPPRESS_BELOW,
+            sorted(int(unit) for unit in units),
+            sorted((int(unit), day.isoformat()) for unit, day in go_live.items()),
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _value_in(stored) -> Value:
+    if stored[0] is None and stored[1] is None and not stored[3] and not stored[4]:
+        return EMPTY
+    return Value(*stored)
+
+
+def load(text: str) -> Series:
+    data = json.loads(text)
+    day = datetime.date.fromisoformat
+    return Series(
+        code=data["code"],
+        level=data["level"],
+        key=data["key"],
+        period=data["period"],
+        start=day(data["start"]),
+        end=day(data["end"]),
+        points=[
+            Point(
+                start=day(first),
+                end=day(last),
+                all=_value_in(every),
+                before=_value_in(before),
+                after=_value_in(after),
+            )
+            for first, last, every, before, after in data["points"]
+        ],
+        all=_value_in(data["all"]),
+        before=_value_in(data["before"]),
+        after=_value_in(data["after"]),
+        go_live={int(unit): day(went_live) for unit, went_live in data["go_live"]},
+    )
+
+
+def stored_series(level: str, keys: dict[int, list[int]], codes, period: str, start, end):
+    """{key: {code: Series}} of LEVEL for each KEY of KEYS (-> its units now), when every one
+    of CODES is stored for each key, period and range and still current; else None."""
+    codes = set(codes)
+    if not keys or not codes:
+        return None
+    current = RollupState.objects.filter(key=rollups.STATE_KEY).values("generation")[:1]
+    rows = list(
+        PrecomputedFigure.objects.filter(
+            level=level,
+            key__in=list(keys),
+            period=period,
+            start=start,
+            end=end,
+            generation=Subquery(current),
+            code__in=sorted(codes),
+        ).values_list("key", "code", "fingerprint", "series")
+    )
+    if len(rows) != len(keys) * len(codes):
+        return None  # (one query for any other range, figure or level)
+    go_live = go_live_dates({unit for units in keys.values() for unit in units})
+    prints = {
+        key: fingerprint(units, {unit: go_live[unit] for unit in units if unit in go_live})
+        for key, units in keys.items()
+    }
+    texts: dict[int, dict[str, str]] = defaultdict(dict)
+    for key, code, stored_print, text in rows:
+        if stored_print != prints[key]:
+            return None  # go-live dates or units changed since the refresh
+        texts[key][code] = text
+    if any(len(texts[key]) != len(codes) for key in keys):
+        return None
+    return {key: {code: load(text) for code, text in got.items()} for key, got in texts.items()}
+
+
 def figures_for(codes, level: str, key: int, period: str, start, end) -> dict[str, Series]:
     """`figure` of each of CODES, read together: the refresh's precomputed series when it
     stored them for this level, period and range and they are current (`precomputed.py`);
     else per month (not per physician) from the monthly rollups in a few queries
     (`rollups.py`), else — or when the rollups cannot answer — from the daily fact rows."""
-    from . import precomputed
-
     for code in codes:
         parse_code(code)
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
     if level != "physician":
         units = units_of(level, int(key))
-        stored = precomputed.lookup(level, {int(key): units}, codes, period, start, end)
+        stored = stored_series(level, {int(key): units}, codes, period, start, end)
         if stored is not None:
             return stored[int(key)]
         if period == "month":
@@ -421,11 +510,9 @@ def figures_for(codes, level: str, key: int, period: str, start, end) -> dict[st
 def unit_figures(code: str, units, period: str, start, end) -> dict[int, Series]:
     """`figure(CODE, "unit", unit, …)` for every unit of UNITS, read together (precomputed,
     else from the rollups, as `figures_for`)."""
-    from . import precomputed
-
     parse_code(code)
     keys = {int(unit): [int(unit)] for unit in units}
-    stored = precomputed.lookup("unit", keys, [code], period, start, end)
+    stored = stored_series("unit", keys, [code], period, start, end)
     if stored is not None:
         return {unit: by_code[code] for unit, by_code in stored.items()}
     if period == "month" and units:

@@ -8,17 +8,21 @@ page's target. So `refresh()`, which `facts.refresh_facts` calls after the rollu
 exactly what `figures.figures_for` and `figures.unit_figures` would return for that range —
 every figure of the page (`figure_views.FIGURE_LIST`) for every level above unit
 (`LEVELS`), and the page's default figure (`DEFAULT_CODE`) for every unit — and stores each
-`Series` as a `PrecomputedFigure` row. `figures_for` and `unit_figures` serve those rows when
-every asked code is there for the level, period and range; any other range, figure or level is
-computed as before.
+`Series` as a `PrecomputedFigure` row. `figures.figures_for` and `figures.unit_figures` serve
+those rows when every asked code is there for the level, period and range; any other range,
+figure or level is computed as before.
 
 A stored series is served only while it is what the live computation would give:
 
 - its `generation` is `RollupState.generation`, which every rollup rebuild (every refresh)
   increases: rows of an earlier refresh are never read (and are deleted by the next `refresh`);
 - its `fingerprint` matches the level's units now, their go-live dates now, the suppression
-  threshold and `FORMAT`: a go-live date set or changed after the refresh, or a unit moved in
-  the organisation tree, sends the page back to the live computation until the next refresh.
+  threshold and `figures.STORED_FORMAT`: a go-live date set or changed after the refresh, or a
+  unit moved in the organisation tree, sends the page back to the live computation until the
+  next refresh.
+
+Serving (`figures.stored_series`, with `fingerprint` and `load`) lives in figures.py, which the
+page calls; this module computes and writes (it imports figures, never the other way).
 
 The series hold numbers only (values, numerators, denominators, resident counts, suppression,
 go-live dates); labels, readings and targets are rendered per reader and language from them, so
@@ -28,12 +32,10 @@ a changed target or language needs no new rows.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
 from digifys.core.time import STOCKHOLM
@@ -41,37 +43,16 @@ from digifys.core.time import STOCKHOLM
 from . import figures, rollups
 from .models import PrecomputedFigure, RollupState
 
-FORMAT = 1  # raise when the meaning of a stored series changes
 LEVELS = ("nation", "region", "care_area", "municipality", "nursing_home")
 PERIOD = "month"
 BATCH_UNITS = 400  # units computed together (bounded memory)
 
 
-# --- fingerprints and (de)serialising -------------------------------------------------------------
-
-
-def fingerprint(units, go_live: dict[int, datetime.date]) -> str:
-    """What a level's series depend on besides the rollups: its units, their go-live dates,
-    the suppression threshold and the stored format."""
-    text = json.dumps(
-        [
-            FORMAT,
-            figures.SUPPRESS_BELOW,
-            sorted(int(unit) for unit in units),
-            sorted((int(unit), day.isoformat()) for unit, day in go_live.items()),
-        ]
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
+# --- serialising -------------------------------------------------------------
 
 
 def _value_out(value: figures.Value) -> list:
     return [value.value, value.numerator, value.denominator, value.residents, value.suppressed]
-
-
-def _value_in(stored) -> figures.Value:
-    if stored[0] is None and stored[1] is None and not stored[3] and not stored[4]:
-        return figures.EMPTY
-    return figures.Value(*stored)
 
 
 def dump(series: figures.Series) -> str:
@@ -102,33 +83,6 @@ def dump(series: figures.Series) -> str:
     )
 
 
-def load(text: str) -> figures.Series:
-    data = json.loads(text)
-    day = datetime.date.fromisoformat
-    return figures.Series(
-        code=data["code"],
-        level=data["level"],
-        key=data["key"],
-        period=data["period"],
-        start=day(data["start"]),
-        end=day(data["end"]),
-        points=[
-            figures.Point(
-                start=day(first),
-                end=day(last),
-                all=_value_in(every),
-                before=_value_in(before),
-                after=_value_in(after),
-            )
-            for first, last, every, before, after in data["points"]
-        ],
-        all=_value_in(data["all"]),
-        before=_value_in(data["before"]),
-        after=_value_in(data["after"]),
-        go_live={int(unit): day(went_live) for unit, went_live in data["go_live"]},
-    )
-
-
 # --- serving --------------------------------------------------------------------------------------
 
 
@@ -138,41 +92,6 @@ def _generation() -> int | None:
         .values_list("generation", flat=True)
         .first()
     )
-
-
-def lookup(level: str, keys: dict[int, list[int]], codes, period: str, start, end):
-    """{key: {code: Series}} of LEVEL for each KEY of KEYS (-> its units now), when every one
-    of CODES is stored for each key, period and range and still current; else None."""
-    codes = set(codes)
-    if not keys or not codes:
-        return None
-    current = RollupState.objects.filter(key=rollups.STATE_KEY).values("generation")[:1]
-    rows = list(
-        PrecomputedFigure.objects.filter(
-            level=level,
-            key__in=list(keys),
-            period=period,
-            start=start,
-            end=end,
-            generation=Subquery(current),
-            code__in=sorted(codes),
-        ).values_list("key", "code", "fingerprint", "series")
-    )
-    if len(rows) != len(keys) * len(codes):
-        return None  # (one query for any other range, figure or level)
-    go_live = figures.go_live_dates({unit for units in keys.values() for unit in units})
-    prints = {
-        key: fingerprint(units, {unit: go_live[unit] for unit in units if unit in go_live})
-        for key, units in keys.items()
-    }
-    texts: dict[int, dict[str, str]] = defaultdict(dict)
-    for key, code, stored_print, text in rows:
-        if stored_print != prints[key]:
-            return None  # go-live dates or units changed since the refresh
-        texts[key][code] = text
-    if any(len(texts[key]) != len(codes) for key in keys):
-        return None
-    return {key: {code: load(text) for code, text in got.items()} for key, got in texts.items()}
 
 
 # --- computing ------------------------------------------------------------------------------------
@@ -234,7 +153,7 @@ def refresh(today: datetime.date | None = None) -> int:
             continue  # the rollups cannot answer: the page computes live
         for (level, key), by_code in got.items():
             units = levels[(level, key)]
-            stamp = fingerprint(units, {u: go_live[u] for u in units if u in go_live})
+            stamp = figures.fingerprint(units, {u: go_live[u] for u in units if u in go_live})
             for code, series in by_code.items():
                 rows.append((level, key, PERIOD, start, end, code, generation, stamp, dump(series)))
     with transaction.atomic():

@@ -162,9 +162,7 @@ def test_a_task_subscription_is_stored_with_its_type(world, fhir):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_tasks_of_a_countersigned_order_notify_when_the_supervisor_signs(
-    world, fhir, receiver
-):
+def test_the_tasks_of_a_countersigned_order_notify_when_the_supervisor_signs(world, fhir, receiver):
     from digifys.clinicians import supervision
     from digifys.clinicians.models import SupervisedDraft
     from digifys.clinicians.tests.conftest import entry

@@ -43,7 +43,7 @@ def test_the_precomputed_figures_equal_the_live_ones_for_every_level(hand):
     for level, key in handmade.levels(hand):
         units = figures.units_of(level, key)
         stored_codes = codes if level != "unit" else codes[:1]
-        stored = precomputed.lookup(level, {key: units}, stored_codes, "month", START, END)
+        stored = figures.stored_series(level, {key: units}, stored_codes, "month", START, END)
         assert stored is not None, (level, key)
         live = _live(stored_codes, level, key, units)
         for code in stored_codes:
@@ -51,7 +51,7 @@ def test_the_precomputed_figures_equal_the_live_ones_for_every_level(hand):
             compared += 1
     assert compared == len(handmade.levels(hand)) * len(codes) - 2 * (len(codes) - 1)
     # Something to compare: the region's contacts, before and after, not all empty.
-    region = precomputed.lookup(
+    region = figures.stored_series(
         "region",
         {hand.world.region.pk: figures.units_of("region", hand.world.region.pk)},
         ["contacts", "upc"],
@@ -68,14 +68,14 @@ def test_only_the_default_range_and_stored_codes_are_served(hand, django_assert_
     units = figures.units_of("region", w.region.pk)
     keys = {w.region.pk: units}
     with django_assert_num_queries(2):  # the rows, the go-live dates
-        assert precomputed.lookup("region", keys, ["contacts"], "month", START, END)
+        assert figures.stored_series("region", keys, ["contacts"], "month", START, END)
     with django_assert_num_queries(1):  # a miss costs the page one query
-        assert precomputed.lookup("region", keys, ["contacts"], "month", FIRST, LAST) is None
-    assert precomputed.lookup("region", keys, ["contacts"], "week", START, END) is None
-    assert precomputed.lookup("region", keys, ["physician_hours"], "month", START, END) is None
+        assert figures.stored_series("region", keys, ["contacts"], "month", FIRST, LAST) is None
+    assert figures.stored_series("region", keys, ["contacts"], "week", START, END) is None
+    assert figures.stored_series("region", keys, ["physician_hours"], "month", START, END) is None
     unit = {w.unit_mala.pk: [w.unit_mala.pk]}
-    assert precomputed.lookup("unit", unit, ["contacts"], "month", START, END) is not None
-    assert precomputed.lookup("unit", unit, ["upc"], "month", START, END) is None
+    assert figures.stored_series("unit", unit, ["contacts"], "month", START, END) is not None
+    assert figures.stored_series("unit", unit, ["upc"], "month", START, END) is None
 
 
 def _forbid_computing(monkeypatch):
@@ -120,7 +120,7 @@ def test_the_page_serves_the_precomputed_default_views(hand, login, monkeypatch)
 def test_a_later_refresh_is_never_answered_from_earlier_rows(hand, monkeypatch):
     w = hand.world
     units = figures.units_of("region", w.region.pk)
-    old = precomputed.lookup("region", {w.region.pk: units}, ["contacts"], "month", START, END)
+    old = figures.stored_series("region", {w.region.pk: units}, ["contacts"], "month", START, END)
     with time_machine.travel(NOW + datetime.timedelta(hours=2), tick=False):
         CareContact.objects.create(
             resident=hand.mala[0],
@@ -134,12 +134,12 @@ def test_a_later_refresh_is_never_answered_from_earlier_rows(hand, monkeypatch):
         facts.refresh_facts(now=NOW + datetime.timedelta(hours=2))
         assert PrecomputedFigure.objects.exists()  # the earlier generation's rows are there
         keys = {w.region.pk: units}
-        assert precomputed.lookup("region", keys, ["contacts"], "month", START, END) is None
+        assert figures.stored_series("region", keys, ["contacts"], "month", START, END) is None
         got = figures.figures_for(["contacts"], "region", w.region.pk, "month", START, END)
         assert got["contacts"].all.value == old[w.region.pk]["contacts"].all.value + 1
         monkeypatch.undo()
         facts.refresh_facts(now=NOW + datetime.timedelta(hours=3))
-        fresh = precomputed.lookup("region", keys, ["contacts"], "month", START, END)
+        fresh = figures.stored_series("region", keys, ["contacts"], "month", START, END)
         assert fresh[w.region.pk]["contacts"] == got["contacts"]
         # Only the current generation is kept.
         generation = RollupState.objects.get().generation
@@ -150,14 +150,14 @@ def test_a_changed_go_live_or_threshold_is_not_answered_from_stored_rows(hand, m
     w = hand.world
     units = figures.units_of("region", w.region.pk)
     keys = {w.region.pk: units}
-    assert precomputed.lookup("region", keys, ["contacts"], "month", START, END) is not None
+    assert figures.stored_series("region", keys, ["contacts"], "month", START, END) is not None
     monkeypatch.setattr(figures, "SUPPRESS_BELOW", 3)
-    assert precomputed.lookup("region", keys, ["contacts"], "month", START, END) is None
+    assert figures.stored_series("region", keys, ["contacts"], "month", START, END) is None
     monkeypatch.undo()
     GoLive.objects.filter(unit=w.unit_mala).update(went_live_on=datetime.date(2026, 1, 20))
-    assert precomputed.lookup("region", keys, ["contacts"], "month", START, END) is None
+    assert figures.stored_series("region", keys, ["contacts"], "month", START, END) is None
     mala = {w.unit_mala.pk: [w.unit_mala.pk]}
-    assert precomputed.lookup("unit", mala, ["contacts"], "month", START, END) is None
+    assert figures.stored_series("unit", mala, ["contacts"], "month", START, END) is None
     got = figures.figures_for(["contacts"], "region", w.region.pk, "month", START, END)
     daily = figures._daily_figure("contacts", "region", w.region.pk, "month", START, END)
     assert got["contacts"] == daily
@@ -165,7 +165,7 @@ def test_a_changed_go_live_or_threshold_is_not_answered_from_stored_rows(hand, m
     # A go-live set for a unit that had none changes that unit's levels too.
     GoLive.objects.create(unit=w.unit_storuman, went_live_on=datetime.date(2026, 1, 5))
     storuman = {w.unit_storuman.pk: [w.unit_storuman.pk]}
-    assert precomputed.lookup("unit", storuman, ["contacts"], "month", START, END) is None
+    assert figures.stored_series("unit", storuman, ["contacts"], "month", START, END) is None
 
 
 def test_the_series_round_trip_exactly(hand):
@@ -179,4 +179,4 @@ def test_the_series_round_trip_exactly(hand):
         END,
     )[w.region.pk]
     for series in got.values():
-        assert precomputed.load(precomputed.dump(series)) == series
+        assert figures.load(precomputed.dump(series)) == series
