@@ -20,6 +20,20 @@ pytestmark = pytest.mark.django_db
 SCOPES = "openid fhirUser user/*.read"
 
 
+def _forget_oauthlib_cores() -> None:
+    """django-oauth-toolkit keeps the OAuthLib server it built on each view class
+    (`_oauthlib_core`), with the settings of the first request: drop them, so that a test's
+    OpenID Connect settings apply, and are not left behind for the tests after it."""
+    from oauth2_provider.views.mixins import OAuthLibMixin
+
+    classes = [OAuthLibMixin]
+    while classes:
+        cls = classes.pop()
+        if "_oauthlib_core" in cls.__dict__:
+            delattr(cls, "_oauthlib_core")
+        classes.extend(cls.__subclasses__())
+
+
 @pytest.fixture
 def oidc(settings):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -33,7 +47,9 @@ def oidc(settings):
         "OIDC_ENABLED": True,
         "OIDC_RSA_PRIVATE_KEY": pem,
     }
-    return key
+    _forget_oauthlib_cores()
+    yield key
+    _forget_oauthlib_cores()
 
 
 def _app(world, scopes=SCOPES):
