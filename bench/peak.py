@@ -3,9 +3,10 @@ no failed request, with Locust (`bench/locustfile.py`) stepping the number of us
 
 Set-up: `deploy.cluster.Cluster` on free ports in a temporary directory (HAProxy, two WSGI nodes,
 an ASGI node, the task worker, PostgreSQL 15 primary + streaming replica, Redis), migrated, and
-seeded here: `--units` units of a nursing home with one nurse and three residents each (every
-resident with a named physician), physicians of the virtual clinic on duty around the clock,
-coordinators, and a relative with consent for each of the first residents. Every account has the
+seeded here: `--units` units of a nursing home with three residents each (every resident with a
+named physician) shared by the step's nurses (several on a unit at the larger steps), physicians
+of the virtual clinic on duty around the clock, coordinators, and a relative with consent for
+each of the first residents. Every account has the
 same password (hashed once) and every staff member a TOTP authenticator with a known secret: the
 Locust users log in through the real login form and allauth's two-factor step.
 
@@ -41,8 +42,13 @@ from cluster import Cluster, free_port  # noqa: E402
 WEIGHTS = {"nurse": 60, "physician": 6, "coordinator": 6, "relative": 28}
 
 
-def seed(units: int, physicians: int, coordinators: int, relatives: int) -> dict:
-    """Create the people of the run; return the accounts file's content."""
+def seed(units: int, nurses: int, physicians: int, coordinators: int, relatives: int) -> dict:
+    """Create the people of the run; return the accounts file's content.
+
+    UNITS units of three residents each; NURSES nurses share them in turn (nurse i works on unit
+    i mod UNITS), so a step with more nurses than units has several nurses on a unit, as a day
+    shift does — the residents' identity numbers (Skatteverket's test list) are a limited pool.
+    """
     from allauth.mfa.totp.internal.auth import TOTP
 
     from digifys.accounts.models import Role, User
@@ -63,17 +69,21 @@ def seed(units: int, physicians: int, coordinators: int, relatives: int) -> dict
     bosses = [
         make_staff(f"samordnare.{index}", Role.COORDINATOR, home) for index in range(coordinators)
     ]
-    nurses, residents = [], []
+    wards, residents = [], []
     for index in range(units):
         unit = make_org(Organisation.Kind.UNIT, f"Avd {index}", home, municipality=mala)
-        nurse = make_staff(f"ssk.{index}", Role.NURSE, home, units=[unit])
         mine = []
         for room in range(3):
             resident = make_resident(unit, room=f"{index}-{room}")
             assign(resident, doctors[(index * 3 + room) % len(doctors)])
             mine.append(resident.pk)
             residents.append(resident)
-        nurses.append({"username": nurse.user.username, "unit": unit.pk, "residents": mine})
+        wards.append((unit, mine))
+    nurse_accounts = []
+    for index in range(nurses):
+        unit, mine = wards[index % units]
+        nurse = make_staff(f"ssk.{index}", Role.NURSE, home, units=[unit])
+        nurse_accounts.append({"username": nurse.user.username, "unit": unit.pk, "residents": mine})
     family = []
     for index, resident in enumerate(residents[:relatives]):
         relative = make_relative(
@@ -86,7 +96,7 @@ def seed(units: int, physicians: int, coordinators: int, relatives: int) -> dict
     return {
         "password": PASSWORD,
         "totp_secret": TOTP_SECRET,
-        "nurse": nurses,
+        "nurse": nurse_accounts,
         "physician": [{"username": s.user.username} for s in doctors],
         "coordinator": [{"username": s.user.username} for s in bosses],
         "relative": family,
@@ -197,7 +207,9 @@ def main() -> None:
     parser.add_argument(
         "--stop-ms", type=float, default=1000.0, help="no further step once p95 passes this"
     )
-    parser.add_argument("--units", type=int, default=140, help="units, each with one nurse")
+    parser.add_argument(
+        "--units", type=int, default=140, help="units of three residents, shared by the nurses"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the cluster's directory")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -227,7 +239,8 @@ def main() -> None:
         django.setup()
         need = {role: -(-biggest * weight // 100) + 2 for role, weight in WEIGHTS.items()}
         accounts = seed(
-            units=max(args.units, need["nurse"]),
+            units=args.units,
+            nurses=need["nurse"],
             physicians=max(10, need["physician"]),
             coordinators=need["coordinator"],
             relatives=need["relative"],
