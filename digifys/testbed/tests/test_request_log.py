@@ -52,7 +52,8 @@ def _key_client(company, sandbox, name="Wristband key"):
     return smart, {"HTTP_AUTHORIZATION": f"Bearer {token.json()['access_token']}"}
 
 
-def _region_key_client(client, world):
+def _region_device(world):
+    """A key client of the region (its user is no sandbox user): (key, SmartClient)."""
     key = Key("RS384")
     smart = fhir_services.register_backend_client(
         actor=world.administrator,
@@ -61,6 +62,11 @@ def _region_key_client(client, world):
         jwks=key.jwks,
         scopes="system/*.read",
     )
+    return key, smart
+
+
+def _region_key_client(client, world):
+    key, smart = _region_device(world)
     token = _token_request(client, key.assertion(smart.application.client_id)).json()
     return {"HTTP_AUTHORIZATION": f"Bearer {token['access_token']}"}
 
@@ -128,13 +134,7 @@ def test_a_region_smart_clients_requests_are_not_logged(client, world):
 
 
 def test_another_companys_key_client_has_no_report_here(company, world):
-    other = fhir_services.register_backend_client(
-        actor=world.administrator,
-        user=world.nurse_mala,
-        name="Region device",
-        jwks=Key("RS384").jwks,
-        scopes="system/*.read",
-    )
+    _key, other = _region_device(world)
     page = company.get(reverse("testbed:report"), {"client": f"key-{other.pk}"})
     assert page.status_code == 404
 
@@ -308,14 +308,7 @@ def test_an_unknown_or_revoked_bearer_token_is_not_logged(company, sandbox):
 def test_a_region_key_clients_refused_assertion_and_expired_token_are_not_logged(client, world):
     from oauth2_provider.models import AccessToken
 
-    key = Key("RS384")
-    smart = fhir_services.register_backend_client(
-        actor=world.administrator,
-        user=world.nurse_mala,
-        name="Region device",
-        jwks=key.jwks,
-        scopes="system/*.read",
-    )
+    key, smart = _region_device(world)
     expired = key.assertion(smart.application.client_id, lifetime=-300)
     assert _token_request(client, expired).status_code == 400
     auth = _region_key_client(client, world)
@@ -325,14 +318,7 @@ def test_a_region_key_clients_refused_assertion_and_expired_token_are_not_logged
 
 
 def test_a_region_key_clients_token_request_costs_the_log_no_query(world):
-    key = Key("RS384")
-    smart = fhir_services.register_backend_client(
-        actor=world.administrator,
-        user=world.nurse_mala,
-        name="Region device",
-        jwks=key.jwks,
-        scopes="system/*.read",
-    )
+    key, smart = _region_device(world)
     counts = []
     for logged in (False, True):
         middleware = [m for m in settings.MIDDLEWARE if logged or m != LOG_MIDDLEWARE]
