@@ -354,8 +354,6 @@ class SmartValidator(OAuth2Validator):
     def get_oidc_issuer_endpoint(self, request):
         """The issuer: /oauth on the host the client reached (DOT would reverse its own URL
         namespace, which digifys does not mount), or OIDC_ISS_ENDPOINT when set."""
-        if oauth2_settings.OIDC_ISS_ENDPOINT:
-            return oauth2_settings.OIDC_ISS_ENDPOINT
         return issuer(self.build_http_request(request))
 
     def get_additional_claims(self, request):
@@ -479,7 +477,10 @@ class AuthorizeView(dot_views.AuthorizationView):
 
 
 def issuer(http_request) -> str:
-    """The OpenID Connect issuer as HTTP_REQUEST reached the server: the /oauth base."""
+    """The OpenID Connect issuer: OIDC_ISS_ENDPOINT when set, else the /oauth base as
+    HTTP_REQUEST reached the server."""
+    if oauth2_settings.OIDC_ISS_ENDPOINT:
+        return oauth2_settings.OIDC_ISS_ENDPOINT
     return http_request.build_absolute_uri(reverse("oauth:token")).rsplit("/", 1)[0]
 
 
@@ -495,7 +496,7 @@ def smart_configuration(request):
     scopes_oidc = []
     if oidc_enabled():
         oidc = {
-            "issuer": oauth2_settings.OIDC_ISS_ENDPOINT or issuer(request),
+            "issuer": issuer(request),
             "jwks_uri": url("oauth:jwks"),
         }
         capabilities_oidc = ["sso-openid-connect"]
@@ -529,18 +530,22 @@ def smart_configuration(request):
     )
 
 
+def _oidc_off() -> JsonResponse:
+    return JsonResponse({"error": _("OpenID Connect is not enabled.")}, status=404)
+
+
 @require_GET
 def openid_configuration(request):
     """OpenID Connect discovery of the issuer (/oauth); 404 while OIDC is off."""
     if not oidc_enabled():
-        return JsonResponse({"error": "OpenID Connect is not enabled."}, status=404)
+        return _oidc_off()
 
     def url(name):
         return request.build_absolute_uri(reverse(name))
 
     return JsonResponse(
         {
-            "issuer": oauth2_settings.OIDC_ISS_ENDPOINT or issuer(request),
+            "issuer": issuer(request),
             "authorization_endpoint": url("oauth:authorize"),
             "token_endpoint": url("oauth:token"),
             "jwks_uri": url("oauth:jwks"),
@@ -559,7 +564,7 @@ def openid_configuration(request):
 def oidc_jwks(request):
     """The public part of the key that signs id_tokens (DOT's view); 404 while OIDC is off."""
     if not oidc_enabled():
-        return JsonResponse({"error": "OpenID Connect is not enabled."}, status=404)
+        return _oidc_off()
     return dot_views.JwksInfoView.as_view()(request)
 
 
