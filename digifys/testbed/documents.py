@@ -48,7 +48,7 @@ def report_pdf(report: Report, *, company: str, client_name: str) -> bytes:
 
     section(
         _("Interactions used"),
-        [f"{i} {r}: {n}" for i, r, n in report.interactions],
+        [f"{label}: {n}" for label, n in report.interaction_lines],
         _("No requests yet."),
     )
     section(

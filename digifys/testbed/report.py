@@ -55,6 +55,11 @@ class Report:
     median_ms: float | None = None
     p95_ms: float | None = None
 
+    @property
+    def interaction_lines(self) -> list[tuple[str, int]]:
+        """(label, count) per interaction: "read Patient", or "token" (no resource type)."""
+        return [(f"{i} {r}" if r else i, n) for i, r, n in self.interactions]
+
 
 def requests_of(sandbox: Sandbox):
     """The logged requests of SANDBOX's clients: its token clients and its key clients."""

@@ -92,7 +92,7 @@ def test_a_sandbox_key_clients_requests_are_logged_under_its_name(company, sandb
     page = company.get(reverse("testbed:report"), {"client": f"key-{smart.pk}"})
     text = page.content.decode()
     assert "3 requests, 0 refused." in text and "transaction Bundle: 1" in text
-    assert "token : 1" in text
+    assert "token: 1" in text
     assert f'value="key-{smart.pk}" selected>Wristband key' in text
     assert f"?client=key-{smart.pk}" in text  # the PDF of the same client
     pdf = company.get(reverse("testbed:report_pdf"), {"client": f"key-{smart.pk}"})
@@ -246,7 +246,7 @@ def test_a_refused_assertion_its_key_signed_is_logged_under_the_key_client(
     )
     page = _refusals(company, smart)
     assert "1 requests, 1 refused." in page
-    assert "<code>invalid_client</code>: 1" in page and "token : 1" in page
+    assert "<code>invalid_client</code>: 1" in page and "token: 1" in page
 
 
 def test_a_replayed_assertion_is_logged_as_refused_after_the_first_was_logged_as_used(

@@ -164,7 +164,7 @@ def test_a_company_goes_from_application_to_conformance_report(
     # Two requests: the token request at /oauth/token and the vitals panel.
     expect(page.locator("main")).to_contain_text("2 anrop, 0 avvisade.")
     expect(page.locator("#report-news2")).to_contain_text("NEWS2 6")
-    expect(page.locator("main")).to_contain_text("token : 1")
+    expect(page.locator("main")).to_contain_text("token: 1")
     expect(page.locator("main")).to_contain_text("transaction Bundle: 1")
     expect(page.locator("main")).to_contain_text("Rätt LOINC-kod och UCUM-enhet: 5")
     _screens(page, "report")
