@@ -245,7 +245,7 @@ def test_a_refused_assertion_its_key_signed_is_logged_under_the_key_client(
         ["invalid_client"],
     )
     page = _refusals(company, smart)
-    assert "1 requests, 1 refused." in page
+    assert "1 request, 1 refused." in page
     assert "<code>invalid_client</code>: 1" in page and "token: 1" in page
 
 
