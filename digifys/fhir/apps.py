@@ -11,7 +11,7 @@ class FhirConfig(AppConfig):
 
         from digifys.consults.models import ConsultMessage
         from digifys.orders.models import NurseTask, Order
-        from digifys.orders.signals import tasks_made
+        from digifys.orders.signals import tasks_changed
         from digifys.vitals.models import Observation
 
         from . import hooks
@@ -25,4 +25,4 @@ class FhirConfig(AppConfig):
             (hooks.message_saved, ConsultMessage),
         ):
             post_save.connect(receiver, sender=model, dispatch_uid="fhir-subscriptions")
-        tasks_made.connect(hooks.tasks_made, dispatch_uid="fhir-subscriptions")
+        tasks_changed.connect(hooks.tasks_changed, dispatch_uid="fhir-subscriptions")

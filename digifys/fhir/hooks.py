@@ -7,7 +7,7 @@ the transaction commits (subscriptions.match_resource):
 - a consult message written: Communication.
 
 Connected in `apps.FhirConfig.ready` to `post_save` of `vitals.Observation`, `orders.NurseTask`,
-`orders.Order` and `consults.ConsultMessage`, and to `orders.signals.tasks_made`
+`orders.Order` and `consults.ConsultMessage`, and to `orders.signals.tasks_changed`
 (subscriptions.SUPPORTED_TYPES).
 """
 
@@ -44,24 +44,14 @@ def task_saved(sender, instance, created: bool, update_fields=None, **kwargs) ->
 
 
 def order_saved(sender, instance, created: bool, **kwargs) -> None:
-    """An order placed or cancelled, and the tasks cancelled with it (an UPDATE, which sends no
-    post_save of its own). The tasks an order makes come through `tasks_made`."""
-    from digifys.orders.models import NurseTask
-
+    """An order placed or cancelled (its tasks come through `tasks_changed`)."""
     order_id = instance.pk
-
-    def matched() -> None:
-        notify_resource("ServiceRequest", [order_id])
-        if not created:
-            tasks = NurseTask.objects.filter(order_id=order_id, status=NurseTask.Status.CANCELLED)
-            notify_resource("Task", [str(pk) for pk in tasks.values_list("pk", flat=True)])
-
-    transaction.on_commit(matched)
+    transaction.on_commit(lambda: notify_resource("ServiceRequest", [order_id]))
 
 
-def tasks_made(sender, order, task_ids: list, **kwargs) -> None:
-    """An order's tasks made (orders.signals.tasks_made): as it is placed, or when a supervisor
-    countersigns a supervised clinician's order."""
+def tasks_changed(sender, order, task_ids: list, **kwargs) -> None:
+    """An order's tasks made or cancelled in bulk (orders.signals.tasks_changed): as it is
+    placed, when a supervisor countersigns a supervised clinician's order, or cancelled."""
     ids = list(task_ids)
     transaction.on_commit(lambda: notify_resource("Task", ids))
 

@@ -214,7 +214,7 @@ def put_order_into_effect(*, order: Order, actor, request=None) -> Order:
     )
     if not tasks[0].pk:  # backends that do not return ids from bulk_create
         tasks = list(order.tasks.all())
-    signals.tasks_made.send(sender=NurseTask, order=order, task_ids=[task.pk for task in tasks])
+    signals.tasks_changed.send(sender=NurseTask, order=order, task_ids=[task.pk for task in tasks])
     audit.record(
         actor=actor,
         action=audit.Action.CREATE,
@@ -333,9 +333,13 @@ def cancel_order(*, actor, order: Order, reason: str, request=None) -> Order:
     now = timezone.now()
     order.cancelled_at = now
     order.save(update_fields=["cancelled_at"])
-    order.tasks.filter(status=NurseTask.Status.OPEN).update(
+    # The open tasks, locked: one done meanwhile is not cancelled, and their ids go to the signal.
+    open_tasks = order.tasks.select_for_update(no_key=True).filter(status=NurseTask.Status.OPEN)
+    cancelled = list(open_tasks.values_list("pk", flat=True))
+    NurseTask.objects.filter(pk__in=cancelled, status=NurseTask.Status.OPEN).update(
         status=NurseTask.Status.CANCELLED, result=reason.strip()[:2000]
     )
+    signals.tasks_changed.send(sender=NurseTask, order=order, task_ids=cancelled)
     if order.consult_id:
         event(order.consult_id, "order_cancelled", {"reason": reason.strip()}, actor=actor)
     audit.record(

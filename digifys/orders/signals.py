@@ -1,10 +1,11 @@
 """Signals of the orders app.
 
-`tasks_made`: an order's nurse tasks were made (with bulk_create, which sends no post_save),
-when the order takes effect — as it is placed, or when a supervisor countersigns a supervised
-clinician's order later. Sent with `order` and `task_ids` inside the transaction that made them.
+`tasks_changed`: nurse tasks of an order were made or cancelled in bulk (bulk_create, a queryset
+UPDATE: neither sends post_save) — made when the order takes effect (as it is placed, or when a
+supervisor countersigns a supervised clinician's order later), cancelled with their order. Sent
+with `order` and `task_ids` inside the transaction that changed them.
 """
 
 from django.dispatch import Signal
 
-tasks_made = Signal()
+tasks_changed = Signal()
