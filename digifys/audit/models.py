@@ -104,10 +104,9 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.occurred_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
 
-    def compute_hash(self) -> str:
-        """Return the hash this entry should have, given its fields and `prev_hash`."""
-        return entry_hash(
-            self.prev_hash,
+    def hashed_values(self) -> tuple:
+        """This entry's values in `chain.HASHED_FIELDS` order (what the hash covers)."""
+        return (
             self.seq,
             self.occurred_at,
             self.actor_id,
@@ -123,6 +122,10 @@ class AuditEvent(models.Model):
             self.ip_address,
             self.details,
         )
+
+    def compute_hash(self) -> str:
+        """Return the hash this entry should have, given its fields and `prev_hash`."""
+        return entry_hash(self.prev_hash, *self.hashed_values())
 
     @property
     def actor_role_label(self) -> str:

@@ -32,7 +32,13 @@ from digifys.accounts.models import Role
 from digifys.core.time import STOCKHOLM
 from digifys.directory.models import Organisation
 
-from .chain import GENESIS_HASH, HASHED_FIELDS, format_instant, hash_canonical
+from .chain import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    canonical_payload,
+    format_instant,
+    hash_canonical,
+)
 from .models import AuditChainHead, AuditEvent, LogReview, LogReviewItem
 
 HEAD_PK = 1
@@ -183,8 +189,16 @@ def _lock_head() -> tuple[int, str]:
     return 0, GENESIS_HASH
 
 
+# The canonical payload ends with the sequence number: PREFIX + str(seq) + "}".
+_SEQ_TAIL = '"seq":0}'
+
+
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
     """Number, chain and insert EVENTS after the current head, in one locked transaction."""
+    if not events:
+        return events
+    if connection.vendor == "postgresql":
+        return _append_in_database(events)
     with transaction.atomic(savepoint=False):
         seq, prev_hash = _lock_head()
         for event in events:
@@ -198,6 +212,53 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
             AuditEvent.objects.bulk_create(events, batch_size=500)
         if events:
             AuditChainHead.objects.filter(pk=HEAD_PK).update(last_seq=seq, last_hash=prev_hash)
+    return events
+
+
+def _append_in_database(events: list[AuditEvent]) -> list[AuditEvent]:
+    """`_append` on PostgreSQL: one call of `digifys_audit_append` (migration audit 0006).
+
+    The head is locked, the entries chained and inserted and the head moved inside the database
+    in one statement, so a page in autocommit mode holds the lock for no round trip. The hashes
+    are computed there from the same canonical payload as `chain.hash_canonical`.
+    """
+    entries = []
+    for event in events:
+        values = event.hashed_values()
+        payload = canonical_payload(0, format_instant(values[1]), *values[2:])
+        if not payload.endswith(_SEQ_TAIL):  # the payload's keys are sorted: "seq" is last
+            raise AssertionError("the canonical payload must end with the sequence number")
+        entries.append(
+            {
+                "prefix": payload[: -len(_SEQ_TAIL)] + '"seq":',
+                "occurred_at": format_instant(event.occurred_at),
+                "actor_id": event.actor_id,
+                "actor_name": event.actor_name,
+                "actor_role": event.actor_role,
+                "organisation_id": event.organisation_id,
+                "organisation_name": event.organisation_name,
+                "resident_id": event.resident_id,
+                "action": event.action,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "purpose": event.purpose,
+                "ip_address": event.ip_address,
+                "details": event.details,
+            }
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT first_seq, first_prev, hashes FROM digifys_audit_append(%s::jsonb)",
+            [json.dumps(entries, ensure_ascii=False)],
+        )
+        seq, prev_hash, hashes = cursor.fetchone()
+    if seq is None:
+        raise ChainHeadMissing("the access log's chain head row is missing")
+    for event, entry_hash in zip(events, hashes, strict=True):
+        event.seq, event.prev_hash, event.hash = seq, prev_hash, entry_hash
+        event._state.adding = False
+        event._state.db = connection.alias
+        seq, prev_hash = seq + 1, entry_hash
     return events
 
 

@@ -11,6 +11,10 @@ from digifys.audit.chain import GENESIS_HASH, entry_hash
 from digifys.audit.models import AuditChainHead, AuditEvent
 from digifys.testing.world import make_resident
 
+# Queries of one append: SQLite locks the head, inserts and moves the head; PostgreSQL calls
+# digifys_audit_append (migration audit 0006), which does the same in the database.
+APPEND_QUERIES = 1 if connection.vendor == "postgresql" else 3
+
 
 def _fresh(user):
     """The same user as a new instance, as in a new request."""
@@ -144,7 +148,7 @@ def test_many_residents_are_logged_in_one_batch(world):
         events = services.record_many(
             actor=nurse, action="read", residents=residents, object_type="resident_list"
         )
-    assert len(queries) == 3  # lock the head, insert all entries, move the head
+    assert len(queries) == APPEND_QUERIES
     assert [e.seq for e in events] == [3, 4]
     assert [e.resident_id for e in events] == [r.pk for r in residents]
     assert events[1].prev_hash == events[0].hash
@@ -152,14 +156,14 @@ def test_many_residents_are_logged_in_one_batch(world):
     assert services.verify_chain().ok
 
 
-def test_recording_takes_three_queries_once_the_user_is_known(world):
+def test_recording_takes_one_append_once_the_user_is_known(world):
     nurse = _fresh(world.nurse_mala)
     services.record(actor=nurse, action="read", object_type="resident_list")
     with CaptureQueriesContext(connection) as queries:
         services.record(
             actor=nurse, action="read", resident=world.resident_mala, object_type="resident"
         )
-    assert len(queries) == 3
+    assert len(queries) == APPEND_QUERIES
 
 
 @pytest.mark.parametrize(
@@ -200,4 +204,66 @@ def test_times_are_stored_in_utc_with_microseconds(world):
     stored = AuditEvent.objects.get()
     assert stored.occurred_at == moment
     assert stored.occurred_at.microsecond == 123456
+    assert services.verify_chain().ok
+
+
+def test_awkward_values_hash_the_same_whoever_chains_them(world):
+    """Names, ids, addresses and details that JSON and UTF-8 treat specially are chained (on
+    PostgreSQL by the database function) exactly as `chain.hash_canonical` computes."""
+    nurse = _fresh(world.nurse_mala)
+    nurse.first_name, nurse.last_name = 'Åsa "Lill-Ö"', "Ñúñez \\ 漢字 \U0001f600"
+    request = RequestFactory().get("/", REMOTE_ADDR="2001:db8::1")
+    services.record(
+        actor=nurse,
+        action="read",
+        resident=world.resident_mala,
+        object_type="resident",
+        object_id="x/ü\t",
+        request=request,
+        details={"q": 'Öl "och" \\ \n', "n": [1, None, True], "nested": {"é": ""}},
+    )
+    services.record_many(
+        actor=None, action="read", residents=[world.resident_mala], object_type="järn"
+    )
+    stored = list(AuditEvent.objects.order_by("seq"))
+    assert [event.compute_hash() for event in stored] == [event.hash for event in stored]
+    assert stored[0].ip_address == "2001:db8::1"
+    assert stored[0].actor_name.startswith("Åsa")
+    assert services.verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_concurrent_appends_make_one_gapless_chain(world):
+    """Six writers at once, starting on a database without the head row (as after a flush):
+    one creates it, the others wait for it; no entry is lost, doubled or out of the chain."""
+    import threading
+
+    AuditChainHead.objects.all().delete()
+    barrier, errors = threading.Barrier(6), []
+
+    def write(index: int) -> None:
+        try:
+            barrier.wait()
+            for _ in range(10):
+                services.record_many(
+                    actor=None,
+                    action="read",
+                    residents=[world.resident_mala, world.resident_mala_2][: 1 + index % 2],
+                    object_type=f"writer-{index}",
+                )
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(index,)) for index in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, 91))  # 3 writers × 10 × 1 entry + 3 × 10 × 2 entries
+    assert AuditChainHead.objects.get().last_seq == 90
     assert services.verify_chain().ok
