@@ -252,7 +252,7 @@ def test_concurrent_appends_make_one_gapless_chain(world):
                     residents=[world.resident_mala, world.resident_mala_2][: 1 + index % 2],
                     object_type=f"writer-{index}",
                 )
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below
             errors.append(error)
         finally:
             connection.close()
