@@ -70,3 +70,21 @@ def test_the_application_role_cannot_switch_the_triggers_off(entry, app_role):
     with refused, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f'SET LOCAL ROLE "{app_role}"')
         cursor.execute("SET LOCAL session_replication_role = replica")
+
+
+def test_the_application_role_appends_through_the_database_function(entry, world):
+    """`digifys_audit_append` runs with its caller's rights: the grants of docs/operations.md
+    ("Database roles": SELECT and INSERT on the log, UPDATE on the head) are enough."""
+    name = f"digifys_app_grants_{connection.settings_dict['NAME']}"[:63]
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE ROLE "{name}" NOLOGIN NOSUPERUSER')
+        cursor.execute(f'GRANT SELECT, INSERT ON audit_auditevent TO "{name}"')
+        cursor.execute(f'GRANT SELECT, INSERT, UPDATE ON audit_auditchainhead TO "{name}"')
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f'SET LOCAL ROLE "{name}"')
+        second = services.record(
+            actor=None, action="read", resident=world.resident_mala, object_type="resident"
+        )
+    assert (second.seq, second.prev_hash) == (entry.seq + 1, entry.hash)
+    assert services.verify_chain().ok
