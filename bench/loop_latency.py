@@ -189,6 +189,10 @@ class Server:
                 str(threads),
                 "--bind",
                 f"127.0.0.1:{port}",
+                # The production line (docs/operations.md): no keep-alive, so connections
+                # spread over the worker processes instead of sticking to the first to accept.
+                "--keep-alive",
+                "0",
                 "--log-level",
                 "warning",
             ],

@@ -510,6 +510,10 @@ class Cluster:
                 f"127.0.0.1:{port}",
                 "--graceful-timeout",
                 "10",
+                # One request per connection (docs/operations.md, "Processes"): HAProxy closes
+                # its server-side connections anyway (http-server-close).
+                "--keep-alive",
+                "0",
                 "--log-level",
                 "warning",
             ],
