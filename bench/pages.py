@@ -3,8 +3,9 @@
 Production-like set-up on this machine (docs/operations.md): a fresh PostgreSQL database with
 the synthetic region (`synth_region --seed 1 --scale 450`, "now" = the current minute, so the
 persona unit's story is live); static files collected with the production storage
-(`CompressedManifestStaticFilesStorage`); **gunicorn** with the production worker count and
-threads, the psycopg pool, Redis as cache; production settings (no demo, no debug).
+(`CompressedManifestStaticFilesStorage`); **gunicorn** with the production worker count,
+threads and `--keep-alive 0` (docs/operations.md), the psycopg pool, Redis as cache; production
+settings (no demo, no debug).
 
 Three logged-in sessions with the second factor recorded exactly as allauth records it after a
 password + TOTP login (`digifys.testing.accounts.complete_second_factor`):

@@ -224,14 +224,14 @@ def _append_in_database(events: list[AuditEvent]) -> list[AuditEvent]:
     """
     entries = []
     for event in events:
-        values = event.hashed_values()
-        payload = canonical_payload(0, format_instant(values[1]), *values[2:])
+        instant = format_instant(event.occurred_at)
+        payload = canonical_payload(0, instant, *event.hashed_values()[2:])
         if not payload.endswith(_SEQ_TAIL):  # the payload's keys are sorted: "seq" is last
             raise AssertionError("the canonical payload must end with the sequence number")
         entries.append(
             {
-                "prefix": payload[: -len(_SEQ_TAIL)] + '"seq":',
-                "occurred_at": format_instant(event.occurred_at),
+                "prefix": payload[: -len("0}")],
+                "occurred_at": instant,
                 "actor_id": event.actor_id,
                 "actor_name": event.actor_name,
                 "actor_role": event.actor_role,
