@@ -9,11 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from digifys.audit import services
 from digifys.audit.chain import GENESIS_HASH, entry_hash
 from digifys.audit.models import AuditChainHead, AuditEvent
+from digifys.testing.queries import AUDIT_APPEND
 from digifys.testing.world import make_resident
-
-# Queries of one append: SQLite locks the head, inserts and moves the head; PostgreSQL calls
-# digifys_audit_append (migration audit 0006), which does the same in the database.
-APPEND_QUERIES = 1 if connection.vendor == "postgresql" else 3
 
 
 def _fresh(user):
@@ -148,7 +145,7 @@ def test_many_residents_are_logged_in_one_batch(world):
         events = services.record_many(
             actor=nurse, action="read", residents=residents, object_type="resident_list"
         )
-    assert len(queries) == APPEND_QUERIES
+    assert len(queries) == AUDIT_APPEND
     assert [e.seq for e in events] == [3, 4]
     assert [e.resident_id for e in events] == [r.pk for r in residents]
     assert events[1].prev_hash == events[0].hash
@@ -163,7 +160,7 @@ def test_recording_takes_one_append_once_the_user_is_known(world):
         services.record(
             actor=nurse, action="read", resident=world.resident_mala, object_type="resident"
         )
-    assert len(queries) == APPEND_QUERIES
+    assert len(queries) == AUDIT_APPEND
 
 
 @pytest.mark.parametrize(

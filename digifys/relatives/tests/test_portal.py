@@ -11,6 +11,7 @@ from digifys.directory.models import StaffLanguage, StaffProfile
 from digifys.relatives.selectors import language_names
 from digifys.rounds.models import AgendaItem, Round
 from digifys.scheduling.models import Booking
+from digifys.testing.queries import AUDIT_APPEND
 from digifys.testing.world import assign
 from digifys.visits.models import Room
 
@@ -181,10 +182,10 @@ def test_the_portal_home_reads_a_second_resident_and_meetings_without_more_queri
 # The portal home's reads (bench/relatives.py --profile, docs/performance.md): the session, the
 # user and their role, the links with their consents (2), the upcoming bookings, the care team
 # with the physicians' employers and their languages (2), the ward-round agenda, the family
-# meetings' open rooms and the relative's invitations (2), the access-log append (3) and the
-# trust-survey invitations. The links' residents are not read again for the care team, and the
-# employers come with the physicians.
-PORTAL_HOME_QUERIES = 15
+# meetings' open rooms and the relative's invitations (2), the access-log append (AUDIT_APPEND)
+# and the trust-survey invitations. The links' residents are not read again for the care team,
+# and the employers come with the physicians.
+PORTAL_HOME_QUERIES = 12 + AUDIT_APPEND
 
 
 def test_the_portal_home_reads_a_full_card_in_a_pinned_number_of_queries(
