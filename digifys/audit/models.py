@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from digifys.accounts.models import Role
 from digifys.directory.models import StaffProfile
 
-from .chain import GENESIS_HASH, entry_hash
+from .chain import GENESIS_HASH, HASHED_FIELDS, entry_hash
 
 
 class AuditEvent(models.Model):
@@ -106,22 +106,7 @@ class AuditEvent(models.Model):
 
     def hashed_values(self) -> tuple:
         """This entry's values in `chain.HASHED_FIELDS` order (what the hash covers)."""
-        return (
-            self.seq,
-            self.occurred_at,
-            self.actor_id,
-            self.actor_name,
-            self.actor_role,
-            self.organisation_id,
-            self.organisation_name,
-            self.resident_id,
-            self.action,
-            self.object_type,
-            self.object_id,
-            self.purpose,
-            self.ip_address,
-            self.details,
-        )
+        return tuple(getattr(self, name) for name in HASHED_FIELDS)
 
     def compute_hash(self) -> str:
         """Return the hash this entry should have, given its fields and `prev_hash`."""

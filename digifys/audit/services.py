@@ -230,7 +230,7 @@ def _append_in_database(events: list[AuditEvent]) -> list[AuditEvent]:
             raise AssertionError("the canonical payload must end with the sequence number")
         entries.append(
             {
-                "prefix": payload[: -len("0}")],
+                "prefix": payload.removesuffix("0}"),  # ends with "seq":
                 "occurred_at": instant,
                 "actor_id": event.actor_id,
                 "actor_name": event.actor_name,

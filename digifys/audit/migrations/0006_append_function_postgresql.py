@@ -2,8 +2,8 @@
 
 Appending in Python took four round trips while holding the chain head's row lock (lock the head,
 insert, move the head, commit). Every request that reads resident data appends, so under load
-the lock became a queue: the holder of the lock waited for its turn on the GIL between round
-trips while every other writer waited for the lock. `digifys_audit_append(entries)` does the
+the lock became a queue: between round trips the holder of the lock most likely waited for its
+turn on its process's GIL, while every other writer waited for the lock. `digifys_audit_append(entries)` does the
 same work inside PostgreSQL in one statement, so the lock is held for the function's own work
 only (when the caller is in autocommit mode, as a read-only page is).
 
@@ -14,7 +14,8 @@ and "}", and the hash is SHA-256 over the previous hash and that payload, exactl
 `chain.hash_canonical` computes it (the suite checks the two against each other and
 `verify_audit_log` checks every entry in Python). Returns the first sequence number, the hash
 the first entry follows and the entries' hashes in order; a row of nulls, and nothing appended,
-when entries exist but the head row is gone. SQLite keeps the Python path (one writer at a time anyway).
+when entries exist but the head row is gone. SQLite keeps the Python path (one writer at a time
+anyway).
 """
 
 from django.db import migrations
