@@ -28,6 +28,7 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -106,6 +107,7 @@ ORG_KIND = {
     "unit": Organisation.Kind.UNIT,
 }
 MAX_DAYS = 3 * 366
+UNITS_PER_PAGE = 12  # small charts (and table columns) per page of the units section
 
 
 def _panel_units(user) -> list[int]:
@@ -186,7 +188,8 @@ def _units(user, level: str, key: int) -> list[Organisation]:
     if user.role != Role.COORDINATOR or level in ("nation", "unit", "physician"):
         return []
     ids = figures.units_of(level, key)
-    return list(Organisation.objects.filter(pk__in=ids).select_related("parent").order_by("name"))
+    units = Organisation.objects.filter(pk__in=ids).select_related("parent")
+    return list(units.order_by("parent__name", "name", "pk"))  # as shown: "home – unit"
 
 
 def _shown(values, unit: str) -> list[float | None]:
@@ -368,7 +371,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for point in selected.points
     ]
     units = _units(request.user, level, key)
-    multiples = _multiples(units, chosen, chosen_label, unit, period, start, end)
+    export = request.GET.get("export")
+    # The units section shows a page of units (a region has hundreds), found by name if asked;
+    # its CSV has them all.
+    unit_q = request.GET.get("unit_q", "").strip()[:100]
+    found = [org for org in units if unit_q.casefold() in str(org).casefold()]
+    unit_page = Paginator(found, UNITS_PER_PAGE).get_page(request.GET.get("units_page"))
+    shown = units if export == "units" else list(unit_page)
+    multiples = _multiples(shown, chosen, chosen_label, unit, period, start, end)
     unit_rows = [
         (point.start, point.end, [show(m["series"].points[n].all, unit) for m in multiples])
         for n, point in enumerate(selected.points)
@@ -386,7 +396,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if may_see_results(request.user) and level != "physician"
         else None
     )
-    export = request.GET.get("export")
     audit.record(
         actor=request.user,
         action="export" if export else "read",
@@ -428,6 +437,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404
     query = request.GET.copy()
     query.pop("export", None)
+    query.pop("units_page", None)
+    units_query = query.copy()
+    query.pop("unit_q", None)
     drill = query.copy()
     for name in ("level", "key"):
         drill.pop(name, None)
@@ -468,6 +480,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         },
         "go_live": _go_live_names(selected.go_live),
         "units": units,
+        "unit_page": unit_page,
+        "unit_q": unit_q,
+        "units_per_page": UNITS_PER_PAGE,
+        "search_keep": [(name, item) for name, items in query.lists() for item in items],
+        "units_query": units_query.urlencode(),
         "multiples": multiples,
         "unit_rows": unit_rows,
         "unit_totals": unit_totals,

@@ -146,7 +146,7 @@ def test_the_chart_reading_and_small_multiples_show_the_figures(hand, login):
     units = client.get(reverse("insights:figures"), {**RANGE, "export": "units"})
     text = units.content.decode("utf-8-sig").splitlines()
     assert "Avd 1 Björken" in text[0] and len(text) == 1 + 2 + 3
-    assert text[1].endswith("fewer than 5 residents")
+    assert "fewer than 5 residents" in text[1].split(";")  # Storuman's column
 
 
 def _answers(unit, month, scores):
@@ -214,3 +214,44 @@ def test_the_nation_level_is_every_region_for_coordinators_only(hand, login):
     assert 'href="?level=unit' not in page.content.decode()  # no drill-down list of every unit
     physician = login(w.physician_spain)
     assert physician.get(reverse("insights:figures"), {"level": "nation"}).status_code == 404
+
+
+def test_the_units_section_pages_and_finds_units_and_its_csv_has_every_unit(
+    hand, login, monkeypatch
+):
+    from digifys.insights import figure_views
+
+    monkeypatch.setattr(figure_views, "UNITS_PER_PAGE", 1)
+    w = hand.world
+    client = login(w.coordinator, language="en")
+    mala, storuman = str(w.unit_mala), str(w.unit_storuman)
+    first_name, second_name = sorted([mala, storuman])
+    first, second = (w.unit_mala, w.unit_storuman)[:: 1 if first_name == mala else -1]
+    url = reverse("insights:figures")
+    page = client.get(url, {**RANGE, "figure": "contacts"}).content.decode()
+    assert f'id="figure-multiple-{first.pk}"' in page
+    assert f'id="figure-multiple-{second.pk}"' not in page
+    assert "Units 1–1 of 2, by name." in page and "Page 1 of 2" in page
+    assert 'aria-label="Pages of units"' in page and "units_page=2#h-units" in page
+    assert 'id="id_unit_q"' in page
+    two = client.get(url, {**RANGE, "figure": "contacts", "units_page": "2"}).content.decode()
+    assert f'id="figure-multiple-{second.pk}"' in two
+    assert f'id="figure-multiple-{first.pk}"' not in two
+    assert "Units 2–2 of 2, by name." in two and "units_page=1#h-units" in two
+    # A page out of range shows the last; the CSV has every unit whatever page is shown.
+    last = client.get(url, {**RANGE, "figure": "contacts", "units_page": "9"}).content.decode()
+    assert f'id="figure-multiple-{second.pk}"' in last
+    csv = client.get(url, {**RANGE, "units_page": "2", "unit_q": "x", "export": "units"})
+    header = csv.content.decode("utf-8-sig").splitlines()[0]
+    assert header.split(";")[2:] == [first_name, second_name]
+    # Finding by name (any case) keeps the figure and the period; the links keep the search.
+    query = w.unit_storuman.name.upper()
+    found = client.get(url, {**RANGE, "figure": "contacts", "unit_q": query})
+    html = found.content.decode()
+    assert f'id="figure-multiple-{w.unit_storuman.pk}"' in html
+    assert f'id="figure-multiple-{w.unit_mala.pk}"' not in html
+    assert f'value="{query}"' in html and '<option value="contacts" selected>' in html
+    assert "Show every unit" in html and "units_page" not in html  # one unit: one page
+    none = client.get(url, {**RANGE, "unit_q": "Zzz"}).content.decode()
+    assert "No unit's name contains “Zzz”." in none
+    assert 'id="figure-multiple-' not in none and 'id="h-units"' in none

@@ -209,3 +209,51 @@ def test_go_live_labels_never_overlap_or_leave_the_chart_on_a_phone(
     dates = page.inner_text("body")
     for day in ("2026-01-05", "2026-01-12", "2026-01-19", "2026-02-01"):
         assert day in dates
+
+
+def test_coordinator_pages_and_finds_units_with_the_keyboard(
+    world, browser_login, live_server, monkeypatch
+):
+    from digifys.insights import figure_views
+
+    monkeypatch.setattr(figure_views, "UNITS_PER_PAGE", 1)  # the hand-made region has two
+    handmade.build(world)
+    facts.refresh_facts(FIRST, LAST, now=NOW)
+    page = browser_login(world.coordinator, language="en")
+    query = f"?start={FIRST.isoformat()}&end={LAST.isoformat()}&figure=contacts"
+    page.goto(live_server.url + reverse("insights:figures") + query)
+    units = page.locator("section[aria-labelledby=h-units]")
+    assert units.locator("ul.figure-multiples > li").count() == 1
+    assert "Units 1–1 of 2, by name." in units.inner_text()
+    first = units.locator("ul.figure-multiples h3").inner_text()
+    # The next page of units, by keyboard: focus the link and press Enter.
+    pages = page.get_by_role("navigation", name="Pages of units")
+    pages.get_by_role("link", name="Next").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("#h-units") and "units_page=2" in page.url
+    second = units.locator("ul.figure-multiples h3").inner_text()
+    assert second != first and "Units 2–2 of 2, by name." in units.inner_text()
+    assert units.locator("canvas[role=img]").evaluate(DRAWN)
+    # Find the first unit by a part of its name, typed and sent with Enter.
+    page.get_by_label("Find a unit by name").fill(first.split("–")[-1].strip().lower())
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert units.locator("ul.figure-multiples h3").inner_text() == first
+    assert page.locator("#id_figure").input_value() == "contacts"  # the choice is kept
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(100)
+        assert _fits(page), width
+        assert _axe(page) == [], width
+    page.goto(live_server.url + reverse("insights:figures") + query + "&unit_q=zzz#h-units")
+    assert "No unit's name contains “zzz”." in units.inner_text()
+    assert units.get_by_role("link", name="Download the table of every unit (CSV)").count() == 1
+    assert _axe(page) == []
+    page.set_viewport_size({"width": 390, "height": 900})
+    screenshot(page, "insights", "figures-units-none-390")
+    page.get_by_role("link", name="Show every unit").click()
+    page.wait_for_load_state("load")
+    assert units.locator("ul.figure-multiples > li").count() == 1
+    page.set_viewport_size({"width": 1366, "height": 900})
+    screenshot(page, "insights", "figures-units-paged-1366")
