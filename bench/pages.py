@@ -14,6 +14,12 @@ password + TOTP login (`digifys.testing.accounts.complete_second_factor`):
 - the physician `lakare.malaga` → her inbox `/consults/inbox/` and the resident page
   `/residents/<id>/` of her patient with the open consult on the nurse's unit.
 
+The floor, when asked for (`--targets healthz,floor_session,floor_policy,floor_audit,…`; the
+server then runs `bench/floor_settings.py`, the production settings with three more views from
+`bench/floor_urls.py`, not part of the product): the physician's session alone, then her
+resident read through the access policy, then that read with its access-log entry. The last is
+the least any page showing a resident's data does; its requests/s bound every such page's.
+
 Load: `wrk` (Debian package `wrk`; `apt-get install wrk`), 1 thread, 16 connections, each target
 for `--seconds`, the targets one after another and the whole sequence `--repeat` times; medians
 over the repeats. Every response is checked to be 200 (a redirect to the login form would be
@@ -177,6 +183,11 @@ def sessions() -> dict:
     )
     resident = consult or min(panel)
     return {
+        # The floor (bench/floor_urls.py, served only with a floor target): the physician's
+        # session, then her resident through the policy, then with the access-log entry.
+        "floor_session": (physician_cookie, "/bench-floor/session/"),
+        "floor_policy": (physician_cookie, f"/bench-floor/policy/{resident}/"),
+        "floor_audit": (physician_cookie, f"/bench-floor/audit/{resident}/"),
         "resident": (physician_cookie, reverse("residents:detail", args=[resident])),
         "inbox": (physician_cookie, reverse("consults:inbox")),
         "worklist": (nurse_cookie, reverse("worklist:unit", args=[unit.pk])),
@@ -518,7 +529,8 @@ def main() -> None:
     parser.add_argument(
         "--targets",
         default="healthz,resident,inbox,worklist",
-        help="comma-separated subset of healthz,resident,inbox,worklist",
+        help="comma-separated subset of healthz,resident,inbox,worklist and the floor "
+        "floor_session,floor_policy,floor_audit (bench/floor_urls.py)",
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument(
@@ -544,6 +556,8 @@ def main() -> None:
         create_database(args.postgres, database)
     workdir = tempfile.mkdtemp(prefix="digifys-bench-pages-")
     env = production_env(args, database, workdir)
+    if "floor_" in args.targets:
+        env["DJANGO_SETTINGS_MODULE"] = "bench.floor_settings"
     os.environ.update(env)
     os.environ.pop("DIGIFYS_DEMO", None)
     os.environ.pop("DEBUG", None)
@@ -636,7 +650,7 @@ def main() -> None:
                 summary[name]["ratio_to_healthz"] = round(
                     summary[name]["rps"] / summary["healthz"]["rps"], 4
                 )
-    pages = [name for name in chosen if name != "healthz"]
+    pages = [name for name in chosen if name != "healthz" and not name.startswith("floor_")]
     result = {
         "benchmark": "pages",
         "workers": args.workers,

@@ -89,6 +89,7 @@ from digifys.scheduling.models import Booking
 from digifys.vitals.models import Observation
 from digifys.workforce.location import place_of
 
+from .bulk import insert_rows
 from .measures import (  # noqa: F401 (re-exported: facts.CONTACTS …)
     CONSULT_RESPONSE,
     CONTACTS,
@@ -124,6 +125,17 @@ NEWS2_THRESHOLDS = (5, 7)
 REVIEW_HOURS = 24
 LOOKBACK_DAYS = 3
 WATERMARK_KEY = "facts"
+FACT_COLUMNS = (
+    "unit_id",
+    "day",
+    "measure",
+    "dimension",
+    "numerator",
+    "denominator",
+    "residents",
+    "resident_ids",
+    "samples",
+)
 
 
 def local_day(moment: datetime.datetime) -> datetime.date:
@@ -598,7 +610,13 @@ def _runs(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.d
 
 
 def earliest_day() -> datetime.date | None:
-    """The first day any source has data (the start of a full build)."""
+    """The first day with a recorded event (the start of a full build).
+
+    Move-in dates do not count: a resident may have lived on the unit for years before the
+    region recorded anything here, and resident-days before the first event would only dilute
+    the rates per resident-day (transfers per 1,000 resident-days of a time with no record of
+    transfers) and make a full build cost years of empty days. `refresh_insights --since`
+    builds an earlier start when wanted."""
     candidates = [
         CareContact.objects.aggregate(m=Min("occurred_at"))["m"],
         Consult.objects.aggregate(m=Min("created_at"))["m"],
@@ -609,12 +627,9 @@ def earliest_day() -> datetime.date | None:
         HospitalTransfer.objects.aggregate(m=Min("occurred_at"))["m"],
     ]
     days = [local_day(moment) for moment in candidates if moment is not None]
-    for value in (
-        MedicationReview.objects.aggregate(m=Min("performed_on"))["m"],
-        Resident.objects.aggregate(m=Min("moved_in_on"))["m"],
-    ):
-        if value is not None:
-            days.append(value)
+    reviewed = MedicationReview.objects.aggregate(m=Min("performed_on"))["m"]
+    if reviewed is not None:
+        days.append(reviewed)
     return min(days) if days else None
 
 
@@ -674,22 +689,12 @@ def _rebuild(first_day, last_day, units, *, compare: bool = True) -> tuple[int, 
             stale = stale.filter(unit_id__in=units)
         stale.delete()
     rows = [
-        DailyFact(
-            unit_id=unit,
-            day=day,
-            measure=measure,
-            dimension=dimension,
-            numerator=numerator,
-            denominator=denominator,
-            residents=residents,
-            resident_ids=ids,
-            samples=samples,
-        )
+        (unit, day, measure, dimension, numerator, denominator, residents, ids, samples)
         for (unit, day), group in fresh.items()
         if (unit, day) in changed
         for (measure, dimension), (numerator, denominator, residents, ids, samples) in group.items()
     ]
-    DailyFact.objects.bulk_create(rows, batch_size=2000)
+    insert_rows(DailyFact, FACT_COLUMNS, rows)
     return len(rows), changed
 
 

@@ -41,6 +41,7 @@ from django.utils import timezone
 from digifys.core.time import STOCKHOLM
 
 from . import figures, rollups
+from .bulk import insert_rows
 from .models import PrecomputedFigure, RollupState
 
 LEVELS = ("nation", "region", "care_area", "municipality", "nursing_home")
@@ -158,7 +159,7 @@ def refresh(today: datetime.date | None = None) -> int:
                 rows.append((level, key, PERIOD, start, end, code, generation, stamp, dump(series)))
     with transaction.atomic():
         PrecomputedFigure.objects.all().delete()
-        rollups._write(
+        insert_rows(
             PrecomputedFigure,
             (
                 "level",

@@ -46,13 +46,14 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from digifys.directory.models import Organisation
 
 from . import measures as f
+from .bulk import insert_rows
 from .models import ContactSegment, DailyFact, GoLive, MonthlyRollup, RollupState
 
 STATE_KEY = "rollups"
@@ -376,7 +377,7 @@ def _update_month(month, touched, tree, go_live) -> int:
 
 
 def _write_month(month, cells, by_resident) -> None:
-    _write(
+    insert_rows(
         MonthlyRollup,
         (
             "level",
@@ -412,7 +413,7 @@ def _write_month(month, cells, by_resident) -> None:
             for (level, key, era, measure, dim), cell in cells.items()
         ),
     )
-    _write(
+    insert_rows(
         ContactSegment,
         (
             "resident",
@@ -443,29 +444,6 @@ def _write_month(month, cells, by_resident) -> None:
             for seq, s in enumerate(segments)
         ),
     )
-
-
-def _write(model, names, rows) -> None:
-    """Insert ROWS (values in the order of the field NAMES): with COPY on PostgreSQL (the
-    profile of a month's rebuild spent 85 % of it in `bulk_create`'s statement building),
-    `bulk_create` elsewhere."""
-    fields = [model._meta.get_field(name) for name in names]
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            (model(**dict(zip(names, row, strict=True))) for row in rows), batch_size=2000
-        )
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    json_at = [n for n, field in enumerate(fields) if isinstance(field, models.JSONField)]
-    with connection.cursor() as cursor:
-        sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                row = list(row)
-                for n in json_at:
-                    row[n] = json.dumps(row[n])
-                copy.write_row(row)
 
 
 def rebuild(months=None, units=None) -> int:

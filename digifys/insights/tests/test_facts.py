@@ -211,3 +211,19 @@ def test_the_set_based_resident_days_equal_the_day_by_day_count(hand):
             for unit, day, ids in facts._resident_days_postgresql(FIRST, LAST, None)
         )
         assert sql_rows == python_rows
+
+
+def test_a_full_build_starts_at_the_first_recorded_event_not_the_first_move_in(hand):
+    moved_in = datetime.date(2020, 3, 1)  # years before anything was recorded
+    make_resident(hand.world.unit_mala, room="30", moved_in_on=moved_in)
+    first_event = facts.earliest_day()
+    assert first_event is not None and moved_in < first_event
+    result = facts.refresh_facts(full=True, now=NOW)
+    assert result.days == (facts.local_day(NOW) - first_event).days + 1
+    assert DailyFact.objects.order_by("day").values_list("day", flat=True)[0] == first_event
+    assert FactWatermark.objects.get().first_day == first_event
+    # Asked for (--since), the days before are built, resident-days included.
+    out = StringIO()
+    call_command("refresh_insights", "--since", moved_in.isoformat(), stdout=out)
+    earlier = DailyFact.objects.filter(day__lt=first_event, measure=facts.RESIDENT_DAYS)
+    assert earlier.filter(day=moved_in).exists()
