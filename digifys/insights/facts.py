@@ -640,18 +640,7 @@ def _stored_groups(first_day, last_day, units) -> tuple[dict, dict]:
         rows = rows.filter(unit_id__in=units)
     groups: dict[tuple, dict] = defaultdict(dict)
     pks: dict[tuple, list[int]] = defaultdict(list)
-    for pk, unit, day, measure, dimension, *values in rows.values_list(
-        "pk",
-        "unit_id",
-        "day",
-        "measure",
-        "dimension",
-        "numerator",
-        "denominator",
-        "residents",
-        "resident_ids",
-        "samples",
-    ):
+    for pk, unit, day, measure, dimension, *values in rows.values_list("pk", *FACT_COLUMNS):
         groups[(unit, day)][(measure, dimension)] = tuple(values)
         pks[(unit, day)].append(pk)
     return groups, pks

@@ -20,19 +20,7 @@ from digifys.testing.world import make_resident
 
 
 def _snapshot():
-    return sorted(
-        DailyFact.objects.values_list(
-            "unit_id",
-            "day",
-            "measure",
-            "dimension",
-            "numerator",
-            "denominator",
-            "residents",
-            "resident_ids",
-            "samples",
-        )
-    )
+    return sorted(DailyFact.objects.values_list(*facts.FACT_COLUMNS))
 
 
 @pytest.fixture
