@@ -262,7 +262,13 @@ def test_a_post_lost_on_a_weak_link_is_sent_later_and_a_normal_save_is_not_sent_
     for field, value in (("respiratory_rate", "22"), ("spo2", "95"), ("pulse", "95")):
         page.fill(f"#id_{field}", value)
     page.route(f"**/vitals/{world.resident_mala.pk}/new/", lambda route: route.abort())
-    with page.expect_event("requestfailed"):
+    # Wait for the form's own post to fail: the submit also cancels a NEWS2 preview request in
+    # flight, whose failure must not end the wait (the route would go before the post is sent).
+    form_post = f"/vitals/{world.resident_mala.pk}/new/"
+    with page.expect_event(
+        "requestfailed",
+        predicate=lambda request: request.method == "POST" and request.url.endswith(form_post),
+    ):
         page.click(".vitals-actions button[type=submit]")
     page.unroute(f"**/vitals/{world.resident_mala.pk}/new/")
     assert Observation.objects.count() == 0
