@@ -591,12 +591,12 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if args.pages_only:
-        args.keep = True
 
     database = args.database or f"digifys_bench_insights_{args.residents}_{args.regions}"
-    args.keep = args.keep or args.keep_facts
+    args.keep = args.keep or args.keep_facts or args.pages_only
     reuse = args.keep and _exists(database)
+    if args.pages_only and not reuse:
+        parser.error(f"--pages-only needs the database {database} of an earlier run")
     if not reuse:
         _admin(database, 'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         _admin(database, 'CREATE DATABASE "{db}"')
@@ -632,17 +632,15 @@ def main() -> None:
     result = {"residents": args.residents, "regions": args.regions, "days": args.days}
     load = os.getloadavg()
     call_command("migrate", verbosity=0)  # a reused database gets newer tables too
-    if args.pages_only and not reuse:
-        parser.error(f"--pages-only needs the database {database} of an earlier run")
-    if args.pages_only:
-        pass
-    elif not reuse:
+    if not reuse:
         started = time.perf_counter()
         nation = build_nation(args.residents, args.regions, first)
         counts = generate_events(first, yesterday, nation["nurse"], first)
         result["generate_s"] = round(time.perf_counter() - started, 1)
         result["rows"] = counts
         _progress(f"generated in {result['generate_s']} s: {counts}")
+    elif args.pages_only:
+        pass  # the facts, rollups and precomputed views stay as the earlier run left them
     elif args.keep_facts:
         for model in (FactWatermark, MonthlyRollup, ContactSegment, RollupState):
             model.objects.all().delete()

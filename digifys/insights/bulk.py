@@ -10,8 +10,8 @@ from django.db import connection, models
 
 def insert_rows(model, names: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Insert ROWS (values in the order of the field NAMES; a foreign key by its `…_id`): with
-    COPY on PostgreSQL, `bulk_create` elsewhere. Profiles of the rollups' and the facts' builds
-    spent most of their time in `bulk_create`'s statement building (docs/performance.md)."""
+    COPY on PostgreSQL, `bulk_create` elsewhere. Profiles of a month's rollups and of a month's
+    facts spent most of their time in `bulk_create` (docs/performance.md)."""
     fields = [model._meta.get_field(name) for name in names]
     if connection.vendor != "postgresql":
         model.objects.bulk_create(

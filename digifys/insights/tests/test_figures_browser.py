@@ -246,6 +246,7 @@ def test_coordinator_pages_and_finds_units_with_the_keyboard(
         page.wait_for_timeout(100)
         assert _fits(page), width
         assert _axe(page) == [], width
+        screenshot(page, "insights", f"figures-units-found-{width}")
     page.goto(live_server.url + reverse("insights:figures") + query + "&unit_q=zzz#h-units")
     assert "No unit's name contains “zzz”." in units.inner_text()
     assert units.get_by_role("link", name="Download the table of every unit (CSV)").count() == 1
